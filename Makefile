@@ -1,0 +1,133 @@
+# sipkit — one GNU Makefile.
+#   make            build/libsipkit.a and build/sipkit
+#   make test       unit tests (cmocka, ASan+UBSan) and CLI golden tests
+#   make demo       build and run `sipkit demo`
+#   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
+#   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre)
+
+CC      ?= cc
+BUILD   ?= build
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wvla -Wcast-align -Wpointer-arith
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+OPT     ?= -O2 -g
+CFLAGS  += $(WARN) $(OPT)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Debian packages the build and tests need; `make deps` installs the missing ones.
+DEPS_BUILD := build-essential
+DEPS_TEST  := libcmocka-dev pkg-config
+DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
+DEPS_FUZZ  := clang libclang-rt-14-dev
+
+LIB_SRC := $(wildcard src/core/*.c src/msg/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB_ASAN_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
+CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
+
+.PHONY: all test unit cli-test demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
+
+all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsipkit.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/asan/libsipkit.a: $(LIB_ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/sipkit: $(CLI_OBJ) $(BUILD)/libsipkit.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a
+
+$(BUILD)/asan/sipkit: $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
+
+# ---- dependencies: install missing Debian packages (root), or say how -----
+define need_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call need_pkgs,$(DEPS_BUILD))
+deps-test:
+	$(call need_pkgs,$(DEPS_TEST))
+deps-bench:
+	$(call need_pkgs,$(DEPS_BENCH))
+deps-fuzz:
+	$(call need_pkgs,$(DEPS_FUZZ))
+
+# ---- tests --------------------------------------------------------------
+TEST_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+$(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/sk_test.h $(BUILD)/asan/libsipkit.a | deps-test
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
+	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS)
+
+test: deps-test unit cli-test
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+	  SK_DATA=tests/data ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || fail=1; \
+	done; exit $$fail
+
+cli-test: $(BUILD)/asan/sipkit
+	@SIPKIT=$(BUILD)/asan/sipkit sh tests/cli/run.sh
+
+demo: $(BUILD)/sipkit
+	$(BUILD)/sipkit demo
+
+# ---- fuzzing (bounded) --------------------------------------------------
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) | deps-fuzz
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	  $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=fuzz/sip.dict $(BUILD)/fuzz/corpus-$$t fuzz/corpus tests/data/torture 2>&1 \
+	    | grep -E '^(#[0-9]+.*DONE|Done|==[0-9]+==ERROR|SUMMARY)' || true; \
+	done
+
+# ---- benchmarks ---------------------------------------------------------
+-include bench/bench.mk
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

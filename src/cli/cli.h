@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The sipkit command line: one file per subcommand (internal). */
+#ifndef SK_CLI_H
+#define SK_CLI_H
+
+#include <stdio.h>
+
+#include "sipkit/msg.h"
+
+/* sysexits(3) values used by the subcommands */
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_NOINPUT 66
+
+int cmd_decode(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Reads a whole file ("-" for stdin) of at most max bytes into *buf (malloc'd).
+ * Returns 0, -SK_ETOOBIG when larger (the first max+1 bytes are read), or -errno. */
+int cli_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* Writes s as a JSON string literal (with quotes). */
+void cli_json_str(FILE *f, struct sk_str s);
+
+/* Decodes one message to f as text or JSON; returns 0 or EXIT_DATAERR. */
+int cli_decode_msg(FILE *f, const char *name, const char *buf, size_t len,
+		   const struct sk_msg_limits *lim, bool json);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Lexical helpers for the RFC 3261 §25.1 grammar. */
+#include "lex.h"
+
+#include "sipkit/uri.h"
+
+const uint16_t sk_lex_class[256] = {
+	[33] = LX_TOKEN | LX_UNRES | LX_WORD, /* '!' */
+	[34] = LX_WORD, /* '"' */
+	[35] = LX_REASON, /* '#' */
+	[36] = LX_USER | LX_PASS | LX_PARAM | LX_HNV, /* '$' */
+	[37] = LX_TOKEN | LX_WORD, /* '%' */
+	[38] = LX_USER | LX_PASS | LX_PARAM, /* '&' */
+	[39] = LX_TOKEN | LX_UNRES | LX_WORD, /* "'" */
+	[40] = LX_UNRES | LX_WORD | LX_REASON, /* '(' */
+	[41] = LX_UNRES | LX_WORD | LX_REASON, /* ')' */
+	[42] = LX_TOKEN | LX_UNRES | LX_WORD | LX_REASON, /* '*' */
+	[43] = LX_TOKEN | LX_USER | LX_PASS | LX_PARAM | LX_HNV | LX_WORD | LX_SCHEME | LX_REASON, /* '+' */
+	[44] = LX_USER | LX_PASS, /* ',' */
+	[45] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_SCHEME | LX_REASON, /* '-' */
+	[46] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_SCHEME | LX_REASON, /* '.' */
+	[47] = LX_USER | LX_PARAM | LX_HNV | LX_WORD, /* '/' */
+	[48] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '0' */
+	[49] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '1' */
+	[50] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '2' */
+	[51] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '3' */
+	[52] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '4' */
+	[53] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '5' */
+	[54] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '6' */
+	[55] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '7' */
+	[56] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '8' */
+	[57] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_DIGIT | LX_SCHEME | LX_REASON, /* '9' */
+	[58] = LX_PARAM | LX_HNV | LX_WORD, /* ':' */
+	[59] = LX_USER, /* ';' */
+	[60] = LX_WORD, /* '<' */
+	[61] = LX_USER | LX_PASS, /* '=' */
+	[62] = LX_WORD, /* '>' */
+	[63] = LX_USER | LX_HNV | LX_WORD, /* '?' */
+	[65] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'A' */
+	[66] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'B' */
+	[67] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'C' */
+	[68] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'D' */
+	[69] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'E' */
+	[70] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'F' */
+	[71] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'G' */
+	[72] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'H' */
+	[73] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'I' */
+	[74] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'J' */
+	[75] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'K' */
+	[76] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'L' */
+	[77] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'M' */
+	[78] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'N' */
+	[79] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'O' */
+	[80] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'P' */
+	[81] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'Q' */
+	[82] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'R' */
+	[83] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'S' */
+	[84] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'T' */
+	[85] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'U' */
+	[86] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'V' */
+	[87] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'W' */
+	[88] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'X' */
+	[89] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'Y' */
+	[90] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'Z' */
+	[91] = LX_PARAM | LX_HNV | LX_WORD, /* '[' */
+	[92] = LX_WORD, /* '\\' */
+	[93] = LX_PARAM | LX_HNV | LX_WORD, /* ']' */
+	[95] = LX_TOKEN | LX_UNRES | LX_WORD, /* '_' */
+	[96] = LX_TOKEN | LX_WORD, /* '`' */
+	[97] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'a' */
+	[98] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'b' */
+	[99] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'c' */
+	[100] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'd' */
+	[101] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'e' */
+	[102] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'f' */
+	[103] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'g' */
+	[104] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'h' */
+	[105] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'i' */
+	[106] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'j' */
+	[107] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'k' */
+	[108] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'l' */
+	[109] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'm' */
+	[110] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'n' */
+	[111] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'o' */
+	[112] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'p' */
+	[113] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'q' */
+	[114] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'r' */
+	[115] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 's' */
+	[116] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 't' */
+	[117] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'u' */
+	[118] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'v' */
+	[119] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME | LX_REASON, /* 'w' */
+	[120] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'x' */
+	[121] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'y' */
+	[122] = LX_TOKEN | LX_UNRES | LX_HOST | LX_WORD | LX_ALPHA | LX_SCHEME, /* 'z' */
+	[123] = LX_WORD, /* '{' */
+	[125] = LX_WORD, /* '}' */
+	[126] = LX_TOKEN | LX_UNRES | LX_WORD, /* '~' */
+};
+
+int lx_quoted(struct lx *l, struct sk_str *out)
+{
+	const char *s = l->p;
+
+	if (!lx_eat(l, '"'))
+		return -1;
+	while (l->p < l->end) {
+		char c = *l->p;
+		if (c == '\\') { /* quoted-pair: any char but CR/LF (§25.1) */
+			if (l->p + 1 >= l->end || l->p[1] == '\r' || l->p[1] == '\n')
+				return -1;
+			l->p += 2;
+			continue;
+		}
+		l->p++;
+		if (c == '"') {
+			*out = (struct sk_str){s, (size_t)(l->p - s)};
+			return 0;
+		}
+		if (c == '\r' || c == '\n')
+			return -1;
+	}
+	return -1;
+}
+
+int lx_params(struct lx *l, struct sk_str *out)
+{
+	const char *start = NULL;
+
+	*out = (struct sk_str){l->p, 0};
+	for (;;) {
+		const char *save = l->p;
+		if (!lx_eat_sep(l, ';')) {
+			l->p = save;
+			break;
+		}
+		if (!start)
+			start = l->p;
+		if (lx_take(l, LX_TOKEN).len == 0)
+			return -1; /* ";;" or "; " with no name: RFC 4475 §3.1.2.1 */
+		if (lx_eat_sep(l, '=')) {
+			struct sk_str v;
+			if (l->p < l->end && *l->p == '"') {
+				if (lx_quoted(l, &v) < 0)
+					return -1;
+			} else if (l->p < l->end && *l->p == '[') {
+				if (lx_host(l, &v) != SK_HOST_IPV6)
+					return -1;
+			} else {
+				/* gen-value = token / host / quoted-string; plus the
+				 * characters IPv6 addresses need (RFC 5118 §4.5). */
+				const char *vs = l->p;
+				while (l->p < l->end &&
+				       (lx_is((unsigned char)*l->p, LX_TOKEN | LX_PARAM)))
+					l->p++;
+				if (l->p == vs)
+					return -1;
+			}
+		}
+		out->p = start;
+		out->len = (size_t)(l->p - start);
+	}
+	return 0;
+}
+
+struct sk_str lx_trim(struct sk_str s)
+{
+	while (s.len && lx_wsp(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && lx_wsp(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+const char *lx_next_comma(const char *p, const char *end)
+{
+	int angle = 0;
+
+	while (p < end) {
+		char c = *p;
+		if (c == '"') {
+			struct lx l = {p, end};
+			struct sk_str q;
+			if (lx_quoted(&l, &q) < 0)
+				return end;
+			p = l.p;
+			continue;
+		}
+		if (c == '<')
+			angle = 1;
+		else if (c == '>')
+			angle = 0;
+		else if (c == ',' && !angle)
+			return p;
+		p++;
+	}
+	return end;
+}
+
+static int is_ipv4(struct sk_str s)
+{
+	int dots = 0, digits = 0;
+	unsigned val = 0;
+
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.p[i];
+		if (c == '.') {
+			if (!digits)
+				return 0;
+			dots++;
+			digits = 0;
+			val = 0;
+		} else if (c >= '0' && c <= '9') {
+			val = val * 10 + (unsigned)(c - '0');
+			if (++digits > 3 || val > 255)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return dots == 3 && digits;
+}
+
+/* IPv6reference (§25.1, RFC 5118 §4.10 tolerates the ":::" of the ABNF bug). */
+static int scan_ipv6(struct lx *l)
+{
+	int n = 0;
+
+	while (l->p < l->end && (lx_is((unsigned char)*l->p, LX_DIGIT) ||
+				 (lx_lower(*l->p) >= 'a' && lx_lower(*l->p) <= 'f') ||
+				 *l->p == ':' || *l->p == '.')) {
+		l->p++;
+		n++;
+	}
+	return n >= 2 && n <= 45;
+}
+
+int lx_host(struct lx *l, struct sk_str *host)
+{
+	const char *s = l->p;
+
+	if (lx_eat(l, '[')) {
+		if (!scan_ipv6(l) || !lx_eat(l, ']'))
+			return SK_HOST_NONE;
+		*host = (struct sk_str){s, (size_t)(l->p - s)};
+		return SK_HOST_IPV6;
+	}
+	*host = lx_take(l, LX_HOST);
+	if (host->len == 0 || host->p[0] == '-' || host->p[0] == '.')
+		return SK_HOST_NONE;
+	if (is_ipv4(*host))
+		return SK_HOST_IPV4;
+	/* toplabel starts with a letter (§25.1): "1.2.3.999" is no host name. */
+	size_t end = host->len;
+	if (host->p[end - 1] == '.')
+		end--; /* a fully qualified name may end with a dot */
+	size_t top = end;
+	while (top > 0 && host->p[top - 1] != '.')
+		top--;
+	if (top == end || !lx_is((unsigned char)host->p[top], LX_ALPHA))
+		return SK_HOST_NONE;
+	return SK_HOST_NAME;
+}
+
+int lx_port(struct lx *l, struct sk_str *port_str, uint16_t *port)
+{
+	uint32_t v = 0;
+
+	*port = 0;
+	*port_str = (struct sk_str){NULL, 0};
+	if (!lx_eat(l, ':'))
+		return 0;
+	*port_str = lx_take(l, LX_DIGIT);
+	if (port_str->len == 0 || port_str->len > 5)
+		return -1;
+	for (size_t i = 0; i < port_str->len; i++)
+		v = v * 10 + (uint32_t)(port_str->p[i] - '0');
+	if (v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Character classes and scanners of the RFC 3261 §25.1 grammar (internal). */
+#ifndef SK_MSG_LEX_H
+#define SK_MSG_LEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipkit/core.h"
+#include "sipkit/uri.h"
+
+enum {
+	LX_TOKEN = 1 << 0,   /* token: alphanum - . ! % * _ + ` ' ~ */
+	LX_UNRES = 1 << 1,   /* unreserved: alphanum mark */
+	LX_USER = 1 << 2,    /* user-unreserved: & = + $ , ; ? / */
+	LX_PASS = 1 << 3,    /* password extras: & = + $ , */
+	LX_PARAM = 1 << 4,   /* param-unreserved: [ ] / : & + $ */
+	LX_HNV = 1 << 5,     /* hnv-unreserved: [ ] / ? : + $ */
+	LX_HOST = 1 << 6,    /* hostname / IPv4 chars: alphanum - . */
+	LX_WORD = 1 << 7,    /* word (Call-ID): token plus ( ) < > : \ " / [ ] ? { } */
+	LX_DIGIT = 1 << 8,
+	LX_ALPHA = 1 << 9,
+	LX_SCHEME = 1 << 10, /* scheme: alphanum + - . */
+	LX_REASON = 1 << 11, /* tel-subscriber characters and visual separators */
+};
+
+extern const uint16_t sk_lex_class[256];
+
+static inline int lx_is(unsigned char c, uint16_t cls) { return (sk_lex_class[c] & cls) != 0; }
+static inline int lx_wsp(char c) { return c == ' ' || c == '\t'; }
+static inline char lx_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c; }
+
+/* Scanning cursor over [p, end). */
+struct lx {
+	const char *p;
+	const char *end;
+};
+
+static inline void lx_skip_ws(struct lx *l)
+{
+	while (l->p < l->end && lx_wsp(*l->p))
+		l->p++;
+}
+
+/* Consumes a run of chars of a class; returns its view (len 0 if none). */
+static inline struct sk_str lx_take(struct lx *l, uint16_t cls)
+{
+	const char *s = l->p;
+	while (l->p < l->end && lx_is((unsigned char)*l->p, cls))
+		l->p++;
+	return (struct sk_str){s, (size_t)(l->p - s)};
+}
+
+/* Consumes one char c (after optional WSP both sides when sws): 1 if found. */
+static inline int lx_eat(struct lx *l, char c)
+{
+	if (l->p < l->end && *l->p == c) {
+		l->p++;
+		return 1;
+	}
+	return 0;
+}
+
+static inline int lx_eat_sep(struct lx *l, char c)
+{
+	const char *save = l->p;
+	lx_skip_ws(l);
+	if (lx_eat(l, c)) {
+		lx_skip_ws(l);
+		return 1;
+	}
+	l->p = save;
+	return 0;
+}
+
+static inline int lx_done(const struct lx *l) { return l->p >= l->end; }
+
+/* Consumes a quoted-string (§25.1) incl. quotes: 0, or -1 if unterminated. */
+int lx_quoted(struct lx *l, struct sk_str *out);
+
+/*
+ * Consumes generic-params ";name[=value]" (§25.1); returns the view without the
+ * first ';' in *out. Values may be tokens, hosts (incl. IPv6 references) or
+ * quoted strings. Returns 0, or -1 on an empty or malformed parameter.
+ */
+int lx_params(struct lx *l, struct sk_str *out);
+
+/* Trims SP/HT on both ends. */
+struct sk_str lx_trim(struct sk_str s);
+
+/* Finds the next top-level ',' (outside quotes and <>), from p; end if none. */
+const char *lx_next_comma(const char *p, const char *end);
+
+/* Parses a host (name, IPv4, [IPv6]) at l; returns its type or SK_HOST_NONE. */
+int lx_host(struct lx *l, struct sk_str *host);
+
+/* Parses an optional ":port" (1*DIGIT <= 65535): 0, or -1 malformed. */
+int lx_port(struct lx *l, struct sk_str *port_str, uint16_t *port);
+
+#endif

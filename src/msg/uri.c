@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* URI parsing and comparison: sip, sips (RFC 3261 §19.1), tel (RFC 3966), opaque. */
+#include <string.h>
+
+#include "lex.h"
+#include "sipkit/msg.h"
+#include "sipkit/uri.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = lx_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Consumes 1*(class / escaped); returns -1 on a bad %HH escape. */
+static int take_escaped(struct lx *l, uint16_t cls, struct sk_str *out)
+{
+	const char *s = l->p;
+
+	while (l->p < l->end) {
+		unsigned char c = (unsigned char)*l->p;
+		if (c == '%') {
+			if (l->end - l->p < 3 || hexval(l->p[1]) < 0 || hexval(l->p[2]) < 0)
+				return -1;
+			l->p += 3;
+		} else if (lx_is(c, cls)) {
+			l->p++;
+		} else {
+			break;
+		}
+	}
+	*out = (struct sk_str){s, (size_t)(l->p - s)};
+	return 0;
+}
+
+/* uri-parameters = *( ";" uri-parameter ), pname [ "=" pvalue ] (§25.1). */
+static int parse_uri_params(struct lx *l, struct sk_str *out, const char **why)
+{
+	const char *start = l->p;
+
+	*out = (struct sk_str){NULL, 0};
+	while (lx_eat(l, ';')) {
+		struct sk_str name, val;
+		if (take_escaped(l, LX_UNRES | LX_PARAM, &name) < 0 || name.len == 0) {
+			*why = "empty or badly escaped URI parameter name";
+			return -1;
+		}
+		if (lx_eat(l, '=')) {
+			if (take_escaped(l, LX_UNRES | LX_PARAM, &val) < 0 || val.len == 0) {
+				*why = "empty or badly escaped URI parameter value";
+				return -1;
+			}
+		}
+	}
+	if (l->p > start)
+		*out = (struct sk_str){start + 1, (size_t)(l->p - start - 1)};
+	return 0;
+}
+
+/* headers = "?" header *( "&" header ), hname "=" hvalue (§25.1). */
+static int parse_uri_headers(struct lx *l, struct sk_str *out, const char **why)
+{
+	const char *start;
+
+	*out = (struct sk_str){NULL, 0};
+	if (!lx_eat(l, '?'))
+		return 0;
+	start = l->p;
+	do {
+		struct sk_str name, val;
+		if (take_escaped(l, LX_UNRES | LX_HNV, &name) < 0 || name.len == 0 ||
+		    !lx_eat(l, '=') || take_escaped(l, LX_UNRES | LX_HNV, &val) < 0) {
+			*why = "malformed URI header";
+			return -1;
+		}
+	} while (lx_eat(l, '&'));
+	*out = (struct sk_str){start, (size_t)(l->p - start)};
+	return 0;
+}
+
+static int parse_sip(struct sk_uri *uri, struct lx *l, const char **why)
+{
+	const char *at = memchr(l->p, '@', (size_t)(l->end - l->p));
+
+	if (at) {
+		struct lx u = {l->p, at};
+		if (take_escaped(&u, LX_UNRES | LX_USER, &uri->user) < 0) {
+			*why = "badly escaped user part";
+			return -1;
+		}
+		if (lx_eat(&u, ':')) {
+			if (take_escaped(&u, LX_UNRES | LX_PASS, &uri->password) < 0) {
+				*why = "badly escaped password";
+				return -1;
+			}
+		}
+		if (u.p != at || uri->user.len == 0) {
+			*why = "invalid character in the user part";
+			return -1;
+		}
+		l->p = at + 1;
+	}
+	uri->host_type = (enum sk_host_type)lx_host(l, &uri->host);
+	if (uri->host_type == SK_HOST_NONE) {
+		*why = "missing or invalid host";
+		return -1;
+	}
+	if (lx_port(l, &uri->port_str, &uri->port) < 0) {
+		*why = "invalid port";
+		return -1;
+	}
+	if (parse_uri_params(l, &uri->params, why) < 0 ||
+	    parse_uri_headers(l, &uri->headers, why) < 0)
+		return -1;
+	if (!lx_done(l)) {
+		*why = "unexpected character in URI";
+		return -1;
+	}
+	return 0;
+}
+
+/* tel: telephone-subscriber with parameters (RFC 3966 §3, basic form). */
+static int parse_tel(struct sk_uri *uri, struct lx *l, const char **why)
+{
+	uri->user = lx_take(l, LX_REASON);
+	if (uri->user.len == 0) {
+		*why = "empty telephone number";
+		return -1;
+	}
+	if (parse_uri_params(l, &uri->params, why) < 0)
+		return -1;
+	if (!lx_done(l)) {
+		*why = "unexpected character in tel URI";
+		return -1;
+	}
+	return 0;
+}
+
+int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
+{
+	const char *dummy;
+	const char **why = err_why ? err_why : &dummy;
+	struct lx l = {s.p, s.p + s.len};
+
+	memset(uri, 0, sizeof(*uri));
+	uri->raw = s;
+	if (!s.p || s.len == 0) {
+		*why = "empty URI";
+		return -SK_EMALFORMED;
+	}
+	if (!lx_is((unsigned char)*l.p, LX_ALPHA)) {
+		*why = "URI does not start with a scheme";
+		return -SK_EMALFORMED;
+	}
+	uri->scheme_str = lx_take(&l, LX_SCHEME);
+	if (!lx_eat(&l, ':')) {
+		*why = "URI scheme not followed by ':'";
+		return -SK_EMALFORMED;
+	}
+	if (sk_str_caseeq_c(uri->scheme_str, "sip"))
+		uri->scheme = SK_URI_SIP;
+	else if (sk_str_caseeq_c(uri->scheme_str, "sips"))
+		uri->scheme = SK_URI_SIPS;
+	else if (sk_str_caseeq_c(uri->scheme_str, "tel"))
+		uri->scheme = SK_URI_TEL;
+	else
+		uri->scheme = SK_URI_OTHER;
+
+	int rc = 0;
+	switch (uri->scheme) {
+	case SK_URI_SIP:
+	case SK_URI_SIPS:
+		rc = parse_sip(uri, &l, why);
+		break;
+	case SK_URI_TEL:
+		rc = parse_tel(uri, &l, why);
+		break;
+	default: /* absoluteURI kept opaque (§19.1.1 / RFC 2396) */
+		uri->opaque = (struct sk_str){l.p, (size_t)(l.end - l.p)};
+		for (const char *p = l.p; p < l.end; p++)
+			if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"')
+				rc = -1;
+		if (uri->opaque.len == 0)
+			rc = -1;
+		if (rc < 0)
+			*why = "invalid character in URI";
+		break;
+	}
+	return rc < 0 ? -SK_EMALFORMED : 0;
+}
+
+int sk_uri_param(const struct sk_uri *uri, const char *name, struct sk_str *value)
+{
+	return sk_param_find(uri->params, name, value);
+}
+
+int sk_uri_unescape(struct sk_str s, char *dst, size_t dstsize)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.p[i];
+		if (c == '%') {
+			if (i + 2 >= s.len || hexval(s.p[i + 1]) < 0 || hexval(s.p[i + 2]) < 0)
+				return -SK_EMALFORMED;
+			c = (char)(hexval(s.p[i + 1]) * 16 + hexval(s.p[i + 2]));
+			i += 2;
+		}
+		if (n >= dstsize)
+			return -SK_ETOOBIG;
+		dst[n++] = c;
+	}
+	return (int)n;
+}
+
+/* Compares two escaped strings after unescaping; case-insensitive when asked. */
+static bool escaped_eq(struct sk_str a, struct sk_str b, bool nocase)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a.len && j < b.len) {
+		int ca = (unsigned char)a.p[i], cb = (unsigned char)b.p[j];
+		if (ca == '%' && i + 2 < a.len && hexval(a.p[i + 1]) >= 0 && hexval(a.p[i + 2]) >= 0) {
+			ca = hexval(a.p[i + 1]) * 16 + hexval(a.p[i + 2]);
+			i += 2;
+		}
+		if (cb == '%' && j + 2 < b.len && hexval(b.p[j + 1]) >= 0 && hexval(b.p[j + 2]) >= 0) {
+			cb = hexval(b.p[j + 1]) * 16 + hexval(b.p[j + 2]);
+			j += 2;
+		}
+		if (nocase) {
+			ca = lx_lower((char)ca);
+			cb = lx_lower((char)cb);
+		}
+		if (ca != cb)
+			return false;
+		i++;
+		j++;
+	}
+	return i == a.len && j == b.len;
+}
+
+/* §19.1.4: these parameters must match when present in either URI. */
+static bool is_strict_param(struct sk_str name)
+{
+	static const char *const names[] = {"transport", "user", "ttl", "method", "maddr"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (sk_str_caseeq_c(name, names[i]))
+			return true;
+	return false;
+}
+
+static bool params_cover(struct sk_str a, struct sk_str b)
+{
+	size_t pos = 0;
+	struct sk_str name, val, other;
+
+	while (sk_param_next(a, &pos, &name, &val)) {
+		char key[64];
+		sk_str_cpy(key, sizeof(key), name);
+		bool found = sk_param_find(b, key, &other) == 0;
+		if (!found) {
+			if (is_strict_param(name))
+				return false;
+			continue;
+		}
+		if (!escaped_eq(val, other, true))
+			return false;
+	}
+	return true;
+}
+
+static bool headers_cover(struct sk_str a, struct sk_str b)
+{
+	const char *p = a.p, *end = a.p + a.len;
+
+	while (p && p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *e = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(e - p));
+		if (!eq)
+			return false;
+		struct sk_str hname = {p, (size_t)(eq - p)}, hval = {eq + 1, (size_t)(e - eq - 1)};
+		bool found = false;
+		const char *q = b.p, *bend = b.p + b.len;
+		while (q && q < bend && !found) {
+			const char *bamp = memchr(q, '&', (size_t)(bend - q));
+			const char *be = bamp ? bamp : bend;
+			const char *beq = memchr(q, '=', (size_t)(be - q));
+			if (beq && escaped_eq(hname, (struct sk_str){q, (size_t)(beq - q)}, true) &&
+			    escaped_eq(hval, (struct sk_str){beq + 1, (size_t)(be - beq - 1)}, false))
+				found = true;
+			q = bamp ? bamp + 1 : NULL;
+		}
+		if (!found)
+			return false;
+		p = amp ? amp + 1 : NULL;
+	}
+	return true;
+}
+
+bool sk_uri_equal(const struct sk_uri *a, const struct sk_uri *b)
+{
+	if (a->scheme != b->scheme)
+		return false;
+	if (a->scheme == SK_URI_OTHER)
+		return sk_str_caseeq(a->scheme_str, b->scheme_str) &&
+		       escaped_eq(a->opaque, b->opaque, false);
+	if (!escaped_eq(a->user, b->user, false) || !escaped_eq(a->password, b->password, false))
+		return false;
+	if (a->scheme != SK_URI_TEL && !escaped_eq(a->host, b->host, true))
+		return false;
+	if (a->port != b->port) /* an explicit 5060 differs from none (§19.1.4) */
+		return false;
+	if (sk_str_present(a->port_str) != sk_str_present(b->port_str))
+		return false;
+	return params_cover(a->params, b->params) && params_cover(b->params, a->params) &&
+	       headers_cover(a->headers, b->headers) && headers_cover(b->headers, a->headers);
+}
+
+size_t sk_uri_print(const struct sk_uri *uri, char *dst, size_t dstsize)
+{
+	if (dstsize)
+		sk_str_cpy(dst, dstsize, uri->raw);
+	return uri->raw.len;
+}

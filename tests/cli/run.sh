@@ -1,0 +1,52 @@
+#!/bin/sh
+# Golden tests of the command line: each case runs sipkit, compares stdout with
+# tests/cli/golden/NAME.out and the exit status with the expected one.
+# Set UPDATE=1 to rewrite the golden files after a deliberate change.
+SIPKIT=${SIPKIT:-build/sipkit}
+dir=$(dirname "$0")
+data=tests/data/torture
+pass=0
+fail=0
+
+check() { # name expected-exit command...
+	name=$1; want=$2; shift 2
+	out=$("$@" 2>/tmp/sk_cli_err.$$); got=$?
+	golden="$dir/golden/$name.out"
+	if [ -n "$UPDATE" ]; then printf '%s\n' "$out" >"$golden"; fi
+	if [ "$got" != "$want" ]; then
+		echo "FAIL $name: exit $got, expected $want"; cat /tmp/sk_cli_err.$$; fail=$((fail + 1)); return
+	fi
+	if [ -f "$golden" ] && [ "$(printf '%s\n' "$out")" != "$(cat "$golden")" ]; then
+		echo "FAIL $name: output differs from $golden"
+		printf '%s\n' "$out" | diff "$golden" - | head -20
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+
+check_err() { # name expected-exit expected-stderr-substring command...
+	name=$1; want=$2; msg=$3; shift 3
+	"$@" >/dev/null 2>/tmp/sk_cli_err.$$; got=$?
+	if [ "$got" != "$want" ] || ! grep -qF -- "$msg" /tmp/sk_cli_err.$$; then
+		echo "FAIL $name: exit $got (expected $want), stderr:"; cat /tmp/sk_cli_err.$$
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+
+check help 0 "$SIPKIT" --help
+check decode-wsinv 0 "$SIPKIT" decode "$data/valid/wsinv.dat"
+check decode-intmeth-json 0 "$SIPKIT" decode --json "$data/valid/intmeth.dat"
+check decode-stdin 0 sh -c "\"$SIPKIT\" decode - < $data/valid/esc01.dat"
+check decode-insuf 0 "$SIPKIT" decode "$data/semantic/insuf.dat"
+check demo 0 "$SIPKIT" demo
+check_err decode-badaspec 65 "line 5, column 4, header To: whitespace between" "$SIPKIT" decode "$data/invalid/badaspec.dat"
+check_err decode-badvers 65 "505 Version Not Supported" "$SIPKIT" decode "$data/invalid/badvers.dat"
+check_err decode-missing 66 "No such file" "$SIPKIT" decode /nonexistent/msg.sip
+check_err decode-usage 64 "unknown option" "$SIPKIT" decode --bogus
+check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
+check_err decode-too-big 65 "larger than the limit of 100 bytes" "$SIPKIT" decode --max-size 100 "$data/valid/wsinv.dat"
+
+rm -f /tmp/sk_cli_err.$$
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
