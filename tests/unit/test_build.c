@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building and printing messages:
+ *  - responses copy Via (all, in order), From, To (+tag when asked), Call-ID, CSeq (§8.2.6)
+ *  - CANCEL per §9.1: same Request-URI, Call-ID, From, To (no tag learned from a 1xx),
+ *    CSeq number with CANCEL, exactly one Via equal to the INVITE's top Via, the Route set,
+ *    no Require/Proxy-Require, optional Reason (RFC 3326)
+ *  - ACK for a non-2xx per §17.1.1.3: top Via of the INVITE, To of the response
+ *  - print -> parse yields the same values; Content-Length computed
+ */
+#include "sk_test.h"
+
+#define CRLF "\r\n"
+
+static const char invite[] =
+	"INVITE sip:bob@biloxi.example.com;transport=tcp SIP/2.0" CRLF
+	"Via: SIP/2.0/TCP pc33.atlanta.example.com:5061;branch=z9hG4bKnashds8;rport, "
+	"SIP/2.0/UDP p0.example.com;branch=z9hG4bK0" CRLF
+	"Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bK1" CRLF
+	"Max-Forwards: 69" CRLF
+	"To: Bob <sip:bob@biloxi.example.com>" CRLF
+	"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774" CRLF
+	"Call-ID: a84b4c76e66710" CRLF
+	"CSeq: 314159 INVITE" CRLF
+	"Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>" CRLF
+	"Require: 100rel" CRLF
+	"Proxy-Require: foo" CRLF
+	"Timestamp: 54" CRLF
+	"Content-Type: application/sdp" CRLF
+	"Content-Length: 4" CRLF CRLF "v=0" "\n";
+
+static const char ringing[] =
+	"SIP/2.0 180 Ringing" CRLF
+	"Via: SIP/2.0/TCP pc33.atlanta.example.com:5061;branch=z9hG4bKnashds8;rport=5061" CRLF
+	"To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf" CRLF
+	"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774" CRLF
+	"Call-ID: a84b4c76e66710" CRLF "CSeq: 314159 INVITE" CRLF CRLF;
+
+static struct sk_msg *parse(const char *text, size_t len)
+{
+	struct sk_msg *m;
+	struct sk_parse_err e;
+	assert_int_equal(sk_msg_new(&m, NULL), 0);
+	if (sk_msg_parse(m, text, len, &e) != 0)
+		fail_msg("parse: line %u %s: %s\n%.*s", e.line, e.hdr, e.why, (int)len, text);
+	return m;
+}
+
+static struct sk_msg *finish(struct sk_build *b)
+{
+	struct sk_str out;
+	assert_int_equal(sk_build_finish(b, &out), 0);
+	return parse(out.p, out.len);
+}
+
+static void test_response_to(void **state)
+{
+	(void)state;
+	struct sk_msg *req = parse(invite, strlen(invite));
+	struct sk_build *b;
+
+	assert_int_equal(sk_build_response_to(&b, req, 487, NULL, "a6c85cf"), 0);
+	struct sk_msg *r = finish(b);
+	assert_int_equal(sk_msg_status(r), 487);
+	assert_str_view(sk_msg_reason_phrase(r), "Request Terminated");
+	assert_int_equal(sk_msg_via_count(r), 3);
+	assert_str_view(sk_msg_via(r, 1)->host, "p0.example.com");
+	assert_str_view(sk_msg_via(r, 2)->branch, "z9hG4bK1");
+	assert_str_view(sk_msg_to(r)->tag, "a6c85cf");
+	assert_str_view(sk_msg_from(r)->tag, "1928301774");
+	assert_int_equal(sk_msg_cseq(r)->num, 314159);
+	assert_str_view(sk_msg_cseq(r)->method, "INVITE");
+	assert_null(sk_msg_hdr_first(r, SK_HDR_TIMESTAMP));
+	assert_int_equal(sk_msg_content_length(r), 0);
+	sk_msg_free(r);
+	sk_build_free(b);
+
+	/* 100 Trying: no tag, Timestamp copied (§8.2.6.1) */
+	assert_int_equal(sk_build_response_to(&b, req, 100, NULL, "a6c85cf"), 0);
+	r = finish(b);
+	assert_null(sk_msg_to(r)->tag.p);
+	assert_non_null(sk_msg_hdr_first(r, SK_HDR_TIMESTAMP));
+	sk_msg_free(r);
+	sk_build_free(b);
+	assert_int_equal(sk_build_response_to(&b, req, 99, NULL, NULL), -SK_EINVAL);
+	assert_int_equal(sk_build_response_to(&b, req, 700, NULL, NULL), -SK_EINVAL);
+	sk_msg_free(req);
+}
+
+static void test_cancel_rules(void **state)
+{
+	(void)state;
+	struct sk_msg *inv = parse(invite, strlen(invite));
+	struct sk_build *b;
+
+	assert_int_equal(
+		sk_build_cancel(&b, inv, "SIP;cause=200;text=\"Call completed elsewhere\""), 0);
+	struct sk_msg *c = finish(b);
+	assert_str_view(sk_msg_method(c), "CANCEL");
+	assert_str_view(sk_msg_ruri_str(c), "sip:bob@biloxi.example.com;transport=tcp");
+	assert_int_equal(sk_msg_via_count(c), 1); /* exactly one Via: the INVITE's top one */
+	assert_true(sk_str_eq(sk_msg_via(c, 0)->raw, sk_msg_via(inv, 0)->raw));
+	assert_true(sk_str_eq(sk_msg_call_id(c), sk_msg_call_id(inv)));
+	assert_true(sk_str_eq(sk_msg_from(c)->raw, sk_msg_from(inv)->raw));
+	assert_true(sk_str_eq(sk_msg_to(c)->raw, sk_msg_to(inv)->raw));
+	assert_null(sk_msg_to(c)->tag.p);
+	assert_int_equal(sk_msg_cseq(c)->num, 314159);
+	assert_str_view(sk_msg_cseq(c)->method, "CANCEL");
+	assert_int_equal(sk_msg_addr_count(c, SK_HDR_ROUTE), 2);
+	assert_str_view(sk_msg_addr(c, SK_HDR_ROUTE, 1)->uri.host, "p2.example.com");
+	assert_null(sk_msg_hdr_first(c, SK_HDR_REQUIRE));
+	assert_null(sk_msg_hdr_first(c, SK_HDR_PROXY_REQUIRE));
+	assert_int_equal(sk_msg_body(c).len, 0);
+	struct sk_reason r[2];
+	size_t n;
+	assert_int_equal(sk_msg_reasons(c, r, 2, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].cause, 200);
+	struct sk_msg_finding fi[4];
+	assert_int_equal(sk_msg_check(c, fi, 4), 0);
+	sk_msg_free(c);
+	sk_build_free(b);
+
+	/* a 3GPP reason protocol is kept as is; a malformed Reason is refused */
+	assert_int_equal(sk_build_cancel(&b, inv, "RELEASE_CAUSE;cause=3;text=\"Media bearer loss\""), 0);
+	sk_build_free(b);
+	b = (struct sk_build *)0x1;
+	assert_int_equal(sk_build_cancel(&b, inv, "SIP;cause=abc"), -SK_EINVAL);
+	assert_null(b);
+	assert_int_equal(sk_build_cancel(&b, inv, "SIP;text=\"x\"\r\nEvil: 1"), -SK_EINVAL);
+	sk_msg_free(inv);
+}
+
+static void test_ack_for_non2xx(void **state)
+{
+	(void)state;
+	struct sk_msg *inv = parse(invite, strlen(invite));
+	struct sk_msg *resp = parse(ringing, strlen(ringing));
+	struct sk_build *b;
+
+	assert_int_equal(sk_build_ack(&b, inv, resp), 0);
+	struct sk_msg *a = finish(b);
+	assert_str_view(sk_msg_method(a), "ACK");
+	assert_int_equal(sk_msg_via_count(a), 1);
+	assert_str_view(sk_msg_via(a, 0)->branch, "z9hG4bKnashds8");
+	assert_str_view(sk_msg_to(a)->tag, "a6c85cf"); /* To of the response */
+	assert_str_view(sk_msg_cseq(a)->method, "ACK");
+	assert_int_equal(sk_msg_cseq(a)->num, 314159);
+	assert_int_equal(sk_msg_addr_count(a, SK_HDR_ROUTE), 2);
+	sk_msg_free(a);
+	sk_build_free(b);
+	assert_int_equal(sk_build_ack(&b, inv, inv), -SK_EINVAL);
+	assert_int_equal(sk_build_cancel(&b, resp, NULL), -SK_EINVAL);
+	sk_msg_free(inv);
+	sk_msg_free(resp);
+}
+
+static void test_builder_rejects_injection(void **state)
+{
+	(void)state;
+	struct sk_build *b;
+	assert_int_equal(sk_build_request(&b, SK_STR_LIT("OPTIONS"), SK_STR_LIT("sip:a@example.com")), 0);
+	assert_int_equal(sk_build_hdr(b, "Subject", SK_STR_LIT("hi\r\nVia: x")), -SK_EINVAL);
+	assert_int_equal(sk_build_hdr(b, "Bad\nName", SK_STR_LIT("x")), -SK_EINVAL);
+	assert_int_equal(sk_build_hdrf(b, "Subject", "%s-%d", "long", 42), 0);
+	char longv[600];
+	memset(longv, 'a', sizeof(longv) - 1);
+	longv[sizeof(longv) - 1] = '\0';
+	assert_int_equal(sk_build_hdrf(b, "X-Long", "%s", longv), 0);
+	assert_int_equal(sk_build_body(b, "text/plain", "hello", 5), 0);
+	struct sk_msg *m = finish(b);
+	assert_str_view(sk_msg_body(m), "hello");
+	assert_str_view(sk_msg_hdr_find(m, "Subject")->value, "long-42");
+	assert_int_equal(sk_msg_hdr_find(m, "X-Long")->value.len, 599);
+	sk_msg_free(m);
+	sk_build_free(b);
+	assert_int_equal(sk_build_request(&b, SK_STR_LIT("OPTIONS"), SK_STR_LIT("sip:a b")), -SK_EINVAL);
+}
+
+static void test_print_roundtrip(void **state)
+{
+	(void)state;
+	struct sk_msg *m = parse(invite, strlen(invite));
+	char buf[4096];
+	size_t n = sk_msg_print(m, buf, sizeof(buf));
+	assert_true(n < sizeof(buf));
+	struct sk_msg *p = parse(buf, n);
+	assert_true(sk_str_eq(sk_msg_start_line(m), sk_msg_start_line(p)));
+	assert_int_equal(sk_msg_hdr_count(m), sk_msg_hdr_count(p));
+	assert_int_equal(sk_msg_via_count(p), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(sk_str_eq(sk_msg_via(m, i)->branch, sk_msg_via(p, i)->branch));
+	assert_true(sk_str_eq(sk_msg_from(m)->tag, sk_msg_from(p)->tag));
+	assert_true(sk_str_eq(sk_msg_body(m), sk_msg_body(p)));
+	assert_int_equal(sk_msg_content_length(p), 4);
+	/* a short buffer: the size needed is still reported, output NUL-terminated */
+	char small[16];
+	assert_int_equal(sk_msg_print(m, small, sizeof(small)), n);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	sk_msg_free(m);
+	sk_msg_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_response_to),
+		cmocka_unit_test(test_cancel_rules),
+		cmocka_unit_test(test_ack_for_non2xx),
+		cmocka_unit_test(test_builder_rejects_injection),
+		cmocka_unit_test(test_print_roundtrip),
+	};
+	return cmocka_run_group_tests_name("build", tests, NULL, NULL);
+}
