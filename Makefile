@@ -34,13 +34,18 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
 
+# V=1 shows the full command lines
+Q := $(if $(V),,@)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 $(BUILD)/libsipkit.a: $(LIB_OBJ)
 	@rm -f $@
@@ -87,7 +92,8 @@ TEST_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 $(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/sk_test.h $(BUILD)/asan/libsipkit.a | deps-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
+	@$(if $(Q),echo "  TEST    $<")
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
 	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS)
 
 test: deps-test unit cli-test

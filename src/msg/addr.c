@@ -2,8 +2,7 @@
 /* name-addr / addr-spec values with parameters (RFC 3261 §20.10, §20.20, §25.1). */
 #include <string.h>
 
-#include "lex.h"
-#include "sipkit/msg.h"
+#include "msg_int.h"
 
 /* display-name = *(token LWS) / quoted-string; returns 1 when one was taken. */
 static int take_display(struct lx *l, struct sk_str *display, const char **why)
@@ -43,60 +42,52 @@ static int take_display(struct lx *l, struct sk_str *display, const char **why)
 	return 0;
 }
 
-static void addr_known_params(struct sk_addr *a)
+int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why)
 {
-	size_t pos = 0;
-	struct sk_str name, val;
-
-	while (sk_param_next(a->params, &pos, &name, &val)) {
-		if (sk_str_caseeq_c(name, "tag"))
-			a->tag = val.p ? val : (struct sk_str){name.p + name.len, 0};
-		else if (sk_str_caseeq_c(name, "expires"))
-			a->expires = val;
-		else if (sk_str_caseeq_c(name, "q"))
-			a->q = val;
-	}
-}
-
-int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char **err_why)
-{
-	const char *dummy;
-	const char **why = err_why ? err_why : &dummy;
-	struct lx l = {s.p, s.p + s.len};
+	const struct lx_want want[] = {
+		{"tag", 3, &a->tag}, {"expires", 7, &a->expires}, {"q", 1, &a->q}};
+	const char *start = l->p;
 	struct sk_str uri;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	a->raw = s;
-	if (contact && s.len == 1 && s.p[0] == '*') { /* §20.10 */
+	if (contact && l->p < l->end && *l->p == '*') { /* §20.10 */
+		l->p++;
+		a->raw = (struct sk_str){start, 1};
 		a->star = true;
+		lx_skip_ws(l);
+		if (!lx_done(l) && *l->p != ',') {
+			*why = "Contact: unexpected text after '*'";
+			return -SK_EMALFORMED;
+		}
 		return 0;
 	}
-	rc = take_display(&l, &a->display, why);
+	rc = take_display(l, &a->display, why);
 	if (rc < 0)
 		return -SK_EMALFORMED;
 	if (rc == 1) {
 		const char *gt;
-		l.p++; /* '<' */
-		gt = memchr(l.p, '>', (size_t)(l.end - l.p));
+		l->p++; /* '<' */
+		gt = memchr(l->p, '>', (size_t)(l->end - l->p));
 		if (!gt) {
 			*why = "'<' without matching '>'";
 			return -SK_EMALFORMED;
 		}
-		uri = (struct sk_str){l.p, (size_t)(gt - l.p)};
+		uri = (struct sk_str){l->p, (size_t)(gt - l->p)};
 		if (uri.len && (lx_wsp(uri.p[0]) || lx_wsp(uri.p[uri.len - 1]))) {
 			*why = "whitespace between '<' '>' and the URI (RFC 4475 §3.1.2.14)";
 			return -SK_EMALFORMED;
 		}
 		a->angle = true;
-		l.p = gt + 1;
+		l->p = gt + 1;
 	} else {
-		/* addr-spec: parameters after it are header parameters (§20.10) */
-		const char *e = l.p;
-		while (e < l.end && *e != ';' && !lx_wsp(*e))
+		/* addr-spec: a URI with ',', ';' or '?' must be in <> (§20), so the
+		 * parameters after it are header parameters (§20.10) */
+		const char *e = l->p;
+		while (e < l->end && *e != ';' && *e != ',' && !lx_wsp(*e))
 			e++;
-		uri = (struct sk_str){l.p, (size_t)(e - l.p)};
-		l.p = e;
+		uri = (struct sk_str){l->p, (size_t)(e - l->p)};
+		l->p = e;
 	}
 	if (sk_uri_parse(&a->uri, uri, why) < 0)
 		return -SK_EMALFORMED;
@@ -104,15 +95,29 @@ int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char *
 		*why = "URI with headers must be enclosed in '<' '>' (§20.10)";
 		return -SK_EMALFORMED;
 	}
-	if (lx_params(&l, &a->params) < 0) {
+	if (lx_params(l, &a->params, want, sizeof(want) / sizeof(want[0])) < 0) {
 		*why = "empty or malformed header parameter";
 		return -SK_EMALFORMED;
 	}
-	lx_skip_ws(&l);
-	if (!lx_done(&l)) {
+	a->raw = (struct sk_str){start, (size_t)(l->p - start)};
+	lx_skip_ws(l);
+	if (!lx_done(l) && *l->p != ',') {
 		*why = "unexpected text after the address";
 		return -SK_EMALFORMED;
 	}
-	addr_known_params(a);
 	return 0;
+}
+
+int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char **err_why)
+{
+	const char *dummy;
+	const char **why = err_why ? err_why : &dummy;
+	struct lx l = {s.p, s.p + s.len};
+	int rc = addr_parse_at(a, &l, contact, why);
+
+	if (rc == 0 && !lx_done(&l)) {
+		*why = "more than one address where one is allowed";
+		rc = -SK_EMALFORMED;
+	}
+	return rc;
 }

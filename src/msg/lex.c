@@ -123,7 +123,23 @@ int lx_quoted(struct lx *l, struct sk_str *out)
 	return -1;
 }
 
-int lx_params(struct lx *l, struct sk_str *out)
+static void match_want(struct sk_str name, struct sk_str val, const struct lx_want *want,
+		       size_t nwant)
+{
+	for (size_t i = 0; i < nwant; i++) {
+		if (want[i].len != name.len || lx_lower(name.p[0]) != want[i].name[0])
+			continue;
+		size_t k = 1;
+		while (k < name.len && lx_lower(name.p[k]) == want[i].name[k])
+			k++;
+		if (k == name.len) {
+			*want[i].val = val.p ? val : (struct sk_str){name.p + name.len, 0};
+			return;
+		}
+	}
+}
+
+int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size_t nwant)
 {
 	const char *start = NULL;
 
@@ -136,10 +152,11 @@ int lx_params(struct lx *l, struct sk_str *out)
 		}
 		if (!start)
 			start = l->p;
-		if (lx_take(l, LX_TOKEN).len == 0)
+		struct sk_str name = lx_take(l, LX_TOKEN);
+		struct sk_str v = {NULL, 0};
+		if (name.len == 0)
 			return -1; /* ";;" or "; " with no name: RFC 4475 §3.1.2.1 */
 		if (lx_eat_sep(l, '=')) {
-			struct sk_str v;
 			if (l->p < l->end && *l->p == '"') {
 				if (lx_quoted(l, &v) < 0)
 					return -1;
@@ -149,29 +166,17 @@ int lx_params(struct lx *l, struct sk_str *out)
 			} else {
 				/* gen-value = token / host / quoted-string; plus the
 				 * characters IPv6 addresses need (RFC 5118 §4.5). */
-				const char *vs = l->p;
-				while (l->p < l->end &&
-				       (lx_is((unsigned char)*l->p, LX_TOKEN | LX_PARAM)))
-					l->p++;
-				if (l->p == vs)
+				v = lx_take(l, LX_TOKEN | LX_PARAM);
+				if (v.len == 0)
 					return -1;
 			}
 		}
+		if (nwant)
+			match_want(name, v, want, nwant);
 		out->p = start;
 		out->len = (size_t)(l->p - start);
 	}
 	return 0;
-}
-
-struct sk_str lx_trim(struct sk_str s)
-{
-	while (s.len && lx_wsp(s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && lx_wsp(s.p[s.len - 1]))
-		s.len--;
-	return s;
 }
 
 const char *lx_next_comma(const char *p, const char *end)
@@ -199,6 +204,7 @@ const char *lx_next_comma(const char *p, const char *end)
 	return end;
 }
 
+/* IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each <= 255 */
 static int is_ipv4(struct sk_str s)
 {
 	int dots = 0, digits = 0;
@@ -212,12 +218,10 @@ static int is_ipv4(struct sk_str s)
 			dots++;
 			digits = 0;
 			val = 0;
-		} else if (c >= '0' && c <= '9') {
+		} else {
 			val = val * 10 + (unsigned)(c - '0');
 			if (++digits > 3 || val > 255)
 				return 0;
-		} else {
-			return 0;
 		}
 	}
 	return dots == 3 && digits;
@@ -247,19 +251,25 @@ int lx_host(struct lx *l, struct sk_str *host)
 		*host = (struct sk_str){s, (size_t)(l->p - s)};
 		return SK_HOST_IPV6;
 	}
-	*host = lx_take(l, LX_HOST);
-	if (host->len == 0 || host->p[0] == '-' || host->p[0] == '.')
+	/* one pass: the host chars, whether all are digits and dots, where the last label starts */
+	const char *top = s;
+	int numeric = 1;
+	while (l->p < l->end && lx_is((unsigned char)*l->p, LX_HOST)) {
+		char c = *l->p++;
+		if (c == '.') {
+			if (l->p < l->end && lx_is((unsigned char)*l->p, LX_HOST))
+				top = l->p; /* not a trailing dot */
+		} else if (c < '0' || c > '9') {
+			numeric = 0;
+		}
+	}
+	*host = (struct sk_str){s, (size_t)(l->p - s)};
+	if (host->len == 0 || s[0] == '-' || s[0] == '.')
 		return SK_HOST_NONE;
-	if (is_ipv4(*host))
-		return SK_HOST_IPV4;
-	/* toplabel starts with a letter (§25.1): "1.2.3.999" is no host name. */
-	size_t end = host->len;
-	if (host->p[end - 1] == '.')
-		end--; /* a fully qualified name may end with a dot */
-	size_t top = end;
-	while (top > 0 && host->p[top - 1] != '.')
-		top--;
-	if (top == end || !lx_is((unsigned char)host->p[top], LX_ALPHA))
+	if (numeric)
+		return is_ipv4(*host) ? SK_HOST_IPV4 : SK_HOST_NONE;
+	/* toplabel starts with a letter (§25.1); a fully qualified name may end with '.' */
+	if (!lx_is((unsigned char)*top, LX_ALPHA))
 		return SK_HOST_NONE;
 	return SK_HOST_NAME;
 }

@@ -78,15 +78,32 @@ static inline int lx_done(const struct lx *l) { return l->p >= l->end; }
 /* Consumes a quoted-string (§25.1) incl. quotes: 0, or -1 if unterminated. */
 int lx_quoted(struct lx *l, struct sk_str *out);
 
+/* Parameters a caller wants picked out while a list is validated. */
+struct lx_want {
+	const char *name; /* lowercase */
+	uint8_t len;
+	struct sk_str *val; /* set to the value; a name without '=' gives p set, len 0 */
+};
+
 /*
  * Consumes generic-params ";name[=value]" (§25.1); returns the view without the
  * first ';' in *out. Values may be tokens, hosts (incl. IPv6 references) or
- * quoted strings. Returns 0, or -1 on an empty or malformed parameter.
+ * quoted strings. Parameters named in want[0..nwant) are stored as they pass.
+ * Returns 0, or -1 on an empty or malformed parameter.
  */
-int lx_params(struct lx *l, struct sk_str *out);
+int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size_t nwant);
 
 /* Trims SP/HT on both ends. */
-struct sk_str lx_trim(struct sk_str s);
+static inline struct sk_str lx_trim(struct sk_str s)
+{
+	while (s.len && lx_wsp(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && lx_wsp(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
 
 /* Finds the next top-level ',' (outside quotes and <>), from p; end if none. */
 const char *lx_next_comma(const char *p, const char *end);

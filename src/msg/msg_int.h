@@ -3,6 +3,7 @@
 #ifndef SK_MSG_INT_H
 #define SK_MSG_INT_H
 
+#include "lex.h"
 #include "sipkit/msg.h"
 
 #define SK_NO_HDR UINT32_MAX
@@ -53,6 +54,20 @@ struct sk_msg {
 	bool expires_out_of_range;
 	struct sk_str content_type;
 };
+
+/*
+ * Value parsers that start at l->p and stop after one value, at a top-level
+ * ',' (left unconsumed) or at the end; trailing whitespace is skipped.
+ */
+int via_parse_at(struct sk_via *v, struct lx *l, const char **why);
+int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why);
+
+/* Header-name hashing shared by the parser's name scan and sk_hdr_lookup. */
+static inline uint32_t hdr_hash_step(uint32_t h, char c)
+{
+	return h * 31 + (uint32_t)(unsigned char)(c | 0x20);
+}
+enum sk_hdr_id hdr_lookup_hashed(const char *name, size_t len, uint32_t h);
 
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,

@@ -194,31 +194,55 @@ static int parse_request_line(struct pctx *c, struct sk_str line)
 
 /* ---- typed headers parsed eagerly (what a proxy needs) --------------------- */
 
+/* Steps over the ',' between list values; an empty value is an error (§7.3.1). */
+static int next_list_value(struct lx *l, const char **why)
+{
+	if (lx_done(l))
+		return 0;
+	l->p++; /* ',' */
+	lx_skip_ws(l);
+	if (lx_done(l) || *l->p == ',') {
+		*why = "empty value in a comma-separated list";
+		return -SK_EMALFORMED;
+	}
+	return 1;
+}
+
 static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char **why)
 {
 	struct sk_msg *m = c->m;
-	const char *p = value.p, *end = value.p + value.len;
+	struct lx l = {value.p, value.p + value.len};
+	int more;
 
-	for (;;) {
-		const char *comma = lx_next_comma(p, end);
-		struct sk_str item = lx_trim((struct sk_str){p, (size_t)(comma - p)});
-		if (item.len == 0) {
-			*why = "Via: empty value in the list";
-			return -SK_EMALFORMED;
-		}
+	do {
 		int rc = grow((void **)&m->vias, &m->vias_cap, m->nvias + 1, m->lim.max_vias,
 			      sizeof(*m->vias));
 		if (rc < 0) {
 			*why = "too many Via values";
 			return rc;
 		}
-		if (sk_via_parse(&m->vias[m->nvias], item, why) < 0)
+		if (via_parse_at(&m->vias[m->nvias], &l, why) < 0)
 			return -SK_EMALFORMED;
 		m->vias[m->nvias++].hdr = hi;
-		if (comma >= end)
-			return 0;
-		p = comma + 1;
+		more = next_list_value(&l, why);
+	} while (more > 0);
+	return more;
+}
+
+/* Room for one more address; the per-kind index arrays follow the pool's size. */
+static int grow_addrs(struct sk_msg *m)
+{
+	uint32_t cap = m->addrs_cap;
+	int rc = grow((void **)&m->addrs, &m->addrs_cap, m->naddrs + 1, m->lim.max_addrs,
+		      sizeof(*m->addrs));
+
+	for (int i = 0; rc == 0 && m->addrs_cap != cap && i < AK__COUNT; i++) {
+		void *n = realloc(m->lists[i].idx, m->addrs_cap * sizeof(uint16_t));
+		if (!n)
+			return -SK_ENOMEM;
+		m->lists[i].idx = n;
 	}
+	return rc;
 }
 
 static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr_kind k,
@@ -226,44 +250,31 @@ static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr
 {
 	struct sk_msg *m = c->m;
 	struct addr_list *list = &m->lists[k];
-	const char *p = value.p, *end = value.p + value.len;
+	struct lx l = {value.p, value.p + value.len};
+	int more;
 
-	for (;;) {
-		const char *comma = lx_next_comma(p, end);
-		struct sk_str item = lx_trim((struct sk_str){p, (size_t)(comma - p)});
-		uint32_t cap = m->addrs_cap;
-		if (item.len == 0) {
-			*why = "empty value in the address list";
-			return -SK_EMALFORMED;
-		}
-		int rc = grow((void **)&m->addrs, &m->addrs_cap, m->naddrs + 1, m->lim.max_addrs,
-			      sizeof(*m->addrs));
-		if (rc == 0 && m->addrs_cap != cap) {
-			for (int i = 0; i < AK__COUNT && rc == 0; i++) {
-				void *n = realloc(m->lists[i].idx, m->addrs_cap * sizeof(uint16_t));
-				if (!n)
-					rc = -SK_ENOMEM;
-				else
-					m->lists[i].idx = n;
-			}
-		}
+	if (value.len == 0) {
+		*why = "empty address list";
+		return -SK_EMALFORMED;
+	}
+	do {
+		int rc = grow_addrs(m);
 		if (rc < 0) {
 			*why = "too many Contact/Route/Record-Route values";
 			return rc;
 		}
 		struct sk_addr *a = &m->addrs[m->naddrs];
-		if (sk_addr_parse(a, item, k == AK_CONTACT, why) < 0)
+		if (addr_parse_at(a, &l, k == AK_CONTACT, why) < 0)
 			return -SK_EMALFORMED;
-		if (a->star && (comma < end || list->n > 0)) {
+		if (a->star && (!lx_done(&l) || list->n > 0)) {
 			*why = "Contact: '*' must be the only value (§10.2.2)";
 			return -SK_EMALFORMED;
 		}
 		a->hdr = hi;
 		list->idx[list->n++] = (uint16_t)m->naddrs++;
-		if (comma >= end)
-			return 0;
-		p = comma + 1;
-	}
+		more = next_list_value(&l, why);
+	} while (more > 0);
+	return more;
 }
 
 static int parse_cseq(struct sk_msg *m, struct sk_str v, const char **why)
@@ -450,8 +461,11 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	const char *p = ls;
 	const char *why = NULL;
 
-	while (p < le && lx_is((unsigned char)*p, LX_TOKEN))
+	uint32_t hash = 0;
+	while (p < le && lx_is((unsigned char)*p, LX_TOKEN)) {
+		hash = hdr_hash_step(hash, *p);
 		p++;
+	}
 	struct sk_str name = {ls, (size_t)(p - ls)};
 	if (name.len == 0)
 		return fail(c, -SK_EMALFORMED, ls, ls, SK_STR_NULL,
@@ -480,7 +494,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 		return fail(c, rc, ls, ls, name, "more header lines than the limit", 400);
 	uint32_t hi = m->nhdrs++;
 	struct sk_hdr *h = &m->hdrs[hi];
-	h->id = sk_hdr_lookup(name.p, name.len);
+	h->id = hdr_lookup_hashed(name.p, name.len, hash);
 	h->name = name;
 	h->value = value;
 	h->line = c->line;

@@ -140,6 +140,21 @@ static int parse_tel(struct sk_uri *uri, struct lx *l, const char **why)
 	return 0;
 }
 
+static enum sk_uri_scheme scheme_of(struct sk_str s)
+{
+	const char *p = s.p;
+
+	/* scheme names are case-insensitive (§19.1.4) */
+	if (s.len == 3 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p')
+		return SK_URI_SIP;
+	if (s.len == 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	    (p[3] | 0x20) == 's')
+		return SK_URI_SIPS;
+	if (s.len == 3 && (p[0] | 0x20) == 't' && (p[1] | 0x20) == 'e' && (p[2] | 0x20) == 'l')
+		return SK_URI_TEL;
+	return SK_URI_OTHER;
+}
+
 int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 {
 	const char *dummy;
@@ -161,14 +176,7 @@ int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 		*why = "URI scheme not followed by ':'";
 		return -SK_EMALFORMED;
 	}
-	if (sk_str_caseeq_c(uri->scheme_str, "sip"))
-		uri->scheme = SK_URI_SIP;
-	else if (sk_str_caseeq_c(uri->scheme_str, "sips"))
-		uri->scheme = SK_URI_SIPS;
-	else if (sk_str_caseeq_c(uri->scheme_str, "tel"))
-		uri->scheme = SK_URI_TEL;
-	else
-		uri->scheme = SK_URI_OTHER;
+	uri->scheme = scheme_of(uri->scheme_str);
 
 	int rc = 0;
 	switch (uri->scheme) {

@@ -2,8 +2,7 @@
 /* Via values (RFC 3261 §20.42, §18.2.1; RFC 3581 rport). */
 #include <string.h>
 
-#include "lex.h"
-#include "sipkit/msg.h"
+#include "msg_int.h"
 
 #define MAGIC_COOKIE "z9hG4bK" /* RFC 3261 §8.1.1.7 */
 
@@ -12,29 +11,78 @@ bool sk_via_branch_is_3261(const struct sk_via *via)
 	return via->branch.len >= 7 && memcmp(via->branch.p, MAGIC_COOKIE, 7) == 0;
 }
 
-/* Picks the parameters a transaction layer needs out of the list. */
-static int via_known_params(struct sk_via *v, const char **why)
+int via_parse_at(struct sk_via *v, struct lx *l, const char **why)
 {
-	size_t pos = 0;
-	struct sk_str name, val;
+	const struct lx_want want[] = {
+		{"branch", 6, &v->branch}, {"received", 8, &v->received}, {"rport", 5, &v->rport},
+		{"maddr", 5, &v->maddr},   {"ttl", 3, &v->ttl},
+	};
+	const char *start = l->p;
 
-	while (sk_param_next(v->params, &pos, &name, &val)) {
-		if (sk_str_caseeq_c(name, "branch")) {
-			if (!val.p || val.len == 0) {
-				*why = "Via branch without a value";
-				return -1;
-			}
-			v->branch = val;
-		} else if (sk_str_caseeq_c(name, "received")) {
-			v->received = val;
-		} else if (sk_str_caseeq_c(name, "rport")) {
-			/* RFC 3581 §3: a request carries it empty; a response gets the port */
-			v->rport = val.p ? val : (struct sk_str){name.p + name.len, 0};
-		} else if (sk_str_caseeq_c(name, "maddr")) {
-			v->maddr = val;
-		} else if (sk_str_caseeq_c(name, "ttl")) {
-			v->ttl = val;
+	memset(v, 0, sizeof(*v));
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+	v->proto_name = lx_take(l, LX_TOKEN);
+	if (v->proto_name.len == 0 || !lx_eat_sep(l, '/')) {
+		*why = "Via: expected protocol-name/version/transport";
+		return -SK_EMALFORMED;
+	}
+	v->proto_version = lx_take(l, LX_TOKEN);
+	if (v->proto_version.len == 0 || !lx_eat_sep(l, '/')) {
+		*why = "Via: expected protocol-name/version/transport";
+		return -SK_EMALFORMED;
+	}
+	v->transport = lx_take(l, LX_TOKEN);
+	if (v->transport.len == 0) {
+		*why = "Via: missing transport";
+		return -SK_EMALFORMED;
+	}
+	/* LWS between sent-protocol and sent-by is mandatory */
+	if (lx_done(l) || !lx_wsp(*l->p)) {
+		*why = "Via: missing sent-by";
+		return -SK_EMALFORMED;
+	}
+	lx_skip_ws(l);
+	v->host_type = (enum sk_host_type)lx_host(l, &v->host);
+	if (v->host_type == SK_HOST_NONE) {
+		*why = "Via: invalid sent-by host";
+		return -SK_EMALFORMED;
+	}
+	/* LWS around the port colon is legal (RFC 4475 §3.1.1.1 wsinv) */
+	const char *save = l->p;
+	if (lx_eat_sep(l, ':')) {
+		uint64_t port;
+		v->port_str = lx_take(l, LX_DIGIT);
+		if (sk_str_to_u64(v->port_str, 65535, &port) < 0) {
+			*why = "Via: invalid port";
+			return -SK_EMALFORMED;
 		}
+		v->port = (uint16_t)port;
+	} else {
+		l->p = save;
+	}
+	if (lx_params(l, &v->params, want, sizeof(want) / sizeof(want[0])) < 0) {
+		*why = "Via: empty or malformed parameter";
+		return -SK_EMALFORMED;
+	}
+	if (sk_str_present(v->branch) && v->branch.len == 0) {
+		*why = "Via branch without a value";
+		return -SK_EMALFORMED;
+	}
+	v->raw = (struct sk_str){start, (size_t)(l->p - start)};
+	lx_skip_ws(l);
+	/* a comment may follow (RFC 2543 heritage): skip it to the next value */
+	if (!lx_done(l) && *l->p == '(') {
+		const char *close = memchr(l->p, ')', (size_t)(l->end - l->p));
+		if (!close) {
+			*why = "Via: unterminated comment";
+			return -SK_EMALFORMED;
+		}
+		l->p = close + 1;
+		lx_skip_ws(l);
+	}
+	if (!lx_done(l) && *l->p != ',') {
+		*why = "Via: unexpected character after sent-by or parameters";
+		return -SK_EMALFORMED;
 	}
 	return 0;
 }
@@ -44,60 +92,11 @@ int sk_via_parse(struct sk_via *v, struct sk_str s, const char **err_why)
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
 	struct lx l = {s.p, s.p + s.len};
+	int rc = via_parse_at(v, &l, why);
 
-	memset(v, 0, sizeof(*v));
-	v->raw = s;
-	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
-	v->proto_name = lx_take(&l, LX_TOKEN);
-	if (v->proto_name.len == 0 || !lx_eat_sep(&l, '/')) {
-		*why = "Via: expected protocol-name/version/transport";
-		return -SK_EMALFORMED;
+	if (rc == 0 && !lx_done(&l)) {
+		*why = "Via: more than one value";
+		rc = -SK_EMALFORMED;
 	}
-	v->proto_version = lx_take(&l, LX_TOKEN);
-	if (v->proto_version.len == 0 || !lx_eat_sep(&l, '/')) {
-		*why = "Via: expected protocol-name/version/transport";
-		return -SK_EMALFORMED;
-	}
-	v->transport = lx_take(&l, LX_TOKEN);
-	if (v->transport.len == 0) {
-		*why = "Via: missing transport";
-		return -SK_EMALFORMED;
-	}
-	/* LWS between sent-protocol and sent-by is mandatory */
-	if (l.p == l.end || !lx_wsp(*l.p)) {
-		*why = "Via: missing sent-by";
-		return -SK_EMALFORMED;
-	}
-	lx_skip_ws(&l);
-	v->host_type = (enum sk_host_type)lx_host(&l, &v->host);
-	if (v->host_type == SK_HOST_NONE) {
-		*why = "Via: invalid sent-by host";
-		return -SK_EMALFORMED;
-	}
-	/* LWS around the port colon is legal (RFC 4475 §3.1.1.1 wsinv) */
-	const char *save = l.p;
-	if (lx_eat_sep(&l, ':')) {
-		uint64_t port;
-		v->port_str = lx_take(&l, LX_DIGIT);
-		if (sk_str_to_u64(v->port_str, 65535, &port) < 0) {
-			*why = "Via: invalid port";
-			return -SK_EMALFORMED;
-		}
-		v->port = (uint16_t)port;
-	} else {
-		l.p = save;
-	}
-	if (lx_params(&l, &v->params) < 0) {
-		*why = "Via: empty or malformed parameter";
-		return -SK_EMALFORMED;
-	}
-	lx_skip_ws(&l);
-	/* a comment may follow (RFC 2543 heritage); anything else is an error */
-	if (!lx_done(&l) && *l.p != '(') {
-		*why = "Via: unexpected character after sent-by or parameters";
-		return -SK_EMALFORMED;
-	}
-	if (via_known_params(v, why) < 0)
-		return -SK_EMALFORMED;
-	return 0;
+	return rc;
 }

@@ -1,0 +1,48 @@
+# Parser benchmark (included by the top-level Makefile).
+#   make bench                        build $(BUILD)/bench-parse and run it on bench/corpus
+#   make bench BENCH_ARGS='--seconds 0.5 --skip libre'
+#   make bench-callgrind              instructions per message (bench/callgrind.sh)
+#   make bench-corpus-check           CRLF, Content-Length and addresses of bench/corpus
+#                                     (the corpus is written by bench/gen_corpus.py)
+#
+# Always -O2 without sanitizers, whatever OPT says. sipkit's own files get the
+# project's $(WARN); each peer's headers come in with -isystem and the few
+# flags they need, local to that peer's harness.
+
+BENCH_OPT    := -O2 -g
+BENCH_CFLAGS  = $(WARN) $(BENCH_OPT)
+BENCH_ARGS   ?=
+BENCH_DIR    := $(BUILD)/bench
+
+BENCH_OBJ := $(BENCH_DIR)/bench_parse.o $(BENCH_DIR)/parse_sipkit.o \
+             $(BENCH_DIR)/parse_osip.o $(BENCH_DIR)/parse_sofia.o $(BENCH_DIR)/parse_re.o
+
+# Peer flags, expanded when used (after deps-bench has installed the packages).
+bench_isystem = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(1)))
+$(BENCH_DIR)/parse_osip.o:  BENCH_PEER = $(call bench_isystem,libosip2)
+$(BENCH_DIR)/parse_sofia.o: BENCH_PEER = $(call bench_isystem,sofia-sip-ua)
+# libre's headers expect its build's config macros (re_types.h without them
+# redefines the C99 integer types).
+$(BENCH_DIR)/parse_re.o:    BENCH_PEER = $(call bench_isystem,libre) \
+                                         -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
+BENCH_LIBS = $(shell pkg-config --libs libosip2 sofia-sip-ua libre)
+
+$(BENCH_OBJ): $(BENCH_DIR)/%.o: bench/%.c bench/bench_parse.h | deps-bench
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(CPPFLAGS) $(BENCH_PEER) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench-parse: $(BENCH_OBJ) $(BUILD)/libsipkit.a | deps-bench
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_OBJ) $(BUILD)/libsipkit.a $(BENCH_LIBS)
+
+bench: $(BUILD)/bench-parse
+	$(BUILD)/bench-parse bench/corpus $(BENCH_ARGS)
+
+bench-callgrind: $(BUILD)/bench-parse
+	BENCH_PARSE=$(BUILD)/bench-parse sh bench/callgrind.sh
+
+bench-corpus-check:
+	python3 bench/gen_corpus.py --check bench/corpus
+
+.PHONY: bench-callgrind bench-corpus-check
