@@ -106,6 +106,10 @@ int lx_quoted(struct lx *l, struct sk_str *out)
 		return -1;
 	while (l->p < l->end) {
 		char c = *l->p;
+		if (c != '\\' && c != '"' && c != '\r' && c != '\n') {
+			l->p++;
+			continue;
+		}
 		if (c == '\\') { /* quoted-pair: any char but CR/LF (§25.1) */
 			if (l->p + 1 >= l->end || l->p[1] == '\r' || l->p[1] == '\n')
 				return -1;
@@ -251,27 +255,23 @@ int lx_host(struct lx *l, struct sk_str *host)
 		*host = (struct sk_str){s, (size_t)(l->p - s)};
 		return SK_HOST_IPV6;
 	}
-	/* one pass: the host chars, whether all are digits and dots, where the last label starts */
-	const char *top = s;
-	int numeric = 1;
-	while (l->p < l->end && lx_is((unsigned char)*l->p, LX_HOST)) {
-		char c = *l->p++;
-		if (c == '.') {
-			if (l->p < l->end && lx_is((unsigned char)*l->p, LX_HOST))
-				top = l->p; /* not a trailing dot */
-		} else if (c < '0' || c > '9') {
-			numeric = 0;
-		}
-	}
-	*host = (struct sk_str){s, (size_t)(l->p - s)};
+	*host = lx_take(l, LX_HOST);
 	if (host->len == 0 || s[0] == '-' || s[0] == '.')
 		return SK_HOST_NONE;
-	if (numeric)
-		return is_ipv4(*host) ? SK_HOST_IPV4 : SK_HOST_NONE;
-	/* toplabel starts with a letter (§25.1); a fully qualified name may end with '.' */
-	if (!lx_is((unsigned char)*top, LX_ALPHA))
-		return SK_HOST_NONE;
-	return SK_HOST_NAME;
+	/* the last label decides: toplabel starts with ALPHA (§25.1), so a name whose
+	 * last label starts with a digit can only be an IPv4address */
+	size_t end = host->len;
+	if (s[end - 1] == '.')
+		end--; /* a fully qualified name may end with '.' */
+	size_t top = end;
+	while (top > 0 && s[top - 1] != '.')
+		top--;
+	if (top < end && lx_is((unsigned char)s[top], LX_ALPHA))
+		return SK_HOST_NAME;
+	for (size_t i = 0; i < host->len; i++)
+		if (s[i] != '.' && (s[i] < '0' || s[i] > '9'))
+			return SK_HOST_NONE;
+	return is_ipv4(*host) ? SK_HOST_IPV4 : SK_HOST_NONE;
 }
 
 int lx_port(struct lx *l, struct sk_str *port_str, uint16_t *port)

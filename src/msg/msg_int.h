@@ -62,12 +62,8 @@ struct sk_msg {
 int via_parse_at(struct sk_via *v, struct lx *l, const char **why);
 int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why);
 
-/* Header-name hashing shared by the parser's name scan and sk_hdr_lookup. */
-static inline uint32_t hdr_hash_step(uint32_t h, char c)
-{
-	return h * 31 + (uint32_t)(unsigned char)(c | 0x20);
-}
-enum sk_hdr_id hdr_lookup_hashed(const char *name, size_t len, uint32_t h);
+/* Identifies a header name already known to be a token (O(1) on length and ends). */
+enum sk_hdr_id hdr_lookup(const char *name, size_t len);
 
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,

@@ -97,6 +97,8 @@ static int fail(struct pctx *c, int rc, const char *at, const char *line_start,
 
 static int parse_version(struct sk_str v, int *status)
 {
+	if (v.len == 7 && memcmp(v.p, "SIP/2.0", 7) == 0)
+		return 0;
 	/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; literals are case-insensitive */
 	if (v.len < 7 || !sk_str_caseeq((struct sk_str){v.p, 4}, SK_STR_LIT("SIP/"))) {
 		*status = 400;
@@ -461,11 +463,8 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	const char *p = ls;
 	const char *why = NULL;
 
-	uint32_t hash = 0;
-	while (p < le && lx_is((unsigned char)*p, LX_TOKEN)) {
-		hash = hdr_hash_step(hash, *p);
+	while (p < le && lx_is((unsigned char)*p, LX_TOKEN))
 		p++;
-	}
 	struct sk_str name = {ls, (size_t)(p - ls)};
 	if (name.len == 0)
 		return fail(c, -SK_EMALFORMED, ls, ls, SK_STR_NULL,
@@ -494,7 +493,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 		return fail(c, rc, ls, ls, name, "more header lines than the limit", 400);
 	uint32_t hi = m->nhdrs++;
 	struct sk_hdr *h = &m->hdrs[hi];
-	h->id = hdr_lookup_hashed(name.p, name.len, hash);
+	h->id = hdr_lookup(name.p, name.len);
 	h->name = name;
 	h->value = value;
 	h->line = c->line;

@@ -21,17 +21,13 @@ static int take_escaped(struct lx *l, uint16_t cls, struct sk_str *out)
 {
 	const char *s = l->p;
 
-	while (l->p < l->end) {
-		unsigned char c = (unsigned char)*l->p;
-		if (c == '%') {
-			if (l->end - l->p < 3 || hexval(l->p[1]) < 0 || hexval(l->p[2]) < 0)
-				return -1;
-			l->p += 3;
-		} else if (lx_is(c, cls)) {
-			l->p++;
-		} else {
+	for (;;) {
+		lx_take(l, cls);
+		if (l->p >= l->end || *l->p != '%')
 			break;
-		}
+		if (l->end - l->p < 3 || hexval(l->p[1]) < 0 || hexval(l->p[2]) < 0)
+			return -1;
+		l->p += 3;
 	}
 	*out = (struct sk_str){s, (size_t)(l->p - s)};
 	return 0;
