@@ -130,11 +130,13 @@ int lx_quoted(struct lx *l, struct sk_str *out)
 static void match_want(struct sk_str name, struct sk_str val, const struct lx_want *want,
 		       size_t nwant)
 {
+	char first = (char)(name.p[0] | 0x20);
+
 	for (size_t i = 0; i < nwant; i++) {
-		if (want[i].len != name.len || lx_lower(name.p[0]) != want[i].name[0])
+		if (want[i].len != name.len || first != want[i].name[0])
 			continue;
 		size_t k = 1;
-		while (k < name.len && lx_lower(name.p[k]) == want[i].name[k])
+		while (k < name.len && (char)(name.p[k] | 0x20) == want[i].name[k])
 			k++;
 		if (k == name.len) {
 			*want[i].val = val.p ? val : (struct sk_str){name.p + name.len, 0};
@@ -143,43 +145,74 @@ static void match_want(struct sk_str name, struct sk_str val, const struct lx_wa
 	}
 }
 
+static inline const char *skip_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+static inline const char *take_class(const char *p, const char *e, uint16_t cls)
+{
+	while (e - p >= 4 && (sk_lex_class[(unsigned char)p[0]] & cls) &&
+	       (sk_lex_class[(unsigned char)p[1]] & cls) &&
+	       (sk_lex_class[(unsigned char)p[2]] & cls) && (sk_lex_class[(unsigned char)p[3]] & cls))
+		p += 4;
+	while (p < e && (sk_lex_class[(unsigned char)*p] & cls))
+		p++;
+	return p;
+}
+
 int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size_t nwant)
 {
-	const char *start = NULL;
+	const char *p = l->p, *e = l->end, *start = NULL, *last = p;
 
-	*out = (struct sk_str){l->p, 0};
 	for (;;) {
-		const char *save = l->p;
-		if (!lx_eat_sep(l, ';')) {
-			l->p = save;
+		/* SWS ";" SWS, with a fast path for the usual ";name" */
+		const char *q = p;
+		if (q < e && *q != ';')
+			q = skip_ws(q, e);
+		if (q >= e || *q != ';')
 			break;
-		}
+		q++;
+		if (q < e && (*q == ' ' || *q == '\t'))
+			q = skip_ws(q, e);
 		if (!start)
-			start = l->p;
-		struct sk_str name = lx_take(l, LX_TOKEN);
-		struct sk_str v = {NULL, 0};
-		if (name.len == 0)
+			start = q;
+		const char *ne = take_class(q, e, LX_TOKEN);
+		if (ne == q)
 			return -1; /* ";;" or "; " with no name: RFC 4475 §3.1.2.1 */
-		if (lx_eat_sep(l, '=')) {
-			if (l->p < l->end && *l->p == '"') {
-				if (lx_quoted(l, &v) < 0)
+		struct sk_str name = {q, (size_t)(ne - q)};
+		struct sk_str v = {NULL, 0};
+		p = ne;
+		q = (p < e && *p != '=') ? skip_ws(p, e) : p;
+		if (q < e && *q == '=') {
+			q = skip_ws(q + 1, e);
+			if (q < e && *q == '"') {
+				struct lx sub = {q, e};
+				if (lx_quoted(&sub, &v) < 0)
 					return -1;
-			} else if (l->p < l->end && *l->p == '[') {
-				if (lx_host(l, &v) != SK_HOST_IPV6)
+				p = sub.p;
+			} else if (q < e && *q == '[') {
+				struct lx sub = {q, e};
+				if (lx_host(&sub, &v) != SK_HOST_IPV6)
 					return -1;
+				p = sub.p;
 			} else {
 				/* gen-value = token / host / quoted-string; plus the
 				 * characters IPv6 addresses need (RFC 5118 §4.5). */
-				v = lx_take(l, LX_TOKEN | LX_PARAM);
-				if (v.len == 0)
+				p = take_class(q, e, LX_TOKEN | LX_PARAM);
+				if (p == q)
 					return -1;
+				v = (struct sk_str){q, (size_t)(p - q)};
 			}
 		}
 		if (nwant)
 			match_want(name, v, want, nwant);
-		out->p = start;
-		out->len = (size_t)(l->p - start);
+		last = p;
 	}
+	l->p = last;
+	*out = start ? (struct sk_str){start, (size_t)(last - start)} : (struct sk_str){l->p, 0};
 	return 0;
 }
 
