@@ -30,7 +30,7 @@ CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all test unit cli-test demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
+.PHONY: all test layering unit cli-test demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
 
@@ -96,7 +96,10 @@ $(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/sk_test.h $(BUILD)/asan/libsipk
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
 	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS)
 
-test: deps-test unit cli-test
+test: deps-test layering unit cli-test
+
+layering:
+	@sh tests/layering.sh
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
