@@ -124,11 +124,12 @@ bool sk_msg_list_has(const struct sk_msg *m, enum sk_hdr_id id, const char *toke
 	struct sk_str v;
 
 	while (sk_msg_list_next(m, id, &it, &v)) {
-		/* compare the first token only: "timer;refresher=uac" matches "timer" */
-		size_t n = 0;
-		while (n < v.len && lx_is((unsigned char)v.p[n], LX_TOKEN))
-			n++;
-		if (sk_str_caseeq_c((struct sk_str){v.p, n}, token))
+		/* the value before its parameters: "timer" of "timer;refresher=uac",
+		 * "application/sdp" of "application/sdp;q=0.5" (§20.1, §25.1) */
+		const char *semi = memchr(v.p, ';', v.len);
+		if (semi)
+			v = lx_trim((struct sk_str){v.p, (size_t)(semi - v.p)});
+		if (sk_str_caseeq_c(v, token))
 			return true;
 	}
 	return false;

@@ -545,6 +545,10 @@ static int parse_body(struct pctx *c, const char *body, const char *end, bool st
 	struct sk_msg *m = c->m;
 	size_t avail = (size_t)(end - body);
 
+	/* errors below are about the Content-Length line, not the empty line */
+	if (m->first[SK_HDR_CONTENT_LENGTH] != SK_NO_HDR)
+		c->line = m->hdrs[m->first[SK_HDR_CONTENT_LENGTH]].line;
+
 	if (m->content_length < 0) {
 		if (stream)
 			return fail(c, -SK_EMALFORMED, NULL, NULL, SK_STR_LIT("Content-Length"),
@@ -634,9 +638,11 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 		return fail(&c, -SK_EMALFORMED, end, NULL, SK_STR_NULL,
 			    "header section not closed by an empty line", 400);
 	m->body = (struct sk_str){end, 0};
-	if (m->content_length > 0)
+	if (m->content_length > 0) {
+		c.line = m->hdrs[m->first[SK_HDR_CONTENT_LENGTH]].line;
 		return fail(&c, -SK_EMALFORMED, NULL, NULL, SK_STR_LIT("Content-Length"),
 			    "Content-Length exceeds the bytes received", 400);
+	}
 	return 0;
 }
 

@@ -197,11 +197,6 @@ int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 	return rc < 0 ? -SK_EMALFORMED : 0;
 }
 
-int sk_uri_param(const struct sk_uri *uri, const char *name, struct sk_str *value)
-{
-	return sk_param_find(uri->params, name, value);
-}
-
 int sk_uri_unescape(struct sk_str s, char *dst, size_t dstsize)
 {
 	size_t n = 0;
@@ -221,31 +216,59 @@ int sk_uri_unescape(struct sk_str s, char *dst, size_t dstsize)
 	return (int)n;
 }
 
-/* Compares two escaped strings after unescaping; case-insensitive when asked. */
+/* RFC 2396 "reserved": an escape of one of these is not the same as the character. */
+static bool is_reserved(int c)
+{
+	return c && strchr(";/?:@&=+$,", c) != NULL;
+}
+
+/* Reads one character of an escaped string: its byte, and whether it stays an
+ * escape (a reserved character written as %HH differs from the literal, §19.1.4). */
+static size_t next_char(struct sk_str s, size_t i, int *c, bool *escaped)
+{
+	*c = (unsigned char)s.p[i];
+	*escaped = false;
+	if (*c == '%' && i + 2 < s.len && hexval(s.p[i + 1]) >= 0 && hexval(s.p[i + 2]) >= 0) {
+		*c = hexval(s.p[i + 1]) * 16 + hexval(s.p[i + 2]);
+		*escaped = is_reserved(*c);
+		return 3;
+	}
+	return 1;
+}
+
+/* Compares two escaped strings as §19.1.4 says; case-insensitive when asked. */
 static bool escaped_eq(struct sk_str a, struct sk_str b, bool nocase)
 {
 	size_t i = 0, j = 0;
 
 	while (i < a.len && j < b.len) {
-		int ca = (unsigned char)a.p[i], cb = (unsigned char)b.p[j];
-		if (ca == '%' && i + 2 < a.len && hexval(a.p[i + 1]) >= 0 && hexval(a.p[i + 2]) >= 0) {
-			ca = hexval(a.p[i + 1]) * 16 + hexval(a.p[i + 2]);
-			i += 2;
-		}
-		if (cb == '%' && j + 2 < b.len && hexval(b.p[j + 1]) >= 0 && hexval(b.p[j + 2]) >= 0) {
-			cb = hexval(b.p[j + 1]) * 16 + hexval(b.p[j + 2]);
-			j += 2;
-		}
+		int ca, cb;
+		bool ea, eb;
+		i += next_char(a, i, &ca, &ea);
+		j += next_char(b, j, &cb, &eb);
 		if (nocase) {
 			ca = lx_lower((char)ca);
 			cb = lx_lower((char)cb);
 		}
-		if (ca != cb)
+		if (ca != cb || ea != eb)
 			return false;
-		i++;
-		j++;
 	}
 	return i == a.len && j == b.len;
+}
+
+/* Finds a URI parameter whose name equals name once unescaped (RFC 4475 §3.1.1.3). */
+static int find_uri_param(struct sk_str params, struct sk_str name, struct sk_str *value)
+{
+	size_t pos = 0;
+	struct sk_str n, v;
+
+	while (sk_param_next(params, &pos, &n, &v)) {
+		if (escaped_eq(n, name, true)) {
+			*value = v;
+			return 0;
+		}
+	}
+	return -SK_ENOTFOUND;
 }
 
 /* §19.1.4: these parameters must match when present in either URI. */
@@ -253,7 +276,7 @@ static bool is_strict_param(struct sk_str name)
 {
 	static const char *const names[] = {"transport", "user", "ttl", "method", "maddr"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (sk_str_caseeq_c(name, names[i]))
+		if (escaped_eq(name, sk_str_c(names[i]), true))
 			return true;
 	return false;
 }
@@ -264,10 +287,7 @@ static bool params_cover(struct sk_str a, struct sk_str b)
 	struct sk_str name, val, other;
 
 	while (sk_param_next(a, &pos, &name, &val)) {
-		char key[64];
-		sk_str_cpy(key, sizeof(key), name);
-		bool found = sk_param_find(b, key, &other) == 0;
-		if (!found) {
+		if (find_uri_param(b, name, &other) < 0) {
 			if (is_strict_param(name))
 				return false;
 			continue;
@@ -305,6 +325,12 @@ static bool headers_cover(struct sk_str a, struct sk_str b)
 		p = amp ? amp + 1 : NULL;
 	}
 	return true;
+}
+
+int sk_uri_param(const struct sk_uri *uri, const char *name, struct sk_str *value)
+{
+	struct sk_str dummy;
+	return find_uri_param(uri->params, sk_str_c(name), value ? value : &dummy);
 }
 
 bool sk_uri_equal(const struct sk_uri *a, const struct sk_uri *b)

@@ -141,6 +141,18 @@ static void test_compare_rfc_examples(void **state)
 	assert_false(eq("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"));
 	assert_false(eq("sip:carol@chicago.com;security=on", "sip:carol@chicago.com;security=off"));
 	assert_false(eq("sip:alice@example.com", "sips:alice@example.com"));
+	/* only unreserved characters equal their escapes: %3B is not ';' (§19.1.4) */
+	assert_false(eq("sip:user;par=x@example.com", "sip:user%3Bpar=x@example.com"));
+	assert_true(eq("sip:user%3bpar=x@example.com", "sip:user%3Bpar=x@example.com"));
+	/* escaped parameter names are the same parameters (RFC 4475 §3.1.1.3) */
+	assert_true(eq("sip:a@example.com;%6C%72;n%61me=v", "sip:a@example.com;lr;name=v"));
+	assert_false(eq("sip:a@example.com;n%61me=value%41", "sip:a@example.com;name=valueB"));
+	assert_false(eq("sip:a@example.com;tr%61nsport=tcp", "sip:a@example.com"));
+	struct sk_uri u = parse_ok("sip:a@example.com;%6C%72;n%61me=v");
+	struct sk_str v;
+	assert_int_equal(sk_uri_param(&u, "lr", &v), 0);
+	assert_int_equal(sk_uri_param(&u, "name", &v), 0);
+	assert_str_view(v, "v");
 }
 
 int main(void)
