@@ -49,17 +49,19 @@ $(BUILD)/asan/%.o: %.c
 
 $(BUILD)/libsipkit.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/asan/libsipkit.a: $(LIB_ASAN_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/sipkit: $(CLI_OBJ) $(BUILD)/libsipkit.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a
 
 $(BUILD)/asan/sipkit: $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
 
 # ---- dependencies: install missing Debian packages (root), or say how -----
 define need_pkgs

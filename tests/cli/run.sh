@@ -47,6 +47,22 @@ check_err decode-usage 64 "unknown option" "$SIPKIT" decode --bogus
 check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
 check_err decode-too-big 65 "larger than the limit of 100 bytes" "$SIPKIT" decode --max-size 100 "$data/valid/wsinv.dat"
 
+# --json is valid JSON for every torture message, accepted or not (invalid UTF-8,
+# NUL and control bytes included); exit codes are 0 or 65, never a crash
+if command -v python3 >/dev/null 2>&1; then
+	for f in $(find "$data" -name '*.dat' | sort); do
+		"$SIPKIT" decode --json "$f" >/tmp/sk_cli_json.$$ 2>/dev/null; got=$?
+		if [ "$got" != 0 ] && [ "$got" != 65 ]; then
+			echo "FAIL json $f: exit $got"; fail=$((fail + 1)); continue
+		fi
+		if ! python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' /tmp/sk_cli_json.$$ 2>/dev/null; then
+			echo "FAIL json $f: not valid JSON"; fail=$((fail + 1)); continue
+		fi
+		pass=$((pass + 1))
+	done
+	rm -f /tmp/sk_cli_json.$$
+fi
+
 rm -f /tmp/sk_cli_err.$$
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
