@@ -112,7 +112,7 @@ int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char *
 {
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
-	struct lx l = {s.p, s.p + s.len};
+	struct lx l = lx_of(s);
 	int rc = addr_parse_at(a, &l, contact, why);
 
 	if (rc == 0 && !lx_done(&l)) {

@@ -203,6 +203,20 @@ static struct sk_str hdr_value(const struct sk_msg *m, enum sk_hdr_id id)
 	return h ? h->value : SK_STR_NULL;
 }
 
+/* "name: value;tag=tag", byte for byte (a value may contain NUL, so no printf). */
+static int build_hdr_tagged(struct sk_build *b, const char *name, struct sk_str value,
+			    const char *tag)
+{
+	struct sk_str t = sk_str_c(tag);
+
+	if (!clean(value) || !clean(t) || memchr(tag, ';', t.len) || memchr(tag, ' ', t.len))
+		return -SK_EINVAL;
+	if (puts_(b, name) || puts_(b, ": ") || put_str(b, value) || puts_(b, ";tag=") ||
+	    put_str(b, t) || puts_(b, "\r\n"))
+		return -SK_ENOMEM;
+	return 0;
+}
+
 int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int code,
 			 const char *reason, const char *to_tag)
 {
@@ -221,7 +235,7 @@ int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int co
 		struct sk_str to = hdr_value(req, SK_HDR_TO);
 		/* §8.2.6.2: a tag is added when the request's To has none (not for 100) */
 		if (code > 100 && to_tag && *to_tag && !sk_str_present(req->to.tag))
-			rc = sk_build_hdrf(b, "To", "%.*s;tag=%s", (int)to.len, to.p, to_tag);
+			rc = build_hdr_tagged(b, "To", to, to_tag);
 		else
 			rc = sk_build_hdr(b, "To", to);
 	}

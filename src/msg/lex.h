@@ -83,6 +83,13 @@ static inline int lx_eat_sep(struct lx *l, char c)
 
 static inline int lx_done(const struct lx *l) { return l->p >= l->end; }
 
+/* A cursor over a view; a view without bytes (p NULL) reads as "". */
+static inline struct lx lx_of(struct sk_str s)
+{
+	const char *p = s.p ? s.p : "";
+	return (struct lx){p, p + (s.p ? s.len : 0)};
+}
+
 /* Consumes a quoted-string (§25.1) incl. quotes: 0, or -1 if unterminated. */
 int lx_quoted(struct lx *l, struct sk_str *out);
 

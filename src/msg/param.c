@@ -7,11 +7,12 @@
 
 int sk_param_next(struct sk_str params, size_t *pos, struct sk_str *name, struct sk_str *value)
 {
-	const char *p, *end = params.p + params.len;
+	const char *p, *end;
 
 	if (!params.p || *pos >= params.len)
 		return 0;
 	p = params.p + *pos;
+	end = params.p + params.len;
 	/* the element ends at the next ';' outside a quoted string */
 	const char *e = p;
 	while (e < end && *e != ';') {

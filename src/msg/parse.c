@@ -446,6 +446,8 @@ static int unfold(struct sk_msg *m, struct sk_str *v)
 		}
 		dst[o++] = ch;
 	}
+	while (o > 0 && lx_wsp(dst[o - 1]))
+		o--; /* a fold at the very end leaves nothing */
 	*v = (struct sk_str){dst, o};
 	m->scratch_used += o;
 	return 0;
@@ -480,7 +482,8 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 			value.p++;
 			value.len--;
 		}
-		while (value.len && (value.p[value.len - 1] == '\r' || lx_wsp(value.p[value.len - 1])))
+		while (value.len && (value.p[value.len - 1] == '\r' || value.p[value.len - 1] == '\n' ||
+				     lx_wsp(value.p[value.len - 1])))
 			value.len--;
 		if (unfold(m, &value) < 0)
 			return fail(c, -SK_ENOMEM, ls, ls, name, "out of memory unfolding a header", 500);
@@ -570,7 +573,7 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 		      struct sk_parse_err *err)
 {
 	struct pctx c = {.m = m, .err = err, .buf = buf, .line = 1};
-	const char *p = buf, *end = buf + len;
+	const char *p, *end;
 	int rc;
 
 	if (err)
@@ -578,6 +581,8 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 	reset(m);
 	if (!buf)
 		return -SK_EINVAL;
+	p = buf;
+	end = buf + len;
 	if (len > m->lim.max_msg_size)
 		return fail(&c, -SK_ETOOBIG, NULL, NULL, SK_STR_NULL,
 			    "message larger than the size limit", 0);

@@ -7,7 +7,7 @@
 
 static int parse_one(struct sk_reason *r, struct sk_str s, const char **why)
 {
-	struct lx l = {s.p, s.p + s.len};
+	struct lx l = lx_of(s);
 	size_t pos = 0;
 	struct sk_str name, val;
 
@@ -51,7 +51,8 @@ int sk_reason_parse(struct sk_str value, struct sk_reason *out, size_t max, size
 {
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
-	const char *p = value.p, *end = value.p + value.len;
+	struct lx all = lx_of(value);
+	const char *p = all.p, *end = all.end;
 
 	*n = 0;
 	for (;;) {

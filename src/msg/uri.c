@@ -155,7 +155,7 @@ int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 {
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
-	struct lx l = {s.p, s.p + s.len};
+	struct lx l = lx_of(s);
 
 	memset(uri, 0, sizeof(*uri));
 	uri->raw = s;

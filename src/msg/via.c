@@ -91,7 +91,7 @@ int sk_via_parse(struct sk_via *v, struct sk_str s, const char **err_why)
 {
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
-	struct lx l = {s.p, s.p + s.len};
+	struct lx l = lx_of(s);
 	int rc = via_parse_at(v, &l, why);
 
 	if (rc == 0 && !lx_done(&l)) {
