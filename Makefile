@@ -30,7 +30,7 @@ CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all test layering unit cli-test demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
+.PHONY: all test layering unit cli-test fuzz-replay demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
 
@@ -98,7 +98,7 @@ $(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/sk_test.h $(BUILD)/asan/libsipk
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
 	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS)
 
-test: deps-test layering unit cli-test
+test: deps-test layering unit cli-test fuzz-replay
 
 layering:
 	@sh tests/layering.sh
@@ -122,6 +122,21 @@ FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -D_GNU_SOURCE -fsanitize=fuzzer,address,
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+# The fuzz targets replayed without libFuzzer, under ASan+UBSan: every regression
+# input, the seed corpus and the torture messages (part of `make test`).
+$(BUILD)/asan/fuzz/%: fuzz/%.c fuzz/standalone.c $(BUILD)/asan/libsipkit.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(SAN) -o $@ $< fuzz/standalone.c \
+	  $(BUILD)/asan/libsipkit.a
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
+	@for t in $(FUZZ_TARGETS); do \
+	  $(BUILD)/asan/fuzz/$$t fuzz/regressions fuzz/corpus tests/data/torture/valid \
+	    tests/data/torture/invalid tests/data/torture/semantic tests/data/torture/ipv6 \
+	    tests/data/torture/ipv6/wire || exit 1; \
+	done
 
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@for t in $(FUZZ_TARGETS); do \
