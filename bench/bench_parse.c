@@ -31,14 +31,14 @@
 
 #include "bench_parse.h"
 
-#define ROUNDS 10
+#define ROUNDS       10
 #define TARGET_RATIO 5.0
 
 static const struct bench_parser *const parsers[] = {
-	&bench_sipkit,
-	&bench_osip2,
-	&bench_sofia,
-	&bench_libre,
+    &bench_sipkit,
+    &bench_osip2,
+    &bench_sofia,
+    &bench_libre,
 };
 #define NPARSERS (sizeof(parsers) / sizeof(parsers[0]))
 
@@ -54,18 +54,20 @@ static const struct {
 	const char *name;
 	size_t off;
 } field_tab[] = {
-#define F(x) {#x, offsetof(struct bench_fields, x)}
-	F(status), F(method_len), F(ruri_host_len), F(ruri_port),
-	F(vias), F(via_host_len), F(via_port_sum), F(branch_len),
-	F(from_tag_len), F(to_tag_len), F(addr_host_len), F(call_id_len),
-	F(cseq), F(cseq_method_len), F(max_forwards), F(content_length),
-	F(routes), F(record_routes), F(contacts), F(uri_host_len),
-	F(uri_port_sum),
+#define F(x)                                                                                       \
+	{                                                                                          \
+#x, offsetof(struct bench_fields, x)                                               \
+	}
+    F(status),         F(method_len),   F(ruri_host_len), F(ruri_port),       F(vias),
+    F(via_host_len),   F(via_port_sum), F(branch_len),    F(from_tag_len),    F(to_tag_len),
+    F(addr_host_len),  F(call_id_len),  F(cseq),          F(cseq_method_len), F(max_forwards),
+    F(content_length), F(routes),       F(record_routes), F(contacts),        F(uri_host_len),
+    F(uri_port_sum),
 #undef F
 };
 #define NFIELDS (sizeof(field_tab) / sizeof(field_tab[0]))
 _Static_assert(NFIELDS * sizeof(uint32_t) == sizeof(struct bench_fields),
-	       "field_tab lists every field of struct bench_fields");
+               "field_tab lists every field of struct bench_fields");
 
 static uint32_t field_get(const struct bench_fields *f, size_t i)
 {
@@ -79,10 +81,10 @@ static uint32_t field_get(const struct bench_fields *f, size_t i)
 static inline uint64_t fields_sum(const struct bench_fields *f)
 {
 	return (uint64_t)f->status + f->method_len + f->ruri_host_len + f->ruri_port + f->vias +
-	       f->via_host_len + f->via_port_sum + f->branch_len + f->from_tag_len +
-	       f->to_tag_len + f->addr_host_len + f->call_id_len + f->cseq + f->cseq_method_len +
-	       (uint64_t)(int64_t)f->max_forwards + (uint64_t)(int64_t)f->content_length + f->routes +
-	       f->record_routes + f->contacts + f->uri_host_len + f->uri_port_sum;
+	       f->via_host_len + f->via_port_sum + f->branch_len + f->from_tag_len + f->to_tag_len +
+	       f->addr_host_len + f->call_id_len + f->cseq + f->cseq_method_len +
+	       (uint64_t)(int64_t)f->max_forwards + (uint64_t)(int64_t)f->content_length +
+	       f->routes + f->record_routes + f->contacts + f->uri_host_len + f->uri_port_sum;
 }
 
 static double now_s(void)
@@ -99,8 +101,8 @@ static double now_s(void)
 #endif
 
 BENCH_NOINLINE uint64_t bench_run_iterations(const struct bench_parser *p, void *state,
-					     const char *const *bufs, const size_t *lens,
-					     size_t count, uint64_t iterations, uint64_t *errors)
+                                             const char *const *bufs, const size_t *lens,
+                                             size_t count, uint64_t iterations, uint64_t *errors)
 {
 	uint64_t sum = 0;
 	char err[160];
@@ -225,8 +227,8 @@ static const struct bench_parser *find_parser(const char *name)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench-parse [DIR] [--seconds S] [--skip NAME]...\n"
-			"       bench-parse [DIR] --only NAME --iterations N\n"
-			"parsers:");
+	                "       bench-parse [DIR] --only NAME --iterations N\n"
+	                "parsers:");
 	for (size_t i = 0; i < NPARSERS; i++)
 		fprintf(stderr, " %s", parsers[i]->name);
 	fprintf(stderr, "\n");
@@ -234,7 +236,7 @@ static void usage(void)
 
 /* Parses every message once with each parser and compares the results. */
 static int validate(const struct corpus *c, const bool *active, void *const *states,
-		    uint64_t *problems)
+                    uint64_t *problems)
 {
 	struct bench_fields *res = calloc(NPARSERS * c->count, sizeof(*res));
 	bool *ok = calloc(NPARSERS * c->count, sizeof(*ok));
@@ -253,7 +255,7 @@ static int validate(const struct corpus *c, const bool *active, void *const *sta
 		for (size_t i = 0; i < c->count; i++) {
 			struct bench_fields *f = &res[p * c->count + i];
 			if (parsers[p]->parse(states[p], c->bufs[i], c->lens[i], f, err,
-					      sizeof(err)) != 0) {
+			                      sizeof(err)) != 0) {
 				printf("error %s %s: %s\n", parsers[p]->name, c->names[i], err);
 				errors++;
 				continue;
@@ -304,7 +306,7 @@ static int validate(const struct corpus *c, const bool *active, void *const *sta
 
 /* Warms a parser up and returns how many corpus passes take about 5 ms. */
 static uint64_t warm_up(const struct bench_parser *p, void *state, const struct corpus *c,
-			double seconds, uint64_t *errors, uint64_t *sink)
+                        double seconds, uint64_t *errors, uint64_t *sink)
 {
 	const char *const *bufs = (const char *const *)c->bufs;
 	double warm = seconds * 0.1, t0, t;
@@ -329,7 +331,7 @@ static uint64_t warm_up(const struct bench_parser *p, void *state, const struct 
 
 /* One timed round of a parser: ns per message over at least `seconds`. */
 static double time_round(const struct bench_parser *p, void *state, const struct corpus *c,
-			 uint64_t batch, double seconds, uint64_t *errors, uint64_t *sink)
+                         uint64_t batch, double seconds, uint64_t *errors, uint64_t *sink)
 {
 	const char *const *bufs = (const char *const *)c->bufs;
 	uint64_t n = 0;
@@ -413,13 +415,12 @@ int main(int argc, char **argv)
 		}
 		/* One pass outside the measured function (lazy set-up in the libraries). */
 		sum = bench_run_iterations(p, st, (const char *const *)c.bufs, c.lens, c.count, 1,
-					   &errors);
+		                           &errors);
 		sum = bench_run_iterations(p, st, (const char *const *)c.bufs, c.lens, c.count,
-					   iterations, &errors);
+		                           iterations, &errors);
 		printf("only %s iterations=%llu messages=%llu errors=%llu checksum=%llu\n", p->name,
-		       (unsigned long long)iterations,
-		       (unsigned long long)(iterations * c.count), (unsigned long long)errors,
-		       (unsigned long long)sum);
+		       (unsigned long long)iterations, (unsigned long long)(iterations * c.count),
+		       (unsigned long long)errors, (unsigned long long)sum);
 		p->fini(st);
 		free_corpus(&c);
 		return errors ? 1 : 0;
@@ -449,7 +450,7 @@ int main(int argc, char **argv)
 			if (!active[i])
 				continue;
 			t = time_round(parsers[i], states[i], &c, batch[i], seconds / ROUNDS,
-				       &terrors[i], &sink);
+			               &terrors[i], &sink);
 			if (r == 0 || t < ns[i])
 				ns[i] = t;
 		}
@@ -483,7 +484,7 @@ int main(int argc, char **argv)
 	free_corpus(&c);
 	if (problems) {
 		fprintf(stderr, "bench-parse: %llu problem(s): see the error/mismatch lines\n",
-			(unsigned long long)problems);
+		        (unsigned long long)problems);
 		rc = 1;
 	}
 	/* The sink keeps the work observable. */

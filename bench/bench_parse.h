@@ -19,27 +19,27 @@
 
 /** What a parse found; lengths are in bytes, numbers as written (0 absent). */
 struct bench_fields {
-	uint32_t status;          /* response status code, 0 for requests */
-	uint32_t method_len;      /* request method length, 0 for responses */
-	uint32_t ruri_host_len;   /* Request-URI host (IPv6 without brackets) */
+	uint32_t status;        /* response status code, 0 for requests */
+	uint32_t method_len;    /* request method length, 0 for responses */
+	uint32_t ruri_host_len; /* Request-URI host (IPv6 without brackets) */
 	uint32_t ruri_port;
-	uint32_t vias;            /* Via values, across all Via lines */
-	uint32_t via_host_len;    /* sum of sent-by host lengths (IPv6 without brackets) */
-	uint32_t via_port_sum;    /* sum of the sent-by ports written */
-	uint32_t branch_len;      /* sum of branch parameter lengths */
+	uint32_t vias;         /* Via values, across all Via lines */
+	uint32_t via_host_len; /* sum of sent-by host lengths (IPv6 without brackets) */
+	uint32_t via_port_sum; /* sum of the sent-by ports written */
+	uint32_t branch_len;   /* sum of branch parameter lengths */
 	uint32_t from_tag_len;
-	uint32_t to_tag_len;      /* 0 when To has no tag */
-	uint32_t addr_host_len;   /* sum of From and To URI host lengths */
+	uint32_t to_tag_len;    /* 0 when To has no tag */
+	uint32_t addr_host_len; /* sum of From and To URI host lengths */
 	uint32_t call_id_len;
 	uint32_t cseq;
 	uint32_t cseq_method_len;
-	int32_t max_forwards;     /* -1 when absent */
-	int32_t content_length;   /* -1 when absent */
-	uint32_t routes;          /* Route values */
-	uint32_t record_routes;   /* Record-Route values */
-	uint32_t contacts;        /* Contact values */
-	uint32_t uri_host_len;    /* sum of Route, Record-Route and Contact URI host lengths */
-	uint32_t uri_port_sum;    /* sum of their ports */
+	int32_t max_forwards;   /* -1 when absent */
+	int32_t content_length; /* -1 when absent */
+	uint32_t routes;        /* Route values */
+	uint32_t record_routes; /* Record-Route values */
+	uint32_t contacts;      /* Contact values */
+	uint32_t uri_host_len;  /* sum of Route, Record-Route and Contact URI host lengths */
+	uint32_t uri_port_sum;  /* sum of their ports */
 };
 
 /** One parser under test. */
@@ -54,7 +54,7 @@ struct bench_parser {
 	 * To, Call-ID or CSeq counts as one) with a reason in err.
 	 */
 	int (*parse)(void *state, const char *buf, size_t len, struct bench_fields *out, char *err,
-		     size_t errlen);
+	             size_t errlen);
 	void (*fini)(void *state);
 };
 
@@ -101,6 +101,7 @@ static inline uint32_t bench_slen(const char *s)
 
 /** Runs N passes of p over the corpus; kept out of line for callgrind --toggle-collect. */
 uint64_t bench_run_iterations(const struct bench_parser *p, void *state, const char *const *bufs,
-			      const size_t *lens, size_t count, uint64_t iterations, uint64_t *errors);
+                              const size_t *lens, size_t count, uint64_t iterations,
+                              uint64_t *errors);
 
 #endif

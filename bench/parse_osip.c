@@ -15,7 +15,7 @@
 #include "bench_parse.h"
 
 static void osip_quiet(const char *fi, int li, osip_trace_level_t level, const char *chfr,
-		       va_list ap)
+                       va_list ap)
 {
 	(void)fi;
 	(void)li;
@@ -60,7 +60,7 @@ static uint32_t addr_list(const osip_list_t *l, struct bench_fields *f)
 }
 
 static int osip_parse_one(void *state, const char *buf, size_t len, struct bench_fields *f,
-			  char *err, size_t errlen)
+                          char *err, size_t errlen)
 {
 	osip_message_t *msg;
 	osip_list_iterator_t it;
@@ -87,16 +87,15 @@ static int osip_parse_one(void *state, const char *buf, size_t len, struct bench
 	if (MSG_IS_REQUEST(msg)) {
 		f->method_len = bench_slen(msg->sip_method);
 		if (msg->req_uri) {
-			f->ruri_host_len = bench_host_len(msg->req_uri->host,
-							  bench_slen(msg->req_uri->host));
+			f->ruri_host_len =
+			    bench_host_len(msg->req_uri->host, bench_slen(msg->req_uri->host));
 			f->ruri_port = bench_u32(msg->req_uri->port);
 		}
 	} else {
 		f->status = (uint32_t)msg->status_code;
 	}
 
-	for (osip_via_t *v = osip_list_get_first(&msg->vias, &it); v;
-	     v = osip_list_get_next(&it)) {
+	for (osip_via_t *v = osip_list_get_first(&msg->vias, &it); v; v = osip_list_get_next(&it)) {
 		f->vias++;
 		f->via_host_len += bench_host_len(v->host, bench_slen(v->host));
 		f->via_port_sum += bench_u32(v->port);
@@ -120,7 +119,8 @@ static int osip_parse_one(void *state, const char *buf, size_t len, struct bench
 	f->max_forwards = -1;
 	if (osip_message_header_get_byname(msg, "max-forwards", 0, &h) >= 0 && h)
 		f->max_forwards = (int32_t)bench_u32(h->hvalue);
-	f->content_length = msg->content_length ? (int32_t)bench_u32(msg->content_length->value) : -1;
+	f->content_length =
+	    msg->content_length ? (int32_t)bench_u32(msg->content_length->value) : -1;
 
 	f->routes = addr_list(&msg->routes, f);
 	f->record_routes = addr_list(&msg->record_routes, f);
@@ -134,8 +134,8 @@ fail:
 }
 
 const struct bench_parser bench_osip2 = {
-	.name = "osip2",
-	.init = osip_init,
-	.parse = osip_parse_one,
-	.fini = osip_fini,
+    .name = "osip2",
+    .init = osip_init,
+    .parse = osip_parse_one,
+    .fini = osip_fini,
 };

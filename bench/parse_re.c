@@ -111,21 +111,22 @@ static bool addr_h(const struct sip_hdr *hdr, const struct sip_msg *msg, void *a
 }
 
 static int addr_list(const struct sip_msg *msg, enum sip_hdrid id, struct bench_fields *f,
-		     uint32_t *count, char *err, size_t errlen)
+                     uint32_t *count, char *err, size_t errlen)
 {
 	struct apply_ctx c = {.f = f};
 
 	sip_msg_hdr_apply(msg, true, id, addr_h, &c);
 	if (c.err) {
-		snprintf(err, errlen, "sip_addr_decode(header id %d): %s", (int)id, strerror(c.err));
+		snprintf(err, errlen, "sip_addr_decode(header id %d): %s", (int)id,
+		         strerror(c.err));
 		return -1;
 	}
 	*count = c.n;
 	return 0;
 }
 
-static int re_parse_one(void *state, const char *buf, size_t len, struct bench_fields *f,
-			char *err, size_t errlen)
+static int re_parse_one(void *state, const char *buf, size_t len, struct bench_fields *f, char *err,
+                        size_t errlen)
 {
 	struct re_state *st = state;
 	struct sip_msg *msg = NULL;
@@ -187,8 +188,8 @@ fail:
 }
 
 const struct bench_parser bench_libre = {
-	.name = "libre",
-	.init = re_init,
-	.parse = re_parse_one,
-	.fini = re_fini,
+    .name = "libre",
+    .init = re_init,
+    .parse = re_parse_one,
+    .fini = re_fini,
 };

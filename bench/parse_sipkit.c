@@ -43,7 +43,7 @@ static uint32_t addr_list(const struct sk_msg *m, enum sk_hdr_id id, struct benc
 }
 
 static int sipkit_parse_one(void *state, const char *buf, size_t len, struct bench_fields *f,
-			    char *err, size_t errlen)
+                            char *err, size_t errlen)
 {
 	struct sk_msg *m = state;
 	struct sk_parse_err pe;
@@ -56,8 +56,8 @@ static int sipkit_parse_one(void *state, const char *buf, size_t len, struct ben
 	rc = sk_msg_parse(m, buf, len, &pe);
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: line %u col %u hdr \"%s\": %s (status %d)",
-			 sk_strerror(rc), (unsigned)pe.line, (unsigned)pe.col, pe.hdr,
-			 pe.why ? pe.why : "?", pe.status);
+		         sk_strerror(rc), (unsigned)pe.line, (unsigned)pe.col, pe.hdr,
+		         pe.why ? pe.why : "?", pe.status);
 		return -1;
 	}
 	nvia = sk_msg_via_count(m);
@@ -105,8 +105,8 @@ static int sipkit_parse_one(void *state, const char *buf, size_t len, struct ben
 }
 
 const struct bench_parser bench_sipkit = {
-	.name = "sipkit",
-	.init = sipkit_init,
-	.parse = sipkit_parse_one,
-	.fini = sipkit_fini,
+    .name = "sipkit",
+    .init = sipkit_init,
+    .parse = sipkit_parse_one,
+    .fini = sipkit_fini,
 };

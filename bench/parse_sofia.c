@@ -36,7 +36,7 @@ static void url_fields(const url_t *u, uint32_t *host_len, uint32_t *port_sum)
 }
 
 static int sofia_parse_one(void *state, const char *buf, size_t len, struct bench_fields *f,
-			   char *err, size_t errlen)
+                           char *err, size_t errlen)
 {
 	msg_t *msg;
 	sip_t const *sip;
@@ -49,11 +49,10 @@ static int sofia_parse_one(void *state, const char *buf, size_t len, struct benc
 		return -1;
 	}
 	sip = sip_object(msg);
-	if (!sip || msg_has_error(msg) || sip->sip_error ||
-	    (sip->sip_flags & MSG_FLG_ERROR)) {
+	if (!sip || msg_has_error(msg) || sip->sip_error || (sip->sip_flags & MSG_FLG_ERROR)) {
 		snprintf(err, errlen, "parse error%s%s", sip && sip->sip_error ? " in " : "",
-			 sip && sip->sip_error && sip->sip_error->er_name ? sip->sip_error->er_name
-									  : "");
+		         sip && sip->sip_error && sip->sip_error->er_name ? sip->sip_error->er_name
+		                                                          : "");
 		goto fail;
 	}
 	if (!sip->sip_via || !sip->sip_from || !sip->sip_to || !sip->sip_call_id ||
@@ -86,7 +85,7 @@ static int sofia_parse_one(void *state, const char *buf, size_t len, struct benc
 	f->cseq_method_len = bench_slen(sip->sip_cseq->cs_method_name);
 	f->max_forwards = sip->sip_max_forwards ? (int32_t)sip->sip_max_forwards->mf_count : -1;
 	f->content_length =
-		sip->sip_content_length ? (int32_t)sip->sip_content_length->l_length : -1;
+	    sip->sip_content_length ? (int32_t)sip->sip_content_length->l_length : -1;
 
 	n = 0;
 	for (sip_route_t const *r = sip->sip_route; r; r = r->r_next, n++)
@@ -109,8 +108,8 @@ fail:
 }
 
 const struct bench_parser bench_sofia = {
-	.name = "sofia",
-	.init = sofia_init,
-	.parse = sofia_parse_one,
-	.fini = sofia_fini,
+    .name = "sofia",
+    .init = sofia_init,
+    .parse = sofia_parse_one,
+    .fini = sofia_fini,
 };

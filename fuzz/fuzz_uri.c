@@ -18,10 +18,10 @@
 #include "sipkit/msg.h"
 #include "sipkit/uri.h"
 
-#define CHECK(c)                                                                         \
-	do {                                                                             \
-		if (!(c))                                                                \
-			die(__LINE__, #c);                                               \
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			die(__LINE__, #c);                                                         \
 	} while (0)
 
 static void die(int line, const char *what)
@@ -89,7 +89,10 @@ static void walk_params(struct sk_str params)
 
 /* ---- unescaping ------------------------------------------------------------------ */
 
-static bool has_pct(struct sk_str s) { return s.len && memchr(s.p, '%', s.len); }
+static bool has_pct(struct sk_str s)
+{
+	return s.len && memchr(s.p, '%', s.len);
+}
 
 /* Unescapes s; checks the size contract. Returns the length, or the error. */
 static int unescape_checked(struct sk_str s)
@@ -119,8 +122,8 @@ static int unescape_checked(struct sk_str s)
 
 /* ---- URIs ------------------------------------------------------------------------- */
 
-static const char *const pnames[] = {"transport", "lr", "maddr", "user", "ttl", "method",
-				     "phone-context", ""};
+static const char *const pnames[] = {"transport", "lr",     "maddr",         "user",
+                                     "ttl",       "method", "phone-context", ""};
 
 static void walk_uri(const struct sk_uri *u, struct sk_str in)
 {
@@ -128,8 +131,8 @@ static void walk_uri(const struct sk_uri *u, struct sk_str in)
 
 	CHECK(u->scheme > SK_URI_NONE && u->scheme <= SK_URI_OTHER);
 	CHECK(sk_str_eq(u->raw, in));
-	const struct sk_str parts[] = {u->scheme_str, u->user, u->password, u->host,
-				       u->port_str, u->params, u->headers, u->opaque};
+	const struct sk_str parts[] = {u->scheme_str, u->user,   u->password, u->host,
+	                               u->port_str,   u->params, u->headers,  u->opaque};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		CHECK(inside(parts[i], in));
 		touch(parts[i]);
@@ -147,12 +150,8 @@ static void walk_uri(const struct sk_uri *u, struct sk_str in)
 		CHECK(unescape_checked(u->params) >= 0);
 		CHECK(unescape_checked(u->headers) >= 0);
 		break;
-	case SK_URI_TEL:
-		CHECK(u->user.len > 0);
-		break;
-	default:
-		CHECK(u->opaque.len > 0);
-		break;
+	case SK_URI_TEL: CHECK(u->user.len > 0); break;
+	default: CHECK(u->opaque.len > 0); break;
 	}
 	if (!sk_str_present(u->port_str))
 		CHECK(u->port == 0);
@@ -215,7 +214,7 @@ static void addr(struct sk_str s, bool contact)
 		touch(parts[i]);
 	}
 	if (a.star) {
-		CHECK(contact && s.len == 1);
+		CHECK(contact && a.raw.len == 1 && a.raw.p[0] == '*');
 		return;
 	}
 	walk_uri(&a.uri, a.uri.raw);
@@ -236,8 +235,8 @@ static void via(struct sk_str s)
 		return;
 	}
 	const struct sk_str parts[] = {v.proto_name, v.proto_version, v.transport, v.host,
-				       v.port_str,   v.params,	      v.branch,	   v.received,
-				       v.rport,	     v.maddr,	      v.ttl};
+	                               v.port_str,   v.params,        v.branch,    v.received,
+	                               v.rport,      v.maddr,         v.ttl};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		CHECK(inside(parts[i], s));
 		touch(parts[i]);

@@ -31,7 +31,10 @@ struct sk_str {
 /** A view of a NUL-terminated string (NULL gives the empty view). */
 struct sk_str sk_str_c(const char *s);
 /** True when the view refers to something (even of length 0). */
-static inline bool sk_str_present(struct sk_str s) { return s.p != NULL; }
+static inline bool sk_str_present(struct sk_str s)
+{
+	return s.p != NULL;
+}
 /** Byte-wise equality. */
 bool sk_str_eq(struct sk_str a, struct sk_str b);
 /** ASCII case-insensitive equality. */

@@ -120,10 +120,10 @@ struct sk_via {
 	struct sk_str transport;     /* "UDP", "TCP", or any token */
 	struct sk_str host;          /* IPv6 references include brackets */
 	struct sk_str port_str;
-	struct sk_str params;        /* without the first ';' */
+	struct sk_str params; /* without the first ';' */
 	struct sk_str branch;
 	struct sk_str received;
-	struct sk_str rport;         /* present without value: p set, len 0 (RFC 3581) */
+	struct sk_str rport; /* present without value: p set, len 0 (RFC 3581) */
 	struct sk_str maddr;
 	struct sk_str ttl;
 	enum sk_host_type host_type;
@@ -168,7 +168,7 @@ struct sk_reason {
 
 /** Parses a Reason header value into out[0..max); count in *n. */
 int sk_reason_parse(struct sk_str value, struct sk_reason *out, size_t max, size_t *n,
-		    const char **err_why);
+                    const char **err_why);
 /** Parses one addr value (name-addr or addr-spec with params). */
 int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char **err_why);
 /** Parses one Via value. */
@@ -178,11 +178,11 @@ int sk_via_parse(struct sk_via *v, struct sk_str s, const char **err_why);
 
 /** Parser limits; a stack holds one set. */
 struct sk_msg_limits {
-	uint32_t max_msg_size;  /* bytes, default 65536 */
-	uint32_t max_headers;   /* header lines, default 256 */
-	uint32_t max_line_len;  /* bytes per (unfolded) header line, default 8192 */
-	uint32_t max_vias;      /* Via values, default 64 */
-	uint32_t max_addrs;     /* Contact+Route+Record-Route values, default 128 */
+	uint32_t max_msg_size; /* bytes, default 65536 */
+	uint32_t max_headers;  /* header lines, default 256 */
+	uint32_t max_line_len; /* bytes per (unfolded) header line, default 8192 */
+	uint32_t max_vias;     /* Via values, default 64 */
+	uint32_t max_addrs;    /* Contact+Route+Record-Route values, default 128 */
 };
 
 /** The defaults above. */
@@ -222,7 +222,7 @@ int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_p
  * needed, -SK_EMALFORMED or -SK_ETOOBIG (the connection should be closed).
  */
 int sk_msg_frame(const char *buf, size_t len, const struct sk_msg_limits *lim, size_t *skip,
-		 size_t *msg_len, struct sk_parse_err *err);
+                 size_t *msg_len, struct sk_parse_err *err);
 
 bool sk_msg_is_request(const struct sk_msg *m);
 /** Request method token (requests) or empty. */
@@ -281,26 +281,26 @@ struct sk_list_iter {
 	bool started;
 };
 int sk_msg_list_next(const struct sk_msg *m, enum sk_hdr_id id, struct sk_list_iter *it,
-		     struct sk_str *value);
+                     struct sk_str *value);
 /** True when the list header id contains token (case-insensitive). */
 bool sk_msg_list_has(const struct sk_msg *m, enum sk_hdr_id id, const char *token);
 /** All Reason values of all Reason lines, in order. */
 int sk_msg_reasons(const struct sk_msg *m, struct sk_reason *out, size_t max, size_t *n,
-		   struct sk_parse_err *err);
+                   struct sk_parse_err *err);
 
 /* ---- semantic checks (what a UAS or proxy must refuse) ------------------ */
 
 /** Facts about a syntactically parsed message that a server must act on. */
 enum sk_msg_issue {
-	SK_ISSUE_MISSING_HDR = 1,      /* mandatory header absent (§8.1.1) -> 400 */
-	SK_ISSUE_DUPLICATE_HDR,        /* single-value header repeated -> 400 */
-	SK_ISSUE_CL_CONFLICT,          /* several different Content-Lengths -> 400 */
-	SK_ISSUE_CSEQ_METHOD,          /* CSeq method != request method -> 400 */
-	SK_ISSUE_URI_SCHEME,           /* Request-URI scheme not supported -> 416 */
-	SK_ISSUE_MAX_FORWARDS_ZERO,    /* Max-Forwards 0 -> a proxy answers 483 */
-	SK_ISSUE_BRANCH_COOKIE_ONLY,   /* branch is just "z9hG4bK" (RFC 4475 §3.2.1) */
-	SK_ISSUE_NO_BRANCH,            /* RFC 2543 peer: no 3261 branch, fall back */
-	SK_ISSUE_OUT_OF_RANGE,         /* Max-Forwards > 255, Expires >= 2**32: ignored */
+	SK_ISSUE_MISSING_HDR = 1,    /* mandatory header absent (§8.1.1) -> 400 */
+	SK_ISSUE_DUPLICATE_HDR,      /* single-value header repeated -> 400 */
+	SK_ISSUE_CL_CONFLICT,        /* several different Content-Lengths -> 400 */
+	SK_ISSUE_CSEQ_METHOD,        /* CSeq method != request method -> 400 */
+	SK_ISSUE_URI_SCHEME,         /* Request-URI scheme not supported -> 416 */
+	SK_ISSUE_MAX_FORWARDS_ZERO,  /* Max-Forwards 0 -> a proxy answers 483 */
+	SK_ISSUE_BRANCH_COOKIE_ONLY, /* branch is just "z9hG4bK" (RFC 4475 §3.2.1) */
+	SK_ISSUE_NO_BRANCH,          /* RFC 2543 peer: no 3261 branch, fall back */
+	SK_ISSUE_OUT_OF_RANGE,       /* Max-Forwards > 255, Expires >= 2**32: ignored */
 };
 
 struct sk_msg_finding {
@@ -330,7 +330,7 @@ void sk_build_free(struct sk_build *b);
 int sk_build_hdr(struct sk_build *b, const char *name, struct sk_str value);
 /** Appends a header formatted with printf rules. */
 int sk_build_hdrf(struct sk_build *b, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /** Copies every header line of id from m, in order (name canonical). */
 int sk_build_copy(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id id);
 /** Sets the body and its Content-Type (type NULL: no Content-Type). */
@@ -346,7 +346,7 @@ int sk_build_finish(struct sk_build *b, struct sk_str *out);
  * request's To has none and code > 100), Call-ID, CSeq; Timestamp for 100.
  */
 int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int code,
-			 const char *reason, const char *to_tag);
+                         const char *reason, const char *to_tag);
 /**
  * A CANCEL for invite per §9.1: same Request-URI, Call-ID, From, To and CSeq
  * number (method CANCEL), one Via equal to the INVITE's top Via, the INVITE's

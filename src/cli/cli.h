@@ -8,7 +8,7 @@
 #include "sipkit/msg.h"
 
 /* sysexits(3) values used by the subcommands */
-#define EXIT_USAGE 64
+#define EXIT_USAGE   64
 #define EXIT_DATAERR 65
 #define EXIT_NOINPUT 66
 
@@ -24,6 +24,6 @@ void cli_json_str(FILE *f, struct sk_str s);
 
 /* Decodes one message to f as text or JSON; returns 0 or EXIT_DATAERR. */
 int cli_decode_msg(FILE *f, const char *name, const char *buf, size_t len,
-		   const struct sk_msg_limits *lim, bool json);
+                   const struct sk_msg_limits *lim, bool json);
 
 #endif

@@ -49,14 +49,14 @@ static void text_uri(FILE *f, int indent, const struct sk_uri *u)
 	text_field(f, indent, "password", u->password);
 	if (u->host_type != SK_HOST_NONE)
 		fprintf(f, "%*shost: %.*s (%s)\n", indent, "", (int)u->host.len, u->host.p,
-			host_type_name(u->host_type));
+		        host_type_name(u->host_type));
 	if (u->port)
 		fprintf(f, "%*sport: %u\n", indent, "", u->port);
 	size_t pos = 0;
 	struct sk_str n, v;
 	while (sk_param_next(u->params, &pos, &n, &v))
 		fprintf(f, "%*sparam: %.*s%s%.*s\n", indent, "", (int)n.len, n.p, v.p ? "=" : "",
-			(int)v.len, v.p ? v.p : "");
+		        (int)v.len, v.p ? v.p : "");
 	text_field(f, indent, "headers", u->headers);
 }
 
@@ -77,20 +77,20 @@ static void text_addr(FILE *f, const struct sk_addr *a)
 static void text_via(FILE *f, const struct sk_via *v)
 {
 	fprintf(f, "      protocol: %.*s/%.*s/%.*s\n", (int)v->proto_name.len, v->proto_name.p,
-		(int)v->proto_version.len, v->proto_version.p, (int)v->transport.len,
-		v->transport.p);
+	        (int)v->proto_version.len, v->proto_version.p, (int)v->transport.len,
+	        v->transport.p);
 	fprintf(f, "      sent-by: %.*s (%s)", (int)v->host.len, v->host.p,
-		host_type_name(v->host_type));
+	        host_type_name(v->host_type));
 	if (v->port)
 		fprintf(f, " port %u", v->port);
 	fputc('\n', f);
 	if (sk_str_present(v->branch))
 		fprintf(f, "      branch: %.*s%s\n", (int)v->branch.len, v->branch.p,
-			sk_via_branch_is_3261(v) ? "" : " (no RFC 3261 magic cookie)");
+		        sk_via_branch_is_3261(v) ? "" : " (no RFC 3261 magic cookie)");
 	text_field(f, 6, "received", v->received);
 	if (sk_str_present(v->rport))
 		fprintf(f, "      rport: %.*s\n", (int)v->rport.len,
-			v->rport.len ? v->rport.p : "(requested)");
+		        v->rport.len ? v->rport.p : "(requested)");
 	text_field(f, 6, "maddr", v->maddr);
 	text_field(f, 6, "ttl", v->ttl);
 }
@@ -129,7 +129,7 @@ static void text_typed(FILE *f, const struct sk_msg *m, const struct sk_hdr *h, 
 		const struct sk_cseq *c = sk_msg_cseq(m);
 		if (c && sk_msg_hdr_first(m, SK_HDR_CSEQ) == h)
 			fprintf(f, "      number: %u\n      method: %.*s\n", c->num,
-				(int)c->method.len, c->method.p);
+			        (int)c->method.len, c->method.p);
 		break;
 	}
 	case SK_HDR_REASON: {
@@ -149,13 +149,11 @@ static void text_typed(FILE *f, const struct sk_msg *m, const struct sk_hdr *h, 
 		}
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 }
 
-static void decode_text(FILE *f, const struct sk_msg *m, const struct sk_msg_finding *fi,
-			size_t nf)
+static void decode_text(FILE *f, const struct sk_msg *m, const struct sk_msg_finding *fi, size_t nf)
 {
 	if (sk_msg_is_request(m)) {
 		struct sk_str meth = sk_msg_method(m);
@@ -170,15 +168,15 @@ static void decode_text(FILE *f, const struct sk_msg *m, const struct sk_msg_fin
 		const struct sk_hdr *h = sk_msg_hdr_at(m, i);
 		const char *canon = sk_hdr_name(h->id);
 		fprintf(f, "  [%u] %.*s%s%s%s: %.*s\n", h->line, (int)h->name.len, h->name.p,
-			canon && !sk_str_eq(h->name, sk_str_c(canon)) ? " (" : "",
-			canon && !sk_str_eq(h->name, sk_str_c(canon)) ? canon : "",
-			canon && !sk_str_eq(h->name, sk_str_c(canon)) ? ")" : "", (int)h->value.len,
-			h->value.p);
+		        canon && !sk_str_eq(h->name, sk_str_c(canon)) ? " (" : "",
+		        canon && !sk_str_eq(h->name, sk_str_c(canon)) ? canon : "",
+		        canon && !sk_str_eq(h->name, sk_str_c(canon)) ? ")" : "", (int)h->value.len,
+		        h->value.p);
 		text_typed(f, m, h, i);
 	}
 	struct sk_str body = sk_msg_body(m), ct = sk_msg_content_type(m);
 	fprintf(f, "body: %zu bytes%s%.*s%s\n", body.len, ct.len ? " (" : "", (int)ct.len,
-		ct.p ? ct.p : "", ct.len ? ")" : "");
+	        ct.p ? ct.p : "", ct.len ? ")" : "");
 	for (size_t i = 0; i < nf; i++) {
 		fprintf(f, "note: %s%s%s", fi[i].hdr, fi[i].hdr[0] ? ": " : "", fi[i].why);
 		if (fi[i].status)
@@ -268,7 +266,7 @@ static void json_addr_list(FILE *f, const struct sk_msg *m, enum sk_hdr_id id, c
 }
 
 static void decode_json(FILE *f, const char *name, const struct sk_msg *m,
-			const struct sk_msg_finding *fi, size_t nf)
+                        const struct sk_msg_finding *fi, size_t nf)
 {
 	fputs("{\"file\":", f);
 	cli_json_str(f, sk_str_c(name));
@@ -361,7 +359,7 @@ static void report_error(const char *name, const struct sk_parse_err *e, bool js
 		fputs("{\"file\":", stdout);
 		cli_json_str(stdout, sk_str_c(name));
 		fprintf(stdout, ",\"valid\":false,\"error\":{\"line\":%u,\"column\":%u,\"header\":",
-			e->line, e->col);
+		        e->line, e->col);
 		cli_json_str(stdout, sk_str_c(e->hdr));
 		fputs(",\"why\":", stdout);
 		cli_json_str(stdout, sk_str_c(e->why ? e->why : "malformed"));
@@ -374,12 +372,13 @@ static void report_error(const char *name, const struct sk_parse_err *e, bool js
 		fprintf(stderr, ", header %s", e->hdr);
 	fprintf(stderr, ": %s", e->why ? e->why : "malformed message");
 	if (e->status)
-		fprintf(stderr, " (a server answers %d %s)", e->status, sk_status_phrase(e->status));
+		fprintf(stderr, " (a server answers %d %s)", e->status,
+		        sk_status_phrase(e->status));
 	fputc('\n', stderr);
 }
 
 int cli_decode_msg(FILE *f, const char *name, const char *buf, size_t len,
-		   const struct sk_msg_limits *lim, bool json)
+                   const struct sk_msg_limits *lim, bool json)
 {
 	struct sk_msg *m;
 	struct sk_parse_err err;
@@ -406,9 +405,9 @@ int cli_decode_msg(FILE *f, const char *name, const char *buf, size_t len,
 static void decode_usage(FILE *f)
 {
 	fprintf(f, "usage: sipkit decode [--json] [--max-size BYTES] [FILE|-]\n\n"
-		   "Decodes one SIP message (a datagram's worth of bytes) field by field.\n"
-		   "Exit status: 0 well-formed, 65 malformed (the reason on stderr),\n"
-		   "66 unreadable input, 64 bad usage.\n");
+	           "Decodes one SIP message (a datagram's worth of bytes) field by field.\n"
+	           "Exit status: 0 well-formed, 65 malformed (the reason on stderr),\n"
+	           "66 unreadable input, 64 bad usage.\n");
 }
 
 int cmd_decode(int argc, char **argv)
@@ -444,9 +443,9 @@ int cmd_decode(int argc, char **argv)
 	int rc = cli_read_file(path, max, &buf, &len);
 	if (rc == -SK_ETOOBIG) {
 		fprintf(stderr,
-			"sipkit decode: %s: message larger than the limit of %zu bytes; refused, "
-			"not truncated (raise it with --max-size)\n",
-			path, max);
+		        "sipkit decode: %s: message larger than the limit of %zu bytes; refused, "
+		        "not truncated (raise it with --max-size)\n",
+		        path, max);
 		free(buf);
 		return EXIT_DATAERR;
 	}

@@ -14,66 +14,55 @@
 #define CRLF "\r\n"
 
 static const char invite[] =
-	"INVITE sip:bob@biloxi.example.com SIP/2.0" CRLF
-	"Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9" CRLF
-	"Max-Forwards: 70" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>" CRLF
-	"Call-ID: 3848276298220188511@atlanta.example.com" CRLF
-	"CSeq: 1 INVITE" CRLF
-	"Route: <sip:ss1.atlanta.example.com;lr>" CRLF
-	"Contact: <sip:alice@client.atlanta.example.com;transport=udp>" CRLF
-	"Content-Type: application/sdp" CRLF
-	"Content-Length: 0" CRLF CRLF;
+    "INVITE sip:bob@biloxi.example.com SIP/2.0" CRLF
+    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9" CRLF
+    "Max-Forwards: 70" CRLF "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>" CRLF
+    "Call-ID: 3848276298220188511@atlanta.example.com" CRLF "CSeq: 1 INVITE" CRLF
+    "Route: <sip:ss1.atlanta.example.com;lr>" CRLF
+    "Contact: <sip:alice@client.atlanta.example.com;transport=udp>" CRLF
+    "Content-Type: application/sdp" CRLF "Content-Length: 0" CRLF CRLF;
 
 static const char trying[] =
-	"SIP/2.0 100 Trying" CRLF
-	"Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>" CRLF
-	"Call-ID: 3848276298220188511@atlanta.example.com" CRLF
-	"CSeq: 1 INVITE" CRLF
-	"Content-Length: 0" CRLF CRLF;
+    "SIP/2.0 100 Trying" CRLF
+    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
+    "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>" CRLF
+    "Call-ID: 3848276298220188511@atlanta.example.com" CRLF "CSeq: 1 INVITE" CRLF
+    "Content-Length: 0" CRLF CRLF;
 
 static const char ringing[] =
-	"SIP/2.0 180 Ringing" CRLF
-	"Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>;tag=8321234356" CRLF
-	"Call-ID: 3848276298220188511@atlanta.example.com" CRLF
-	"CSeq: 1 INVITE" CRLF
-	"Contact: <sip:bob@client.biloxi.example.com>" CRLF
-	"Content-Length: 0" CRLF CRLF;
+    "SIP/2.0 180 Ringing" CRLF
+    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
+    "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>;tag=8321234356" CRLF
+    "Call-ID: 3848276298220188511@atlanta.example.com" CRLF "CSeq: 1 INVITE" CRLF
+    "Contact: <sip:bob@client.biloxi.example.com>" CRLF "Content-Length: 0" CRLF CRLF;
 
 static const char cancel[] =
-	"CANCEL sip:bob@biloxi.example.com SIP/2.0" CRLF
-	"Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9" CRLF
-	"Max-Forwards: 70" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>" CRLF
-	"Call-ID: 3848276298220188511@atlanta.example.com" CRLF
-	"CSeq: 1 CANCEL" CRLF
-	"Route: <sip:ss1.atlanta.example.com;lr>" CRLF
-	"Reason: SIP;cause=487;text=\"Caller hung up\"" CRLF
-	"Content-Length: 0" CRLF CRLF;
+    "CANCEL sip:bob@biloxi.example.com SIP/2.0" CRLF
+    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9" CRLF
+    "Max-Forwards: 70" CRLF "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>" CRLF
+    "Call-ID: 3848276298220188511@atlanta.example.com" CRLF "CSeq: 1 CANCEL" CRLF
+    "Route: <sip:ss1.atlanta.example.com;lr>" CRLF
+    "Reason: SIP;cause=487;text=\"Caller hung up\"" CRLF "Content-Length: 0" CRLF CRLF;
 
 static const char cancel_ok[] =
-	"SIP/2.0 200 OK" CRLF
-	"Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>;tag=8321234356" CRLF
-	"Call-ID: 3848276298220188511@atlanta.example.com" CRLF
-	"CSeq: 1 CANCEL" CRLF
-	"Content-Length: 0" CRLF CRLF;
+    "SIP/2.0 200 OK" CRLF
+    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
+    "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>;tag=8321234356" CRLF
+    "Call-ID: 3848276298220188511@atlanta.example.com" CRLF "CSeq: 1 CANCEL" CRLF
+    "Content-Length: 0" CRLF CRLF;
 
 static const char terminated[] =
-	"SIP/2.0 487 Request Terminated" CRLF
-	"Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>;tag=8321234356" CRLF
-	"Call-ID: 3848276298220188511@atlanta.example.com" CRLF
-	"CSeq: 1 INVITE" CRLF
-	"Content-Length: 0" CRLF CRLF;
+    "SIP/2.0 487 Request Terminated" CRLF
+    "Via: SIP/2.0/UDP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101" CRLF
+    "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>;tag=8321234356" CRLF
+    "Call-ID: 3848276298220188511@atlanta.example.com" CRLF "CSeq: 1 INVITE" CRLF
+    "Content-Length: 0" CRLF CRLF;
 
 struct step {
 	const char *dir;
@@ -81,8 +70,8 @@ struct step {
 };
 
 static const struct step flow[] = {
-	{"alice -> bob  ", invite},  {"alice <- bob  ", trying},     {"alice <- bob  ", ringing},
-	{"alice -> bob  ", cancel},  {"alice <- bob  ", cancel_ok},  {"alice <- bob  ", terminated},
+    {"alice -> bob  ", invite}, {"alice <- bob  ", trying},    {"alice <- bob  ", ringing},
+    {"alice -> bob  ", cancel}, {"alice <- bob  ", cancel_ok}, {"alice <- bob  ", terminated},
 };
 
 /* One line of the ladder: direction, first line, branch and CSeq. */
@@ -92,7 +81,7 @@ static int ladder_line(const struct step *s, struct sk_msg *m)
 
 	if (sk_msg_parse(m, s->text, strlen(s->text), &err) < 0) {
 		fprintf(stderr, "demo: bundled message does not parse: line %u: %s\n", err.line,
-			err.why);
+		        err.why);
 		return -1;
 	}
 	struct sk_str sl = sk_msg_start_line(m);
@@ -131,10 +120,10 @@ static int compare_derived(const char *title, const char *wire, struct sk_str bu
 	bad += same("To", sk_msg_to(a)->raw, sk_msg_to(b)->raw);
 	bad += same("Call-ID", sk_msg_call_id(a), sk_msg_call_id(b));
 	bad += same("CSeq", sk_msg_hdr_first(a, SK_HDR_CSEQ)->value,
-		    sk_msg_hdr_first(b, SK_HDR_CSEQ)->value);
+	            sk_msg_hdr_first(b, SK_HDR_CSEQ)->value);
 	if (sk_msg_addr_count(a, SK_HDR_ROUTE))
 		bad += same("Route", sk_msg_addr(a, SK_HDR_ROUTE, 0)->raw,
-			    sk_msg_addr(b, SK_HDR_ROUTE, 0)->raw);
+		            sk_msg_addr(b, SK_HDR_ROUTE, 0)->raw);
 	sk_msg_free(a);
 	sk_msg_free(b);
 	return bad;
@@ -168,7 +157,8 @@ int cmd_demo(int argc, char **argv)
 		bad++;
 	} else {
 		bad += compare_derived("CANCEL (§9.1)", cancel, c);
-		printf("\n  the ACK for the 487 (§17.1.1.3), same branch as the INVITE, To from the 487:\n");
+		printf("\n  the ACK for the 487 (§17.1.1.3), same branch as the INVITE, To from "
+		       "the 487:\n");
 		printf("%.*s", (int)a.len, a.p);
 		printf("  decoded:\n");
 		if (cli_decode_msg(stdout, "ack", a.p, a.len, NULL, false) != 0)
@@ -179,6 +169,7 @@ int cmd_demo(int argc, char **argv)
 	sk_msg_free(m);
 	sk_msg_free(inv);
 	sk_msg_free(resp);
-	printf("\nresult: %s\n", bad ? "FAILED" : "cancelled (487), CANCEL and ACK built per RFC 3261");
+	printf("\nresult: %s\n",
+	       bad ? "FAILED" : "cancelled (487), CANCEL and ACK built per RFC 3261");
 	return bad ? 1 : 0;
 }

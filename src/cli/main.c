@@ -12,15 +12,15 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"decode", cmd_decode, "decode one SIP message, field by field (--json)"},
-	{"demo", cmd_demo, "the whole system on loopback in one command"},
+    {"decode", cmd_decode, "decode one SIP message, field by field (--json)"},
+    {"demo", cmd_demo, "the whole system on loopback in one command"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sipkit COMMAND [ARGS...]\n\n"
-		   "sipkit is a SIP stack (RFC 3261) built to get INVITE cancellation right.\n\n"
-		   "commands:\n");
+	           "sipkit is a SIP stack (RFC 3261) built to get INVITE cancellation right.\n\n"
+	           "commands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
 	fprintf(f, "\nEvery command takes --help.\n");

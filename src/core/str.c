@@ -40,6 +40,9 @@ int sk_str_to_u64(struct sk_str s, uint64_t max, uint64_t *out)
 
 	if (s.len == 0)
 		return -SK_EMALFORMED;
+	for (size_t i = 0; i < s.len; i++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return -SK_EMALFORMED;
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned d = (unsigned)(s.p[i] - '0');
 		if (d > 9)

@@ -5,17 +5,50 @@
 #include "lex.h"
 #include "msg_int.h"
 
-bool sk_msg_is_request(const struct sk_msg *m) { return m->request; }
-struct sk_str sk_msg_method(const struct sk_msg *m) { return m->method; }
-struct sk_str sk_msg_ruri_str(const struct sk_msg *m) { return m->ruri_str; }
-const struct sk_uri *sk_msg_ruri(const struct sk_msg *m) { return m->request ? &m->ruri : NULL; }
-int sk_msg_status(const struct sk_msg *m) { return m->status; }
-struct sk_str sk_msg_reason_phrase(const struct sk_msg *m) { return m->phrase; }
-struct sk_str sk_msg_version(const struct sk_msg *m) { return m->version; }
-struct sk_str sk_msg_raw(const struct sk_msg *m) { return m->raw; }
-struct sk_str sk_msg_start_line(const struct sk_msg *m) { return m->start_line; }
-struct sk_str sk_msg_body(const struct sk_msg *m) { return m->body; }
-size_t sk_msg_hdr_count(const struct sk_msg *m) { return m->nhdrs; }
+bool sk_msg_is_request(const struct sk_msg *m)
+{
+	return m->request;
+}
+struct sk_str sk_msg_method(const struct sk_msg *m)
+{
+	return m->method;
+}
+struct sk_str sk_msg_ruri_str(const struct sk_msg *m)
+{
+	return m->ruri_str;
+}
+const struct sk_uri *sk_msg_ruri(const struct sk_msg *m)
+{
+	return m->request ? &m->ruri : NULL;
+}
+int sk_msg_status(const struct sk_msg *m)
+{
+	return m->status;
+}
+struct sk_str sk_msg_reason_phrase(const struct sk_msg *m)
+{
+	return m->phrase;
+}
+struct sk_str sk_msg_version(const struct sk_msg *m)
+{
+	return m->version;
+}
+struct sk_str sk_msg_raw(const struct sk_msg *m)
+{
+	return m->raw;
+}
+struct sk_str sk_msg_start_line(const struct sk_msg *m)
+{
+	return m->start_line;
+}
+struct sk_str sk_msg_body(const struct sk_msg *m)
+{
+	return m->body;
+}
+size_t sk_msg_hdr_count(const struct sk_msg *m)
+{
+	return m->nhdrs;
+}
 
 const struct sk_hdr *sk_msg_hdr_at(const struct sk_msg *m, size_t i)
 {
@@ -49,15 +82,24 @@ const struct sk_hdr *sk_msg_hdr_find(const struct sk_msg *m, const char *name)
 	return NULL;
 }
 
-size_t sk_msg_via_count(const struct sk_msg *m) { return m->nvias; }
+size_t sk_msg_via_count(const struct sk_msg *m)
+{
+	return m->nvias;
+}
 
 const struct sk_via *sk_msg_via(const struct sk_msg *m, size_t i)
 {
 	return i < m->nvias ? &m->vias[i] : NULL;
 }
 
-const struct sk_addr *sk_msg_from(const struct sk_msg *m) { return m->has_from ? &m->from : NULL; }
-const struct sk_addr *sk_msg_to(const struct sk_msg *m) { return m->has_to ? &m->to : NULL; }
+const struct sk_addr *sk_msg_from(const struct sk_msg *m)
+{
+	return m->has_from ? &m->from : NULL;
+}
+const struct sk_addr *sk_msg_to(const struct sk_msg *m)
+{
+	return m->has_to ? &m->to : NULL;
+}
 
 static int addr_kind(enum sk_hdr_id id)
 {
@@ -83,20 +125,38 @@ const struct sk_addr *sk_msg_addr(const struct sk_msg *m, enum sk_hdr_id id, siz
 	return &m->addrs[m->lists[k].idx[i]];
 }
 
-struct sk_str sk_msg_call_id(const struct sk_msg *m) { return m->call_id; }
-const struct sk_cseq *sk_msg_cseq(const struct sk_msg *m) { return m->has_cseq ? &m->cseq : NULL; }
-int sk_msg_max_forwards(const struct sk_msg *m) { return m->max_forwards; }
-long sk_msg_content_length(const struct sk_msg *m) { return m->content_length; }
-struct sk_str sk_msg_content_type(const struct sk_msg *m) { return m->content_type; }
-long sk_msg_expires(const struct sk_msg *m) { return m->expires; }
+struct sk_str sk_msg_call_id(const struct sk_msg *m)
+{
+	return m->call_id;
+}
+const struct sk_cseq *sk_msg_cseq(const struct sk_msg *m)
+{
+	return m->has_cseq ? &m->cseq : NULL;
+}
+int sk_msg_max_forwards(const struct sk_msg *m)
+{
+	return m->max_forwards;
+}
+long sk_msg_content_length(const struct sk_msg *m)
+{
+	return m->content_length;
+}
+struct sk_str sk_msg_content_type(const struct sk_msg *m)
+{
+	return m->content_type;
+}
+long sk_msg_expires(const struct sk_msg *m)
+{
+	return m->expires;
+}
 
 int sk_msg_list_next(const struct sk_msg *m, enum sk_hdr_id id, struct sk_list_iter *it,
-		     struct sk_str *value)
+                     struct sk_str *value)
 {
 	if (!it->started) {
 		it->started = true;
-		it->hdr = ((unsigned)id < SK_HDR__COUNT && id != SK_HDR_OTHER) ? m->first[id]
-										  : SK_NO_HDR;
+		it->hdr =
+		    ((unsigned)id < SK_HDR__COUNT && id != SK_HDR_OTHER) ? m->first[id] : SK_NO_HDR;
 		it->pos = 0;
 	}
 	while (it->hdr != SK_NO_HDR) {
@@ -136,7 +196,7 @@ bool sk_msg_list_has(const struct sk_msg *m, enum sk_hdr_id id, const char *toke
 }
 
 int sk_msg_reasons(const struct sk_msg *m, struct sk_reason *out, size_t max, size_t *n,
-		   struct sk_parse_err *err)
+                   struct sk_parse_err *err)
 {
 	*n = 0;
 	for (uint32_t i = m->first[SK_HDR_REASON]; i != SK_NO_HDR; i = m->hdrs[i].next) {

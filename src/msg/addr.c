@@ -45,7 +45,7 @@ static int take_display(struct lx *l, struct sk_str *display, const char **why)
 int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why)
 {
 	const struct lx_want want[] = {
-		{"tag", 3, &a->tag}, {"expires", 7, &a->expires}, {"q", 1, &a->q}};
+	    {"tag", 3, &a->tag}, {"expires", 7, &a->expires}, {"q", 1, &a->q}};
 	const char *start = l->p;
 	struct sk_str uri;
 	int rc;

@@ -33,8 +33,14 @@ static int put(struct sk_build *b, const char *p, size_t n)
 	return 0;
 }
 
-static int puts_(struct sk_build *b, const char *s) { return put(b, s, strlen(s)); }
-static int put_str(struct sk_build *b, struct sk_str s) { return put(b, s.p, s.len); }
+static int puts_(struct sk_build *b, const char *s)
+{
+	return put(b, s, strlen(s));
+}
+static int put_str(struct sk_build *b, struct sk_str s)
+{
+	return put(b, s.p, s.len);
+}
 
 static int new_build(struct sk_build **out)
 {
@@ -205,7 +211,7 @@ static struct sk_str hdr_value(const struct sk_msg *m, enum sk_hdr_id id)
 
 /* "name: value;tag=tag", byte for byte (a value may contain NUL, so no printf). */
 static int build_hdr_tagged(struct sk_build *b, const char *name, struct sk_str value,
-			    const char *tag)
+                            const char *tag)
 {
 	struct sk_str t = sk_str_c(tag);
 
@@ -218,7 +224,7 @@ static int build_hdr_tagged(struct sk_build *b, const char *name, struct sk_str 
 }
 
 int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int code,
-			 const char *reason, const char *to_tag)
+                         const char *reason, const char *to_tag)
 {
 	struct sk_build *b;
 	int rc;
@@ -256,7 +262,7 @@ int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int co
 /* The part shared by CANCEL and ACK: one Via (the top one), From, To, Call-ID,
  * CSeq with the request's number, Max-Forwards, and the Route set. */
 static int build_hop_request(struct sk_build **out, const struct sk_msg *inv, const char *method,
-			     struct sk_str to)
+                             struct sk_str to)
 {
 	struct sk_build *b;
 	int rc;

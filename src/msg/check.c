@@ -10,7 +10,7 @@ struct findings {
 };
 
 static void add(struct findings *f, enum sk_msg_issue issue, int status, const char *hdr,
-		const char *why)
+                const char *why)
 {
 	if (f->n < f->max) {
 		struct sk_msg_finding *x = &f->out[f->n];
@@ -24,16 +24,16 @@ static void add(struct findings *f, enum sk_msg_issue issue, int status, const c
 
 /* Headers that may appear once only (§7.3.1: not a comma-separated list). */
 static const enum sk_hdr_id single_valued[] = {
-	SK_HDR_CALL_ID,	    SK_HDR_CSEQ,	 SK_HDR_FROM,	      SK_HDR_TO,
-	SK_HDR_MAX_FORWARDS, SK_HDR_CONTENT_TYPE, SK_HDR_EXPIRES,      SK_HDR_MIN_EXPIRES,
-	SK_HDR_DATE,	    SK_HDR_RSEQ,	 SK_HDR_RACK,	      SK_HDR_SESSION_EXPIRES,
+    SK_HDR_CALL_ID,      SK_HDR_CSEQ,         SK_HDR_FROM,    SK_HDR_TO,
+    SK_HDR_MAX_FORWARDS, SK_HDR_CONTENT_TYPE, SK_HDR_EXPIRES, SK_HDR_MIN_EXPIRES,
+    SK_HDR_DATE,         SK_HDR_RSEQ,         SK_HDR_RACK,    SK_HDR_SESSION_EXPIRES,
 };
 
 static bool is_known_method(struct sk_str m)
 {
-	static const char *const methods[] = {"INVITE", "ACK",	  "BYE",     "CANCEL", "OPTIONS",
-					      "REGISTER", "PRACK", "UPDATE", "INFO",   "MESSAGE",
-					      "REFER",  "SUBSCRIBE", "NOTIFY", "PUBLISH"};
+	static const char *const methods[] = {
+	    "INVITE", "ACK",  "BYE",     "CANCEL", "OPTIONS",   "REGISTER", "PRACK",
+	    "UPDATE", "INFO", "MESSAGE", "REFER",  "SUBSCRIBE", "NOTIFY",   "PUBLISH"};
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (sk_str_eq(m, sk_str_c(methods[i])))
 			return true;
@@ -65,10 +65,11 @@ size_t sk_msg_check(const struct sk_msg *m, struct sk_msg_finding *out, size_t m
 		    "several different Content-Length values: framing is ambiguous");
 	if (m->request) {
 		if (m->has_cseq && !sk_str_eq(m->cseq.method, m->method))
-			add(&f, SK_ISSUE_CSEQ_METHOD, is_known_method(m->method) ? 400 : 501, "CSeq",
-			    "CSeq method differs from the request method (§8.1.1.5)");
+			add(&f, SK_ISSUE_CSEQ_METHOD, is_known_method(m->method) ? 400 : 501,
+			    "CSeq", "CSeq method differs from the request method (§8.1.1.5)");
 		if (m->ruri.scheme == SK_URI_OTHER)
-			add(&f, SK_ISSUE_URI_SCHEME, 416, "", "Request-URI scheme not supported (§8.2.2.1)");
+			add(&f, SK_ISSUE_URI_SCHEME, 416, "",
+			    "Request-URI scheme not supported (§8.2.2.1)");
 		if (m->max_forwards == 0)
 			add(&f, SK_ISSUE_MAX_FORWARDS_ZERO, 483, "Max-Forwards",
 			    "Max-Forwards is 0: a proxy answers 483, a UAS processes it (§16.3)");

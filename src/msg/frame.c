@@ -6,7 +6,7 @@
 #include "sipkit/msg.h"
 
 static int frame_err(struct sk_parse_err *err, int rc, uint32_t line, const char *hdr,
-		     const char *why)
+                     const char *why)
 {
 	if (err) {
 		memset(err, 0, sizeof(*err));
@@ -37,17 +37,17 @@ static int line_content_length(const char *ls, const char *le, uint64_t max, uin
 		v.p++;
 		v.len--;
 	}
-	while (v.len && (lx_wsp(v.p[v.len - 1]) || v.p[v.len - 1] == '\r'))
+	while (v.len && (lx_wsp(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
 		v.len--;
 	int rc = sk_str_to_u64(v, max, out);
 	return rc == 0 ? 1 : (rc == -SK_ETOOBIG ? -2 : -1);
 }
 
 int sk_msg_frame(const char *buf, size_t len, const struct sk_msg_limits *lim, size_t *skip,
-		 size_t *msg_len, struct sk_parse_err *err)
+                 size_t *msg_len, struct sk_parse_err *err)
 {
 	struct sk_msg_limits def = sk_msg_limits_default();
-	const char *p = buf, *end = buf + len, *start;
+	const char *p, *end, *start;
 	uint64_t cl = 0;
 	bool have_cl = false;
 	uint32_t line = 0;
@@ -56,6 +56,8 @@ int sk_msg_frame(const char *buf, size_t len, const struct sk_msg_limits *lim, s
 		return -SK_EINVAL;
 	if (!lim)
 		lim = &def;
+	p = buf;
+	end = buf + len;
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
 	*skip = (size_t)(p - buf);
@@ -68,17 +70,18 @@ int sk_msg_frame(const char *buf, size_t len, const struct sk_msg_limits *lim, s
 		line++;
 		if ((size_t)(nl - start) >= lim->max_msg_size)
 			return frame_err(err, -SK_ETOOBIG, line, "",
-					 "header section larger than the message size limit");
+			                 "header section larger than the message size limit");
 		if (nl == p || (nl == p + 1 && *p == '\r')) { /* the empty line */
 			if (line == 1)
 				break; /* unreachable: leading CRLFs were skipped */
 			if (!have_cl)
-				return frame_err(err, -SK_EMALFORMED, line, "Content-Length",
-						 "Content-Length is mandatory on stream transports (§18.3)");
+				return frame_err(
+				    err, -SK_EMALFORMED, line, "Content-Length",
+				    "Content-Length is mandatory on stream transports (§18.3)");
 			size_t total = (size_t)(nl + 1 - start) + (size_t)cl;
 			if (total > lim->max_msg_size)
 				return frame_err(err, -SK_ETOOBIG, line, "Content-Length",
-						 "message larger than the size limit");
+				                 "message larger than the size limit");
 			if ((size_t)(end - start) < total)
 				return -SK_EAGAIN;
 			*msg_len = total;
@@ -99,15 +102,17 @@ int sk_msg_frame(const char *buf, size_t len, const struct sk_msg_limits *lim, s
 			uint64_t v;
 			int rc = line_content_length(p, le, lim->max_msg_size, &v);
 			if (rc == -2)
-				return frame_err(err, -SK_ETOOBIG, line, "Content-Length",
-						 "Content-Length larger than the message size limit");
+				return frame_err(
+				    err, -SK_ETOOBIG, line, "Content-Length",
+				    "Content-Length larger than the message size limit");
 			if (rc < 0)
 				return frame_err(err, -SK_EMALFORMED, line, "Content-Length",
-						 "Content-Length is not a non-negative number");
+				                 "Content-Length is not a non-negative number");
 			if (rc == 1) {
 				if (have_cl && v != cl)
-					return frame_err(err, -SK_EMALFORMED, line, "Content-Length",
-							 "several different Content-Length values");
+					return frame_err(err, -SK_EMALFORMED, line,
+					                 "Content-Length",
+					                 "several different Content-Length values");
 				cl = v;
 				have_cl = true;
 			}
@@ -117,6 +122,6 @@ int sk_msg_frame(const char *buf, size_t len, const struct sk_msg_limits *lim, s
 	}
 	if ((size_t)(end - start) >= lim->max_msg_size)
 		return frame_err(err, -SK_ETOOBIG, line, "",
-				 "header section larger than the message size limit");
+		                 "header section larger than the message size limit");
 	return -SK_EAGAIN;
 }

@@ -4,6 +4,7 @@
 
 #include "msg_int.h"
 
+/* clang-format off */
 /* Canonical names, indexed by enum sk_hdr_id. */
 static const char *const hdr_names[SK_HDR__COUNT] = {
 	[SK_HDR_OTHER] = NULL,
@@ -198,6 +199,8 @@ static const struct hdr_slot hdr_hash[256] = {
 	[255] = {"www-authenticate", 16, SK_HDR_WWW_AUTHENTICATE},
 };
 
+/* clang-format on */
+
 /* Case-insensitive compare of a token name with a lowercase canonical name. For
  * token input, c | 0x20 equals a lowercase letter or '-' only when c is that
  * letter in either case, or '-' itself; 8 bytes at a time where possible. */
@@ -224,7 +227,8 @@ enum sk_hdr_id hdr_lookup(const char *name, size_t len)
 	if (len == 0 || len > 255)
 		return SK_HDR_OTHER;
 	uint32_t k = ((uint32_t)len * 47 + (uint32_t)(unsigned char)(name[0] | 0x20) * 38 +
-		      (uint32_t)(unsigned char)(name[len - 1] | 0x20)) & 255;
+	              (uint32_t)(unsigned char)(name[len - 1] | 0x20)) &
+	             255;
 	/* the table is about a third full: a probe ends on an empty slot */
 	for (;;) {
 		const struct hdr_slot *s = &hdr_hash[k];

@@ -4,6 +4,7 @@
 
 #include "sipkit/uri.h"
 
+/* clang-format off */
 const uint16_t sk_lex_class[256] = {
 	[33] = LX_TOKEN | LX_UNRES | LX_WORD, /* '!' */
 	[34] = LX_WORD, /* '"' */
@@ -97,6 +98,7 @@ const uint16_t sk_lex_class[256] = {
 	[125] = LX_WORD, /* '}' */
 	[126] = LX_TOKEN | LX_UNRES | LX_WORD, /* '~' */
 };
+/* clang-format on */
 
 int lx_quoted(struct lx *l, struct sk_str *out)
 {
@@ -128,7 +130,7 @@ int lx_quoted(struct lx *l, struct sk_str *out)
 }
 
 static void match_want(struct sk_str name, struct sk_str val, const struct lx_want *want,
-		       size_t nwant)
+                       size_t nwant)
 {
 	char first = (char)(name.p[0] | 0x20);
 
@@ -156,7 +158,8 @@ static inline const char *take_class(const char *p, const char *e, uint16_t cls)
 {
 	while (e - p >= 4 && (sk_lex_class[(unsigned char)p[0]] & cls) &&
 	       (sk_lex_class[(unsigned char)p[1]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[2]] & cls) && (sk_lex_class[(unsigned char)p[3]] & cls))
+	       (sk_lex_class[(unsigned char)p[2]] & cls) &&
+	       (sk_lex_class[(unsigned char)p[3]] & cls))
 		p += 4;
 	while (p < e && (sk_lex_class[(unsigned char)*p] & cls))
 		p++;
@@ -270,8 +273,8 @@ static int scan_ipv6(struct lx *l)
 	int n = 0;
 
 	while (l->p < l->end && (lx_is((unsigned char)*l->p, LX_DIGIT) ||
-				 (lx_lower(*l->p) >= 'a' && lx_lower(*l->p) <= 'f') ||
-				 *l->p == ':' || *l->p == '.')) {
+	                         (lx_lower(*l->p) >= 'a' && lx_lower(*l->p) <= 'f') ||
+	                         *l->p == ':' || *l->p == '.')) {
 		l->p++;
 		n++;
 	}

@@ -10,14 +10,14 @@
 #include "sipkit/uri.h"
 
 enum {
-	LX_TOKEN = 1 << 0,   /* token: alphanum - . ! % * _ + ` ' ~ */
-	LX_UNRES = 1 << 1,   /* unreserved: alphanum mark */
-	LX_USER = 1 << 2,    /* user-unreserved: & = + $ , ; ? / */
-	LX_PASS = 1 << 3,    /* password extras: & = + $ , */
-	LX_PARAM = 1 << 4,   /* param-unreserved: [ ] / : & + $ */
-	LX_HNV = 1 << 5,     /* hnv-unreserved: [ ] / ? : + $ */
-	LX_HOST = 1 << 6,    /* hostname / IPv4 chars: alphanum - . */
-	LX_WORD = 1 << 7,    /* word (Call-ID): token plus ( ) < > : \ " / [ ] ? { } */
+	LX_TOKEN = 1 << 0, /* token: alphanum - . ! % * _ + ` ' ~ */
+	LX_UNRES = 1 << 1, /* unreserved: alphanum mark */
+	LX_USER = 1 << 2,  /* user-unreserved: & = + $ , ; ? / */
+	LX_PASS = 1 << 3,  /* password extras: & = + $ , */
+	LX_PARAM = 1 << 4, /* param-unreserved: [ ] / : & + $ */
+	LX_HNV = 1 << 5,   /* hnv-unreserved: [ ] / ? : + $ */
+	LX_HOST = 1 << 6,  /* hostname / IPv4 chars: alphanum - . */
+	LX_WORD = 1 << 7,  /* word (Call-ID): token plus ( ) < > : \ " / [ ] ? { } */
 	LX_DIGIT = 1 << 8,
 	LX_ALPHA = 1 << 9,
 	LX_SCHEME = 1 << 10, /* scheme: alphanum + - . */
@@ -26,9 +26,18 @@ enum {
 
 extern const uint16_t sk_lex_class[256];
 
-static inline int lx_is(unsigned char c, uint16_t cls) { return (sk_lex_class[c] & cls) != 0; }
-static inline int lx_wsp(char c) { return c == ' ' || c == '\t'; }
-static inline char lx_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c; }
+static inline int lx_is(unsigned char c, uint16_t cls)
+{
+	return (sk_lex_class[c] & cls) != 0;
+}
+static inline int lx_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+static inline char lx_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
+}
 
 /* Scanning cursor over [p, end). */
 struct lx {
@@ -81,7 +90,10 @@ static inline int lx_eat_sep(struct lx *l, char c)
 	return 0;
 }
 
-static inline int lx_done(const struct lx *l) { return l->p >= l->end; }
+static inline int lx_done(const struct lx *l)
+{
+	return l->p >= l->end;
+}
 
 /* A cursor over a view; a view without bytes (p NULL) reads as "". */
 static inline struct lx lx_of(struct sk_str s)

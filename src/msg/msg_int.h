@@ -67,6 +67,6 @@ enum sk_hdr_id hdr_lookup(const char *name, size_t len);
 
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
-		      struct sk_parse_err *err);
+                      struct sk_parse_err *err);
 
 #endif

@@ -9,11 +9,11 @@
 struct sk_msg_limits sk_msg_limits_default(void)
 {
 	return (struct sk_msg_limits){
-		.max_msg_size = 65536,
-		.max_headers = 256,
-		.max_line_len = 8192,
-		.max_vias = 64,
-		.max_addrs = 128,
+	    .max_msg_size = 65536,
+	    .max_headers = 256,
+	    .max_line_len = 8192,
+	    .max_vias = 64,
+	    .max_addrs = 128,
 	};
 }
 
@@ -78,14 +78,15 @@ struct pctx {
 	uint32_t line;
 };
 
-static int fail(struct pctx *c, int rc, const char *at, const char *line_start,
-		struct sk_str hdr, const char *why, int status)
+static int fail(struct pctx *c, int rc, const char *at, const char *line_start, struct sk_str hdr,
+                const char *why, int status)
 {
 	struct sk_parse_err *e = c->err;
 
 	if (e) {
 		e->line = c->line;
-		e->col = (at && line_start && at >= line_start) ? (uint32_t)(at - line_start) + 1 : 0;
+		e->col =
+		    (at && line_start && at >= line_start) ? (uint32_t)(at - line_start) + 1 : 0;
 		sk_str_cpy(e->hdr, sizeof(e->hdr), hdr);
 		e->why = why;
 		e->status = c->m->request ? status : 0;
@@ -126,25 +127,25 @@ static int parse_status_line(struct pctx *c, struct sk_str line)
 
 	if (!sp)
 		return fail(c, -SK_EMALFORMED, end, line.p, SK_STR_NULL,
-			    "status line: missing status code", 0);
+		            "status line: missing status code", 0);
 	m->version = (struct sk_str){line.p, (size_t)(sp - line.p)};
 	if (parse_version(m->version, &status) < 0)
 		return fail(c, -SK_EMALFORMED, line.p, line.p, SK_STR_NULL,
-			    "status line: unsupported or malformed SIP version", 0);
+		            "status line: unsupported or malformed SIP version", 0);
 	const char *code = sp + 1;
 	const char *ce = code;
 	while (ce < end && *ce >= '0' && *ce <= '9')
 		ce++;
 	if (ce - code != 3 || (ce < end && *ce != ' ')) /* Status-Code = 3DIGIT (§25.1) */
 		return fail(c, -SK_EMALFORMED, code, line.p, SK_STR_NULL,
-			    "status line: status code is not three digits", 0);
+		            "status line: status code is not three digits", 0);
 	m->status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
 	if (m->status < 100)
 		return fail(c, -SK_EMALFORMED, code, line.p, SK_STR_NULL,
-			    "status line: status code below 100", 0);
+		            "status line: status code below 100", 0);
 	/* Reason-Phrase may be empty (RFC 4475 §3.1.1.13) and carry UTF-8 (§3.1.1.12) */
-	m->phrase = ce < end ? (struct sk_str){ce + 1, (size_t)(end - ce - 1)}
-			     : (struct sk_str){end, 0};
+	m->phrase =
+	    ce < end ? (struct sk_str){ce + 1, (size_t)(end - ce - 1)} : (struct sk_str){end, 0};
 	return 0;
 }
 
@@ -160,37 +161,38 @@ static int parse_request_line(struct pctx *c, struct sk_str line)
 	m->method = lx_take(&l, LX_TOKEN);
 	if (m->method.len == 0 || !lx_eat(&l, ' '))
 		return fail(c, -SK_EMALFORMED, l.p, line.p, SK_STR_NULL,
-			    "request line: method is not a token followed by SP", 400);
+		            "request line: method is not a token followed by SP", 400);
 	if (l.p < end && *l.p == ' ')
 		return fail(c, -SK_EMALFORMED, l.p, line.p, SK_STR_NULL,
-			    "request line: more than one SP between elements (RFC 4475 §3.1.2.9)",
-			    400);
+		            "request line: more than one SP between elements (RFC 4475 §3.1.2.9)",
+		            400);
 	const char *u = l.p;
 	const char *sp = memchr(u, ' ', (size_t)(end - u));
 	if (!sp)
 		return fail(c, -SK_EMALFORMED, end, line.p, SK_STR_NULL,
-			    "request line: missing SIP version", 400);
+		            "request line: missing SIP version", 400);
 	if (memchr(sp + 1, ' ', (size_t)(end - sp - 1)))
-		return fail(c, -SK_EMALFORMED, sp + 1, line.p, SK_STR_NULL,
-			    "request line: more than three elements (whitespace in the Request-URI, "
-			    "or trailing SP)",
-			    400);
+		return fail(
+		    c, -SK_EMALFORMED, sp + 1, line.p, SK_STR_NULL,
+		    "request line: more than three elements (whitespace in the Request-URI, "
+		    "or trailing SP)",
+		    400);
 	m->ruri_str = (struct sk_str){u, (size_t)(sp - u)};
 	m->version = (struct sk_str){sp + 1, (size_t)(end - sp - 1)};
 	if (parse_version(m->version, &status) < 0)
 		return fail(c, -SK_EMALFORMED, sp + 1, line.p, SK_STR_NULL,
-			    status == 505 ? "request line: SIP version not supported"
-					  : "request line: malformed SIP version",
-			    status);
+		            status == 505 ? "request line: SIP version not supported"
+		                          : "request line: malformed SIP version",
+		            status);
 	if (m->ruri_str.len && m->ruri_str.p[0] == '<')
 		return fail(c, -SK_EMALFORMED, u, line.p, SK_STR_NULL,
-			    "request line: Request-URI must not be enclosed in '<' '>'", 400);
+		            "request line: Request-URI must not be enclosed in '<' '>'", 400);
 	if (sk_uri_parse(&m->ruri, m->ruri_str, &why) < 0)
 		return fail(c, -SK_EMALFORMED, u, line.p, SK_STR_NULL, why, 400);
 	if ((m->ruri.scheme == SK_URI_SIP || m->ruri.scheme == SK_URI_SIPS) &&
 	    sk_str_present(m->ruri.headers))
 		return fail(c, -SK_EMALFORMED, u, line.p, SK_STR_NULL,
-			    "request line: Request-URI must not carry headers (§19.1.1)", 400);
+		            "request line: Request-URI must not carry headers (§19.1.1)", 400);
 	return 0;
 }
 
@@ -218,7 +220,7 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 
 	do {
 		int rc = grow((void **)&m->vias, &m->vias_cap, m->nvias + 1, m->lim.max_vias,
-			      sizeof(*m->vias));
+		              sizeof(*m->vias));
 		if (rc < 0) {
 			*why = "too many Via values";
 			return rc;
@@ -236,7 +238,7 @@ static int grow_addrs(struct sk_msg *m)
 {
 	uint32_t cap = m->addrs_cap;
 	int rc = grow((void **)&m->addrs, &m->addrs_cap, m->naddrs + 1, m->lim.max_addrs,
-		      sizeof(*m->addrs));
+	              sizeof(*m->addrs));
 
 	for (int i = 0; rc == 0 && m->addrs_cap != cap && i < AK__COUNT; i++) {
 		void *n = realloc(m->lists[i].idx, m->addrs_cap * sizeof(uint16_t));
@@ -248,7 +250,7 @@ static int grow_addrs(struct sk_msg *m)
 }
 
 static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr_kind k,
-		     const char **why)
+                     const char **why)
 {
 	struct sk_msg *m = c->m;
 	struct addr_list *list = &m->lists[k];
@@ -268,7 +270,8 @@ static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr
 		struct sk_addr *a = &m->addrs[m->naddrs];
 		if (addr_parse_at(a, &l, k == AK_CONTACT, why) < 0)
 			return -SK_EMALFORMED;
-		if (a->star && (!lx_done(&l) || list->n > 0)) {
+		bool had_star = list->n > 0 && m->addrs[list->idx[0]].star;
+		if ((a->star && (!lx_done(&l) || list->n > 0)) || had_star) {
 			*why = "Contact: '*' must be the only value (§10.2.2)";
 			return -SK_EMALFORMED;
 		}
@@ -288,7 +291,7 @@ static int parse_cseq(struct sk_msg *m, struct sk_str v, const char **why)
 
 	if (rc < 0) {
 		*why = rc == -SK_ETOOBIG ? "CSeq: sequence number exceeds 2**32-1"
-					 : "CSeq: missing sequence number";
+		                         : "CSeq: missing sequence number";
 		return -SK_EMALFORMED;
 	}
 	if (l.p >= l.end || !lx_wsp(*l.p)) {
@@ -311,8 +314,8 @@ static int parse_call_id(struct sk_msg *m, struct sk_str v, const char **why)
 	/* callid = word [ "@" word ] (§25.1) */
 	struct lx l = {v.p, v.p + v.len};
 
-	if (lx_take(&l, LX_WORD).len == 0 ||
-	    (lx_eat(&l, '@') && lx_take(&l, LX_WORD).len == 0) || !lx_done(&l)) {
+	if (lx_take(&l, LX_WORD).len == 0 || (lx_eat(&l, '@') && lx_take(&l, LX_WORD).len == 0) ||
+	    !lx_done(&l)) {
 		*why = "Call-ID: not a word [\"@\" word]";
 		return -SK_EMALFORMED;
 	}
@@ -344,14 +347,10 @@ static int parse_typed(struct pctx *c, struct sk_hdr *h, uint32_t hi, const char
 	long n;
 
 	switch (h->id) {
-	case SK_HDR_VIA:
-		return add_vias(c, h->value, hi, why);
-	case SK_HDR_CONTACT:
-		return add_addrs(c, h->value, hi, AK_CONTACT, why);
-	case SK_HDR_ROUTE:
-		return add_addrs(c, h->value, hi, AK_ROUTE, why);
-	case SK_HDR_RECORD_ROUTE:
-		return add_addrs(c, h->value, hi, AK_RECORD_ROUTE, why);
+	case SK_HDR_VIA: return add_vias(c, h->value, hi, why);
+	case SK_HDR_CONTACT: return add_addrs(c, h->value, hi, AK_CONTACT, why);
+	case SK_HDR_ROUTE: return add_addrs(c, h->value, hi, AK_ROUTE, why);
+	case SK_HDR_RECORD_ROUTE: return add_addrs(c, h->value, hi, AK_RECORD_ROUTE, why);
 	case SK_HDR_FROM:
 	case SK_HDR_TO: {
 		struct sk_addr tmp, *a = first ? (h->id == SK_HDR_FROM ? &m->from : &m->to) : &tmp;
@@ -364,10 +363,8 @@ static int parse_typed(struct pctx *c, struct sk_hdr *h, uint32_t hi, const char
 			m->has_to = true;
 		return 0;
 	}
-	case SK_HDR_CALL_ID:
-		return first ? parse_call_id(m, h->value, why) : 0;
-	case SK_HDR_CSEQ:
-		return first ? parse_cseq(m, h->value, why) : 0;
+	case SK_HDR_CALL_ID: return first ? parse_call_id(m, h->value, why) : 0;
+	case SK_HDR_CSEQ: return first ? parse_cseq(m, h->value, why) : 0;
 	case SK_HDR_MAX_FORWARDS: /* §20.22; > 255 treated as absent (RFC 4475 §3.1.2.4) */
 		if (!first)
 			return 0;
@@ -381,7 +378,7 @@ static int parse_typed(struct pctx *c, struct sk_hdr *h, uint32_t hi, const char
 		bool big = false;
 		if (parse_number(h->value, c->m->lim.max_msg_size, &n, &big) < 0 || big) {
 			*why = big ? "Content-Length: larger than the message size limit"
-				   : "Content-Length: not a non-negative number";
+			           : "Content-Length: not a non-negative number";
 			return big ? -SK_ETOOBIG : -SK_EMALFORMED;
 		}
 		if (first)
@@ -395,19 +392,17 @@ static int parse_typed(struct pctx *c, struct sk_hdr *h, uint32_t hi, const char
 			m->content_type = h->value;
 		return 0;
 	case SK_HDR_EXPIRES: /* §20.19: 0 .. 2**32-1; out of range -> default */
-		if (first && parse_number(h->value, UINT32_MAX, &m->expires,
-					  &m->expires_out_of_range) < 0)
+		if (first &&
+		    parse_number(h->value, UINT32_MAX, &m->expires, &m->expires_out_of_range) < 0)
 			m->expires_out_of_range = true;
 		return 0;
 	case SK_HDR_DATE: /* §20.17: rfc1123-date, always "GMT" */
-		if (h->value.len < 4 ||
-		    memcmp(h->value.p + h->value.len - 4, " GMT", 4) != 0) {
+		if (h->value.len < 4 || memcmp(h->value.p + h->value.len - 4, " GMT", 4) != 0) {
 			*why = "Date: time zone must be GMT (§20.17, RFC 4475 §3.1.2.12)";
 			return -SK_EMALFORMED;
 		}
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
@@ -438,8 +433,8 @@ static int unfold(struct sk_msg *m, struct sk_str *v)
 		if (ch == '\r' || ch == '\n') {
 			while (o > 0 && lx_wsp(dst[o - 1]))
 				o--;
-			while (i + 1 < v->len && (v->p[i + 1] == '\r' || v->p[i + 1] == '\n' ||
-						  lx_wsp(v->p[i + 1])))
+			while (i + 1 < v->len &&
+			       (v->p[i + 1] == '\r' || v->p[i + 1] == '\n' || lx_wsp(v->p[i + 1])))
 				i++;
 			dst[o++] = ' ';
 			continue;
@@ -470,7 +465,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	struct sk_str name = {ls, (size_t)(p - ls)};
 	if (name.len == 0)
 		return fail(c, -SK_EMALFORMED, ls, ls, SK_STR_NULL,
-			    "header line does not start with a header name", 400);
+		            "header line does not start with a header name", 400);
 	while (p < le && lx_wsp(*p))
 		p++;
 	if (p >= le || *p != ':')
@@ -478,20 +473,23 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	struct sk_str value = lx_trim((struct sk_str){p + 1, (size_t)(le - p - 1)});
 	if (folded) {
 		/* strip CR/LF at either end, then collapse inner folds */
-		while (value.len && (value.p[0] == '\r' || value.p[0] == '\n' || lx_wsp(value.p[0]))) {
+		while (value.len &&
+		       (value.p[0] == '\r' || value.p[0] == '\n' || lx_wsp(value.p[0]))) {
 			value.p++;
 			value.len--;
 		}
-		while (value.len && (value.p[value.len - 1] == '\r' || value.p[value.len - 1] == '\n' ||
-				     lx_wsp(value.p[value.len - 1])))
+		while (value.len &&
+		       (value.p[value.len - 1] == '\r' || value.p[value.len - 1] == '\n' ||
+		        lx_wsp(value.p[value.len - 1])))
 			value.len--;
 		if (unfold(m, &value) < 0)
-			return fail(c, -SK_ENOMEM, ls, ls, name, "out of memory unfolding a header", 500);
+			return fail(c, -SK_ENOMEM, ls, ls, name, "out of memory unfolding a header",
+			            500);
 	}
 	if (value.len > m->lim.max_line_len)
 		return fail(c, -SK_ETOOBIG, ls, ls, name, "header line longer than the limit", 400);
 	int rc = grow((void **)&m->hdrs, &m->hdrs_cap, m->nhdrs + 1, m->lim.max_headers,
-		      sizeof(*m->hdrs));
+	              sizeof(*m->hdrs));
 	if (rc < 0)
 		return fail(c, rc, ls, ls, name, "more header lines than the limit", 400);
 	uint32_t hi = m->nhdrs++;
@@ -555,12 +553,13 @@ static int parse_body(struct pctx *c, const char *body, const char *end, bool st
 	if (m->content_length < 0) {
 		if (stream)
 			return fail(c, -SK_EMALFORMED, NULL, NULL, SK_STR_LIT("Content-Length"),
-				    "Content-Length is mandatory on stream transports (§18.3)", 400);
+			            "Content-Length is mandatory on stream transports (§18.3)",
+			            400);
 		/* §18.3: over UDP the body runs to the end of the datagram */
 		m->body = (struct sk_str){body, avail};
 	} else if ((size_t)m->content_length > avail) {
 		return fail(c, -SK_EMALFORMED, NULL, NULL, SK_STR_LIT("Content-Length"),
-			    "Content-Length exceeds the bytes received (RFC 4475 §3.1.2.2)", 400);
+		            "Content-Length exceeds the bytes received (RFC 4475 §3.1.2.2)", 400);
 	} else {
 		/* bytes after the body are discarded (§18.3, RFC 4475 §3.1.1.8) */
 		m->body = (struct sk_str){body, (size_t)m->content_length};
@@ -570,7 +569,7 @@ static int parse_body(struct pctx *c, const char *body, const char *end, bool st
 }
 
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
-		      struct sk_parse_err *err)
+                      struct sk_parse_err *err)
 {
 	struct pctx c = {.m = m, .err = err, .buf = buf, .line = 1};
 	const char *p, *end;
@@ -585,7 +584,7 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 	end = buf + len;
 	if (len > m->lim.max_msg_size)
 		return fail(&c, -SK_ETOOBIG, NULL, NULL, SK_STR_NULL,
-			    "message larger than the size limit", 0);
+		            "message larger than the size limit", 0);
 	/* §7.5: CRLF before the start line is ignored */
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
@@ -595,7 +594,8 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 
 	const char *le = line_end(p, end);
 	if (le == end)
-		return fail(&c, -SK_EMALFORMED, end, p, SK_STR_NULL, "start line not terminated", 0);
+		return fail(&c, -SK_EMALFORMED, end, p, SK_STR_NULL, "start line not terminated",
+		            0);
 	struct sk_str line = {p, (size_t)(le - p)};
 	if (line.len && line.p[line.len - 1] == '\r')
 		line.len--;
@@ -617,7 +617,7 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 		}
 		if (lx_wsp(*p))
 			return fail(&c, -SK_EMALFORMED, p, p, SK_STR_NULL,
-				    "line starts with whitespace but continues no header", 400);
+			            "line starts with whitespace but continues no header", 400);
 		const char *ls = p;
 		uint32_t first_line = c.line;
 		bool folded = false;
@@ -641,12 +641,12 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 	}
 	if (stream)
 		return fail(&c, -SK_EMALFORMED, end, NULL, SK_STR_NULL,
-			    "header section not closed by an empty line", 400);
+		            "header section not closed by an empty line", 400);
 	m->body = (struct sk_str){end, 0};
 	if (m->content_length > 0) {
 		c.line = m->hdrs[m->first[SK_HDR_CONTENT_LENGTH]].line;
 		return fail(&c, -SK_EMALFORMED, NULL, NULL, SK_STR_LIT("Content-Length"),
-			    "Content-Length exceeds the bytes received", 400);
+		            "Content-Length exceeds the bytes received", 400);
 	}
 	return 0;
 }

@@ -19,8 +19,14 @@ static void emit(struct out *o, const char *p, size_t n)
 	o->len += n;
 }
 
-static void emit_str(struct out *o, struct sk_str s) { emit(o, s.p, s.len); }
-static void emit_c(struct out *o, const char *s) { emit(o, s, strlen(s)); }
+static void emit_str(struct out *o, struct sk_str s)
+{
+	emit(o, s.p, s.len);
+}
+static void emit_c(struct out *o, const char *s)
+{
+	emit(o, s, strlen(s));
+}
 
 size_t sk_msg_print(const struct sk_msg *m, char *dst, size_t dstsize)
 {

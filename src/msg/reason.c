@@ -47,7 +47,7 @@ static int parse_one(struct sk_reason *r, struct sk_str s, const char **why)
 }
 
 int sk_reason_parse(struct sk_str value, struct sk_reason *out, size_t max, size_t *n,
-		    const char **err_why)
+                    const char **err_why)
 {
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;

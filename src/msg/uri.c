@@ -177,12 +177,8 @@ int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 	int rc = 0;
 	switch (uri->scheme) {
 	case SK_URI_SIP:
-	case SK_URI_SIPS:
-		rc = parse_sip(uri, &l, why);
-		break;
-	case SK_URI_TEL:
-		rc = parse_tel(uri, &l, why);
-		break;
+	case SK_URI_SIPS: rc = parse_sip(uri, &l, why); break;
+	case SK_URI_TEL: rc = parse_tel(uri, &l, why); break;
 	default: /* absoluteURI kept opaque (§19.1.1 / RFC 2396) */
 		uri->opaque = (struct sk_str){l.p, (size_t)(l.end - l.p)};
 		for (const char *p = l.p; p < l.end; p++)
@@ -281,18 +277,25 @@ static bool is_strict_param(struct sk_str name)
 	return false;
 }
 
+/* Every parameter of a is matched in b: a parameter of the same name (unescaped)
+ * with an equal value; one absent from b matters only for the strict names. A name
+ * given twice matches if any of b's values for it does, so equality stays reflexive. */
 static bool params_cover(struct sk_str a, struct sk_str b)
 {
 	size_t pos = 0;
-	struct sk_str name, val, other;
+	struct sk_str name, val;
 
 	while (sk_param_next(a, &pos, &name, &val)) {
-		if (find_uri_param(b, name, &other) < 0) {
-			if (is_strict_param(name))
-				return false;
-			continue;
+		size_t bpos = 0;
+		bool named = false, matched = false;
+		struct sk_str bn, bv;
+		while (!matched && sk_param_next(b, &bpos, &bn, &bv)) {
+			if (!escaped_eq(bn, name, true))
+				continue;
+			named = true;
+			matched = escaped_eq(val, bv, true) && (val.p == NULL) == (bv.p == NULL);
 		}
-		if (!escaped_eq(val, other, true))
+		if (named ? !matched : is_strict_param(name))
 			return false;
 	}
 	return true;
@@ -300,6 +303,10 @@ static bool params_cover(struct sk_str a, struct sk_str b)
 
 static bool headers_cover(struct sk_str a, struct sk_str b)
 {
+	if (!a.p || !a.len)
+		return true;
+	if (!b.p)
+		b = (struct sk_str){"", 0};
 	const char *p = a.p, *end = a.p + a.len;
 
 	while (p && p < end) {
@@ -316,7 +323,8 @@ static bool headers_cover(struct sk_str a, struct sk_str b)
 			const char *be = bamp ? bamp : bend;
 			const char *beq = memchr(q, '=', (size_t)(be - q));
 			if (beq && escaped_eq(hname, (struct sk_str){q, (size_t)(beq - q)}, true) &&
-			    escaped_eq(hval, (struct sk_str){beq + 1, (size_t)(be - beq - 1)}, false))
+			    escaped_eq(hval, (struct sk_str){beq + 1, (size_t)(be - beq - 1)},
+			               false))
 				found = true;
 			q = bamp ? bamp + 1 : NULL;
 		}

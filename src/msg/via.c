@@ -14,8 +14,8 @@ bool sk_via_branch_is_3261(const struct sk_via *via)
 int via_parse_at(struct sk_via *v, struct lx *l, const char **why)
 {
 	const struct lx_want want[] = {
-		{"branch", 6, &v->branch}, {"received", 8, &v->received}, {"rport", 5, &v->rport},
-		{"maddr", 5, &v->maddr},   {"ttl", 3, &v->ttl},
+	    {"branch", 6, &v->branch}, {"received", 8, &v->received}, {"rport", 5, &v->rport},
+	    {"maddr", 5, &v->maddr},   {"ttl", 3, &v->ttl},
 	};
 	const char *start = l->p;
 

@@ -43,13 +43,13 @@ static inline char *sk_test_load(const char *rel, size_t *len)
 }
 
 /* Compares a view with a C string, printing both on mismatch. */
-#define assert_str_view(view, cstr)                                                        \
-	do {                                                                               \
-		struct sk_str v_ = (view);                                                 \
-		const char *c_ = (cstr);                                                   \
-		if (!(v_.p && v_.len == strlen(c_) && memcmp(v_.p, c_, v_.len) == 0))      \
-			fail_msg("expected \"%s\", got \"%.*s\"", c_, (int)v_.len,         \
-				 v_.p ? v_.p : "(absent)");                                \
+#define assert_str_view(view, cstr)                                                                \
+	do {                                                                                       \
+		struct sk_str v_ = (view);                                                         \
+		const char *c_ = (cstr);                                                           \
+		if (!(v_.p && v_.len == strlen(c_) && memcmp(v_.p, c_, v_.len) == 0))              \
+			fail_msg("expected \"%s\", got \"%.*s\"", c_, (int)v_.len,                 \
+			         v_.p ? v_.p : "(absent)");                                        \
 	} while (0)
 
 #endif

@@ -13,28 +13,23 @@
 #define CRLF "\r\n"
 
 static const char invite[] =
-	"INVITE sip:bob@biloxi.example.com;transport=tcp SIP/2.0" CRLF
-	"Via: SIP/2.0/TCP pc33.atlanta.example.com:5061;branch=z9hG4bKnashds8;rport, "
-	"SIP/2.0/UDP p0.example.com;branch=z9hG4bK0" CRLF
-	"Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bK1" CRLF
-	"Max-Forwards: 69" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774" CRLF
-	"Call-ID: a84b4c76e66710" CRLF
-	"CSeq: 314159 INVITE" CRLF
-	"Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>" CRLF
-	"Require: 100rel" CRLF
-	"Proxy-Require: foo" CRLF
-	"Timestamp: 54" CRLF
-	"Content-Type: application/sdp" CRLF
-	"Content-Length: 4" CRLF CRLF "v=0" "\n";
+    "INVITE sip:bob@biloxi.example.com;transport=tcp SIP/2.0" CRLF
+    "Via: SIP/2.0/TCP pc33.atlanta.example.com:5061;branch=z9hG4bKnashds8;rport, "
+    "SIP/2.0/UDP p0.example.com;branch=z9hG4bK0" CRLF
+    "Via: SIP/2.0/UDP p1.example.com;branch=z9hG4bK1" CRLF "Max-Forwards: 69" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>" CRLF
+    "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774" CRLF "Call-ID: a84b4c76e66710" CRLF
+    "CSeq: 314159 INVITE" CRLF "Route: <sip:p1.example.com;lr>, <sip:p2.example.com;lr>" CRLF
+    "Require: 100rel" CRLF "Proxy-Require: foo" CRLF "Timestamp: 54" CRLF
+    "Content-Type: application/sdp" CRLF "Content-Length: 4" CRLF CRLF "v=0"
+    "\n";
 
 static const char ringing[] =
-	"SIP/2.0 180 Ringing" CRLF
-	"Via: SIP/2.0/TCP pc33.atlanta.example.com:5061;branch=z9hG4bKnashds8;rport=5061" CRLF
-	"To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf" CRLF
-	"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774" CRLF
-	"Call-ID: a84b4c76e66710" CRLF "CSeq: 314159 INVITE" CRLF CRLF;
+    "SIP/2.0 180 Ringing" CRLF
+    "Via: SIP/2.0/TCP pc33.atlanta.example.com:5061;branch=z9hG4bKnashds8;rport=5061" CRLF
+    "To: Bob <sip:bob@biloxi.example.com>;tag=a6c85cf" CRLF
+    "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774" CRLF "Call-ID: a84b4c76e66710" CRLF
+    "CSeq: 314159 INVITE" CRLF CRLF;
 
 static struct sk_msg *parse(const char *text, size_t len)
 {
@@ -94,7 +89,7 @@ static void test_cancel_rules(void **state)
 	struct sk_build *b;
 
 	assert_int_equal(
-		sk_build_cancel(&b, inv, "SIP;cause=200;text=\"Call completed elsewhere\""), 0);
+	    sk_build_cancel(&b, inv, "SIP;cause=200;text=\"Call completed elsewhere\""), 0);
 	struct sk_msg *c = finish(b);
 	assert_str_view(sk_msg_method(c), "CANCEL");
 	assert_str_view(sk_msg_ruri_str(c), "sip:bob@biloxi.example.com;transport=tcp");
@@ -122,7 +117,8 @@ static void test_cancel_rules(void **state)
 	sk_build_free(b);
 
 	/* a 3GPP reason protocol is kept as is; a malformed Reason is refused */
-	assert_int_equal(sk_build_cancel(&b, inv, "RELEASE_CAUSE;cause=3;text=\"Media bearer loss\""), 0);
+	assert_int_equal(
+	    sk_build_cancel(&b, inv, "RELEASE_CAUSE;cause=3;text=\"Media bearer loss\""), 0);
 	sk_build_free(b);
 	b = (struct sk_build *)0x1;
 	assert_int_equal(sk_build_cancel(&b, inv, "SIP;cause=abc"), -SK_EINVAL);
@@ -159,7 +155,8 @@ static void test_builder_rejects_injection(void **state)
 {
 	(void)state;
 	struct sk_build *b;
-	assert_int_equal(sk_build_request(&b, SK_STR_LIT("OPTIONS"), SK_STR_LIT("sip:a@example.com")), 0);
+	assert_int_equal(
+	    sk_build_request(&b, SK_STR_LIT("OPTIONS"), SK_STR_LIT("sip:a@example.com")), 0);
 	assert_int_equal(sk_build_hdr(b, "Subject", SK_STR_LIT("hi\r\nVia: x")), -SK_EINVAL);
 	assert_int_equal(sk_build_hdr(b, "Bad\nName", SK_STR_LIT("x")), -SK_EINVAL);
 	assert_int_equal(sk_build_hdrf(b, "Subject", "%s-%d", "long", 42), 0);
@@ -174,7 +171,8 @@ static void test_builder_rejects_injection(void **state)
 	assert_int_equal(sk_msg_hdr_find(m, "X-Long")->value.len, 599);
 	sk_msg_free(m);
 	sk_build_free(b);
-	assert_int_equal(sk_build_request(&b, SK_STR_LIT("OPTIONS"), SK_STR_LIT("sip:a b")), -SK_EINVAL);
+	assert_int_equal(sk_build_request(&b, SK_STR_LIT("OPTIONS"), SK_STR_LIT("sip:a b")),
+	                 -SK_EINVAL);
 }
 
 static void test_print_roundtrip(void **state)
@@ -204,11 +202,11 @@ static void test_print_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_response_to),
-		cmocka_unit_test(test_cancel_rules),
-		cmocka_unit_test(test_ack_for_non2xx),
-		cmocka_unit_test(test_builder_rejects_injection),
-		cmocka_unit_test(test_print_roundtrip),
+	    cmocka_unit_test(test_response_to),
+	    cmocka_unit_test(test_cancel_rules),
+	    cmocka_unit_test(test_ack_for_non2xx),
+	    cmocka_unit_test(test_builder_rejects_injection),
+	    cmocka_unit_test(test_print_roundtrip),
 	};
 	return cmocka_run_group_tests_name("build", tests, NULL, NULL);
 }

@@ -10,10 +10,8 @@
 #define CRLF "\r\n"
 
 static const char two[] = CRLF CRLF CRLF CRLF /* keep-alive ping */
-	"MESSAGE sip:a@example.com SIP/2.0" CRLF "Via: SIP/2.0/TCP h.example.com;branch=z9hG4bK1" CRLF
-	"l: 5" CRLF CRLF "hello"
-	CRLF CRLF
-	"SIP/2.0 200 OK" CRLF "Content-Length:\t0" CRLF CRLF;
+    "MESSAGE sip:a@example.com SIP/2.0" CRLF "Via: SIP/2.0/TCP h.example.com;branch=z9hG4bK1" CRLF
+    "l: 5" CRLF CRLF "hello" CRLF CRLF "SIP/2.0 200 OK" CRLF "Content-Length:\t0" CRLF CRLF;
 
 static void test_two_messages_and_keepalives(void **state)
 {
@@ -63,15 +61,18 @@ static void test_malformed_and_limits(void **state)
 	struct sk_parse_err e;
 	struct sk_msg_limits lim = sk_msg_limits_default();
 	static const char nocl[] = "OPTIONS sip:a@example.com SIP/2.0" CRLF "Via: x" CRLF CRLF;
-	static const char neg[] = "OPTIONS sip:a@example.com SIP/2.0" CRLF "Content-Length: -1" CRLF CRLF;
-	static const char two_cl[] = "OPTIONS sip:a@example.com SIP/2.0" CRLF "l: 1" CRLF "l: 2" CRLF CRLF "ab";
+	static const char neg[] =
+	    "OPTIONS sip:a@example.com SIP/2.0" CRLF "Content-Length: -1" CRLF CRLF;
+	static const char two_cl[] =
+	    "OPTIONS sip:a@example.com SIP/2.0" CRLF "l: 1" CRLF "l: 2" CRLF CRLF "ab";
 	static const char huge[] = "OPTIONS sip:a@example.com SIP/2.0" CRLF "l: 70000" CRLF CRLF;
 
 	assert_int_equal(sk_msg_frame(nocl, strlen(nocl), NULL, &skip, &len, &e), -SK_EMALFORMED);
 	assert_string_equal(e.hdr, "Content-Length");
 	assert_int_equal(sk_msg_frame(neg, strlen(neg), NULL, &skip, &len, &e), -SK_EMALFORMED);
 	assert_int_equal(e.line, 2);
-	assert_int_equal(sk_msg_frame(two_cl, strlen(two_cl), NULL, &skip, &len, &e), -SK_EMALFORMED);
+	assert_int_equal(sk_msg_frame(two_cl, strlen(two_cl), NULL, &skip, &len, &e),
+	                 -SK_EMALFORMED);
 	assert_int_equal(sk_msg_frame(huge, strlen(huge), NULL, &skip, &len, &e), -SK_ETOOBIG);
 	/* a peer that never ends its headers is cut off at the size limit */
 	lim.max_msg_size = 256;
@@ -81,7 +82,8 @@ static void test_malformed_and_limits(void **state)
 	assert_int_equal(sk_msg_frame(junk, 300, &lim, &skip, &len, &e), -SK_ETOOBIG);
 	free(junk);
 	/* a folded Content-Length still frames */
-	static const char folded[] = "OPTIONS sip:a@example.com SIP/2.0" CRLF "Content-Length:" CRLF " 2" CRLF CRLF "ok";
+	static const char folded[] =
+	    "OPTIONS sip:a@example.com SIP/2.0" CRLF "Content-Length:" CRLF " 2" CRLF CRLF "ok";
 	assert_int_equal(sk_msg_frame(folded, strlen(folded), NULL, &skip, &len, &e), 0);
 	assert_int_equal(len, strlen(folded));
 }
@@ -102,10 +104,10 @@ static void test_stream_parse_requires_cl(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_two_messages_and_keepalives),
-		cmocka_unit_test(test_every_prefix_needs_more),
-		cmocka_unit_test(test_malformed_and_limits),
-		cmocka_unit_test(test_stream_parse_requires_cl),
+	    cmocka_unit_test(test_two_messages_and_keepalives),
+	    cmocka_unit_test(test_every_prefix_needs_more),
+	    cmocka_unit_test(test_malformed_and_limits),
+	    cmocka_unit_test(test_stream_parse_requires_cl),
 	};
 	return cmocka_run_group_tests_name("frame", tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@ static struct sk_msg *parse_ok(const char *text)
 	assert_int_equal(sk_msg_new(&m, NULL), 0);
 	if (sk_msg_parse(m, text, strlen(text), &err) != 0)
 		fail_msg("parse failed: line %u col %u hdr '%s': %s", err.line, err.col, err.hdr,
-			 err.why);
+		         err.why);
 	return m;
 }
 
@@ -36,27 +36,19 @@ static struct sk_parse_err parse_bad(const char *text, const struct sk_msg_limit
 }
 
 static const char invite[] =
-	"INVITE sip:bob@biloxi.example.com SIP/2.0" CRLF
-	"Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;rport, "
-	"SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bKx;received=192.0.2.9;maddr=192.0.2.1;ttl=1" CRLF
-	"v: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK3" CRLF
-	"Max-Forwards: 70" CRLF
-	"t: Bob <sip:bob@biloxi.example.com>" CRLF
-	"f: \"Alice \\\"A\\\"\" <sip:alice@atlanta.example.com>;tag=1928301774" CRLF
-	"i: a84b4c76e66710@pc33.atlanta.example.com" CRLF
-	"CSeq: 314159 INVITE" CRLF
-	"m: <sip:alice@pc33.atlanta.example.com>;expires=60;q=0.7, sip:alice@192.0.2.4" CRLF
-	"Route: <sip:p1.example.com;lr>," CRLF
-	" <sip:p2.example.com;lr>" CRLF
-	"Record-Route: <sip:rr.example.com;lr>" CRLF
-	"Supported: timer, 100rel" CRLF
-	"Supported: path" CRLF
-	"X-Custom:  keep   this  " CRLF
-	"Reason: SIP;cause=200;text=\"Call completed elsewhere\", Q.850;cause=16" CRLF
-	"c: application/sdp" CRLF
-	"l: 5" CRLF
-	CRLF
-	"v=0" CRLF;
+    "INVITE sip:bob@biloxi.example.com SIP/2.0" CRLF
+    "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds;rport, "
+    "SIP/2.0/TCP [2001:db8::1]:5070;branch=z9hG4bKx;received=192.0.2.9;maddr=192.0.2.1;ttl=1" CRLF
+    "v: SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK3" CRLF "Max-Forwards: 70" CRLF
+    "t: Bob <sip:bob@biloxi.example.com>" CRLF
+    "f: \"Alice \\\"A\\\"\" <sip:alice@atlanta.example.com>;tag=1928301774" CRLF
+    "i: a84b4c76e66710@pc33.atlanta.example.com" CRLF "CSeq: 314159 INVITE" CRLF
+    "m: <sip:alice@pc33.atlanta.example.com>;expires=60;q=0.7, sip:alice@192.0.2.4" CRLF
+    "Route: <sip:p1.example.com;lr>," CRLF " <sip:p2.example.com;lr>" CRLF
+    "Record-Route: <sip:rr.example.com;lr>" CRLF "Supported: timer, 100rel" CRLF
+    "Supported: path" CRLF "X-Custom:  keep   this  " CRLF
+    "Reason: SIP;cause=200;text=\"Call completed elsewhere\", Q.850;cause=16" CRLF
+    "c: application/sdp" CRLF "l: 5" CRLF CRLF "v=0" CRLF;
 
 static void test_request(void **state)
 {
@@ -156,11 +148,11 @@ static void test_request(void **state)
 static void test_response(void **state)
 {
 	(void)state;
-	struct sk_msg *m = parse_ok("SIP/2.0 487 Request Terminated" CRLF
-				    "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1" CRLF
-				    "From: <sip:a@example.com>;tag=1" CRLF
-				    "To: <sip:b@example.com>;tag=2" CRLF
-				    "Call-ID: x" CRLF "CSeq: 1 INVITE" CRLF CRLF);
+	struct sk_msg *m =
+	    parse_ok("SIP/2.0 487 Request Terminated" CRLF
+	             "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1" CRLF
+	             "From: <sip:a@example.com>;tag=1" CRLF "To: <sip:b@example.com>;tag=2" CRLF
+	             "Call-ID: x" CRLF "CSeq: 1 INVITE" CRLF CRLF);
 	assert_false(sk_msg_is_request(m));
 	assert_int_equal(sk_msg_status(m), 487);
 	assert_str_view(sk_msg_reason_phrase(m), "Request Terminated");
@@ -179,7 +171,8 @@ static void test_bare_lf_and_body_to_end(void **state)
 {
 	(void)state;
 	/* RFC 5118 archives use bare LF; RFC 2543 peers omit Content-Length over UDP */
-	struct sk_msg *m = parse_ok("MESSAGE sip:a@example.com SIP/2.0\nCall-ID: z\n\nhello\nworld");
+	struct sk_msg *m =
+	    parse_ok("MESSAGE sip:a@example.com SIP/2.0\nCall-ID: z\n\nhello\nworld");
 	assert_int_equal(sk_msg_hdr_count(m), 1);
 	assert_str_view(sk_msg_body(m), "hello\nworld");
 	sk_msg_free(m);
@@ -191,29 +184,31 @@ static void test_errors_locate(void **state)
 	struct sk_parse_err e;
 
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "Call-ID: x" CRLF
-		      "CSeq: one INVITE" CRLF CRLF, NULL, -SK_EMALFORMED);
+	              "CSeq: one INVITE" CRLF CRLF,
+	              NULL, -SK_EMALFORMED);
 	assert_int_equal(e.line, 3);
 	assert_string_equal(e.hdr, "CSeq");
 	assert_int_equal(e.status, 400);
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "NoColonHere" CRLF CRLF, NULL,
-		      -SK_EMALFORMED);
+	              -SK_EMALFORMED);
 	assert_int_equal(e.line, 2);
 	assert_string_equal(e.hdr, "NoColonHere");
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF " leading: ws" CRLF CRLF, NULL,
-		      -SK_EMALFORMED);
+	              -SK_EMALFORMED);
 	assert_int_equal(e.line, 2);
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "Via: SIP/2.0/UDP" CRLF CRLF, NULL,
-		      -SK_EMALFORMED);
+	              -SK_EMALFORMED);
 	assert_string_equal(e.hdr, "Via");
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "Via: SIP/2.0/UDP h;branch" CRLF CRLF,
-		      NULL, -SK_EMALFORMED);
-	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "Contact: *, <sip:a@b.example>" CRLF CRLF,
-		      NULL, -SK_EMALFORMED);
+	              NULL, -SK_EMALFORMED);
+	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF
+	              "Contact: *, <sip:a@b.example>" CRLF CRLF,
+	              NULL, -SK_EMALFORMED);
 	assert_string_equal(e.hdr, "Contact");
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "Max-Forwards: -1" CRLF CRLF, NULL,
-		      -SK_EMALFORMED);
+	              -SK_EMALFORMED);
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0" CRLF "Call-ID: a b" CRLF CRLF, NULL,
-		      -SK_EMALFORMED);
+	              -SK_EMALFORMED);
 	e = parse_bad("INVITE sip:a@example.com SIP/2.0", NULL, -SK_EMALFORMED);
 	assert_int_equal(e.line, 1);
 	e = parse_bad("", NULL, -SK_EMALFORMED);
@@ -258,7 +253,7 @@ static void test_limits(void **state)
 	assert_string_equal(e.hdr, "X-Long");
 	/* Content-Length larger than the size limit is refused, not allocated */
 	e = parse_bad("OPTIONS sip:a@example.com SIP/2.0" CRLF "l: 99999999999" CRLF CRLF, NULL,
-		      -SK_ETOOBIG);
+	              -SK_ETOOBIG);
 }
 
 static void test_reuse_and_copy(void **state)
@@ -288,16 +283,36 @@ static void test_reuse_and_copy(void **state)
 static void test_hdr_names(void **state)
 {
 	(void)state;
-	static const struct { const char *name; enum sk_hdr_id id; } cases[] = {
-		{"via", SK_HDR_VIA}, {"V", SK_HDR_VIA}, {"CALL-id", SK_HDR_CALL_ID},
-		{"i", SK_HDR_CALL_ID}, {"m", SK_HDR_CONTACT}, {"e", SK_HDR_CONTENT_ENCODING},
-		{"l", SK_HDR_CONTENT_LENGTH}, {"f", SK_HDR_FROM}, {"s", SK_HDR_SUBJECT},
-		{"k", SK_HDR_SUPPORTED}, {"t", SK_HDR_TO}, {"o", SK_HDR_EVENT},
-		{"u", SK_HDR_ALLOW_EVENTS}, {"c", SK_HDR_CONTENT_TYPE}, {"x", SK_HDR_SESSION_EXPIRES},
-		{"y", SK_HDR_IDENTITY}, {"r", SK_HDR_REFER_TO}, {"b", SK_HDR_REFERRED_BY},
-		{"p-asserted-identity", SK_HDR_P_ASSERTED_IDENTITY}, {"WWW-Authenticate", SK_HDR_WWW_AUTHENTICATE},
-		{"Reason", SK_HDR_REASON}, {"Reasons", SK_HDR_OTHER}, {"z", SK_HDR_OTHER},
-		{"C%6Fntact", SK_HDR_OTHER}, {"", SK_HDR_OTHER}, {"1", SK_HDR_OTHER},
+	static const struct {
+		const char *name;
+		enum sk_hdr_id id;
+	} cases[] = {
+	    {"via", SK_HDR_VIA},
+	    {"V", SK_HDR_VIA},
+	    {"CALL-id", SK_HDR_CALL_ID},
+	    {"i", SK_HDR_CALL_ID},
+	    {"m", SK_HDR_CONTACT},
+	    {"e", SK_HDR_CONTENT_ENCODING},
+	    {"l", SK_HDR_CONTENT_LENGTH},
+	    {"f", SK_HDR_FROM},
+	    {"s", SK_HDR_SUBJECT},
+	    {"k", SK_HDR_SUPPORTED},
+	    {"t", SK_HDR_TO},
+	    {"o", SK_HDR_EVENT},
+	    {"u", SK_HDR_ALLOW_EVENTS},
+	    {"c", SK_HDR_CONTENT_TYPE},
+	    {"x", SK_HDR_SESSION_EXPIRES},
+	    {"y", SK_HDR_IDENTITY},
+	    {"r", SK_HDR_REFER_TO},
+	    {"b", SK_HDR_REFERRED_BY},
+	    {"p-asserted-identity", SK_HDR_P_ASSERTED_IDENTITY},
+	    {"WWW-Authenticate", SK_HDR_WWW_AUTHENTICATE},
+	    {"Reason", SK_HDR_REASON},
+	    {"Reasons", SK_HDR_OTHER},
+	    {"z", SK_HDR_OTHER},
+	    {"C%6Fntact", SK_HDR_OTHER},
+	    {"", SK_HDR_OTHER},
+	    {"1", SK_HDR_OTHER},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (sk_hdr_lookup(cases[i].name, strlen(cases[i].name)) != cases[i].id)
@@ -316,13 +331,13 @@ static void test_hdr_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request),
-		cmocka_unit_test(test_response),
-		cmocka_unit_test(test_bare_lf_and_body_to_end),
-		cmocka_unit_test(test_errors_locate),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_reuse_and_copy),
-		cmocka_unit_test(test_hdr_names),
+	    cmocka_unit_test(test_request),
+	    cmocka_unit_test(test_response),
+	    cmocka_unit_test(test_bare_lf_and_body_to_end),
+	    cmocka_unit_test(test_errors_locate),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_reuse_and_copy),
+	    cmocka_unit_test(test_hdr_names),
 	};
 	return cmocka_run_group_tests_name("msg_parse", tests, NULL, NULL);
 }

@@ -68,57 +68,59 @@ static const char *show_mem(const char *p, size_t len)
 	return b;
 }
 
-static const char *show(struct sk_str v) { return show_mem(v.p, v.len); }
+static const char *show(struct sk_str v)
+{
+	return show_mem(v.p, v.len);
+}
 
 static bool view_is(struct sk_str v, const char *p, size_t n)
 {
 	return v.p && v.len == n && (n == 0 || memcmp(v.p, p, n) == 0);
 }
 
-#define CHECK(c)                                                                           \
-	do {                                                                               \
-		if (!(c))                                                                  \
-			note_(__LINE__, "failed: %s", #c);                                 \
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			note_(__LINE__, "failed: %s", #c);                                         \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                    \
-	do {                                                                               \
-		long long a_ = (long long)(a), b_ = (long long)(b);                        \
-		if (a_ != b_)                                                              \
-			note_(__LINE__, "%s is %lld, expected %lld", #a, a_, b_);          \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (a_ != b_)                                                                      \
+			note_(__LINE__, "%s is %lld, expected %lld", #a, a_, b_);                  \
 	} while (0)
 
 /* view equals the C string (or the bytes p[0..n) for CHECK_MEM) */
-#define CHECK_STR(view, cstr)                                                              \
-	do {                                                                               \
-		struct sk_str v_ = (view);                                                 \
-		const char *c_ = (cstr);                                                   \
-		if (!view_is(v_, c_, strlen(c_)))                                          \
-			note_(__LINE__, "%s is %s, expected %s", #view, show(v_),          \
-			      show_mem(c_, strlen(c_)));                                   \
+#define CHECK_STR(view, cstr)                                                                      \
+	do {                                                                                       \
+		struct sk_str v_ = (view);                                                         \
+		const char *c_ = (cstr);                                                           \
+		if (!view_is(v_, c_, strlen(c_)))                                                  \
+			note_(__LINE__, "%s is %s, expected %s", #view, show(v_),                  \
+			      show_mem(c_, strlen(c_)));                                           \
 	} while (0)
 
-#define CHECK_MEM(view, ptr, n)                                                            \
-	do {                                                                               \
-		struct sk_str v_ = (view);                                                 \
-		if (!view_is(v_, (ptr), (n)))                                              \
-			note_(__LINE__, "%s is %s, expected %s", #view, show(v_),          \
-			      show_mem((ptr), (n)));                                       \
+#define CHECK_MEM(view, ptr, n)                                                                    \
+	do {                                                                                       \
+		struct sk_str v_ = (view);                                                         \
+		if (!view_is(v_, (ptr), (n)))                                                      \
+			note_(__LINE__, "%s is %s, expected %s", #view, show(v_),                  \
+			      show_mem((ptr), (n)));                                               \
 	} while (0)
 
-#define CHECK_ABSENT(view)                                                                 \
-	do {                                                                               \
-		struct sk_str v_ = (view);                                                 \
-		if (v_.p)                                                                  \
-			note_(__LINE__, "%s is %s, expected absent", #view, show(v_));     \
+#define CHECK_ABSENT(view)                                                                         \
+	do {                                                                                       \
+		struct sk_str v_ = (view);                                                         \
+		if (v_.p)                                                                          \
+			note_(__LINE__, "%s is %s, expected absent", #view, show(v_));             \
 	} while (0)
 
-#define CHECK_PRESENT_EMPTY(view)                                                          \
-	do {                                                                               \
-		struct sk_str v_ = (view);                                                 \
-		if (!v_.p || v_.len)                                                       \
-			note_(__LINE__, "%s is %s, expected present and empty", #view,     \
-			      show(v_));                                                   \
+#define CHECK_PRESENT_EMPTY(view)                                                                  \
+	do {                                                                                       \
+		struct sk_str v_ = (view);                                                         \
+		if (!v_.p || v_.len)                                                               \
+			note_(__LINE__, "%s is %s, expected present and empty", #view, show(v_));  \
 	} while (0)
 
 /* Literal with embedded NULs: CHECK_LIT(view, "a\0b") */
@@ -197,9 +199,9 @@ static struct sk_msg *must_parse(struct fx *f)
 {
 	if (parse(f) != 0)
 		fail_msg("%s: sk_msg_parse rejected a message the RFC says must be accepted: "
-			 "rc %d (%s), line %u col %u hdr \"%s\": %s",
-			 g_file, f->rc, sk_strerror(f->rc), f->err.line, f->err.col, f->err.hdr,
-			 f->err.why ? f->err.why : "(no reason)");
+		         "rc %d (%s), line %u col %u hdr \"%s\": %s",
+		         g_file, f->rc, sk_strerror(f->rc), f->err.line, f->err.col, f->err.hdr,
+		         f->err.why ? f->err.why : "(no reason)");
 	return f->m;
 }
 
@@ -269,12 +271,12 @@ static bool unescaped_is(struct sk_str v, const char *p, size_t n)
 	return k >= 0 && (size_t)k == n && memcmp(tmp, p, n) == 0;
 }
 
-#define CHECK_UNESC(view, lit)                                                             \
-	do {                                                                               \
-		struct sk_str v_ = (view);                                                 \
-		if (!unescaped_is(v_, lit, sizeof(lit) - 1))                               \
-			note_(__LINE__, "%s (%s) does not unescape to %s", #view, show(v_), \
-			      show_mem(lit, sizeof(lit) - 1));                             \
+#define CHECK_UNESC(view, lit)                                                                     \
+	do {                                                                                       \
+		struct sk_str v_ = (view);                                                         \
+		if (!unescaped_is(v_, lit, sizeof(lit) - 1))                                       \
+			note_(__LINE__, "%s (%s) does not unescape to %s", #view, show(v_),        \
+			      show_mem(lit, sizeof(lit) - 1));                                     \
 	} while (0)
 
 static struct sk_str param_of(struct sk_str params, const char *name)
@@ -310,7 +312,8 @@ static const struct sk_via *via_at(const struct sk_msg *m, size_t i)
 {
 	const struct sk_via *v = sk_msg_via(m, i);
 	if (!v)
-		fail_msg("%s: Via #%zu absent (%zu Via values)", g_file, i + 1, sk_msg_via_count(m));
+		fail_msg("%s: Via #%zu absent (%zu Via values)", g_file, i + 1,
+		         sk_msg_via_count(m));
 	return v;
 }
 
@@ -351,7 +354,7 @@ static void check_cseq(const struct sk_msg *m, uint32_t num, const char *method)
 }
 
 static void check_via(const struct sk_msg *m, size_t i, const char *transport, const char *host,
-		      const char *branch)
+                      const char *branch)
 {
 	const struct sk_via *v = sk_msg_via(m, i);
 
@@ -369,8 +372,7 @@ static void check_via(const struct sk_msg *m, size_t i, const char *transport, c
 		CHECK_ABSENT(v->branch);
 }
 
-static size_t list_values(const struct sk_msg *m, enum sk_hdr_id id, struct sk_str *out,
-			  size_t max)
+static size_t list_values(const struct sk_msg *m, enum sk_hdr_id id, struct sk_str *out, size_t max)
 {
 	struct sk_list_iter it = {0};
 	struct sk_str v;
@@ -402,7 +404,7 @@ static struct findings findings_of(const struct sk_msg *m)
 }
 
 static const struct sk_msg_finding *finding(const struct findings *r, enum sk_msg_issue issue,
-					    const char *hdr)
+                                            const char *hdr)
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->f[i].issue == issue && (!hdr || strcmp(r->f[i].hdr, hdr) == 0))
@@ -423,31 +425,31 @@ static void dump_findings(const struct findings *r)
 {
 	for (size_t i = 0; i < r->n; i++)
 		print_error("      finding: issue %d status %d hdr \"%s\": %s\n", r->f[i].issue,
-			    r->f[i].status, r->f[i].hdr, r->f[i].why ? r->f[i].why : "");
+		            r->f[i].status, r->f[i].hdr, r->f[i].why ? r->f[i].why : "");
 }
 
-#define CHECK_FINDING(r, issue_, hdr_, status_)                                           \
-	do {                                                                               \
-		const struct sk_msg_finding *x_ = finding(&(r), (issue_), (hdr_));         \
-		if (!x_) {                                                                 \
-			note_(__LINE__, "sk_msg_check: no %s for \"%s\"", #issue_,          \
-			      (hdr_) ? (hdr_) : "*");                                       \
-			dump_findings(&(r));                                               \
-		} else if (x_->status != (status_)) {                                      \
-			note_(__LINE__, "sk_msg_check: %s for \"%s\" has status %d, expected %d", \
-			      #issue_, x_->hdr, x_->status, (status_));                     \
-		} else if (!x_->why || !x_->why[0]) {                                      \
-			note_(__LINE__, "sk_msg_check: %s without a reason", #issue_);     \
-		}                                                                          \
+#define CHECK_FINDING(r, issue_, hdr_, status_)                                                    \
+	do {                                                                                       \
+		const struct sk_msg_finding *x_ = finding(&(r), (issue_), (hdr_));                 \
+		if (!x_) {                                                                         \
+			note_(__LINE__, "sk_msg_check: no %s for \"%s\"", #issue_,                 \
+			      (hdr_) ? (hdr_) : "*");                                              \
+			dump_findings(&(r));                                                       \
+		} else if (x_->status != (status_)) {                                              \
+			note_(__LINE__, "sk_msg_check: %s for \"%s\" has status %d, expected %d",  \
+			      #issue_, x_->hdr, x_->status, (status_));                            \
+		} else if (!x_->why || !x_->why[0]) {                                              \
+			note_(__LINE__, "sk_msg_check: %s without a reason", #issue_);             \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_NO_FINDING(r, issue_, hdr_)                                                  \
-	do {                                                                               \
-		if (finding(&(r), (issue_), (hdr_))) {                                     \
-			note_(__LINE__, "sk_msg_check: unexpected %s for \"%s\"", #issue_,  \
-			      (hdr_) ? (hdr_) : "*");                                       \
-			dump_findings(&(r));                                               \
-		}                                                                          \
+#define CHECK_NO_FINDING(r, issue_, hdr_)                                                          \
+	do {                                                                                       \
+		if (finding(&(r), (issue_), (hdr_))) {                                             \
+			note_(__LINE__, "sk_msg_check: unexpected %s for \"%s\"", #issue_,         \
+			      (hdr_) ? (hdr_) : "*");                                              \
+			dump_findings(&(r));                                                       \
+		}                                                                                  \
 	} while (0)
 
 /* Nothing a UAS would refuse the message for. */
@@ -470,8 +472,8 @@ static void check_nothing_to_refuse(const struct sk_msg *m)
 static void cmp_uri(int line, const char *what, const struct sk_uri *a, const struct sk_uri *b)
 {
 	if (a->scheme != b->scheme || !sk_str_eq(a->raw, b->raw) || !sk_str_eq(a->host, b->host) ||
-	    a->port != b->port || !sk_str_eq(a->user, b->user) || !sk_str_eq(a->params, b->params) ||
-	    !sk_str_eq(a->headers, b->headers))
+	    a->port != b->port || !sk_str_eq(a->user, b->user) ||
+	    !sk_str_eq(a->params, b->params) || !sk_str_eq(a->headers, b->headers))
 		note_(line, "round trip: %s URI %s became %s", what, show(a->raw), show(b->raw));
 }
 
@@ -479,7 +481,8 @@ static void cmp_addr(int line, const char *what, const struct sk_addr *a, const 
 {
 	if (!a || !b) {
 		if (a != b)
-			note_(line, "round trip: %s present %d, after %d", what, a != NULL, b != NULL);
+			note_(line, "round trip: %s present %d, after %d", what, a != NULL,
+			      b != NULL);
 		return;
 	}
 	cmp_uri(line, what, &a->uri, &b->uri);
@@ -525,8 +528,9 @@ static void check_roundtrip(struct fx *f)
 	free(tmp);
 
 	if (sk_msg_parse(b, f->out, n, &e) != 0) {
-		note_(__LINE__, "round trip: printed message does not parse: line %u hdr \"%s\": %s",
-		      e.line, e.hdr, e.why ? e.why : "");
+		note_(__LINE__,
+		      "round trip: printed message does not parse: line %u hdr \"%s\": %s", e.line,
+		      e.hdr, e.why ? e.why : "");
 		return;
 	}
 	if (!sk_str_eq(sk_msg_start_line(a), sk_msg_start_line(b)))
@@ -571,7 +575,8 @@ static void check_roundtrip(struct fx *f)
 	for (size_t i = 0; i < sk_msg_via_count(a) && i < sk_msg_via_count(b); i++) {
 		const struct sk_via *va = sk_msg_via(a, i), *vb = sk_msg_via(b, i);
 		if (!sk_str_eq(va->host, vb->host) || va->port != vb->port ||
-		    !sk_str_eq(va->transport, vb->transport) || !sk_str_eq(va->branch, vb->branch) ||
+		    !sk_str_eq(va->transport, vb->transport) ||
+		    !sk_str_eq(va->branch, vb->branch) ||
 		    sk_str_present(va->branch) != sk_str_present(vb->branch) ||
 		    !sk_str_eq(va->received, vb->received) || va->host_type != vb->host_type)
 			note_(__LINE__, "round trip: Via #%zu %s became %s", i + 1, show(va->raw),
@@ -599,11 +604,11 @@ static void check_roundtrip(struct fx *f)
 		}
 		for (size_t i = 0; i < c; i++)
 			cmp_addr(__LINE__, sk_hdr_name(lists[k]), sk_msg_addr(a, lists[k], i),
-				 sk_msg_addr(b, lists[k], i));
+			         sk_msg_addr(b, lists[k], i));
 	}
 	if (!sk_str_eq(sk_msg_body(a), sk_msg_body(b)))
-		note_(__LINE__, "round trip: body of %zu bytes became %zu bytes", sk_msg_body(a).len,
-		      sk_msg_body(b).len);
+		note_(__LINE__, "round trip: body of %zu bytes became %zu bytes",
+		      sk_msg_body(a).len, sk_msg_body(b).len);
 }
 
 /* ======================================================================
@@ -632,11 +637,12 @@ static void check_frame(struct fx *f, enum frame_want want, size_t want_len)
 	switch (want) {
 	case FR_OK:
 		if (full != 0)
-			note_(__LINE__, "sk_msg_frame(whole file) = %d (%s), expected 0 with %zu bytes",
-			      full, e.why ? e.why : "", want_len);
+			note_(__LINE__,
+			      "sk_msg_frame(whole file) = %d (%s), expected 0 with %zu bytes", full,
+			      e.why ? e.why : "", want_len);
 		else if (skip != 0 || mlen != want_len)
-			note_(__LINE__, "sk_msg_frame: skip %zu len %zu, expected 0 and %zu", skip, mlen,
-			      want_len);
+			note_(__LINE__, "sk_msg_frame: skip %zu len %zu, expected 0 and %zu", skip,
+			      mlen, want_len);
 		break;
 	case FR_AGAIN:
 		if (full != -SK_EAGAIN)
@@ -644,9 +650,11 @@ static void check_frame(struct fx *f, enum frame_want want, size_t want_len)
 		break;
 	case FR_BAD:
 		if (full != -SK_EMALFORMED)
-			note_(__LINE__, "sk_msg_frame(whole file) = %d, expected -SK_EMALFORMED", full);
+			note_(__LINE__, "sk_msg_frame(whole file) = %d, expected -SK_EMALFORMED",
+			      full);
 		else if (strcmp(e.hdr, "Content-Length") != 0 || !e.why || !e.why[0])
-			note_(__LINE__, "sk_msg_frame error names \"%s\" (%s), expected Content-Length",
+			note_(__LINE__,
+			      "sk_msg_frame error names \"%s\" (%s), expected Content-Length",
 			      e.hdr, e.why ? e.why : "");
 		break;
 	case FR_ANY:
@@ -654,8 +662,8 @@ static void check_frame(struct fx *f, enum frame_want want, size_t want_len)
 			want = FR_OK; /* then every proper prefix must still be -SK_EAGAIN */
 			want_len = mlen;
 		} else if (full != -SK_EAGAIN && full != -SK_EMALFORMED && full != -SK_ETOOBIG) {
-			note_(__LINE__, "sk_msg_frame(whole file) = %d, skip %zu, len %zu", full, skip,
-			      mlen);
+			note_(__LINE__, "sk_msg_frame(whole file) = %d, skip %zu, len %zu", full,
+			      skip, mlen);
 		}
 		break;
 	}
@@ -671,13 +679,16 @@ static void check_frame(struct fx *f, enum frame_want want, size_t want_len)
 		free(p);
 		bool ok;
 		if (want == FR_OK)
-			ok = k < want_len ? rc == -SK_EAGAIN : (rc == 0 && mlen == want_len && !skip);
+			ok = k < want_len ? rc == -SK_EAGAIN
+			                  : (rc == 0 && mlen == want_len && !skip);
 		else
 			ok = rc == -SK_EAGAIN || rc == full;
 		if (!ok && bad++ == 0)
-			note_(__LINE__, "sk_msg_frame(prefix of %zu/%zu bytes) = %d (len %zu), expected %s",
+			note_(__LINE__,
+			      "sk_msg_frame(prefix of %zu/%zu bytes) = %d (len %zu), expected %s",
 			      k, f->len, rc, mlen,
-			      want == FR_OK ? (k < want_len ? "-SK_EAGAIN" : "0") : "-SK_EAGAIN or the whole-file result");
+			      want == FR_OK ? (k < want_len ? "-SK_EAGAIN" : "0")
+			                    : "-SK_EAGAIN or the whole-file result");
 	}
 	if (bad > 1)
 		note_(__LINE__, "... %d prefixes in all framed wrongly", bad);
@@ -821,7 +832,8 @@ static void t_wsinv(void **state)
 	CHECK_INT(sk_msg_addr_count(m, SK_HDR_ROUTE), 1);
 	if (sk_msg_addr_count(m, SK_HDR_ROUTE) == 1) {
 		const struct sk_addr *r = addr_at(m, SK_HDR_ROUTE, 0);
-		CHECK_STR(r->uri.raw, "sip:services.example.com;lr;unknownwith=value;unknown-no-value");
+		CHECK_STR(r->uri.raw,
+		          "sip:services.example.com;lr;unknownwith=value;unknown-no-value");
 		CHECK_STR(r->uri.host, "services.example.com");
 		CHECK(r->angle);
 		struct sk_str v;
@@ -881,8 +893,8 @@ static void t_intmeth(void **state)
 	const struct sk_msg *m = must_parse(f);
 
 	check_request(m, method,
-		      "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"
-		      ":&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
+	              "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"
+	              ":&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com");
 	const struct sk_uri *ru = sk_msg_ruri(m);
 	if (ru) {
 		CHECK_INT(ru->scheme, SK_URI_SIP);
@@ -910,8 +922,9 @@ static void t_intmeth(void **state)
 	CHECK_STR(from->display, "token1~` token2'+_ token3*%!.-");
 	CHECK_STR(from->uri.raw, "sip:mundane@example.com");
 	CHECK_STR(from->tag, "_token~1'+`*%!-.");
-	CHECK_LIT(param_of(from->params, "fromParam''~+*_!.-%"),
-		  "\"\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9\"");
+	CHECK_LIT(
+	    param_of(from->params, "fromParam''~+*_!.-%"),
+	    "\"\xD1\x80\xD0\xB0\xD0\xB1\xD0\xBE\xD1\x82\xD0\xB0\xD1\x8E\xD1\x89\xD0\xB8\xD0\xB9\"");
 
 	/* word characters: % " ( ) < > [ ] { } are plain characters in a Call-ID */
 	CHECK_STR(sk_msg_call_id(m), "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{");
@@ -1146,7 +1159,8 @@ static void t_longreq(void **state)
 	/* To: long display name, long uri parameter names and values */
 	const struct sk_addr *to = must_to(m);
 	b.n = 0;
-	sb_add(sb_add(sb_add(&b, "\"I have a user name of ", 1), "extreme", 10), " proportion\"", 1);
+	sb_add(sb_add(sb_add(&b, "\"I have a user name of ", 1), "extreme", 10), " proportion\"",
+	       1);
 	CHECK_STR(to->display, b.s);
 	CHECK_STR(to->uri.host, "example.com");
 	CHECK_INT(to->uri.port, 6000);
@@ -1337,8 +1351,8 @@ static void t_semiuri(void **state)
 
 	/* Accept folded over three lines: six values */
 	static const char *const acc[] = {"application/sdp", "application/pkcs7-mime",
-					  "multipart/mixed", "multipart/signed",
-					  "message/sip",     "message/sipfrag"};
+	                                  "multipart/mixed", "multipart/signed",
+	                                  "message/sip",     "message/sipfrag"};
 	struct sk_str vals[8];
 	size_t n = list_values(m, SK_HDR_ACCEPT, vals, 8);
 	CHECK_INT(n, 6);
@@ -1405,28 +1419,37 @@ static void t_mpart01(void **state)
 {
 	struct fx *f = *state;
 	/* the binary part, as the RFC prints it */
-	static const char bin_hex[] =
-		"3082015206092A86"
-		"4886F70D010702A08201433082013F02" "01013109300706052B0E03021A300B06"
-		"092A864886F70D010701318201203082" "011C020101307C3070310B3009060355"
-		"04061302555331133011060355040813" "0A43616C69666F726E69613111300F06"
-		"03550407130853616E204A6F7365310E" "300C060355040A130573697069743129"
-		"3027060355040B132053697069742054" "65737420436572746966696361746520"
-		"417574686F7269747902080195007102" "330113300706052B0E03021A300D0609"
-		"2A864886F70D01010105000481808EF4" "66F948F0522DD2E5978E9D95AAE9F2FE"
-		"15A06659716292E8DA2AA8D8350A68CE" "FFAE3CBD2BFF1675DDD5648E593DD647"
-		"28F26220F7E941749E330D9A15EDABDB" "93D10C42102E7B7289D29CC0C9AE2EFB"
-		"C7C0CFF9172F3B027E4FC027E1546DE4" "B6AA3ABB3E66CCCB5DD6C64B8383149C"
-		"B8E6FF182D944FE57B65BC99D005";
+	static const char bin_hex[] = "3082015206092A86"
+	                              "4886F70D010702A08201433082013F02"
+	                              "01013109300706052B0E03021A300B06"
+	                              "092A864886F70D010701318201203082"
+	                              "011C020101307C3070310B3009060355"
+	                              "04061302555331133011060355040813"
+	                              "0A43616C69666F726E69613111300F06"
+	                              "03550407130853616E204A6F7365310E"
+	                              "300C060355040A130573697069743129"
+	                              "3027060355040B132053697069742054"
+	                              "65737420436572746966696361746520"
+	                              "417574686F7269747902080195007102"
+	                              "330113300706052B0E03021A300D0609"
+	                              "2A864886F70D01010105000481808EF4"
+	                              "66F948F0522DD2E5978E9D95AAE9F2FE"
+	                              "15A06659716292E8DA2AA8D8350A68CE"
+	                              "FFAE3CBD2BFF1675DDD5648E593DD647"
+	                              "28F26220F7E941749E330D9A15EDABDB"
+	                              "93D10C42102E7B7289D29CC0C9AE2EFB"
+	                              "C7C0CFF9172F3B027E4FC027E1546DE4"
+	                              "B6AA3ABB3E66CCCB5DD6C64B8383149C"
+	                              "B8E6FF182D944FE57B65BC99D005";
 	static const char part1[] = "--7a9cbec02ceef655\r\n"
-				    "Content-Type: text/plain\r\n"
-				    "Content-Transfer-Encoding: binary\r\n"
-				    "\r\n"
-				    "Hello\r\n"
-				    "--7a9cbec02ceef655\r\n"
-				    "Content-Type: application/octet-stream\r\n"
-				    "Content-Transfer-Encoding: binary\r\n"
-				    "\r\n";
+	                            "Content-Type: text/plain\r\n"
+	                            "Content-Transfer-Encoding: binary\r\n"
+	                            "\r\n"
+	                            "Hello\r\n"
+	                            "--7a9cbec02ceef655\r\n"
+	                            "Content-Type: application/octet-stream\r\n"
+	                            "Content-Transfer-Encoding: binary\r\n"
+	                            "\r\n";
 	static const char last[] = "\r\n--7a9cbec02ceef655--\r\n";
 	unsigned char bin[400];
 	size_t nbin = unhex(bin_hex, bin, sizeof(bin));
@@ -1453,9 +1476,10 @@ static void t_mpart01(void **state)
 	const struct sk_hdr *id = sk_msg_hdr_first(m, SK_HDR_IDENTITY);
 	CHECK(id != NULL);
 	if (id)
-		CHECK_STR(id->value, "r5mwreLuyDRYBi/0TiPwEsY3rEVsk/G2WxhgTV1PF7hHuLIK0YWVKZhKv9Mj8U"
-				     "eXqkMVbnVq37CD+813gvYjcBUaZngQmXc9WNZSDNGCzA+fWl9MEUHWIZo1CeJe"
-				     "bdY/XlgKeTa0Olvq0rt70Q5jiSfbqMJmQFteeivUhkMWYUA=");
+		CHECK_STR(id->value,
+		          "r5mwreLuyDRYBi/0TiPwEsY3rEVsk/G2WxhgTV1PF7hHuLIK0YWVKZhKv9Mj8U"
+		          "eXqkMVbnVq37CD+813gvYjcBUaZngQmXc9WNZSDNGCzA+fWl9MEUHWIZo1CeJe"
+		          "bdY/XlgKeTa0Olvq0rt70Q5jiSfbqMJmQFteeivUhkMWYUA=");
 	CHECK_INT(sk_msg_addr_count(m, SK_HDR_CONTACT), 1);
 	if (sk_msg_addr_count(m, SK_HDR_CONTACT) == 1)
 		CHECK_STR(addr_at(m, SK_HDR_CONTACT, 0)->uri.raw, "sip:fluffy@127.0.0.1:5070");
@@ -1498,10 +1522,10 @@ static void t_unreason(void **state)
 {
 	struct fx *f = *state;
 	static const char phrase[] =
-		"= 2**3 * 5**2 "
-		"\xD0\xBD\xD0\xBE\x20\xD1\x81\xD1\x82\xD0\xBE\x20\xD0\xB4\xD0\xB5\xD0\xB2\xD1\x8F"
-		"\xD0\xBD\xD0\xBE\xD1\x81\xD1\x82\xD0\xBE\x20\xD0\xB4\xD0\xB5\xD0\xB2\xD1\x8F\xD1"
-		"\x82\xD1\x8C\x20\x2D\x20\xD0\xBF\xD1\x80\xD0\xBE\xD1\x81\xD1\x82\xD0\xBE\xD0\xB5";
+	    "= 2**3 * 5**2 "
+	    "\xD0\xBD\xD0\xBE\x20\xD1\x81\xD1\x82\xD0\xBE\x20\xD0\xB4\xD0\xB5\xD0\xB2\xD1\x8F"
+	    "\xD0\xBD\xD0\xBE\xD1\x81\xD1\x82\xD0\xBE\x20\xD0\xB4\xD0\xB5\xD0\xB2\xD1\x8F\xD1"
+	    "\x82\xD1\x8C\x20\x2D\x20\xD0\xBF\xD1\x80\xD0\xBE\xD1\x81\xD1\x82\xD0\xBE\xD0\xB5";
 	load(f, "valid/unreason.dat");
 	check_frame(f, FR_OK, 0);
 	const struct sk_msg *m = must_parse(f);
@@ -1618,8 +1642,8 @@ static void t_scalar02(void **state)
 	struct sk_parse_err e;
 	int rc = sk_msg_parse(f->m2, d, n, &e);
 	if (rc != 0) {
-		note_(__LINE__, "with a valid CSeq, rejected: line %u hdr \"%s\": %s", e.line, e.hdr,
-		      e.why ? e.why : "");
+		note_(__LINE__, "with a valid CSeq, rejected: line %u hdr \"%s\": %s", e.line,
+		      e.hdr, e.why ? e.why : "");
 	} else {
 		CHECK_INT(sk_msg_max_forwards(f->m2), -1);
 		CHECK_INT(sk_msg_expires(f->m2), -1);
@@ -1628,9 +1652,11 @@ static void t_scalar02(void **state)
 		CHECK_FINDING(r, SK_ISSUE_OUT_OF_RANGE, "Expires", 0);
 		CHECK_INT(first_status(&r), 0);
 		if (sk_msg_addr_count(f->m2, SK_HDR_CONTACT) == 1)
-			CHECK_STR(sk_msg_addr(f->m2, SK_HDR_CONTACT, 0)->expires, "280297596632815");
+			CHECK_STR(sk_msg_addr(f->m2, SK_HDR_CONTACT, 0)->expires,
+			          "280297596632815");
 		else
-			note_(__LINE__, "Contact count %zu", sk_msg_addr_count(f->m2, SK_HDR_CONTACT));
+			note_(__LINE__, "Contact count %zu",
+			      sk_msg_addr_count(f->m2, SK_HDR_CONTACT));
 	}
 	free(d);
 	finish();
@@ -1686,13 +1712,13 @@ static void t_lwsruri(void **state)
  * the canonical one.
  */
 static void check_liberal_start_line(struct fx *f, const char *method, const char *ruri,
-				     const char *canonical)
+                                     const char *canonical)
 {
 	const struct sk_msg *m = f->m;
 	check_request(m, method, ruri);
 	check_roundtrip(f);
-	if (f->out && (f->outlen < strlen(canonical) ||
-		       memcmp(f->out, canonical, strlen(canonical)) != 0))
+	if (f->out &&
+	    (f->outlen < strlen(canonical) || memcmp(f->out, canonical, strlen(canonical)) != 0))
 		note_(__LINE__, "liberal accept forwards the extra SP: printed start line is %s",
 		      show(sk_msg_start_line(f->m2)));
 }
@@ -1705,7 +1731,7 @@ static void t_lwsstart(void **state)
 	check_frame(f, FR_OK, 0);
 	if (parse(f) == 0)
 		check_liberal_start_line(f, "INVITE", "sip:user@example.com",
-					 "INVITE sip:user@example.com SIP/2.0\r\n");
+		                         "INVITE sip:user@example.com SIP/2.0\r\n");
 	else
 		check_reject(f, 1, "", 400);
 	finish();
@@ -1719,7 +1745,7 @@ static void t_trws(void **state)
 	check_frame(f, FR_OK, 0);
 	if (parse(f) == 0)
 		check_liberal_start_line(f, "OPTIONS", "sip:remote-target@example.com",
-					 "OPTIONS sip:remote-target@example.com SIP/2.0\r\n");
+		                         "OPTIONS sip:remote-target@example.com SIP/2.0\r\n");
 	else
 		check_reject(f, 1, "", 400);
 	finish();
@@ -1768,7 +1794,7 @@ static void t_regbadct(void **state)
 		CHECK_INT(sk_msg_addr_count(f->m, SK_HDR_CONTACT), 1);
 		if (sk_msg_addr_count(f->m, SK_HDR_CONTACT) == 1)
 			CHECK_STR(addr_at(f->m, SK_HDR_CONTACT, 0)->uri.headers,
-				  "Route=%3Csip:sip.example.com%3E");
+			          "Route=%3Csip:sip.example.com%3E");
 		check_roundtrip(f);
 	} else {
 		check_reject(f, 8, "Contact", 400);
@@ -2048,7 +2074,7 @@ static void t_regaut01(void **state)
 	/* forwarded unmodified */
 	if (sk_msg_hdr_first(f->m2, SK_HDR_AUTHORIZATION))
 		CHECK_STR(sk_msg_hdr_first(f->m2, SK_HDR_AUTHORIZATION)->value,
-			  "NoOneKnowsThisScheme opaque-data=here");
+		          "NoOneKnowsThisScheme opaque-data=here");
 	finish();
 }
 
@@ -2251,7 +2277,7 @@ static void t_inv2543(void **state)
 	check_request(m, "INVITE", "sip:UserB@example.com");
 	CHECK_INT(sk_msg_via_count(m), 1);
 	check_via(m, 0, "UDP", "iftgw.example.com", NULL); /* no branch at all */
-	CHECK_ABSENT(must_from(m)->tag);		  /* no From tag */
+	CHECK_ABSENT(must_from(m)->tag);                   /* no From tag */
 	CHECK_STR(must_from(m)->uri.raw, "sip:+13035551111@ift.client.example.net;user=phone");
 	/* the To is an addr-spec without <>: ";user=phone" is a header parameter
 	 * (RFC 3261 §20.10), unlike the From's, which is inside <> */
@@ -2261,10 +2287,10 @@ static void t_inv2543(void **state)
 	CHECK_INT(sk_msg_addr_count(m, SK_HDR_RECORD_ROUTE), 1);
 	if (sk_msg_addr_count(m, SK_HDR_RECORD_ROUTE) == 1)
 		CHECK_STR(uri_param_of(&addr_at(m, SK_HDR_RECORD_ROUTE, 0)->uri, "maddr"),
-			  "ss1.example.com");
+		          "ss1.example.com");
 	CHECK_STR(sk_msg_call_id(m), "inv2543.1717@ift.client.example.com");
 	check_cseq(m, 56, "INVITE");
-	CHECK_INT(sk_msg_max_forwards(m), -1);	 /* no Max-Forwards */
+	CHECK_INT(sk_msg_max_forwards(m), -1);   /* no Max-Forwards */
 	CHECK_INT(sk_msg_content_length(m), -1); /* no Content-Length */
 	/* the body is every octet after the empty line */
 	struct sk_str b = sk_msg_body(m);
@@ -2310,7 +2336,6 @@ static void t_baddn_crlf(void **state)
 	finish();
 }
 
-
 /* ======================================================================
  * RFC 5118: IPv6 torture tests
  *
@@ -2330,7 +2355,7 @@ static bool body_has(const struct sk_msg *m, const char *s)
 }
 
 static void check_v6_host(int line, const char *what, enum sk_host_type type, struct sk_str host,
-			  const char *want)
+                          const char *want)
 {
 	if (type != SK_HOST_IPV6 || !view_is(host, want, strlen(want)))
 		note_(line, "%s: host %s type %d, expected IPv6 reference %s", what, show(host),
@@ -2463,7 +2488,7 @@ static void f_received_no_delim(const struct fx *f)
 static void f_ipv6_in_sdp(const struct fx *f)
 {
 	static const char *const sdp[] = {"o=assistant 971731711378798081 0 IN IP6 2001:db8::20",
-					  "c=IN IP6 2001:db8::20"};
+	                                  "c=IN IP6 2001:db8::20"};
 	const struct sk_msg *m = f->m;
 	check_request(m, "INVITE", "sip:user@[2001:db8::10]");
 	const struct sk_uri *ru = sk_msg_ruri(m);
@@ -2509,7 +2534,7 @@ static void f_mult_ip_in_header(const struct fx *f)
 static void f_mult_ip_in_sdp(const struct fx *f)
 {
 	static const char *const sdp[] = {"c=IN IP4 192.0.2.1", "c=IN IP6 2001:db8::1",
-					  "m=audio 22334 RTP/AVP 0", "m=video 6024 RTP/AVP 107"};
+	                                  "m=audio 22334 RTP/AVP 0", "m=video 6024 RTP/AVP 107"};
 	const struct sk_msg *m = f->m;
 	check_request(m, "INVITE", "sip:user@[2001:db8::10]");
 	check_via(m, 0, "UDP", "[2001:db8::9:1]", "z9hG4bKas3-111");
@@ -2525,8 +2550,9 @@ static void f_mult_ip_in_sdp(const struct fx *f)
 /* 4.9 IPv4-Mapped IPv6 Addresses */
 static void f_ipv4_mapped(const struct fx *f)
 {
-	static const char *const sdp[] = {"o=assistant 971731711378798081 0 IN IP6 ::ffff:192.0.2.2",
-					  "c=IN IP6 ::ffff:192.0.2.2"};
+	static const char *const sdp[] = {
+	    "o=assistant 971731711378798081 0 IN IP6 ::ffff:192.0.2.2",
+	    "c=IN IP6 ::ffff:192.0.2.2"};
 	const struct sk_msg *m = f->m;
 	check_request(m, "INVITE", "sip:user@example.com");
 	CHECK_STR(must_from(m)->uri.host, "east.example.com");
@@ -2534,9 +2560,11 @@ static void f_ipv4_mapped(const struct fx *f)
 	check_via(m, 0, "UDP", "[::ffff:192.0.2.10]", "z9hG4bKbh19");
 	check_via(m, 1, "UDP", "[::ffff:192.0.2.2]", "z9hG4bKas3-111");
 	if (sk_msg_via_count(m) == 2) {
-		CHECK_V6("Via 1", via_at(m, 0)->host_type, via_at(m, 0)->host, "[::ffff:192.0.2.10]");
+		CHECK_V6("Via 1", via_at(m, 0)->host_type, via_at(m, 0)->host,
+		         "[::ffff:192.0.2.10]");
 		CHECK_INT(via_at(m, 0)->port, 19823);
-		CHECK_V6("Via 2", via_at(m, 1)->host_type, via_at(m, 1)->host, "[::ffff:192.0.2.2]");
+		CHECK_V6("Via 2", via_at(m, 1)->host_type, via_at(m, 1)->host,
+		         "[::ffff:192.0.2.2]");
 	}
 	CHECK_INT(sk_msg_addr_count(m, SK_HDR_CONTACT), 1);
 	if (sk_msg_addr_count(m, SK_HDR_CONTACT) == 1) {
@@ -2567,8 +2595,14 @@ static void v6_abnf_common(const struct sk_msg *m, const char *ref)
 	CHECK_INT(sk_msg_body(m).len, 0);
 }
 
-static void f_abnf_3_colons(const struct fx *f) { v6_abnf_common(f->m, "[2001:db8:::192.0.2.1]"); }
-static void f_abnf_2_colons(const struct fx *f) { v6_abnf_common(f->m, "[2001:db8::192.0.2.1]"); }
+static void f_abnf_3_colons(const struct fx *f)
+{
+	v6_abnf_common(f->m, "[2001:db8:::192.0.2.1]");
+}
+static void f_abnf_2_colons(const struct fx *f)
+{
+	v6_abnf_common(f->m, "[2001:db8::192.0.2.1]");
+}
 
 /* ipv6/wire/<name>.dat: CRLF, well framed; must parse (but ipv6-bad) */
 static void run_wire(struct fx *f, const char *name, facts_fn facts)
@@ -2604,89 +2638,99 @@ static void run_raw(struct fx *f, const char *name, facts_fn facts)
 		facts(f);
 		check_roundtrip(f);
 	} else if (strcmp(f->err.hdr, "Content-Length") != 0 || !f->err.why || !f->err.why[0]) {
-		note_(__LINE__, "rejected for a reason other than Content-Length: line %u hdr \"%s\": %s",
+		note_(__LINE__,
+		      "rejected for a reason other than Content-Length: line %u hdr \"%s\": %s",
 		      f->err.line, f->err.hdr, f->err.why ? f->err.why : "(null)");
 	}
 	finish();
 }
 
-#define V6_TESTS(X)                                                                        \
-	X(ipv6_good, "ipv6-good", f_ipv6_good)                                             \
-	X(ipv6_bad, "ipv6-bad", NULL)                                                      \
-	X(port_ambiguous, "port-ambiguous", f_port_ambiguous)                              \
-	X(port_unambiguous, "port-unambiguous", f_port_unambiguous)                        \
-	X(received_with_delim, "via-received-param-with-delim", f_received_with_delim)     \
-	X(received_no_delim, "via-received-param-no-delim", f_received_no_delim)           \
-	X(ipv6_in_sdp, "ipv6-in-sdp", f_ipv6_in_sdp)                                       \
-	X(mult_ip_in_header, "mult-ip-in-header", f_mult_ip_in_header)                     \
-	X(mult_ip_in_sdp, "mult-ip-in-sdp", f_mult_ip_in_sdp)                              \
-	X(ipv4_mapped, "ipv4-mapped-ipv6", f_ipv4_mapped)                                  \
-	X(abnf_3_colons, "ipv6-bug-abnf-3-colons", f_abnf_3_colons)                        \
+#define V6_TESTS(X)                                                                                \
+	X(ipv6_good, "ipv6-good", f_ipv6_good)                                                     \
+	X(ipv6_bad, "ipv6-bad", NULL)                                                              \
+	X(port_ambiguous, "port-ambiguous", f_port_ambiguous)                                      \
+	X(port_unambiguous, "port-unambiguous", f_port_unambiguous)                                \
+	X(received_with_delim, "via-received-param-with-delim", f_received_with_delim)             \
+	X(received_no_delim, "via-received-param-no-delim", f_received_no_delim)                   \
+	X(ipv6_in_sdp, "ipv6-in-sdp", f_ipv6_in_sdp)                                               \
+	X(mult_ip_in_header, "mult-ip-in-header", f_mult_ip_in_header)                             \
+	X(mult_ip_in_sdp, "mult-ip-in-sdp", f_mult_ip_in_sdp)                                      \
+	X(ipv4_mapped, "ipv4-mapped-ipv6", f_ipv4_mapped)                                          \
+	X(abnf_3_colons, "ipv6-bug-abnf-3-colons", f_abnf_3_colons)                                \
 	X(abnf_2_colons, "ipv6-correct-abnf-2-colons", f_abnf_2_colons)
 
-#define V6_FN(id, name, facts)                                                             \
-	static void w_##id(void **state) { run_wire(*state, name, facts); }                \
-	static void r_##id(void **state) { run_raw(*state, name, facts); }
+#define V6_FN(id, name, facts)                                                                     \
+	static void w_##id(void **state)                                                           \
+	{                                                                                          \
+		run_wire(*state, name, facts);                                                     \
+	}                                                                                          \
+	static void r_##id(void **state)                                                           \
+	{                                                                                          \
+		run_raw(*state, name, facts);                                                      \
+	}
 V6_TESTS(V6_FN)
 
-#define T(name, fn) {name, fn, setup, teardown, NULL}
+#define T(name, fn)                                                                                \
+	{                                                                                          \
+		name, fn, setup, teardown, NULL                                                    \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T("valid/wsinv.dat", t_wsinv),
-		T("valid/intmeth.dat", t_intmeth),
-		T("valid/esc01.dat", t_esc01),
-		T("valid/escnull.dat", t_escnull),
-		T("valid/esc02.dat", t_esc02),
-		T("valid/lwsdisp.dat", t_lwsdisp),
-		T("valid/longreq.dat", t_longreq),
-		T("valid/dblreq.dat", t_dblreq),
-		T("valid/semiuri.dat", t_semiuri),
-		T("valid/transports.dat", t_transports),
-		T("valid/mpart01.dat", t_mpart01),
-		T("valid/unreason.dat", t_unreason),
-		T("valid/noreason.dat", t_noreason),
-		T("invalid/badinv01.dat", t_badinv01),
-		T("invalid/clerr.dat", t_clerr),
-		T("invalid/ncl.dat", t_ncl),
-		T("invalid/scalar02.dat", t_scalar02),
-		T("invalid/scalarlg.dat", t_scalarlg),
-		T("invalid/quotbal.dat", t_quotbal),
-		T("invalid/ltgtruri.dat", t_ltgtruri),
-		T("invalid/lwsruri.dat", t_lwsruri),
-		T("invalid/lwsstart.dat", t_lwsstart),
-		T("invalid/trws.dat", t_trws),
-		T("invalid/escruri.dat", t_escruri),
-		T("invalid/baddate.dat", t_baddate),
-		T("invalid/regbadct.dat", t_regbadct),
-		T("invalid/badaspec.dat", t_badaspec),
-		T("invalid/baddn.dat", t_baddn),
-		T("invalid/badvers.dat", t_badvers),
-		T("invalid/mismatch01.dat", t_mismatch01),
-		T("invalid/mismatch02.dat", t_mismatch02),
-		T("invalid/bigcode.dat", t_bigcode),
-		T("semantic/badbranch.dat", t_badbranch),
-		T("semantic/insuf.dat", t_insuf),
-		T("semantic/unkscm.dat", t_unkscm),
-		T("semantic/novelsc.dat", t_novelsc),
-		T("semantic/unksm2.dat", t_unksm2),
-		T("semantic/bext01.dat", t_bext01),
-		T("semantic/invut.dat", t_invut),
-		T("semantic/regaut01.dat", t_regaut01),
-		T("semantic/multi01.dat", t_multi01),
-		T("semantic/mcl01.dat", t_mcl01),
-		T("semantic/bcast.dat", t_bcast),
-		T("semantic/zeromf.dat", t_zeromf),
-		T("semantic/cparam01.dat", t_cparam01),
-		T("semantic/cparam02.dat", t_cparam02),
-		T("semantic/regescrt.dat", t_regescrt),
-		T("semantic/sdp01.dat", t_sdp01),
-		T("semantic/inv2543.dat", t_inv2543),
-		T("extra/test.dat", t_test_dat),
-		T("variants/baddn-crlf-terminated.dat", t_baddn_crlf),
+	    T("valid/wsinv.dat", t_wsinv),
+	    T("valid/intmeth.dat", t_intmeth),
+	    T("valid/esc01.dat", t_esc01),
+	    T("valid/escnull.dat", t_escnull),
+	    T("valid/esc02.dat", t_esc02),
+	    T("valid/lwsdisp.dat", t_lwsdisp),
+	    T("valid/longreq.dat", t_longreq),
+	    T("valid/dblreq.dat", t_dblreq),
+	    T("valid/semiuri.dat", t_semiuri),
+	    T("valid/transports.dat", t_transports),
+	    T("valid/mpart01.dat", t_mpart01),
+	    T("valid/unreason.dat", t_unreason),
+	    T("valid/noreason.dat", t_noreason),
+	    T("invalid/badinv01.dat", t_badinv01),
+	    T("invalid/clerr.dat", t_clerr),
+	    T("invalid/ncl.dat", t_ncl),
+	    T("invalid/scalar02.dat", t_scalar02),
+	    T("invalid/scalarlg.dat", t_scalarlg),
+	    T("invalid/quotbal.dat", t_quotbal),
+	    T("invalid/ltgtruri.dat", t_ltgtruri),
+	    T("invalid/lwsruri.dat", t_lwsruri),
+	    T("invalid/lwsstart.dat", t_lwsstart),
+	    T("invalid/trws.dat", t_trws),
+	    T("invalid/escruri.dat", t_escruri),
+	    T("invalid/baddate.dat", t_baddate),
+	    T("invalid/regbadct.dat", t_regbadct),
+	    T("invalid/badaspec.dat", t_badaspec),
+	    T("invalid/baddn.dat", t_baddn),
+	    T("invalid/badvers.dat", t_badvers),
+	    T("invalid/mismatch01.dat", t_mismatch01),
+	    T("invalid/mismatch02.dat", t_mismatch02),
+	    T("invalid/bigcode.dat", t_bigcode),
+	    T("semantic/badbranch.dat", t_badbranch),
+	    T("semantic/insuf.dat", t_insuf),
+	    T("semantic/unkscm.dat", t_unkscm),
+	    T("semantic/novelsc.dat", t_novelsc),
+	    T("semantic/unksm2.dat", t_unksm2),
+	    T("semantic/bext01.dat", t_bext01),
+	    T("semantic/invut.dat", t_invut),
+	    T("semantic/regaut01.dat", t_regaut01),
+	    T("semantic/multi01.dat", t_multi01),
+	    T("semantic/mcl01.dat", t_mcl01),
+	    T("semantic/bcast.dat", t_bcast),
+	    T("semantic/zeromf.dat", t_zeromf),
+	    T("semantic/cparam01.dat", t_cparam01),
+	    T("semantic/cparam02.dat", t_cparam02),
+	    T("semantic/regescrt.dat", t_regescrt),
+	    T("semantic/sdp01.dat", t_sdp01),
+	    T("semantic/inv2543.dat", t_inv2543),
+	    T("extra/test.dat", t_test_dat),
+	    T("variants/baddn-crlf-terminated.dat", t_baddn_crlf),
 	};
-#define V6_ENTRIES(id, name, facts)                                                        \
+#define V6_ENTRIES(id, name, facts)                                                                \
 	T("ipv6/wire/" name ".dat", w_##id), T("ipv6/" name ".dat", r_##id),
 	const struct CMUnitTest v6[] = {V6_TESTS(V6_ENTRIES)};
 	int failed = cmocka_run_group_tests_name("torture (RFC 4475)", tests, NULL, NULL);

@@ -24,7 +24,8 @@ static void parse_bad(const char *s)
 static void test_sip_parts(void **state)
 {
 	(void)state;
-	struct sk_uri u = parse_ok("sips:alice:secret@atlanta.example.com:5061;transport=tcp;lr?subject=x&h=y");
+	struct sk_uri u =
+	    parse_ok("sips:alice:secret@atlanta.example.com:5061;transport=tcp;lr?subject=x&h=y");
 	assert_int_equal(u.scheme, SK_URI_SIPS);
 	assert_str_view(u.user, "alice");
 	assert_str_view(u.password, "secret");
@@ -125,15 +126,17 @@ static bool eq(const char *a, const char *b)
 static void test_compare_rfc_examples(void **state)
 {
 	(void)state;
-	assert_true(eq("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
+	assert_true(
+	    eq("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
 	assert_true(eq("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"));
 	assert_true(eq("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"));
 	assert_true(eq("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on"));
 	assert_true(eq("sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
-		       "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"));
+	               "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"));
 	assert_true(eq("sip:alice@atlanta.com?subject=project%20x&priority=urgent",
-		       "sip:alice@atlanta.com?priority=urgent&subject=project%20x"));
-	assert_false(eq("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
+	               "sip:alice@atlanta.com?priority=urgent&subject=project%20x"));
+	assert_false(
+	    eq("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
 	assert_false(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
 	assert_false(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"));
 	assert_false(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp"));
@@ -158,12 +161,12 @@ static void test_compare_rfc_examples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sip_parts),
-		cmocka_unit_test(test_hosts),
-		cmocka_unit_test(test_user_with_semicolon),
-		cmocka_unit_test(test_tel_and_other),
-		cmocka_unit_test(test_unescape),
-		cmocka_unit_test(test_compare_rfc_examples),
+	    cmocka_unit_test(test_sip_parts),
+	    cmocka_unit_test(test_hosts),
+	    cmocka_unit_test(test_user_with_semicolon),
+	    cmocka_unit_test(test_tel_and_other),
+	    cmocka_unit_test(test_unescape),
+	    cmocka_unit_test(test_compare_rfc_examples),
 	};
 	return cmocka_run_group_tests_name("uri", tests, NULL, NULL);
 }
