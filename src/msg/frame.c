@@ -37,7 +37,8 @@ static int line_content_length(const char *ls, const char *le, uint64_t max, uin
 		v.p++;
 		v.len--;
 	}
-	while (v.len && (lx_wsp(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
+	while (v.len &&
+	       (lx_wsp(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
 		v.len--;
 	int rc = sk_str_to_u64(v, max, out);
 	return rc == 0 ? 1 : (rc == -SK_ETOOBIG ? -2 : -1);
