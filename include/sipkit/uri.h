@@ -42,7 +42,16 @@ struct sk_uri {
 	uint16_t port; /* 0 when absent */
 };
 
-/** Parses a URI (the whole of s). err_why (may be NULL) receives a static reason. */
+/**
+ * At most this many URI parameters, and as many URI headers: real URIs carry a
+ * handful, and the comparison of §19.1.4 is quadratic in them.
+ */
+#define SK_URI_MAX_PARAMS 64
+
+/**
+ * Parses a URI (the whole of s). err_why (may be NULL) receives a static reason.
+ * Returns 0, -SK_EMALFORMED, or -SK_ETOOBIG past SK_URI_MAX_PARAMS.
+ */
 int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why);
 
 /** Finds a URI parameter by name (case-insensitive): 0, or -SK_ENOTFOUND. */

@@ -37,10 +37,15 @@ static int take_escaped(struct lx *l, uint16_t cls, struct sk_str *out)
 static int parse_uri_params(struct lx *l, struct sk_str *out, const char **why)
 {
 	const char *start = l->p;
+	unsigned n = 0;
 
 	*out = (struct sk_str){NULL, 0};
 	while (lx_eat(l, ';')) {
 		struct sk_str name, val;
+		if (++n > SK_URI_MAX_PARAMS) {
+			*why = "more URI parameters than the limit";
+			return -SK_ETOOBIG;
+		}
 		if (take_escaped(l, LX_UNRES | LX_PARAM, &name) < 0 || name.len == 0) {
 			*why = "empty or badly escaped URI parameter name";
 			return -1;
@@ -66,8 +71,13 @@ static int parse_uri_headers(struct lx *l, struct sk_str *out, const char **why)
 	if (!lx_eat(l, '?'))
 		return 0;
 	start = l->p;
+	unsigned n = 0;
 	do {
 		struct sk_str name, val;
+		if (++n > SK_URI_MAX_PARAMS) {
+			*why = "more URI headers than the limit";
+			return -SK_ETOOBIG;
+		}
 		if (take_escaped(l, LX_UNRES | LX_HNV, &name) < 0 || name.len == 0 ||
 		    !lx_eat(l, '=') || take_escaped(l, LX_UNRES | LX_HNV, &val) < 0) {
 			*why = "malformed URI header";
@@ -109,9 +119,11 @@ static int parse_sip(struct sk_uri *uri, struct lx *l, const char **why)
 		*why = "invalid port";
 		return -1;
 	}
-	if (parse_uri_params(l, &uri->params, why) < 0 ||
-	    parse_uri_headers(l, &uri->headers, why) < 0)
-		return -1;
+	int rc = parse_uri_params(l, &uri->params, why);
+	if (rc == 0)
+		rc = parse_uri_headers(l, &uri->headers, why);
+	if (rc < 0)
+		return rc;
 	if (!lx_done(l)) {
 		*why = "unexpected character in URI";
 		return -1;
@@ -127,8 +139,9 @@ static int parse_tel(struct sk_uri *uri, struct lx *l, const char **why)
 		*why = "empty telephone number";
 		return -1;
 	}
-	if (parse_uri_params(l, &uri->params, why) < 0)
-		return -1;
+	int rc = parse_uri_params(l, &uri->params, why);
+	if (rc < 0)
+		return rc;
 	if (!lx_done(l)) {
 		*why = "unexpected character in tel URI";
 		return -1;
@@ -190,6 +203,8 @@ int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 			*why = "invalid character in URI";
 		break;
 	}
+	if (rc == -SK_ETOOBIG)
+		return rc;
 	return rc < 0 ? -SK_EMALFORMED : 0;
 }
 

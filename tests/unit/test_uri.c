@@ -158,6 +158,23 @@ static void test_compare_rfc_examples(void **state)
 	assert_str_view(v, "v");
 }
 
+/* The comparison is quadratic in parameters: their number is bounded at parse time. */
+static void test_param_limit(void **state)
+{
+	(void)state;
+	char buf[16 + 4 * (SK_URI_MAX_PARAMS + 1)];
+	struct sk_uri u;
+	const char *why = NULL;
+	int n = snprintf(buf, sizeof(buf), "sip:a@b.example");
+	for (int i = 0; i < SK_URI_MAX_PARAMS; i++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ";p%d", i % 10);
+	assert_int_equal(sk_uri_parse(&u, sk_str_c(buf), &why), 0);
+	assert_true(sk_uri_equal(&u, &u));
+	snprintf(buf + n, sizeof(buf) - (size_t)n, ";x");
+	assert_int_equal(sk_uri_parse(&u, sk_str_c(buf), &why), -SK_ETOOBIG);
+	assert_string_equal(why, "more URI parameters than the limit");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +184,7 @@ int main(void)
 	    cmocka_unit_test(test_tel_and_other),
 	    cmocka_unit_test(test_unescape),
 	    cmocka_unit_test(test_compare_rfc_examples),
+	    cmocka_unit_test(test_param_limit),
 	};
 	return cmocka_run_group_tests_name("uri", tests, NULL, NULL);
 }
