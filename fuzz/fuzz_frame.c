@@ -22,53 +22,13 @@
 
 #include "sipkit/msg.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			die(__LINE__, #c);                                                         \
-	} while (0)
-
-static void die(int line, const char *what)
-{
-	fprintf(stderr, "fuzz_frame.c:%d: invariant violated: %s\n", line, what);
-	abort();
-}
+#include "fuzz_util.h"
 
 /*
  * SK_FUZZ_IGNORE=tag[,tag...] turns off the oracle checks with those tags, to keep
  * fuzzing past a known finding. Every check is on by default. Tags:
  *   parser-vs-framer  what sk_msg_parse_stream accepts, sk_msg_frame frames
  */
-static bool on(const char *tag)
-{
-	const char *s = getenv("SK_FUZZ_IGNORE");
-	size_t n = strlen(tag);
-
-	while (s && *s) {
-		const char *e = strchr(s, ',');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == n && memcmp(s, tag, n) == 0)
-			return false;
-		s = e ? e + 1 : NULL;
-	}
-	return true;
-}
-
-static volatile unsigned sink;
-
-static void touch(struct sk_str s)
-{
-	unsigned h = 0;
-
-	if (!s.p) {
-		CHECK(s.len == 0);
-		return;
-	}
-	for (size_t i = 0; i < s.len; i++)
-		h = h * 31u + (unsigned char)s.p[i];
-	sink += h;
-}
-
 #define NPROF 6
 /* max_msg_size of each profile; profile 0 passes lim = NULL (the defaults). */
 static const uint32_t prof_size[NPROF] = {65536, 65536, 4096, 512, 128, 24};

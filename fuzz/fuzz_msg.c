@@ -19,17 +19,7 @@
 
 #include "sipkit/msg.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			die(__LINE__, #c);                                                         \
-	} while (0)
-
-static void die(int line, const char *what)
-{
-	fprintf(stderr, "fuzz_msg.c:%d: invariant violated: %s\n", line, what);
-	abort();
-}
+#include "fuzz_util.h"
 
 /* Prints a message that should have parsed (escaped) and aborts. */
 static void die_parse(int line, const char *what, const char *p, size_t n,
@@ -60,37 +50,7 @@ static void die_parse(int line, const char *what, const char *p, size_t n,
  *   to-nul      responses get a To tag even when the request's To holds a NUL byte
  *   star        Contact '*' is the only Contact value of the message
  */
-static bool on(const char *tag)
-{
-	const char *s = getenv("SK_FUZZ_IGNORE");
-	size_t n = strlen(tag);
-
-	while (s && *s) {
-		const char *e = strchr(s, ',');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == n && memcmp(s, tag, n) == 0)
-			return false;
-		s = e ? e + 1 : NULL;
-	}
-	return true;
-}
-
-static volatile unsigned sink;
-
 /* Reads every byte of a view, so ASan checks that it points at live memory. */
-static void touch(struct sk_str s)
-{
-	unsigned h = 0;
-
-	if (!s.p) {
-		CHECK(s.len == 0);
-		return;
-	}
-	for (size_t i = 0; i < s.len; i++)
-		h = h * 31u + (unsigned char)s.p[i];
-	sink += h;
-}
-
 /* A view that lies inside [base, base+len). */
 static int inside(struct sk_str s, const char *base, size_t len)
 {
@@ -249,7 +209,7 @@ static void walk_via(const struct sk_via *v)
 	touch(v->ttl);
 	CHECK(v->host_type != SK_HOST_NONE);
 	CHECK(v->proto_name.len && v->proto_version.len && v->transport.len && v->host.len);
-	sink += sk_via_branch_is_3261(v);
+	fuzz_sink += sk_via_branch_is_3261(v);
 	walk_params(v->params);
 	CHECK(sk_via_parse(&w, v->raw, &why) == 0);
 	CHECK(sk_str_eq(w.branch, v->branch) && sk_str_eq(w.host, v->host) && w.port == v->port);
@@ -454,9 +414,9 @@ static void walk(const struct sk_msg *m, const char *buf, size_t len)
 		if (list_ids[k] == SK_HDR_OTHER)
 			CHECK(n == 0);
 	}
-	sink += sk_msg_list_has(m, SK_HDR_REQUIRE, "100rel");
-	sink += sk_msg_list_has(m, SK_HDR_SUPPORTED, "timer");
-	sink += sk_msg_list_has(m, SK_HDR_ALLOW, "INVITE");
+	fuzz_sink += sk_msg_list_has(m, SK_HDR_REQUIRE, "100rel");
+	fuzz_sink += sk_msg_list_has(m, SK_HDR_SUPPORTED, "timer");
+	fuzz_sink += sk_msg_list_has(m, SK_HDR_ALLOW, "INVITE");
 
 	/* Reason */
 	walk_reasons(m, 16);

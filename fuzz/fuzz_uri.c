@@ -16,19 +16,9 @@
 #include <string.h>
 
 #include "sipkit/msg.h"
+
+#include "fuzz_util.h"
 #include "sipkit/uri.h"
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			die(__LINE__, #c);                                                         \
-	} while (0)
-
-static void die(int line, const char *what)
-{
-	fprintf(stderr, "fuzz_uri.c:%d: invariant violated: %s\n", line, what);
-	abort();
-}
 
 /*
  * SK_FUZZ_IGNORE=tag[,tag...] turns off the oracle checks with those tags, to keep
@@ -36,36 +26,6 @@ static void die(int line, const char *what)
  *   reflexive    sk_uri_equal(u, u) for every parsed URI
  *   u64-errcode  sk_str_to_u64 says EMALFORMED (not ETOOBIG) for a non-number
  */
-static bool on(const char *tag)
-{
-	const char *s = getenv("SK_FUZZ_IGNORE");
-	size_t n = strlen(tag);
-
-	while (s && *s) {
-		const char *e = strchr(s, ',');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == n && memcmp(s, tag, n) == 0)
-			return false;
-		s = e ? e + 1 : NULL;
-	}
-	return true;
-}
-
-static volatile unsigned sink;
-
-static void touch(struct sk_str s)
-{
-	unsigned h = 0;
-
-	if (!s.p) {
-		CHECK(s.len == 0);
-		return;
-	}
-	for (size_t i = 0; i < s.len; i++)
-		h = h * 31u + (unsigned char)s.p[i];
-	sink += h;
-}
-
 static int inside(struct sk_str s, struct sk_str in)
 {
 	return !s.p || (s.p >= in.p && s.p + s.len <= in.p + in.len);
@@ -245,7 +205,7 @@ static void via(struct sk_str s)
 	CHECK(v.host_type != SK_HOST_NONE);
 	if (sk_str_present(v.branch))
 		CHECK(v.branch.len > 0);
-	sink += sk_via_branch_is_3261(&v);
+	fuzz_sink += sk_via_branch_is_3261(&v);
 	walk_params(v.params);
 }
 
