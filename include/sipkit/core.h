@@ -49,4 +49,70 @@ char *sk_str_cpy(char *dst, size_t dstsize, struct sk_str s);
 /** Human-readable name of an error code (positive or negative). */
 const char *sk_strerror(int err);
 
+/* ---- clocks -------------------------------------------------------------- */
+
+/**
+ * A monotonic clock in milliseconds. Nothing outside src/core reads the OS
+ * clock: a stack takes its time from one of these, so tests run on a virtual
+ * clock that they move themselves.
+ */
+struct sk_clock;
+
+/** The real monotonic clock (CLOCK_MONOTONIC). */
+int sk_clock_new_real(struct sk_clock **out);
+/** A virtual clock that starts at start_ms and moves only when told. */
+int sk_clock_new_virtual(struct sk_clock **out, uint64_t start_ms);
+/** Frees a clock (NULL-safe). */
+void sk_clock_free(struct sk_clock *c);
+/** The current time in milliseconds. */
+uint64_t sk_clock_now(const struct sk_clock *c);
+/** True for a virtual clock. */
+bool sk_clock_is_virtual(const struct sk_clock *c);
+/** Moves a virtual clock to ms (never backwards): 0, or -SK_EINVAL. */
+int sk_clock_set(struct sk_clock *c, uint64_t ms);
+
+/* ---- timers -------------------------------------------------------------- */
+
+/** A timer callback; it may start or stop any timer, itself included. */
+typedef void (*sk_timer_fn)(void *arg);
+
+/**
+ * A timer, embedded in its owner (no allocation per timer). The fields are the
+ * timer set's own: use the functions below.
+ */
+struct sk_timer {
+	uint64_t deadline;
+	uint64_t seq; /* start order: equal deadlines fire in the order they were set */
+	size_t slot;  /* heap position + 1, 0 when not pending */
+	sk_timer_fn fn;
+	void *arg;
+};
+
+/** A set of pending timers on one clock, ordered by (deadline, start order). */
+struct sk_timers;
+
+int sk_timers_new(struct sk_timers **out, struct sk_clock *clock);
+/** Frees the set; pending timers are forgotten, not fired (NULL-safe). */
+void sk_timers_free(struct sk_timers *ts);
+/** Prepares a timer; call once before the first start. */
+void sk_timer_init(struct sk_timer *t, sk_timer_fn fn, void *arg);
+/** Starts (or restarts) t to fire delay_ms from now: 0 or -SK_ENOMEM. */
+int sk_timer_start(struct sk_timers *ts, struct sk_timer *t, uint64_t delay_ms);
+/** Stops t if it is pending (safe on a stopped timer). */
+void sk_timer_stop(struct sk_timers *ts, struct sk_timer *t);
+/** True while t is pending. */
+bool sk_timer_pending(const struct sk_timer *t);
+/** Number of pending timers. */
+size_t sk_timers_count(const struct sk_timers *ts);
+/** Milliseconds until the next deadline (0 when one is due), -1 when none is pending. */
+int64_t sk_timers_next_in(const struct sk_timers *ts);
+/** Fires every due timer in order; returns how many fired. */
+size_t sk_timers_run(struct sk_timers *ts);
+/**
+ * Virtual clock only: moves the clock forward by ms, stopping at each deadline
+ * on the way to fire what is due then, so that callbacks see the time they were
+ * set for. Returns how many fired.
+ */
+size_t sk_timers_advance(struct sk_timers *ts, uint64_t ms);
+
 #endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Timers: a binary min-heap of embedded sk_timer, ordered by deadline and then
+ * by start order, so that equal deadlines always fire in the same order (a
+ * virtual-time test must replay identically). Start, stop: O(log n); no
+ * allocation per timer, only the heap array grows.
+ */
+#include <stdlib.h>
+
+#include "sipkit/core.h"
+
+struct sk_timers {
+	struct sk_clock *clock;
+	struct sk_timer **heap;
+	size_t n, cap;
+	uint64_t next_seq;
+};
+
+int sk_timers_new(struct sk_timers **out, struct sk_clock *clock)
+{
+	if (!out || !clock)
+		return -SK_EINVAL;
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -SK_ENOMEM;
+	(*out)->clock = clock;
+	return 0;
+}
+
+void sk_timers_free(struct sk_timers *ts)
+{
+	if (!ts)
+		return;
+	for (size_t i = 0; i < ts->n; i++)
+		ts->heap[i]->slot = 0;
+	free(ts->heap);
+	free(ts);
+}
+
+void sk_timer_init(struct sk_timer *t, sk_timer_fn fn, void *arg)
+{
+	*t = (struct sk_timer){.fn = fn, .arg = arg};
+}
+
+bool sk_timer_pending(const struct sk_timer *t)
+{
+	return t->slot != 0;
+}
+size_t sk_timers_count(const struct sk_timers *ts)
+{
+	return ts->n;
+}
+
+static bool earlier(const struct sk_timer *a, const struct sk_timer *b)
+{
+	return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+static void place(struct sk_timers *ts, size_t i, struct sk_timer *t)
+{
+	ts->heap[i] = t;
+	t->slot = i + 1;
+}
+
+static void sift_up(struct sk_timers *ts, size_t i)
+{
+	struct sk_timer *t = ts->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!earlier(t, ts->heap[parent]))
+			break;
+		place(ts, i, ts->heap[parent]);
+		i = parent;
+	}
+	place(ts, i, t);
+}
+
+static void sift_down(struct sk_timers *ts, size_t i)
+{
+	struct sk_timer *t = ts->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= ts->n)
+			break;
+		if (c + 1 < ts->n && earlier(ts->heap[c + 1], ts->heap[c]))
+			c++;
+		if (!earlier(ts->heap[c], t))
+			break;
+		place(ts, i, ts->heap[c]);
+		i = c;
+	}
+	place(ts, i, t);
+}
+
+void sk_timer_stop(struct sk_timers *ts, struct sk_timer *t)
+{
+	size_t i;
+
+	if (!t->slot)
+		return;
+	i = t->slot - 1;
+	t->slot = 0;
+	ts->n--;
+	if (i == ts->n)
+		return;
+	/* the last timer fills the hole, then moves up or down to its place */
+	struct sk_timer *moved = ts->heap[ts->n];
+	place(ts, i, moved);
+	sift_up(ts, i);
+	sift_down(ts, moved->slot - 1);
+}
+
+int sk_timer_start(struct sk_timers *ts, struct sk_timer *t, uint64_t delay_ms)
+{
+	sk_timer_stop(ts, t);
+	if (ts->n == ts->cap) {
+		size_t cap = ts->cap ? ts->cap * 2 : 64;
+		struct sk_timer **h = realloc(ts->heap, cap * sizeof(*h));
+		if (!h)
+			return -SK_ENOMEM;
+		ts->heap = h;
+		ts->cap = cap;
+	}
+	t->deadline = sk_clock_now(ts->clock) + delay_ms;
+	t->seq = ts->next_seq++;
+	place(ts, ts->n++, t);
+	sift_up(ts, ts->n - 1);
+	return 0;
+}
+
+int64_t sk_timers_next_in(const struct sk_timers *ts)
+{
+	uint64_t now;
+
+	if (!ts->n)
+		return -1;
+	now = sk_clock_now(ts->clock);
+	return ts->heap[0]->deadline <= now ? 0 : (int64_t)(ts->heap[0]->deadline - now);
+}
+
+size_t sk_timers_run(struct sk_timers *ts)
+{
+	uint64_t now = sk_clock_now(ts->clock); /* time read once per pass */
+	size_t fired = 0;
+
+	while (ts->n && ts->heap[0]->deadline <= now) {
+		struct sk_timer *t = ts->heap[0];
+		sk_timer_stop(ts, t);
+		fired++;
+		if (t->fn)
+			t->fn(t->arg); /* may free t: touch it no more */
+	}
+	return fired;
+}
+
+size_t sk_timers_advance(struct sk_timers *ts, uint64_t ms)
+{
+	uint64_t target;
+	size_t fired = 0;
+
+	if (!sk_clock_is_virtual(ts->clock))
+		return 0;
+	target = sk_clock_now(ts->clock) + ms;
+	fired += sk_timers_run(ts);
+	while (ts->n && ts->heap[0]->deadline <= target) {
+		sk_clock_set(ts->clock, ts->heap[0]->deadline);
+		fired += sk_timers_run(ts);
+	}
+	sk_clock_set(ts->clock, target);
+	return fired + sk_timers_run(ts);
+}

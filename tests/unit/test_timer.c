@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Clocks and timers on virtual time:
+ *  - a virtual clock moves only when told, never backwards
+ *  - timers fire in deadline order; equal deadlines in start order (deterministic replays)
+ *  - restart, stop (also from inside a callback), self-restart from a callback
+ *  - sk_timers_advance stops at every deadline so callbacks see their own time
+ *  - many timers (heap order under random start/stop)
+ */
+#include "sk_test.h"
+
+struct rec {
+	struct sk_timers *ts;
+	struct sk_clock *clock;
+	char log[64];
+	size_t n;
+	uint64_t at[64];
+};
+
+struct probe {
+	struct sk_timer t;
+	struct rec *r;
+	char name;
+	struct sk_timer *stop_other;
+	uint64_t again; /* restart itself after this many ms, once */
+};
+
+static void on_fire(void *arg)
+{
+	struct probe *p = arg;
+	struct rec *r = p->r;
+	if (r->n < sizeof(r->log) - 1) {
+		r->at[r->n] = sk_clock_now(r->clock);
+		r->log[r->n++] = p->name;
+		r->log[r->n] = '\0';
+	}
+	if (p->stop_other)
+		sk_timer_stop(r->ts, p->stop_other);
+	if (p->again) {
+		uint64_t d = p->again;
+		p->again = 0;
+		assert_int_equal(sk_timer_start(r->ts, &p->t, d), 0);
+	}
+}
+
+static void setup_rec(struct rec *r, uint64_t start)
+{
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(sk_clock_new_virtual(&r->clock, start), 0);
+	assert_int_equal(sk_timers_new(&r->ts, r->clock), 0);
+}
+
+static void probe(struct probe *p, struct rec *r, char name)
+{
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	p->name = name;
+	sk_timer_init(&p->t, on_fire, p);
+}
+
+static void test_virtual_clock(void **state)
+{
+	(void)state;
+	struct sk_clock *c, *real;
+	assert_int_equal(sk_clock_new_virtual(&c, 1000), 0);
+	assert_true(sk_clock_is_virtual(c));
+	assert_int_equal(sk_clock_now(c), 1000);
+	assert_int_equal(sk_clock_set(c, 1500), 0);
+	assert_int_equal(sk_clock_now(c), 1500);
+	assert_int_equal(sk_clock_set(c, 1499), -SK_EINVAL); /* monotonic */
+	assert_int_equal(sk_clock_new_real(&real), 0);
+	assert_false(sk_clock_is_virtual(real));
+	assert_int_equal(sk_clock_set(real, 5), -SK_EINVAL);
+	uint64_t a = sk_clock_now(real), b = sk_clock_now(real);
+	assert_true(b >= a);
+	sk_clock_free(c);
+	sk_clock_free(real);
+	sk_clock_free(NULL);
+}
+
+static void test_order_and_ties(void **state)
+{
+	(void)state;
+	struct rec r;
+	struct probe a, b, c, d;
+	setup_rec(&r, 0);
+	probe(&a, &r, 'a');
+	probe(&b, &r, 'b');
+	probe(&c, &r, 'c');
+	probe(&d, &r, 'd');
+	assert_int_equal(sk_timer_start(r.ts, &c.t, 500), 0);
+	assert_int_equal(sk_timer_start(r.ts, &a.t, 100), 0);
+	assert_int_equal(sk_timer_start(r.ts, &d.t, 500), 0); /* same deadline as c, later */
+	assert_int_equal(sk_timer_start(r.ts, &b.t, 100), 0);
+	assert_int_equal(sk_timers_count(r.ts), 4);
+	assert_int_equal(sk_timers_next_in(r.ts), 100);
+	assert_int_equal(sk_timers_run(r.ts), 0); /* nothing due yet */
+	assert_int_equal(sk_timers_advance(r.ts, 99), 0);
+	assert_int_equal(sk_timers_next_in(r.ts), 1);
+	assert_int_equal(sk_timers_advance(r.ts, 1000), 4);
+	assert_string_equal(r.log, "abcd");
+	assert_int_equal(r.at[0], 100);
+	assert_int_equal(r.at[2], 500); /* each fired at its own time */
+	assert_int_equal(sk_clock_now(r.clock), 1099);
+	assert_int_equal(sk_timers_next_in(r.ts), -1);
+	assert_false(sk_timer_pending(&a.t));
+	sk_timers_free(r.ts);
+	sk_clock_free(r.clock);
+}
+
+static void test_restart_and_stop(void **state)
+{
+	(void)state;
+	struct rec r;
+	struct probe a, b, c;
+	setup_rec(&r, 10);
+	probe(&a, &r, 'a');
+	probe(&b, &r, 'b');
+	probe(&c, &r, 'c');
+	assert_int_equal(sk_timer_start(r.ts, &a.t, 100), 0);
+	assert_int_equal(sk_timer_start(r.ts, &b.t, 200), 0);
+	assert_int_equal(sk_timer_start(r.ts, &c.t, 300), 0);
+	assert_int_equal(sk_timer_start(r.ts, &a.t, 400), 0); /* restart: moves, not doubled */
+	assert_int_equal(sk_timers_count(r.ts), 3);
+	sk_timer_stop(r.ts, &b.t);
+	sk_timer_stop(r.ts, &b.t); /* twice is harmless */
+	c.stop_other = &a.t;       /* c's callback cancels a */
+	c.again = 50;              /* and c restarts itself once */
+	assert_int_equal(sk_timers_advance(r.ts, 1000), 2);
+	assert_string_equal(r.log, "cc");
+	assert_int_equal(r.at[0], 310);
+	assert_int_equal(r.at[1], 360);
+	assert_int_equal(sk_timers_count(r.ts), 0);
+	/* freeing a set with pending timers leaves them stopped */
+	assert_int_equal(sk_timer_start(r.ts, &a.t, 5), 0);
+	sk_timers_free(r.ts);
+	assert_false(sk_timer_pending(&a.t));
+	sk_clock_free(r.clock);
+}
+
+/* A small deterministic generator for the stress test. */
+static uint32_t lcg(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+struct cnt {
+	uint64_t last_deadline, last_seq;
+	size_t fired;
+	struct sk_clock *clock;
+};
+
+struct item {
+	struct sk_timer t;
+	struct cnt *c;
+};
+
+static void on_item(void *arg)
+{
+	struct item *it = arg;
+	struct cnt *c = it->c;
+	/* (deadline, start order) never goes backwards */
+	assert_true(it->t.deadline > c->last_deadline ||
+	            (it->t.deadline == c->last_deadline && it->t.seq > c->last_seq) ||
+	            c->fired == 0);
+	assert_int_equal(it->t.deadline, sk_clock_now(c->clock));
+	c->last_deadline = it->t.deadline;
+	c->last_seq = it->t.seq;
+	c->fired++;
+}
+
+static void test_many_timers(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct item *items = calloc(N, sizeof(*items));
+	struct cnt c = {0};
+	struct sk_timers *ts;
+	uint32_t seed = 42;
+	size_t stopped = 0;
+
+	assert_int_equal(sk_clock_new_virtual(&c.clock, 0), 0);
+	assert_int_equal(sk_timers_new(&ts, c.clock), 0);
+	for (size_t i = 0; i < N; i++) {
+		items[i].c = &c;
+		sk_timer_init(&items[i].t, on_item, &items[i]);
+		assert_int_equal(sk_timer_start(ts, &items[i].t, lcg(&seed) % 64000), 0);
+	}
+	for (size_t i = 0; i < N; i += 3) { /* stop a third, restart some */
+		sk_timer_stop(ts, &items[i].t);
+		if (i % 2)
+			assert_int_equal(sk_timer_start(ts, &items[i].t, lcg(&seed) % 64000), 0);
+		else
+			stopped++;
+	}
+	assert_int_equal(sk_timers_count(ts), N - stopped);
+	assert_int_equal(sk_timers_advance(ts, 64000), N - stopped);
+	assert_int_equal(c.fired, N - stopped);
+	assert_int_equal(sk_timers_count(ts), 0);
+	sk_timers_free(ts);
+	sk_clock_free(c.clock);
+	free(items);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_virtual_clock),
+	    cmocka_unit_test(test_order_and_ties),
+	    cmocka_unit_test(test_restart_and_stop),
+	    cmocka_unit_test(test_many_timers),
+	};
+	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
+}
