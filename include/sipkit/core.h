@@ -115,4 +115,49 @@ size_t sk_timers_run(struct sk_timers *ts);
  */
 size_t sk_timers_advance(struct sk_timers *ts, uint64_t ms);
 
+/* ---- event loop ---------------------------------------------------------- */
+
+enum sk_io_events {
+	SK_IO_READ = 1 << 0,
+	SK_IO_WRITE = 1 << 1,
+	SK_IO_ERROR = 1 << 2, /* error or hang-up; always reported */
+};
+
+/** Called with the events that are ready. It may delete or re-arm any watcher. */
+typedef void (*sk_io_fn)(void *arg, unsigned events);
+
+/** A file-descriptor watcher, embedded in its owner. Fields are the loop's own. */
+struct sk_io {
+	int fd;
+	unsigned events;
+	sk_io_fn fn;
+	void *arg;
+	bool active;
+};
+
+/**
+ * A single-threaded event loop (epoll) with the timers of one clock. On a
+ * virtual clock it never waits: time moves only through sk_timers_advance.
+ */
+struct sk_loop;
+
+int sk_loop_new(struct sk_loop **out, struct sk_clock *clock);
+/** Frees the loop; watchers and timers still registered are forgotten (NULL-safe). */
+void sk_loop_free(struct sk_loop *loop);
+/** The loop's timer set. */
+struct sk_timers *sk_loop_timers(struct sk_loop *loop);
+/** Watches fd for events (SK_IO_READ / SK_IO_WRITE): 0 or -errno. */
+int sk_loop_io_add(struct sk_loop *loop, struct sk_io *io, int fd, unsigned events, sk_io_fn fn,
+                   void *arg);
+/** Changes the events watched: 0 or -errno. */
+int sk_loop_io_mod(struct sk_loop *loop, struct sk_io *io, unsigned events);
+/** Stops watching (safe on an inactive watcher, also from a callback). */
+void sk_loop_io_del(struct sk_loop *loop, struct sk_io *io);
+/**
+ * One iteration: waits for I/O at most timeout_ms (-1: until the next timer; a
+ * virtual clock never waits), dispatches ready watchers, then due timers.
+ * Returns the number of callbacks run, or -errno.
+ */
+int sk_loop_run_once(struct sk_loop *loop, int timeout_ms);
+
 #endif

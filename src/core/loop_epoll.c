@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The event loop: epoll for descriptors, the timer heap for time. One thread per loop. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "sipkit/core.h"
+
+#define MAX_EVENTS 64
+
+struct sk_loop {
+	int epfd;
+	struct sk_clock *clock;
+	struct sk_timers *timers;
+	/* watchers deleted during a dispatch: their pending events must not run */
+	struct sk_io *deleted[MAX_EVENTS];
+	size_t ndeleted;
+	bool deleted_overflow; /* more deletions than remembered: end the pass early */
+	bool dispatching;
+};
+
+int sk_loop_new(struct sk_loop **out, struct sk_clock *clock)
+{
+	struct sk_loop *loop;
+	int rc;
+
+	if (!out || !clock)
+		return -SK_EINVAL;
+	loop = calloc(1, sizeof(*loop));
+	if (!loop)
+		return -SK_ENOMEM;
+	loop->clock = clock;
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		rc = -errno;
+		free(loop);
+		return rc;
+	}
+	rc = sk_timers_new(&loop->timers, clock);
+	if (rc < 0) {
+		close(loop->epfd);
+		free(loop);
+		return rc;
+	}
+	*out = loop;
+	return 0;
+}
+
+void sk_loop_free(struct sk_loop *loop)
+{
+	if (!loop)
+		return;
+	sk_timers_free(loop->timers);
+	close(loop->epfd);
+	free(loop);
+}
+
+struct sk_timers *sk_loop_timers(struct sk_loop *loop)
+{
+	return loop->timers;
+}
+
+static uint32_t to_epoll(unsigned events)
+{
+	return (events & SK_IO_READ ? EPOLLIN : 0u) | (events & SK_IO_WRITE ? EPOLLOUT : 0u);
+}
+
+int sk_loop_io_add(struct sk_loop *loop, struct sk_io *io, int fd, unsigned events, sk_io_fn fn,
+                   void *arg)
+{
+	struct epoll_event ev = {.events = to_epoll(events), .data.ptr = io};
+
+	if (!loop || !io || fd < 0 || !fn || io->active)
+		return -SK_EINVAL;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	*io = (struct sk_io){.fd = fd, .events = events, .fn = fn, .arg = arg, .active = true};
+	return 0;
+}
+
+int sk_loop_io_mod(struct sk_loop *loop, struct sk_io *io, unsigned events)
+{
+	struct epoll_event ev = {.events = to_epoll(events), .data.ptr = io};
+
+	if (!io->active)
+		return -SK_EINVAL;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0)
+		return -errno;
+	io->events = events;
+	return 0;
+}
+
+void sk_loop_io_del(struct sk_loop *loop, struct sk_io *io)
+{
+	if (!io->active)
+		return;
+	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+	io->active = false;
+	if (loop->dispatching) {
+		if (loop->ndeleted < MAX_EVENTS)
+			loop->deleted[loop->ndeleted++] = io;
+		else
+			loop->deleted_overflow = true;
+	}
+}
+
+static bool deleted_now(const struct sk_loop *loop, const struct sk_io *io)
+{
+	for (size_t i = 0; i < loop->ndeleted; i++)
+		if (loop->deleted[i] == io)
+			return true;
+	return false;
+}
+
+int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
+{
+	struct epoll_event evs[MAX_EVENTS];
+	int64_t next = sk_timers_next_in(loop->timers);
+	int n, ran = 0;
+
+	if (sk_clock_is_virtual(loop->clock))
+		timeout_ms = 0; /* virtual time: the test decides when time passes */
+	else if (next >= 0 && (timeout_ms < 0 || next < timeout_ms))
+		timeout_ms = next > 60000 ? 60000 : (int)next;
+	n = epoll_wait(loop->epfd, evs, MAX_EVENTS, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	loop->dispatching = true;
+	loop->ndeleted = 0;
+	loop->deleted_overflow = false;
+	/* level-triggered: events left undispatched are reported again next pass */
+	for (int i = 0; i < n && !loop->deleted_overflow; i++) {
+		struct sk_io *io = evs[i].data.ptr;
+		unsigned ready = (evs[i].events & EPOLLIN ? SK_IO_READ : 0u) |
+		                 (evs[i].events & EPOLLOUT ? SK_IO_WRITE : 0u) |
+		                 (evs[i].events & (EPOLLERR | EPOLLHUP) ? SK_IO_ERROR : 0u);
+		/* a watcher removed by an earlier callback of this pass is skipped: its
+		 * memory may already be reused (it is compared, never dereferenced) */
+		if (deleted_now(loop, io) || !io->active)
+			continue;
+		io->fn(io->arg, ready);
+		ran++;
+	}
+	loop->dispatching = false;
+	return ran + (int)sk_timers_run(loop->timers);
+}

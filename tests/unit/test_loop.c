@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The event loop:
+ *  - a readable pipe is dispatched with SK_IO_READ; a closed peer with SK_IO_ERROR
+ *  - re-arming for write; deleting a watcher stops its events
+ *  - a watcher deleted by another callback of the same pass is not called
+ *  - on a virtual clock run_once never waits, and runs the timers due
+ */
+#include <unistd.h>
+
+#include "sk_test.h"
+
+struct w {
+	struct sk_loop *loop;
+	struct sk_io io;
+	struct w *victim;
+	unsigned got;
+	int calls;
+};
+
+static void on_io(void *arg, unsigned events)
+{
+	struct w *w = arg;
+	char buf[16];
+	w->got |= events;
+	w->calls++;
+	if (events & SK_IO_READ)
+		(void)!read(w->io.fd, buf, sizeof(buf));
+	if (w->victim)
+		sk_loop_io_del(w->loop, &w->victim->io);
+}
+
+static struct sk_loop *new_loop(struct sk_clock **c)
+{
+	struct sk_loop *loop;
+	assert_int_equal(sk_clock_new_virtual(c, 0), 0);
+	assert_int_equal(sk_loop_new(&loop, *c), 0);
+	return loop;
+}
+
+static void test_read_write_hangup(void **state)
+{
+	(void)state;
+	struct sk_clock *c;
+	struct sk_loop *loop = new_loop(&c);
+	int p[2];
+	struct w r = {.loop = loop}, wr = {.loop = loop};
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(sk_loop_io_add(loop, &r.io, p[0], SK_IO_READ, on_io, &r), 0);
+	assert_int_equal(sk_loop_io_add(loop, &r.io, p[0], SK_IO_READ, on_io, &r), -SK_EINVAL);
+	assert_int_equal(sk_loop_run_once(loop, -1), 0); /* nothing ready, no wait */
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(sk_loop_run_once(loop, -1), 1);
+	assert_int_equal(r.got, SK_IO_READ);
+	assert_int_equal(sk_loop_io_add(loop, &wr.io, p[1], 0, on_io, &wr), 0);
+	assert_int_equal(sk_loop_run_once(loop, 0), 0);
+	assert_int_equal(sk_loop_io_mod(loop, &wr.io, SK_IO_WRITE), 0);
+	assert_int_equal(sk_loop_run_once(loop, 0), 1);
+	assert_int_equal(wr.got, SK_IO_WRITE);
+	sk_loop_io_del(loop, &wr.io);
+	sk_loop_io_del(loop, &wr.io); /* twice is harmless */
+	assert_int_equal(sk_loop_io_mod(loop, &wr.io, SK_IO_WRITE), -SK_EINVAL);
+	close(p[1]);
+	r.got = 0;
+	assert_int_equal(sk_loop_run_once(loop, 0), 1);
+	assert_true(r.got & SK_IO_ERROR); /* the writer went away */
+	sk_loop_io_del(loop, &r.io);
+	assert_int_equal(sk_loop_run_once(loop, 0), 0);
+	close(p[0]);
+	sk_loop_free(loop);
+	sk_clock_free(c);
+}
+
+static void test_delete_during_dispatch(void **state)
+{
+	(void)state;
+	struct sk_clock *c;
+	struct sk_loop *loop = new_loop(&c);
+	int p1[2], p2[2];
+	struct w a = {.loop = loop}, b = {.loop = loop};
+
+	assert_int_equal(pipe(p1), 0);
+	assert_int_equal(pipe(p2), 0);
+	a.victim = &b;
+	b.victim = &a; /* whichever runs first removes the other */
+	assert_int_equal(sk_loop_io_add(loop, &a.io, p1[0], SK_IO_READ, on_io, &a), 0);
+	assert_int_equal(sk_loop_io_add(loop, &b.io, p2[0], SK_IO_READ, on_io, &b), 0);
+	assert_int_equal(write(p1[1], "x", 1), 1);
+	assert_int_equal(write(p2[1], "y", 1), 1);
+	assert_int_equal(sk_loop_run_once(loop, 0), 1);
+	assert_int_equal(a.calls + b.calls, 1);
+	sk_loop_free(loop);
+	sk_clock_free(c);
+	for (int i = 0; i < 2; i++) {
+		close(p1[i]);
+		close(p2[i]);
+	}
+}
+
+static int fired;
+static void on_timer(void *arg)
+{
+	(void)arg;
+	fired++;
+}
+
+static void test_timers_in_loop(void **state)
+{
+	(void)state;
+	struct sk_clock *c;
+	struct sk_loop *loop = new_loop(&c);
+	struct sk_timer t;
+
+	fired = 0;
+	sk_timer_init(&t, on_timer, NULL);
+	assert_int_equal(sk_timer_start(sk_loop_timers(loop), &t, 32000), 0);
+	assert_int_equal(sk_loop_run_once(loop, -1), 0); /* 32 s pending: still no wait */
+	assert_int_equal(sk_clock_set(c, 31999), 0);
+	assert_int_equal(sk_loop_run_once(loop, -1), 0);
+	assert_int_equal(sk_clock_set(c, 32000), 0);
+	assert_int_equal(sk_loop_run_once(loop, -1), 1);
+	assert_int_equal(fired, 1);
+	sk_loop_free(loop);
+	sk_clock_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_read_write_hangup),
+	    cmocka_unit_test(test_delete_during_dispatch),
+	    cmocka_unit_test(test_timers_in_loop),
+	};
+	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
+}
