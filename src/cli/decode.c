@@ -167,10 +167,10 @@ static void decode_text(FILE *f, const struct sk_msg *m, const struct sk_msg_fin
 	for (size_t i = 0; i < sk_msg_hdr_count(m); i++) {
 		const struct sk_hdr *h = sk_msg_hdr_at(m, i);
 		const char *canon = sk_hdr_name(h->id);
+		/* a compact or oddly cased name is followed by its canonical one */
+		bool alias = canon && !sk_str_eq(h->name, sk_str_c(canon));
 		fprintf(f, "  [%u] %.*s%s%s%s: %.*s\n", h->line, (int)h->name.len, h->name.p,
-		        canon && !sk_str_eq(h->name, sk_str_c(canon)) ? " (" : "",
-		        canon && !sk_str_eq(h->name, sk_str_c(canon)) ? canon : "",
-		        canon && !sk_str_eq(h->name, sk_str_c(canon)) ? ")" : "", (int)h->value.len,
+		        alias ? " (" : "", alias ? canon : "", alias ? ")" : "", (int)h->value.len,
 		        h->value.p);
 		text_typed(f, m, h, i);
 	}

@@ -45,8 +45,6 @@ int sk_str_to_u64(struct sk_str s, uint64_t max, uint64_t *out)
 			return -SK_EMALFORMED;
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned d = (unsigned)(s.p[i] - '0');
-		if (d > 9)
-			return -SK_EMALFORMED;
 		if (d > max || v > (max - d) / 10)
 			return -SK_ETOOBIG;
 		v = v * 10 + d;

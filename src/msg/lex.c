@@ -147,25 +147,6 @@ static void match_want(struct sk_str name, struct sk_str val, const struct lx_wa
 	}
 }
 
-static inline const char *skip_ws(const char *p, const char *e)
-{
-	while (p < e && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-static inline const char *take_class(const char *p, const char *e, uint16_t cls)
-{
-	while (e - p >= 4 && (sk_lex_class[(unsigned char)p[0]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[1]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[2]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[3]] & cls))
-		p += 4;
-	while (p < e && (sk_lex_class[(unsigned char)*p] & cls))
-		p++;
-	return p;
-}
-
 int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size_t nwant)
 {
 	const char *p = l->p, *e = l->end, *start = NULL, *last = p;
@@ -174,23 +155,23 @@ int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size
 		/* SWS ";" SWS, with a fast path for the usual ";name" */
 		const char *q = p;
 		if (q < e && *q != ';')
-			q = skip_ws(q, e);
+			q = lx_scan_ws(q, e);
 		if (q >= e || *q != ';')
 			break;
 		q++;
 		if (q < e && (*q == ' ' || *q == '\t'))
-			q = skip_ws(q, e);
+			q = lx_scan_ws(q, e);
 		if (!start)
 			start = q;
-		const char *ne = take_class(q, e, LX_TOKEN);
+		const char *ne = lx_scan(q, e, LX_TOKEN);
 		if (ne == q)
 			return -1; /* ";;" or "; " with no name: RFC 4475 §3.1.2.1 */
 		struct sk_str name = {q, (size_t)(ne - q)};
 		struct sk_str v = {NULL, 0};
 		p = ne;
-		q = (p < e && *p != '=') ? skip_ws(p, e) : p;
+		q = (p < e && *p != '=') ? lx_scan_ws(p, e) : p;
 		if (q < e && *q == '=') {
-			q = skip_ws(q + 1, e);
+			q = lx_scan_ws(q + 1, e);
 			if (q < e && *q == '"') {
 				struct lx sub = {q, e};
 				if (lx_quoted(&sub, &v) < 0)
@@ -204,7 +185,7 @@ int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size
 			} else {
 				/* gen-value = token / host / quoted-string; plus the
 				 * characters IPv6 addresses need (RFC 5118 §4.5). */
-				p = take_class(q, e, LX_TOKEN | LX_PARAM);
+				p = lx_scan(q, e, LX_TOKEN | LX_PARAM);
 				if (p == q)
 					return -1;
 				v = (struct sk_str){q, (size_t)(p - q)};
@@ -258,10 +239,12 @@ static int is_ipv4(struct sk_str s)
 			dots++;
 			digits = 0;
 			val = 0;
-		} else {
+		} else if (c >= '0' && c <= '9') {
 			val = val * 10 + (unsigned)(c - '0');
 			if (++digits > 3 || val > 255)
 				return 0;
+		} else {
+			return 0;
 		}
 	}
 	return dots == 3 && digits;
@@ -304,9 +287,6 @@ int lx_host(struct lx *l, struct sk_str *host)
 		top--;
 	if (top < end && lx_is((unsigned char)s[top], LX_ALPHA))
 		return SK_HOST_NAME;
-	for (size_t i = 0; i < host->len; i++)
-		if (s[i] != '.' && (s[i] < '0' || s[i] > '9'))
-			return SK_HOST_NONE;
 	return is_ipv4(*host) ? SK_HOST_IPV4 : SK_HOST_NONE;
 }
 

@@ -45,17 +45,17 @@ struct lx {
 	const char *end;
 };
 
-static inline void lx_skip_ws(struct lx *l)
+/* The end of the run of SP/HT starting at p (bounded by e). */
+static inline const char *lx_scan_ws(const char *p, const char *e)
 {
-	while (l->p < l->end && lx_wsp(*l->p))
-		l->p++;
+	while (p < e && lx_wsp(*p))
+		p++;
+	return p;
 }
 
-/* Consumes a run of chars of a class; returns its view (len 0 if none). */
-static inline struct sk_str lx_take(struct lx *l, uint16_t cls)
+/* The end of the run of chars of a class starting at p (bounded by e). */
+static inline const char *lx_scan(const char *p, const char *e, uint16_t cls)
 {
-	const char *s = l->p, *p = l->p, *e = l->end;
-
 	/* four at a time while they fit: the loop test is paid once per four bytes */
 	while (e - p >= 4 && (sk_lex_class[(unsigned char)p[0]] & cls) &&
 	       (sk_lex_class[(unsigned char)p[1]] & cls) &&
@@ -64,8 +64,20 @@ static inline struct sk_str lx_take(struct lx *l, uint16_t cls)
 		p += 4;
 	while (p < e && lx_is((unsigned char)*p, cls))
 		p++;
-	l->p = p;
-	return (struct sk_str){s, (size_t)(p - s)};
+	return p;
+}
+
+static inline void lx_skip_ws(struct lx *l)
+{
+	l->p = lx_scan_ws(l->p, l->end);
+}
+
+/* Consumes a run of chars of a class; returns its view (len 0 if none). */
+static inline struct sk_str lx_take(struct lx *l, uint16_t cls)
+{
+	const char *s = l->p;
+	l->p = lx_scan(s, l->end, cls);
+	return (struct sk_str){s, (size_t)(l->p - s)};
 }
 
 /* Consumes one char c (after optional WSP both sides when sws): 1 if found. */

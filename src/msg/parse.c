@@ -408,7 +408,8 @@ static int parse_typed(struct pctx *c, struct sk_hdr *h, uint32_t hi, const char
 
 /* ---- header lines ------------------------------------------------------- */
 
-/* Copies a folded value into scratch with each LWS run reduced to one SP. */
+/* Copies a folded value into scratch with each LWS run that holds a line break
+ * reduced to one SP (§7.3.1), and none at either end. */
 static int unfold(struct sk_msg *m, struct sk_str *v)
 {
 	char *dst;
@@ -436,13 +437,14 @@ static int unfold(struct sk_msg *m, struct sk_str *v)
 			while (i + 1 < v->len &&
 			       (v->p[i + 1] == '\r' || v->p[i + 1] == '\n' || lx_wsp(v->p[i + 1])))
 				i++;
-			dst[o++] = ' ';
+			if (o > 0) /* a fold before the first character leaves nothing */
+				dst[o++] = ' ';
 			continue;
 		}
 		dst[o++] = ch;
 	}
 	while (o > 0 && lx_wsp(dst[o - 1]))
-		o--; /* a fold at the very end leaves nothing */
+		o--; /* nor does one after the last */
 	*v = (struct sk_str){dst, o};
 	m->scratch_used += o;
 	return 0;
@@ -472,16 +474,6 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 		return fail(c, -SK_EMALFORMED, p, ls, name, "header name not followed by ':'", 400);
 	struct sk_str value = lx_trim((struct sk_str){p + 1, (size_t)(le - p - 1)});
 	if (folded) {
-		/* strip CR/LF at either end, then collapse inner folds */
-		while (value.len &&
-		       (value.p[0] == '\r' || value.p[0] == '\n' || lx_wsp(value.p[0]))) {
-			value.p++;
-			value.len--;
-		}
-		while (value.len &&
-		       (value.p[value.len - 1] == '\r' || value.p[value.len - 1] == '\n' ||
-		        lx_wsp(value.p[value.len - 1])))
-			value.len--;
 		if (unfold(m, &value) < 0)
 			return fail(c, -SK_ENOMEM, ls, ls, name, "out of memory unfolding a header",
 			            500);
