@@ -140,7 +140,8 @@ static int parse_uri(struct sk_uri *u, struct sk_str s)
 	if (rc == 0)
 		walk_uri(u, s);
 	else
-		CHECK(rc == -SK_EMALFORMED && why != NULL);
+		/* malformed, or past SK_URI_MAX_PARAMS parameters or headers */
+		CHECK((rc == -SK_EMALFORMED || rc == -SK_ETOOBIG) && why != NULL);
 	return rc;
 }
 
