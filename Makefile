@@ -20,7 +20,7 @@ DEPS_TEST  := libcmocka-dev pkg-config
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
-LIB_SRC := $(wildcard src/core/*.c src/msg/*.c)
+LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -92,7 +92,7 @@ deps-fuzz:
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/sk_test.h $(BUILD)/asan/libsipkit.a | deps-test
+$(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/libsipkit.a | deps-test
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $<")
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \

@@ -16,6 +16,9 @@ enum sk_err {
 	SK_ETOOBIG = 4,    /* input exceeds a configured limit */
 	SK_EAGAIN = 5,     /* stream framing: more bytes are needed */
 	SK_ENOTFOUND = 6,  /* lookup found nothing */
+	SK_EIO = 7,        /* transport failure: refused, unreachable, reset, closed */
+	SK_ETIMEDOUT = 8,  /* a transaction timer ran out */
+	SK_ESTATE = 9,     /* not allowed in the current state */
 };
 
 /** A non-owning view of bytes: never NUL-terminated, may contain NUL. */
@@ -102,6 +105,8 @@ int sk_timer_start(struct sk_timers *ts, struct sk_timer *t, uint64_t delay_ms);
 void sk_timer_stop(struct sk_timers *ts, struct sk_timer *t);
 /** True while t is pending. */
 bool sk_timer_pending(const struct sk_timer *t);
+/** The time of the set's clock. */
+uint64_t sk_timers_now(const struct sk_timers *ts);
 /** Number of pending timers. */
 size_t sk_timers_count(const struct sk_timers *ts);
 /** Milliseconds until the next deadline (0 when one is due), -1 when none is pending. */
@@ -159,5 +164,40 @@ void sk_loop_io_del(struct sk_loop *loop, struct sk_io *io);
  * Returns the number of callbacks run, or -errno.
  */
 int sk_loop_run_once(struct sk_loop *loop, int timeout_ms);
+
+/* ---- random numbers ------------------------------------------------------ */
+
+/**
+ * A small fast generator (xoshiro256**), one per stack: branches and tags are
+ * unique because it is seeded from the OS (sk_rng_seed_os), and a test that
+ * seeds it with a number replays identically.
+ */
+struct sk_rng {
+	uint64_t s[4];
+};
+
+/** Seeds from a number (tests, simnet). */
+void sk_rng_seed(struct sk_rng *r, uint64_t seed);
+/** Seeds from the OS entropy source: 0 or -SK_EAGAIN. */
+int sk_rng_seed_os(struct sk_rng *r);
+/** The next 64 random bits. */
+uint64_t sk_rng_next(struct sk_rng *r);
+/** A uniform value in [0, n) (n > 0). */
+uint64_t sk_rng_below(struct sk_rng *r, uint64_t n);
+
+/* ---- logging ------------------------------------------------------------- */
+
+enum sk_log_level { SK_LOG_ERR, SK_LOG_WARN, SK_LOG_INFO, SK_LOG_DEBUG };
+
+/** Where a stack's log lines go; fn NULL drops them. */
+struct sk_log {
+	void (*fn)(void *arg, enum sk_log_level level, const char *line);
+	void *arg;
+	enum sk_log_level max; /* lines above this level are not formatted */
+};
+
+/** Formats one line and hands it to log->fn (NULL log: nothing). */
+void sk_logf(const struct sk_log *log, enum sk_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

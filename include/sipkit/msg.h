@@ -251,6 +251,14 @@ const struct sk_hdr *sk_msg_hdr_find(const struct sk_msg *m, const char *name);
 
 size_t sk_msg_via_count(const struct sk_msg *m);
 const struct sk_via *sk_msg_via(const struct sk_msg *m, size_t i);
+/**
+ * What a server transport writes into the top Via of a request it received
+ * (§18.2.1, RFC 3581 §4): received (present: set or replaced) and, when the
+ * Via has an rport parameter and rport >= 0, its value. The header line is
+ * rewritten in the message's own memory; accessors, printing and copying see
+ * the new value. 0, -SK_EINVAL (no Via) or -SK_ENOMEM.
+ */
+int sk_msg_via_stamp(struct sk_msg *m, struct sk_str received, int32_t rport);
 /** From and To (first of each), NULL when absent. */
 const struct sk_addr *sk_msg_from(const struct sk_msg *m);
 const struct sk_addr *sk_msg_to(const struct sk_msg *m);

@@ -76,6 +76,9 @@ const char *sk_strerror(int err)
 	case SK_ETOOBIG: return "input exceeds a limit";
 	case SK_EAGAIN: return "more bytes needed";
 	case SK_ENOTFOUND: return "not found";
+	case SK_EIO: return "transport failure";
+	case SK_ETIMEDOUT: return "timed out";
+	case SK_ESTATE: return "not allowed in this state";
 	default: return "unknown error";
 	}
 }

@@ -46,6 +46,11 @@ bool sk_timer_pending(const struct sk_timer *t)
 {
 	return t->slot != 0;
 }
+uint64_t sk_timers_now(const struct sk_timers *ts)
+{
+	return sk_clock_now(ts->clock);
+}
+
 size_t sk_timers_count(const struct sk_timers *ts)
 {
 	return ts->n;

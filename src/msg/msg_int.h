@@ -23,6 +23,8 @@ struct sk_msg {
 	size_t own_cap;
 	char *scratch; /* unfolded header values (only when folding occurs) */
 	size_t scratch_cap, scratch_used;
+	char *stamp; /* the top Via header value rewritten by sk_msg_via_stamp */
+	size_t stamp_cap;
 
 	bool request;
 	struct sk_str start_line, method, ruri_str, version, phrase, body;

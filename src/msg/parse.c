@@ -37,6 +37,7 @@ void sk_msg_free(struct sk_msg *m)
 		return;
 	free(m->own);
 	free(m->scratch);
+	free(m->stamp);
 	free(m->hdrs);
 	free(m->vias);
 	free(m->addrs);

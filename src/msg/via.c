@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Via values (RFC 3261 §20.42, §18.2.1; RFC 3581 rport). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "msg_int.h"
@@ -99,4 +101,78 @@ int sk_via_parse(struct sk_via *v, struct sk_str s, const char **err_why)
 		rc = -SK_EMALFORMED;
 	}
 	return rc;
+}
+
+/* Appends s to the stamp buffer at *n (the caller sized it). */
+static void put(char *dst, size_t *n, struct sk_str s)
+{
+	memcpy(dst + *n, s.p, s.len);
+	*n += s.len;
+}
+
+int sk_msg_via_stamp(struct sk_msg *m, struct sk_str received, int32_t rport)
+{
+	if (!m || m->nvias == 0)
+		return -SK_EINVAL;
+	struct sk_via *v = &m->vias[0];
+	struct sk_hdr *h = &m->hdrs[v->hdr];
+	char num[16];
+	int numlen = rport >= 0 ? snprintf(num, sizeof(num), "%d", (int)(rport & 0xffff)) : 0;
+
+	/* Worst case: the old value, ";received=" and the address, "=" and a port. */
+	size_t need = h->value.len + 10 + received.len + 1 + (size_t)numlen + 1;
+	/*
+	 * The new value goes to a fresh buffer: h->value may live in the old
+	 * stamp (a second stamp), which is freed only once it has been read.
+	 */
+	char *out = malloc(need);
+	if (!out)
+		return -SK_ENOMEM;
+	size_t n = 0;
+	put(out, &n, (struct sk_str){h->value.p, (size_t)(v->raw.p - h->value.p)});
+	/* sent-protocol and sent-by: everything before the first ';' of the params */
+	const char *params_start = v->raw.p + v->raw.len;
+	if (sk_str_present(v->params)) {
+		params_start = v->params.p;
+		while (params_start > v->raw.p && params_start[-1] != ';')
+			params_start--;
+		params_start--; /* the ';' */
+	}
+	put(out, &n, (struct sk_str){v->raw.p, (size_t)(params_start - v->raw.p)});
+	size_t pos = 0;
+	struct sk_str name, value;
+	bool rport_done = false;
+	while (sk_param_next(v->params, &pos, &name, &value) == 1) {
+		if (sk_str_present(received) && sk_str_caseeq_c(name, "received"))
+			continue;
+		out[n++] = ';';
+		put(out, &n, name);
+		if (rport >= 0 && !rport_done && sk_str_caseeq_c(name, "rport")) {
+			rport_done = true; /* only the first: the buffer holds one value */
+			out[n++] = '=';
+			put(out, &n, (struct sk_str){num, (size_t)numlen});
+		} else if (sk_str_present(value)) {
+			out[n++] = '=';
+			put(out, &n, value);
+		}
+	}
+	if (sk_str_present(received)) {
+		put(out, &n, SK_STR_LIT(";received="));
+		put(out, &n, received);
+	}
+	const char *tail = v->raw.p + v->raw.len;
+	put(out, &n, (struct sk_str){tail, (size_t)(h->value.p + h->value.len - tail)});
+
+	free(m->stamp);
+	m->stamp = out;
+	m->stamp_cap = need;
+	h->value = (struct sk_str){out, n};
+	const char *why;
+	struct lx l = lx_of(h->value);
+	lx_skip_ws(&l);
+	uint32_t hdr = v->hdr;
+	if (via_parse_at(v, &l, &why) < 0)
+		return -SK_EINVAL; /* cannot happen: the value was valid and only params changed */
+	v->hdr = hdr;
+	return 0;
 }

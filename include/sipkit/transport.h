@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transport layer (RFC 3261 §18, RFC 3581, RFC 3263 §4): UDP and TCP over IPv4
+ * and IPv6, on OS sockets or on simnet, behind one interface.
+ */
+#ifndef SIPKIT_TRANSPORT_H
+#define SIPKIT_TRANSPORT_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "sipkit/core.h"
+#include "sipkit/msg.h"
+
+/* ---- addresses ----------------------------------------------------------- */
+
+enum sk_proto { SK_PROTO_NONE = 0, SK_PROTO_UDP = 1, SK_PROTO_TCP = 2 };
+
+/** "UDP" / "TCP" (the Via transport token), "" for none. */
+const char *sk_proto_name(enum sk_proto p);
+/** A Via transport token to a protocol (case-insensitive), SK_PROTO_NONE if unknown. */
+enum sk_proto sk_proto_from_token(struct sk_str token);
+
+/** An IPv4 or IPv6 socket address. */
+struct sk_sa {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
+};
+
+/** A numeric host (IPv4, IPv6 with or without brackets) and a port: 0 or -SK_EINVAL. */
+int sk_sa_from_host(struct sk_sa *a, struct sk_str host, uint16_t port);
+/** "HOST:PORT", "[V6]:PORT" or a bare host (default_port then): 0 or -SK_EINVAL. */
+int sk_sa_parse(struct sk_sa *a, struct sk_str s, uint16_t default_port);
+/** Same address and port. */
+bool sk_sa_equal(const struct sk_sa *a, const struct sk_sa *b);
+/** Same address, port aside. */
+bool sk_sa_same_host(const struct sk_sa *a, const struct sk_sa *b);
+uint16_t sk_sa_port(const struct sk_sa *a);
+void sk_sa_set_port(struct sk_sa *a, uint16_t port);
+socklen_t sk_sa_len(const struct sk_sa *a);
+/** The host as a Via received value (IPv6 without brackets, RFC 3261 §25.1). */
+size_t sk_sa_host(const struct sk_sa *a, char *buf, size_t size);
+/** "1.2.3.4:5060" or "[::1]:5060". */
+size_t sk_sa_print(const struct sk_sa *a, char *buf, size_t size);
+
+/** Where to send a request: protocol (NONE: UDP, or TCP when too big) and address. */
+struct sk_target {
+	enum sk_proto proto;
+	struct sk_sa addr;
+};
+
+/** "udp:HOST:PORT", "tcp:HOST:PORT" (DESIGN.md command-line form): 0 or -SK_EINVAL. */
+int sk_target_parse(struct sk_target *t, const char *s);
+
+/**
+ * The path a message came on or goes out on: protocol, our address, the peer's,
+ * and for streams the connection (0: none yet). A CANCEL and an ACK for a
+ * non-2xx reuse their INVITE's flow (§9.1, §17.1.1.3, RFC 3263 §4).
+ */
+struct sk_flow {
+	enum sk_proto proto;
+	struct sk_sa local, remote;
+	uint64_t conn;
+};
+
+/* ---- socket backends ----------------------------------------------------- */
+
+/** A socket backend for one stack: OS sockets on an event loop, or a simnet node. */
+struct sk_net;
+
+/** OS sockets (UDP, TCP; IPv4, IPv6) watched by loop. */
+int sk_net_os_new(struct sk_net **out, struct sk_loop *loop, const struct sk_log *log);
+/** Frees a backend and closes its sockets (NULL-safe). Free the transport first. */
+void sk_net_free(struct sk_net *net);
+
+/**
+ * simnet: an in-process network on a virtual clock between several stacks.
+ * Datagrams can be lost, delayed, duplicated and so reordered, all from a
+ * seeded generator; streams are delivered in order, possibly cut into pieces,
+ * and can be dropped. Nothing leaves the process.
+ */
+struct sk_simnet;
+
+struct sk_simnet_link {
+	uint32_t loss_pm;      /* datagram loss, per mille */
+	uint32_t dup_pm;       /* datagram duplication, per mille */
+	uint32_t delay_min_ms; /* one-way delay, uniform in [min, max] */
+	uint32_t delay_max_ms;
+	uint32_t split_pm; /* stream writes cut in two pieces, per mille */
+};
+
+/** What a filter sees of one datagram or stream write, and may change. */
+struct sk_simnet_packet {
+	enum sk_proto proto;
+	struct sk_sa from, to;
+	const char *data;
+	size_t len;
+	bool drop;          /* set: lost (datagrams only) */
+	uint32_t delay_ms;  /* one-way delay chosen; may be changed */
+	uint32_t copies;    /* 1, or more to duplicate (datagrams only) */
+	uint32_t drop_conn; /* set on a stream write: the connection breaks instead */
+};
+
+/** Called for every packet before delivery; tests use it for targeted loss or reordering. */
+typedef void (*sk_simnet_filter_fn)(void *arg, struct sk_simnet_packet *p);
+
+int sk_simnet_new(struct sk_simnet **out, struct sk_timers *timers, uint64_t seed);
+/** Frees the network; packets in flight are discarded. Free its nodes' stacks first. */
+void sk_simnet_free(struct sk_simnet *sn);
+/** Conditions for every packet. */
+void sk_simnet_set_link(struct sk_simnet *sn, const struct sk_simnet_link *link);
+void sk_simnet_set_filter(struct sk_simnet *sn, sk_simnet_filter_fn fn, void *arg);
+/** A backend for one stack on this network. */
+int sk_simnet_node(struct sk_simnet *sn, struct sk_net **out);
+/** Breaks every stream connection with an end at addr (port 0: any port). Returns how many. */
+size_t sk_simnet_drop_conns(struct sk_simnet *sn, const struct sk_sa *addr);
+/** Packets delivered, lost, duplicated; and currently in flight. */
+struct sk_simnet_stats {
+	uint64_t sent, delivered, lost, duplicated, unreachable;
+	size_t in_flight, sockets;
+};
+struct sk_simnet_stats sk_simnet_stats(const struct sk_simnet *sn);
+
+/* ---- the transport ------------------------------------------------------- */
+
+struct sk_tp;
+
+/** What the transport hands up (to the transaction layer). */
+struct sk_tp_user {
+	/**
+	 * A message that parsed. A request's top Via already carries received and
+	 * rport (§18.2.1, RFC 3581); a response's top Via named us (§18.1.2).
+	 * m and flow are valid during the call only.
+	 */
+	void (*recv)(void *arg, struct sk_msg *m, const struct sk_flow *flow);
+	/** A stream connection broke or could not be set up (§17.1.4, §17.2.4). */
+	void (*conn_lost)(void *arg, uint64_t conn, int err);
+	void *arg;
+};
+
+struct sk_tp_config {
+	struct sk_timers *timers;
+	struct sk_net *net;
+	const struct sk_log *log;    /* NULL: silent */
+	struct sk_msg_limits limits; /* zero: sk_msg_limits_default() */
+	uint32_t max_conns;          /* open stream connections, 0: 1024 */
+	uint32_t max_conn_buffer;    /* unsent bytes per connection, 0: 1 MiB */
+	uint32_t idle_timeout_ms;    /* idle stream connections closed, 0: 120000 */
+	uint32_t udp_max;            /* requests above go over TCP (§18.1.1), 0: 1300 */
+	uint64_t seed;               /* branch generator; 0: seeded from the OS */
+};
+
+struct sk_tp_stats {
+	uint64_t rx_msgs, tx_msgs, rx_bad, rx_foreign_resp;
+	uint64_t conns_opened, conns_closed, conns_refused;
+	size_t conns;
+};
+
+/** user may be NULL, then set with sk_tp_set_user before the first listen. */
+int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct sk_tp_user *user);
+/** Sets (or replaces) what the transport hands up to, e.g. sk_txl_tp_user(txl). */
+void sk_tp_set_user(struct sk_tp *tp, const struct sk_tp_user *user);
+/** Frees the transport and closes its sockets (NULL-safe). */
+void sk_tp_free(struct sk_tp *tp);
+/**
+ * Listens on proto at addr (port 0: an ephemeral port). bound (may be NULL)
+ * receives the address actually bound. The first listener of a protocol and
+ * family gives the sent-by of requests sent from it.
+ */
+int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr,
+                 struct sk_sa *bound);
+/**
+ * Chooses the flow of a request of about len bytes to dst: its protocol (TCP for
+ * requests above udp_max on UDP, §18.1.1), the listener it leaves from, and for
+ * TCP an open connection to dst if there is one (reuse).
+ */
+int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, struct sk_flow *flow);
+/** Writes the Via value a request on flow carries: "SIP/2.0/UDP host:port;branch=...;rport". */
+int sk_tp_via(struct sk_tp *tp, const struct sk_flow *flow, struct sk_str branch, char *buf,
+              size_t size, size_t *len);
+/** Fills buf with a new branch: the RFC 3261 magic cookie and 96 random bits (§8.1.1.7). */
+size_t sk_tp_branch(struct sk_tp *tp, char *buf, size_t size);
+/**
+ * The flow a response to req (received on flow) goes back on (§18.2.2): the
+ * request's connection for streams; otherwise maddr, received and rport.
+ */
+int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct sk_flow *in,
+                        struct sk_flow *out);
+/**
+ * Sends bytes on flow. Streams: flow->conn if still open, else an open
+ * connection to flow->remote, else a new one; flow->conn is updated. Errors
+ * known at once are returned; later ones arrive through conn_lost.
+ */
+int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len);
+/**
+ * Writes received and rport into the top Via of req as it came on flow
+ * (§18.2.1, RFC 3581 §4). The transport does it for every request it hands up;
+ * a layer that parses its own copy again calls it to see the same values.
+ */
+int sk_tp_stamp_request(struct sk_msg *req, const struct sk_flow *flow);
+/** True while the stream connection is open. */
+bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn);
+/** Closes a stream connection (tests, operators). */
+void sk_tp_conn_close(struct sk_tp *tp, uint64_t conn);
+struct sk_tp_stats sk_tp_stats(const struct sk_tp *tp);
+
+#endif

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transaction layer (RFC 3261 §17, RFC 6026, RFC 4320): the four state
+ * machines with their timers, request and response matching (with the
+ * RFC 2543 fallback), and CANCEL (§9): the CANCEL of a client INVITE sent when
+ * the time is right, and a received CANCEL handed up with the INVITE server
+ * transaction it refers to.
+ */
+#ifndef SIPKIT_TXN_H
+#define SIPKIT_TXN_H
+
+#include <stdio.h>
+
+#include "sipkit/core.h"
+#include "sipkit/msg.h"
+#include "sipkit/transport.h"
+
+enum sk_txn_kind {
+	SK_TXN_ICT,  /* INVITE client (§17.1.1) */
+	SK_TXN_NICT, /* non-INVITE client (§17.1.2) */
+	SK_TXN_IST,  /* INVITE server (§17.2.1) */
+	SK_TXN_NIST, /* non-INVITE server (§17.2.2) */
+};
+
+enum sk_txn_state {
+	SK_TXN_CALLING,
+	SK_TXN_TRYING,
+	SK_TXN_PROCEEDING,
+	SK_TXN_COMPLETED,
+	SK_TXN_CONFIRMED,
+	SK_TXN_ACCEPTED, /* RFC 6026 */
+	SK_TXN_TERMINATED,
+};
+
+const char *sk_txn_kind_name(enum sk_txn_kind k);
+const char *sk_txn_state_name(enum sk_txn_state s);
+
+/** T1, T2, T4 (§17, Table 4) and the 100 Trying delay (§17.2.1), in ms. */
+struct sk_txn_times {
+	uint32_t t1;      /* 500 */
+	uint32_t t2;      /* 4000 */
+	uint32_t t4;      /* 5000 */
+	uint32_t trying;  /* 200 */
+	uint32_t timer_d; /* 32000: > 32 s over unreliable transports (§17.1.1.2) */
+};
+
+/** The defaults of §17, Table 4. */
+struct sk_txn_times sk_txn_times_default(void);
+
+struct sk_txl;
+struct sk_txn;
+
+/** What the transaction layer hands to its user (UA core or proxy core). */
+struct sk_txn_user {
+	/**
+	 * A new server transaction (retransmissions never come here). For a
+	 * CANCEL, `invite` is the INVITE server transaction it matches (§9.2),
+	 * or NULL: no such INVITE (the user answers 481). The user answers with
+	 * sk_txn_respond / sk_txn_reply, now or later.
+	 */
+	void (*request)(void *arg, struct sk_txn *st, const struct sk_msg *req,
+	                struct sk_txn *invite);
+	/**
+	 * An ACK that is no retransmission: for a 2xx, passed through an INVITE
+	 * server transaction in Accepted (RFC 6026 §7.1, ist set), or matching no
+	 * transaction at all (ist NULL): the user finds its dialog.
+	 */
+	void (*ack)(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
+	            const struct sk_flow *flow);
+	/**
+	 * A response on a client transaction: provisionals, the final, and in
+	 * Accepted every further 2xx (RFC 6026 §7.2). Retransmitted non-2xx
+	 * finals are absorbed (their ACK resent).
+	 */
+	void (*response)(void *arg, struct sk_txn *ct, const struct sk_msg *resp);
+	/** A response that matches no client transaction (e.g. a 2xx after Timer M). */
+	void (*stray_response)(void *arg, const struct sk_msg *resp, const struct sk_flow *flow);
+	/**
+	 * The transaction failed: -SK_ETIMEDOUT (Timer B or F; no 408 is
+	 * passed on, RFC 4320 §4.2; Timer H: no ACK came; a CANCELled INVITE
+	 * without a final within 64*T1, §9.1) or -SK_EIO (transport error,
+	 * §17.1.4, §17.2.4). terminated follows.
+	 */
+	void (*failed)(void *arg, struct sk_txn *t, int err);
+	/** The transaction is gone: the user drops its pointer now. */
+	void (*terminated)(void *arg, struct sk_txn *t);
+	void *arg;
+};
+
+struct sk_txl_config {
+	struct sk_timers *timers;
+	struct sk_tp *tp;
+	const struct sk_log *log;
+	struct sk_txn_times times; /* zero: sk_txn_times_default() */
+	size_t expected;           /* live transactions to size the table for, 0: 1024 */
+};
+
+int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg,
+               const struct sk_txn_user *user);
+/** Frees the layer and every live transaction, without callbacks (NULL-safe). */
+void sk_txl_free(struct sk_txl *txl);
+/** The transport's recv: matches m to a transaction or creates one. */
+void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow);
+/** The transport's conn_lost: client transactions waiting on conn fail (§17.1.4). */
+void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err);
+/** A struct sk_tp_user that feeds txl (set its arg to txl). */
+struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
+/** Live transactions. */
+size_t sk_txl_count(const struct sk_txl *txl);
+/** One line per live transaction: kind, state, method, branch, last status, next timer. */
+void sk_txl_dump(const struct sk_txl *txl, FILE *out);
+
+/**
+ * Starts a client transaction: req is a whole request without our Via; the
+ * layer adds it (sent-by from the transport, a new z9hG4bK branch, rport),
+ * chooses the transport (§18.1.1) and sends. user is the caller's pointer.
+ */
+int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst, void *user,
+                   struct sk_txn **out);
+/**
+ * Sends a request outside any transaction (an ACK for a 2xx, §13.2.2.4 and
+ * §17.1.1.3), with a Via and new branch as above.
+ */
+int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst);
+
+/** sk_txn_cancel results */
+enum sk_cancel_result {
+	SK_CANCEL_SENT = 0,     /* the CANCEL is out */
+	SK_CANCEL_DEFERRED = 1, /* no provisional yet: sent when the first arrives (§9.1) */
+	SK_CANCEL_ALREADY = 2,  /* asked before: still one CANCEL */
+};
+/**
+ * Cancels a client INVITE transaction (§9.1): a CANCEL built from the INVITE
+ * (Request-URI, Call-ID, From, To, CSeq number, the one top Via, Route set;
+ * optional Reason, RFC 3326), sent on the INVITE's flow. Returns an
+ * sk_cancel_result, or -SK_ESTATE when a final response has come (nothing is
+ * sent). Once sent, no final within 64*T1 ends the INVITE with -SK_ETIMEDOUT.
+ */
+int sk_txn_cancel(struct sk_txn *ict, const char *reason);
+/** The CANCEL client transaction of an INVITE client transaction, if sent. */
+struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict);
+
+/**
+ * Sends a response on a server transaction (wire bytes, e.g. from
+ * sk_build_response_to on sk_txn_msg). A 2xx to an INVITE moves it to
+ * Accepted, where further 2xx may be sent (RFC 6026 §7.1). -SK_ESTATE when
+ * the state allows no such response; -SK_EINVAL for a provisional other than
+ * 100 to a non-INVITE (RFC 4320 §4.1).
+ */
+int sk_txn_respond(struct sk_txn *st, struct sk_str resp);
+/** Builds a response to the request per §8.2.6 (to_tag added unless 100) and sends it. */
+int sk_txn_reply(struct sk_txn *st, int code, const char *reason, const char *to_tag);
+
+/** The request of the transaction (a server's is parsed again on first use). */
+const struct sk_msg *sk_txn_msg(struct sk_txn *t);
+enum sk_txn_kind sk_txn_kind(const struct sk_txn *t);
+enum sk_txn_state sk_txn_state(const struct sk_txn *t);
+/** The request method, the branch, the last status sent or received (0: none). */
+struct sk_str sk_txn_method(const struct sk_txn *t);
+struct sk_str sk_txn_branch(const struct sk_txn *t);
+int sk_txn_status(const struct sk_txn *t);
+/** The flow: where a client's request went; where a server's responses go. */
+const struct sk_flow *sk_txn_flow(const struct sk_txn *t);
+void *sk_txn_user(const struct sk_txn *t);
+void sk_txn_set_user(struct sk_txn *t, void *user);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Socket addresses and targets: numeric hosts only (no DNS in this layer). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net.h"
+
+const char *sk_proto_name(enum sk_proto p)
+{
+	switch (p) {
+	case SK_PROTO_UDP: return "UDP";
+	case SK_PROTO_TCP: return "TCP";
+	default: return "";
+	}
+}
+
+enum sk_proto sk_proto_from_token(struct sk_str token)
+{
+	if (sk_str_caseeq_c(token, "UDP"))
+		return SK_PROTO_UDP;
+	if (sk_str_caseeq_c(token, "TCP"))
+		return SK_PROTO_TCP;
+	return SK_PROTO_NONE;
+}
+
+int sk_sa_from_host(struct sk_sa *a, struct sk_str host, uint16_t port)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	if (host.len >= 2 && host.p[0] == '[' && host.p[host.len - 1] == ']') {
+		host.p++;
+		host.len -= 2;
+	}
+	if (!host.len || host.len >= sizeof(buf))
+		return -SK_EINVAL;
+	memcpy(buf, host.p, host.len);
+	buf[host.len] = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, &a->u.in.sin_addr) == 1) {
+		a->u.in.sin_family = AF_INET;
+		a->u.in.sin_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, &a->u.in6.sin6_addr) == 1) {
+		a->u.in6.sin6_family = AF_INET6;
+		a->u.in6.sin6_port = htons(port);
+		return 0;
+	}
+	return -SK_EINVAL;
+}
+
+int sk_sa_parse(struct sk_sa *a, struct sk_str s, uint16_t default_port)
+{
+	struct sk_str host = s;
+	uint64_t port = default_port;
+	const char *colon = NULL;
+	if (s.len && s.p[0] == '[') {
+		const char *close = memchr(s.p, ']', s.len);
+		if (!close)
+			return -SK_EINVAL;
+		host.len = (size_t)(close - s.p) + 1;
+		if (host.len < s.len) {
+			if (s.p[host.len] != ':')
+				return -SK_EINVAL;
+			colon = s.p + host.len;
+		}
+	} else {
+		colon = memchr(s.p, ':', s.len);
+		if (colon && memchr(colon + 1, ':', s.len - (size_t)(colon - s.p) - 1))
+			colon = NULL; /* a bare IPv6 address: no port */
+		else if (colon)
+			host.len = (size_t)(colon - s.p);
+	}
+	if (colon) {
+		struct sk_str ps = {colon + 1, s.len - (size_t)(colon + 1 - s.p)};
+		if (sk_str_to_u64(ps, 65535, &port) < 0)
+			return -SK_EINVAL;
+	}
+	return sk_sa_from_host(a, host, (uint16_t)port);
+}
+
+bool sk_sa_same_host(const struct sk_sa *a, const struct sk_sa *b)
+{
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	if (a->u.sa.sa_family == AF_INET)
+		return a->u.in.sin_addr.s_addr == b->u.in.sin_addr.s_addr;
+	if (a->u.sa.sa_family == AF_INET6)
+		return !memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr, 16);
+	return false;
+}
+
+bool sk_sa_equal(const struct sk_sa *a, const struct sk_sa *b)
+{
+	return sk_sa_same_host(a, b) && sk_sa_port(a) == sk_sa_port(b);
+}
+
+uint16_t sk_sa_port(const struct sk_sa *a)
+{
+	if (a->u.sa.sa_family == AF_INET)
+		return ntohs(a->u.in.sin_port);
+	if (a->u.sa.sa_family == AF_INET6)
+		return ntohs(a->u.in6.sin6_port);
+	return 0;
+}
+
+void sk_sa_set_port(struct sk_sa *a, uint16_t port)
+{
+	if (a->u.sa.sa_family == AF_INET)
+		a->u.in.sin_port = htons(port);
+	else if (a->u.sa.sa_family == AF_INET6)
+		a->u.in6.sin6_port = htons(port);
+}
+
+socklen_t sk_sa_len(const struct sk_sa *a)
+{
+	return a->u.sa.sa_family == AF_INET6 ? sizeof(a->u.in6) : sizeof(a->u.in);
+}
+
+size_t sk_sa_host(const struct sk_sa *a, char *buf, size_t size)
+{
+	char tmp[INET6_ADDRSTRLEN] = "";
+	if (a->u.sa.sa_family == AF_INET)
+		inet_ntop(AF_INET, &a->u.in.sin_addr, tmp, sizeof(tmp));
+	else if (a->u.sa.sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &a->u.in6.sin6_addr, tmp, sizeof(tmp));
+	int n = snprintf(buf, size, "%s", tmp);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t sk_sa_print(const struct sk_sa *a, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	sk_sa_host(a, host, sizeof(host));
+	int n = a->u.sa.sa_family == AF_INET6
+	            ? snprintf(buf, size, "[%s]:%u", host, (unsigned)sk_sa_port(a))
+	            : snprintf(buf, size, "%s:%u", host, (unsigned)sk_sa_port(a));
+	return n < 0 ? 0 : (size_t)n;
+}
+
+int sk_target_parse(struct sk_target *t, const char *s)
+{
+	struct sk_str in = sk_str_c(s);
+	if (in.len > 4 && !strncasecmp(s, "udp:", 4))
+		t->proto = SK_PROTO_UDP;
+	else if (in.len > 4 && !strncasecmp(s, "tcp:", 4))
+		t->proto = SK_PROTO_TCP;
+	else
+		return -SK_EINVAL;
+	return sk_sa_parse(&t->addr, (struct sk_str){s + 4, in.len - 4}, 5060);
+}
+
+void sk_net_free(struct sk_net *net)
+{
+	if (net)
+		net->ops->free(net);
+}

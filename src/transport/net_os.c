@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The OS-socket backend of net.h: non-blocking UDP and TCP sockets watched by
+ * an sk_loop. Everything above raw bytes (framing, caps, reuse) is tp.c's.
+ *
+ * Re-entrancy: any upcall may close any socket, the one being dispatched
+ * included. A socket therefore counts the dispatches it is inside (depth);
+ * close marks it dead, releases the fd and the watcher at once, and leaves the
+ * free() to the outermost dispatch. Dispatch code re-checks `dead` after every
+ * upcall and touches nothing (not even the backend) once it is set.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#define UDP_MAX        65535       /* larger datagrams are dropped */
+#define UDP_BUF        (65536 + 1) /* room to notice a datagram over UDP_MAX */
+#define STREAM_CHUNK   65536
+#define BATCH_DGRAMS   64 /* per wakeup, so one busy socket cannot starve the others */
+#define BATCH_ACCEPTS  64
+#define BATCH_READS    16 /* 1 MiB per wakeup and connection */
+#define LISTEN_BACKLOG 128
+#define OUT_KEEP       65536 /* a drained output buffer above this is given back */
+
+enum os_kind { OS_UDP, OS_LISTENER, OS_CONN };
+enum os_state { ST_CONNECTING, ST_UP, ST_BROKEN };
+
+struct os_sock {
+	struct sk_net_sock base; /* first: the transport sees only this */
+	struct os_net *owner;
+	struct os_sock *prev, *next; /* the backend's open sockets, for free() */
+	struct sk_io io;
+	int fd;
+	enum os_kind kind;
+	enum os_state state; /* connections only */
+	struct sk_sa peer;   /* connections only, for log lines */
+	int err;             /* once broken: what write() answers */
+	unsigned depth;      /* dispatches in progress on this socket */
+	bool dead;           /* closed; memory freed when depth drops to 0 */
+	char *out;           /* unsent bytes are out[off, len) */
+	size_t off, len, cap;
+};
+
+struct os_net {
+	struct sk_net base; /* first: sk_net_free and the transport see only this */
+	struct sk_loop *loop;
+	const struct sk_log *log;
+	struct os_sock *socks;
+};
+
+static struct os_sock *os_of(struct sk_net_sock *s)
+{
+	return (struct os_sock *)s;
+}
+
+static struct os_net *net_of(struct sk_net *n)
+{
+	return (struct os_net *)n;
+}
+
+/* Local twins of sk_sa_len / sk_sa_print, so this file needs no other file of the layer. */
+static socklen_t sa_len(const struct sk_sa *a)
+{
+	switch (a->u.sa.sa_family) {
+	case AF_INET: return sizeof(a->u.in);
+	case AF_INET6: return sizeof(a->u.in6);
+	default: return 0;
+	}
+}
+
+static const char *sa_str(const struct sk_sa *a, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (a->u.sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &a->u.in.sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, ntohs(a->u.in.sin_port));
+	} else {
+		inet_ntop(AF_INET6, &a->u.in6.sin6_addr, host, sizeof(host));
+		snprintf(buf, size, "[%s]:%u", host, ntohs(a->u.in6.sin6_port));
+	}
+	return buf;
+}
+
+static int so_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+static int get_local(struct os_sock *s)
+{
+	socklen_t len = sizeof(s->base.local.u);
+	if (getsockname(s->fd, &s->base.local.u.sa, &len) < 0)
+		return -errno;
+	return 0;
+}
+
+static void on_io(void *arg, unsigned events);
+
+/* Wraps fd and starts watching it; on failure fd is closed. */
+static struct os_sock *sock_new(struct os_net *n, int fd, enum os_kind kind, unsigned events)
+{
+	struct os_sock *s = calloc(1, sizeof(*s));
+	int one = 1;
+
+	if (!s || sk_loop_io_add(n->loop, &s->io, fd, events, on_io, s) < 0) {
+		free(s);
+		close(fd);
+		return NULL;
+	}
+	/* SIP messages are written whole: Nagle would only delay them */
+	if (kind == OS_CONN)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->base.net = &n->base;
+	s->owner = n;
+	s->fd = fd;
+	s->kind = kind;
+	s->next = n->socks;
+	if (n->socks)
+		n->socks->prev = s;
+	n->socks = s;
+	return s;
+}
+
+static void os_close(struct sk_net_sock *bs)
+{
+	struct os_sock *s = os_of(bs);
+	struct os_net *n;
+
+	if (!s || s->dead)
+		return;
+	n = s->owner;
+	s->dead = true;
+	sk_loop_io_del(n->loop, &s->io);
+	close(s->fd);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		n->socks = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	free(s->out);
+	s->out = NULL;
+	if (s->depth == 0)
+		free(s);
+}
+
+/* A UDP socket or a TCP listener bound to addr, watched for reading. */
+static int open_bound(struct sk_net *net, const struct sk_sa *addr, enum os_kind kind,
+                      struct sk_net_sock **out)
+{
+	int one = 1, fd, rc, fam;
+	struct os_sock *s;
+	char a[64];
+
+	if (!net || !addr || !out || !sa_len(addr))
+		return -SK_EINVAL;
+	fam = addr->u.sa.sa_family;
+	fd = socket(fam, (kind == OS_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	            0);
+	if (fd < 0)
+		return -errno;
+	/* V6ONLY: v4 traffic always has its own socket, never v4-mapped peers on a v6 one.
+	 * SO_REUSEADDR: a restarted stack must not wait out TIME_WAIT to listen again. */
+	if ((fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    (kind == OS_LISTENER &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+	    bind(fd, &addr->u.sa, sa_len(addr)) < 0 ||
+	    (kind == OS_LISTENER && listen(fd, LISTEN_BACKLOG) < 0)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	s = sock_new(net_of(net), fd, kind, SK_IO_READ);
+	if (!s)
+		return -SK_ENOMEM;
+	rc = get_local(s); /* port 0: the kernel's choice */
+	if (rc < 0) {
+		os_close(&s->base);
+		return rc;
+	}
+	sk_logf(s->owner->log, SK_LOG_DEBUG, "net: %s on %s",
+	        kind == OS_UDP ? "udp" : "tcp listening", sa_str(&s->base.local, a, sizeof(a)));
+	*out = &s->base;
+	return 0;
+}
+
+static int os_udp_bind(struct sk_net *net, const struct sk_sa *addr, struct sk_net_sock **out)
+{
+	return open_bound(net, addr, OS_UDP, out);
+}
+
+static int os_tcp_listen(struct sk_net *net, const struct sk_sa *addr, struct sk_net_sock **out)
+{
+	return open_bound(net, addr, OS_LISTENER, out);
+}
+
+static int os_tcp_connect(struct sk_net *net, const struct sk_sa *to, struct sk_net_sock **out)
+{
+	struct os_net *n = net_of(net);
+	struct os_sock *s;
+	int fd, rc, fam;
+
+	if (!net || !to || !out || !sa_len(to))
+		return -SK_EINVAL;
+	fam = to->u.sa.sa_family;
+	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* EINTR: the connection goes on asynchronously, like EINPROGRESS */
+	if (connect(fd, &to->u.sa, sa_len(to)) < 0 && errno != EINPROGRESS && errno != EINTR) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	/* even an immediate success is reported from the loop, never from here:
+	 * the caller has not yet attached its object to the socket */
+	s = sock_new(n, fd, OS_CONN, SK_IO_READ | SK_IO_WRITE);
+	if (!s)
+		return -SK_ENOMEM;
+	s->state = ST_CONNECTING;
+	s->peer = *to;
+	(void)get_local(s); /* known once connect() bound it; refreshed when up */
+	*out = &s->base;
+	return 0;
+}
+
+static int os_send_to(struct sk_net_sock *bs, const struct sk_sa *to, const char *buf, size_t len)
+{
+	struct os_sock *s = os_of(bs);
+	ssize_t w;
+
+	if (!s || s->kind != OS_UDP || !to || !sa_len(to) || (!buf && len))
+		return -SK_EINVAL;
+	/* no queue for datagrams: EAGAIN is the caller's loss, like any other */
+	do
+		w = sendto(s->fd, buf, len, MSG_NOSIGNAL, &to->u.sa, sa_len(to));
+	while (w < 0 && errno == EINTR);
+	return w < 0 ? -errno : 0;
+}
+
+static int set_watch(struct os_sock *s, unsigned events)
+{
+	if (s->io.events == events)
+		return 0;
+	return sk_loop_io_mod(s->owner->loop, &s->io, events);
+}
+
+static int out_append(struct os_sock *s, const char *buf, size_t len)
+{
+	size_t have = s->len - s->off;
+
+	if (len > SIZE_MAX / 2 - have)
+		return -SK_ENOMEM;
+	if (s->off && s->len + len > s->cap) { /* slide down before growing */
+		memmove(s->out, s->out + s->off, have);
+		s->off = 0;
+		s->len = have;
+	}
+	if (s->len + len > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		char *p;
+		while (cap < s->len + len)
+			cap *= 2;
+		p = realloc(s->out, cap);
+		if (!p)
+			return -SK_ENOMEM;
+		s->out = p;
+		s->cap = cap;
+	}
+	memcpy(s->out + s->len, buf, len);
+	s->len += len;
+	return 0;
+}
+
+/* Writes what the kernel takes; 0 (maybe with bytes left) or -errno. */
+static int send_some(int fd, const char *buf, size_t len, size_t *done)
+{
+	while (*done < len) {
+		ssize_t w = send(fd, buf + *done, len - *done, MSG_NOSIGNAL);
+		if (w >= 0)
+			*done += (size_t)w;
+		else if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		else if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static int flush(struct os_sock *s)
+{
+	size_t done = 0;
+	int rc;
+
+	if (s->off < s->len) {
+		rc = send_some(s->fd, s->out + s->off, s->len - s->off, &done);
+		if (rc < 0)
+			return rc;
+		s->off += done;
+	}
+	if (s->off == s->len) {
+		s->off = s->len = 0;
+		if (s->cap > OUT_KEEP) { /* one big burst must not pin its memory for good */
+			free(s->out);
+			s->out = NULL;
+			s->cap = 0;
+		}
+	}
+	return set_watch(s, SK_IO_READ | (s->off < s->len ? SK_IO_WRITE : 0u));
+}
+
+static int os_write(struct sk_net_sock *bs, const char *buf, size_t len)
+{
+	struct os_sock *s = os_of(bs);
+	size_t done = 0;
+	int rc;
+
+	if (!s || s->kind != OS_CONN || (!buf && len))
+		return -SK_EINVAL;
+	if (s->state == ST_BROKEN)
+		return s->err;
+	if (len == 0)
+		return 0;
+	/* a direct write only when nothing is queued, or the bytes would pass it */
+	if (s->state == ST_UP && s->off == s->len) {
+		rc = send_some(s->fd, buf, len, &done);
+		if (rc < 0 || done == len)
+			return rc;
+	}
+	rc = out_append(s, buf + done, len - done);
+	if (rc < 0)
+		return rc;
+	return s->state == ST_UP ? set_watch(s, SK_IO_READ | SK_IO_WRITE) : 0;
+}
+
+static size_t os_pending(const struct sk_net_sock *bs)
+{
+	const struct os_sock *s = (const struct os_sock *)bs;
+	return s && s->kind == OS_CONN ? s->len - s->off : 0;
+}
+
+/*
+ * The connection is over: one last upcall (connected with an error while it was
+ * still connecting, closed otherwise), and no events until the transport closes it
+ * (epoll reports hang-ups even with no events asked, so the watcher goes).
+ */
+static void conn_break(struct os_sock *s, int err)
+{
+	struct sk_net *net = &s->owner->base;
+	enum os_state was = s->state;
+	char a[64];
+
+	s->state = ST_BROKEN;
+	s->err = err < 0 ? err : -EPIPE;
+	sk_loop_io_del(s->owner->loop, &s->io);
+	sk_logf(s->owner->log, SK_LOG_DEBUG, "net: tcp with %s %s: %s",
+	        sa_str(&s->peer, a, sizeof(a)), was == ST_CONNECTING ? "connect failed" : "closed",
+	        err ? strerror(-err) : "by peer");
+	if (was == ST_CONNECTING)
+		net->up.connected(net->up_arg, &s->base, err < 0 ? err : -ECONNREFUSED);
+	else
+		net->up.closed(net->up_arg, &s->base, err);
+}
+
+/* Reads what is there; false when the socket is closed, dead or broken. */
+static bool conn_read(struct os_sock *s, unsigned events)
+{
+	struct sk_net *net = &s->owner->base;
+	char buf[STREAM_CHUNK];
+
+	for (int i = 0; i < BATCH_READS; i++) {
+		ssize_t r = recv(s->fd, buf, sizeof(buf), 0);
+		if (r > 0) {
+			net->up.stream(net->up_arg, &s->base, buf, (size_t)r);
+			if (s->dead)
+				return false;
+		} else if (r == 0) {
+			conn_break(s, 0);
+			return false;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* a hang-up with nothing to read: the error, if any, is in SO_ERROR */
+			if (events & SK_IO_ERROR) {
+				int err = so_error(s->fd);
+				conn_break(s, err ? -err : -ECONNRESET);
+				return false;
+			}
+			return true;
+		} else if (errno != EINTR) {
+			conn_break(s, -errno);
+			return false;
+		}
+	}
+	return true; /* more may be waiting: level-triggered, it comes next pass */
+}
+
+static void conn_event(struct os_sock *s, unsigned events)
+{
+	int rc;
+
+	if (s->state == ST_BROKEN)
+		return;
+	if (s->state == ST_CONNECTING) {
+		struct sk_net *net = &s->owner->base;
+		int err = so_error(s->fd);
+		if (err || (events & SK_IO_ERROR)) {
+			conn_break(s, err ? -err : -ECONNREFUSED);
+			return;
+		}
+		if (!(events & SK_IO_WRITE))
+			return; /* writable is the sign the handshake completed */
+		s->state = ST_UP;
+		(void)get_local(s);
+		net->up.connected(net->up_arg, &s->base, 0);
+		if (s->dead)
+			return;
+	}
+	if ((events & (SK_IO_READ | SK_IO_ERROR)) && !conn_read(s, events))
+		return;
+	if (!(events & SK_IO_WRITE))
+		return;
+	/* also flushes what was queued while connecting, and re-arms the watch */
+	rc = flush(s);
+	if (rc < 0)
+		conn_break(s, rc);
+}
+
+static void udp_event(struct os_sock *s, unsigned events)
+{
+	struct sk_net *net = &s->owner->base;
+	const struct sk_log *log = s->owner->log;
+	char buf[UDP_BUF], a[64];
+
+	if (events & SK_IO_ERROR) {
+		int err = so_error(s->fd); /* reading it clears it */
+		if (err)
+			sk_logf(log, SK_LOG_DEBUG, "net: udp error ignored: %s", strerror(err));
+	}
+	for (int i = 0; i < BATCH_DGRAMS; i++) {
+		struct sk_sa from;
+		socklen_t flen = sizeof(from.u);
+		ssize_t r;
+
+		memset(&from, 0, sizeof(from));
+		r = recvfrom(s->fd, buf, sizeof(buf), MSG_TRUNC, &from.u.sa, &flen);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			/* ICMP errors from earlier sends: the peer is gone, nothing to do */
+			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			    errno == ENETUNREACH) {
+				sk_logf(log, SK_LOG_DEBUG, "net: udp error ignored: %s",
+				        strerror(errno));
+				continue;
+			}
+			sk_logf(log, SK_LOG_WARN, "net: udp receive: %s", strerror(errno));
+			return;
+		}
+		if ((size_t)r > UDP_MAX) {
+			sk_logf(log, SK_LOG_WARN, "net: datagram of %zd bytes from %s dropped", r,
+			        sa_str(&from, a, sizeof(a)));
+			continue;
+		}
+		net->up.datagram(net->up_arg, &s->base, &from, buf, (size_t)r);
+		if (s->dead)
+			return;
+	}
+}
+
+static void listener_event(struct os_sock *s)
+{
+	struct os_net *n = s->owner;
+	char a[64];
+
+	for (int i = 0; i < BATCH_ACCEPTS; i++) {
+		struct sk_sa peer;
+		socklen_t plen = sizeof(peer.u);
+		struct os_sock *c;
+		int fd;
+
+		memset(&peer, 0, sizeof(peer));
+		fd = accept4(s->fd, &peer.u.sa, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			/* EMFILE and the like: the pending connection stays queued and is
+			 * retried next pass */
+			sk_logf(n->log, SK_LOG_WARN, "net: accept: %s", strerror(errno));
+			return;
+		}
+		c = sock_new(n, fd, OS_CONN, SK_IO_READ);
+		if (!c) {
+			sk_logf(n->log, SK_LOG_WARN, "net: connection from %s refused: no memory",
+			        sa_str(&peer, a, sizeof(a)));
+			continue;
+		}
+		c->state = ST_UP;
+		c->peer = peer;
+		(void)get_local(c);
+		sk_logf(n->log, SK_LOG_DEBUG, "net: tcp accepted from %s",
+		        sa_str(&peer, a, sizeof(a)));
+		n->base.up.accepted(n->base.up_arg, &s->base, &c->base, &peer);
+		if (s->dead)
+			return;
+	}
+}
+
+static void on_io(void *arg, unsigned events)
+{
+	struct os_sock *s = arg;
+
+	s->depth++;
+	switch (s->kind) {
+	case OS_UDP: udp_event(s, events); break;
+	case OS_LISTENER: listener_event(s); break;
+	case OS_CONN: conn_event(s, events); break;
+	}
+	if (--s->depth == 0 && s->dead)
+		free(s); /* closed by an upcall: everything else was released by close */
+}
+
+static void os_free(struct sk_net *net)
+{
+	struct os_net *n = net_of(net);
+	if (!n)
+		return;
+	while (n->socks) /* leftovers: the transport should have closed them */
+		os_close(&n->socks->base);
+	free(n);
+}
+
+static const struct sk_net_ops os_ops = {
+    .udp_bind = os_udp_bind,
+    .tcp_listen = os_tcp_listen,
+    .tcp_connect = os_tcp_connect,
+    .send_to = os_send_to,
+    .write = os_write,
+    .pending = os_pending,
+    .close = os_close,
+    .free = os_free,
+};
+
+int sk_net_os_new(struct sk_net **out, struct sk_loop *loop, const struct sk_log *log)
+{
+	struct os_net *n;
+
+	if (!out || !loop)
+		return -SK_EINVAL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -SK_ENOMEM;
+	n->base.ops = &os_ops;
+	n->loop = loop;
+	n->log = log;
+	*out = &n->base;
+	return 0;
+}

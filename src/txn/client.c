@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Client transactions: INVITE (§17.1.1, RFC 6026 §7.2) and non-INVITE
+ * (§17.1.2, RFC 4320), and the CANCEL of a client INVITE (§9.1).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "txn_int.h"
+
+#define VIA_MAX 256
+
+/* The request with our Via inserted after the request line. */
+static int compose(struct sk_txl *txl, struct sk_str req, const struct sk_flow *flow,
+                   struct sk_str branch, char **out, size_t *out_len)
+{
+	const char *eol = memchr(req.p, '\n', req.len);
+	if (!eol)
+		return -SK_EMALFORMED;
+	size_t head = (size_t)(eol + 1 - req.p);
+	char via[VIA_MAX];
+	size_t via_len;
+	int rc = sk_tp_via(txl->cfg.tp, flow, branch, via, sizeof(via), &via_len);
+	if (rc < 0)
+		return rc;
+	size_t n = req.len + via_len + 7;
+	char *buf = malloc(n);
+	if (!buf)
+		return -SK_ENOMEM;
+	memcpy(buf, req.p, head);
+	memcpy(buf + head, "Via: ", 5);
+	memcpy(buf + head + 5, via, via_len);
+	memcpy(buf + head + 5 + via_len, "\r\n", 2);
+	memcpy(buf + head + 7 + via_len, req.p + head, req.len - head);
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+/* Chooses the flow (§18.1.1: by the size with our Via) and composes the request. */
+static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                   struct sk_flow *flow, char *branch, size_t branch_size, char **out,
+                   size_t *out_len)
+{
+	size_t blen = sk_tp_branch(txl->cfg.tp, branch, branch_size);
+	int rc = sk_tp_flow_for(txl->cfg.tp, dst, req.len + VIA_MAX / 2, flow);
+	if (rc < 0)
+		return rc;
+	return compose(txl, req, flow, (struct sk_str){branch, blen}, out, out_len);
+}
+
+static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow,
+                                 void *user)
+{
+	struct sk_txn *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->txl = txl;
+	t->msg = m;
+	t->flow = *flow;
+	t->user = user;
+	t->method = sk_msg_method(m);
+	t->branch = sk_msg_via(m, 0)->branch;
+	t->hash = hash_branch(t->branch);
+	t->reliable = flow->proto == SK_PROTO_TCP;
+	t->created = sk_timers_now(txl->cfg.timers);
+	bool invite = str_eq_method(t->method, "INVITE");
+	t->kind = invite ? SK_TXN_ICT : SK_TXN_NICT;
+	t->state = invite ? SK_TXN_CALLING : SK_TXN_TRYING;
+	sk_timer_init(&t->tr, client_retransmit_fired, t);
+	sk_timer_init(&t->tt, client_timeout_fired, t);
+	return t;
+}
+
+/* Starts the machine: Timer A or E when unreliable, B or F always (§17.1.1.2, §17.1.2.2). */
+static int client_start(struct sk_txn *t)
+{
+	struct sk_txl *txl = t->txl;
+	const struct sk_txn_times *tm = &txl->cfg.times;
+	table_insert(txl, t);
+	struct sk_str raw = sk_msg_raw(t->msg);
+	txn_hold(t);
+	int rc = txn_send(t, raw.p, raw.len);
+	if (rc == 0) {
+		if (!t->reliable) {
+			t->interval = tm->t1;
+			sk_timer_start(txl->cfg.timers, &t->tr, t->interval);
+		}
+		sk_timer_start(txl->cfg.timers, &t->tt, 64u * tm->t1);
+	}
+	txn_release(t);
+	return rc;
+}
+
+int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst, void *user,
+                   struct sk_txn **out)
+{
+	if (!txl || !req.p || !dst)
+		return -SK_EINVAL;
+	char branch[64], *buf;
+	size_t len;
+	struct sk_flow flow;
+	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), &buf, &len);
+	if (rc < 0)
+		return rc;
+	struct sk_msg *m;
+	struct sk_parse_err err;
+	if ((rc = sk_msg_new(&m, NULL)) < 0) {
+		free(buf);
+		return rc;
+	}
+	rc = sk_msg_parse_copy(m, buf, len, &err);
+	free(buf);
+	if (rc == 0 &&
+	    (!sk_msg_is_request(m) || !sk_msg_cseq(m) || str_eq_method(sk_msg_method(m), "ACK")))
+		rc = -SK_EINVAL; /* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless
+		                  */
+	if (rc < 0) {
+		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: request not sent: %s",
+		        err.why ? err.why : sk_strerror(rc));
+		sk_msg_free(m);
+		return rc;
+	}
+	struct sk_txn *t = client_new(txl, m, &flow, user);
+	if (!t) {
+		sk_msg_free(m);
+		return -SK_ENOMEM;
+	}
+	txn_hold(t);
+	rc = client_start(t);
+	if (out)
+		*out = rc == 0 ? t : NULL;
+	txn_release(t);
+	return rc;
+}
+
+int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst)
+{
+	char branch[64], *buf;
+	size_t len;
+	struct sk_flow flow;
+	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), &buf, &len);
+	if (rc < 0)
+		return rc;
+	rc = sk_tp_send(txl->cfg.tp, &flow, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* ---- CANCEL (§9.1) ------------------------------------------------------- */
+
+/* The CANCEL: a non-INVITE client transaction on the INVITE's branch and flow. */
+static int send_cancel(struct sk_txn *ict)
+{
+	struct sk_txl *txl = ict->txl;
+	struct sk_build *b;
+	struct sk_str wire;
+	int rc = sk_build_cancel(&b, ict->msg, ict->cancel_reason);
+	free(ict->cancel_reason);
+	ict->cancel_reason = NULL;
+	if (rc < 0)
+		return rc;
+	struct sk_msg *m = NULL;
+	struct sk_parse_err err;
+	if ((rc = sk_build_finish(b, &wire)) == 0 && (rc = sk_msg_new(&m, NULL)) == 0)
+		rc = sk_msg_parse_copy(m, wire.p, wire.len, &err);
+	sk_build_free(b);
+	if (rc < 0) {
+		sk_msg_free(m);
+		return rc;
+	}
+	struct sk_txn *c = client_new(txl, m, &ict->flow, NULL);
+	if (!c) {
+		sk_msg_free(m);
+		return -SK_ENOMEM;
+	}
+	c->cancel = ict;
+	ict->cancel = c;
+	/* §9.1: no final within 64*T1 of the CANCEL: the INVITE is given up */
+	sk_timer_start(txl->cfg.timers, &ict->tt, 64u * txl->cfg.times.t1);
+	return client_start(c);
+}
+
+int sk_txn_cancel(struct sk_txn *ict, const char *reason)
+{
+	if (!ict || ict->kind != SK_TXN_ICT)
+		return -SK_EINVAL;
+	if (ict->state >= SK_TXN_COMPLETED)
+		return -SK_ESTATE; /* a final has come: nothing to cancel (§9.1) */
+	if (ict->cancel_asked)
+		return SK_CANCEL_ALREADY;
+	ict->cancel_asked = true;
+	if (reason && !(ict->cancel_reason = strdup(reason)))
+		return -SK_ENOMEM;
+	if (ict->state == SK_TXN_CALLING)
+		return SK_CANCEL_DEFERRED; /* §9.1: not before a provisional */
+	int rc = send_cancel(ict);
+	return rc < 0 ? rc : SK_CANCEL_SENT;
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+static void to_tu(struct sk_txn *t, const struct sk_msg *m)
+{
+	struct sk_txl *txl = t->txl;
+	if (txl->user.response)
+		txl->user.response(txl->user.arg, t, m);
+}
+
+/* §17.1.1.3: the ACK for a non-2xx final, on the INVITE's branch and flow. */
+static int send_ack(struct sk_txn *t, const struct sk_msg *resp)
+{
+	struct sk_build *b;
+	struct sk_str wire;
+	int rc = sk_build_ack(&b, t->msg, resp);
+	if (rc < 0)
+		return rc;
+	if ((rc = sk_build_finish(b, &wire)) == 0) {
+		free(t->resp);
+		t->resp = malloc(wire.len);
+		if (t->resp) {
+			memcpy(t->resp, wire.p, wire.len);
+			t->resp_len = (uint32_t)wire.len;
+		} else {
+			rc = -SK_ENOMEM;
+		}
+	}
+	sk_build_free(b);
+	return rc < 0 ? rc : txn_send(t, t->resp, t->resp_len);
+}
+
+static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
+{
+	struct sk_txl *txl = t->txl;
+	const struct sk_txn_times *tm = &txl->cfg.times;
+	switch (t->state) {
+	case SK_TXN_CALLING:
+	case SK_TXN_PROCEEDING:
+		t->status = (uint16_t)code;
+		if (code < 200) {
+			sk_timer_stop(txl->cfg.timers, &t->tr);
+			if (t->state == SK_TXN_CALLING) {
+				t->state = SK_TXN_PROCEEDING;
+				sk_timer_stop(txl->cfg.timers,
+				              &t->tt); /* Timer B ends with Calling */
+			}
+			to_tu(t, m);
+			if (t->cancel_asked && !t->cancel && t->state == SK_TXN_PROCEEDING &&
+			    send_cancel(t) < 0)
+				sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: CANCEL not sent");
+		} else if (code < 300) {
+			t->state = SK_TXN_ACCEPTED; /* RFC 6026 §7.2 */
+			sk_timer_stop(txl->cfg.timers, &t->tr);
+			sk_timer_start(txl->cfg.timers, &t->tt, 64u * tm->t1); /* Timer M */
+			to_tu(t, m);
+		} else {
+			t->state = SK_TXN_COMPLETED;
+			sk_timer_stop(txl->cfg.timers, &t->tr);
+			sk_timer_stop(txl->cfg.timers, &t->tt);
+			if (send_ack(t, m) < 0)
+				return;
+			to_tu(t, m);
+			txn_absorb(t, t->reliable ? 0 : tm->timer_d); /* Timer D */
+		}
+		break;
+	case SK_TXN_COMPLETED:
+		if (code >= 300 && t->resp)
+			txn_send(t, t->resp,
+			         t->resp_len); /* the same ACK for each retransmission */
+		break;
+	case SK_TXN_ACCEPTED:
+		if (code >= 200 && code < 300)
+			to_tu(t, m); /* every 2xx: the TU ACKs each (RFC 6026 §7.2) */
+		break;
+	default: break;
+	}
+}
+
+static void nict_response(struct sk_txn *t, const struct sk_msg *m, int code)
+{
+	struct sk_txl *txl = t->txl;
+	if (t->state != SK_TXN_TRYING && t->state != SK_TXN_PROCEEDING)
+		return; /* Completed absorbs retransmissions */
+	t->status = (uint16_t)code;
+	if (code < 200) {
+		t->state = SK_TXN_PROCEEDING;
+		to_tu(t, m);
+		return;
+	}
+	t->state = SK_TXN_COMPLETED;
+	sk_timer_stop(txl->cfg.timers, &t->tr);
+	sk_timer_stop(txl->cfg.timers, &t->tt);
+	to_tu(t, m);
+	txn_absorb(t, t->reliable ? 0 : txl->cfg.times.t4); /* Timer K */
+}
+
+void client_response(struct sk_txn *t, const struct sk_msg *m)
+{
+	int code = sk_msg_status(m);
+	txn_hold(t);
+	if (t->kind == SK_TXN_ICT)
+		ict_response(t, m, code);
+	else
+		nict_response(t, m, code);
+	txn_release(t);
+}
+
+/* ---- timers -------------------------------------------------------------- */
+
+/* Timer A (doubling) or E (doubling up to T2; T2 in Proceeding). */
+void client_retransmit_fired(void *arg)
+{
+	struct sk_txn *t = arg;
+	struct sk_txl *txl = t->txl;
+	const struct sk_txn_times *tm = &txl->cfg.times;
+	struct sk_str raw = sk_msg_raw(t->msg);
+	if (t->kind == SK_TXN_ICT) {
+		if (t->state != SK_TXN_CALLING)
+			return;
+		t->interval *= 2;
+	} else {
+		if (t->state == SK_TXN_TRYING)
+			t->interval = t->interval * 2 < tm->t2 ? t->interval * 2 : tm->t2;
+		else if (t->state == SK_TXN_PROCEEDING)
+			t->interval = tm->t2;
+		else
+			return;
+	}
+	txn_hold(t);
+	if (txn_send(t, raw.p, raw.len) == 0)
+		sk_timer_start(txl->cfg.timers, &t->tr, t->interval);
+	txn_release(t);
+}
+
+/* B, F (and §9.1's 64*T1 after a CANCEL): failure; D, K, M: the end. */
+void client_timeout_fired(void *arg)
+{
+	struct sk_txn *t = arg;
+	if (t->state == SK_TXN_CALLING || t->state == SK_TXN_TRYING ||
+	    t->state == SK_TXN_PROCEEDING)
+		txn_fail(t, -SK_ETIMEDOUT);
+	else
+		txn_terminate(t);
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The transaction layer of one stack: input from the transport dispatched to
+ * client or server transactions (§17.1.3, §17.2.3), the life cycle shared by
+ * the four machines, and the debug dump.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "txn_int.h"
+
+struct sk_txn_times sk_txn_times_default(void)
+{
+	return (struct sk_txn_times){
+	    .t1 = 500, .t2 = 4000, .t4 = 5000, .trying = 200, .timer_d = 32000};
+}
+
+const char *sk_txn_kind_name(enum sk_txn_kind k)
+{
+	static const char *const names[] = {"ICT", "NICT", "IST", "NIST"};
+	return (unsigned)k < 4 ? names[k] : "?";
+}
+
+const char *sk_txn_state_name(enum sk_txn_state s)
+{
+	static const char *const names[] = {"Calling",   "Trying",   "Proceeding", "Completed",
+	                                    "Confirmed", "Accepted", "Terminated"};
+	return (unsigned)s < 7 ? names[s] : "?";
+}
+
+bool str_eq_method(struct sk_str a, const char *m)
+{
+	size_t n = strlen(m);
+	return a.len == n && memcmp(a.p, m, n) == 0; /* methods are case-sensitive (§7.1) */
+}
+
+int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg, const struct sk_txn_user *user)
+{
+	if (!out || !cfg || !cfg->timers || !cfg->tp || !user)
+		return -SK_EINVAL;
+	struct sk_txl *txl = calloc(1, sizeof(*txl));
+	if (!txl)
+		return -SK_ENOMEM;
+	txl->cfg = *cfg;
+	if (!txl->cfg.times.t1)
+		txl->cfg.times = sk_txn_times_default();
+	txl->user = *user;
+	if (table_init(txl, cfg->expected ? cfg->expected : 1024) < 0) {
+		free(txl);
+		return -SK_ENOMEM;
+	}
+	*out = txl;
+	return 0;
+}
+
+static void txn_free(struct sk_txn *t)
+{
+	free(t->data);
+	free(t->resp);
+	free(t->to_tag);
+	free(t->cancel_reason);
+	sk_msg_free(t->msg_borrowed ? NULL : t->msg);
+	free(t);
+}
+
+void sk_txl_free(struct sk_txl *txl)
+{
+	if (!txl)
+		return;
+	for (size_t i = 0; i < txl->nbuckets; i++) {
+		struct sk_txn *t = txl->buckets[i];
+		while (t) {
+			struct sk_txn *next = t->hnext;
+			sk_timer_stop(txl->cfg.timers, &t->tr);
+			sk_timer_stop(txl->cfg.timers, &t->tt);
+			txn_free(t);
+			t = next;
+		}
+	}
+	table_free(txl);
+	free(txl);
+}
+
+size_t sk_txl_count(const struct sk_txl *txl)
+{
+	return txl->count;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+void txn_hold(struct sk_txn *t)
+{
+	t->busy++;
+}
+
+void txn_release(struct sk_txn *t)
+{
+	if (--t->busy == 0 && t->state == SK_TXN_TERMINATED)
+		txn_free(t);
+}
+
+void txn_terminate(struct sk_txn *t)
+{
+	struct sk_txl *txl = t->txl;
+	if (t->state == SK_TXN_TERMINATED)
+		return;
+	t->state = SK_TXN_TERMINATED;
+	sk_timer_stop(txl->cfg.timers, &t->tr);
+	sk_timer_stop(txl->cfg.timers, &t->tt);
+	table_remove(txl, t);
+	if (t->cancel) {
+		t->cancel->cancel = NULL;
+		t->cancel = NULL;
+	}
+	txn_hold(t);
+	if (txl->user.terminated)
+		txl->user.terminated(txl->user.arg, t);
+	txn_release(t);
+}
+
+void txn_fail(struct sk_txn *t, int err)
+{
+	struct sk_txl *txl = t->txl;
+	if (t->state == SK_TXN_TERMINATED)
+		return;
+	txn_hold(t);
+	if (txl->user.failed)
+		txl->user.failed(txl->user.arg, t, err);
+	txn_terminate(t);
+	txn_release(t);
+}
+
+void txn_absorb(struct sk_txn *t, uint32_t ms)
+{
+	sk_timer_stop(t->txl->cfg.timers, &t->tr);
+	if (ms == 0)
+		txn_terminate(t);
+	else
+		sk_timer_start(t->txl->cfg.timers, &t->tt, ms);
+}
+
+int txn_send(struct sk_txn *t, const char *buf, size_t len)
+{
+	int rc = sk_tp_send(t->txl->cfg.tp, &t->flow, buf, len);
+	if (rc < 0) {
+		sk_logf(t->txl->cfg.log, SK_LOG_WARN, "txn %.*s %.*s: transport error: %s",
+		        (int)t->method.len, t->method.p, (int)t->branch.len, t->branch.p,
+		        sk_strerror(rc));
+		txn_fail(t, -SK_EIO);
+		return -SK_EIO;
+	}
+	return 0;
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
+{
+	if (sk_msg_is_request(m)) {
+		server_request(txl, m, flow);
+		return;
+	}
+	/* §17.1.3: the top Via's branch and the CSeq method */
+	const struct sk_via *v = sk_msg_via(m, 0);
+	struct sk_txn *t = table_find_client(txl, v->branch, sk_msg_cseq(m)->method);
+	if (t) {
+		client_response(t, m);
+		return;
+	}
+	if (txl->user.stray_response)
+		txl->user.stray_response(txl->user.arg, m, flow);
+}
+
+void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
+{
+	/* Rare enough for a scan; collected first since failing edits the table. */
+	size_t n = 0, cap = 0;
+	struct sk_txn **hit = NULL;
+	for (size_t i = 0; i < txl->nbuckets; i++)
+		for (struct sk_txn *t = txl->buckets[i]; t; t = t->hnext) {
+			if (t->server || t->flow.conn != conn || t->state >= SK_TXN_COMPLETED)
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct sk_txn **nh = realloc(hit, ncap * sizeof(*nh));
+				if (!nh)
+					break;
+				hit = nh;
+				cap = ncap;
+			}
+			txn_hold(t);
+			hit[n++] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		txn_fail(hit[i], err < 0 ? err : -SK_EIO);
+		txn_release(hit[i]);
+	}
+	free(hit);
+}
+
+static void tp_recv(void *arg, struct sk_msg *m, const struct sk_flow *flow)
+{
+	sk_txl_input(arg, m, flow);
+}
+
+static void tp_conn_lost(void *arg, uint64_t conn, int err)
+{
+	sk_txl_conn_lost(arg, conn, err);
+}
+
+struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl)
+{
+	return (struct sk_tp_user){.recv = tp_recv, .conn_lost = tp_conn_lost, .arg = txl};
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+enum sk_txn_kind sk_txn_kind(const struct sk_txn *t)
+{
+	return (enum sk_txn_kind)t->kind;
+}
+enum sk_txn_state sk_txn_state(const struct sk_txn *t)
+{
+	return (enum sk_txn_state)t->state;
+}
+struct sk_str sk_txn_method(const struct sk_txn *t)
+{
+	return t->method;
+}
+struct sk_str sk_txn_branch(const struct sk_txn *t)
+{
+	return t->branch;
+}
+int sk_txn_status(const struct sk_txn *t)
+{
+	return t->status;
+}
+const struct sk_flow *sk_txn_flow(const struct sk_txn *t)
+{
+	return &t->flow;
+}
+void *sk_txn_user(const struct sk_txn *t)
+{
+	return t->user;
+}
+void sk_txn_set_user(struct sk_txn *t, void *user)
+{
+	t->user = user;
+}
+struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict)
+{
+	return ict->kind == SK_TXN_ICT ? ict->cancel : NULL;
+}
+
+/* ---- debug dump ---------------------------------------------------------- */
+
+static int64_t next_timer(const struct sk_txn *t, uint64_t now)
+{
+	int64_t best = -1;
+	const struct sk_timer *ts[2] = {&t->tr, &t->tt};
+	for (int i = 0; i < 2; i++)
+		if (sk_timer_pending(ts[i])) {
+			int64_t in = ts[i]->deadline > now ? (int64_t)(ts[i]->deadline - now) : 0;
+			if (best < 0 || in < best)
+				best = in;
+		}
+	return best;
+}
+
+void sk_txl_dump(const struct sk_txl *txl, FILE *out)
+{
+	uint64_t now = sk_timers_now(txl->cfg.timers);
+	fprintf(out, "%zu live transactions\n", txl->count);
+	for (size_t i = 0; i < txl->nbuckets; i++)
+		for (const struct sk_txn *t = txl->buckets[i]; t; t = t->hnext) {
+			char remote[64];
+			sk_sa_print(&t->flow.remote, remote, sizeof(remote));
+			int64_t next = next_timer(t, now);
+			fprintf(out, "%-4s %-10s %-9.*s %-3u %s:%s branch=%.*s%s age=%llums next=",
+			        sk_txn_kind_name(t->kind), sk_txn_state_name(t->state),
+			        (int)t->method.len, t->method.p, (unsigned)t->status,
+			        sk_proto_name(t->flow.proto), remote, (int)t->branch.len,
+			        t->branch.p, t->rfc2543 ? " (2543)" : "",
+			        (unsigned long long)(now - t->created));
+			if (next < 0)
+				fprintf(out, "-\n");
+			else
+				fprintf(out, "%lldms\n", (long long)next);
+		}
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Transactions (internal to src/txn). */
+#ifndef SK_TXN_INT_H
+#define SK_TXN_INT_H
+
+#include "sipkit/txn.h"
+
+struct sk_txn {
+	struct sk_txn *hnext; /* hash chain */
+	struct sk_txl *txl;
+	uint64_t hash;
+	uint8_t kind;  /* enum sk_txn_kind */
+	uint8_t state; /* enum sk_txn_state */
+	bool server;
+	bool rfc2543;     /* branch without the magic cookie: matched by §17.2.3's fallback */
+	bool reliable;    /* timers D, I, J, K are zero */
+	bool tu_answered; /* IST: no 100 Trying of our own needed */
+	bool cancel_asked;
+	bool msg_borrowed; /* msg is the transport's, during the request callback */
+	uint16_t status;
+	uint16_t busy; /* callbacks in progress: a terminated txn is freed when 0 */
+	uint16_t sent_port;
+	uint32_t interval;  /* current retransmission interval */
+	struct sk_timer tr; /* retransmissions (A, E, G) and the 100 Trying delay */
+	struct sk_timer tt; /* timeouts and absorbing timers (B, D, F, H, I, J, K, L, M) */
+	struct sk_flow flow;
+	struct sk_sa src; /* server: where the request came from (to stamp a re-parse) */
+	char *data;       /* server: the request as received, then branch and sent-by host */
+	uint32_t req_len;
+	char *resp; /* server: last response sent; ICT: the ACK sent */
+	uint32_t resp_len;
+	struct sk_msg *msg; /* client: the request sent; server: parsed on demand */
+	struct sk_str method, branch, sent_host;
+	char *to_tag;          /* RFC 2543 IST: To tag of the final sent, for ACK matching */
+	char *cancel_reason;   /* ICT: a CANCEL waiting for the first provisional */
+	struct sk_txn *cancel; /* ICT <-> the CANCEL client transaction */
+	void *user;
+	uint64_t created;
+};
+
+struct sk_txl {
+	struct sk_txl_config cfg;
+	struct sk_txn_user user;
+	struct sk_txn **buckets;
+	size_t nbuckets, count;
+};
+
+/* table.c */
+int table_init(struct sk_txl *txl, size_t expected);
+void table_free(struct sk_txl *txl);
+void table_insert(struct sk_txl *txl, struct sk_txn *t);
+void table_remove(struct sk_txl *txl, struct sk_txn *t);
+uint64_t hash_branch(struct sk_str branch);
+uint64_t hash_2543(const struct sk_msg *m);
+/* A server transaction for request m whose method is taken as `method` (§17.2.3, §9.2). */
+struct sk_txn *table_find_server(struct sk_txl *txl, const struct sk_msg *m, struct sk_str method);
+/* A CANCEL's target: any server transaction other than a CANCEL with m's key. */
+struct sk_txn *table_find_cancel_target(struct sk_txl *txl, const struct sk_msg *m);
+/* §17.1.3: a client transaction by branch and CSeq method. */
+struct sk_txn *table_find_client(struct sk_txl *txl, struct sk_str branch, struct sk_str method);
+
+/* txl.c */
+void txn_hold(struct sk_txn *t);
+void txn_release(struct sk_txn *t);
+void txn_terminate(struct sk_txn *t);
+void txn_fail(struct sk_txn *t, int err);
+/* Starts tt for ms; 0 terminates now (reliable transports, §17). */
+void txn_absorb(struct sk_txn *t, uint32_t ms);
+int txn_send(struct sk_txn *t, const char *buf, size_t len);
+bool str_eq_method(struct sk_str a, const char *m);
+
+/* client.c */
+void client_response(struct sk_txn *t, const struct sk_msg *m);
+void client_retransmit_fired(void *arg);
+void client_timeout_fired(void *arg);
+
+/* server.c */
+void server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow);
+void server_retransmit_fired(void *arg);
+void server_timeout_fired(void *arg);
+
+#endif
