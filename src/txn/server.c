@@ -32,7 +32,8 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 	t->req_len = (uint32_t)raw.len;
 	t->method = (struct sk_str){p + (method.p - raw.p), method.len};
 	p += raw.len;
-	memcpy(p, v->branch.p, v->branch.len);
+	if (v->branch.len) /* RFC 2543 peers may send none */
+		memcpy(p, v->branch.p, v->branch.len);
 	t->branch = (struct sk_str){p, v->branch.len};
 	p += v->branch.len;
 	memcpy(p, v->host.p, v->host.len);

@@ -171,6 +171,19 @@ void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *fl
 		txl->user.stray_response(txl->user.arg, m, flow);
 }
 
+/*
+ * Who a broken connection ends (§17.1.4, §17.2.4): a client still waiting for
+ * its final, a server that still has a response to deliver on it. Those in
+ * Accepted or Confirmed carry on: an ACK or a 2xx may come on a new connection.
+ */
+static bool conn_lost_ends(const struct sk_txn *t)
+{
+	if (!t->server)
+		return t->state < SK_TXN_COMPLETED;
+	return t->state == SK_TXN_TRYING || t->state == SK_TXN_PROCEEDING ||
+	       t->state == SK_TXN_COMPLETED;
+}
+
 void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
 {
 	/* Rare enough for a scan; collected first since failing edits the table. */
@@ -178,7 +191,7 @@ void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
 	struct sk_txn **hit = NULL;
 	for (size_t i = 0; i < txl->nbuckets; i++)
 		for (struct sk_txn *t = txl->buckets[i]; t; t = t->hnext) {
-			if (t->server || t->flow.conn != conn || t->state >= SK_TXN_COMPLETED)
+			if (t->flow.conn != conn || !conn_lost_ends(t))
 				continue;
 			if (n == cap) {
 				size_t ncap = cap ? cap * 2 : 16;

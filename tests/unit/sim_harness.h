@@ -232,4 +232,82 @@ static inline struct sk_target sim_target(const struct node *to, enum sk_proto p
 	return (struct sk_target){.proto = proto, .addr = to->addr};
 }
 
+/* ---- packet rules: targeted loss, delay and timing on simnet ------------- */
+
+#define SIM_MAX_RULES 8
+
+/* Packets whose first line starts with `start` (and CSeq method `cseq`, when set). */
+struct sim_rule {
+	const char *start;
+	const char *cseq;
+	int from;       /* node index, -1 any */
+	int drop_nth;   /* drop the nth match (1-based); -1 every match; 0 none */
+	uint32_t delay; /* extra one-way delay, ms */
+	int seen;
+	uint64_t times[128]; /* when each match was sent */
+};
+
+struct sim_rules {
+	struct sim *sim;
+	struct sim_rule r[SIM_MAX_RULES];
+	int n;
+};
+
+static inline bool sim_cseq_is(const char *data, size_t len, const char *method)
+{
+	const char *end = data + len;
+	for (const char *p = data; p + 6 < end; p++) {
+		if ((p == data || p[-1] == '\n') && !strncasecmp(p, "CSeq:", 5)) {
+			const char *q = p + 5;
+			while (q < end && (*q == ' ' || (*q >= '0' && *q <= '9')))
+				q++;
+			size_t ml = strlen(method);
+			return (size_t)(end - q) > ml && !memcmp(q, method, ml) &&
+			       (q[ml] == '\r' || q[ml] == '\n');
+		}
+	}
+	return false;
+}
+
+static void sim_rules_filter(void *arg, struct sk_simnet_packet *p)
+{
+	struct sim_rules *rs = arg;
+	for (int i = 0; i < rs->n; i++) {
+		struct sim_rule *r = &rs->r[i];
+		size_t sl = strlen(r->start);
+		if (p->len < sl || memcmp(p->data, r->start, sl))
+			continue;
+		if (r->cseq && !sim_cseq_is(p->data, p->len, r->cseq))
+			continue;
+		if (r->from >= 0 && !sk_sa_equal(&p->from, &rs->sim->nodes[r->from].addr) &&
+		    !sk_sa_same_host(&p->from, &rs->sim->nodes[r->from].addr))
+			continue;
+		if (r->seen < 128)
+			r->times[r->seen] = sk_clock_now(rs->sim->clock);
+		r->seen++;
+		if (r->drop_nth == -1 || r->drop_nth == r->seen)
+			p->drop = true;
+		p->delay_ms += r->delay;
+	}
+}
+
+static inline struct sim_rule *sim_rule_add(struct sim_rules *rs, const char *start,
+                                            const char *cseq, int from)
+{
+	assert_true(rs->n < SIM_MAX_RULES);
+	struct sim_rule *r = &rs->r[rs->n++];
+	memset(r, 0, sizeof(*r));
+	r->start = start;
+	r->cseq = cseq;
+	r->from = from;
+	return r;
+}
+
+static inline void sim_rules_install(struct sim *s, struct sim_rules *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->sim = s;
+	sk_simnet_set_filter(s->sn, sim_rules_filter, rs);
+}
+
 #endif
