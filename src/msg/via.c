@@ -132,11 +132,13 @@ int sk_msg_via_stamp(struct sk_msg *m, struct sk_str received, int32_t rport)
 	put(out, &n, (struct sk_str){h->value.p, (size_t)(v->raw.p - h->value.p)});
 	/* sent-protocol and sent-by: everything before the first ';' of the params */
 	const char *params_start = v->raw.p + v->raw.len;
-	if (sk_str_present(v->params)) {
-		params_start = v->params.p;
-		while (params_start > v->raw.p && params_start[-1] != ';')
-			params_start--;
-		params_start--; /* the ';' */
+	if (v->params.len) {
+		/* back from the first parameter to its ';' (LWS may sit between) */
+		const char *q = v->params.p;
+		while (q > v->raw.p && q[-1] != ';')
+			q--;
+		if (q > v->raw.p)
+			params_start = q - 1;
 	}
 	put(out, &n, (struct sk_str){v->raw.p, (size_t)(params_start - v->raw.p)});
 	size_t pos = 0;
