@@ -738,6 +738,68 @@ static void test_error_no_route(void **state)
 	sim_free(&s);
 }
 
+/* §18.1.1: a request over 1300 bytes for a UDP target goes over TCP; its CANCEL follows it. */
+static void test_big_request_goes_tcp(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_init(&s, 22, 2, NULL);
+	struct node *a = &s.nodes[0], *b = &s.nodes[1];
+	b->on_request = ring;
+	char buf[4096];
+	size_t len = sim_request(buf, sizeof(buf), "INVITE", a, b, "big", 1, NULL);
+	/* pad with a header so the whole exceeds 1300 bytes */
+	char big[4096];
+	const char *eol = strstr(buf, "\r\n") + 2;
+	int n = snprintf(big, sizeof(big), "%.*sX-Pad: %0*d\r\n%s", (int)(eol - buf), buf, 1400, 0,
+	                 eol);
+	(void)len;
+	struct sk_target dst = sim_target(b, SK_PROTO_UDP);
+	struct sk_txn *ict;
+	assert_int_equal(sk_txn_request(a->txl, (struct sk_str){big, (size_t)n}, &dst, NULL, &ict),
+	                 0);
+	assert_int_equal(sk_txn_flow(ict)->proto, SK_PROTO_TCP);
+	sim_run(&s, 10);
+	assert_int_equal(a->resp[1], 1);
+	assert_int_equal(sk_txn_flow(b->ist)->proto, SK_PROTO_TCP);
+	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sk_txn_flow(sk_txn_cancel_txn(ict))->conn, sk_txn_flow(ict)->conn);
+	sim_run(&s, 10);
+	assert_int_equal(a->last_status, 487);
+	assert_int_equal(sk_tp_stats(a->tp).conns_opened, 1);
+	sim_run(&s, 64 * 500 + 5000);
+	assert_empty(&s);
+	sim_free(&s);
+}
+
+/* The debug dump: one line per live transaction with its state and next timer. */
+static void test_dump(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_init(&s, 23, 2, NULL);
+	s.nodes[1].on_request = ring;
+	send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "dump");
+	sim_run(&s, 10);
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	assert_non_null(f);
+	sk_txl_dump(s.nodes[1].txl, f);
+	sk_txl_dump(s.nodes[0].txl, f);
+	fclose(f);
+	assert_non_null(strstr(
+	    text,
+	    "1 live transactions\nIST  Proceeding INVITE    180 UDP:10.0.0.1:5060 branch=z9hG4bK"));
+	assert_non_null(strstr(text, "ICT  Proceeding INVITE    180 UDP:10.0.0.2:5060"));
+	assert_non_null(strstr(text, "next=-")); /* nothing pending in Proceeding */
+	free(text);
+	assert_int_equal(sk_txn_reply(s.nodes[1].ist, 486, NULL, "b"), 0);
+	sim_run(&s, 64 * 500 + 5000);
+	assert_empty(&s);
+	sim_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +824,8 @@ int main(void)
 	    cmocka_unit_test(test_error_connect_refused),
 	    cmocka_unit_test(test_error_connection_drop),
 	    cmocka_unit_test(test_error_no_route),
+	    cmocka_unit_test(test_big_request_goes_tcp),
+	    cmocka_unit_test(test_dump),
 	};
 	return cmocka_run_group_tests_name("txn", tests, NULL, NULL);
 }
