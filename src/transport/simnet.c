@@ -393,14 +393,17 @@ static int sim_tcp_connect(struct sk_net *n, const struct sk_sa *to, struct sk_n
 		return -SK_ENOMEM;
 	s->peer = *to;
 	s->peer_id = ++sn->next_id; /* the accepting end will take this id */
+	uint32_t delay = draw_delay(sn);
 	struct sim_pkt *p = pkt_new(sn, PKT_CONNECT, NULL, 0);
 	if (!p || (p->from = local, p->to = *to, p->src_id = s->id, p->dst_id = s->peer_id,
-	           pkt_launch(p, draw_delay(sn))) < 0) {
+	           pkt_launch(p, delay)) < 0) {
 		sock_unlink(s);
 		free(s);
 		return -SK_ENOMEM;
 	}
-	s->last_arrival = sk_timers_now(sn->timers);
+	/* Bytes written while connecting travel behind the connect: with a shorter delay
+	 * they would reach an accepting end that does not exist yet, and be lost. */
+	s->last_arrival = sk_timers_now(sn->timers) + delay;
 	*out = &s->base;
 	return 0;
 }
@@ -411,6 +414,8 @@ static int sim_write(struct sk_net_sock *bs, const char *buf, size_t len)
 	struct sk_simnet *sn = s->node->sn;
 	if (s->kind != SIM_CONN || !s->peer_id)
 		return -EPIPE;
+	if (!len)
+		return 0; /* as on TCP, nothing to send: no empty segment for the peer to read */
 	struct sk_simnet_packet view = {
 	    .proto = SK_PROTO_TCP,
 	    .from = s->base.local,

@@ -27,7 +27,8 @@ struct conn {
 	uint64_t id;
 	struct sk_sa remote, local;
 	bool up;
-	bool dead; /* closed during its own dispatch; freed when it returns */
+	bool inbound; /* accepted: the peer is the client, the one that pings */
+	bool dead;    /* closed during its own dispatch; freed when it returns */
 	int dispatching;
 	char *in; /* bytes received and not yet framed */
 	size_t in_len, in_cap;
@@ -56,8 +57,20 @@ int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct s
 	if (!tp)
 		return -SK_ENOMEM;
 	tp->cfg = *cfg;
-	if (!tp->cfg.limits.max_msg_size)
-		tp->cfg.limits = sk_msg_limits_default();
+	/* Each zero limit takes its default, not only an all-zero set: a caller that
+	 * sets max_msg_size alone must not get max_headers 0, which no message passes. */
+	struct sk_msg_limits def = sk_msg_limits_default();
+	struct sk_msg_limits *lim = &tp->cfg.limits;
+	if (!lim->max_msg_size)
+		lim->max_msg_size = def.max_msg_size;
+	if (!lim->max_headers)
+		lim->max_headers = def.max_headers;
+	if (!lim->max_line_len)
+		lim->max_line_len = def.max_line_len;
+	if (!lim->max_vias)
+		lim->max_vias = def.max_vias;
+	if (!lim->max_addrs)
+		lim->max_addrs = def.max_addrs;
 	if (!tp->cfg.max_conns)
 		tp->cfg.max_conns = 1024;
 	if (!tp->cfg.max_conn_buffer)
@@ -346,6 +359,7 @@ static void up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_sock *c
 		return;
 	}
 	c->up = true;
+	c->inbound = true;
 }
 
 static void up_connected(void *arg, struct sk_net_sock *s, int err)
@@ -409,8 +423,19 @@ static void up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t 
 		struct sk_parse_err err = {0};
 		int rc =
 		    sk_msg_frame(c->in + off, c->in_len - off, &tp->cfg.limits, &skip, &mlen, &err);
-		/* RFC 5626 §3.5.1: a double-CRLF ping gets a single-CRLF pong */
-		if (skip >= 4 && memmem(c->in + off, skip, "\r\n\r\n", 4) && c->sock)
+		/*
+		 * RFC 5626 §3.5.1, §4.4.1: a double-CRLF ping from the client of the
+		 * connection gets a single-CRLF pong. On a connection we opened, CRLFs
+		 * are pongs to our pings: two of them are no ping to answer.
+		 */
+		bool ping = c->inbound && skip >= 4 && memmem(c->in + off, skip, "\r\n\r\n", 4);
+		if (rc == -SK_EAGAIN && !ping && off + skip == c->in_len) {
+			/* Only CRLFs so far: a ping cut by the stream ("\r\n\r" + "\n") is
+			 * whole only with the next read, so its last 3 bytes wait for it. */
+			off += skip > 3 ? skip - 3 : 0;
+			break;
+		}
+		if (ping && c->sock)
 			tp->cfg.net->ops->write(c->sock, "\r\n", 2);
 		off += skip;
 		if (rc == -SK_EAGAIN)
@@ -460,12 +485,19 @@ static struct listener *listener_for(struct sk_tp *tp, enum sk_proto proto, int 
 	return NULL;
 }
 
-static struct listener *listener_at(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *a)
+static struct listener *listener_exact(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *a)
 {
 	for (struct listener *l = tp->listeners; l; l = l->next)
 		if (l->proto == proto && sk_sa_equal(&l->addr, a))
 			return l;
-	return listener_for(tp, proto, a->u.sa.sa_family);
+	return NULL;
+}
+
+/* The listener at a, else the first of its family (a stream's local end is ephemeral). */
+static struct listener *listener_at(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *a)
+{
+	struct listener *l = listener_exact(tp, proto, a);
+	return l ? l : listener_for(tp, proto, a->u.sa.sa_family);
 }
 
 int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, struct sk_flow *flow)
@@ -582,7 +614,9 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 	if (flow->proto == SK_PROTO_TCP) {
 		rc = send_stream(tp, flow, buf, len);
 	} else if (flow->proto == SK_PROTO_UDP) {
-		struct listener *l = listener_at(tp, SK_PROTO_UDP, &flow->local);
+		/* A datagram leaves from the very address its flow names (its Via's sent-by,
+		 * where the response comes back): no other listener stands in for it. */
+		struct listener *l = listener_exact(tp, SK_PROTO_UDP, &flow->local);
 		if (!l)
 			return -SK_ENOTFOUND;
 		rc = tp->cfg.net->ops->send_to(l->sock, &flow->remote, buf, len) < 0 ? -SK_EIO : 0;

@@ -141,15 +141,18 @@ void txn_absorb(struct sk_txn *t, uint32_t ms)
 
 int txn_send(struct sk_txn *t, const char *buf, size_t len)
 {
+	/* A failed write may report the lost connection, and end t, before it returns. */
+	txn_hold(t);
 	int rc = sk_tp_send(t->txl->cfg.tp, &t->flow, buf, len);
 	if (rc < 0) {
 		sk_logf(t->txl->cfg.log, SK_LOG_WARN, "txn %.*s %.*s: transport error: %s",
 		        (int)t->method.len, t->method.p, (int)t->branch.len, t->branch.p,
 		        sk_strerror(rc));
-		txn_fail(t, -SK_EIO);
-		return -SK_EIO;
+		txn_fail(t, -SK_EIO); /* nothing if the connection's loss already ended it */
+		rc = -SK_EIO;
 	}
-	return 0;
+	txn_release(t);
+	return rc;
 }
 
 /* ---- input --------------------------------------------------------------- */
