@@ -3,7 +3,7 @@
 #   make test       unit tests (cmocka, ASan+UBSan) and CLI golden tests
 #   make demo       build and run `sipkit demo`
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
-#   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre)
+#   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre; transactions)
 
 CC      ?= cc
 BUILD   ?= build

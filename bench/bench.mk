@@ -1,6 +1,8 @@
-# Parser benchmark (included by the top-level Makefile).
-#   make bench                        build $(BUILD)/bench-parse and run it on bench/corpus
+# Benchmarks (included by the top-level Makefile).
+#   make bench                        build $(BUILD)/bench-parse and run it on bench/corpus,
+#                                     then $(BUILD)/bench-txn (transaction layer)
 #   make bench BENCH_ARGS='--seconds 0.5 --skip libre'
+#   make bench BENCH_TXN_ARGS='--count 100000 --live 100000'
 #   make bench-callgrind              instructions per message (bench/callgrind.sh)
 #   make bench-corpus-check           CRLF, Content-Length and addresses of bench/corpus
 #                                     (the corpus is written by bench/gen_corpus.py)
@@ -36,8 +38,22 @@ $(BUILD)/bench-parse: $(BENCH_OBJ) $(BUILD)/libsipkit.a | deps-bench
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_OBJ) $(BUILD)/libsipkit.a $(BENCH_LIBS)
 
-bench: $(BUILD)/bench-parse
+# The transaction-layer benchmark: sipkit alone, no peer libraries.
+BENCH_TXN_ARGS ?=
+BENCH_TXN_OBJ  := $(BENCH_DIR)/bench_txn.o
+
+$(BENCH_TXN_OBJ): $(BENCH_DIR)/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench-txn: $(BENCH_TXN_OBJ) $(BUILD)/libsipkit.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_TXN_OBJ) $(BUILD)/libsipkit.a
+
+bench: $(BUILD)/bench-parse $(BUILD)/bench-txn
 	$(BUILD)/bench-parse bench/corpus $(BENCH_ARGS)
+	$(BUILD)/bench-txn --corpus bench/corpus $(BENCH_TXN_ARGS)
 
 bench-callgrind: $(BUILD)/bench-parse
 	BENCH_PARSE=$(BUILD)/bench-parse sh bench/callgrind.sh

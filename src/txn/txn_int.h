@@ -25,7 +25,8 @@ struct sk_txn {
 	struct sk_timer tt; /* timeouts and absorbing timers (B, D, F, H, I, J, K, L, M) */
 	struct sk_flow flow;
 	struct sk_sa src; /* server: where the request came from (to stamp a re-parse) */
-	char *data;       /* server: the request as received, then branch and sent-by host */
+	char *data;       /* server: branch and sent-by host (the key), then the request */
+	char *req;        /* server: the request as received, inside data */
 	uint32_t req_len;
 	char *resp; /* server: last response sent; ICT: the ACK sent */
 	uint32_t resp_len;
