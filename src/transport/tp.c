@@ -124,19 +124,20 @@ int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr
                  struct sk_sa *bound)
 {
 	const struct sk_net_ops *ops = tp->cfg.net->ops;
+	if (proto != SK_PROTO_UDP && proto != SK_PROTO_TCP)
+		return -SK_EINVAL;
 	struct listener *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -SK_ENOMEM;
-	int rc = proto == SK_PROTO_UDP   ? ops->udp_bind(tp->cfg.net, addr, &l->sock)
-	         : proto == SK_PROTO_TCP ? ops->tcp_listen(tp->cfg.net, addr, &l->sock)
-	                                 : -SK_EINVAL;
+	int rc = proto == SK_PROTO_UDP ? ops->udp_bind(tp->cfg.net, addr, &l->sock)
+	                               : ops->tcp_listen(tp->cfg.net, addr, &l->sock);
 	if (rc < 0) {
 		char a[64];
 		sk_sa_print(addr, a, sizeof(a));
 		sk_logf(tp->cfg.log, SK_LOG_ERR, "transport: cannot listen on %s:%s (%d)",
 		        sk_proto_name(proto), a, rc);
 		free(l);
-		return rc < 0 && rc >= -SK_ESTATE ? rc : -SK_EIO;
+		return -SK_EIO; /* the backend's errno is in the log line (net.h) */
 	}
 	l->tp = tp;
 	l->proto = proto;

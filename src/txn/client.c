@@ -49,6 +49,19 @@ static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target
 	return compose(txl, req, flow, (struct sk_str){branch, blen}, out, out_len);
 }
 
+/* A client keeps its request parsed, in its own copy (ACK and CANCEL are built from it). */
+static struct sk_msg *parse_own(const char *buf, size_t len, struct sk_parse_err *err, int *rc)
+{
+	struct sk_msg *m;
+	if ((*rc = sk_msg_new(&m, NULL)) < 0)
+		return NULL;
+	if ((*rc = sk_msg_parse_copy(m, buf, len, err)) < 0) {
+		sk_msg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow,
                                  void *user)
 {
@@ -103,22 +116,20 @@ int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target
 	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), &buf, &len);
 	if (rc < 0)
 		return rc;
-	struct sk_msg *m;
-	struct sk_parse_err err;
-	if ((rc = sk_msg_new(&m, NULL)) < 0) {
-		free(buf);
-		return rc;
-	}
-	rc = sk_msg_parse_copy(m, buf, len, &err);
+	struct sk_parse_err err = {0};
+	struct sk_msg *m = parse_own(buf, len, &err, &rc);
 	free(buf);
-	if (rc == 0 &&
-	    (!sk_msg_is_request(m) || !sk_msg_cseq(m) || str_eq_method(sk_msg_method(m), "ACK")))
-		rc = -SK_EINVAL; /* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless
-		                  */
-	if (rc < 0) {
+	if (m &&
+	    (!sk_msg_is_request(m) || !sk_msg_cseq(m) || str_eq_method(sk_msg_method(m), "ACK"))) {
+		/* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless */
+		err.why = "not a request with a CSeq, or an ACK";
+		sk_msg_free(m);
+		m = NULL;
+		rc = -SK_EINVAL;
+	}
+	if (!m) {
 		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: request not sent: %s",
 		        err.why ? err.why : sk_strerror(rc));
-		sk_msg_free(m);
 		return rc;
 	}
 	struct sk_txn *t = client_new(txl, m, &flow, user);
@@ -162,13 +173,11 @@ static int send_cancel(struct sk_txn *ict)
 		return rc;
 	struct sk_msg *m = NULL;
 	struct sk_parse_err err;
-	if ((rc = sk_build_finish(b, &wire)) == 0 && (rc = sk_msg_new(&m, NULL)) == 0)
-		rc = sk_msg_parse_copy(m, wire.p, wire.len, &err);
+	if ((rc = sk_build_finish(b, &wire)) == 0)
+		m = parse_own(wire.p, wire.len, &err, &rc);
 	sk_build_free(b);
-	if (rc < 0) {
-		sk_msg_free(m);
+	if (!m)
 		return rc;
-	}
 	struct sk_txn *c = client_new(txl, m, &ict->flow, NULL);
 	if (!c) {
 		sk_msg_free(m);

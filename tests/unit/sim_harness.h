@@ -279,8 +279,7 @@ static void sim_rules_filter(void *arg, struct sk_simnet_packet *p)
 			continue;
 		if (r->cseq && !sim_cseq_is(p->data, p->len, r->cseq))
 			continue;
-		if (r->from >= 0 && !sk_sa_equal(&p->from, &rs->sim->nodes[r->from].addr) &&
-		    !sk_sa_same_host(&p->from, &rs->sim->nodes[r->from].addr))
+		if (r->from >= 0 && !sk_sa_same_host(&p->from, &rs->sim->nodes[r->from].addr))
 			continue;
 		if (r->seen < 128)
 			r->times[r->seen] = sk_clock_now(rs->sim->clock);
