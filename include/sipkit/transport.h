@@ -210,4 +210,13 @@ bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn);
 void sk_tp_conn_close(struct sk_tp *tp, uint64_t conn);
 struct sk_tp_stats sk_tp_stats(const struct sk_tp *tp);
 
+/**
+ * A tap on every message: each one handed to the transport to send (out,
+ * once sent) and each one received (before parsing, so malformed ones too).
+ * For ladders and message logs; NULL fn removes it.
+ */
+typedef void (*sk_tp_trace_fn)(void *arg, bool out, const struct sk_flow *flow, const char *buf,
+                               size_t len);
+void sk_tp_set_trace(struct sk_tp *tp, sk_tp_trace_fn fn, void *arg);
+
 #endif

@@ -105,6 +105,8 @@ void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *fl
 void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err);
 /** A struct sk_tp_user that feeds txl (set its arg to txl). */
 struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
+/** Replaces the transaction user (a stack is built before its user). */
+void sk_txl_set_user(struct sk_txl *txl, const struct sk_txn_user *user);
 /** Live transactions. */
 size_t sk_txl_count(const struct sk_txl *txl);
 /** One line per live transaction: kind, state, method, branch, last status, next timer. */
@@ -122,6 +124,14 @@ int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target
  * §17.1.1.3), with a Via and new branch as above.
  */
 int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst);
+
+/**
+ * Composes such a stateless request without sending it: *wire (malloc'd, the
+ * caller frees) is the request with our Via, *flow where it goes. A UA keeps
+ * both to send the very same ACK for each retransmitted 2xx (§13.2.2.4).
+ */
+int sk_txl_prepare_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                             struct sk_flow *flow, char **wire, size_t *len);
 
 /** sk_txn_cancel results */
 enum sk_cancel_result {

@@ -45,6 +45,8 @@ struct sk_tp {
 	struct conn *conns;
 	uint64_t next_conn;
 	struct sk_tp_stats st;
+	sk_tp_trace_fn trace;
+	void *trace_arg;
 };
 
 static const struct sk_net_up tp_up;
@@ -295,6 +297,8 @@ static void handle_msg(struct sk_tp *tp, const char *buf, size_t len, const stru
 	struct sk_msg *m = tp->msg;
 	struct sk_parse_err err = {0};
 	char a[64];
+	if (tp->trace)
+		tp->trace(tp->trace_arg, false, flow, buf, len);
 	int rc = stream ? sk_msg_parse_stream(m, buf, len, &err) : sk_msg_parse(m, buf, len, &err);
 	if (rc == 0 && (!sk_msg_via_count(m) || !sk_msg_cseq(m) ||
 	                !sk_str_present(sk_msg_call_id(m)) || !sk_msg_from(m) || !sk_msg_to(m))) {
@@ -624,9 +628,18 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 	} else {
 		return -SK_EINVAL;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		tp->st.tx_msgs++;
+		if (tp->trace)
+			tp->trace(tp->trace_arg, true, flow, buf, len);
+	}
 	return rc;
+}
+
+void sk_tp_set_trace(struct sk_tp *tp, sk_tp_trace_fn fn, void *arg)
+{
+	tp->trace = fn;
+	tp->trace_arg = arg;
 }
 
 struct sk_tp_stats sk_tp_stats(const struct sk_tp *tp)

@@ -145,6 +145,15 @@ int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target
 	return rc;
 }
 
+int sk_txl_prepare_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                             struct sk_flow *flow, char **wire, size_t *len)
+{
+	char branch[64];
+	if (!txl || !req.p || !dst || !flow || !wire || !len)
+		return -SK_EINVAL;
+	return prepare(txl, req, dst, flow, branch, sizeof(branch), wire, len);
+}
+
 int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst)
 {
 	char branch[64], *buf;

@@ -81,6 +81,11 @@ void sk_txl_free(struct sk_txl *txl)
 	free(txl);
 }
 
+void sk_txl_set_user(struct sk_txl *txl, const struct sk_txn_user *user)
+{
+	txl->user = *user;
+}
+
 size_t sk_txl_count(const struct sk_txl *txl)
 {
 	return txl->count;

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A stack: one transport and one transaction layer on one clock, with the
+ * limits, timer values and random generator they share (DESIGN.md: no global
+ * state; a test creates several in one process). A UA core or a proxy core
+ * sits on top as the transaction user.
+ */
+#ifndef SIPKIT_STACK_H
+#define SIPKIT_STACK_H
+
+#include "sipkit/core.h"
+#include "sipkit/msg.h"
+#include "sipkit/transport.h"
+#include "sipkit/txn.h"
+
+struct sk_stack_config {
+	struct sk_timers *timers;    /* the clock: sk_loop_timers(loop) or a virtual clock's */
+	struct sk_net *net;          /* OS sockets or a simnet node; the stack frees it */
+	const struct sk_log *log;    /* NULL: silent */
+	struct sk_msg_limits limits; /* zero: defaults */
+	struct sk_txn_times times;   /* zero: RFC 3261 Table 4 */
+	uint64_t seed;               /* branches, tags, Call-IDs; 0: from the OS */
+	size_t expected;             /* live transactions to size tables for; 0: 1024 */
+	uint32_t max_conns;          /* see sk_tp_config; 0: defaults */
+	uint32_t idle_timeout_ms;
+};
+
+struct sk_stack;
+
+int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg);
+/** Frees the transaction layer, the transport and the net (NULL-safe), without callbacks. */
+void sk_stack_free(struct sk_stack *st);
+/** Listens on "udp:HOST:PORT" / "tcp:..." (port 0: ephemeral); bound may be NULL. */
+int sk_stack_listen(struct sk_stack *st, const struct sk_target *where, struct sk_sa *bound);
+/** Sets the transaction user (the UA or proxy core). */
+void sk_stack_set_user(struct sk_stack *st, const struct sk_txn_user *user);
+
+struct sk_tp *sk_stack_tp(const struct sk_stack *st);
+struct sk_txl *sk_stack_txl(const struct sk_stack *st);
+struct sk_timers *sk_stack_timers(const struct sk_stack *st);
+struct sk_rng *sk_stack_rng(struct sk_stack *st);
+const struct sk_log *sk_stack_log(const struct sk_stack *st);
+const struct sk_txn_times *sk_stack_times(const struct sk_stack *st);
+uint64_t sk_stack_now(const struct sk_stack *st);
+/** Writes n random characters of [0-9a-z] and a NUL (tags, Call-IDs; §19.3: >= 32 bits). */
+void sk_stack_token(struct sk_stack *st, char *buf, size_t n);
+
+#endif

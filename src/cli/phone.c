@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The runtime of the command-line phones: real clock, epoll loop, OS sockets. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "phone.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+bool phone_stopped(void)
+{
+	return stop_signal != 0;
+}
+
+static void log_line(void *arg, enum sk_log_level level, const char *line)
+{
+	struct phone *ph = arg;
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+	fprintf(stderr, "%s: %s: %s\n", ph->prog, names[level], line);
+}
+
+/* One line per message: time, direction, addresses, first line, CSeq. */
+static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const char *buf,
+                        size_t len)
+{
+	struct phone *ph = arg;
+	char local[64], remote[64], cseq[48] = "";
+	size_t l1 = 0;
+	while (l1 < len && buf[l1] != '\r' && buf[l1] != '\n')
+		l1++;
+	if (l1 > 100)
+		l1 = 100;
+	for (size_t i = 0; i + 6 < len; i++) {
+		if ((i == 0 || buf[i - 1] == '\n') && !strncasecmp(buf + i, "CSeq:", 5)) {
+			size_t j = i + 5, k;
+			while (j < len && buf[j] == ' ')
+				j++;
+			for (k = j; k < len && buf[k] != '\r' && buf[k] != '\n' && k - j < 40; k++)
+				;
+			snprintf(cseq, sizeof(cseq), "  (CSeq %.*s)", (int)(k - j), buf + j);
+			break;
+		}
+	}
+	if (l1 == 0) /* a keep-alive */
+		return;
+	sk_sa_print(&flow->local, local, sizeof(local));
+	sk_sa_print(&flow->remote, remote, sizeof(remote));
+	uint64_t t = phone_now(ph) - ph->t0;
+	printf("%4llu.%03llu  %s %s %s %s  %.*s%s\n", (unsigned long long)(t / 1000),
+	       (unsigned long long)(t % 1000), local, out ? "-->" : "<--", remote,
+	       sk_proto_name(flow->proto), (int)l1, buf, cseq);
+	fflush(stdout);
+}
+
+int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev, const char *user)
+{
+	struct sk_net *net = NULL;
+	int rc;
+	ph->prog = prog;
+	ph->log = (struct sk_log){.fn = log_line, .arg = ph, .max = SK_LOG_WARN};
+	if ((rc = sk_clock_new_real(&ph->clock)) < 0 ||
+	    (rc = sk_loop_new(&ph->loop, ph->clock)) < 0 ||
+	    (rc = sk_net_os_new(&net, ph->loop, &ph->log)) < 0) {
+		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
+		sk_net_free(net);
+		return rc;
+	}
+	struct sk_stack_config sc = {
+	    .timers = sk_loop_timers(ph->loop), .net = net, .log = &ph->log};
+	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0) {
+		sk_net_free(net);
+		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
+		return rc;
+	}
+	struct sk_ua_config uc = {.stack = ph->stack, .user = user, .ev = *ev};
+	if ((rc = sk_ua_new(&ph->ua, &uc)) < 0) {
+		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
+		return rc;
+	}
+	if (ph->ladder)
+		sk_tp_set_trace(sk_stack_tp(ph->stack), ladder_line, ph);
+	ph->t0 = phone_now(ph);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+void phone_free(struct phone *ph)
+{
+	sk_ua_free(ph->ua);
+	sk_stack_free(ph->stack);
+	sk_loop_free(ph->loop);
+	sk_clock_free(ph->clock);
+}
+
+int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound)
+{
+	struct sk_target t;
+	char a[64];
+	if (sk_target_parse(&t, spec) < 0) {
+		fprintf(stderr,
+		        "%s: bad listen address '%s' (expected udp:HOST:PORT or tcp:HOST:PORT)\n",
+		        ph->prog, spec);
+		return EXIT_USAGE;
+	}
+	errno = 0; /* the socket layer leaves the bind error here */
+	int rc = sk_stack_listen(ph->stack, &t, bound);
+	if (rc < 0) {
+		fprintf(stderr, "%s: cannot listen on %s: %s\n", ph->prog, spec,
+		        errno == EADDRINUSE ? "address already in use"
+		        : errno             ? strerror(errno)
+		                            : sk_strerror(rc));
+		return EXIT_UNAVAILABLE;
+	}
+	if (bound && ph->ladder) {
+		sk_sa_print(bound, a, sizeof(a));
+		fprintf(stderr, "%s: listening on %s:%s\n", ph->prog, sk_proto_name(t.proto), a);
+	}
+	ph->listening++;
+	return 0;
+}
+
+uint64_t phone_now(const struct phone *ph)
+{
+	return sk_clock_now(ph->clock);
+}
+
+void phone_run(struct phone *ph, const bool *done, uint64_t max_ms)
+{
+	uint64_t end = max_ms ? phone_now(ph) + max_ms : 0;
+	while (!*done && !stop_signal) {
+		int wait = 200; /* a signal is noticed within this */
+		if (end) {
+			uint64_t now = phone_now(ph);
+			if (now >= end)
+				break;
+			if (end - now < (uint64_t)wait)
+				wait = (int)(end - now);
+		}
+		int64_t next = sk_timers_next_in(sk_loop_timers(ph->loop));
+		if (next >= 0 && next < wait)
+			wait = (int)next;
+		sk_loop_run_once(ph->loop, wait);
+	}
+}
+
+int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What `sipkit uas` and `sipkit call` share (internal): a stack and a UA on
+ * the real clock and OS sockets, listening, running until done or stopped,
+ * the message ladder and option parsing helpers.
+ */
+#ifndef SK_CLI_PHONE_H
+#define SK_CLI_PHONE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "sipkit/ua.h"
+
+#define EXIT_UNAVAILABLE 69 /* sysexits(3): a port in use, an unreachable peer */
+
+struct phone {
+	const char *prog;
+	struct sk_clock *clock;
+	struct sk_loop *loop;
+	struct sk_stack *stack;
+	struct sk_ua *ua;
+	struct sk_log log;
+	bool ladder;   /* print every message as a ladder line */
+	bool quiet;    /* no log lines below warnings */
+	uint64_t t0;   /* ladder times are relative to it */
+	int listening; /* listeners opened */
+};
+
+/* Clock, loop, sockets, stack; the UA is created with ev. Prints its errors. */
+int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev, const char *user);
+void phone_free(struct phone *ph);
+/* Listens on "udp:HOST:PORT"; bound may be NULL. Prints a clear error. */
+int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound);
+/* Runs the loop until *done, a signal (SIGINT, SIGTERM) or max_ms (0: none). */
+void phone_run(struct phone *ph, const bool *done, uint64_t max_ms);
+uint64_t phone_now(const struct phone *ph);
+/* True when a signal asked to stop. */
+bool phone_stopped(void);
+
+/* Parses a non-negative number of milliseconds (or any count): 0 or -1. */
+int parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+#endif

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The UA core of one stack: the table of calls (by Call-ID and local tag),
+ * the life of a call, and the dispatch of what the transaction layer hands
+ * up to the caller side (uac.c) or the callee side (uas.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ua_int.h"
+
+const char *sk_call_outcome_name(enum sk_call_outcome o)
+{
+	static const char *const names[] = {"none",     "answered", "cancelled", "answered-late",
+	                                    "rejected", "timeout",  "failed"};
+	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
+}
+
+const char *sk_call_state_name(enum sk_call_state s)
+{
+	static const char *const names[] = {"calling", "proceeding", "early", "confirmed", "ended"};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+char *ua_strdup(struct sk_str s)
+{
+	char *p = malloc(s.len + 1);
+	if (p) {
+		if (s.len)
+			memcpy(p, s.p, s.len);
+		p[s.len] = '\0';
+	}
+	return p;
+}
+
+const struct sk_log *ua_log(const struct sk_ua *ua)
+{
+	return sk_stack_log(ua->stack);
+}
+
+/* ---- the table of calls -------------------------------------------------- */
+
+static uint64_t hash_call_id(struct sk_str id)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < id.len; i++)
+		h = (h ^ (unsigned char)id.p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int table_grow(struct sk_ua *ua)
+{
+	size_t n = ua->nbuckets ? ua->nbuckets * 2 : 256;
+	struct sk_call **b = calloc(n, sizeof(*b));
+	if (!b)
+		return -SK_ENOMEM;
+	for (size_t i = 0; i < ua->nbuckets; i++) {
+		struct sk_call *c = ua->buckets[i];
+		while (c) {
+			struct sk_call *next = c->hnext;
+			c->hnext = b[c->hash & (n - 1)];
+			b[c->hash & (n - 1)] = c;
+			c = next;
+		}
+	}
+	free(ua->buckets);
+	ua->buckets = b;
+	ua->nbuckets = n;
+	return 0;
+}
+
+struct sk_call *call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id)
+{
+	if (ua->ncalls >= ua->nbuckets && table_grow(ua) < 0)
+		return NULL;
+	struct sk_call *c = calloc(1, sizeof(*c));
+	char tag[17];
+	sk_stack_token(ua->stack, tag, 16);
+	if (!c || !(c->call_id = strdup(call_id)) || !(c->local_tag = strdup(tag))) {
+		if (c)
+			free(c->call_id);
+		free(c);
+		return NULL;
+	}
+	c->ua = ua;
+	c->dir = (uint8_t)dir;
+	c->state = SK_CALL_CALLING;
+	c->hash = hash_call_id(sk_str_c(call_id));
+	sk_timer_init(&c->t2xx, NULL, c);
+	size_t i = c->hash & (ua->nbuckets - 1);
+	c->hnext = ua->buckets[i];
+	ua->buckets[i] = c;
+	ua->ncalls++;
+	return c;
+}
+
+struct sk_call *call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag)
+{
+	if (!ua->nbuckets)
+		return NULL;
+	uint64_t h = hash_call_id(call_id);
+	for (struct sk_call *c = ua->buckets[h & (ua->nbuckets - 1)]; c; c = c->hnext)
+		if (c->hash == h && sk_str_eq(sk_str_c(c->call_id), call_id) &&
+		    sk_str_eq(sk_str_c(c->local_tag), local_tag))
+			return c;
+	return NULL;
+}
+
+struct sk_call *call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
+                             uint32_t cseq)
+{
+	uint64_t h = hash_call_id(call_id);
+	for (struct sk_call *c = ua->buckets[h & (ua->nbuckets - 1)]; c; c = c->hnext)
+		if (c->hash == h && c->dir == SK_CALL_IN && c->in_cseq == cseq &&
+		    sk_str_eq(sk_str_c(c->call_id), call_id) &&
+		    sk_str_eq(sk_str_c(c->in_from_tag), from_tag))
+			return c;
+	return NULL;
+}
+
+static void call_free(struct sk_call *c)
+{
+	struct sk_ua *ua = c->ua;
+	size_t i = c->hash & (ua->nbuckets - 1);
+	for (struct sk_call **pp = &ua->buckets[i]; *pp; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+	ua->ncalls--;
+	sk_timer_stop(sk_stack_timers(ua->stack), &c->t2xx);
+	while (c->dialogs) {
+		struct dialog *d = c->dialogs;
+		c->dialogs = d->next;
+		dialog_free(d);
+	}
+	free(c->call_id);
+	free(c->local_tag);
+	free(c->local_hdr);
+	free(c->contact);
+	free(c->sdp);
+	free(c->in_from_tag);
+	free(c->resp2xx);
+	free(c);
+}
+
+void call_ref(struct sk_call *c)
+{
+	c->refs++;
+}
+
+void call_unref(struct sk_call *c)
+{
+	if (--c->refs == 0 && c->ended)
+		call_free(c);
+}
+
+void call_discard(struct sk_call *c)
+{
+	c->ended = true;
+	c->refs++;
+	call_unref(c);
+}
+
+void call_bye_done(struct sk_call *c)
+{
+	if (c->byes)
+		c->byes--;
+	if (!c->byes && c->end_after_bye)
+		call_end(c, (enum sk_call_outcome)c->end_outcome);
+}
+
+void call_end(struct sk_call *c, enum sk_call_outcome outcome)
+{
+	if (c->ended)
+		return;
+	c->ended = true;
+	c->outcome = (uint8_t)outcome;
+	c->state = SK_CALL_ENDED;
+	uas_stop_2xx(c);
+	const struct sk_ua_events *ev = &c->ua->cfg.ev;
+	call_ref(c);
+	if (ev->ended)
+		ev->ended(ev->arg, c);
+	call_unref(c);
+}
+
+void call_reason_from(struct sk_call *c, const struct sk_msg *m)
+{
+	/* RFC 3326: every Reason value, in order, as the application shows them */
+	size_t used = 0;
+	c->reason[0] = '\0';
+	for (const struct sk_hdr *h = sk_msg_hdr_first(m, SK_HDR_REASON); h;
+	     h = h->next == UINT32_MAX ? NULL : sk_msg_hdr_at(m, h->next)) {
+		size_t n = h->value.len;
+		if (used + n + 3 >= sizeof(c->reason))
+			break;
+		if (used) {
+			memcpy(c->reason + used, ", ", 2);
+			used += 2;
+		}
+		memcpy(c->reason + used, h->value.p, n);
+		used += n;
+		c->reason[used] = '\0';
+	}
+}
+
+int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
+               struct sk_txn **out)
+{
+	struct sk_txn *t = NULL;
+	/* a send that fails at once ends the transaction inside sk_txn_request:
+	 * those callbacks are not counted (in_callback), the error is returned */
+	c->in_callback = true;
+	int rc = sk_txn_request(sk_stack_txl(c->ua->stack), wire, dst, c, &t);
+	c->in_callback = false;
+	if (rc == 0)
+		call_ref(c);
+	if (out)
+		*out = rc == 0 ? t : NULL;
+	return rc;
+}
+
+/* ---- what the transaction layer hands up ---------------------------------- */
+
+static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
+                       struct sk_txn *invite)
+{
+	uas_request(arg, st, req, invite);
+}
+
+static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
+                   const struct sk_flow *flow)
+{
+	(void)flow;
+	uas_ack(arg, ist, ack);
+}
+
+static void on_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
+{
+	(void)arg;
+	struct sk_call *c = sk_txn_user(ct);
+	if (!c) /* our CANCELs: their 200 needs nothing (§9.1) */
+		return;
+	call_ref(c);
+	uac_response(c, ct, resp);
+	call_unref(c);
+}
+
+static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow *flow)
+{
+	(void)flow;
+	const struct sk_cseq *cs = sk_msg_cseq(resp);
+	int code = sk_msg_status(resp);
+	if (code >= 200 && code < 300 && cs && sk_str_eq(cs->method, SK_STR_LIT("INVITE")))
+		uac_stray_2xx(arg, resp);
+}
+
+static void on_failed(void *arg, struct sk_txn *t, int err)
+{
+	(void)arg;
+	struct sk_call *c = sk_txn_user(t);
+	if (!c || c->in_callback)
+		return;
+	call_ref(c);
+	enum sk_txn_kind k = sk_txn_kind(t);
+	if (k == SK_TXN_ICT || k == SK_TXN_NICT)
+		uac_failed(c, t, err);
+	else
+		uas_failed(c, t, err);
+	call_unref(c);
+}
+
+static void on_terminated(void *arg, struct sk_txn *t)
+{
+	(void)arg;
+	struct sk_call *c = sk_txn_user(t);
+	if (!c || c->in_callback)
+		return;
+	sk_txn_set_user(t, NULL);
+	if (c->ict == t)
+		c->ict = NULL;
+	if (c->re_ct == t)
+		c->re_ct = NULL;
+	uas_terminated(c, t);
+	call_unref(c);
+}
+
+int sk_ua_new(struct sk_ua **out, const struct sk_ua_config *cfg)
+{
+	if (!out || !cfg || !cfg->stack)
+		return -SK_EINVAL;
+	struct sk_ua *ua = calloc(1, sizeof(*ua));
+	if (!ua)
+		return -SK_ENOMEM;
+	ua->cfg = *cfg;
+	ua->stack = cfg->stack;
+	snprintf(ua->user, sizeof(ua->user), "%s", cfg->user ? cfg->user : "sipkit");
+	snprintf(ua->agent, sizeof(ua->agent), "%s", cfg->user_agent ? cfg->user_agent : "sipkit");
+	ua->cfg.user = ua->user;
+	ua->cfg.user_agent = ua->agent;
+	if (table_grow(ua) < 0) {
+		free(ua);
+		return -SK_ENOMEM;
+	}
+	struct sk_txn_user u = {.request = on_request,
+	                        .ack = on_ack,
+	                        .response = on_response,
+	                        .stray_response = on_stray,
+	                        .failed = on_failed,
+	                        .terminated = on_terminated,
+	                        .arg = ua};
+	sk_stack_set_user(ua->stack, &u);
+	*out = ua;
+	return 0;
+}
+
+void sk_ua_free(struct sk_ua *ua)
+{
+	if (!ua)
+		return;
+	for (size_t i = 0; i < ua->nbuckets; i++)
+		while (ua->buckets[i])
+			call_free(ua->buckets[i]);
+	free(ua->buckets);
+	free(ua);
+}
+
+size_t sk_ua_calls(const struct sk_ua *ua)
+{
+	return ua->ncalls;
+}
+
+struct sk_ua_stats sk_ua_stats(const struct sk_ua *ua)
+{
+	return ua->st;
+}
+
+/* ---- about a call -------------------------------------------------------- */
+
+enum sk_call_dir sk_call_dir(const struct sk_call *c)
+{
+	return (enum sk_call_dir)c->dir;
+}
+
+enum sk_call_state sk_call_state(const struct sk_call *c)
+{
+	return (enum sk_call_state)c->state;
+}
+
+enum sk_call_outcome sk_call_outcome(const struct sk_call *c)
+{
+	return (enum sk_call_outcome)c->outcome;
+}
+
+int sk_call_status(const struct sk_call *c)
+{
+	return c->status;
+}
+
+const char *sk_call_reason(const struct sk_call *c)
+{
+	return c->reason;
+}
+
+const char *sk_call_id(const struct sk_call *c)
+{
+	return c->call_id;
+}
+
+unsigned sk_call_dialogs(const struct sk_call *c)
+{
+	return c->ndialogs;
+}
+
+int sk_call_reinvite_status(const struct sk_call *c)
+{
+	return c->reinvite_status;
+}
+
+bool sk_call_cancel_asked(const struct sk_call *c)
+{
+	return c->cancel_asked;
+}
+
+void *sk_call_user(const struct sk_call *c)
+{
+	return c->user;
+}
+
+void sk_call_set_user(struct sk_call *c, void *user)
+{
+	c->user = user;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* UA core (internal to src/ua). */
+#ifndef SK_UA_INT_H
+#define SK_UA_INT_H
+
+#include "sipkit/ua.h"
+
+#define UA_MAX_ROUTES  16  /* route set entries kept per dialog */
+#define UA_MAX_DIALOGS 16  /* early dialogs per call (forked INVITE) */
+#define UA_REASON_MAX  256 /* Reason text kept per call */
+
+/* A dialog (§12): its remote half; the local half is the call's. */
+struct dialog {
+	struct dialog *next;
+	char *remote_tag;
+	char *remote_hdr;    /* the peer's From/To value with its tag, as our To */
+	char *remote_target; /* the peer's Contact URI (§12.1.1, §12.1.2) */
+	char *routes[UA_MAX_ROUTES];
+	unsigned nroutes;
+	uint32_t remote_cseq;
+	bool remote_cseq_set;
+	bool confirmed;
+	bool bye_sent;
+	/* out: the ACK for this dialog's 2xx, sent again for each retransmission (§13.2.2.4) */
+	char *ack;
+	size_t ack_len;
+	uint32_t ack_cseq;
+	struct sk_flow ack_flow;
+};
+
+/* The server INVITE a call is answering: the initial one or a re-INVITE. */
+struct pending_ist {
+	struct sk_txn *st;
+	uint32_t cseq;
+	bool final_sent;
+};
+
+struct sk_call {
+	struct sk_call *hnext; /* hash chain by Call-ID */
+	struct sk_ua *ua;
+	uint8_t dir;     /* enum sk_call_dir */
+	uint8_t state;   /* enum sk_call_state */
+	uint8_t outcome; /* enum sk_call_outcome */
+	bool ended;      /* the ended event has been given */
+	bool cancel_asked;
+	bool in_callback;   /* inside sk_txn_request: its callbacks are not counted */
+	bool end_after_bye; /* the call ends with end_outcome when its BYEs are done */
+	bool hangup_wanted; /* in: BYE as soon as the ACK for our 2xx comes (§15.1.1) */
+	bool answered;      /* the answered event was given */
+	uint8_t end_outcome;
+	unsigned byes; /* BYEs sent and not yet answered */
+	unsigned refs; /* transactions whose user is this call */
+	int status;
+	int reinvite_status;
+	uint64_t hash;
+	char *call_id;
+	char *local_tag;
+	char *local_hdr; /* our From/To value with our tag */
+	char *contact;   /* our Contact URI */
+	char *sdp;       /* our last session description */
+	uint32_t local_cseq;
+	unsigned ndialogs;
+	struct dialog *dialogs; /* early and confirmed */
+	struct dialog *dlg;     /* the confirmed one */
+	/* out */
+	struct sk_txn *ict;   /* the INVITE */
+	struct sk_txn *re_ct; /* a re-INVITE we sent */
+	uint32_t re_cseq;
+	struct sk_target dst; /* where out-of-dialog requests go */
+	/* in */
+	struct pending_ist ist, re_st;
+	char *in_from_tag; /* the caller's From tag and the INVITE's CSeq (§8.2.2.2) */
+	uint32_t in_cseq;
+	/* a 2xx we sent, retransmitted until its ACK (§13.3.1.4) */
+	char *resp2xx;
+	size_t resp2xx_len;
+	uint32_t resp2xx_cseq;
+	struct sk_flow resp2xx_flow;
+	struct sk_timer t2xx;
+	uint32_t t2xx_interval;
+	uint64_t t2xx_since;
+	char reason[UA_REASON_MAX];
+	void *user;
+};
+
+struct sk_ua {
+	struct sk_ua_config cfg;
+	struct sk_stack *stack;
+	struct sk_call **buckets;
+	size_t nbuckets, ncalls;
+	struct sk_ua_stats st;
+	char user[64];
+	char agent[64];
+};
+
+/* ua.c: calls, their table and their life */
+struct sk_call *call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id);
+struct sk_call *call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag);
+/* An incoming call by the caller's From tag and CSeq (merged requests, §8.2.2.2). */
+struct sk_call *call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
+                             uint32_t cseq);
+/* Frees a call that never got going (no transaction, no event). */
+void call_discard(struct sk_call *c);
+/* After a BYE of ours is answered or fails: ends the call when it waited for it. */
+void call_bye_done(struct sk_call *c);
+void call_ref(struct sk_call *c);
+void call_unref(struct sk_call *c);
+/* Gives the ended event once; the call is freed when no transaction refers to it. */
+void call_end(struct sk_call *c, enum sk_call_outcome outcome);
+void call_reason_from(struct sk_call *c, const struct sk_msg *m);
+char *ua_strdup(struct sk_str s);
+const struct sk_log *ua_log(const struct sk_ua *ua);
+/* A request through a new client transaction whose user is c. */
+int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
+               struct sk_txn **out);
+
+/* dialog.c */
+struct dialog *dialog_find(struct sk_call *c, struct sk_str remote_tag);
+/* A dialog from a response with a To tag (§12.1.2) or from a request (§12.1.1). */
+struct dialog *dialog_from_response(struct sk_call *c, const struct sk_msg *resp);
+struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req);
+void dialog_free(struct dialog *d);
+/* Target of a URI: maddr or host, port (5060), transport parameter or dflt. */
+int ua_uri_target(struct sk_str uri, enum sk_proto dflt, struct sk_target *t);
+/*
+ * Builds a request in dialog d (§12.2.1.1): Request-URI and Route from the
+ * remote target and route set, From/To/Call-ID, CSeq (cseq, method), and
+ * the target it goes to. extra: more header lines ("Name: value\r\n"...).
+ */
+int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint32_t cseq,
+                   const char *extra, const char *sdp, struct sk_build **out,
+                   struct sk_target *dst);
+/* Sends the ACK for a 2xx of dialog d (§13.2.2.4) and keeps it for retransmitted 2xx. */
+int dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq);
+/* Sends a BYE in dialog d (§15.1.1). */
+int dialog_bye(struct sk_call *c, struct dialog *d);
+/* Our Contact for a flow (its local address and transport). */
+int ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_t size);
+/* A default audio offer or answer for our address. */
+char *ua_default_sdp(struct sk_ua *ua, const struct sk_flow *flow);
+
+/* uac.c: calls we place */
+void uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp);
+void uac_failed(struct sk_call *c, struct sk_txn *ct, int err);
+/* A 2xx matching no transaction (after Timer M): the same ACK again. */
+void uac_stray_2xx(struct sk_ua *ua, const struct sk_msg *resp);
+
+/* uas.c: requests we receive */
+void uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
+                 struct sk_txn *invite);
+void uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack);
+void uas_failed(struct sk_call *c, struct sk_txn *st, int err);
+void uas_terminated(struct sk_call *c, struct sk_txn *st);
+void uas_stop_2xx(struct sk_call *c);
+
+#endif
