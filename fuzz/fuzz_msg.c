@@ -734,6 +734,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(e.why != NULL);
 		CHECK(memchr(e.hdr, 0, sizeof(e.hdr)) != NULL);
 		CHECK(e.status == 0 || (e.status >= 400 && e.status <= 599));
+		/* what a server salvages to answer 400/505 parses and has a Via */
+		if (sk_msg_salvage(m_copy, buf, size) == 0) {
+			CHECK(sk_msg_via_count(m_copy) > 0);
+			walk(m_copy, sk_msg_raw(m_copy).p, sk_msg_raw(m_copy).len);
+		}
 	} else {
 		CHECK(rc == 0);
 		walk(m_def, buf, size);

@@ -324,6 +324,14 @@ struct sk_msg_finding {
  */
 size_t sk_msg_check(const struct sk_msg *m, struct sk_msg_finding *out, size_t max);
 
+/**
+ * For a request that failed to parse: parses into m (its own copy) a stand-in
+ * request holding only the header lines a response copies (Via, From, To,
+ * Call-ID, CSeq, §8.2.6.2) that parse, so a server can still answer 400 or
+ * 505. Returns 0, -SK_EMALFORMED when no Via survives, -SK_EINVAL for a response.
+ */
+int sk_msg_salvage(struct sk_msg *m, const char *buf, size_t len);
+
 /* ---- building and printing (§8.1.1, §8.2.6, §9.1, §17.1.1.3) ------------ */
 
 /** A message being built; headers are appended in order. */

@@ -291,6 +291,37 @@ static bool via_is_ours(struct sk_tp *tp, const struct sk_via *v)
 	return false;
 }
 
+/*
+ * A request that cannot go up is answered here when its Via can be read
+ * (§8.2, RFC 4475 §3.1.2 and §3.3.1: 400, or 505 for another SIP version),
+ * statelessly, with a Warning (§20.43, 399) saying why. Never an ACK (§17).
+ */
+static void answer_bad_request(struct sk_tp *tp, struct sk_msg *m, bool parsed, const char *buf,
+                               size_t len, const struct sk_flow *flow, int status, const char *why)
+{
+	if (len >= 4 && (!memcmp(buf, "ACK ", 4) || !memcmp(buf, "SIP/", 4)))
+		return;
+	if (!parsed && sk_msg_salvage(m, buf, len) < 0)
+		return;
+	if (!sk_msg_via_count(m) || sk_tp_stamp_request(m, flow) < 0)
+		return;
+	struct sk_build *b;
+	struct sk_str wire;
+	struct sk_flow out;
+	char host[64], text[160];
+	sk_sa_host(&flow->local, host, sizeof(host));
+	snprintf(text, sizeof(text), "%s", why ? why : "malformed request");
+	for (char *p = text; *p; p++)
+		if (*p == '"' || *p == '\\')
+			*p = '\'';
+	if (sk_build_response_to(&b, m, status >= 400 ? status : 400, NULL, NULL) < 0)
+		return;
+	if (sk_build_hdrf(b, "Warning", "399 %s \"%s\"", host, text) == 0 &&
+	    sk_build_finish(b, &wire) == 0 && sk_tp_response_flow(tp, m, flow, &out) == 0)
+		sk_tp_send(tp, &out, wire.p, wire.len);
+	sk_build_free(b);
+}
+
 static void handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow,
                        bool stream)
 {
@@ -300,9 +331,11 @@ static void handle_msg(struct sk_tp *tp, const char *buf, size_t len, const stru
 	if (tp->trace)
 		tp->trace(tp->trace_arg, false, flow, buf, len);
 	int rc = stream ? sk_msg_parse_stream(m, buf, len, &err) : sk_msg_parse(m, buf, len, &err);
+	bool parsed = rc == 0;
 	if (rc == 0 && (!sk_msg_via_count(m) || !sk_msg_cseq(m) ||
 	                !sk_str_present(sk_msg_call_id(m)) || !sk_msg_from(m) || !sk_msg_to(m))) {
 		err.why = "no Via, CSeq, Call-ID, From or To: cannot be matched to a transaction";
+		err.status = 400; /* §8.1.1: mandatory headers */
 		rc = -SK_EMALFORMED;
 	}
 	if (rc < 0) {
@@ -312,6 +345,8 @@ static void handle_msg(struct sk_tp *tp, const char *buf, size_t len, const stru
 		        "transport: dropped %zu bytes from %s:%s: line %u: %s", len,
 		        sk_proto_name(flow->proto), a, (unsigned)err.line,
 		        err.why ? err.why : sk_strerror(rc));
+		if (rc == -SK_EMALFORMED && (!parsed || sk_msg_is_request(m)))
+			answer_bad_request(tp, m, parsed, buf, len, flow, err.status, err.why);
 		return;
 	}
 	if (sk_msg_is_request(m)) {

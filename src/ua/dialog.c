@@ -106,6 +106,10 @@ struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req)
 		return NULL;
 	routes_set(d, req, false);
 	target_set(d, req);
+	/* an RFC 2543 caller may send no Contact (RFC 4475 §3.4.1): its From is
+	 * where it can be reached */
+	if (!d->remote_target && !(d->remote_target = ua_strdup(from->uri.raw)))
+		return NULL; /* d stays with the call, freed with it */
 	d->remote_cseq = sk_msg_cseq(req)->num;
 	d->remote_cseq_set = true;
 	return d;

@@ -146,6 +146,14 @@ static int uas_check(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 		reject(ua, st, 415, "Accept-Encoding: identity\r\n");
 		return 415;
 	}
+	/* §21.4.7: our answer to an INVITE carries SDP; an Accept without it gets 406 */
+	if (is_method(m, "INVITE") && sk_msg_hdr_first(req, SK_HDR_ACCEPT) &&
+	    !sk_msg_list_has(req, SK_HDR_ACCEPT, "application/sdp") &&
+	    !sk_msg_list_has(req, SK_HDR_ACCEPT, "application/*") &&
+	    !sk_msg_list_has(req, SK_HDR_ACCEPT, "*/*")) {
+		reject(ua, st, 406, "Accept: application/sdp\r\n");
+		return 406;
+	}
 	return 0;
 }
 
@@ -302,9 +310,9 @@ static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 		reject(ua, st, 482, NULL);
 		return;
 	}
-	/* §8.1.1.8: an INVITE must carry the Contact of the caller */
+	/* §8.1.1.8: an INVITE's Contact is one URI (an RFC 2543 caller may have none) */
 	const struct sk_addr *ct = sk_msg_addr(req, SK_HDR_CONTACT, 0);
-	if (!ct || ct->star) {
+	if (ct && ct->star) {
 		reject(ua, st, 400, NULL);
 		return;
 	}
