@@ -375,6 +375,27 @@ int sk_build_cancel(struct sk_build **out, const struct sk_msg *invite, const ch
  */
 int sk_build_ack(struct sk_build **out, const struct sk_msg *invite, const struct sk_msg *resp);
 
+/** How a proxy passes a request on (§16.6). */
+struct sk_forward {
+	struct sk_str ruri;       /* the new Request-URI; empty: unchanged */
+	const char *record_route; /* a Record-Route value added on top, e.g. "<sip:p;lr>" */
+	size_t drop_routes;       /* Route values removed from the top (§16.4: ours) */
+	bool
+	    drop_last_route; /* the last Route value removed (§16.4, strict-router compatibility) */
+	const char *route_tail; /* a Route value appended (strict-router compatibility) */
+};
+
+/**
+ * A copy of req to forward: the Request-URI replaced, Max-Forwards one less
+ * (70 when absent), the Record-Route added above the others, the first
+ * drop_routes Route values removed; every other line and the body as
+ * received. The Via of the next hop is added by the transaction layer.
+ */
+int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
+                             const struct sk_forward *fw);
+/** A copy of a response without its top Via value, to pass upstream (§16.7 step 3). */
+int sk_build_forward_response(struct sk_build **out, const struct sk_msg *resp);
+
 /**
  * Prints a parsed message in wire form with canonical header names and a
  * recomputed Content-Length. Returns the size needed (may exceed dstsize).

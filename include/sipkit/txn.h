@@ -119,6 +119,9 @@ void sk_txl_dump(const struct sk_txl *txl, FILE *out);
  */
 int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst, void *user,
                    struct sk_txn **out);
+/** The same with ".suffix" after the random branch (a proxy's loop hash, §16.6 step 8). */
+int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                          void *user, const char *suffix, struct sk_txn **out);
 /**
  * Sends a request outside any transaction (an ACK for a 2xx, §13.2.2.4 and
  * §17.1.1.3), with a Via and new branch as above.

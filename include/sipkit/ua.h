@@ -93,6 +93,13 @@ void sk_ua_free(struct sk_ua *ua);
 size_t sk_ua_calls(const struct sk_ua *ua);
 struct sk_ua_stats sk_ua_stats(const struct sk_ua *ua);
 
+/**
+ * Registers our Contact for aor ("sip:bob@example.com") at the registrar
+ * (a sip: URI, §10.2) for expires seconds (0: removes it). The answer is not
+ * reported; the registration is not refreshed.
+ */
+int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uint32_t expires);
+
 /* ---- calls we place (§13.2) ---------------------------------------------- */
 
 struct sk_call_params {

@@ -281,9 +281,13 @@ int sk_tp_stamp_request(struct sk_msg *m, const struct sk_flow *flow)
 /* §18.1.2: a response whose top Via we did not write is discarded. */
 static bool via_is_ours(struct sk_tp *tp, const struct sk_via *v)
 {
-	uint16_t port = v->port ? v->port : 5060;
+	return sk_tp_is_local(tp, v->host, v->port ? v->port : 5060);
+}
+
+bool sk_tp_is_local(const struct sk_tp *tp, struct sk_str host, uint16_t port)
+{
 	struct sk_sa h;
-	if (sk_sa_from_host(&h, v->host, port) < 0)
+	if (sk_sa_from_host(&h, host, port) < 0)
 		return false;
 	for (struct listener *l = tp->listeners; l; l = l->next)
 		if (sk_sa_equal(&l->addr, &h))

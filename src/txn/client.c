@@ -3,6 +3,7 @@
  * Client transactions: INVITE (§17.1.1, RFC 6026 §7.2) and non-INVITE
  * (§17.1.2, RFC 4320), and the CANCEL of a client INVITE (§9.1).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,10 +40,16 @@ static int compose(struct sk_txl *txl, struct sk_str req, const struct sk_flow *
 
 /* Chooses the flow (§18.1.1: by the size with our Via) and composes the request. */
 static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
-                   struct sk_flow *flow, char *branch, size_t branch_size, char **out,
-                   size_t *out_len)
+                   struct sk_flow *flow, char *branch, size_t branch_size, const char *suffix,
+                   char **out, size_t *out_len)
 {
 	size_t blen = sk_tp_branch(txl->cfg.tp, branch, branch_size);
+	if (suffix && *suffix) { /* e.g. a proxy's loop-detection hash (§16.6 step 8) */
+		int n = snprintf(branch + blen, branch_size - blen, ".%s", suffix);
+		if (n < 0 || (size_t)n >= branch_size - blen)
+			return -SK_EINVAL;
+		blen += (size_t)n;
+	}
 	int rc = sk_tp_flow_for(txl->cfg.tp, dst, req.len + VIA_MAX / 2, flow);
 	if (rc < 0)
 		return rc;
@@ -108,12 +115,18 @@ static int client_start(struct sk_txn *t)
 int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst, void *user,
                    struct sk_txn **out)
 {
+	return sk_txn_request_branch(txl, req, dst, user, NULL, out);
+}
+
+int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                          void *user, const char *suffix, struct sk_txn **out)
+{
 	if (!txl || !req.p || !dst)
 		return -SK_EINVAL;
-	char branch[64], *buf;
+	char branch[96], *buf;
 	size_t len;
 	struct sk_flow flow;
-	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), &buf, &len);
+	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), suffix, &buf, &len);
 	if (rc < 0)
 		return rc;
 	struct sk_parse_err err = {0};
@@ -151,7 +164,7 @@ int sk_txl_prepare_stateless(struct sk_txl *txl, struct sk_str req, const struct
 	char branch[64];
 	if (!txl || !req.p || !dst || !flow || !wire || !len)
 		return -SK_EINVAL;
-	return prepare(txl, req, dst, flow, branch, sizeof(branch), wire, len);
+	return prepare(txl, req, dst, flow, branch, sizeof(branch), NULL, wire, len);
 }
 
 int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst)
@@ -159,7 +172,7 @@ int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk
 	char branch[64], *buf;
 	size_t len;
 	struct sk_flow flow;
-	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), &buf, &len);
+	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), NULL, &buf, &len);
 	if (rc < 0)
 		return rc;
 	rc = sk_tp_send(txl->cfg.tp, &flow, buf, len);

@@ -72,12 +72,20 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	struct sk_target dst;
 	struct sk_flow flow;
 	char route[512], contact[160], host[64], call_id[96], from[256], tok[21];
-	int rc = ua_uri_target(sk_str_c(p->to), p->proto, &dst);
-	if (rc < 0)
+	struct sk_uri to_uri;
+	int rc;
+	if (sk_uri_parse(&to_uri, sk_str_c(p->to), NULL) < 0 ||
+	    (to_uri.scheme != SK_URI_SIP && to_uri.scheme != SK_URI_SIPS &&
+	     to_uri.scheme != SK_URI_TEL))
+		return -SK_EINVAL;
+	/* §8.1.2: the first hop is the pre-loaded route, else the Request-URI */
+	if (p->route) {
+		if ((rc = route_value(p->route, route, sizeof(route))) < 0 ||
+		    (rc = ua_uri_target(sk_str_c(p->route), p->proto, &dst)) < 0)
+			return rc;
+	} else if ((rc = ua_uri_target(sk_str_c(p->to), p->proto, &dst)) < 0) {
 		return rc;
-	if (p->route && ((rc = route_value(p->route, route, sizeof(route))) < 0 ||
-	                 (rc = ua_uri_target(sk_str_c(p->route), p->proto, &dst)) < 0))
-		return rc;
+	}
 	if (p->proto) /* asked for: overrides a transport parameter */
 		dst.proto = p->proto;
 	/* our address as the transport will send from it: Contact, From, Call-ID */
@@ -120,6 +128,45 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	return 0;
 }
 
+int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uint32_t expires)
+{
+	struct sk_target dst;
+	struct sk_flow flow;
+	struct sk_build *b;
+	struct sk_str wire;
+	char contact[160], tag[17], cid[48];
+	if (!ua || !registrar || !aor)
+		return -SK_EINVAL;
+	int rc = ua_uri_target(sk_str_c(registrar), SK_PROTO_NONE, &dst);
+	if (rc < 0 || (rc = sk_tp_flow_for(sk_stack_tp(ua->stack), &dst, 600, &flow)) < 0 ||
+	    (rc = ua_contact(ua, &flow, contact, sizeof(contact))) < 0)
+		return rc;
+	sk_stack_token(ua->stack, tag, 16);
+	sk_stack_token(ua->stack, cid, 24);
+	/* §10.2: Request-URI the registrar's domain, To and From the AOR */
+	if ((rc = sk_build_request(&b, SK_STR_LIT("REGISTER"), sk_str_c(registrar))) < 0)
+		return rc;
+	rc = sk_build_hdr(b, "Max-Forwards", SK_STR_LIT("70"));
+	if (rc == 0)
+		rc = sk_build_hdrf(b, "From", "<%s>;tag=%s", aor, tag);
+	if (rc == 0)
+		rc = sk_build_hdrf(b, "To", "<%s>", aor);
+	if (rc == 0)
+		rc = sk_build_hdr(b, "Call-ID", sk_str_c(cid));
+	if (rc == 0)
+		rc = sk_build_hdr(b, "CSeq", SK_STR_LIT("1 REGISTER"));
+	if (rc == 0)
+		rc = sk_build_hdrf(b, "Contact", "<%s>", contact);
+	if (rc == 0)
+		rc = sk_build_hdrf(b, "Expires", "%u", (unsigned)expires);
+	if (rc == 0)
+		rc = sk_build_hdr(b, "User-Agent", sk_str_c(ua->agent));
+	if (rc == 0 && (rc = sk_build_finish(b, &wire)) == 0)
+		rc = sk_txn_request(sk_stack_txl(ua->stack), wire, &dst, NULL, NULL);
+	sk_build_free(b);
+	return rc;
+}
+
 int sk_call_cancel(struct sk_call *c, const char *reason)
 {
 	if (!c || c->dir != SK_CALL_OUT)
@@ -160,6 +207,10 @@ int sk_call_hangup(struct sk_call *c)
 		c->hangup_wanted = true; /* §15.1.1: not before the ACK (or its timeout) */
 		return 0;
 	}
+	/* §15.1.2: a re-INVITE we are still answering gets its final (487) first;
+	 * left pending, its transaction and the peer's would never end */
+	if (c->re_st.st && !c->re_st.final_sent)
+		sk_call_reject(c, 487, NULL);
 	c->end_after_bye = true;
 	c->end_outcome = SK_OUTCOME_ANSWERED;
 	int rc = dialog_bye(c, c->dlg);
@@ -170,8 +221,11 @@ int sk_call_hangup(struct sk_call *c)
 
 int sk_call_reinvite(struct sk_call *c, const char *sdp)
 {
-	if (!c || c->ended || !c->dlg || c->re_ct || (c->re_st.st && !c->re_st.final_sent) ||
-	    (c->dir == SK_CALL_IN && !c->answered))
+	/* §14.1: not while an INVITE is in progress, i.e. without its final (re_ct
+	 * stays until Timer M or D, 32 s after the final); §15.1.1: nor once our
+	 * BYE is out, the session is over */
+	if (!c || c->ended || c->end_after_bye || !c->dlg || (c->re_ct && !c->reinvite_status) ||
+	    (c->re_st.st && !c->re_st.final_sent) || (c->dir == SK_CALL_IN && !c->answered))
 		return -SK_ESTATE;
 	if (sdp) {
 		char *s = strdup(sdp);
@@ -210,6 +264,14 @@ static void event_response(struct sk_call *c, const struct sk_msg *resp)
 /* A 2xx to the initial INVITE (§13.2.2.4). */
 static void invite_2xx(struct sk_call *c, const struct sk_msg *resp, uint32_t cseq)
 {
+	const struct sk_addr *to = sk_msg_to(resp);
+	if (c->dlg && to && dialog_find(c, to->tag) == c->dlg) {
+		/* §13.2.2.4: a retransmission of the 2xx that confirmed our dialog,
+		 * whose kept ACK a re-INVITE's has replaced: ACKed again; it is no
+		 * other fork's 2xx to hang up, nor a target refresh */
+		dialog_ack(c, c->dlg, cseq);
+		return;
+	}
 	struct dialog *d = dialog_from_response(c, resp);
 	if (!d) {
 		sk_logf(ua_log(c->ua), SK_LOG_WARN, "ua %s: 2xx without a To tag ignored",

@@ -408,8 +408,16 @@ static void bye(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req)
 static void reinvite(struct sk_call *c, struct dialog *d, struct sk_txn *st,
                      const struct sk_msg *req)
 {
-	/* §14.2: one INVITE at a time in each direction */
-	if (c->re_ct) {
+	/* §15.1.1, §15.1.2: our BYE is out, the session is over: a re-INVITE that
+	 * crossed it is terminated by it (487), not left pending for ever */
+	if (c->end_after_bye) {
+		reject(c->ua, st, 487, NULL);
+		return;
+	}
+	/* §14.2: one INVITE at a time in each direction: 491 while ours is in
+	 * progress, i.e. has no final yet (re_ct stays while Accepted or
+	 * Completed, long after it is over) */
+	if (c->re_ct && !c->reinvite_status) {
 		reject(c->ua, st, 491, NULL);
 		return;
 	}

@@ -24,6 +24,16 @@ check() { # name expected-exit command...
 	pass=$((pass + 1))
 }
 
+check_out() { # name expected-exit expected-stdout-substring command... (output not golden: times, ports)
+	name=$1; want=$2; msg=$3; shift 3
+	"$@" >/tmp/sk_cli_out.$$ 2>/tmp/sk_cli_err.$$; got=$?
+	if [ "$got" != "$want" ] || ! grep -qF -- "$msg" /tmp/sk_cli_out.$$; then
+		echo "FAIL $name: exit $got (expected $want), stdout:"; cat /tmp/sk_cli_out.$$ /tmp/sk_cli_err.$$
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+
 check_err() { # name expected-exit expected-stderr-substring command...
 	name=$1; want=$2; msg=$3; shift 3
 	"$@" >/dev/null 2>/tmp/sk_cli_err.$$; got=$?
@@ -39,7 +49,7 @@ check decode-wsinv 0 "$SIPKIT" decode "$data/valid/wsinv.dat"
 check decode-intmeth-json 0 "$SIPKIT" decode --json "$data/valid/intmeth.dat"
 check decode-stdin 0 sh -c "\"$SIPKIT\" decode - < $data/valid/esc01.dat"
 check decode-insuf 0 "$SIPKIT" decode "$data/semantic/insuf.dat"
-check demo 0 "$SIPKIT" demo
+check_out demo 0 "3 of 3 calls went as RFC 3261 says" "$SIPKIT" demo
 check_err decode-badaspec 65 "line 5, column 4, header To: whitespace between" "$SIPKIT" decode "$data/invalid/badaspec.dat"
 check_err decode-badvers 65 "505 Version Not Supported" "$SIPKIT" decode "$data/invalid/badvers.dat"
 check_err decode-missing 66 "No such file" "$SIPKIT" decode /nonexistent/msg.sip
@@ -63,6 +73,6 @@ if command -v python3 >/dev/null 2>&1; then
 	rm -f /tmp/sk_cli_json.$$
 fi
 
-rm -f /tmp/sk_cli_err.$$
+rm -f /tmp/sk_cli_err.$$ /tmp/sk_cli_out.$$
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Copies of a message for a proxy to pass on (§16.6, §16.7 step 3): a request
+ * with a new Request-URI, Max-Forwards decremented, its first Route value
+ * removed or a Record-Route added; a response without its top Via value.
+ * Every other header line goes through as received, in order; the body too,
+ * with Content-Length computed again.
+ */
+#include <string.h>
+
+#include "msg_int.h"
+
+/* Emits the values of an address list (Route) or Via in [from, n - drop_last), one per line. */
+static int put_values(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id id, size_t from,
+                      size_t drop_last)
+{
+	const char *name = id == SK_HDR_VIA ? "Via" : "Route";
+	size_t n = id == SK_HDR_VIA ? sk_msg_via_count(m) : sk_msg_addr_count(m, id);
+	n = n > drop_last ? n - drop_last : 0;
+	for (size_t i = from; i < n; i++) {
+		struct sk_str v =
+		    id == SK_HDR_VIA ? sk_msg_via(m, i)->raw : sk_msg_addr(m, id, i)->raw;
+		int rc = sk_build_hdr(b, name, v);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Copies every header but those skipped; `rewrite` lines are replaced by put_values(from). */
+static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id rewrite,
+                        size_t from, size_t drop_last, bool max_forwards_out)
+{
+	bool rewritten = false;
+	char tmp[128];
+	for (uint32_t i = 0; i < m->nhdrs; i++) {
+		const struct sk_hdr *h = &m->hdrs[i];
+		int rc = 0;
+		if (h->id == SK_HDR_CONTENT_LENGTH ||
+		    (max_forwards_out && h->id == SK_HDR_MAX_FORWARDS))
+			continue;
+		if (rewrite != SK_HDR_OTHER && h->id == rewrite) {
+			if (!rewritten)
+				rc = put_values(b, m, rewrite, from, drop_last);
+			rewritten = true;
+		} else {
+			rc = sk_build_hdr(b, sk_str_cpy(tmp, sizeof(tmp), h->name), h->value);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
+                             const struct sk_forward *fw)
+{
+	if (!out || !req || !req->request || !fw)
+		return -SK_EINVAL;
+	struct sk_build *b;
+	struct sk_str ruri = sk_str_present(fw->ruri) ? fw->ruri : req->ruri_str;
+	int rc = sk_build_request(&b, req->method, ruri);
+	if (rc < 0)
+		return rc;
+	/* §16.6 step 4: ours above the Record-Routes already there */
+	if (fw->record_route)
+		rc = sk_build_hdr(b, "Record-Route", sk_str_c(fw->record_route));
+	/* §16.6 step 3: Max-Forwards one less, 70 when absent */
+	if (rc == 0)
+		rc = sk_build_hdrf(b, "Max-Forwards", "%d",
+		                   req->max_forwards >= 0 ? req->max_forwards - 1 : 70);
+	if (rc == 0)
+		rc = copy_headers(
+		    b, req, fw->drop_routes || fw->drop_last_route ? SK_HDR_ROUTE : SK_HDR_OTHER,
+		    fw->drop_routes, fw->drop_last_route ? 1 : 0, true);
+	if (rc == 0 && fw->route_tail)
+		rc = sk_build_hdr(b, "Route", sk_str_c(fw->route_tail));
+	if (rc == 0)
+		rc = sk_build_body(b, NULL, req->body.p, req->body.len);
+	if (rc < 0) {
+		sk_build_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+int sk_build_forward_response(struct sk_build **out, const struct sk_msg *resp)
+{
+	if (!out || !resp || resp->request || resp->nvias < 2)
+		return -SK_EINVAL;
+	struct sk_build *b;
+	char phrase[256];
+	sk_str_cpy(phrase, sizeof(phrase), resp->phrase);
+	int rc = sk_build_response(&b, resp->status, phrase[0] ? phrase : NULL);
+	if (rc < 0)
+		return rc;
+	/* §16.7 step 3: the topmost Via value (ours) goes, the rest stay in order */
+	rc = copy_headers(b, resp, SK_HDR_VIA, 1, 0, false);
+	if (rc == 0)
+		rc = sk_build_body(b, NULL, resp->body.p, resp->body.len);
+	if (rc < 0) {
+		sk_build_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Response contexts (§16.7) and their branches: forwarding to every target
+ * (§16.6) at once or by q-value groups, provisionals passed up, every 2xx
+ * passed up at once, the best final chosen when no branch is pending
+ * (§16.7 step 6), Timer C (§16.8), and CANCEL: the caller's passed to every
+ * pending branch with its Reason (§16.10), and the other branches cancelled
+ * when one answers 2xx or 6xx (§16.7 step 10, RFC 3326).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fork.h"
+
+enum { KIND_CTX = 1, KIND_BRANCH };
+
+struct branch {
+	uint8_t kind;
+	bool started, done, provisional, cancelled;
+	uint16_t q;
+	int status;
+	struct rctx *ctx;
+	struct sk_txn *ct;
+	char *target; /* its Request-URI */
+	struct sk_timer timer_c;
+};
+
+struct rctx {
+	uint8_t kind;
+	bool invite, final_sent, got_2xx, got_6xx, cancelled;
+	unsigned nbr, pending, refs;
+	struct rctx *hnext;
+	struct sk_proxy *p;
+	struct sk_txn *st;
+	uint64_t hash, created;
+	char *call_id;
+	int best;
+	char *best_wire; /* the best final so far, as received */
+	size_t best_len;
+	char *auth; /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
+	size_t auth_len;
+	struct sk_timer group; /* sequential forking: the current group's time */
+	struct branch br[];
+};
+
+/* ---- the table of contexts, by Call-ID ------------------------------------- */
+
+static uint64_t hash_str(struct sk_str s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < s.len; i++)
+		h = (h ^ (unsigned char)s.p[i]) * 1099511628211ULL;
+	return h;
+}
+
+int fork_table_init(struct sk_proxy *p)
+{
+	p->nbuckets = 1024;
+	p->buckets = calloc(p->nbuckets, sizeof(*p->buckets));
+	return p->buckets ? 0 : -SK_ENOMEM;
+}
+
+static void table_grow(struct sk_proxy *p)
+{
+	size_t n = p->nbuckets * 2;
+	struct rctx **b = calloc(n, sizeof(*b));
+	if (!b)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < p->nbuckets; i++)
+		while (p->buckets[i]) {
+			struct rctx *c = p->buckets[i];
+			p->buckets[i] = c->hnext;
+			c->hnext = b[c->hash & (n - 1)];
+			b[c->hash & (n - 1)] = c;
+		}
+	free(p->buckets);
+	p->buckets = b;
+	p->nbuckets = n;
+}
+
+static void ctx_free(struct rctx *c)
+{
+	struct sk_proxy *p = c->p;
+	struct sk_timers *ts = sk_stack_timers(p->stack);
+	for (struct rctx **pp = &p->buckets[c->hash & (p->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+	p->nctx--;
+	sk_timer_stop(ts, &c->group);
+	for (unsigned i = 0; i < c->nbr; i++) {
+		sk_timer_stop(ts, &c->br[i].timer_c);
+		if (c->br[i].ct)
+			sk_txn_set_user(c->br[i].ct, NULL);
+		free(c->br[i].target);
+	}
+	if (c->st)
+		sk_txn_set_user(c->st, NULL);
+	free(c->call_id);
+	free(c->best_wire);
+	free(c->auth);
+	free(c);
+}
+
+void fork_table_free(struct sk_proxy *p)
+{
+	for (size_t i = 0; p->buckets && i < p->nbuckets; i++)
+		while (p->buckets[i])
+			ctx_free(p->buckets[i]);
+	free(p->buckets);
+}
+
+static void ctx_unref(struct rctx *c)
+{
+	if (--c->refs == 0)
+		ctx_free(c);
+}
+
+/* ---- CANCEL of branches ----------------------------------------------------- */
+
+static void cancel_branch(struct branch *b, const char *reason)
+{
+	if (!b->started || b->done || b->cancelled || !b->ct)
+		return;
+	/* §16.10: a branch with no provisional yet is cancelled when one comes
+	 * (the transaction waits, §9.1), never before */
+	int rc = sk_txn_cancel(b->ct, reason);
+	if (rc == SK_CANCEL_SENT || rc == SK_CANCEL_DEFERRED) {
+		b->cancelled = true;
+		b->ctx->p->st.cancels_sent++;
+	}
+}
+
+static void cancel_others(struct rctx *c, const struct branch *keep, const char *reason)
+{
+	for (unsigned i = 0; i < c->nbr; i++)
+		if (&c->br[i] != keep)
+			cancel_branch(&c->br[i], reason);
+}
+
+/* ---- choosing and sending the final (§16.7 step 6) -------------------------- */
+
+/* Lower is better: 6xx, then the lowest class; in 4xx, 401 407 415 420 484 first. */
+static int rank(int code)
+{
+	if (code >= 600)
+		return 0;
+	if (code >= 400 && code < 500 &&
+	    (code == 401 || code == 407 || code == 415 || code == 420 || code == 484))
+		return 1 + 4 * 10;
+	return 1 + (code / 100) * 10 + 1;
+}
+
+static void keep_auth(struct rctx *c, const struct sk_msg *resp)
+{
+	/* §16.7 step 7: every challenge goes up in the one 401/407 */
+	for (uint32_t i = 0; i < sk_msg_hdr_count(resp); i++) {
+		const struct sk_hdr *h = sk_msg_hdr_at(resp, i);
+		if (h->id != SK_HDR_WWW_AUTHENTICATE && h->id != SK_HDR_PROXY_AUTHENTICATE)
+			continue;
+		const char *name =
+		    h->id == SK_HDR_WWW_AUTHENTICATE ? "WWW-Authenticate" : "Proxy-Authenticate";
+		size_t need = strlen(name) + 4 + h->value.len;
+		if (c->auth_len + need > 16384)
+			return;
+		char *a = realloc(c->auth, c->auth_len + need + 1);
+		if (!a)
+			return;
+		c->auth = a;
+		c->auth_len += (size_t)snprintf(a + c->auth_len, need + 1, "%s: %.*s\r\n", name,
+		                                (int)h->value.len, h->value.p);
+	}
+}
+
+/* The challenges of the other 401/407s, those the best one lacks (§16.7 step 7). */
+static int add_challenges(struct sk_build *b, const struct sk_msg *best, const char *auth,
+                          size_t len)
+{
+	const char *p = auth, *end = auth + len;
+	while (p && p < end) {
+		const char *eol = memchr(p, '\r', (size_t)(end - p));
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		if (!eol || !colon || colon > eol)
+			break;
+		struct sk_str name = {p, (size_t)(colon - p)};
+		struct sk_str value = {colon + 2, (size_t)(eol - colon - 2)};
+		bool have = false;
+		for (uint32_t i = 0; i < sk_msg_hdr_count(best) && !have; i++)
+			have = sk_str_eq(sk_msg_hdr_at(best, i)->value, value);
+		char nm[32];
+		sk_str_cpy(nm, sizeof(nm), name);
+		if (!have) {
+			int rc = sk_build_hdr(b, nm, value);
+			if (rc < 0)
+				return rc;
+		}
+		p = eol + 2;
+	}
+	return 0;
+}
+
+static void send_best(struct rctx *c)
+{
+	struct sk_proxy *p = c->p;
+	c->final_sent = true;
+	if (!c->st)
+		return;
+	if (!c->best_wire) {
+		/* no final at all: every branch timed out or failed; RFC 4320: a
+		 * non-INVITE gets no 408 of ours, its own client times out */
+		if (c->invite)
+			proxy_reply(p, c->st, 408, NULL, NULL);
+		return;
+	}
+	struct sk_msg *m;
+	struct sk_build *b = NULL;
+	struct sk_str wire;
+	if (sk_msg_new(&m, NULL) < 0)
+		return;
+	if (sk_msg_parse(m, c->best_wire, c->best_len, NULL) == 0) {
+		if (c->best == 503) { /* §16.7 step 6: a 503 goes up as a 500 */
+			proxy_reply(p, c->st, 500, NULL, NULL);
+		} else if (sk_build_forward_response(&b, m) == 0) {
+			int rc = 0;
+			if (c->best == 401 || c->best == 407)
+				rc = add_challenges(b, m, c->auth, c->auth_len);
+			if (rc == 0 && sk_build_finish(b, &wire) == 0) {
+				if (c->best == 487 && p->st.absorbed_487)
+					p->st.absorbed_487--; /* this one goes up */
+				sk_txn_respond(c->st, wire);
+			}
+		}
+	}
+	sk_build_free(b);
+	sk_msg_free(m);
+}
+
+static void start_group(struct rctx *c);
+
+/* No branch pending: the next group (sequential), or the best final goes up. */
+static void check_done(struct rctx *c)
+{
+	if (c->pending || c->final_sent)
+		return;
+	bool more = false;
+	for (unsigned i = 0; i < c->nbr; i++)
+		if (!c->br[i].started)
+			more = true;
+	if (more && !c->got_6xx && !c->cancelled && !c->got_2xx) {
+		start_group(c);
+		if (c->pending)
+			return;
+	}
+	send_best(c);
+}
+
+static void branch_done(struct branch *b, int status)
+{
+	if (b->done)
+		return;
+	b->done = true;
+	b->status = status;
+	b->ctx->pending--;
+	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+}
+
+/* ---- forwarding to a branch (§16.6) ----------------------------------------- */
+
+static void timer_c_fired(void *arg)
+{
+	struct branch *b = arg;
+	struct rctx *c = b->ctx;
+	if (b->done)
+		return;
+	/* §16.8: cancelled if it had a provisional, else as if a 408 came */
+	if (b->provisional) {
+		cancel_branch(b, "SIP;cause=408;text=\"Timer C\"");
+		return;
+	}
+	c->refs++;
+	branch_done(b, 408);
+	check_done(c);
+	ctx_unref(c);
+}
+
+static int forward_branch(struct rctx *c, struct branch *b)
+{
+	struct sk_proxy *p = c->p;
+	const struct sk_msg *req = c->st ? sk_txn_msg(c->st) : NULL;
+	struct sk_forward fw;
+	struct sk_str ruri, route;
+	struct sk_target dst;
+	struct sk_build *bld;
+	struct sk_str wire;
+	char rr[160], tail[300], hash[16];
+	if (!req)
+		return -SK_ENOMEM;
+	proxy_preprocess(p, req, &fw, &ruri, &route);
+	struct sk_str hop = route;
+	if (!route.len) {
+		fw.ruri = sk_str_c(b->target); /* §16.6 step 2 */
+		hop = fw.ruri;
+	} else {
+		struct sk_uri ru;
+		struct sk_str lr;
+		/* §16.6 step 6: a strict next hop becomes the Request-URI, the
+		 * Request-URI the last Route value */
+		if (sk_uri_parse(&ru, route, NULL) == 0 && sk_uri_param(&ru, "lr", &lr) < 0) {
+			snprintf(tail, sizeof(tail), "<%.*s>", (int)ruri.len, ruri.p);
+			fw.route_tail = tail;
+			fw.ruri = route;
+			fw.drop_routes++;
+		}
+	}
+	if (p->cfg.record_route) { /* §16.6 step 4: a URI that resolves to us, lr */
+		const struct sk_flow *in = sk_txn_flow(c->st);
+		char a[64];
+		sk_sa_print(&in->local, a, sizeof(a));
+		snprintf(rr, sizeof(rr), "<sip:%s;lr%s>", a,
+		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "");
+		fw.record_route = rr;
+	}
+	int rc = proxy_uri_target(hop, SK_PROTO_NONE, &dst);
+	if (rc < 0)
+		return rc;
+	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
+		return rc;
+	snprintf(hash, sizeof(hash), "%08x", (unsigned)proxy_loop_hash(req));
+	if ((rc = sk_build_finish(bld, &wire)) == 0)
+		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, &dst, b, hash, &b->ct);
+	sk_build_free(bld);
+	if (rc == 0) {
+		c->refs++;
+		p->st.branches++;
+		if (c->invite)
+			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
+	}
+	return rc;
+}
+
+static void group_fired(void *arg);
+
+static void start_group(struct rctx *c)
+{
+	struct sk_proxy *p = c->p;
+	int q = -1;
+	bool more = false;
+	c->refs++;
+	for (unsigned i = 0; i < c->nbr; i++) {
+		struct branch *b = &c->br[i];
+		if (b->started)
+			continue;
+		/* sequential: the highest q left (the targets are sorted), all at once otherwise */
+		if (p->cfg.fork == SK_FORK_SEQUENTIAL && q >= 0 && b->q != q) {
+			more = true;
+			break;
+		}
+		q = b->q;
+		b->started = true;
+		c->pending++;
+		int rc = forward_branch(c, b);
+		if (rc < 0) {
+			sk_logf(proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
+			        c->call_id, b->target, sk_strerror(rc));
+			branch_done(b, rc == -SK_EIO ? 503 : 500);
+		}
+	}
+	if (more && c->pending)
+		sk_timer_start(sk_stack_timers(p->stack), &c->group, p->cfg.branch_ms);
+	ctx_unref(c);
+}
+
+static void group_fired(void *arg)
+{
+	struct rctx *c = arg;
+	c->refs++;
+	/* the group had its time: its branches are given up, the next one starts */
+	for (unsigned i = 0; i < c->nbr; i++) {
+		struct branch *b = &c->br[i];
+		if (b->started && !b->done) {
+			cancel_branch(b, NULL);
+			branch_done(b, 408);
+		}
+	}
+	check_done(c);
+	ctx_unref(c);
+}
+
+void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
+                char (*targets)[256], const uint16_t *q, size_t n)
+{
+	size_t nbr = n ? n : 1;
+	struct rctx *c = calloc(1, sizeof(*c) + nbr * sizeof(struct branch));
+	struct sk_str cid = sk_msg_call_id(req);
+	if (!c || !(c->call_id = malloc(cid.len + 1))) {
+		free(c);
+		proxy_reply(p, st, 500, NULL, NULL);
+		return;
+	}
+	memcpy(c->call_id, cid.p, cid.len);
+	c->call_id[cid.len] = '\0';
+	c->kind = KIND_CTX;
+	c->p = p;
+	c->st = st;
+	c->refs = 1;
+	c->nbr = (unsigned)nbr;
+	c->invite = sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"));
+	c->hash = hash_str(cid);
+	c->created = sk_stack_now(p->stack);
+	sk_timer_init(&c->group, group_fired, c);
+	/* the targets, highest q first (stable), for sequential groups */
+	for (size_t i = 0; i < nbr; i++) {
+		struct branch *b = &c->br[i];
+		b->kind = KIND_BRANCH;
+		b->ctx = c;
+		sk_timer_init(&b->timer_c, timer_c_fired, b);
+		if (n) {
+			b->target = strdup(targets[i]);
+			b->q = q[i];
+		} else {
+			struct sk_forward fw;
+			struct sk_str ruri, route;
+			proxy_preprocess(p, req, &fw, &ruri, &route);
+			b->target = malloc(ruri.len + 1);
+			if (b->target) {
+				memcpy(b->target, ruri.p, ruri.len);
+				b->target[ruri.len] = '\0';
+			}
+		}
+	}
+	for (size_t i = 1; i < nbr; i++)
+		for (size_t k = i; k > 0 && c->br[k].q > c->br[k - 1].q; k--) {
+			struct branch t = c->br[k];
+			c->br[k] = c->br[k - 1];
+			c->br[k - 1] = t;
+		}
+	for (size_t i = 0; i < nbr; i++) /* the timers' arguments after the sort */
+		sk_timer_init(&c->br[i].timer_c, timer_c_fired, &c->br[i]);
+	if (p->nctx >= p->nbuckets)
+		table_grow(p);
+	struct rctx **head = &p->buckets[c->hash & (p->nbuckets - 1)];
+	c->hnext = *head;
+	*head = c;
+	p->nctx++;
+	sk_txn_set_user(st, c);
+	if (c->invite)
+		p->st.calls++;
+	if (nbr > 1)
+		p->st.forks++;
+	for (size_t i = 0; i < nbr; i++) {
+		if (c->br[i].target)
+			continue;
+		c->br[i].started = true; /* out of memory: this one counts as a 500 */
+		c->pending++;
+		branch_done(&c->br[i], 500);
+	}
+	c->refs++;
+	start_group(c);
+	check_done(c);
+	ctx_unref(c);
+}
+
+/* ---- responses ------------------------------------------------------------- */
+
+static void pass_up(struct rctx *c, const struct sk_msg *resp)
+{
+	struct sk_build *b;
+	struct sk_str wire;
+	if (!c->st || sk_build_forward_response(&b, resp) < 0)
+		return;
+	if (sk_build_finish(b, &wire) == 0)
+		sk_txn_respond(c->st, wire);
+	sk_build_free(b);
+}
+
+void fork_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
+{
+	(void)arg;
+	struct branch *b = sk_txn_user(ct);
+	if (!b || b->kind != KIND_BRANCH)
+		return; /* our CANCELs: their 200 ends nothing (§16.10) */
+	struct rctx *c = b->ctx;
+	struct sk_proxy *p = c->p;
+	int code = sk_msg_status(resp);
+	c->refs++;
+	if (code < 200) {
+		if (code > 100) { /* §16.7 step 5: 100 absorbed, the others go up */
+			b->provisional = true;
+			if (!b->done) /* §16.8: Timer C starts again */
+				sk_timer_start(sk_stack_timers(p->stack), &b->timer_c,
+				               p->cfg.timer_c_ms);
+			if (!c->final_sent)
+				pass_up(c, resp);
+		}
+	} else if (code < 300) {
+		/* §16.7 step 5: every 2xx goes up at once, from every branch */
+		branch_done(b, code);
+		bool first = !c->got_2xx;
+		c->got_2xx = true;
+		c->final_sent = true;
+		sk_timer_stop(sk_stack_timers(p->stack), &c->group);
+		pass_up(c, resp);
+		if (first) /* §16.7 step 10, RFC 3326 */
+			cancel_others(c, b, "SIP;cause=200;text=\"Call completed elsewhere\"");
+	} else {
+		if (code == 487)
+			p->st.absorbed_487++; /* until it is the one passed up */
+		if (!b->done) {
+			branch_done(b, code);
+			if (!c->final_sent) {
+				if (code == 401 || code == 407)
+					keep_auth(c, resp);
+				if (!c->best_wire || rank(code) < rank(c->best)) {
+					struct sk_str raw = sk_msg_raw(resp);
+					char *w = malloc(raw.len);
+					if (w) {
+						memcpy(w, raw.p, raw.len);
+						free(c->best_wire);
+						c->best_wire = w;
+						c->best_len = raw.len;
+						c->best = code;
+					}
+				}
+			}
+			if (code >= 600 && !c->got_6xx) {
+				/* §16.7 step 5 and 10: no more branches; the others are cancelled,
+				 * why in the Reason */
+				char reason[160], text[100];
+				sk_str_cpy(text, sizeof(text), sk_msg_reason_phrase(resp));
+				for (char *x = text; *x; x++)
+					if (*x == '"' || *x == '\\')
+						*x = '\'';
+				c->got_6xx = true;
+				snprintf(reason, sizeof(reason), "SIP;cause=%d;text=\"%s\"", code,
+				         text);
+				cancel_others(c, b, reason);
+			}
+			check_done(c);
+		}
+	}
+	ctx_unref(c);
+}
+
+void fork_failed(void *arg, struct sk_txn *t, int err)
+{
+	(void)arg;
+	struct branch *b = sk_txn_user(t);
+	if (!b || b->kind != KIND_BRANCH)
+		return;
+	struct rctx *c = b->ctx;
+	c->refs++;
+	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
+	if (!b->done) {
+		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
+		check_done(c);
+	}
+	ctx_unref(c);
+}
+
+void fork_terminated(void *arg, struct sk_txn *t)
+{
+	(void)arg;
+	uint8_t *kind = sk_txn_user(t);
+	if (!kind)
+		return;
+	sk_txn_set_user(t, NULL);
+	if (*kind == KIND_BRANCH) {
+		struct branch *b = (struct branch *)kind;
+		b->ct = NULL;
+		sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+		ctx_unref(b->ctx);
+	} else if (*kind == KIND_CTX) {
+		struct rctx *c = (struct rctx *)kind;
+		c->st = NULL;
+		ctx_unref(c);
+	}
+}
+
+/* ---- CANCEL (§16.10), release, listing --------------------------------------- */
+
+bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
+                 struct sk_txn *invite)
+{
+	struct rctx *c = sk_txn_user(invite);
+	if (!c || c->kind != KIND_CTX)
+		return false;
+	/* answered at once, hop by hop */
+	proxy_reply(p, st, 200, NULL, NULL);
+	if (c->final_sent || c->cancelled)
+		return true;
+	c->cancelled = true;
+	p->st.cancelled++;
+	/* RFC 3326: the caller's Reason goes to every branch */
+	char reason[512] = "";
+	size_t used = 0;
+	for (const struct sk_hdr *h = sk_msg_hdr_first(cancel, SK_HDR_REASON); h;
+	     h = h->next == UINT32_MAX ? NULL : sk_msg_hdr_at(cancel, h->next)) {
+		int w = snprintf(reason + used, sizeof(reason) - used, "%s%.*s", used ? ", " : "",
+		                 (int)h->value.len, h->value.p);
+		if (w < 0 || (size_t)w >= sizeof(reason) - used) {
+			reason[used] = '\0';
+			break;
+		}
+		used += (size_t)w;
+	}
+	c->refs++;
+	cancel_others(c, NULL, used ? reason : NULL);
+	check_done(c);
+	ctx_unref(c);
+	return true;
+}
+
+static struct rctx *find_pending(const struct sk_proxy *p, const char *call_id)
+{
+	struct sk_str id = sk_str_c(call_id);
+	uint64_t h = hash_str(id);
+	for (struct rctx *c = p->buckets[h & (p->nbuckets - 1)]; c; c = c->hnext)
+		if (c->hash == h && c->invite && !c->final_sent && c->st &&
+		    !strcmp(c->call_id, call_id))
+			return c;
+	return NULL;
+}
+
+int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const char *reason)
+{
+	struct sk_reason r[4];
+	size_t n = 0;
+	char extra[600];
+	if (!p || !call_id || status < 300 || status > 699 ||
+	    (reason && (sk_reason_parse(sk_str_c(reason), r, 4, &n, NULL) < 0 || !n)) ||
+	    (reason && strlen(reason) > 500))
+		return -SK_EINVAL;
+	struct rctx *c = find_pending(p, call_id);
+	if (!c)
+		return -SK_ENOTFOUND;
+	c->refs++;
+	cancel_others(c, NULL, reason);
+	snprintf(extra, sizeof(extra), "%s%s%s", reason ? "Reason: " : "", reason ? reason : "",
+	         reason ? "\r\n" : "");
+	c->final_sent = true;
+	p->st.released++;
+	proxy_reply(p, c->st, status, NULL, extra);
+	ctx_unref(c);
+	return 0;
+}
+
+size_t sk_proxy_pending(const struct sk_proxy *p,
+                        void (*fn)(void *arg, const struct sk_proxy_call_info *c), void *arg)
+{
+	size_t n = 0;
+	uint64_t now = sk_stack_now(p->stack);
+	for (size_t i = 0; i < p->nbuckets; i++)
+		for (struct rctx *c = p->buckets[i]; c; c = c->hnext) {
+			if (!c->invite || c->final_sent || !c->st)
+				continue;
+			n++;
+			if (!fn)
+				continue;
+			const struct sk_msg *m = sk_txn_msg(c->st);
+			char from[160] = "", to[160] = "";
+			if (m && sk_msg_from(m))
+				sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
+			if (m && sk_msg_to(m))
+				sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
+			struct sk_proxy_call_info info = {.call_id = c->call_id,
+			                                  .from = from,
+			                                  .to = to,
+			                                  .branches = c->nbr,
+			                                  .pending_branches = c->pending,
+			                                  .age_ms = now - c->created,
+			                                  .best_status = c->best};
+			fn(arg, &info);
+		}
+	return n;
+}

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The proxy core of one stack (§16): what the transaction layer hands up,
+ * the request checks of §16.3, route processing (§16.4), the targets
+ * (§16.5: static routes, the location service, or the Request-URI), and
+ * what is forwarded without state: the ACK for a 2xx, a CANCEL that matches
+ * nothing (§16.11), responses that match no transaction. Forking and the
+ * response contexts are in fork.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fork.h"
+
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+
+const struct sk_log *proxy_log(const struct sk_proxy *p)
+{
+	return sk_stack_log(p->stack);
+}
+
+bool proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri)
+{
+	if (uri->scheme != SK_URI_SIP && uri->scheme != SK_URI_SIPS)
+		return false;
+	if (p->cfg.domain && sk_str_caseeq_c(uri->host, p->cfg.domain))
+		return true;
+	return sk_tp_is_local(sk_stack_tp(p->stack), uri->host, uri->port ? uri->port : 5060);
+}
+
+int proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
+                const char *extra)
+{
+	const struct sk_msg *req = sk_txn_msg(st);
+	struct sk_build *b;
+	struct sk_str wire;
+	char tag[17];
+	if (!req)
+		return -SK_ENOMEM;
+	sk_stack_token(p->stack, tag, 16);
+	int rc = sk_build_response_to(&b, req, code, reason, tag);
+	if (rc < 0)
+		return rc;
+	for (const char *x = extra; rc == 0 && x && *x;) {
+		const char *colon = strchr(x, ':'), *eol = strstr(x, "\r\n");
+		if (!colon || !eol || colon > eol)
+			break;
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - x), x);
+		const char *v = colon + 1;
+		while (*v == ' ')
+			v++;
+		rc = sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)});
+		x = eol + 2;
+	}
+	if (rc == 0)
+		rc = sk_build_finish(b, &wire);
+	if (rc == 0)
+		rc = sk_txn_respond(st, wire);
+	sk_build_free(b);
+	return rc;
+}
+
+int proxy_uri_target(struct sk_str text, enum sk_proto dflt, struct sk_target *t)
+{
+	struct sk_uri uri;
+	struct sk_str v;
+	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
+		return -SK_EINVAL; /* sips needs TLS (§26.2) */
+	struct sk_str host = uri.host;
+	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len) /* §19.1.1 */
+		host = v;
+	memset(t, 0, sizeof(*t));
+	t->proto = dflt ? dflt : SK_PROTO_UDP;
+	if (sk_uri_param(&uri, "transport", &v) == 0) {
+		t->proto = sk_proto_from_token(v);
+		if (!t->proto)
+			return -SK_EINVAL;
+	}
+	return sk_sa_from_host(&t->addr, host, uri.port ? uri.port : 5060);
+}
+
+/* ---- §16.3: checks, and the loop-detection hash of §16.6 step 8 ----------- */
+
+uint32_t proxy_loop_hash(const struct sk_msg *req)
+{
+	/* the fields a looped request keeps and a spiral changes (§16.6 step 8) */
+	uint64_t h = 1469598103934665603ULL;
+	struct sk_str parts[6] = {sk_msg_ruri_str(req), sk_msg_call_id(req)};
+	const struct sk_addr *from = sk_msg_from(req), *to = sk_msg_to(req);
+	parts[2] = from ? from->tag : (struct sk_str){0};
+	parts[3] = to ? to->tag : (struct sk_str){0};
+	const struct sk_hdr *r = sk_msg_hdr_first(req, SK_HDR_ROUTE);
+	parts[4] = r ? r->value : (struct sk_str){0};
+	const struct sk_hdr *pr = sk_msg_hdr_first(req, SK_HDR_PROXY_REQUIRE);
+	parts[5] = pr ? pr->value : (struct sk_str){0};
+	for (int i = 0; i < 6; i++) {
+		for (size_t k = 0; k < parts[i].len; k++)
+			h = (h ^ (unsigned char)parts[i].p[k]) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	uint32_t cseq = sk_msg_cseq(req) ? sk_msg_cseq(req)->num : 0;
+	h = (h ^ cseq) * 1099511628211ULL;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* §16.3 step 4: one of our Vias carries the hash this request would get: a loop. */
+static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
+{
+	char want[16];
+	snprintf(want, sizeof(want), ".%08x", (unsigned)proxy_loop_hash(req));
+	size_t wl = strlen(want);
+	for (size_t i = 1; i < sk_msg_via_count(req); i++) {
+		const struct sk_via *v = sk_msg_via(req, i);
+		if (v->branch.len > wl && !memcmp(v->branch.p + v->branch.len - wl, want, wl) &&
+		    sk_tp_is_local(sk_stack_tp(p->stack), v->host, v->port ? v->port : 5060))
+			return true;
+	}
+	return false;
+}
+
+/* Returns 0 when the request may be proxied, else the status it was answered. */
+static int validate(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req)
+{
+	struct sk_msg_finding f[8];
+	size_t n = sk_msg_check(req, f, 8);
+	bool is_options = sk_str_eq(sk_msg_method(req), SK_STR_LIT("OPTIONS"));
+	for (size_t i = 0; i < n && i < 8; i++) {
+		if (!f[i].status)
+			continue;
+		if (f[i].issue == SK_ISSUE_MAX_FORWARDS_ZERO) {
+			/* §16.3 step 3: OPTIONS with Max-Forwards 0 is answered by the proxy */
+			if (is_options)
+				proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
+			else
+				proxy_reply(p, st, 483, NULL, NULL);
+			return is_options ? 200 : 483;
+		}
+		proxy_reply(p, st, f[i].status, NULL, NULL);
+		return f[i].status;
+	}
+	/* §16.3 step 2: a scheme we cannot route */
+	const struct sk_uri *ru = sk_msg_ruri(req);
+	if (ru->scheme != SK_URI_SIP) {
+		proxy_reply(p, st, 416, NULL, NULL);
+		return 416;
+	}
+	if (is_loop(p, req)) {
+		proxy_reply(p, st, 482, NULL, NULL);
+		return 482;
+	}
+	/* §16.3 step 5: we support no extension a proxy must understand */
+	struct sk_list_iter it = {0};
+	struct sk_str tag;
+	char extra[300];
+	size_t used = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
+	bool any = false;
+	while (sk_msg_list_next(req, SK_HDR_PROXY_REQUIRE, &it, &tag) == 1) {
+		int w = snprintf(extra + used, sizeof(extra) - used, "%s%.*s", any ? ", " : "",
+		                 (int)tag.len, tag.p);
+		if (w < 0 || (size_t)w >= sizeof(extra) - used - 3)
+			break;
+		used += (size_t)w;
+		any = true;
+	}
+	if (any) {
+		snprintf(extra + used, sizeof(extra) - used, "\r\n");
+		proxy_reply(p, st, 420, NULL, extra);
+		return 420;
+	}
+	return 0;
+}
+
+/* ---- §16.4: route information --------------------------------------------- */
+
+void proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,
+                      struct sk_str *next_ruri, struct sk_str *next_route)
+{
+	size_t nroutes = sk_msg_addr_count(req, SK_HDR_ROUTE);
+	memset(fw, 0, sizeof(*fw));
+	*next_ruri = sk_msg_ruri_str(req);
+	*next_route = (struct sk_str){0};
+	const struct sk_uri *ru = sk_msg_ruri(req);
+	struct sk_str lr;
+	/* a strict router before us put our Record-Route in the Request-URI: the
+	 * real one is the last Route value */
+	if (nroutes && proxy_is_us(p, ru) && sk_uri_param(ru, "lr", &lr) == 0) {
+		*next_ruri = sk_msg_addr(req, SK_HDR_ROUTE, nroutes - 1)->uri.raw;
+		fw->ruri = *next_ruri;
+		fw->drop_last_route = true;
+		nroutes--;
+	}
+	/* the first Route value naming us is removed */
+	if (nroutes && proxy_is_us(p, &sk_msg_addr(req, SK_HDR_ROUTE, 0)->uri)) {
+		fw->drop_routes = 1;
+		nroutes--;
+	}
+	if (nroutes)
+		*next_route = sk_msg_addr(req, SK_HDR_ROUTE, fw->drop_routes)->uri.raw;
+}
+
+/* ---- §16.5: targets -------------------------------------------------------- */
+
+/* Targets of a request for us: a static route of the user, else the registered contacts. */
+static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[256],
+                          uint16_t *q, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nroutes && !n; i++) {
+		if (!sk_str_eq(ru->user, sk_str_c(p->routes[i].user)))
+			continue;
+		char uris[512];
+		snprintf(uris, sizeof(uris), "%s", p->routes[i].uris);
+		for (char *save = NULL, *t = strtok_r(uris, ",", &save); t && n < max;
+		     t = strtok_r(NULL, ",", &save)) {
+			while (*t == ' ')
+				t++;
+			sk_str_cpy(out[n], 256, sk_str_c(t));
+			q[n++] = 1000;
+		}
+	}
+	if (n)
+		return n;
+	char aor[PROXY_AOR_MAX];
+	if (proxy_aor(ru, aor, sizeof(aor)) < 0)
+		return 0;
+	struct sk_binding b[PROXY_MAX_BINDINGS];
+	size_t nb = p->loc.ops->lookup(p->loc.st, aor, sk_stack_now(p->stack), b,
+	                               max < PROXY_MAX_BINDINGS ? max : PROXY_MAX_BINDINGS);
+	for (size_t i = 0; i < nb; i++) {
+		sk_str_cpy(out[i], 256, sk_str_c(b[i].contact));
+		q[i] = b[i].q;
+	}
+	return nb;
+}
+
+/* ---- forwarding without state --------------------------------------------- */
+
+/* The ACK for a 2xx, and a CANCEL that matches nothing (§16.11), passed on. */
+static void forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
+{
+	struct sk_forward fw;
+	struct sk_str ruri, route;
+	struct sk_target dst;
+	struct sk_build *b;
+	struct sk_str wire;
+	if (sk_msg_max_forwards(req) == 0)
+		return;
+	proxy_preprocess(p, req, &fw, &ruri, &route);
+	if (!route.len && proxy_is_us(p, sk_msg_ruri(req)))
+		return; /* for us, with nowhere further to go */
+	if (proxy_uri_target(route.len ? route : ruri, SK_PROTO_NONE, &dst) < 0)
+		return;
+	if (sk_build_forward_request(&b, req, &fw) < 0)
+		return;
+	if (sk_build_finish(b, &wire) == 0)
+		sk_txl_send_stateless(sk_stack_txl(p->stack), wire, &dst);
+	sk_build_free(b);
+}
+
+/* A response no transaction of ours wanted (§16.11; a 2xx retransmitted late). */
+static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow *flow)
+{
+	struct sk_proxy *p = arg;
+	struct sk_build *b;
+	struct sk_str wire;
+	struct sk_msg *m;
+	struct sk_flow out;
+	if (sk_msg_via_count(resp) < 2 || sk_build_forward_response(&b, resp) < 0)
+		return;
+	if (sk_build_finish(b, &wire) == 0 && sk_msg_new(&m, NULL) == 0) {
+		struct sk_flow in = *flow;
+		in.conn = 0; /* not the connection it came on: the next Via's own */
+		if (sk_msg_parse(m, wire.p, wire.len, NULL) == 0 &&
+		    sk_tp_response_flow(sk_stack_tp(p->stack), m, &in, &out) == 0)
+			sk_tp_send(sk_stack_tp(p->stack), &out, wire.p, wire.len);
+		sk_msg_free(m);
+	}
+	sk_build_free(b);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
+                       struct sk_txn *invite)
+{
+	struct sk_proxy *p = arg;
+	struct sk_str m = sk_msg_method(req);
+	if (sk_str_eq(m, SK_STR_LIT("CANCEL"))) {
+		if (invite && fork_cancel(p, st, req, invite))
+			return;
+		if (invite || p->cfg.cancel_481) {
+			/* §16.10: a CANCEL of a transaction we answered or do not own */
+			if (!invite)
+				p->st.sent_481++;
+			proxy_reply(p, st, invite ? 200 : 481, NULL, NULL);
+			return;
+		}
+		/* §16.11: forwarded as it is; its response comes back as a stray */
+		sk_txn_reply(st, 200, NULL, NULL);
+		forward_stateless(p, req);
+		return;
+	}
+	if (validate(p, st, req))
+		return;
+	struct sk_forward fw;
+	struct sk_str ruri, route;
+	proxy_preprocess(p, req, &fw, &ruri, &route);
+	struct sk_uri target_uri;
+	if (sk_uri_parse(&target_uri, ruri, NULL) < 0) {
+		proxy_reply(p, st, 400, NULL, NULL);
+		return;
+	}
+	char(*targets)[256] = NULL;
+	uint16_t q[PROXY_MAX_TARGETS];
+	size_t n = 0;
+	if (!route.len && proxy_is_us(p, &target_uri)) {
+		if (sk_str_eq(m, SK_STR_LIT("REGISTER")) && p->cfg.registrar) {
+			registrar_request(p, st, req);
+			return;
+		}
+		if (!target_uri.user.len && sk_str_eq(m, SK_STR_LIT("OPTIONS"))) {
+			proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
+			return;
+		}
+		targets = calloc(PROXY_MAX_TARGETS, sizeof(*targets));
+		if (!targets) {
+			proxy_reply(p, st, 500, NULL, NULL);
+			return;
+		}
+		n = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
+		if (!n) { /* §16.5: no binding, no route: 480 for a known user would need a store of
+			     users */
+			proxy_reply(p, st, 404, NULL, NULL);
+			free(targets);
+			return;
+		}
+	}
+	fork_start(p, st, req, targets, q, n);
+	free(targets);
+}
+
+static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
+                   const struct sk_flow *flow)
+{
+	(void)ist;
+	(void)flow;
+	/* the ACK for a 2xx goes end to end (§16.7 step 1, §13.2.2.4); the ACK
+	 * for a non-2xx was absorbed by the INVITE server transaction */
+	forward_stateless(arg, ack);
+}
+
+int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
+{
+	if (!out || !cfg || !cfg->stack)
+		return -SK_EINVAL;
+	struct sk_proxy *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -SK_ENOMEM;
+	p->cfg = *cfg;
+	p->stack = cfg->stack;
+	if (!p->cfg.timer_c_ms)
+		p->cfg.timer_c_ms = 181000; /* §16.8: greater than 3 minutes */
+	if (!p->cfg.branch_ms)
+		p->cfg.branch_ms = 20000;
+	if (!p->cfg.min_expires)
+		p->cfg.min_expires = 60;
+	if (!p->cfg.max_expires)
+		p->cfg.max_expires = 3600;
+	if (!p->cfg.default_expires)
+		p->cfg.default_expires = 3600;
+	if (cfg->domain && !(p->cfg.domain = strdup(cfg->domain))) {
+		free(p);
+		return -SK_ENOMEM;
+	}
+	int rc = 0;
+	if (!p->loc.ops && !cfg->location.ops)
+		rc = sk_location_memory(&p->loc, 100000, 16);
+	else
+		p->loc = cfg->location;
+	if (rc < 0 || fork_table_init(p) < 0) {
+		free((char *)p->cfg.domain);
+		free(p);
+		return rc < 0 ? rc : -SK_ENOMEM;
+	}
+	struct sk_txn_user u = {.request = on_request,
+	                        .ack = on_ack,
+	                        .response = fork_response,
+	                        .stray_response = on_stray,
+	                        .failed = fork_failed,
+	                        .terminated = fork_terminated,
+	                        .arg = p};
+	sk_stack_set_user(p->stack, &u);
+	*out = p;
+	return 0;
+}
+
+void sk_proxy_free(struct sk_proxy *p)
+{
+	if (!p)
+		return;
+	fork_table_free(p);
+	if (p->loc.ops && p->loc.ops->free)
+		p->loc.ops->free(p->loc.st);
+	free(p->routes);
+	free((char *)p->cfg.domain);
+	free(p);
+}
+
+int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris)
+{
+	if (!p || !user || !uris || strlen(user) >= sizeof(p->routes[0].user) ||
+	    strlen(uris) >= sizeof(p->routes[0].uris))
+		return -SK_EINVAL;
+	if (p->nroutes >= PROXY_MAX_ROUTES)
+		return -SK_ETOOBIG;
+	char copy[512];
+	snprintf(copy, sizeof(copy), "%s", uris);
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		struct sk_target dst;
+		while (*t == ' ')
+			t++;
+		if (proxy_uri_target(sk_str_c(t), SK_PROTO_NONE, &dst) < 0)
+			return -SK_EINVAL;
+	}
+	struct static_route *r = realloc(p->routes, (p->nroutes + 1) * sizeof(*r));
+	if (!r)
+		return -SK_ENOMEM;
+	p->routes = r;
+	snprintf(r[p->nroutes].user, sizeof(r->user), "%s", user);
+	snprintf(r[p->nroutes].uris, sizeof(r->uris), "%s", uris);
+	p->nroutes++;
+	return 0;
+}
+
+struct sk_proxy_stats sk_proxy_stats(const struct sk_proxy *p)
+{
+	struct sk_proxy_stats s = p->st;
+	s.pending = p->nctx;
+	return s;
+}
