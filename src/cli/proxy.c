@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sipkit proxy: the stateful forking proxy and registrar, with a control
+ * socket (`sipkit ctl`). Without arguments an embedded default: udp and tcp
+ * on 127.0.0.1:5060, registrar on, parallel forking.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "phone.h"
+#include "sipkit/proxy.h"
+
+#define MAX_LISTEN   8
+#define MAX_ROUTES   64
+#define CTL_LINE_MAX 1024
+#define CTL_MAX_LIST 1000 /* pending calls listed at most */
+
+struct proxy_opts {
+	const char *listen[MAX_LISTEN];
+	int nlisten;
+	const char *domain, *ctl;
+	char *routes[MAX_ROUTES];
+	int nroutes;
+	enum sk_fork_mode fork;
+	bool record_route, cancel_481, ladder;
+	unsigned long timer_c, duration_ms;
+	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
+	int nowned;
+};
+
+struct ctl_client {
+	struct ctl_client *next;
+	struct sk_io io;
+	int fd;
+	char buf[CTL_LINE_MAX];
+	size_t len;
+};
+
+struct proxyd {
+	struct phone ph;
+	struct sk_proxy *proxy;
+	struct proxy_opts o;
+	int ctl_fd;
+	struct sk_io ctl_io;
+	struct ctl_client *clients;
+	char ctl_path[108];
+	bool done;
+};
+
+/* ---- the control socket ---------------------------------------------------- */
+
+struct list_out {
+	FILE *f;
+	size_t n;
+};
+
+static void list_one(void *arg, const struct sk_proxy_call_info *c)
+{
+	struct list_out *lo = arg;
+	if (lo->n++ < CTL_MAX_LIST)
+		fprintf(lo->f, "call %s from %s to %s branches %u pending %u age %llu ms best %d\n",
+		        c->call_id, c->from, c->to, c->branches, c->pending_branches,
+		        (unsigned long long)c->age_ms, c->best_status);
+}
+
+/* One command line: calls | stats | release CALL-ID [STATUS [REASON]] | help. */
+static void ctl_command(struct proxyd *pd, char *line, FILE *f)
+{
+	char *save = NULL, *cmd = strtok_r(line, " \t", &save);
+	if (!cmd || !strcmp(cmd, "help")) {
+		fprintf(f, "commands: calls | stats | release CALL-ID [STATUS [REASON]]\nok\n");
+	} else if (!strcmp(cmd, "calls")) {
+		struct list_out lo = {f, 0};
+		sk_proxy_pending(pd->proxy, list_one, &lo);
+		fprintf(f, "pending %zu\nok\n", lo.n);
+	} else if (!strcmp(cmd, "stats")) {
+		struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
+		fprintf(f,
+		        "calls %llu\ncancelled %llu\ncancels_sent %llu\nabsorbed_487 %llu\n"
+		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
+		        "bindings %llu\ncontexts %zu\nok\n",
+		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
+		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
+		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
+		        (unsigned long long)s.branches, (unsigned long long)s.released,
+		        (unsigned long long)s.registers, (unsigned long long)s.bindings, s.pending);
+	} else if (!strcmp(cmd, "release")) {
+		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
+		char *reason = save && *save ? save : NULL;
+		unsigned long status = 480;
+		if (!id || (st && (parse_uint(st, 699, &status) < 0 || status < 300))) {
+			fprintf(f, "error: usage: release CALL-ID [STATUS 300-699 [REASON]]\n");
+			return;
+		}
+		int rc = sk_proxy_release(pd->proxy, id, (int)status, reason);
+		if (rc == -SK_ENOTFOUND)
+			fprintf(f, "error: no pending call with Call-ID %s\n", id);
+		else if (rc < 0)
+			fprintf(f, "error: %s (a Reason is protocol;cause=N;text=\"...\")\n",
+			        sk_strerror(rc));
+		else
+			fprintf(f, "released %s with %lu\nok\n", id, status);
+	} else {
+		fprintf(f, "error: unknown command '%s' (help lists them)\n", cmd);
+	}
+}
+
+static void client_close(struct proxyd *pd, struct ctl_client *c)
+{
+	sk_loop_io_del(pd->ph.loop, &c->io);
+	close(c->fd);
+	for (struct ctl_client **pp = &pd->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	free(c);
+}
+
+struct client_ctx {
+	struct proxyd *pd;
+	struct ctl_client *c;
+};
+
+static void on_client(void *arg, unsigned events)
+{
+	struct client_ctx *cc = arg;
+	struct ctl_client *c = cc->c;
+	struct proxyd *pd = cc->pd;
+	(void)events;
+	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN)
+			return;
+		free(cc);
+		client_close(pd, c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	char *nl = strchr(c->buf, '\n');
+	if (!nl && c->len < sizeof(c->buf) - 1)
+		return;
+	if (nl)
+		*nl = '\0';
+	if (nl && nl > c->buf && nl[-1] == '\r')
+		nl[-1] = '\0';
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	if (f) {
+		if (!nl)
+			fprintf(f, "error: command longer than %d bytes\n", CTL_LINE_MAX);
+		else
+			ctl_command(pd, c->buf, f);
+		fclose(f);
+		/* a short answer to a local client: written blocking, bounded in time */
+		int fl = fcntl(c->fd, F_GETFL);
+		fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
+		struct timeval tv = {.tv_sec = 1};
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		for (size_t off = 0; out && off < outlen;) {
+			ssize_t w = write(c->fd, out + off, outlen - off);
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		free(out);
+	}
+	free(cc);
+	client_close(pd, c);
+}
+
+static void on_ctl_accept(void *arg, unsigned events)
+{
+	struct proxyd *pd = arg;
+	(void)events;
+	for (;;) {
+		int fd = accept(pd->ctl_fd, NULL, NULL);
+		if (fd < 0)
+			return;
+		struct ctl_client *c = calloc(1, sizeof(*c));
+		struct client_ctx *cc = calloc(1, sizeof(*cc));
+		if (!c || !cc) {
+			free(c);
+			free(cc);
+			close(fd);
+			continue;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		c->fd = fd;
+		cc->pd = pd;
+		cc->c = c;
+		if (sk_loop_io_add(pd->ph.loop, &c->io, fd, SK_IO_READ, on_client, cc) < 0) {
+			free(c);
+			free(cc);
+			close(fd);
+			continue;
+		}
+		c->next = pd->clients;
+		pd->clients = c;
+	}
+}
+
+static int ctl_open(struct proxyd *pd, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "sipkit proxy: control socket path too long: %s\n", path);
+		return EXIT_USAGE;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* a socket left by a proxy that died: replaced when nobody answers on it */
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		fprintf(stderr, "sipkit proxy: another proxy answers on %s (use --ctl PATH)\n",
+		        path);
+		close(fd);
+		return EXIT_UNAVAILABLE;
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+		fprintf(stderr, "sipkit proxy: cannot open the control socket %s: %s\n", path,
+		        strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_UNAVAILABLE;
+	}
+	pd->ctl_fd = fd;
+	snprintf(pd->ctl_path, sizeof(pd->ctl_path), "%s", path);
+	sk_loop_io_add(pd->ph.loop, &pd->ctl_io, fd, SK_IO_READ, on_ctl_accept, pd);
+	return 0;
+}
+
+/* ---- options and the configuration file ----------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
+	        "USER=URI[,URI...] ...]\n"
+	        "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
+	        "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
+	        "[--ladder]\n\n"
+	        "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
+	        "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
+	        "its addresses) go to the registered contacts of the user, or to the static\n"
+	        "--route of the user; several targets fork, all at once or by q-value groups.\n"
+	        "A CANCEL is answered at once and every pending branch is cancelled with the\n"
+	        "caller's Reason; when one branch answers, the others are cancelled with\n"
+	        "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
+	        "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
+	        "record-route, cancel-481, timer-c, ctl ('#' starts a comment).\n"
+	        "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n");
+}
+
+static int set_option(struct proxy_opts *o, const char *key, const char *val, const char *where)
+{
+	unsigned long v;
+	if (!strcmp(key, "listen") || !strcmp(key, "l")) {
+		if (!val || o->nlisten == MAX_LISTEN)
+			goto bad;
+		o->listen[o->nlisten++] = val;
+	} else if (!strcmp(key, "domain") && val) {
+		o->domain = val;
+	} else if (!strcmp(key, "route") && val && strchr(val, '=')) {
+		if (o->nroutes == MAX_ROUTES)
+			goto bad;
+		o->routes[o->nroutes++] = (char *)val;
+	} else if (!strcmp(key, "fork") && val) {
+		if (!strcmp(val, "parallel"))
+			o->fork = SK_FORK_PARALLEL;
+		else if (!strcmp(val, "sequential"))
+			o->fork = SK_FORK_SEQUENTIAL;
+		else
+			goto bad;
+	} else if (!strcmp(key, "record-route")) {
+		o->record_route =
+		    !val || !strcmp(val, "on") || !strcmp(val, "yes") || !strcmp(val, "true");
+	} else if (!strcmp(key, "cancel-481")) {
+		o->cancel_481 =
+		    !val || !strcmp(val, "on") || !strcmp(val, "yes") || !strcmp(val, "true");
+	} else if (!strcmp(key, "timer-c") && val && parse_uint(val, 3600000, &v) == 0 &&
+	           v > 180000) {
+		o->timer_c = v;
+	} else if (!strcmp(key, "ctl") && val) {
+		o->ctl = val;
+	} else {
+		goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "sipkit proxy: %s: bad setting '%s%s%s'%s\n", where, key, val ? " " : "",
+	        val ? val : "",
+	        !strcmp(key, "timer-c") ? " (Timer C must exceed 3 minutes, §16.8)" : "");
+	return EXIT_USAGE;
+}
+
+static int read_config(struct proxy_opts *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], where[300];
+	int lineno = 0, rc = 0;
+	if (!f) {
+		fprintf(stderr, "sipkit proxy: cannot read %s: %s\n", path, strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *save = NULL, *key = strtok_r(line, " \t\r\n", &save);
+		char *val = strtok_r(NULL, " \t\r\n", &save);
+		if (!key)
+			continue;
+		if (val && o->nowned < (int)(sizeof(o->owned) / sizeof(o->owned[0])))
+			val = o->owned[o->nowned++] = strdup(val);
+		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		rc = set_option(o, key, val, where);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int parse_args(struct proxyd *pd, int argc, char **argv)
+{
+	struct proxy_opts *o = &pd->o;
+	unsigned long v;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int rc = 0;
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "-c") && val) {
+			rc = read_config(o, val);
+			i++;
+		} else if (!strcmp(a, "--duration") && val && parse_uint(val, 86400, &v) == 0 &&
+		           v) {
+			o->duration_ms = v * 1000;
+			i++;
+		} else if (!strcmp(a, "--ladder")) {
+			o->ladder = true;
+		} else if (!strcmp(a, "--record-route") || !strcmp(a, "--cancel-481")) {
+			rc = set_option(o, a + 2, NULL, "command line");
+		} else if (a[0] == '-' && val) {
+			rc = set_option(o, a + (a[1] == '-' ? 2 : 1), val, "command line");
+			i++;
+		} else {
+			fprintf(stderr, "sipkit proxy: bad or incomplete option '%s'\n\n", a);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (rc)
+			return rc;
+	}
+	return -1;
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+	struct proxyd *pd = calloc(1, sizeof(*pd));
+	int rc;
+	if (!pd)
+		return 1;
+	pd->ctl_fd = -1;
+	if ((rc = parse_args(pd, argc, argv)) >= 0)
+		goto out_opts;
+	rc = 0;
+	struct proxy_opts *o = &pd->o;
+	if (!o->nlisten) {
+		o->listen[o->nlisten++] = "udp:127.0.0.1:5060";
+		o->listen[o->nlisten++] = "tcp:127.0.0.1:5060";
+	}
+	struct sk_ua_events none = {0};
+	pd->ph.ladder = o->ladder;
+	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
+		rc = 1;
+		goto out;
+	}
+	sk_ua_free(pd->ph.ua); /* the proxy core is this stack's transaction user */
+	pd->ph.ua = NULL;
+	struct sk_proxy_config pc = {.stack = pd->ph.stack,
+	                             .domain = o->domain,
+	                             .fork = o->fork,
+	                             .record_route = o->record_route,
+	                             .registrar = true,
+	                             .cancel_481 = o->cancel_481,
+	                             .timer_c_ms = (uint32_t)o->timer_c};
+	if ((rc = sk_proxy_new(&pd->proxy, &pc)) < 0) {
+		fprintf(stderr, "sipkit proxy: cannot start: %s\n", sk_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	for (int i = 0; i < o->nroutes; i++) {
+		char *eq = strchr(o->routes[i], '=');
+		*eq = '\0';
+		rc = sk_proxy_route_add(pd->proxy, o->routes[i], eq + 1);
+		*eq = '=';
+		if (rc < 0) {
+			fprintf(stderr,
+			        "sipkit proxy: bad route '%s' (USER=sip:HOST:PORT[,sip:...] with "
+			        "numeric "
+			        "addresses)\n",
+			        o->routes[i]);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	rc = 0;
+	uint16_t first_port = 5060;
+	for (int i = 0; i < o->nlisten && rc == 0; i++) {
+		struct sk_sa bound;
+		if ((rc = phone_listen(&pd->ph, o->listen[i], &bound)) == 0) {
+			char a[64];
+			sk_sa_print(&bound, a, sizeof(a));
+			fprintf(stderr, "sipkit proxy: listening on %.3s:%s\n", o->listen[i], a);
+			if (i == 0)
+				first_port = sk_sa_port(&bound);
+		}
+	}
+	if (rc)
+		goto out;
+	char path[108];
+	if (!o->ctl)
+		snprintf(path, sizeof(path), "/tmp/sipkit-proxy-%u.sock", (unsigned)first_port);
+	if ((rc = ctl_open(pd, o->ctl ? o->ctl : path)) != 0)
+		goto out;
+	fprintf(stderr, "sipkit proxy: control socket %s\n", pd->ctl_path);
+	phone_run(&pd->ph, &pd->done, o->duration_ms);
+	struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
+	fprintf(stderr,
+	        "sipkit proxy: %llu calls, %llu cancelled, %llu CANCELs sent, %llu 487 absorbed, "
+	        "%llu 481 sent, %llu forks\n",
+	        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
+	        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
+	        (unsigned long long)s.sent_481, (unsigned long long)s.forks);
+out:
+	while (pd->clients) {
+		struct ctl_client *c = pd->clients;
+		free(c->io.arg);
+		client_close(pd, c);
+	}
+	if (pd->ctl_fd >= 0) {
+		sk_loop_io_del(pd->ph.loop, &pd->ctl_io);
+		close(pd->ctl_fd);
+		unlink(pd->ctl_path);
+	}
+	sk_proxy_free(pd->proxy);
+	phone_free(&pd->ph);
+out_opts:
+	for (int i = 0; i < pd->o.nowned; i++)
+		free(pd->o.owned[i]);
+	free(pd);
+	return rc;
+}
+
+/* ---- sipkit ctl --------------------------------------------------------------- */
+
+int cmd_ctl(int argc, char **argv)
+{
+	const char *path = "/tmp/sipkit-proxy-5060.sock";
+	char line[CTL_LINE_MAX];
+	size_t used = 0;
+	int i = 1;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf(
+		    "usage: sipkit ctl [-s PATH] COMMAND [ARGS...]\n\n"
+		    "Talks to a running sipkit proxy's control socket (default %s).\n"
+		    "commands:\n"
+		    "  calls                              pending calls\n"
+		    "  stats                              counters\n"
+		    "  release CALL-ID [STATUS [REASON]]  cancels every branch of a pending call\n"
+		    "                                     and answers the caller STATUS (480),\n"
+		    "                                     e.g. release abc@host 480 "
+		    "'RELEASE_CAUSE;cause=3;text=\"Media bearer loss\"'\n",
+		    path);
+		return 0;
+	}
+	if (argc > 2 && (!strcmp(argv[1], "-s") || !strcmp(argv[1], "--socket"))) {
+		path = argv[2];
+		i = 3;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "sipkit ctl: no command (sipkit ctl --help)\n");
+		return EXIT_USAGE;
+	}
+	for (; i < argc; i++) {
+		int w =
+		    snprintf(line + used, sizeof(line) - used, "%s%s", used ? " " : "", argv[i]);
+		if (w < 0 || (size_t)w >= sizeof(line) - used - 1) {
+			fprintf(stderr, "sipkit ctl: command too long\n");
+			return EXIT_USAGE;
+		}
+		used += (size_t)w;
+	}
+	line[used++] = '\n';
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "sipkit ctl: no proxy on %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_UNAVAILABLE;
+	}
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (write(fd, line, used) != (ssize_t)used) {
+		fprintf(stderr, "sipkit ctl: cannot send the command: %s\n", strerror(errno));
+		close(fd);
+		return EXIT_UNAVAILABLE;
+	}
+	char buf[4096], last[256] = "";
+	ssize_t n;
+	size_t ll = 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		for (ssize_t k = 0; k < n; k++) { /* the last line decides the exit status */
+			if (buf[k] == '\n') {
+				if (ll)
+					last[ll] = '\0';
+				ll = 0;
+			} else if (ll < sizeof(last) - 1) {
+				last[ll++] = buf[k];
+			}
+		}
+	}
+	close(fd);
+	return !strcmp(last, "ok") ? 0 : 1;
+}
