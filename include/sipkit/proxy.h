@@ -67,7 +67,7 @@ struct sk_proxy_config {
 	uint32_t min_expires;     /* registrar: shortest registration (423 below), 0: 60 */
 	uint32_t max_expires;     /* registrar: longest, 0: 3600 */
 	uint32_t default_expires; /* registrar: when the REGISTER gives none, 0: 3600 */
-	struct sk_location location; /* ops NULL: the in-memory store */
+	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 };
 
 struct sk_proxy_stats {

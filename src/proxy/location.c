@@ -357,9 +357,6 @@ int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bind
 	return 0;
 }
 
-/* Declared in registrar.c for now (it belongs in proxy_int.h). */
-bool location_memory_held(const struct sk_location *loc, uint64_t *held);
-
 /*
  * For the proxy's statistics: the bindings an in-memory store holds (an
  * expired one counts until it is dropped: see above). False for any other store.

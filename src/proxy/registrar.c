@@ -20,6 +20,9 @@
  * 503 (§21.5.4) tells the client to try another server and to stay away for
  * Retry-After, which helps neither with a per-AOR limit that any registrar of
  * the domain sharing this store would meet too.
+ *
+ * The 200 has no Date header (step 8 SHOULD): the stack has a monotonic clock
+ * only, and nothing outside src/core reads the wall clock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +32,6 @@
 
 #define REG_MAX_CONTACTS 32 /* Contact values one REGISTER may carry (twice the bindings) */
 #define REG_ONE_HOUR     3600
-
-/* In location.c; belongs in proxy_int.h. */
-bool location_memory_held(const struct sk_location *loc, uint64_t *held);
 
 /* ---- the address of record (§10.3 step 5) ---------------------------------- */
 
@@ -180,9 +180,8 @@ static uint64_t requested_expires(const struct sk_proxy *p, const struct sk_msg 
 		int rc = sk_str_to_u64(a->expires, UINT32_MAX, &v);
 		if (rc == -SK_ETOOBIG)
 			return UINT32_MAX; /* §10.2: "MAY treat ... as equivalent to 2**32-1" */
-		if (rc < 0)
-			return 3600; /* §10.2: "Malformed values SHOULD be treated as equivalent to
-			                3600" */
+		if (rc < 0)                /* §10.2: "SHOULD be treated as equivalent to 3600" */
+			return 3600;
 		return v;
 	}
 	long h = sk_msg_expires(req); /* -1: absent, or out of range (§20.19): the default */
