@@ -29,6 +29,7 @@ struct branch {
 struct rctx {
 	uint8_t kind;
 	bool invite, final_sent, got_2xx, got_6xx, cancelled;
+	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
 	unsigned nbr, pending, refs;
 	struct rctx *hnext;
 	struct sk_proxy *p;
@@ -207,6 +208,12 @@ static void send_best(struct rctx *c)
 	c->final_sent = true;
 	if (!c->st)
 		return;
+	if (c->timer_c && c->invite && (!c->best_wire || c->best == 487)) {
+		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
+		proxy_reply(p, c->st, 408, NULL,
+		            "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
+		return;
+	}
 	if (!c->best_wire) {
 		/* no final at all: every branch timed out or failed; RFC 4320: a
 		 * non-INVITE gets no 408 of ours, its own client times out */
@@ -275,6 +282,7 @@ static void timer_c_fired(void *arg)
 	if (b->done)
 		return;
 	/* §16.8: cancelled if it had a provisional, else as if a 408 came */
+	c->timer_c = true;
 	if (b->provisional) {
 		cancel_branch(b, "SIP;cause=408;text=\"Timer C\"");
 		return;

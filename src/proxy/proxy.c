@@ -111,7 +111,7 @@ static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
 	char want[16];
 	snprintf(want, sizeof(want), ".%08x", (unsigned)proxy_loop_hash(req));
 	size_t wl = strlen(want);
-	for (size_t i = 1; i < sk_msg_via_count(req); i++) {
+	for (size_t i = 0; i < sk_msg_via_count(req); i++) {
 		const struct sk_via *v = sk_msg_via(req, i);
 		if (v->branch.len > wl && !memcmp(v->branch.p + v->branch.len - wl, want, wl) &&
 		    sk_tp_is_local(sk_stack_tp(p->stack), v->host, v->port ? v->port : 5060))
