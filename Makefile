@@ -1,6 +1,7 @@
 # sipkit — one GNU Makefile.
 #   make            build/libsipkit.a and build/sipkit
-#   make test       unit tests (cmocka, ASan+UBSan) and CLI golden tests
+#   make test       unit tests (cmocka, ASan+UBSan), CLI golden tests, SIPp interop tests
+#   make interop    the SIPp interoperability tests alone
 #   make demo       build and run `sipkit demo`
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
 #   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre; transactions)
@@ -16,7 +17,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
 DEPS_BUILD := build-essential
-DEPS_TEST  := libcmocka-dev pkg-config
+DEPS_TEST  := libcmocka-dev pkg-config sip-tester
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
@@ -30,7 +31,7 @@ CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all test format-check layering unit cli-test fuzz-replay demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
+.PHONY: all test format-check layering unit cli-test interop fuzz-replay demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
 
@@ -98,7 +99,7 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/l
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
 	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS)
 
-test: deps-test format-check layering unit cli-test fuzz-replay
+test: deps-test format-check layering unit cli-test interop fuzz-replay
 
 layering:
 	@sh tests/layering.sh
@@ -110,6 +111,14 @@ unit: $(UNIT_BIN)
 
 cli-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/cli/run.sh
+
+# sipkit uas / sipkit call against SIPp (sip-tester) on loopback, under the
+# sanitizers: any report aborts the process and fails its case.
+interop: $(BUILD)/asan/sipkit | deps-test
+	@SIPKIT=$(BUILD)/asan/sipkit \
+	  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+	  sh tests/interop/sipp.sh
 
 demo: $(BUILD)/sipkit
 	$(BUILD)/sipkit demo

@@ -364,7 +364,9 @@ int cmd_call(int argc, char **argv)
 		next_call_fired(cr);
 		phone_run(&cr->ph, &cr->done, 0);
 		if (o->calls == 1) {
-			printf("result: %s\n", cr->last_result);
+			printf("result: %s\n", cr->last_result[0]
+			                           ? cr->last_result
+			                           : "interrupted while the call was pending");
 		} else {
 			uint64_t ms = phone_now(&cr->ph) - cr->start;
 			printf(

@@ -106,7 +106,6 @@ void phone_free(struct phone *ph)
 int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound)
 {
 	struct sk_target t;
-	char a[64];
 	if (sk_target_parse(&t, spec) < 0) {
 		fprintf(stderr,
 		        "%s: bad listen address '%s' (expected udp:HOST:PORT or tcp:HOST:PORT)\n",
@@ -121,10 +120,6 @@ int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound)
 		        : errno             ? strerror(errno)
 		                            : sk_strerror(rc));
 		return EXIT_UNAVAILABLE;
-	}
-	if (bound && ph->ladder) {
-		sk_sa_print(bound, a, sizeof(a));
-		fprintf(stderr, "%s: listening on %s:%s\n", ph->prog, sk_proto_name(t.proto), a);
 	}
 	ph->listening++;
 	return 0;

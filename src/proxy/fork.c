@@ -210,8 +210,9 @@ static void send_best(struct rctx *c)
 		return;
 	if (c->timer_c && c->invite && (!c->best_wire || c->best == 487)) {
 		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
-		proxy_reply(p, c->st, 408, NULL,
-		            "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
+		proxy_reply(
+		    p, c->st, 408, NULL,
+		    "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
 		return;
 	}
 	if (!c->best_wire) {

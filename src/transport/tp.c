@@ -669,8 +669,15 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 	}
 	if (rc == 0) {
 		tp->st.tx_msgs++;
-		if (tp->trace)
-			tp->trace(tp->trace_arg, true, flow, buf, len);
+		if (tp->trace) {
+			/* a stream leaves from its connection's address, not the listener's */
+			struct sk_flow shown = *flow;
+			struct conn *c =
+			    flow->proto == SK_PROTO_TCP ? conn_by_id(tp, flow->conn) : NULL;
+			if (c && c->local.u.sa.sa_family)
+				shown.local = c->local;
+			tp->trace(tp->trace_arg, true, &shown, buf, len);
+		}
 	}
 	return rc;
 }
