@@ -206,17 +206,23 @@ void call_reason_from(struct sk_call *c, const struct sk_msg *m)
 	}
 }
 
+/* The user of a transaction while sk_txn_request creates it (ua_request). */
+static char creating;
+
 int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
                struct sk_txn **out)
 {
 	struct sk_txn *t = NULL;
 	/* a send that fails at once ends the transaction inside sk_txn_request:
-	 * those callbacks are not counted (in_callback), the error is returned */
-	c->in_callback = true;
-	int rc = sk_txn_request(sk_stack_txl(c->ua->stack), wire, dst, c, &t);
-	c->in_callback = false;
-	if (rc == 0)
+	 * its callbacks are not counted (its user is &creating until it is
+	 * made), the error is returned. The same failure can end other
+	 * transactions of the call on that connection (§17.1.4): theirs count,
+	 * so no flag on the call (it lost their references: a call never freed) */
+	int rc = sk_txn_request(sk_stack_txl(c->ua->stack), wire, dst, &creating, &t);
+	if (rc == 0) {
+		sk_txn_set_user(t, c);
 		call_ref(c);
+	}
 	if (out)
 		*out = rc == 0 ? t : NULL;
 	return rc;
@@ -261,7 +267,7 @@ static void on_failed(void *arg, struct sk_txn *t, int err)
 {
 	(void)arg;
 	struct sk_call *c = sk_txn_user(t);
-	if (!c || c->in_callback)
+	if (!c || (void *)c == (void *)&creating)
 		return;
 	call_ref(c);
 	enum sk_txn_kind k = sk_txn_kind(t);
@@ -276,7 +282,7 @@ static void on_terminated(void *arg, struct sk_txn *t)
 {
 	(void)arg;
 	struct sk_call *c = sk_txn_user(t);
-	if (!c || c->in_callback)
+	if (!c || (void *)c == (void *)&creating)
 		return;
 	sk_txn_set_user(t, NULL);
 	if (c->ict == t)

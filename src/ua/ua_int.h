@@ -43,7 +43,6 @@ struct sk_call {
 	uint8_t outcome; /* enum sk_call_outcome */
 	bool ended;      /* the ended event has been given */
 	bool cancel_asked;
-	bool in_callback;   /* inside sk_txn_request: its callbacks are not counted */
 	bool end_after_bye; /* the call ends with end_outcome when its BYEs are done */
 	bool hangup_wanted; /* in: BYE as soon as the ACK for our 2xx comes (§15.1.1) */
 	bool answered;      /* the answered event was given */

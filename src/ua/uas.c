@@ -473,6 +473,16 @@ static void in_dialog(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *
 	d->remote_cseq = cseq;
 	d->remote_cseq_set = true;
 	struct sk_str m = sk_msg_method(req);
+	if (c->dlg && d != c->dlg) {
+		/* §13.2.2.4, §15.1.2: a dialog that is not the call's (a fork's 2xx we
+		 * ACKed and hung up): its BYE ends that dialog alone, not the call;
+		 * nothing else is taken in it */
+		if (is_method(m, "BYE"))
+			sk_txn_reply(st, 200, NULL, NULL);
+		else
+			reject(ua, st, 481, NULL);
+		return;
+	}
 	call_ref(c);
 	if (is_method(m, "BYE"))
 		bye(c, st, req);
