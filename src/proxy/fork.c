@@ -42,6 +42,7 @@ struct rctx {
 	char *auth; /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
 	size_t auth_len;
 	struct sk_timer group; /* sequential forking: the current group's time */
+	struct sk_flow up;     /* where the server transaction's responses go */
 	struct branch br[];
 };
 
@@ -208,11 +209,15 @@ static void send_best(struct rctx *c)
 	c->final_sent = true;
 	if (!c->st)
 		return;
-	if (c->timer_c && c->invite && (!c->best_wire || c->best == 487)) {
+	if (c->timer_c && !c->cancelled && c->invite && (!c->best_wire || c->best == 487)) {
 		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
 		proxy_reply(
 		    p, c->st, 408, NULL,
 		    "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
+		return;
+	}
+	if (!c->best_wire && c->best == 503) {
+		proxy_reply(p, c->st, 500, NULL, NULL);
 		return;
 	}
 	if (!c->best_wire) {
@@ -284,10 +289,11 @@ static void timer_c_fired(void *arg)
 		return;
 	/* §16.8: cancelled if it had a provisional, else as if a 408 came */
 	c->timer_c = true;
-	if (b->provisional) {
-		cancel_branch(b, "SIP;cause=408;text=\"Timer C\"");
+	/* §16.8 "has received a provisional response": a 100 Trying too */
+	bool proceeding = b->ct && sk_txn_state(b->ct) == SK_TXN_PROCEEDING;
+	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
+	if (b->provisional || proceeding)
 		return;
-	}
 	c->refs++;
 	branch_done(b, 408);
 	check_done(c);
@@ -384,15 +390,18 @@ static void start_group(struct rctx *c)
 static void group_fired(void *arg)
 {
 	struct rctx *c = arg;
+	if (c->cancelled || c->got_6xx || c->got_2xx || c->final_sent)
+		return; /* no next group: the branches' own finals end the context */
 	c->refs++;
-	/* the group had its time: its branches are given up, the next one starts */
+	/* the group had its time: its branches are cancelled, their finals still
+	 * to come (§16.7 step 6: the best goes up once every client transaction
+	 * has ended), and the next group starts */
 	for (unsigned i = 0; i < c->nbr; i++) {
 		struct branch *b = &c->br[i];
-		if (b->started && !b->done) {
+		if (b->started && !b->done)
 			cancel_branch(b, NULL);
-			branch_done(b, 408);
-		}
 	}
+	start_group(c);
 	check_done(c);
 	ctx_unref(c);
 }
@@ -454,6 +463,7 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	*head = c;
 	p->nctx++;
 	sk_txn_set_user(st, c);
+	c->up = *sk_txn_flow(st);
 	if (c->invite)
 		p->st.calls++;
 	if (nbr > 1)
@@ -477,10 +487,18 @@ static void pass_up(struct rctx *c, const struct sk_msg *resp)
 {
 	struct sk_build *b;
 	struct sk_str wire;
-	if (!c->st || sk_build_forward_response(&b, resp) < 0)
+	int code = sk_msg_status(resp);
+	if (sk_build_forward_response(&b, resp) < 0)
 		return;
-	if (sk_build_finish(b, &wire) == 0)
-		sk_txn_respond(c->st, wire);
+	if (sk_build_finish(b, &wire) == 0) {
+		int rc = c->st ? sk_txn_respond(c->st, wire) : -SK_ESTATE;
+		/* §16.7 step 5: a 2xx after our own final (release, Timer C) still goes
+		 * up; without the server transaction, statelessly (step 9) */
+		if (rc == -SK_ESTATE && c->invite && code >= 200 && code < 300) {
+			struct sk_flow f = c->up;
+			sk_tp_send(sk_stack_tp(c->p->stack), &f, wire.p, wire.len);
+		}
+	}
 	sk_build_free(b);
 }
 
@@ -518,7 +536,10 @@ void fork_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 			p->st.absorbed_487++; /* until it is the one passed up */
 		if (!b->done) {
 			branch_done(b, code);
-			if (!c->final_sent) {
+			/* a 487 of a branch we cancelled on our own (group time, Timer C)
+			 * is no answer of the callee's: not a candidate */
+			bool ours = code == 487 && b->cancelled && !c->cancelled;
+			if (!c->final_sent && !ours) {
 				if (code == 401 || code == 407)
 					keep_auth(c, resp);
 				if (!c->best_wire || rank(code) < rank(c->best)) {
@@ -563,6 +584,9 @@ void fork_failed(void *arg, struct sk_txn *t, int err)
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
 	if (!b->done) {
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
+		/* §16.9: a transport error is a 503 in the context (a 500 up, §16.7 step 6) */
+		if (err != -SK_ETIMEDOUT && !c->best)
+			c->best = 503;
 		check_done(c);
 	}
 	ctx_unref(c);

@@ -237,26 +237,28 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
 
 /* ---- forwarding without state --------------------------------------------- */
 
-/* The ACK for a 2xx, and a CANCEL that matches nothing (§16.11), passed on. */
-static void forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
+/* The ACK for a 2xx, and a CANCEL that matches nothing (§16.11), passed on; false: not sent. */
+static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 {
 	struct sk_forward fw;
 	struct sk_str ruri, route;
 	struct sk_target dst;
 	struct sk_build *b;
 	struct sk_str wire;
+	int rc = -1;
 	if (sk_msg_max_forwards(req) == 0)
-		return;
+		return false;
 	proxy_preprocess(p, req, &fw, &ruri, &route);
 	if (!route.len && proxy_is_us(p, sk_msg_ruri(req)))
-		return; /* for us, with nowhere further to go */
+		return false; /* for us, with nowhere further to go */
 	if (proxy_uri_target(route.len ? route : ruri, SK_PROTO_NONE, &dst) < 0)
-		return;
+		return false;
 	if (sk_build_forward_request(&b, req, &fw) < 0)
-		return;
+		return false;
 	if (sk_build_finish(b, &wire) == 0)
-		sk_txl_send_stateless(sk_stack_txl(p->stack), wire, &dst);
+		rc = sk_txl_send_stateless(sk_stack_txl(p->stack), wire, &dst);
 	sk_build_free(b);
+	return rc == 0;
 }
 
 /* A response no transaction of ours wanted (§16.11; a 2xx retransmitted late). */
@@ -297,9 +299,10 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			proxy_reply(p, st, invite ? 200 : 481, NULL, NULL);
 			return;
 		}
-		/* §16.11: forwarded as it is; its response comes back as a stray */
-		sk_txn_reply(st, 200, NULL, NULL);
-		forward_stateless(p, req);
+		/* §16.10: forwarded statelessly, no answer of ours: the next hop's
+		 * comes back as a stray response; nowhere to go: 481 (§9.2) */
+		if (!forward_stateless(p, req))
+			proxy_reply(p, st, 481, NULL, NULL);
 		return;
 	}
 	if (validate(p, st, req))
