@@ -298,6 +298,10 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 		if (code >= 300 && t->resp)
 			txn_send(t, t->resp,
 			         t->resp_len); /* the same ACK for each retransmission */
+		else if (code >= 200 && code < 300)
+			/* a 2xx after a non-2xx final (a proxy that gave up on a branch
+			 * passes a late answer on, §16.7 step 5): the TU ACKs and ends it */
+			to_tu(t, m);
 		break;
 	case SK_TXN_ACCEPTED:
 		if (code >= 200 && code < 300)

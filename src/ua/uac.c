@@ -283,8 +283,9 @@ static void invite_2xx(struct sk_call *c, const struct sk_msg *resp, uint32_t cs
 	if (rc < 0)
 		sk_logf(ua_log(c->ua), SK_LOG_WARN, "ua %s: ACK not sent: %s", c->call_id,
 		        sk_strerror(rc));
-	if (c->dlg) {
-		/* another branch of a fork answered too: ACK it, then BYE it (§13.2.2.4) */
+	if (c->dlg || c->ended) {
+		/* another branch of a fork answered too, or a 2xx came after the call
+		 * ended with a non-2xx: ACK it, then BYE it (§13.2.2.4) */
 		dialog_bye(c, d);
 		return;
 	}

@@ -709,6 +709,10 @@ static void test_release_crosses_200(void **state)
 		fail_msg("phone 2's 200 came after the proxy's 480 and was not forwarded: "
 		         "the phone's session is never ACKed by the caller");
 	}
+	/* the caller, its call already ended with the 480, ACKs that 2xx and hangs up
+	 * (§13.2.2.4): phone 2's session does not stay up */
+	assert_true(ph_count(h, 0, PH_PROXY, "ACK", NULL) + ph_count(h, 0, 2, "ACK", NULL) >= 1);
+	assert_int_equal(ph_count(h, 0, PH_PROXY, "BYE", NULL) + ph_count(h, 0, 2, "BYE", NULL), 1);
 	ph_finish(h);
 }
 
