@@ -54,6 +54,14 @@ check_err decode-badaspec 65 "line 5, column 4, header To: whitespace between" "
 check_err decode-badvers 65 "505 Version Not Supported" "$SIPKIT" decode "$data/invalid/badvers.dat"
 check_err decode-missing 66 "No such file" "$SIPKIT" decode /nonexistent/msg.sip
 check_err decode-usage 64 "unknown option" "$SIPKIT" decode --bogus
+printf 'listen udp:127.0.0.1:0\nfork sideways\n' >/tmp/sk_cli_cfg.$$
+check_err proxy-bad-config 64 "sk_cli_cfg.$$:2: bad setting 'fork sideways'" "$SIPKIT" proxy -c /tmp/sk_cli_cfg.$$
+rm -f /tmp/sk_cli_cfg.$$
+check_err proxy-bad-route 64 "bad route" "$SIPKIT" proxy --route bob=sip:host.example:5060 -l udp:127.0.0.1:0
+check_err proxy-timer-c 64 "Timer C must exceed 3 minutes" "$SIPKIT" proxy --timer-c 1000
+check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
+check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
+check_err call-no-uri 64 "no URI to call" "$SIPKIT" call
 check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
 check_err decode-too-big 65 "larger than the limit of 100 bytes" "$SIPKIT" decode --max-size 100 "$data/valid/wsinv.dat"
 
