@@ -1,7 +1,7 @@
 # sipkit — one GNU Makefile.
 #   make            build/libsipkit.a and build/sipkit
 #   make test       unit tests (cmocka, ASan+UBSan), CLI golden tests, SIPp interop tests
-#   make interop    the SIPp interoperability tests alone
+#   make interop    the interoperability tests alone (SIPp, Kamailio)
 #   make demo       build and run `sipkit demo`
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
 #   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre; transactions)
@@ -17,7 +17,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
 DEPS_BUILD := build-essential
-DEPS_TEST  := libcmocka-dev pkg-config sip-tester
+DEPS_TEST  := libcmocka-dev pkg-config sip-tester kamailio
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
@@ -112,13 +112,15 @@ unit: $(UNIT_BIN)
 cli-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/cli/run.sh
 
-# sipkit uas / sipkit call against SIPp (sip-tester) on loopback, under the
-# sanitizers: any report aborts the process and fails its case.
+# sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
+# SIPp phones and in chains with Kamailio, on loopback, under the sanitizers:
+# any report aborts the process and fails its case.
+INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
+  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 interop: $(BUILD)/asan/sipkit | deps-test
-	@SIPKIT=$(BUILD)/asan/sipkit \
-	  ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
-	  UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
-	  sh tests/interop/sipp.sh
+	@$(INTEROP_ENV) sh tests/interop/sipp.sh
+	@$(INTEROP_ENV) sh tests/interop/proxy.sh
 
 demo: $(BUILD)/sipkit
 	$(BUILD)/sipkit demo

@@ -27,17 +27,42 @@ static int put_values(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id
 	return 0;
 }
 
-/* Copies every header but those skipped; `rewrite` lines are replaced by put_values(from). */
-static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id rewrite,
-                        size_t from, size_t drop_last, bool max_forwards_out)
+/* What a forwarded request gets right below the received Vias (§16.6 steps 3-4). */
+struct insert {
+	const char *record_route;
+	int max_forwards; /* -1: none */
+};
+
+static int put_insert(struct sk_build *b, const struct insert *ins)
 {
-	bool rewritten = false;
+	int rc = 0;
+	if (ins->record_route) /* ours above the Record-Routes already there */
+		rc = sk_build_hdr(b, "Record-Route", sk_str_c(ins->record_route));
+	if (rc == 0 && ins->max_forwards >= 0)
+		rc = sk_build_hdrf(b, "Max-Forwards", "%d", ins->max_forwards);
+	return rc;
+}
+
+/*
+ * Copies every header but those skipped; `rewrite` lines are replaced by
+ * put_values(from). ins (may be NULL) goes after the leading Via lines, so
+ * that the Via block stays together under the one the transport adds on top
+ * (§7.3.1; peers that read "the Vias" as consecutive lines need it).
+ */
+static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id rewrite,
+                        size_t from, size_t drop_last, const struct insert *ins)
+{
+	bool rewritten = false, inserted = !ins;
 	char tmp[128];
 	for (uint32_t i = 0; i < m->nhdrs; i++) {
 		const struct sk_hdr *h = &m->hdrs[i];
 		int rc = 0;
-		if (h->id == SK_HDR_CONTENT_LENGTH ||
-		    (max_forwards_out && h->id == SK_HDR_MAX_FORWARDS))
+		if (!inserted && h->id != SK_HDR_VIA) {
+			if ((rc = put_insert(b, ins)) < 0)
+				return rc;
+			inserted = true;
+		}
+		if (h->id == SK_HDR_CONTENT_LENGTH || (ins && h->id == SK_HDR_MAX_FORWARDS))
 			continue;
 		if (rewrite != SK_HDR_OTHER && h->id == rewrite) {
 			if (!rewritten)
@@ -49,7 +74,7 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return inserted ? 0 : put_insert(b, ins);
 }
 
 int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
@@ -62,17 +87,11 @@ int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
 	int rc = sk_build_request(&b, req->method, ruri);
 	if (rc < 0)
 		return rc;
-	/* §16.6 step 4: ours above the Record-Routes already there */
-	if (fw->record_route)
-		rc = sk_build_hdr(b, "Record-Route", sk_str_c(fw->record_route));
-	/* §16.6 step 3: Max-Forwards one less, 70 when absent */
-	if (rc == 0)
-		rc = sk_build_hdrf(b, "Max-Forwards", "%d",
-		                   req->max_forwards >= 0 ? req->max_forwards - 1 : 70);
-	if (rc == 0)
-		rc = copy_headers(
-		    b, req, fw->drop_routes || fw->drop_last_route ? SK_HDR_ROUTE : SK_HDR_OTHER,
-		    fw->drop_routes, fw->drop_last_route ? 1 : 0, true);
+	/* §16.6 step 3: Max-Forwards one less, 70 when absent; step 4: Record-Route */
+	struct insert ins = {fw->record_route, req->max_forwards >= 0 ? req->max_forwards - 1 : 70};
+	rc = copy_headers(b, req,
+	                  fw->drop_routes || fw->drop_last_route ? SK_HDR_ROUTE : SK_HDR_OTHER,
+	                  fw->drop_routes, fw->drop_last_route ? 1 : 0, &ins);
 	if (rc == 0 && fw->route_tail)
 		rc = sk_build_hdr(b, "Route", sk_str_c(fw->route_tail));
 	if (rc == 0)
@@ -96,7 +115,7 @@ int sk_build_forward_response(struct sk_build **out, const struct sk_msg *resp)
 	if (rc < 0)
 		return rc;
 	/* §16.7 step 3: the topmost Via value (ours) goes, the rest stay in order */
-	rc = copy_headers(b, resp, SK_HDR_VIA, 1, 0, false);
+	rc = copy_headers(b, resp, SK_HDR_VIA, 1, 0, NULL);
 	if (rc == 0)
 		rc = sk_build_body(b, NULL, resp->body.p, resp->body.len);
 	if (rc < 0) {

@@ -235,7 +235,11 @@ static void send_best(struct rctx *c)
 	if (sk_msg_parse(m, c->best_wire, c->best_len, NULL) == 0) {
 		if (c->best == 503) { /* §16.7 step 6: a 503 goes up as a 500 */
 			proxy_reply(p, c->st, 500, NULL, NULL);
-		} else if (sk_build_forward_response(&b, m) == 0) {
+		} else if (sk_build_forward_response(&b, m) < 0) {
+			/* it cannot go up as it came (no Via of the caller's left in it): the
+			 * caller still gets that status, from us */
+			proxy_reply(p, c->st, c->best, NULL, NULL);
+		} else {
 			int rc = 0;
 			if (c->best == 401 || c->best == 407)
 				rc = add_challenges(b, m, c->auth, c->auth_len);

@@ -173,6 +173,13 @@ static int open_bound(struct sk_net *net, const struct sk_sa *addr, enum os_kind
 		return -errno;
 	/* V6ONLY: v4 traffic always has its own socket, never v4-mapped peers on a v6 one.
 	 * SO_REUSEADDR: a restarted stack must not wait out TIME_WAIT to listen again. */
+	/* A proxy's UDP socket takes bursts from many peers: a larger receive
+	 * buffer than the default 208 KB (the kernel caps it at rmem_max) keeps
+	 * datagrams from being dropped while the loop is busy; best effort. */
+	if (kind == OS_UDP) {
+		int rcvbuf = 4 << 20;
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
 	if ((fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    (kind == OS_LISTENER &&
 	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||

@@ -1,0 +1,557 @@
+#!/bin/sh
+# Interoperability tests of `sipkit proxy` (the stateful forking proxy) with
+# SIPp (Debian's sip-tester) and Kamailio 5.6 (Debian's kamailio) on loopback:
+#
+#   fork-cancel               SIPp caller (uac_cancel.xml) -> sipkit proxy -> two
+#                             SIPp callees (uas_ring.xml); the caller cancels while
+#                             both ring: each callee gets one CANCEL, the caller
+#                             200 and one 487; ctl stats: cancelled 1,
+#                             cancels_sent 2, absorbed_487 1; nothing pending
+#   fork-answer-reason        SIPp caller (uac_call.xml) -> sipkit proxy
+#                             (--record-route) -> `sipkit uas --answer-after 200`
+#                             and SIPp uas_ring_reason.xml, which checks that the
+#                             CANCEL it gets carries
+#                             Reason: SIP;cause=200;text="Call completed elsewhere"
+#   fork-answer-reason-wrong  the same with a copy of uas_ring_reason.xml that
+#                             expects another text: its SIPp must fail (the
+#                             check can fail)
+#   kamailio-after-sipkit     sipkit call -> sipkit proxy -> Kamailio -> sipkit uas
+#   kamailio-before-sipkit    sipkit call -> Kamailio -> sipkit proxy -> sipkit uas
+#                             both cancelled while ringing (--cancel-after 300,
+#                             --no-answer): `result: cancelled (487)`, the callee
+#                             cancelled with the caller's Reason, pending 0
+#
+# Kamailio runs in the foreground (-DD -E) with tests/interop/kamailio/kamailio.cfg
+# (derived from ../shared/peers/kamailio/kamailio.cfg, its ports filled in
+# here with sed) and its own -Y runtime directory.
+#
+# Every process listens and sends on 127.0.0.1 only, on ports picked free
+# (from a base derived from $$, checked with ss), and runs under `timeout`
+# (SIPp also under -timeout, -recv_timeout and -m). Background processes and
+# their children are killed on exit, failure or not. Logs go to a temporary
+# directory, removed at the end (KEEP=1 keeps it and prints where). About 10 s.
+#
+# One line per case, `PASS name` or `FAIL name: reasons` followed by the
+# relevant log excerpts, then `interop-proxy: N passed, M failed`; exit 1 on
+# any failure. Without sipp (sip-tester) or kamailio the cases that need them
+# fail (the Makefile's deps mechanism installs both).
+#
+#   sh tests/interop/proxy.sh [CASE...]
+#   SIPKIT=build/sipkit KAMAILIO=/usr/sbin/kamailio sh tests/interop/proxy.sh
+#
+# By default build/asan/sipkit (ASan+UBSan) when it exists, else build/sipkit.
+# A sanitizer build runs with halt_on_error/abort_on_error, and any sanitizer
+# report in a sipkit stderr fails the case; the proxy must also exit 0 on a
+# TERM (sent to sipkit itself, not to its `timeout`: see term_child).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if [ -z "${SIPKIT:-}" ]; then
+	if [ -x "$root/build/asan/sipkit" ]; then SIPKIT=$root/build/asan/sipkit; else SIPKIT=$root/build/sipkit; fi
+fi
+SCEN=$here/scenarios
+KAMCFG=$here/kamailio/kamailio.cfg
+LO=127.0.0.1
+REASON_200='SIP;cause=200;text="Call completed elsewhere"'
+# the ASan/UBSan options, unless the caller set some
+ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+pass=0
+fail=0
+
+case $SIPKIT in /*) ;; *) SIPKIT=$(pwd)/$SIPKIT ;; esac
+if [ ! -x "$SIPKIT" ]; then
+	echo "FAIL sipkit: $SIPKIT is not built"
+	echo "interop-proxy: 0 passed, 1 failed"
+	exit 1
+fi
+have_sipp=0
+command -v sipp >/dev/null 2>&1 && have_sipp=1
+if [ -z "${KAMAILIO:-}" ]; then
+	KAMAILIO=$(command -v kamailio 2>/dev/null || { [ -x /usr/sbin/kamailio ] && echo /usr/sbin/kamailio; })
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sk_iproxy.XXXXXX") || exit 1
+pids=""
+
+# A background process is `timeout N CMD &`: $! is timeout's pid, and a TERM
+# to timeout is passed on to CMD.
+running() { # pid: alive and not a zombie waiting to be reaped
+	[ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+# every descendant of a pid (Kamailio's workers under its main process)
+descendants() {
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+cleanup() {
+	all=""
+	for p in $pids; do all="$all $p $(descendants "$p")"; done
+	for p in $all; do kill "$p" 2>/dev/null; done
+	for p in $all; do
+		n=0
+		while running "$p" && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+		kill -9 "$p" 2>/dev/null
+	done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	pids=""
+}
+
+finish() {
+	cleanup
+	cd /
+	if [ -n "${KEEP:-}" ]; then echo "interop-proxy: logs kept in $work"; else rm -rf "$work"; fi
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+trap 'exit 141' PIPE
+
+forget() { # pid: drop from the kill list
+	np=""
+	for p in $pids; do [ "$p" = "$1" ] || np="$np $p"; done
+	pids=$np
+}
+
+# wait_bounded PID SECONDS: the exit status of PID; if it still runs after
+# SECONDS it and its descendants get a TERM, 2 s later a KILL, and the status
+# is 124 (as from timeout). Never blocks longer.
+wait_bounded() {
+	n=0 lim=$(($2 * 10))
+	while running "$1" && [ $n -lt "$lim" ]; do sleep 0.1; n=$((n + 1)); done
+	if running "$1"; then
+		tree="$1 $(descendants "$1")"
+		# shellcheck disable=SC2086
+		kill $tree 2>/dev/null
+		n=0
+		while running "$1" && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
+		# shellcheck disable=SC2086
+		kill -9 $tree 2>/dev/null
+		wait "$1" 2>/dev/null
+		forget "$1"
+		return 124
+	fi
+	wait "$1"
+	st=$?
+	forget "$1"
+	return $st
+}
+
+# term_child PID: TERM to the command run by `timeout` (pid PID) itself. A
+# TERM to timeout would be passed on followed by a SIGCONT to the whole group,
+# which can cancel the SIGSTOP of LeakSanitizer's tracer as a sanitizer build
+# exits, leaving it spinning forever.
+term_child() {
+	c=$(ps -o pid= --ppid "$1" 2>/dev/null | head -n 1)
+	kill "${c:-$1}" 2>/dev/null
+}
+
+# ---- ports: free ones from a base that depends on the pid (10000-31999, below
+# the usual ephemeral range)
+next_port=$((10000 + ($$ * 7 % 440) * 50))
+have_ss=0
+command -v ss >/dev/null 2>&1 && have_ss=1
+
+port_used() { # port: any TCP or UDP socket on it
+	[ $have_ss = 1 ] || return 1
+	ss -Htuan 2>/dev/null | awk '{print $5}' | grep -q ":$1\$"
+}
+
+# alloc N: N consecutive free ports, the first in $PORT
+alloc() {
+	tries=0
+	while :; do
+		[ $((next_port + $1)) -gt 32000 ] && next_port=10000
+		i=0
+		while [ $i -lt "$1" ] && ! port_used $((next_port + i)); do i=$((i + 1)); done
+		if [ $i = "$1" ]; then
+			PORT=$next_port
+			next_port=$((next_port + $1))
+			return 0
+		fi
+		next_port=$((next_port + i + 1))
+		tries=$((tries + 1))
+		[ $tries -lt 1000 ] || { echo "interop-proxy: no free ports" >&2; exit 1; }
+	done
+}
+
+listening_udp() { # port: something bound there
+	if [ $have_ss = 0 ]; then sleep 0.5; return 0; fi
+	ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# ---- one case = one directory; the verdict is built in $why
+begin() {
+	case_name=$1
+	dir=$work/$1
+	mkdir -p "$dir" && cd "$dir" || exit 1
+	why=""
+}
+
+bad() { why="$why${why:+; }$*"; }
+
+# excerpts of every log of the case directory
+excerpts() {
+	for f in "$dir"/*; do
+		[ -f "$f" ] || continue
+		[ -s "$f" ] || continue
+		b=${f##*/}
+		case $b in
+		*_messages.log) echo "  --- $b (last 60 lines)"; tail -n 60 "$f" ;;
+		sipp*.out) echo "  --- $b (calls and events)"
+			grep -E 'Successful call|Failed call' "$f" | tail -n 2
+			sed -n '/events occurred/,$p' "$f" | head -n 30 ;;
+		*.csv | *.cfg | *.xml) ;;
+		*) echo "  --- $b"; head -c 4000 "$f"; echo ;;
+		esac
+	done | sed 's/\r$//; s/^/    | /'
+}
+
+verdict() {
+	# a sanitizer report anywhere in sipkit's stderr fails the case
+	for f in "$dir"/*.err; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|UndefinedBehaviorSanitizer' "$f"; then
+			bad "sanitizer report in ${f##*/}"
+		fi
+	done
+	if [ -z "$why" ]; then
+		echo "PASS $case_name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $case_name: $why"
+		excerpts
+		fail=$((fail + 1))
+	fi
+	cd "$work" || exit 1
+}
+
+need_sipp() {
+	[ $have_sipp = 1 ] && return 0
+	bad "sipp is not installed (Debian package sip-tester)"
+	return 1
+}
+
+need_kamailio() {
+	[ -n "$KAMAILIO" ] && [ -x "$KAMAILIO" ] && return 0
+	bad "kamailio is not installed (Debian package kamailio)"
+	return 1
+}
+
+# ---- the processes
+# common SIPp options: loopback only (SIP, control and media sockets), bounded
+# in time (a call waiting 5 s for a message fails), traces in the case directory
+sipp_opts() { # base port: SIP on it, control +1, media +2 and +4
+	echo "-i $LO -p $1 -ci $LO -cp $(($1 + 1)) -mi $LO -mp $(($1 + 2)) -timeout 15s -timeout_error -recv_timeout 5000 -nostdin -trace_msg -trace_err -trace_logs"
+}
+
+# start_sipp_server OUT SCENARIO [sipp args]: a SIPp callee on UDP $SIPP_PORT
+# (allocated here), pid in $SIPP_PID; 1 if it is not up within 5 s
+start_sipp_server() {
+	out=$1 sf=$2
+	shift 2
+	alloc 5
+	SIPP_PORT=$PORT
+	# shellcheck disable=SC2046
+	timeout -k 5 20 sipp -sf "$sf" $(sipp_opts "$SIPP_PORT") "$@" </dev/null >"$out" 2>&1 &
+	SIPP_PID=$!
+	pids="$pids $SIPP_PID"
+	n=0
+	until listening_udp "$SIPP_PORT"; do
+		if ! running $SIPP_PID || [ $n -ge 50 ]; then
+			bad "sipp ($sf) did not start listening on udp:$LO:$SIPP_PORT"
+			return 1
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 0
+}
+
+# start_bg NAME NLISTEN CMD...: a sipkit command in the background (stdout
+# NAME.out, stderr NAME.err), pid in $BG_PID; 1 if it has not printed NLISTEN
+# "listening on" lines within 5 s
+start_bg() {
+	name=$1 nl=$2
+	shift 2
+	timeout -k 5 30 "$SIPKIT" "$@" >"$name.out" 2>"$name.err" &
+	BG_PID=$!
+	pids="$pids $BG_PID"
+	n=0
+	while c=$(grep -c 'listening on' "$name.err" 2>/dev/null); [ "${c:-0}" -lt "$nl" ]; do
+		if ! running $BG_PID || [ $n -ge 50 ]; then
+			bad "sipkit $1 ($name) did not start listening"
+			return 1
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 0
+}
+
+# start_proxy [proxy args]: sipkit proxy on udp $PROXY_PORT with its control
+# socket in the case directory and the ladder in proxy.out
+start_proxy() {
+	alloc 1
+	PROXY_PORT=$PORT
+	CTL=$dir/ctl.sock
+	start_bg proxy 1 proxy -l "udp:$LO:$PROXY_PORT" --ctl "$CTL" --ladder "$@"
+	st=$?
+	PROXY_PID=$BG_PID
+	return $st
+}
+
+# stop_proxy: TERM, and it must exit 0 within 5 s
+stop_proxy() {
+	term_child "$PROXY_PID"
+	wait_bounded "$PROXY_PID" 5
+	st=$?
+	[ $st = 0 ] || bad "sipkit proxy exit $st after TERM, expected 0"
+}
+
+# start_kamailio NEXT1 NEXT2: Kamailio on udp $KAM_PORT (allocated here),
+# sip:one@ to 127.0.0.1:NEXT1, sip:fork@ to NEXT1 and NEXT2
+start_kamailio() {
+	alloc 1
+	KAM_PORT=$PORT
+	mkdir -p "$dir/kamrun"
+	sed "s/@KAM_PORT@/$KAM_PORT/g; s/@NEXT1_PORT@/$1/g; s/@NEXT2_PORT@/$2/g; s|@RUNDIR@|$dir/kamrun|g" \
+		"$KAMCFG" >kamailio.cfg
+	timeout -k 5 30 "$KAMAILIO" -DD -E -f "$dir/kamailio.cfg" -n 1 -Y "$dir/kamrun" -m 64 -M 8 \
+		</dev/null >kamailio.log 2>&1 &
+	KAM_PID=$!
+	pids="$pids $KAM_PID"
+	n=0
+	until listening_udp "$KAM_PORT"; do
+		if ! running $KAM_PID || [ $n -ge 50 ]; then
+			bad "kamailio did not start listening on udp:$LO:$KAM_PORT"
+			return 1
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 0
+}
+
+stop_kamailio() {
+	kids=$(descendants "$KAM_PID")
+	kill "$KAM_PID" 2>/dev/null
+	wait_bounded "$KAM_PID" 5
+	for k in $kids; do
+		n=0
+		while running "$k" && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
+		running "$k" && { bad "a kamailio process ($k) outlived its main process"; kill -9 "$k"; }
+	done
+}
+
+# SIPp's cumulative count of successful / failed calls (from its last screen)
+sipp_count() { # file "Successful call" | "Failed call"
+	awk -F'|' -v k="$2" 'index($1, k) {v = $3} END {gsub(/ /, "", v); print v}' "$1"
+}
+
+check_sipp() { # what file exit-status expected-successful-calls
+	[ "$3" = 0 ] || bad "$1: sipp exit $3, expected 0"
+	s=$(sipp_count "$2" "Successful call")
+	f=$(sipp_count "$2" "Failed call")
+	if [ "$s" != "$4" ] || [ "$f" != 0 ]; then
+		bad "$1: ${s:-?} successful and ${f:-?} failed calls, expected $4 and 0"
+	fi
+}
+
+# the proxy's counters (sipkit ctl stats) in ctl-stats.out
+ctl_stats() {
+	"$SIPKIT" ctl -s "$CTL" stats >ctl-stats.out 2>ctl-stats.err ||
+		bad "sipkit ctl stats failed"
+}
+
+stat_is() { # counter expected
+	v=$(awk -v k="$1" '$1 == k {print $2}' ctl-stats.out)
+	[ "$v" = "$2" ] || bad "ctl stats: $1 ${v:-?}, expected $2"
+}
+
+# nothing pending on the proxy (sipkit ctl calls)
+check_no_pending() {
+	"$SIPKIT" ctl -s "$CTL" calls >ctl-calls.out 2>ctl-calls.err || bad "sipkit ctl calls failed"
+	grep -qx 'pending 0' ctl-calls.out ||
+		bad "sipkit ctl calls: '$(grep '^pending' ctl-calls.out)', expected 'pending 0'"
+}
+
+# received requests of one method in a SIPp message log
+sipp_received() { # log method
+	{ tr -d '\r' <"$1"; } 2>/dev/null | grep -c "^$2 sip:"
+}
+
+# ---- cases ------------------------------------------------------------------
+
+# a. the caller cancels a call forked to two ringing SIPp callees
+fork_cancel() {
+	begin fork-cancel
+	need_sipp || { verdict; return; }
+	if start_sipp_server sipp-b1.out "$SCEN/uas_ring.xml" -m 1; then
+		B1_PID=$SIPP_PID B1_PORT=$SIPP_PORT
+		if start_sipp_server sipp-b2.out "$SCEN/uas_ring.xml" -m 1; then
+			B2_PID=$SIPP_PID B2_PORT=$SIPP_PORT
+			if start_proxy --route "bob=sip:$LO:$B1_PORT,sip:$LO:$B2_PORT"; then
+				alloc 5
+				# shellcheck disable=SC2046
+				timeout -k 5 20 sipp "$LO:$PROXY_PORT" -sf "$SCEN/uac_cancel.xml" -s bob -m 1 -d 300 -nd \
+					$(sipp_opts "$PORT") </dev/null >sipp-a.out 2>&1
+				check_sipp "caller" sipp-a.out $? 1
+				wait_bounded "$B1_PID" 5
+				check_sipp "callee 1" sipp-b1.out $? 1
+				wait_bounded "$B2_PID" 5
+				check_sipp "callee 2" sipp-b2.out $? 1
+				# each callee saw exactly one CANCEL (the logs are named after
+				# SIPp's pid: the callees' are the two uas_ring logs)
+				nlogs=0
+				for f in uas_ring_*_messages.log; do
+					[ -f "$f" ] || continue
+					nlogs=$((nlogs + 1))
+					n=$(sipp_received "$f" CANCEL)
+					[ "$n" = 1 ] || bad "${f%%_messages.log}: $n CANCELs received, expected 1"
+				done
+				[ $nlogs = 2 ] || bad "$nlogs callee message logs, expected 2"
+				n=$(cat uac_cancel_*_messages.log 2>/dev/null | tr -d '\r' | grep -c '^SIP/2.0 487 ')
+				[ "$n" -ge 1 ] || bad "the caller got no 487"
+				ctl_stats
+				stat_is cancelled 1
+				stat_is cancels_sent 2
+				stat_is absorbed_487 1
+				check_no_pending
+				stop_proxy
+			fi
+		fi
+	fi
+	verdict
+}
+
+# b. one branch answers: the other is cancelled with Reason 200 "Call
+# completed elsewhere", checked by SIPp (uas_ring_reason.xml, or a copy that
+# expects another text when $1 = wrong, which must fail)
+fork_answer_reason() {
+	if [ "$1" = wrong ]; then begin fork-answer-reason-wrong; else begin fork-answer-reason; fi
+	need_sipp || { verdict; return; }
+	sf=$SCEN/uas_ring_reason.xml
+	if [ "$1" = wrong ]; then
+		sed 's/Call completed elsewhere/Call completed nowhere/' "$sf" >uas_ring_reason.xml
+		grep -q 'Call completed nowhere' uas_ring_reason.xml || bad "cannot make the wrong copy"
+		sf=$dir/uas_ring_reason.xml
+	fi
+	alloc 1
+	A_PORT=$PORT
+	if start_bg uas 1 uas -l "udp:$LO:$A_PORT" --answer-after 200 --calls 1 &&
+		{ A_PID=$BG_PID; start_sipp_server sipp-b.out "$sf" -m 1; }; then
+		B_PID=$SIPP_PID B_PORT=$SIPP_PORT
+		if start_proxy --record-route --route "bob=sip:$LO:$A_PORT,sip:$LO:$B_PORT"; then
+			alloc 5
+			# shellcheck disable=SC2046
+			timeout -k 5 20 sipp "$LO:$PROXY_PORT" -sf "$SCEN/uac_call.xml" -s bob -m 1 -d 200 -nd \
+				$(sipp_opts "$PORT") </dev/null >sipp-a.out 2>&1
+			check_sipp "caller" sipp-a.out $? 1
+			wait_bounded "$A_PID" 5
+			st=$?
+			[ $st = 0 ] || bad "sipkit uas (A) exit $st, expected 0 after --calls 1"
+			grep -q '^call 1 from .*: answered (200), BYE after [0-9]* ms' uas.out ||
+				bad "sipkit uas (A) has no 'answered (200), BYE after' line"
+			wait_bounded "$B_PID" 5
+			st=$?
+			if [ "$1" = wrong ]; then
+				[ $st = 1 ] || bad "SIPp B expecting another Reason text: exit $st, expected 1"
+				grep -q 'Failed regexp match' uas_ring_reason_*_errors.log 2>/dev/null ||
+					bad "SIPp B expecting another Reason text logged no 'Failed regexp match'"
+			else
+				check_sipp "callee B (uas_ring_reason.xml)" sipp-b.out $st 1
+				grep -qF "CANCEL Reason OK: $REASON_200" uas_ring_reason_*_logs.log 2>/dev/null ||
+					bad "SIPp B did not log the checked Reason"
+			fi
+			n=$(sipp_received uas_ring_reason_*_messages.log CANCEL)
+			[ "$n" = 1 ] || bad "callee B received $n CANCELs, expected 1"
+			ctl_stats
+			stat_is cancelled 0
+			stat_is cancels_sent 1
+			check_no_pending
+			stop_proxy
+		fi
+	fi
+	verdict
+}
+
+# c. Kamailio and sipkit proxy chained, either order; the caller cancels
+kamailio_chain() { # name order(sipkit-first|kamailio-first)
+	begin "$1"
+	need_kamailio || { verdict; return; }
+	reason='Q.850;cause=16;text="Normal call clearing"'
+	alloc 1
+	U_PORT=$PORT
+	ok=0
+	if start_bg uas 1 uas -l "udp:$LO:$U_PORT" --no-answer --calls 1; then
+		U_PID=$BG_PID
+		if [ "$2" = sipkit-first ]; then
+			# call -> sipkit proxy (bob -> sip:one@kamailio) -> Kamailio (one -> uas)
+			start_kamailio "$U_PORT" "$U_PORT" &&
+				start_proxy --route "bob=sip:one@$LO:$KAM_PORT" && ok=1
+			target="sip:bob@$LO:$PROXY_PORT"
+		else
+			# call -> Kamailio (one -> sipkit proxy) -> sipkit proxy (one -> uas)
+			start_proxy --route "one=sip:$LO:$U_PORT" &&
+				start_kamailio "$PROXY_PORT" "$PROXY_PORT" && ok=1
+			target="sip:one@$LO:$KAM_PORT"
+		fi
+		if [ $ok = 1 ]; then
+			timeout -k 5 20 "$SIPKIT" call "$target" --cancel-after 300 --reason "$reason" \
+				>call.out 2>call.err
+			st=$?
+			[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
+			grep -qx 'result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' from sipkit call"
+			wait_bounded "$U_PID" 5
+			st=$?
+			[ $st = 0 ] || bad "sipkit uas exit $st, expected 0 after --calls 1"
+			grep -qF "cancelled by the caller after" uas.out || bad "the callee's log has no 'cancelled by the caller'"
+			grep -qF "(487 sent), Reason: $reason" uas.out ||
+				bad "the callee did not get the caller's Reason through both proxies"
+			grep -q "1 calls: 0 answered, 1 cancelled, 0 rejected, 0 timed out, 0 failed" uas.err ||
+				bad "uas summary is not '1 calls: 0 answered, 1 cancelled, ...'"
+			ctl_stats
+			stat_is cancelled 1
+			stat_is cancels_sent 1
+			check_no_pending
+		fi
+		[ -n "${PROXY_PID:-}" ] && running "$PROXY_PID" && stop_proxy
+		[ -n "${KAM_PID:-}" ] && running "$KAM_PID" && stop_kamailio
+	fi
+	PROXY_PID="" KAM_PID=""
+	verdict
+}
+
+# ---- run ---------------------------------------------------------------------
+all="fork-cancel fork-answer-reason fork-answer-reason-wrong kamailio-after-sipkit kamailio-before-sipkit"
+
+run_case() {
+	PROXY_PID="" KAM_PID=""
+	case $1 in
+	fork-cancel) fork_cancel ;;
+	fork-answer-reason) fork_answer_reason right ;;
+	fork-answer-reason-wrong) fork_answer_reason wrong ;;
+	kamailio-after-sipkit) kamailio_chain kamailio-after-sipkit sipkit-first ;;
+	kamailio-before-sipkit) kamailio_chain kamailio-before-sipkit kamailio-first ;;
+	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
+	esac
+	# nothing of a case outlives it
+	cleanup
+}
+
+if [ $# -gt 0 ]; then
+	for c in "$@"; do run_case "$c"; done
+else
+	for c in $all; do run_case "$c"; done
+fi
+
+echo "interop-proxy: $pass passed, $fail failed"
+[ "$fail" = 0 ]
