@@ -47,7 +47,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sk_interop.XXXXXX") || exit 1
 pids=""
 
 # A background process is `timeout 30 CMD &`: $! is timeout's pid, and a TERM
-# to timeout is passed on to CMD.
+# to timeout is passed on to CMD. sipkit runs under `timeout --foreground`: a
+# plain timeout also sends SIGCONT to the whole group after the TERM, and if
+# that lands while LeakSanitizer holds the process stopped, the ASan process
+# spins forever; -k 5 kills what outlives the TERM.
 running() { # pid: alive and not a zombie waiting to be reaped
 	[ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null
 }
@@ -211,7 +214,7 @@ start_sipp_server() {
 start_uas() {
 	nl=$1
 	shift
-	timeout 30 "$SIPKIT" uas "$@" >uas.out 2>uas.err &
+	timeout --foreground -k 5 30 "$SIPKIT" uas "$@" >uas.out 2>uas.err &
 	UAS_PID=$!
 	pids="$pids $UAS_PID"
 	n=0
@@ -313,7 +316,7 @@ call_cancelled() { # name proto reason
 	[ "$proto" = tcp ] && t="-t t1"
 	# shellcheck disable=SC2086
 	if start_sipp_server sipp.out "$proto" uas_ring_check.xml $t -m 1 -set reason "$reason"; then
-		timeout 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --transport "$proto" --cancel-after 300 \
+		timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --transport "$proto" --cancel-after 300 \
 			--reason "$reason" >call.out 2>call.err
 		st=$?
 		[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
@@ -361,7 +364,7 @@ check_catches_bad_cancel() {
 check_catches_missing_reason() {
 	begin check-catches-missing-reason
 	if start_sipp_server sipp.out udp uas_ring_check.xml -m 1 -set reason 'SIP;cause=200;text="Call completed elsewhere"'; then
-		timeout 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --cancel-after 100 >call.out 2>call.err
+		timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --cancel-after 100 >call.out 2>call.err
 		st=$?
 		[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
 		wait_bounded "$SIPP_PID" 5
@@ -379,7 +382,7 @@ check_catches_missing_reason() {
 call_cancel_before_provisional() {
 	begin call-cancel-before-provisional
 	if start_sipp_server sipp.out udp uas_late_ring.xml -m 1; then
-		timeout 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --cancel-after 100 >call.out 2>call.err
+		timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --cancel-after 100 >call.out 2>call.err
 		st=$?
 		[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
 		grep -qx 'result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' from sipkit call"
@@ -419,7 +422,7 @@ check_catches_early_cancel() {
 call_cancel_crossing_2xx() {
 	begin call-cancel-crossing-2xx
 	if start_sipp_server sipp.out udp uas_answer_on_cancel.xml -m 1; then
-		timeout 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --cancel-after 100 \
+		timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --cancel-after 100 \
 			--reason 'SIP;cause=487;text="Caller gave up"' >call.out 2>call.err
 		st=$?
 		[ $st = 1 ] || bad "sipkit call exit $st, expected 1 (answered, not cancelled)"
@@ -437,7 +440,7 @@ call_cancel_crossing_2xx() {
 call_answered() {
 	begin call-answer-udp
 	if start_sipp_server sipp.out udp uas_answer.xml -m 1 -d 200; then
-		timeout 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" -l "udp:$LO:0" >call.out 2>call.err
+		timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" -l "udp:$LO:0" >call.out 2>call.err
 		st=$?
 		[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
 		grep -qx 'result: answered (200), hung up' call.out || bad "no 'result: answered (200), hung up' from sipkit call"
@@ -484,7 +487,7 @@ uas_port_in_use() {
 	p=$PORT
 	if start_uas 2 -l "udp:$LO:$p" -l "tcp:$LO:$((p + 1))" --duration 20; then
 		for spec in "udp:$LO:$p" "tcp:$LO:$((p + 1))"; do
-			timeout 30 "$SIPKIT" uas -l "$spec" --no-answer --duration 1 >uas2.out 2>uas2.err
+			timeout --foreground -k 5 30 "$SIPKIT" uas -l "$spec" --no-answer --duration 1 >uas2.out 2>uas2.err
 			st=$?
 			[ $st != 0 ] || bad "second uas on $spec: exit 0, expected non-zero"
 			grep -q 'address already in use' uas2.err || bad "second uas on $spec: no 'address already in use'"
@@ -502,7 +505,7 @@ uas_port_in_use() {
 
 call_bad_address() {
 	begin call-bad-address
-	timeout 30 "$SIPKIT" call sip:bob@not-an-address >call.out 2>call.err
+	timeout --foreground -k 5 30 "$SIPKIT" call sip:bob@not-an-address >call.out 2>call.err
 	st=$?
 	[ $st = 64 ] || bad "exit $st, expected 64"
 	grep -q "bad address 'not-an-address'" call.err || bad "no \"bad address 'not-an-address'\" on stderr"
@@ -512,7 +515,7 @@ call_bad_address() {
 call_bad_reason() {
 	begin call-bad-reason
 	alloc 1
-	timeout 30 "$SIPKIT" call "sip:bob@$LO:$PORT" --cancel-after 100 --reason 'garbage;;' >call.out 2>call.err
+	timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$PORT" --cancel-after 100 --reason 'garbage;;' >call.out 2>call.err
 	st=$?
 	[ $st = 64 ] || bad "exit $st, expected 64"
 	grep -q 'malformed --reason' call.err || bad "no 'malformed --reason' on stderr"
@@ -523,7 +526,7 @@ call_bad_reason() {
 call_tcp_refused() {
 	begin call-tcp-refused
 	alloc 1
-	timeout 30 "$SIPKIT" call --transport tcp "sip:bob@$LO:$PORT" >call.out 2>call.err
+	timeout --foreground -k 5 30 "$SIPKIT" call --transport tcp "sip:bob@$LO:$PORT" >call.out 2>call.err
 	st=$?
 	[ $st = 69 ] || bad "exit $st, expected 69 (peer unreachable)"
 	grep -q '^result: failed' call.out || bad "no 'result: failed' line"
