@@ -75,12 +75,25 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const str
 	struct sk_txn *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	/* A pending transaction keeps its request as bytes only, not parsed (a
+	 * parsed message is several KB; a proxy holds one per branch of every
+	 * ringing call): CANCEL and ACK parse it again when they are built. */
+	struct sk_str raw = sk_msg_raw(m);
+	t->data = malloc(raw.len ? raw.len : 1);
+	if (!t->data) {
+		free(t);
+		return NULL;
+	}
+	memcpy(t->data, raw.p, raw.len);
+	t->req = t->data;
+	t->req_len = (uint32_t)raw.len;
 	t->txl = txl;
-	t->msg = m;
 	t->flow = *flow;
 	t->user = user;
-	t->method = sk_msg_method(m);
-	t->branch = sk_msg_via(m, 0)->branch;
+	struct sk_str method = sk_msg_method(m), branch = sk_msg_via(m, 0)->branch;
+	t->method = (struct sk_str){t->data + (method.p - raw.p), method.len};
+	t->branch = (struct sk_str){t->data + (branch.p - raw.p), branch.len};
+	sk_msg_free(m);
 	t->hash = hash_branch(t->branch);
 	t->reliable = flow->proto == SK_PROTO_TCP;
 	t->created = sk_timers_now(txl->cfg.timers);
@@ -98,9 +111,8 @@ static int client_start(struct sk_txn *t)
 	struct sk_txl *txl = t->txl;
 	const struct sk_txn_times *tm = &txl->cfg.times;
 	table_insert(txl, t);
-	struct sk_str raw = sk_msg_raw(t->msg);
 	txn_hold(t);
-	int rc = txn_send(t, raw.p, raw.len);
+	int rc = txn_send(t, t->req, t->req_len);
 	if (rc == 0) {
 		if (!t->reliable) {
 			t->interval = tm->t1;
@@ -188,7 +200,8 @@ static int send_cancel(struct sk_txn *ict)
 	struct sk_txl *txl = ict->txl;
 	struct sk_build *b;
 	struct sk_str wire;
-	int rc = sk_build_cancel(&b, ict->msg, ict->cancel_reason);
+	const struct sk_msg *inv = sk_txn_msg(ict);
+	int rc = inv ? sk_build_cancel(&b, inv, ict->cancel_reason) : -SK_ENOMEM;
 	free(ict->cancel_reason);
 	ict->cancel_reason = NULL;
 	if (rc < 0)
@@ -243,7 +256,8 @@ static int send_ack(struct sk_txn *t, const struct sk_msg *resp)
 {
 	struct sk_build *b;
 	struct sk_str wire;
-	int rc = sk_build_ack(&b, t->msg, resp);
+	const struct sk_msg *inv = sk_txn_msg(t);
+	int rc = inv ? sk_build_ack(&b, inv, resp) : -SK_ENOMEM;
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_finish(b, &wire)) == 0) {
@@ -348,7 +362,7 @@ void client_retransmit_fired(void *arg)
 	struct sk_txn *t = arg;
 	struct sk_txl *txl = t->txl;
 	const struct sk_txn_times *tm = &txl->cfg.times;
-	struct sk_str raw = sk_msg_raw(t->msg);
+	struct sk_str raw = {t->req, t->req_len};
 	if (t->kind == SK_TXN_ICT) {
 		if (t->state != SK_TXN_CALLING)
 			return;

@@ -68,16 +68,18 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 
 const struct sk_msg *sk_txn_msg(struct sk_txn *t)
 {
-	if (t->msg || !t->server)
+	if (t->msg || !t->req)
 		return t->msg;
 	struct sk_msg *m;
 	struct sk_parse_err err;
 	if (sk_msg_new(&m, NULL) < 0)
 		return NULL;
-	/* The copy is ours: parse it in place, then stamp it as the transport did. */
+	/* The copy is ours: parse it in place, then (a request received) stamp it
+	 * as the transport did. A client's request is parsed again the same way. */
 	struct sk_flow in = t->flow;
 	in.remote = t->src;
-	if (sk_msg_parse(m, t->req, t->req_len, &err) < 0 || sk_tp_stamp_request(m, &in) < 0) {
+	if (sk_msg_parse(m, t->req, t->req_len, &err) < 0 ||
+	    (t->server && sk_tp_stamp_request(m, &in) < 0)) {
 		sk_msg_free(m);
 		return NULL;
 	}
