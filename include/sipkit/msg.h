@@ -292,6 +292,15 @@ int sk_msg_list_next(const struct sk_msg *m, enum sk_hdr_id id, struct sk_list_i
                      struct sk_str *value);
 /** True when the list header id contains token (case-insensitive). */
 bool sk_msg_list_has(const struct sk_msg *m, enum sk_hdr_id id, const char *token);
+/**
+ * Joins into buf (NUL-terminated) with ", ": every line of header id as
+ * written (sk_msg_hdr_join: Reason values keep their quoted text whole), or
+ * every value of a list header (sk_msg_list_join: option tags of Require).
+ * Only whole values go in; the first that does not fit ends the list.
+ * Returns the number of values written.
+ */
+size_t sk_msg_hdr_join(const struct sk_msg *m, enum sk_hdr_id id, char *buf, size_t size);
+size_t sk_msg_list_join(const struct sk_msg *m, enum sk_hdr_id id, char *buf, size_t size);
 /** All Reason values of all Reason lines, in order. */
 int sk_msg_reasons(const struct sk_msg *m, struct sk_reason *out, size_t max, size_t *n,
                    struct sk_parse_err *err);
@@ -347,6 +356,11 @@ int sk_build_hdr(struct sk_build *b, const char *name, struct sk_str value);
 /** Appends a header formatted with printf rules. */
 int sk_build_hdrf(struct sk_build *b, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/**
+ * Appends header lines written "Name: value\r\n..." (a TU's extra headers:
+ * Contact, Allow, Unsupported ...). -SK_EINVAL for text not in that form.
+ */
+int sk_build_hdr_lines(struct sk_build *b, const char *lines);
 /** Copies every header line of id from m, in order (name canonical). */
 int sk_build_copy(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id id);
 /** Sets the body and its Content-Type (type NULL: no Content-Type). */

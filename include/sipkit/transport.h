@@ -57,6 +57,12 @@ struct sk_target {
 
 /** "udp:HOST:PORT", "tcp:HOST:PORT" (DESIGN.md command-line form): 0 or -SK_EINVAL. */
 int sk_target_parse(struct sk_target *t, const char *s);
+/**
+ * Where a sip: URI sends a request: its maddr or host (numeric: no DNS), its
+ * port or 5060, its transport parameter or dflt (NONE: UDP). -SK_EINVAL for
+ * another scheme (sips needs TLS, §26.2), a name, an unknown transport.
+ */
+int sk_target_from_uri(struct sk_target *t, struct sk_str uri, enum sk_proto dflt);
 
 /**
  * The path a message came on or goes out on: protocol, our address, the peer's,

@@ -311,26 +311,22 @@ int cmd_call(int argc, char **argv)
 	struct call_opts *o = &cr->o;
 	struct sk_target dst;
 	struct sk_uri uri;
-	struct sk_str tp;
 	const char *next_hop = o->route ? o->route : o->uri;
 	if (sk_uri_parse(&uri, sk_str_c(next_hop), NULL) < 0 || uri.scheme != SK_URI_SIP) {
 		fprintf(stderr, "sipkit call: '%s' is not a sip: URI\n", next_hop);
 		free(cr);
 		return EXIT_USAGE;
 	}
-	if (sk_sa_from_host(&dst.addr, uri.host, uri.port ? uri.port : 5060) < 0) {
+	if (sk_target_from_uri(&dst, sk_str_c(next_hop), SK_PROTO_NONE) < 0) {
 		fprintf(stderr,
 		        "sipkit call: bad address '%.*s' in %s (a numeric IPv4 or [IPv6] address; "
-		        "names are not resolved)\n",
+		        "names are not resolved; transport udp or tcp)\n",
 		        (int)uri.host.len, uri.host.p, next_hop);
 		free(cr);
 		return EXIT_USAGE;
 	}
-	dst.proto = o->proto;
-	if (!dst.proto)
-		dst.proto = sk_uri_param(&uri, "transport", &tp) == 0 && sk_str_caseeq_c(tp, "tcp")
-		                ? SK_PROTO_TCP
-		                : SK_PROTO_UDP;
+	if (o->proto) /* --transport overrides the URI's transport parameter */
+		dst.proto = o->proto;
 	cr->ph.ladder = o->calls == 1 && !cr->ph.quiet;
 	struct sk_ua_events ev = {.answered = on_answered, .ended = on_ended, .arg = cr};
 	if (phone_init(&cr->ph, "sipkit call", &ev, "caller") < 0) {

@@ -61,7 +61,6 @@ struct demo {
 	struct sk_call *caller_call;
 	struct sk_timer cancel;
 	enum sk_call_outcome outcome;
-	int caller_status;
 	bool caller_done;
 	unsigned phones_ended;
 	uint64_t t0;
@@ -180,7 +179,6 @@ static void caller_ended(void *arg, struct sk_call *c)
 {
 	struct demo *d = arg;
 	d->outcome = sk_call_outcome(c);
-	d->caller_status = sk_call_status(c);
 	d->caller_call = NULL;
 	d->caller_done = true;
 	sk_timer_stop(sk_loop_timers(d->loop), &d->cancel);

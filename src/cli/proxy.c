@@ -36,6 +36,7 @@ struct proxy_opts {
 
 struct ctl_client {
 	struct ctl_client *next;
+	struct proxyd *pd;
 	struct sk_io io;
 	int fd;
 	char buf[CTL_LINE_MAX];
@@ -123,22 +124,15 @@ static void client_close(struct proxyd *pd, struct ctl_client *c)
 	free(c);
 }
 
-struct client_ctx {
-	struct proxyd *pd;
-	struct ctl_client *c;
-};
-
 static void on_client(void *arg, unsigned events)
 {
-	struct client_ctx *cc = arg;
-	struct ctl_client *c = cc->c;
-	struct proxyd *pd = cc->pd;
+	struct ctl_client *c = arg;
+	struct proxyd *pd = c->pd;
 	(void)events;
 	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
 	if (n <= 0) {
 		if (n < 0 && errno == EAGAIN)
 			return;
-		free(cc);
 		client_close(pd, c);
 		return;
 	}
@@ -173,7 +167,6 @@ static void on_client(void *arg, unsigned events)
 		}
 		free(out);
 	}
-	free(cc);
 	client_close(pd, c);
 }
 
@@ -186,20 +179,15 @@ static void on_ctl_accept(void *arg, unsigned events)
 		if (fd < 0)
 			return;
 		struct ctl_client *c = calloc(1, sizeof(*c));
-		struct client_ctx *cc = calloc(1, sizeof(*cc));
-		if (!c || !cc) {
-			free(c);
-			free(cc);
+		if (!c) {
 			close(fd);
 			continue;
 		}
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		c->fd = fd;
-		cc->pd = pd;
-		cc->c = c;
-		if (sk_loop_io_add(pd->ph.loop, &c->io, fd, SK_IO_READ, on_client, cc) < 0) {
+		c->pd = pd;
+		if (sk_loop_io_add(pd->ph.loop, &c->io, fd, SK_IO_READ, on_client, c) < 0) {
 			free(c);
-			free(cc);
 			close(fd);
 			continue;
 		}
@@ -447,9 +435,7 @@ int cmd_proxy(int argc, char **argv)
 	        (unsigned long long)s.sent_481, (unsigned long long)s.forks);
 out:
 	while (pd->clients) {
-		struct ctl_client *c = pd->clients;
-		free(c->io.arg);
-		client_close(pd, c);
+		client_close(pd, pd->clients);
 	}
 	if (pd->ctl_fd >= 0) {
 		sk_loop_io_del(pd->ph.loop, &pd->ctl_io);

@@ -195,6 +195,42 @@ bool sk_msg_list_has(const struct sk_msg *m, enum sk_hdr_id id, const char *toke
 	return false;
 }
 
+/* Appends ", v" (or v first) when it fits whole. */
+static bool join_one(char *buf, size_t size, size_t *used, struct sk_str v)
+{
+	size_t sep = *used ? 2 : 0;
+	if (*used + sep + v.len + 1 > size)
+		return false;
+	memcpy(buf + *used, ", ", sep);
+	memcpy(buf + *used + sep, v.p, v.len);
+	*used += sep + v.len;
+	buf[*used] = '\0';
+	return true;
+}
+
+size_t sk_msg_hdr_join(const struct sk_msg *m, enum sk_hdr_id id, char *buf, size_t size)
+{
+	size_t used = 0, n = 0;
+	if (size)
+		buf[0] = '\0';
+	for (uint32_t i = m->first[id]; i != SK_NO_HDR; i = m->hdrs[i].next, n++)
+		if (!join_one(buf, size, &used, m->hdrs[i].value))
+			break;
+	return n;
+}
+
+size_t sk_msg_list_join(const struct sk_msg *m, enum sk_hdr_id id, char *buf, size_t size)
+{
+	struct sk_list_iter it = {0};
+	struct sk_str v;
+	size_t used = 0, n = 0;
+	if (size)
+		buf[0] = '\0';
+	while (sk_msg_list_next(m, id, &it, &v) == 1 && join_one(buf, size, &used, v))
+		n++;
+	return n;
+}
+
 int sk_msg_reasons(const struct sk_msg *m, struct sk_reason *out, size_t max, size_t *n,
                    struct sk_parse_err *err)
 {

@@ -137,6 +137,26 @@ int sk_build_hdrf(struct sk_build *b, const char *name, const char *fmt, ...)
 	return rc;
 }
 
+int sk_build_hdr_lines(struct sk_build *b, const char *lines)
+{
+	for (const char *p = lines; p && *p;) {
+		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
+		if (!colon || !eol || colon > eol || colon == p || colon - p >= 64)
+			return -SK_EINVAL;
+		char name[64];
+		memcpy(name, p, (size_t)(colon - p));
+		name[colon - p] = '\0';
+		const char *v = colon + 1;
+		while (*v == ' ')
+			v++;
+		int rc = sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)});
+		if (rc < 0)
+			return rc;
+		p = eol + 2;
+	}
+	return 0;
+}
+
 static const char *hdr_out_name(const struct sk_hdr *h, char *tmp, size_t tmpsize)
 {
 	const char *canon = sk_hdr_name(h->id);

@@ -35,6 +35,7 @@ struct rctx {
 	struct sk_proxy *p;
 	struct sk_txn *st;
 	uint64_t hash, created;
+	uint32_t loop_hash; /* §16.6 step 8, in every branch's Via */
 	char *call_id;
 	int best;
 	char *best_wire; /* the best final so far, as received */
@@ -341,12 +342,12 @@ static int forward_branch(struct rctx *c, struct branch *b)
 		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "");
 		fw.record_route = rr;
 	}
-	int rc = proxy_uri_target(hop, SK_PROTO_NONE, &dst);
+	int rc = sk_target_from_uri(&dst, hop, SK_PROTO_NONE);
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
-	snprintf(hash, sizeof(hash), "%08x", (unsigned)proxy_loop_hash(req));
+	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);
 	if ((rc = sk_build_finish(bld, &wire)) == 0)
 		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, &dst, b, hash, &b->ct);
 	sk_build_free(bld);
@@ -430,6 +431,7 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	c->nbr = (unsigned)nbr;
 	c->invite = sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"));
 	c->hash = hash_str(cid);
+	c->loop_hash = proxy_loop_hash(req);
 	c->created = sk_stack_now(p->stack);
 	sk_timer_init(&c->group, group_fired, c);
 	/* the targets, highest q first (stable), for sequential groups */
@@ -630,20 +632,10 @@ bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *can
 	c->cancelled = true;
 	p->st.cancelled++;
 	/* RFC 3326: the caller's Reason goes to every branch */
-	char reason[512] = "";
-	size_t used = 0;
-	for (const struct sk_hdr *h = sk_msg_hdr_first(cancel, SK_HDR_REASON); h;
-	     h = h->next == UINT32_MAX ? NULL : sk_msg_hdr_at(cancel, h->next)) {
-		int w = snprintf(reason + used, sizeof(reason) - used, "%s%.*s", used ? ", " : "",
-		                 (int)h->value.len, h->value.p);
-		if (w < 0 || (size_t)w >= sizeof(reason) - used) {
-			reason[used] = '\0';
-			break;
-		}
-		used += (size_t)w;
-	}
+	char reason[512];
+	size_t n = sk_msg_hdr_join(cancel, SK_HDR_REASON, reason, sizeof(reason));
 	c->refs++;
-	cancel_others(c, NULL, used ? reason : NULL);
+	cancel_others(c, NULL, n ? reason : NULL);
 	check_done(c);
 	ctx_unref(c);
 	return true;

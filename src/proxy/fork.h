@@ -11,7 +11,6 @@ uint32_t proxy_loop_hash(const struct sk_msg *req);
  * after strict-router compatibility; next_route the first Route left (or empty). */
 void proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,
                       struct sk_str *next_ruri, struct sk_str *next_route);
-int proxy_uri_target(struct sk_str uri, enum sk_proto dflt, struct sk_target *t);
 
 /* fork.c */
 int fork_table_init(struct sk_proxy *p);

@@ -42,43 +42,14 @@ int proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *rea
 	int rc = sk_build_response_to(&b, req, code, reason, tag);
 	if (rc < 0)
 		return rc;
-	for (const char *x = extra; rc == 0 && x && *x;) {
-		const char *colon = strchr(x, ':'), *eol = strstr(x, "\r\n");
-		if (!colon || !eol || colon > eol)
-			break;
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - x), x);
-		const char *v = colon + 1;
-		while (*v == ' ')
-			v++;
-		rc = sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)});
-		x = eol + 2;
-	}
+	if (rc == 0 && extra)
+		rc = sk_build_hdr_lines(b, extra);
 	if (rc == 0)
 		rc = sk_build_finish(b, &wire);
 	if (rc == 0)
 		rc = sk_txn_respond(st, wire);
 	sk_build_free(b);
 	return rc;
-}
-
-int proxy_uri_target(struct sk_str text, enum sk_proto dflt, struct sk_target *t)
-{
-	struct sk_uri uri;
-	struct sk_str v;
-	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
-		return -SK_EINVAL; /* sips needs TLS (§26.2) */
-	struct sk_str host = uri.host;
-	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len) /* §19.1.1 */
-		host = v;
-	memset(t, 0, sizeof(*t));
-	t->proto = dflt ? dflt : SK_PROTO_UDP;
-	if (sk_uri_param(&uri, "transport", &v) == 0) {
-		t->proto = sk_proto_from_token(v);
-		if (!t->proto)
-			return -SK_EINVAL;
-	}
-	return sk_sa_from_host(&t->addr, host, uri.port ? uri.port : 5060);
 }
 
 /* ---- §16.3: checks, and the loop-detection hash of §16.6 step 8 ----------- */
@@ -151,21 +122,9 @@ static int validate(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *
 		return 482;
 	}
 	/* §16.3 step 5: we support no extension a proxy must understand */
-	struct sk_list_iter it = {0};
-	struct sk_str tag;
-	char extra[300];
-	size_t used = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-	bool any = false;
-	while (sk_msg_list_next(req, SK_HDR_PROXY_REQUIRE, &it, &tag) == 1) {
-		int w = snprintf(extra + used, sizeof(extra) - used, "%s%.*s", any ? ", " : "",
-		                 (int)tag.len, tag.p);
-		if (w < 0 || (size_t)w >= sizeof(extra) - used - 3)
-			break;
-		used += (size_t)w;
-		any = true;
-	}
-	if (any) {
-		snprintf(extra + used, sizeof(extra) - used, "\r\n");
+	char tags[256], extra[300];
+	if (sk_msg_list_join(req, SK_HDR_PROXY_REQUIRE, tags, sizeof(tags))) {
+		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", tags);
 		proxy_reply(p, st, 420, NULL, extra);
 		return 420;
 	}
@@ -251,7 +210,7 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 	proxy_preprocess(p, req, &fw, &ruri, &route);
 	if (!route.len && proxy_is_us(p, sk_msg_ruri(req)))
 		return false; /* for us, with nowhere further to go */
-	if (proxy_uri_target(route.len ? route : ruri, SK_PROTO_NONE, &dst) < 0)
+	if (sk_target_from_uri(&dst, route.len ? route : ruri, SK_PROTO_NONE) < 0)
 		return false;
 	if (sk_build_forward_request(&b, req, &fw) < 0)
 		return false;
@@ -315,7 +274,7 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 		proxy_reply(p, st, 400, NULL, NULL);
 		return;
 	}
-	char(*targets)[256] = NULL;
+	char targets[PROXY_MAX_TARGETS][256]; /* on the stack: no allocation per request */
 	uint16_t q[PROXY_MAX_TARGETS];
 	size_t n = 0;
 	if (!route.len && proxy_is_us(p, &target_uri)) {
@@ -327,21 +286,14 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
 			return;
 		}
-		targets = calloc(PROXY_MAX_TARGETS, sizeof(*targets));
-		if (!targets) {
-			proxy_reply(p, st, 500, NULL, NULL);
-			return;
-		}
 		n = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
 		if (!n) { /* §16.5: no binding, no route: 480 for a known user would need a store of
 			     users */
 			proxy_reply(p, st, 404, NULL, NULL);
-			free(targets);
 			return;
 		}
 	}
 	fork_start(p, st, req, targets, q, n);
-	free(targets);
 }
 
 static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
@@ -425,7 +377,7 @@ int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris)
 		struct sk_target dst;
 		while (*t == ' ')
 			t++;
-		if (proxy_uri_target(sk_str_c(t), SK_PROTO_NONE, &dst) < 0)
+		if (sk_target_from_uri(&dst, sk_str_c(t), SK_PROTO_NONE) < 0)
 			return -SK_EINVAL;
 	}
 	struct static_route *r = realloc(p->routes, (p->nroutes + 1) * sizeof(*r));

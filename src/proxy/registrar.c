@@ -392,22 +392,10 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
  * option tag of Require is answered 420 with Unsupported listing it. */
 static bool reject_require(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req)
 {
-	struct sk_list_iter it = {0};
-	struct sk_str tag;
-	char extra[512];
-	size_t used = (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-	bool any = false;
-	while (sk_msg_list_next(req, SK_HDR_REQUIRE, &it, &tag) == 1) {
-		int w = snprintf(extra + used, sizeof(extra) - used, "%s%.*s", any ? ", " : "",
-		                 (int)tag.len, tag.p);
-		if (w < 0 || (size_t)w >= sizeof(extra) - used - 3)
-			break;
-		used += (size_t)w;
-		any = true;
-	}
-	if (!any)
+	char tags[480], extra[512];
+	if (!sk_msg_list_join(req, SK_HDR_REQUIRE, tags, sizeof(tags)))
 		return false;
-	snprintf(extra + used, sizeof(extra) - used, "\r\n");
+	snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", tags);
 	proxy_reply(p, st, 420, NULL, extra);
 	return true;
 }

@@ -156,3 +156,22 @@ void sk_net_free(struct sk_net *net)
 	if (net)
 		net->ops->free(net);
 }
+
+int sk_target_from_uri(struct sk_target *t, struct sk_str text, enum sk_proto dflt)
+{
+	struct sk_uri uri;
+	struct sk_str v;
+	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
+		return -SK_EINVAL;
+	struct sk_str host = uri.host;
+	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len) /* §19.1.1 */
+		host = v;
+	memset(t, 0, sizeof(*t));
+	t->proto = dflt ? dflt : SK_PROTO_UDP;
+	if (sk_uri_param(&uri, "transport", &v) == 0) {
+		t->proto = sk_proto_from_token(v);
+		if (!t->proto)
+			return -SK_EINVAL;
+	}
+	return sk_sa_from_host(&t->addr, host, uri.port ? uri.port : 5060);
+}

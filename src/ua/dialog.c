@@ -115,25 +115,6 @@ struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req)
 	return d;
 }
 
-int ua_uri_target(struct sk_str text, enum sk_proto dflt, struct sk_target *t)
-{
-	struct sk_uri uri;
-	struct sk_str v;
-	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
-		return -SK_EINVAL; /* sips needs TLS (§26.2), which this stack has not */
-	struct sk_str host = uri.host;
-	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len) /* §19.1.1 */
-		host = v;
-	memset(t, 0, sizeof(*t));
-	t->proto = dflt ? dflt : SK_PROTO_UDP;
-	if (sk_uri_param(&uri, "transport", &v) == 0) {
-		t->proto = sk_proto_from_token(v);
-		if (!t->proto)
-			return -SK_EINVAL;
-	}
-	return sk_sa_from_host(&t->addr, host, uri.port ? uri.port : 5060);
-}
-
 /* The URI inside a route value "<uri;lr>;params" and whether it is a loose router. */
 static int route_uri(const char *route, struct sk_addr *a)
 {
@@ -154,7 +135,6 @@ int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint
 	struct sk_ua *ua = c->ua;
 	struct sk_str ruri;
 	struct sk_addr first;
-	const char *next_hop; /* URI text the request is sent to */
 	unsigned from_route = 0;
 	bool strict = false;
 	if (!d->remote_target)
@@ -173,11 +153,9 @@ int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint
 	} else {
 		ruri = sk_str_c(d->remote_target);
 	}
+	/* the request goes to the first route, else to the remote target */
 	struct sk_str hop = d->nroutes ? first.uri.raw : sk_str_c(d->remote_target);
-	char hopbuf[512];
-	sk_str_cpy(hopbuf, sizeof(hopbuf), hop);
-	next_hop = hopbuf;
-	int rc = ua_uri_target(sk_str_c(next_hop), c->dst.proto, dst);
+	int rc = sk_target_from_uri(dst, hop, c->dst.proto);
 	if (rc < 0)
 		return rc;
 	struct sk_build *b;
@@ -200,18 +178,8 @@ int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint
 		rc = sk_build_hdrf(b, "Contact", "<%s>", c->contact);
 	if (rc == 0)
 		rc = sk_build_hdr(b, "User-Agent", sk_str_c(ua->agent));
-	for (const char *p = extra; rc == 0 && p && *p;) {
-		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
-		if (!colon || !eol || colon > eol)
-			break;
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		const char *v = colon + 1;
-		while (*v == ' ')
-			v++;
-		rc = sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)});
-		p = eol + 2;
-	}
+	if (rc == 0 && extra)
+		rc = sk_build_hdr_lines(b, extra);
 	if (rc == 0 && sdp)
 		rc = sk_build_body(b, "application/sdp", sdp, strlen(sdp));
 	if (rc < 0) {

@@ -189,21 +189,7 @@ void call_end(struct sk_call *c, enum sk_call_outcome outcome)
 void call_reason_from(struct sk_call *c, const struct sk_msg *m)
 {
 	/* RFC 3326: every Reason value, in order, as the application shows them */
-	size_t used = 0;
-	c->reason[0] = '\0';
-	for (const struct sk_hdr *h = sk_msg_hdr_first(m, SK_HDR_REASON); h;
-	     h = h->next == UINT32_MAX ? NULL : sk_msg_hdr_at(m, h->next)) {
-		size_t n = h->value.len;
-		if (used + n + 3 >= sizeof(c->reason))
-			break;
-		if (used) {
-			memcpy(c->reason + used, ", ", 2);
-			used += 2;
-		}
-		memcpy(c->reason + used, h->value.p, n);
-		used += n;
-		c->reason[used] = '\0';
-	}
+	sk_msg_hdr_join(m, SK_HDR_REASON, c->reason, sizeof(c->reason));
 }
 
 /* The user of a transaction while sk_txn_request creates it (ua_request). */

@@ -119,8 +119,6 @@ struct dialog *dialog_find(struct sk_call *c, struct sk_str remote_tag);
 struct dialog *dialog_from_response(struct sk_call *c, const struct sk_msg *resp);
 struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req);
 void dialog_free(struct dialog *d);
-/* Target of a URI: maddr or host, port (5060), transport parameter or dflt. */
-int ua_uri_target(struct sk_str uri, enum sk_proto dflt, struct sk_target *t);
 /*
  * Builds a request in dialog d (§12.2.1.1): Request-URI and Route from the
  * remote target and route set, From/To/Call-ID, CSeq (cseq, method), and

@@ -81,9 +81,9 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	/* §8.1.2: the first hop is the pre-loaded route, else the Request-URI */
 	if (p->route) {
 		if ((rc = route_value(p->route, route, sizeof(route))) < 0 ||
-		    (rc = ua_uri_target(sk_str_c(p->route), p->proto, &dst)) < 0)
+		    (rc = sk_target_from_uri(&dst, sk_str_c(p->route), p->proto)) < 0)
 			return rc;
-	} else if ((rc = ua_uri_target(sk_str_c(p->to), p->proto, &dst)) < 0) {
+	} else if ((rc = sk_target_from_uri(&dst, sk_str_c(p->to), p->proto)) < 0) {
 		return rc;
 	}
 	if (p->proto) /* asked for: overrides a transport parameter */
@@ -137,7 +137,7 @@ int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uin
 	char contact[160], tag[17], cid[48];
 	if (!ua || !registrar || !aor)
 		return -SK_EINVAL;
-	int rc = ua_uri_target(sk_str_c(registrar), SK_PROTO_NONE, &dst);
+	int rc = sk_target_from_uri(&dst, sk_str_c(registrar), SK_PROTO_NONE);
 	if (rc < 0 || (rc = sk_tp_flow_for(sk_stack_tp(ua->stack), &dst, 600, &flow)) < 0 ||
 	    (rc = ua_contact(ua, &flow, contact, sizeof(contact))) < 0)
 		return rc;

@@ -33,18 +33,8 @@ static int respond(struct sk_txn *st, int code, const char *reason, const char *
 	/* §12.1.1: a response that creates a dialog copies the Record-Route */
 	if (code > 100 && code < 300 && tag)
 		rc = sk_build_copy(b, req, SK_HDR_RECORD_ROUTE);
-	for (const char *p = extra; rc == 0 && p && *p;) {
-		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
-		if (!colon || !eol || colon > eol)
-			break;
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		const char *v = colon + 1;
-		while (*v == ' ')
-			v++;
-		rc = sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)});
-		p = eol + 2;
-	}
+	if (rc == 0 && extra)
+		rc = sk_build_hdr_lines(b, extra);
 	if (rc == 0 && sdp)
 		rc = sk_build_body(b, "application/sdp", sdp, strlen(sdp));
 	if (rc == 0)
@@ -111,21 +101,9 @@ static int uas_check(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 		return code;
 	}
 	/* §8.2.2.3: every option tag in Require is unsupported here: 420 listing them */
-	struct sk_list_iter it = {0};
-	struct sk_str tagv;
-	size_t used = 0;
-	used += (size_t)snprintf(extra, sizeof(extra), "Unsupported: ");
-	bool any = false;
-	while (sk_msg_list_next(req, SK_HDR_REQUIRE, &it, &tagv) == 1) {
-		int w = snprintf(extra + used, sizeof(extra) - used, "%s%.*s", any ? ", " : "",
-		                 (int)tagv.len, tagv.p);
-		if (w < 0 || (size_t)w >= sizeof(extra) - used - 3)
-			break;
-		used += (size_t)w;
-		any = true;
-	}
-	if (any) {
-		snprintf(extra + used, sizeof(extra) - used, "\r\n");
+	char tags[400];
+	if (sk_msg_list_join(req, SK_HDR_REQUIRE, tags, sizeof(tags))) {
+		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", tags);
 		reject(ua, st, 420, extra);
 		return 420;
 	}
@@ -389,7 +367,6 @@ static void cancel(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req
 
 static void bye(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req)
 {
-	struct sk_ua *ua = c->ua;
 	sk_txn_reply(st, 200, NULL, NULL);
 	if (c->ended)
 		return;
@@ -402,7 +379,6 @@ static void bye(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req)
 	}
 	c->answered = true;
 	call_end(c, c->dlg ? SK_OUTCOME_ANSWERED : SK_OUTCOME_CANCELLED);
-	(void)ua;
 }
 
 static void reinvite(struct sk_call *c, struct dialog *d, struct sk_txn *st,
