@@ -177,4 +177,24 @@ const struct sk_flow *sk_txn_flow(const struct sk_txn *t);
 void *sk_txn_user(const struct sk_txn *t);
 void sk_txn_set_user(struct sk_txn *t, void *user);
 
+/* ---- the matching rules on messages alone (src/txn/match.c) ------------- */
+
+/*
+ * The rules the table applies to live transactions, for code that holds only
+ * messages (the trace checker reading a capture).
+ */
+
+/**
+ * §17.2.3: request m belongs to the server transaction request orig created
+ * (an ACK to an INVITE's). For RFC 2543 peers the fallback compares the
+ * Request-URI, From tag, Call-ID, CSeq number, top Via and the To tag: for an
+ * ACK, final_to_tag, the To tag of the final response that transaction sent.
+ */
+bool sk_txn_request_matches(const struct sk_msg *orig, const struct sk_msg *m,
+                            struct sk_str final_to_tag);
+/** §9.2: CANCEL c cancels the server transaction orig (not a CANCEL or an ACK) created. */
+bool sk_txn_cancel_matches(const struct sk_msg *orig, const struct sk_msg *c);
+/** §17.1.3: response r belongs to the client transaction that sent orig. */
+bool sk_txn_response_matches(const struct sk_msg *orig, const struct sk_msg *r);
+
 #endif

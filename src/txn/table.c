@@ -110,36 +110,10 @@ static bool str_eq(struct sk_str a, struct sk_str b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
-static uint16_t via_port(const struct sk_via *v)
-{
-	return v->port ? v->port : 5060;
-}
-
-/* §17.2.3 steps 1 and 2: branch and sent-by. */
+/* §17.2.3 steps 1 and 2: branch and sent-by (match.c). */
 static bool same_3261_key(const struct sk_txn *t, const struct sk_via *v)
 {
-	return !t->rfc2543 && sk_str_caseeq(t->branch, v->branch) && t->sent_port == via_port(v) &&
-	       sk_str_caseeq(t->sent_host, v->host);
-}
-
-/* Top Vias "match" (§17.2.3 fallback): same transport, sent-by and branch. */
-static bool same_via(const struct sk_via *a, const struct sk_via *b)
-{
-	return sk_str_caseeq(a->transport, b->transport) && sk_str_caseeq(a->host, b->host) &&
-	       via_port(a) == via_port(b) && sk_str_caseeq(a->branch, b->branch);
-}
-
-/*
- * The RFC 2543 fallback (§17.2.3, §9.2): Request-URI, From tag, Call-ID, CSeq
- * number and top Via; the To tag compared by the caller's rule.
- */
-static bool same_2543_dialog_part(const struct sk_msg *a, const struct sk_msg *b)
-{
-	return sk_msg_cseq(a)->num == sk_msg_cseq(b)->num &&
-	       str_eq(sk_msg_call_id(a), sk_msg_call_id(b)) &&
-	       sk_str_caseeq(sk_msg_from(a)->tag, sk_msg_from(b)->tag) &&
-	       sk_uri_equal(sk_msg_ruri(a), sk_msg_ruri(b)) &&
-	       same_via(sk_msg_via(a, 0), sk_msg_via(b, 0));
+	return !t->rfc2543 && txn_key_eq(t->branch, t->sent_host, t->sent_port, v);
 }
 
 static bool to_tag_is(const struct sk_msg *m, const char *tag)
@@ -153,7 +127,7 @@ static bool match_2543(const struct sk_txn *t, const struct sk_msg *m, struct sk
 {
 	if (!t->rfc2543 || !t->server || !t->msg || !str_eq(t->method, method))
 		return false;
-	if (!same_2543_dialog_part(t->msg, m))
+	if (!txn_2543_same_dialog_part(t->msg, m))
 		return false;
 	/* ACK: the To tag of the response the transaction sent; others: the request's */
 	if (is_ack)
@@ -198,7 +172,7 @@ struct sk_txn *table_find_cancel_target(struct sk_txl *txl, const struct sk_msg 
 	uint64_t h = hash_2543(m);
 	for (t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
 		if (t->hash == h && t->rfc2543 && t->server && t->msg &&
-		    !str_eq_method(t->method, "CANCEL") && same_2543_dialog_part(t->msg, m) &&
+		    !str_eq_method(t->method, "CANCEL") && txn_2543_same_dialog_part(t->msg, m) &&
 		    sk_str_caseeq(sk_msg_to(t->msg)->tag, sk_msg_to(m)->tag))
 			return t;
 	return NULL;

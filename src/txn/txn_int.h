@@ -60,6 +60,12 @@ struct sk_txn *table_find_cancel_target(struct sk_txl *txl, const struct sk_msg 
 /* §17.1.3: a client transaction by branch and CSeq method. */
 struct sk_txn *table_find_client(struct sk_txl *txl, struct sk_str branch, struct sk_str method);
 
+/* match.c: the rules the table and the trace checker share */
+uint16_t txn_via_port(const struct sk_via *v);
+bool txn_key_eq(struct sk_str branch, struct sk_str host, uint16_t port, const struct sk_via *v);
+/* The RFC 2543 fallback (§17.2.3, §9.2): Request-URI, From tag, Call-ID, CSeq number, top Via. */
+bool txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b);
+
 /* txl.c */
 void txn_hold(struct sk_txn *t);
 void txn_release(struct sk_txn *t);
