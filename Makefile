@@ -16,12 +16,15 @@ CFLAGS  += $(WARN) $(OPT)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
-DEPS_BUILD := build-essential
-DEPS_TEST  := libcmocka-dev pkg-config sip-tester kamailio
+DEPS_BUILD := build-essential libpcap-dev
+DEPS_TEST  := libcmocka-dev pkg-config sip-tester kamailio chromium chromium-driver python3-selenium
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
-LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c src/ua/*.c src/proxy/*.c)
+LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c src/ua/*.c src/proxy/*.c \
+             src/trace/*.c)
+# libpcap reads captures (src/trace)
+LIBS    := -lpcap
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -31,7 +34,7 @@ CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all test format-check layering unit cli-test interop fuzz-replay demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
+.PHONY: all test format-check layering unit cli-test trace-test interop fuzz-replay demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
 
@@ -48,6 +51,9 @@ $(BUILD)/asan/%.o: %.c
 	@$(if $(Q),echo "  CC asan $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
+# The build needs Debian packages (libpcap-dev): installed before the first compile.
+$(LIB_OBJ) $(CLI_OBJ) $(LIB_ASAN_OBJ) $(CLI_ASAN_OBJ): | deps
+
 $(BUILD)/libsipkit.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -58,11 +64,11 @@ $(BUILD)/asan/libsipkit.a: $(LIB_ASAN_OBJ)
 
 $(BUILD)/sipkit: $(CLI_OBJ) $(BUILD)/libsipkit.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a $(LIBS)
 
 $(BUILD)/asan/sipkit: $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a $(LIBS)
 
 # ---- dependencies: install missing Debian packages (root), or say how -----
 define need_pkgs
@@ -97,9 +103,9 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/l
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $<")
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
-	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS)
+	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS)
 
-test: deps-test format-check layering unit cli-test interop fuzz-replay
+test: deps-test format-check layering unit cli-test html-test trace-test interop fuzz-replay
 
 layering:
 	@sh tests/layering.sh
@@ -111,6 +117,17 @@ unit: $(UNIT_BIN)
 
 cli-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/cli/run.sh
+
+# sipkit check --html opened in headless Chromium (chromium-driver, python3-selenium):
+# a click on a CANCEL shows its text with the offending Via marked
+.PHONY: html-test
+html-test: $(BUILD)/asan/sipkit
+	@SIPKIT=$(BUILD)/asan/sipkit sh tests/html/run.sh
+
+# sipkit check on a trace per diagnostic code (tests/data/trace/MANIFEST.tsv),
+# on the demo's own capture, and on broken input
+trace-test: $(BUILD)/asan/sipkit
+	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, on loopback, under the sanitizers:
@@ -132,7 +149,7 @@ FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -D_GNU_SOURCE -fsanitize=fuzzer,address,
 
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) | deps-fuzz
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 # The fuzz targets replayed without libFuzzer, under ASan+UBSan: every regression
 # input, the seed corpus and the torture messages (part of `make test`).
@@ -140,7 +157,7 @@ $(BUILD)/asan/fuzz/%: fuzz/%.c fuzz/standalone.c $(BUILD)/asan/libsipkit.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(SAN) -o $@ $< fuzz/standalone.c \
-	  $(BUILD)/asan/libsipkit.a
+	  $(BUILD)/asan/libsipkit.a $(LIBS)
 
 fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
 	@for t in $(FUZZ_TARGETS); do \

@@ -209,7 +209,7 @@ static void usage(FILE *f)
 	        "usage: sipkit call URI [--route URI] [--from URI] [-l udp:HOST:PORT]\n"
 	        "                  [--transport udp|tcp] [--cancel-after MS]\n"
 	        "                  [--reason 'SIP;cause=...;text=\"...\"'] [--hangup-after MS]\n"
-	        "                  [--calls N --rate R] [--quiet]\n\n"
+	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
 	        "§9.1) after MS ms, with the Reason (RFC 3326) given; otherwise an answered\n"
@@ -217,7 +217,8 @@ static void usage(FILE *f)
 	        "a loose-routing proxy. --calls N --rate R places N calls at R per second\n"
 	        "and prints a summary. Exit 0 when every call went as asked (cancelled when\n"
 	        "--cancel-after is given, else answered), 1 when not, 69 when the peer was\n"
-	        "unreachable, 64 on bad usage.\n");
+	        "unreachable, 64 on bad usage. --trace FILE writes every message for `sipkit\n"
+	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
 }
 
 static int parse_args(struct caller *cr, int argc, char **argv)
@@ -282,6 +283,8 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--quiet")) {
 			cr->ph.quiet = true;
+		} else if (!strcmp(a, "--trace") && takes) {
+			cr->ph.trace_path = argv[++i];
 		} else if (a[0] != '-' && !o->uri) {
 			o->uri = a;
 		} else {

@@ -18,6 +18,8 @@ int cmd_uas(int argc, char **argv);
 int cmd_call(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* Reads a whole file ("-" for stdin) of at most max bytes into *buf (malloc'd).
  * Returns 0, -SK_ETOOBIG when larger (the first max+1 bytes are read), or -errno. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "explain.h"
 
 #define MAX_FINDINGS 16
 
@@ -159,9 +160,15 @@ static void decode_text(FILE *f, const struct sk_msg *m, const struct sk_msg_fin
 		struct sk_str meth = sk_msg_method(m);
 		fprintf(f, "request: %.*s\n", (int)meth.len, meth.p);
 		text_uri(f, 2, sk_msg_ruri(m));
+		/* a re-INVITE cannot be told from one message: INVITE */
+		const char *word = explain_method_word(meth);
+		if (word)
+			fprintf(f, "  see: sipkit explain %s\n", word);
 	} else {
 		struct sk_str ph = sk_msg_reason_phrase(m);
 		fprintf(f, "response: %d %.*s\n", sk_msg_status(m), (int)ph.len, ph.p);
+		if (explain_status_has_entry(sk_msg_status(m)))
+			fprintf(f, "  see: sipkit explain %d\n", sk_msg_status(m));
 	}
 	fprintf(f, "headers: %zu\n", sk_msg_hdr_count(m));
 	for (size_t i = 0; i < sk_msg_hdr_count(m); i++) {
@@ -172,6 +179,9 @@ static void decode_text(FILE *f, const struct sk_msg *m, const struct sk_msg_fin
 		fprintf(f, "  [%u] %.*s%s%s%s: %.*s\n", h->line, (int)h->name.len, h->name.p,
 		        alias ? " (" : "", alias ? canon : "", alias ? ")" : "", (int)h->value.len,
 		        h->value.p);
+		const char *word = explain_header_word(h->name);
+		if (word)
+			fprintf(f, "      see: sipkit explain %s\n", word);
 		text_typed(f, m, h, i);
 	}
 	struct sk_str body = sk_msg_body(m), ct = sk_msg_content_type(m);
@@ -276,9 +286,14 @@ static void decode_json(FILE *f, const char *name, const struct sk_msg *m,
 		cli_json_str(f, sk_msg_method(m));
 		fputs(",\"request_uri\":", f);
 		json_uri(f, sk_msg_ruri(m));
+		const char *word = explain_method_word(sk_msg_method(m));
+		if (word)
+			fprintf(f, ",\"explain\":\"%s\"", word);
 	} else {
 		fprintf(f, ",\"type\":\"response\",\"status\":%d,\"reason\":", sk_msg_status(m));
 		cli_json_str(f, sk_msg_reason_phrase(m));
+		if (explain_status_has_entry(sk_msg_status(m)))
+			fprintf(f, ",\"explain\":\"%d\"", sk_msg_status(m));
 	}
 	fputs(",\"headers\":[", f);
 	for (size_t i = 0; i < sk_msg_hdr_count(m); i++) {
@@ -289,6 +304,9 @@ static void decode_json(FILE *f, const char *name, const struct sk_msg *m,
 			fprintf(f, ",\"canonical\":\"%s\"", sk_hdr_name(h->id));
 		fputs(",\"value\":", f);
 		cli_json_str(f, h->value);
+		const char *word = explain_header_word(h->name);
+		if (word)
+			fprintf(f, ",\"explain\":\"%s\"", word);
 		fputc('}', f);
 	}
 	fputs("],\"via\":[", f);

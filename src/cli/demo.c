@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tracefile.h"
 #include "sipkit/proxy.h"
 #include "sipkit/ua.h"
 
@@ -67,6 +68,10 @@ struct demo {
 	struct event ev[MAX_EVENTS];
 	size_t nev;
 	uint32_t answer_ms, cancel_ms;
+	struct sk_trace_checker *chk; /* sipkit check on the demo's own traffic */
+	struct sk_trace_writer *tw;   /* --trace FILE */
+	uint64_t frames;
+	unsigned checked_bad; /* calls with error or warning findings */
 };
 
 static void log_line(void *arg, enum sk_log_level level, const char *line)
@@ -90,7 +95,16 @@ static void trace(void *arg, bool out, const struct sk_flow *flow, const char *b
 	struct node *nd = arg;
 	struct demo *d = nd->d;
 	struct sk_msg *m;
-	if (!out || d->nev >= MAX_EVENTS || sk_msg_new(&m, NULL) < 0)
+	if (!out)
+		return; /* each message once: as its sender sent it */
+	struct sk_trace_pkt pkt;
+	cli_trace_pkt(&pkt, true, flow, buf, len);
+	pkt.frame = ++d->frames;
+	if (d->tw)
+		sk_trace_writer_add(d->tw, &pkt);
+	if (d->chk)
+		sk_trace_checker_add(d->chk, &pkt, 0);
+	if (d->nev >= MAX_EVENTS || sk_msg_new(&m, NULL) < 0)
 		return;
 	if (sk_msg_parse(m, buf, len, NULL) == 0) {
 		struct event *e = &d->ev[d->nev++];
@@ -368,18 +382,52 @@ static int scenario(struct demo *d, int which)
 	return ok ? 0 : 1;
 }
 
+/* A call the checker found fault with is shown in full: the demo's traffic must be clean. */
+static void checked(void *arg, const struct sk_trace_call *c)
+{
+	struct demo *d = arg;
+	for (size_t i = 0; i < c->nfindings; i++)
+		if (c->findings[i].severity != SK_SEV_INFO) {
+			d->checked_bad++;
+			sk_trace_render_text(stdout, c);
+			return;
+		}
+}
+
+/* sipkit check's view of the three calls, from every message the demo sent. */
+static int check_summary(struct demo *d)
+{
+	sk_trace_checker_finish(d->chk);
+	const struct sk_trace_totals *t = sk_trace_checker_totals(d->chk);
+	printf("\nsipkit check on the demo's %llu messages: %llu calls (%llu cancelled cleanly, "
+	       "%llu answered, %llu cancelled but answered anyway), %llu errors, %llu warnings\n",
+	       (unsigned long long)t->messages, (unsigned long long)t->calls,
+	       (unsigned long long)t->outcomes[SK_TRACE_OUT_CANCELLED],
+	       (unsigned long long)t->outcomes[SK_TRACE_OUT_ANSWERED],
+	       (unsigned long long)t->outcomes[SK_TRACE_OUT_ANSWERED_ANYWAY],
+	       (unsigned long long)t->severity[SK_SEV_ERROR],
+	       (unsigned long long)t->severity[SK_SEV_WARNING]);
+	return d->checked_bad ? 1 : 0;
+}
+
 int cmd_demo(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	const char *trace_path = NULL;
+	if (argc == 3 && !strcmp(argv[1], "--trace")) {
+		trace_path = argv[2];
+	} else if (argc > 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
 		printf(
-		    "usage: sipkit demo\n\n"
+		    "usage: sipkit demo [--trace FILE]\n\n"
 		    "The whole system on loopback in one process: a forking proxy and registrar,\n"
 		    "three phones registered for %s, and a caller. Three calls, each drawn as\n"
 		    "a ladder with a verdict: a cancel while all ring, an answer that cancels the\n"
 		    "other phones with a Reason, and an answer crossing the caller's CANCEL.\n"
+		    "sipkit check then reads every message the demo sent and must find nothing\n"
+		    "wrong; --trace FILE writes them (a pcap capture when FILE ends in .pcap).\n"
 		    "Exit 0 when every verdict is ok.\n",
 		    AOR);
-		return 0;
+		return help ? 0 : EXIT_USAGE;
 	}
 	struct demo *d = calloc(1, sizeof(*d));
 	int rc = -SK_ENOMEM, bad = 0;
@@ -389,6 +437,12 @@ int cmd_demo(int argc, char **argv)
 	d->answer_ms = 400;
 	d->cancel_ms = 400;
 	sk_timer_init(&d->cancel, caller_cancel, d);
+	if (trace_path && cli_trace_open(&d->tw, trace_path, "sipkit demo") < 0) {
+		free(d);
+		return 1;
+	}
+	struct sk_trace_check_config cc = {0};
+	sk_trace_checker_new(&d->chk, &cc, checked, d);
 	if ((rc = sk_clock_new_real(&d->clock)) == 0 && (rc = sk_loop_new(&d->loop, d->clock)) == 0)
 		for (int i = 0; i < NODES && rc == 0; i++)
 			rc = node_init(d, i);
@@ -413,7 +467,14 @@ int cmd_demo(int argc, char **argv)
 	for (int s = 1; s <= 3; s++)
 		bad += scenario(d, s);
 	printf("\n%d of 3 calls went as RFC 3261 says\n", 3 - bad);
+	if (d->chk)
+		bad += check_summary(d);
 out:
+	sk_trace_checker_free(d->chk);
+	if (d->tw && sk_trace_writer_close(d->tw) < 0) {
+		fprintf(stderr, "sipkit demo: %s: writing the trace failed\n", trace_path);
+		bad = 1;
+	}
 	for (int i = NODES - 1; i >= 0; i--) {
 		sk_ua_free(d->n[i].ua);
 		if (i == 1)

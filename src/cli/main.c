@@ -13,10 +13,13 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"decode", cmd_decode, "decode one SIP message, field by field (--json)"},
+    {"explain", cmd_explain,
+     "reference for a method, response code or header: purpose, call flow, headers, failures"},
     {"proxy", cmd_proxy, "stateful forking proxy and registrar, CANCEL hop by hop"},
     {"ctl", cmd_ctl, "talks to a running proxy: pending calls, counters, release a call"},
     {"uas", cmd_uas, "an answering phone: rings, answers, rejects; handles CANCEL and BYE"},
     {"call", cmd_call, "places calls, cancels or hangs them up, prints the flow"},
+    {"check", cmd_check, "reads captures and logs, says why a cancellation failed"},
     {"demo", cmd_demo, "the whole system on loopback in one command"},
 };
 

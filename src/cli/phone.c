@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "phone.h"
+#include "tracefile.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -27,11 +28,12 @@ static void log_line(void *arg, enum sk_log_level level, const char *line)
 	fprintf(stderr, "%s: %s: %s\n", ph->prog, names[level], line);
 }
 
-/* One line per message: time, direction, addresses, first line, CSeq. */
+/* One line per message: time, direction, addresses, first line, CSeq; and --trace. */
 static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const char *buf,
                         size_t len)
 {
 	struct phone *ph = arg;
+	cli_trace_write(ph->trace, out, flow, buf, len);
 	char local[64], remote[64], cseq[48] = "";
 	size_t l1 = 0;
 	while (l1 < len && buf[l1] != '\r' && buf[l1] != '\n')
@@ -49,7 +51,7 @@ static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const c
 			break;
 		}
 	}
-	if (l1 == 0) /* a keep-alive */
+	if (l1 == 0 || !ph->ladder) /* a keep-alive */
 		return;
 	sk_sa_print(&flow->local, local, sizeof(local));
 	sk_sa_print(&flow->remote, remote, sizeof(remote));
@@ -85,7 +87,9 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
 		return rc;
 	}
-	if (ph->ladder)
+	if (ph->trace_path && (rc = cli_trace_open(&ph->trace, ph->trace_path, prog)) < 0)
+		return rc;
+	if (ph->ladder || ph->trace)
 		sk_tp_set_trace(sk_stack_tp(ph->stack), ladder_line, ph);
 	ph->t0 = phone_now(ph);
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -97,6 +101,9 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 
 void phone_free(struct phone *ph)
 {
+	if (ph->trace && sk_trace_writer_close(ph->trace) < 0)
+		fprintf(stderr, "%s: %s: writing the trace failed\n", ph->prog, ph->trace_path);
+	ph->trace = NULL;
 	sk_ua_free(ph->ua);
 	sk_stack_free(ph->stack);
 	sk_loop_free(ph->loop);

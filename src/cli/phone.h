@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "sipkit/trace.h"
 #include "sipkit/ua.h"
 
 #define EXIT_UNAVAILABLE 69 /* sysexits(3): a port in use, an unreachable peer */
@@ -21,10 +22,12 @@ struct phone {
 	struct sk_stack *stack;
 	struct sk_ua *ua;
 	struct sk_log log;
-	bool ladder;   /* print every message as a ladder line */
-	bool quiet;    /* no log lines below warnings */
-	uint64_t t0;   /* ladder times are relative to it */
-	int listening; /* listeners opened */
+	bool ladder;                   /* print every message as a ladder line */
+	bool quiet;                    /* no log lines below warnings */
+	const char *trace_path;        /* --trace FILE, or NULL */
+	struct sk_trace_writer *trace; /* open while the phone runs */
+	uint64_t t0;                   /* ladder times are relative to it */
+	int listening;                 /* listeners opened */
 };
 
 /* Clock, loop, sockets, stack; the UA is created with ev. Prints its errors. */

@@ -459,7 +459,7 @@ uas_naive_cancel() {
 	begin uas-naive-cancel-udp
 	alloc 1
 	uport=$PORT
-	if start_uas 1 -l "udp:$LO:$uport" --no-answer --calls 1; then
+	if start_uas 1 -l "udp:$LO:$uport" --no-answer --calls 1 --trace uas.pcap; then
 		alloc 5
 		# shellcheck disable=SC2046
 		timeout 30 sipp "$LO:$uport" -sf "$SCEN/uac_naive_cancel.xml" -s bob -m 1 -d 300 \
@@ -476,6 +476,18 @@ uas_naive_cancel() {
 		[ "$n" = 1 ] || bad "$n cancelled calls in the uas log, expected exactly 1"
 		grep -q "1 calls: 0 answered, 1 cancelled, 0 rejected, 0 timed out, 0 failed" uas.err ||
 			bad "uas summary is not '1 calls: 0 answered, 1 cancelled, ...'"
+		# sipkit check on the phone's own capture names the fault: the first CANCEL
+		# missed the INVITE by its branch; the second one cancelled it
+		"$SIPKIT" check --json --no-progress uas.pcap >check.out 2>check.err
+		st=$?
+		[ $st = 1 ] || bad "sipkit check exit $st on the phone's capture, expected 1"
+		grep -q '"code":"cancel.branch_mismatch"' check.out || bad "sipkit check did not find cancel.branch_mismatch"
+		grep -q '"outcome":"cancelled cleanly"' check.out || bad "sipkit check: the call is not 'cancelled cleanly'"
+		# and so does it on SIPp's own -trace_msg log
+		"$SIPKIT" check --json --no-progress uac_naive_cancel_*_messages.log >check.out 2>check.err
+		st=$?
+		[ $st = 1 ] || bad "sipkit check exit $st on SIPp's message log, expected 1"
+		grep -q '"code":"cancel.branch_mismatch"' check.out || bad "sipkit check did not find cancel.branch_mismatch in SIPp's log"
 	fi
 	verdict
 }

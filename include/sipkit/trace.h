@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Offline analysis of SIP traffic (src/trace): SIP messages read out of
+ * captures (pcap, pcapng through libpcap) and message logs, and written back;
+ * calls, transactions and dialogs rebuilt from them; findings about their
+ * cancellation with the stable codes of DESIGN.md.
+ */
+#ifndef SIPKIT_TRACE_H
+#define SIPKIT_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "sipkit/core.h"
+#include "sipkit/msg.h"
+
+/* ---- messages out of captures and logs ----------------------------------- */
+
+/**
+ * An endpoint as a capture shows it: family 4 or 6 with its address. A log
+ * that names no addresses (SIPp's -trace_msg) gives family 0, and ip[0] says
+ * which side: SK_TRACE_SIDE_LOCAL (the program that wrote the log) or
+ * SK_TRACE_SIDE_PEER.
+ */
+struct sk_trace_addr {
+	uint8_t family;
+	uint8_t ip[16];
+	uint16_t port;
+};
+
+enum { SK_TRACE_SIDE_LOCAL = 1, SK_TRACE_SIDE_PEER = 2 };
+
+enum sk_trace_proto {
+	SK_TRACE_UDP = 1,
+	SK_TRACE_TCP,
+	SK_TRACE_OTHER, /* a log that does not say */
+};
+
+/** One SIP message (or a candidate that did not parse) out of an input. */
+struct sk_trace_pkt {
+	uint64_t frame; /* capture: 1-based number of the frame that completed it; log: 1-based
+	                   message number */
+	int64_t ts_us;  /* that frame's time, microseconds since the epoch (a log's relative times:
+	                   since 0) */
+	struct sk_trace_addr src, dst;
+	enum sk_trace_proto proto;
+	const char *data; /* the message's bytes (a stream: one framed message); valid until the
+	                     next read */
+	size_t len;
+};
+
+enum sk_trace_format {
+	SK_TRACE_FMT_PCAP = 1,
+	SK_TRACE_FMT_PCAPNG,
+	SK_TRACE_FMT_SIPKIT_LOG, /* "--- TIME PROTO SRC -> DST" then the message (see README) */
+	SK_TRACE_FMT_SIPP_LOG,   /* SIPp -trace_msg */
+	SK_TRACE_FMT_RAW,        /* a file holding one raw message */
+};
+
+struct sk_trace_reader_config {
+	const uint16_t
+	    *ports; /* SIP only on these ports (either end); none: recognised by content */
+	size_t nports;
+	size_t
+	    max_streams; /* TCP streams tracked at once (0: 4096); the oldest idle one goes first */
+	size_t max_stream_buf; /* bytes held per stream direction, out-of-order ones included (0:
+	                          256 KiB) */
+	size_t max_frag_bytes; /* bytes held for IP reassembly in all (0: 16 MiB) */
+	size_t max_message;    /* largest SIP message (0: 64 KiB, as sk_msg_limits) */
+};
+
+struct sk_trace_reader_stats {
+	uint64_t frames;      /* frames (or log entries) read */
+	uint64_t messages;    /* SIP messages handed out */
+	uint64_t not_sip;     /* frames or stream bytes runs that were not SIP */
+	uint64_t fragments;   /* IP fragments seen */
+	uint64_t reassembled; /* IP datagrams rebuilt from fragments */
+	uint64_t tcp_retrans; /* TCP segments already seen, in whole or part */
+	uint64_t tcp_gaps;    /* stream holes never filled (bytes skipped to resynchronise) */
+	uint64_t dropped;     /* frames or streams given up at a limit */
+};
+
+struct sk_trace_reader;
+
+/**
+ * Opens a capture or a log; its format is told by its first bytes. "-" is
+ * stdin. Returns 0, or -SK_EIO (cannot open, or not a capture or log we
+ * read) with the reason written to err.
+ */
+int sk_trace_reader_open(struct sk_trace_reader **out, const char *path,
+                         const struct sk_trace_reader_config *cfg, char *err, size_t errsize);
+/**
+ * The same over len bytes in memory (a capture, a log or a message), which
+ * must stay valid until sk_trace_reader_free. For tests and fuzzing.
+ */
+int sk_trace_reader_open_mem(struct sk_trace_reader **out, const void *data, size_t len,
+                             const struct sk_trace_reader_config *cfg, char *err, size_t errsize);
+/**
+ * The next SIP message: 1 with *pkt filled, 0 at the end of the input, or
+ * -SK_EIO when reading stopped at a truncated or corrupt frame
+ * (sk_trace_reader_error says where). Messages returned before stay valid
+ * results: the caller checks them.
+ */
+int sk_trace_reader_next(struct sk_trace_reader *r, struct sk_trace_pkt *pkt);
+/** Why reading stopped, and at which frame (1-based; the first frame not read). */
+const char *sk_trace_reader_error(const struct sk_trace_reader *r, uint64_t *frame);
+enum sk_trace_format sk_trace_reader_format(const struct sk_trace_reader *r);
+/** Bytes of the input consumed so far, and its size (0 when unknown: a pipe). */
+void sk_trace_reader_progress(const struct sk_trace_reader *r, uint64_t *done, uint64_t *total);
+struct sk_trace_reader_stats sk_trace_reader_stats(const struct sk_trace_reader *r);
+void sk_trace_reader_free(struct sk_trace_reader *r);
+
+/**
+ * Writes messages as a capture (SK_TRACE_FMT_PCAP: Ethernet, IPv4 or IPv6,
+ * UDP datagrams, or TCP segments with running sequence numbers per stream)
+ * or as a sipkit log (SK_TRACE_FMT_SIPKIT_LOG). For the phones and the proxy's
+ * --trace option, and for tests and benchmarks that need captures.
+ */
+struct sk_trace_writer;
+int sk_trace_writer_open(struct sk_trace_writer **out, const char *path, enum sk_trace_format fmt);
+int sk_trace_writer_add(struct sk_trace_writer *w, const struct sk_trace_pkt *pkt);
+/** Flushes and closes; 0 or -SK_EIO when a write failed. */
+int sk_trace_writer_close(struct sk_trace_writer *w);
+
+/** "udp", "tcp" or "sip"; and "1.2.3.4:5060", "[::1]:5060", "local" or "peer". */
+const char *sk_trace_proto_name(enum sk_trace_proto p);
+size_t sk_trace_addr_print(const struct sk_trace_addr *a, char *buf, size_t size);
+bool sk_trace_addr_eq(const struct sk_trace_addr *a, const struct sk_trace_addr *b);
+
+/* ---- calls, transactions and findings ------------------------------------ */
+
+/*
+ * The checker groups messages by Call-ID; within a call it rebuilds the hosts
+ * (columns of a ladder), the transactions at each hop with the transaction
+ * layer's own matching rules (sk_txn_request_matches and friends), and for
+ * each CANCEL the INVITE it cancels or the near miss it was meant for. When a
+ * call has been idle for a while (capture time), or at the end, it is
+ * analysed, handed to the report callback and freed: memory follows the calls
+ * in flight, not the size of the input.
+ */
+
+enum sk_trace_severity { SK_SEV_INFO = 0, SK_SEV_WARNING, SK_SEV_ERROR };
+
+enum sk_trace_outcome {
+	SK_TRACE_OUT_NONE = 0,        /* no INVITE in this Call-ID (REGISTER, OPTIONS ...) */
+	SK_TRACE_OUT_ANSWERED,        /* a 2xx, no CANCEL */
+	SK_TRACE_OUT_CANCELLED,       /* cancelled cleanly: CANCEL, then a non-2xx final (487) */
+	SK_TRACE_OUT_ANSWERED_ANYWAY, /* cancelled, but a 2xx set the call up */
+	SK_TRACE_OUT_FAILED,          /* a non-2xx final without CANCEL, or a CANCEL that missed */
+	SK_TRACE_OUT_UNFINISHED,      /* no final response in the input */
+	SK_TRACE_OUT_COUNT
+};
+
+/** A diagnostic code of DESIGN.md, with the text a person reads. */
+struct sk_trace_code {
+	const char *code;                /* "cancel.no_match" */
+	enum sk_trace_severity severity; /* its usual severity */
+	const char *rfc;                 /* "RFC 3261 §9.2" */
+	const char *summary;             /* one line */
+	const char *cause;               /* likely cause */
+	const char *inspect;             /* what to inspect */
+	const char *next;                /* next step */
+};
+
+/** The code named so (NULL: none), and the i-th one (NULL past the end). */
+const struct sk_trace_code *sk_trace_code_find(const char *code);
+const struct sk_trace_code *sk_trace_code_at(size_t i);
+size_t sk_trace_code_index(const struct sk_trace_code *c);
+#define SK_TRACE_CODES_MAX 64
+
+#define SK_TRACE_FINDING_MSGS 4
+struct sk_trace_finding {
+	const struct sk_trace_code *code;
+	enum sk_trace_severity severity;
+	uint32_t
+	    msgs[SK_TRACE_FINDING_MSGS]; /* messages involved (indexes in the call); [0] offends */
+	uint8_t nmsgs;
+	char detail[256]; /* what happened in this call */
+	char field[32];   /* the field that differs ("top Via branch"), or "" */
+	char ours[160],
+	    theirs[160]; /* its value in msgs[0], and in msgs[1] where it should equal */
+	char hdr[32];    /* the header to highlight in msgs[0] ("Via"), or "" */
+};
+
+struct sk_trace_msg {
+	uint64_t frame;
+	int64_t ts_us;
+	uint32_t file; /* index of the input among those checked */
+	struct sk_trace_addr src, dst;
+	enum sk_trace_proto proto;
+	char *raw; /* the message's bytes (owned by the call) */
+	size_t len;
+	struct sk_msg *msg; /* NULL when it did not parse: error says why */
+	char error[128];
+	uint16_t from_host, to_host; /* columns: indexes in the call's hosts */
+	int32_t txn;                 /* its transaction, -1: none (a stray response) */
+	bool retrans;                /* a retransmission of a message already seen at this hop */
+	char label[48];              /* "INVITE", "180 Ringing", "487 INVITE", "200 CANCEL" */
+};
+
+struct sk_trace_txn {
+	char method[16];
+	bool invite;
+	bool ack2xx;                 /* the ACK for a 2xx: a transaction of its own (§17.1.1.3) */
+	uint16_t from_host, to_host; /* client -> server */
+	uint32_t request;            /* first request message */
+	int32_t first_prov, final, first_2xx, ack; /* message indexes, -1: none */
+	uint16_t final_status;
+	uint32_t requests, responses; /* retransmissions included */
+	int32_t cancel; /* INVITE: the CANCEL transaction that cancels it; CANCEL: the INVITE; -1 */
+	int32_t parent; /* the transaction a proxy forwarded this one from, -1 */
+};
+
+struct sk_trace_call {
+	uint64_t index; /* 1-based, in order of first message */
+	char *call_id;
+	struct sk_trace_msg *msgs;
+	size_t nmsgs;
+	uint64_t dropped; /* messages past the per-call limit: counted, not kept */
+	struct sk_trace_addr *hosts;
+	size_t nhosts;
+	struct sk_trace_txn *txns;
+	size_t ntxns;
+	struct sk_trace_finding *findings;
+	size_t nfindings;
+	enum sk_trace_outcome outcome;
+	char outcome_detail[256]; /* one line: the caller's hop, with timing */
+	int32_t root;             /* the caller's INVITE transaction, -1 */
+	/* timing at the caller's hop, microseconds from the INVITE; -1: did not happen */
+	int64_t first_prov_us, cancel_us, cancel_resp_us, final_us;
+};
+
+struct sk_trace_check_config {
+	uint32_t t1_ms;   /* T1 (0: 500 ms); 64*T1 windows follow from it */
+	uint32_t idle_ms; /* a call with no message for this long is reported (0: 300 s) */
+	size_t max_calls; /* calls held at once (0: 200000); the least recent is reported early */
+	size_t max_call_msgs; /* messages kept per call (0: 2000) */
+	bool all;             /* report Call-IDs without an INVITE too */
+	struct sk_msg_limits limits;
+};
+
+struct sk_trace_totals {
+	uint64_t messages, unparsed, calls, others; /* others: Call-IDs without INVITE */
+	uint64_t outcomes[SK_TRACE_OUT_COUNT];
+	uint64_t severity[3];
+	uint64_t per_code[SK_TRACE_CODES_MAX];
+	uint64_t evicted; /* calls reported early at max_calls */
+	size_t peak_calls;
+};
+
+/** Called once per analysed call; the call is freed when it returns. */
+typedef void (*sk_trace_report_fn)(void *arg, const struct sk_trace_call *call);
+
+struct sk_trace_checker;
+int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_check_config *cfg,
+                         sk_trace_report_fn fn, void *arg);
+/** Takes one message (copied); calls idle for idle_ms before pkt's time are reported first. */
+int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *pkt, uint32_t file);
+/** Reports every call still held. */
+void sk_trace_checker_finish(struct sk_trace_checker *c);
+const struct sk_trace_totals *sk_trace_checker_totals(const struct sk_trace_checker *c);
+void sk_trace_checker_free(struct sk_trace_checker *c);
+
+const char *sk_trace_severity_name(enum sk_trace_severity s);
+const char *sk_trace_outcome_name(enum sk_trace_outcome o);
+/**
+ * A Reason value for a person: 'SIP 200 (OK) "Call completed elsewhere"',
+ * "Q.850 16 (Normal call clearing)", "RELEASE_CAUSE 3 (Media bearer loss, 3GPP
+ * TS 24.229)": the cause's name when known, then the text when it says more.
+ */
+size_t sk_trace_reason_describe(const struct sk_reason *r, char *buf, size_t size);
+
+/* ---- rendering ------------------------------------------------------------ */
+
+/** A call as text: its ladder (hosts as columns), then its findings. */
+void sk_trace_render_text(FILE *f, const struct sk_trace_call *call);
+/** A call as one JSON object on one line (schema in the README). */
+void sk_trace_render_json(FILE *f, const struct sk_trace_call *call);
+/** The totals: outcomes, findings by code (text, or one JSON object on one line). */
+void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t);
+void sk_trace_render_totals_json(FILE *f, const struct sk_trace_totals *t);
+
+/**
+ * One self-contained HTML page (no external assets): begin writes the head,
+ * styles and script; each call adds an SVG ladder whose messages show their
+ * full text when clicked, the offending header highlighted, and its findings
+ * linked to their messages; end adds the totals and closes the page.
+ */
+void sk_trace_html_begin(FILE *f, const char *title);
+void sk_trace_html_call(FILE *f, const struct sk_trace_call *call);
+void sk_trace_html_end(FILE *f, const struct sk_trace_totals *t);
+
+#endif

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A call's transactions rebuilt from its messages, in capture order, with
+ * the transaction layer's own rules (src/txn/match.c): a request joins the
+ * server transaction it matches at its destination (§17.2.3, RFC 2543
+ * fallback included), a CANCEL finds the transaction it cancels (§9.2), a
+ * response its client transaction (§17.1.3). A transaction is a request at one
+ * hop: the same INVITE forwarded by a proxy is a second transaction, linked to
+ * the first as its parent through the Via the proxy pushed (§16.6 step 8).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipkit/txn.h"
+#include "trace_int.h"
+
+const struct sk_msg *flow_req(const struct sk_trace_call *c, const struct sk_trace_txn *t)
+{
+	return c->msgs[t->request].msg;
+}
+
+static struct sk_str to_tag(const struct sk_msg *m)
+{
+	const struct sk_addr *to = sk_msg_to(m);
+	return to ? to->tag : (struct sk_str){0};
+}
+
+static bool is_method(const struct sk_msg *m, const char *name)
+{
+	return sk_str_caseeq_c(sk_msg_method(m), name);
+}
+
+static int32_t txn_new(struct sk_trace_call *c, size_t *cap, uint32_t i)
+{
+	if (c->ntxns == *cap) {
+		size_t n = *cap ? *cap * 2 : 8;
+		struct sk_trace_txn *nt = realloc(c->txns, n * sizeof(*nt));
+		if (!nt)
+			return -1;
+		c->txns = nt;
+		*cap = n;
+	}
+	const struct sk_msg *m = c->msgs[i].msg;
+	struct sk_trace_txn *t = &c->txns[c->ntxns];
+	memset(t, 0, sizeof(*t));
+	sk_str_cpy(t->method, sizeof(t->method), sk_msg_method(m));
+	t->invite = is_method(m, "INVITE");
+	t->from_host = c->msgs[i].from_host;
+	t->to_host = c->msgs[i].to_host;
+	t->request = i;
+	t->first_prov = t->final = t->first_2xx = t->ack = -1;
+	t->cancel = t->parent = -1;
+	t->requests = 1;
+	return (int32_t)c->ntxns++;
+}
+
+/* The latest transaction at request i's destination that it belongs to. */
+static int32_t find_server(const struct sk_trace_call *c, uint32_t i, bool for_cancel)
+{
+	const struct sk_trace_msg *tm = &c->msgs[i];
+	for (size_t k = c->ntxns; k-- > 0;) {
+		const struct sk_trace_txn *t = &c->txns[k];
+		if (t->to_host != tm->to_host || t->ack2xx)
+			continue;
+		const struct sk_msg *orig = flow_req(c, t);
+		if (for_cancel) {
+			if (!is_method(orig, "CANCEL") && sk_txn_cancel_matches(orig, tm->msg))
+				return (int32_t)k;
+			continue;
+		}
+		struct sk_str final_tag = {0};
+		if (t->final >= 0)
+			final_tag = to_tag(c->msgs[t->final].msg);
+		if (sk_txn_request_matches(orig, tm->msg, final_tag))
+			return (int32_t)k;
+	}
+	return -1;
+}
+
+/* The client transaction response i answers: sent to where it comes from. */
+static int32_t find_client(const struct sk_trace_call *c, uint32_t i)
+{
+	const struct sk_trace_msg *tm = &c->msgs[i];
+	for (size_t k = c->ntxns; k-- > 0;) {
+		const struct sk_trace_txn *t = &c->txns[k];
+		if (t->to_host == tm->from_host && !t->ack2xx &&
+		    sk_txn_response_matches(flow_req(c, t), tm->msg))
+			return (int32_t)k;
+	}
+	return -1;
+}
+
+/* An earlier response of transaction k with the same status and To tag. */
+static bool seen_response(const struct sk_trace_call *c, int32_t k, uint32_t i)
+{
+	const struct sk_msg *m = c->msgs[i].msg;
+	for (uint32_t j = c->txns[k].request; j < i; j++) {
+		const struct sk_msg *o = c->msgs[j].msg;
+		if (c->msgs[j].txn == k && o && !sk_msg_is_request(o) &&
+		    sk_msg_status(o) == sk_msg_status(m) && sk_str_caseeq(to_tag(o), to_tag(m)))
+			return true;
+	}
+	return false;
+}
+
+static void add_response(struct sk_trace_call *c, int32_t k, uint32_t i)
+{
+	struct sk_trace_txn *t = &c->txns[k];
+	struct sk_trace_msg *tm = &c->msgs[i];
+	int status = sk_msg_status(tm->msg);
+	tm->txn = k;
+	t->responses++;
+	tm->retrans = seen_response(c, k, i);
+	if (status < 200) {
+		if (t->first_prov < 0)
+			t->first_prov = (int32_t)i;
+		return;
+	}
+	if (status < 300 && t->first_2xx < 0)
+		t->first_2xx = (int32_t)i;
+	if (t->final < 0) {
+		t->final = (int32_t)i;
+		t->final_status = (uint16_t)status;
+	}
+}
+
+/* A proxy's forwarded request carries, under its own Via, the top Via of what it received. */
+static void link_parents(struct sk_trace_call *c)
+{
+	for (size_t k = 0; k < c->ntxns; k++) {
+		struct sk_trace_txn *t = &c->txns[k];
+		const struct sk_msg *m = flow_req(c, t);
+		if (t->ack2xx || sk_msg_via_count(m) < 2)
+			continue;
+		const struct sk_via *below = sk_msg_via(m, 1);
+		for (size_t u = 0; u < k; u++) {
+			const struct sk_trace_txn *p = &c->txns[u];
+			const struct sk_via *top = sk_msg_via(flow_req(c, p), 0);
+			if (!p->ack2xx && !strcmp(p->method, t->method) && below->branch.len &&
+			    sk_str_caseeq(top->branch, below->branch) &&
+			    sk_str_caseeq(top->host, below->host) && top->port == below->port) {
+				t->parent = (int32_t)u;
+				break;
+			}
+		}
+	}
+}
+
+static void add_request(struct sk_trace_call *c, size_t *cap, uint32_t i)
+{
+	struct sk_trace_msg *tm = &c->msgs[i];
+	const struct sk_msg *m = tm->msg;
+	bool cancel = is_method(m, "CANCEL");
+	int32_t k = find_server(c, i, false);
+	if (k >= 0 && is_method(m, "ACK") && !is_method(flow_req(c, &c->txns[k]), "ACK")) {
+		/* the ACK of a non-2xx final: part of the INVITE's transaction (§17.1.1.3) */
+		struct sk_trace_txn *t = &c->txns[k];
+		if (t->final >= 0 && t->final_status >= 300) {
+			tm->txn = k;
+			tm->retrans = t->ack >= 0;
+			if (t->ack < 0)
+				t->ack = (int32_t)i;
+			return;
+		}
+		k = -1; /* a 2xx's ACK with the INVITE's branch: its own transaction below */
+	}
+	if (k >= 0) {
+		tm->txn = k;
+		tm->retrans = true;
+		c->txns[k].requests++;
+		return;
+	}
+	if (is_method(m, "ACK")) { /* the ACK of a 2xx, or a retransmission of one */
+		for (size_t j = c->ntxns; j-- > 0;)
+			if (c->txns[j].ack2xx && c->txns[j].to_host == tm->to_host &&
+			    sk_str_caseeq(sk_msg_via(flow_req(c, &c->txns[j]), 0)->branch,
+			                  sk_msg_via(m, 0)->branch)) {
+				tm->txn = (int32_t)j;
+				tm->retrans = true;
+				c->txns[j].requests++;
+				return;
+			}
+	}
+	k = txn_new(c, cap, i);
+	if (k < 0)
+		return;
+	tm->txn = k;
+	c->txns[k].ack2xx = is_method(m, "ACK");
+	if (cancel) {
+		int32_t target = find_server(c, i, true);
+		c->txns[k].cancel = target;
+		if (target >= 0 && c->txns[target].cancel < 0)
+			c->txns[target].cancel = k;
+	}
+}
+
+/* Requests need the headers the matching rules read; a message without them stays alone. */
+static bool matchable(const struct sk_msg *m)
+{
+	return m && sk_msg_via_count(m) > 0 && sk_msg_cseq(m) && sk_msg_from(m) && sk_msg_to(m);
+}
+
+int flow_build(struct sk_trace_call *c)
+{
+	size_t cap = 0;
+	for (uint32_t i = 0; i < c->nmsgs; i++) {
+		struct sk_trace_msg *tm = &c->msgs[i];
+		if (!matchable(tm->msg))
+			continue;
+		if (sk_msg_is_request(tm->msg)) {
+			add_request(c, &cap, i);
+		} else {
+			int32_t k = find_client(c, i);
+			if (k >= 0)
+				add_response(c, k, i);
+		}
+	}
+	link_parents(c);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reading SIP messages out of captures and logs (internal to src/trace): the
+ * pieces of sk_trace_reader shared by reader.c, capture_in.c, pcapng_in.c,
+ * ipfrag.c, tcp_stream.c and log_in.c.
+ */
+#ifndef SK_TRACE_INPUT_H
+#define SK_TRACE_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sipkit/trace.h"
+
+/* The reader's limits with the defaults of trace.h filled in. */
+struct sk_trace_limits {
+	const uint16_t *ports;
+	size_t nports;
+	size_t max_streams;
+	size_t max_stream_buf;
+	size_t max_frag_bytes;
+	size_t max_message;
+	struct sk_msg_limits msg; /* for sk_msg_frame: max_msg_size = max_message */
+};
+
+/* The limits of cfg (NULL: all defaults), ports aside: the caller keeps a copy of those. */
+void sk_trace_limits_init(struct sk_trace_limits *lim, const struct sk_trace_reader_config *cfg);
+
+/* ---- messages waiting to be handed out ----------------------------------- */
+
+/*
+ * One frame can complete several messages (a TCP segment holding three, a
+ * hole filled that releases a buffered run), so they wait here, as copies, in
+ * the order they were completed. The bytes live in one arena that is emptied
+ * when the queue runs dry: a message stays valid until the next read.
+ */
+struct sk_trace_qitem {
+	struct sk_trace_pkt pkt; /* data unset: the bytes are at arena + off */
+	size_t off;
+};
+
+struct sk_trace_queue {
+	struct sk_trace_qitem *items;
+	size_t n, head, cap;
+	char *arena;
+	size_t used, size;
+};
+
+/* Copies one message in: 0 or -SK_ENOMEM. */
+int sk_trace_queue_push(struct sk_trace_queue *q, const struct sk_trace_pkt *meta, const char *data,
+                        size_t len);
+/* The oldest message waiting: true with *pkt filled (its bytes valid until the next push). */
+bool sk_trace_queue_pop(struct sk_trace_queue *q, struct sk_trace_pkt *pkt);
+/* Forgets everything; the memory is kept for reuse. */
+void sk_trace_queue_clear(struct sk_trace_queue *q);
+void sk_trace_queue_free(struct sk_trace_queue *q);
+
+/* ---- what a SIP message starts with -------------------------------------- */
+
+/*
+ * Does buf begin with a SIP start line (RFC 3261 §7.1, §7.2)? A request line
+ * is `token SP Request-URI SP SIP/2.0` and a status line `SIP/2.0 3DIGIT ...`,
+ * ended by CRLF (a bare LF is taken too). Returns 1 yes, 0 no, -SK_EAGAIN when
+ * buf is a prefix of one and more bytes could tell.
+ */
+int sk_trace_sip_start(const char *buf, size_t len);
+/* Looser, for a file that holds one message: a request-like or status-like first line. */
+bool sk_trace_sip_like(const char *buf, size_t len);
+
+/* Parses "1.2.3.4:5060" or "[2001:db8::1]:5060": 0 or -SK_EMALFORMED. */
+int sk_trace_addr_parse(struct sk_trace_addr *a, const char *s, size_t len);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (no time zone, no global state). */
+int64_t sk_trace_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* ---- IP fragments (ipfrag.c) --------------------------------------------- */
+
+struct sk_ipfrag_key {
+	uint8_t family; /* 4 or 6 */
+	uint8_t proto;  /* IPv4: the protocol field; IPv6: 0 (RFC 8200 keys on src, dst, id) */
+	uint8_t src[16], dst[16];
+	uint32_t id;
+};
+
+struct sk_ipfrag_in {
+	uint32_t off;  /* byte offset of data in the original payload */
+	bool more;     /* More Fragments flag */
+	uint8_t proto; /* the upper protocol (IPv6: the Fragment header's Next Header) */
+	const uint8_t *data;
+	size_t len;
+	int64_t ts_us;
+};
+
+struct sk_ipfrag;
+
+int sk_ipfrag_new(struct sk_ipfrag **out, size_t budget, struct sk_trace_reader_stats *st);
+void sk_ipfrag_free(struct sk_ipfrag *f);
+/*
+ * Adds one fragment. Returns 1 when it completed its datagram: *out is the
+ * payload (malloc'd, the caller frees it) of *out_len bytes and *proto its
+ * upper protocol (that of the fragment at offset 0); 0 when held or dropped;
+ * -SK_ENOMEM.
+ */
+int sk_ipfrag_add(struct sk_ipfrag *f, const struct sk_ipfrag_key *k, const struct sk_ipfrag_in *in,
+                  uint8_t **out, size_t *out_len, uint8_t *proto);
+
+/* ---- TCP streams (tcp_stream.c) ------------------------------------------ */
+
+enum { SK_TCP_FIN = 0x01, SK_TCP_SYN = 0x02, SK_TCP_RST = 0x04 };
+
+struct sk_tcp_seg {
+	struct sk_trace_addr src, dst;
+	uint32_t seq;
+	uint8_t flags;
+	const uint8_t *data; /* the captured payload (a snaplen cut leaves a hole after it) */
+	size_t len;
+	uint64_t frame;
+	int64_t ts_us;
+};
+
+struct sk_tcp_streams;
+
+int sk_tcp_streams_new(struct sk_tcp_streams **out, const struct sk_trace_limits *lim,
+                       struct sk_trace_queue *q, struct sk_trace_reader_stats *st);
+void sk_tcp_streams_free(struct sk_tcp_streams *t);
+/* One segment: the messages it completes go to the queue. 0 or -SK_ENOMEM. */
+int sk_tcp_streams_segment(struct sk_tcp_streams *t, const struct sk_tcp_seg *s);
+/*
+ * End of input: takes the holes still open in one stream as lost and frames
+ * what follows them. Returns 1 when a stream was flushed (call again), 0 when
+ * none is left, -SK_ENOMEM.
+ */
+int sk_tcp_streams_flush_one(struct sk_tcp_streams *t);
+
+/* ---- frames into messages (capture_in.c) --------------------------------- */
+
+struct sk_capture;
+
+/* A decoder without an input: frames go in with sk_capture_frame (tests, fuzzing). */
+int sk_capture_new(struct sk_capture **out, const struct sk_trace_limits *lim,
+                   struct sk_trace_queue *q, struct sk_trace_reader_stats *st);
+/* Reads a pcap (libpcap) or pcapng from f, which it owns from now on (closed on failure). */
+int sk_capture_open(struct sk_capture **out, FILE *f, enum sk_trace_format fmt,
+                    const struct sk_trace_limits *lim, struct sk_trace_queue *q,
+                    struct sk_trace_reader_stats *st, char *err, size_t errsize);
+void sk_capture_free(struct sk_capture *c);
+/*
+ * Reads frames until some message is queued: 1; 0 at the end of the input
+ * (streams flushed); -SK_EIO at a truncated or corrupt frame, once what came
+ * before is out, with the reason in err and the frame in *err_frame; -SK_ENOMEM.
+ */
+int sk_capture_read(struct sk_capture *c, char *err, size_t errsize, uint64_t *err_frame);
+/* True for the link types we decode (LINKTYPE_ values, as in a pcap or pcapng file). */
+bool sk_capture_linktype_ok(int linktype);
+/* One frame of caplen captured bytes out of wirelen: its SIP messages go to the queue. */
+int sk_capture_frame(struct sk_capture *c, int linktype, const uint8_t *data, size_t caplen,
+                     size_t wirelen, uint64_t frame, int64_t ts_us);
+
+/* ---- pcapng blocks (pcapng_in.c) ----------------------------------------- */
+
+struct sk_pcapng;
+
+struct sk_pcapng_frame {
+	int linktype;
+	const uint8_t *data;
+	size_t caplen, wirelen;
+	int64_t ts_us;
+};
+
+int sk_pcapng_open(struct sk_pcapng **out, FILE *f, char *err, size_t errsize);
+void sk_pcapng_free(struct sk_pcapng *n);
+/* The next packet: 1, 0 at the end, -SK_EIO with the reason in err. */
+int sk_pcapng_next(struct sk_pcapng *n, struct sk_pcapng_frame *fr, char *err, size_t errsize);
+
+/* ---- text logs (log_in.c) ------------------------------------------------ */
+
+struct sk_log_in;
+
+/* Reads a sipkit log, a SIPp -trace_msg log or one raw message from f (owned). */
+int sk_log_in_open(struct sk_log_in **out, FILE *f, enum sk_trace_format fmt,
+                   const struct sk_trace_limits *lim, struct sk_trace_reader_stats *st, char *err,
+                   size_t errsize);
+void sk_log_in_free(struct sk_log_in *l);
+/* The next message: 1, 0 at the end, -SK_EIO with the reason in err and the entry in *frame. */
+int sk_log_in_next(struct sk_log_in *l, struct sk_trace_pkt *pkt, char *err, size_t errsize,
+                   uint64_t *frame);
+/* Format detection: is this line a sipkit log marker? Do these first bytes start a SIPp log? */
+bool sk_log_in_is_marker(const char *line, size_t len);
+bool sk_log_in_is_sipp(const char *head, size_t len);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The call as its caller lived it: the first INVITE of the call that no
+ * proxy forwarded (no parent) is the caller's; its final response, and the
+ * CANCEL that matched it (or missed it), decide the outcome.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "trace_int.h"
+
+static int32_t find_root(const struct sk_trace_call *c)
+{
+	int32_t any = -1;
+	for (size_t k = 0; k < c->ntxns; k++) {
+		const struct sk_trace_txn *t = &c->txns[k];
+		if (!t->invite || t->parent >= 0)
+			continue;
+		const struct sk_addr *to = sk_msg_to(flow_req(c, t));
+		if (to && to->tag.len == 0)
+			return (int32_t)k; /* an initial INVITE, not a re-INVITE */
+		if (any < 0)
+			any = (int32_t)k;
+	}
+	return any;
+}
+
+/* A CANCEL from the caller toward the root's destination that matched nothing. */
+static int32_t missed_cancel(const struct sk_trace_call *c, const struct sk_trace_txn *root)
+{
+	for (size_t k = 0; k < c->ntxns; k++) {
+		const struct sk_trace_txn *t = &c->txns[k];
+		if (!strcmp(t->method, "CANCEL") && t->cancel < 0 &&
+		    t->from_host == root->from_host && t->request > root->request)
+			return (int32_t)k;
+	}
+	return -1;
+}
+
+static size_t say(char *buf, size_t size, size_t w, const char *fmt, double s)
+{
+	if (w >= size)
+		return w;
+	int n = snprintf(buf + w, size - w, fmt, s);
+	return n > 0 ? w + (size_t)n : w;
+}
+
+static size_t put(char *buf, size_t size, size_t w, const char *s)
+{
+	if (w >= size)
+		return w;
+	int n = snprintf(buf + w, size - w, "%s", s);
+	return n > 0 ? w + (size_t)n : w;
+}
+
+void outcome_decide(struct sk_trace_call *c)
+{
+	int32_t r = find_root(c);
+	c->root = r;
+	if (r < 0) {
+		bool cancel = false;
+		for (size_t k = 0; k < c->ntxns; k++)
+			cancel |= !strcmp(c->txns[k].method, "CANCEL");
+		c->outcome = SK_TRACE_OUT_NONE;
+		snprintf(c->outcome_detail, sizeof(c->outcome_detail), "%s",
+		         cancel ? "no INVITE in the input, only a CANCEL" : "no INVITE");
+		return;
+	}
+	const struct sk_trace_txn *t = &c->txns[r];
+	int64_t t0 = c->msgs[t->request].ts_us;
+	int32_t missed = missed_cancel(c, t);
+	const struct sk_trace_txn *ct = t->cancel >= 0 ? &c->txns[t->cancel]
+	                                : missed >= 0  ? &c->txns[missed]
+	                                               : NULL;
+	if (t->first_prov >= 0)
+		c->first_prov_us = c->msgs[t->first_prov].ts_us - t0;
+	if (ct)
+		c->cancel_us = c->msgs[ct->request].ts_us - t0;
+	if (ct && ct->final >= 0)
+		c->cancel_resp_us = c->msgs[ct->final].ts_us - t0;
+	if (t->final >= 0)
+		c->final_us = c->msgs[t->final].ts_us - t0;
+
+	if (t->first_2xx >= 0)
+		c->outcome = t->cancel >= 0 ? SK_TRACE_OUT_ANSWERED_ANYWAY : SK_TRACE_OUT_ANSWERED;
+	else if (t->cancel >= 0 && t->final >= 0)
+		c->outcome = SK_TRACE_OUT_CANCELLED;
+	else if (missed >= 0 || t->final >= 0)
+		c->outcome = SK_TRACE_OUT_FAILED;
+	else
+		c->outcome = SK_TRACE_OUT_UNFINISHED;
+
+	char *b = c->outcome_detail;
+	size_t n = sizeof(c->outcome_detail), w = 0;
+	w = put(b, n, w, "INVITE");
+	if (c->first_prov_us >= 0)
+		w = say(b, n, w, ", first provisional after %.3f s",
+		        (double)c->first_prov_us / 1e6);
+	if (ct) {
+		w = say(b, n, w, ", CANCEL at %.3f s", (double)c->cancel_us / 1e6);
+		if (c->first_prov_us >= 0 && c->cancel_us >= c->first_prov_us)
+			w = say(b, n, w, " (%.3f s after the first provisional)",
+			        (double)(c->cancel_us - c->first_prov_us) / 1e6);
+		if (ct->final >= 0 && w < n) {
+			int k = snprintf(b + w, n - w, ", %u to the CANCEL", ct->final_status);
+			w += k > 0 ? (size_t)k : 0;
+		}
+		if (t->cancel < 0)
+			w = put(b, n, w, ", which matched nothing");
+	}
+	if (t->final >= 0 && w < n) {
+		int k = snprintf(b + w, n - w, ", %u to the INVITE at %.3f s", t->final_status,
+		                 (double)c->final_us / 1e6);
+		w += k > 0 ? (size_t)k : 0;
+		if (ct && c->final_us >= c->cancel_us)
+			w = say(b, n, w, " (%.3f s after the CANCEL)",
+			        (double)(c->final_us - c->cancel_us) / 1e6);
+	} else {
+		w = put(b, n, w, ", no final response");
+	}
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A call as text: a ladder with the hosts as columns (frame numbers and times
+ * on the left, Reason values and retransmissions on the right), then the
+ * findings, each with the fields that differ side by side and three lines for
+ * a person. The totals close the report.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "trace_int.h"
+
+#define COL_MIN 18
+#define COL_MAX 30
+
+static size_t col_width(const struct sk_trace_call *c)
+{
+	size_t w = COL_MIN;
+	for (size_t i = 0; i < c->nhosts; i++) {
+		char a[64];
+		size_t n = sk_trace_addr_print(&c->hosts[i], a, sizeof(a)) + 2;
+		w = n > w ? n : w;
+	}
+	for (size_t i = 0; i < c->nmsgs; i++) {
+		size_t n = strlen(c->msgs[i].label) + 6;
+		w = n > w ? n : w;
+	}
+	return w < COL_MAX ? w : COL_MAX;
+}
+
+static void frame_ref(char *buf, size_t size, const struct sk_trace_msg *m)
+{
+	if (m->file)
+		snprintf(buf, size, "%u:%llu", m->file + 1, (unsigned long long)m->frame);
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)m->frame);
+}
+
+/* What goes right of the arrow: decoded Reasons, a retransmission, a parse error. */
+static void annotate(FILE *f, const struct sk_trace_msg *m)
+{
+	if (m->retrans)
+		fprintf(f, "  (retransmission)");
+	if (!m->msg) {
+		fprintf(f, "  does not parse: %s", m->error);
+		return;
+	}
+	struct sk_reason r[4];
+	size_t n = 0;
+	if (!sk_msg_hdr_first(m->msg, SK_HDR_REASON) || sk_msg_reasons(m->msg, r, 4, &n, NULL) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char d[160];
+		sk_trace_reason_describe(&r[i], d, sizeof(d));
+		fprintf(f, "%s%s", i ? "; " : "  Reason: ", d);
+	}
+}
+
+static void ladder(FILE *f, const struct sk_trace_call *c)
+{
+	size_t cw = col_width(c), nh = c->nhosts ? c->nhosts : 1;
+	size_t width = (nh - 1) * cw + 1;
+	char line[MAX_HOSTS * COL_MAX + 2];
+	int64_t t0 = c->nmsgs ? c->msgs[0].ts_us : 0;
+
+	fprintf(f, "  %8s %9s  ", "frame", "time");
+	for (size_t i = 0; i < c->nhosts; i++) {
+		char a[64];
+		sk_trace_addr_print(&c->hosts[i], a, sizeof(a));
+		fprintf(f, "%-*.*s", i + 1 < c->nhosts ? (int)cw : 0, (int)cw - 1, a);
+	}
+	fputc('\n', f);
+	for (size_t k = 0; k < c->nmsgs; k++) {
+		const struct sk_trace_msg *m = &c->msgs[k];
+		memset(line, ' ', width);
+		line[width] = '\0';
+		for (size_t i = 0; i < nh; i++)
+			line[i * cw] = '|';
+		size_t a = m->from_host * cw, b = m->to_host * cw;
+		if (a != b) {
+			size_t lo = a < b ? a : b, hi = a < b ? b : a;
+			for (size_t x = lo + 1; x < hi; x++)
+				line[x] = m->retrans ? '.' : '-';
+			line[b > a ? hi - 1 : lo + 1] = b > a ? '>' : '<';
+			size_t ll = strlen(m->label), room = hi - lo - 3;
+			if (ll > room)
+				ll = room;
+			memcpy(line + lo + 2 + (room - ll) / 2, m->label, ll);
+		}
+		size_t end = width;
+		while (end && line[end - 1] == ' ')
+			end--;
+		line[end] = '\0';
+		char fr[32];
+		frame_ref(fr, sizeof(fr), m);
+		fprintf(f, "  %8s %9.3f  %s", fr, (double)(m->ts_us - t0) / 1e6, line);
+		if (a == b)
+			fprintf(f, "  %s (to itself)", m->label);
+		annotate(f, m);
+		fputc('\n', f);
+	}
+	if (c->dropped)
+		fprintf(f, "  ... and %llu more messages, not kept (per-call limit)\n",
+		        (unsigned long long)c->dropped);
+}
+
+static void finding(FILE *f, const struct sk_trace_call *c, const struct sk_trace_finding *fd)
+{
+	const struct sk_trace_code *sc = fd->code;
+	fprintf(f, "  %-7s %s  frames", sk_trace_severity_name(fd->severity), sc->code);
+	int64_t t0 = c->msgs[0].ts_us;
+	for (size_t i = 0; i < fd->nmsgs; i++) {
+		char fr[32];
+		frame_ref(fr, sizeof(fr), &c->msgs[fd->msgs[i]]);
+		fprintf(f, "%s %s (%.3f s)", i ? "," : "", fr,
+		        (double)(c->msgs[fd->msgs[i]].ts_us - t0) / 1e6);
+	}
+	if (sc->rfc[0])
+		fprintf(f, "  %s", sc->rfc);
+	fprintf(f, "\n          %s\n", fd->detail);
+	if (fd->field[0] && (fd->ours[0] || fd->theirs[0])) {
+		const struct sk_trace_msg *m0 = &c->msgs[fd->msgs[0]];
+		const struct sk_trace_msg *m1 = fd->nmsgs > 1 ? &c->msgs[fd->msgs[1]] : NULL;
+		fprintf(f, "          %s:  %s \"%s\"  |  %s \"%s\"\n", fd->field, m0->label,
+		        fd->ours, m1 ? m1->label : "expected", fd->theirs);
+	}
+	fprintf(f, "          cause:   %s\n          inspect: %s\n          next:    %s\n",
+	        sc->cause, sc->inspect, sc->next);
+}
+
+void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
+{
+	fprintf(f, "call %llu  Call-ID %s  (%zu message%s, %zu host%s)\n",
+	        (unsigned long long)c->index, c->call_id, c->nmsgs, c->nmsgs == 1 ? "" : "s",
+	        c->nhosts, c->nhosts == 1 ? "" : "s");
+	fprintf(f, "outcome: %s: %s\n\n", sk_trace_outcome_name(c->outcome), c->outcome_detail);
+	ladder(f, c);
+	if (c->nfindings) {
+		fprintf(f, "\nfindings:\n");
+		for (size_t i = 0; i < c->nfindings; i++)
+			finding(f, c, &c->findings[i]);
+	} else {
+		fprintf(f, "\nfindings: none\n");
+	}
+	fputc('\n', f);
+}
+
+void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
+{
+	fprintf(f,
+	        "summary: %llu call%s checked, %llu message%s (%llu did not parse), %llu other "
+	        "Call-ID%s without INVITE\n",
+	        (unsigned long long)t->calls, t->calls == 1 ? "" : "s",
+	        (unsigned long long)t->messages, t->messages == 1 ? "" : "s",
+	        (unsigned long long)t->unparsed, (unsigned long long)t->others,
+	        t->others == 1 ? "" : "s");
+	fprintf(f, "  %-32s %8s\n", "outcome", "calls");
+	for (int o = SK_TRACE_OUT_ANSWERED; o < SK_TRACE_OUT_COUNT; o++)
+		fprintf(f, "  %-32s %8llu\n", sk_trace_outcome_name((enum sk_trace_outcome)o),
+		        (unsigned long long)t->outcomes[o]);
+	if (t->outcomes[SK_TRACE_OUT_NONE])
+		fprintf(f, "  %-32s %8llu\n", sk_trace_outcome_name(SK_TRACE_OUT_NONE),
+		        (unsigned long long)t->outcomes[SK_TRACE_OUT_NONE]);
+	fprintf(f, "  findings: %llu error%s, %llu warning%s, %llu note%s\n",
+	        (unsigned long long)t->severity[SK_SEV_ERROR],
+	        t->severity[SK_SEV_ERROR] == 1 ? "" : "s",
+	        (unsigned long long)t->severity[SK_SEV_WARNING],
+	        t->severity[SK_SEV_WARNING] == 1 ? "" : "s",
+	        (unsigned long long)t->severity[SK_SEV_INFO],
+	        t->severity[SK_SEV_INFO] == 1 ? "" : "s");
+	for (size_t i = 0; sk_trace_code_at(i); i++)
+		if (t->per_code[i])
+			fprintf(f, "  %-32s %8llu  %s\n", sk_trace_code_at(i)->code,
+			        (unsigned long long)t->per_code[i], sk_trace_code_at(i)->summary);
+	if (t->evicted)
+		fprintf(f, "  %llu calls were reported early: more than the calls held at once\n",
+		        (unsigned long long)t->evicted);
+}

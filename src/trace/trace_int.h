@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The trace checker (internal to src/trace). */
+#ifndef SK_TRACE_INT_H
+#define SK_TRACE_INT_H
+
+#include "sipkit/trace.h"
+
+#define MAX_HOSTS    32 /* columns of a ladder; more endpoints share the last one */
+#define MAX_FINDINGS 64 /* per call */
+
+/* What the analysis needs beyond the call: the checker's settings and clock. */
+struct analysis {
+	const struct sk_trace_check_config *cfg;
+	int64_t end_us;    /* the latest time in the input so far */
+	int64_t window_us; /* 64*T1 */
+};
+
+/* flow.c: transactions, their responses, proxies' branches (sk_txn_*_matches) */
+int flow_build(struct sk_trace_call *c);
+/* The request message of transaction t. */
+const struct sk_msg *flow_req(const struct sk_trace_call *c, const struct sk_trace_txn *t);
+
+/* rules.c and rules_fork.c: the findings; outcome.c: the caller's outcome */
+void rules_cancel(struct sk_trace_call *c, const struct analysis *a);
+void rules_ack_reason(struct sk_trace_call *c, const struct analysis *a);
+void rules_fork(struct sk_trace_call *c, const struct analysis *a);
+void outcome_decide(struct sk_trace_call *c);
+
+/* findings.c */
+struct sk_trace_finding *finding_add(struct sk_trace_call *c, const char *code, uint32_t m0,
+                                     int32_t m1, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str ours,
+                  struct sk_str theirs, const char *hdr);
+/* True when the input runs on at least 64*T1 past t (a missing message is then missing). */
+bool covered(const struct analysis *a, int64_t t_us);
+
+#endif

@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""Writes the hand-made traces of tests/data/trace/ (sipkit log format) and their
+MANIFEST.tsv: one scenario per diagnostic code of `sipkit check`, plus clean ones.
+Each is what a misbehaving element would put on the wire; the addresses are
+loopback only. Run from the repository root after changing a scenario:
+    python3 tests/trace/mklogs.py
+"""
+import os
+
+OUT = "tests/data/trace"
+ALICE, PROXY, BOB1, BOB2 = "127.0.0.1:5061", "127.0.0.1:5060", "127.0.0.1:5062", "127.0.0.1:5063"
+CID = "cid-{name}@127.0.0.1"
+
+
+class Call:
+    def __init__(self, name):
+        self.name = name
+        self.entries = []
+        self.cid = CID.format(name=name)
+
+    def add(self, t, src, dst, text, proto="udp"):
+        self.entries.append((t, proto, src, dst, text))
+
+    def write(self, tail=40.0):
+        if tail is not None:  # an unrelated message later, so the input covers 64*T1
+            self.add(tail, ALICE, PROXY, options())
+        with open(os.path.join(OUT, self.name + ".log"), "w") as f:
+            f.write("# sipkit check test trace: %s (tests/trace/mklogs.py)\n" % self.name)
+            for t, proto, src, dst, text in self.entries:
+                f.write("--- %.3f %s %s -> %s\n" % (t, proto, src, dst))
+                f.write(text)
+
+
+def msg(start, vias, frm, to, cid, cseq, extra=(), body=""):
+    lines = [start]
+    lines += ["Via: SIP/2.0/UDP %s" % v for v in vias]
+    lines += ["Max-Forwards: 70"] if not start.startswith("SIP/") else []
+    lines += ["From: %s" % frm, "To: %s" % to, "Call-ID: %s" % cid, "CSeq: %s" % cseq]
+    lines += list(extra)
+    lines += ["Content-Length: %d" % len(body), "", body]
+    return "\n".join(lines)
+
+
+def options():
+    return msg("OPTIONS sip:127.0.0.1:5060 SIP/2.0", ["127.0.0.1:5061;branch=z9hG4bK-keepalive"],
+               "<sip:alice@127.0.0.1>;tag=ka", "<sip:127.0.0.1:5060>", "keepalive@127.0.0.1",
+               "1 OPTIONS")
+
+
+FROM = "\"Alice\" <sip:alice@127.0.0.1>;tag=a1"
+TO = "<sip:bob@127.0.0.1:5062>"
+RURI = "sip:bob@127.0.0.1:5062"
+
+
+def req(method, c, via, cseq=None, ruri=RURI, to=TO, frm=FROM, extra=()):
+    vias = via if isinstance(via, list) else [via]
+    return msg("%s %s SIP/2.0" % (method, ruri), vias, frm, to, c.cid,
+               cseq or "1 %s" % method, extra)
+
+
+def resp(code, phrase, c, via, cseq="1 INVITE", totag=None, to=TO, extra=()):
+    vias = via if isinstance(via, list) else [via]
+    t = to + (";tag=%s" % totag if totag else "")
+    return msg("SIP/2.0 %d %s" % (code, phrase), vias, FROM, t, c.cid, cseq, extra)
+
+
+V_A = ALICE + ";branch=z9hG4bK-a1"
+CONTACT = ["Contact: <sip:alice@127.0.0.1:5061>"]
+
+
+def ringing(c, via=V_A, t0=0.0, src=BOB1, dst=ALICE, tag="b1"):
+    c.add(t0 + 0.001, src, dst, resp(100, "Trying", c, via))
+    c.add(t0 + 0.050, src, dst, resp(180, "Ringing", c, via, totag=tag))
+
+
+def direct_cancel_flow(name, cancel_text, after=None, tail=40.0):
+    """alice -> bob: INVITE, 100, 180, then the given CANCEL at 2 s; `after` adds the rest."""
+    c = Call(name)
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c)
+    c.add(2.0, ALICE, BOB1, cancel_text(c))
+    if after:
+        after(c)
+    c.write(tail)
+    return c
+
+
+def ok_after_cancel(c, via=V_A):
+    c.add(2.001, BOB1, ALICE, resp(200, "OK", c, via, cseq="1 CANCEL", totag="b1"))
+    c.add(2.002, BOB1, ALICE, resp(487, "Request Terminated", c, via, totag="b1"))
+    c.add(2.003, ALICE, BOB1, req("ACK", c, via, cseq="1 ACK", to=TO + ";tag=b1"))
+
+
+MANIFEST = []
+
+
+def expect(name, exit_code, outcome, codes):
+    MANIFEST.append((name, exit_code, outcome, " ".join(codes) or "-"))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+
+    # clean: cancelled, with a 3GPP Reason
+    direct_cancel_flow("clean_cancel", lambda c: req(
+        "CANCEL", c, V_A, extra=['Reason: RELEASE_CAUSE;cause=1;text="User ends call"']),
+        ok_after_cancel)
+    expect("clean_cancel", 0, "cancelled cleanly", [])
+
+    # clean: answered and hung up
+    c = Call("clean_answered")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c)
+    c.add(1.0, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                 extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    c.add(1.001, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                                  to=TO + ";tag=b1"))
+    c.add(5.0, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                to=TO + ";tag=b1"))
+    c.add(5.001, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                   totag="b1"))
+    c.write()
+    expect("clean_answered", 0, "answered", [])
+
+    # a CANCEL on a new branch: 481, the phone rings on
+    def b2(c):
+        c.add(2.001, BOB1, ALICE, resp(481, "Call/Transaction Does Not Exist", c,
+                                       ALICE + ";branch=z9hG4bK-a2", cseq="1 CANCEL"))
+    direct_cancel_flow("cancel_branch_mismatch",
+                       lambda c: req("CANCEL", c, ALICE + ";branch=z9hG4bK-a2"), b2)
+    expect("cancel_branch_mismatch", 1, "failed",
+           ["cancel.no_match:error", "cancel.branch_mismatch:error"])
+
+    # Request-URI differs, matched by branch anyway
+    direct_cancel_flow("cancel_field_mismatch",
+                       lambda c: req("CANCEL", c, V_A, ruri="sip:bob@127.0.0.1"),
+                       ok_after_cancel)
+    expect("cancel_field_mismatch", 0, "cancelled cleanly", ["cancel.field_mismatch:warning"])
+
+    # RFC 2543 peer (no magic cookie): the From tag differs, so nothing matches
+    c = Call("cancel_2543_mismatch")
+    v = ALICE + ";branch=1234"
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, v, extra=CONTACT))
+    ringing(c, via=v)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, v, frm="\"Alice\" <sip:alice@127.0.0.1>;tag=zz"))
+    c.add(2.001, BOB1, ALICE, resp(481, "Call/Transaction Does Not Exist", c, v,
+                                   cseq="1 CANCEL"))
+    c.write()
+    expect("cancel_2543_mismatch", 1, "failed",
+           ["cancel.no_match:error", "cancel.field_mismatch:warning"])
+
+    # To tag copied from the 180
+    direct_cancel_flow("cancel_to_tag",
+                       lambda c: req("CANCEL", c, V_A, to=TO + ";tag=b1"), ok_after_cancel)
+    expect("cancel_to_tag", 0, "cancelled cleanly", ["cancel.to_tag:warning"])
+
+    # CSeq copied whole
+    direct_cancel_flow("cancel_cseq_method",
+                       lambda c: req("CANCEL", c, V_A, cseq="1 INVITE"), ok_after_cancel)
+    expect("cancel_cseq_method", 1, "cancelled cleanly", ["cancel.cseq_method:error"])
+
+    # CANCEL before any provisional
+    c = Call("cancel_before_provisional")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    c.add(0.010, ALICE, BOB1, req("CANCEL", c, V_A))
+    c.add(0.011, BOB1, ALICE, resp(100, "Trying", c, V_A))
+    c.add(0.012, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+    c.add(0.013, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+    c.add(0.014, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("cancel_before_provisional", 1, "cancelled cleanly",
+           ["cancel.before_provisional:error"])
+
+    # CANCEL 2 s after a 486
+    c = Call("cancel_after_final")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c)
+    c.add(1.0, BOB1, ALICE, resp(486, "Busy Here", c, V_A, totag="b1"))
+    c.add(1.001, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.add(3.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    c.add(3.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+    c.write()
+    expect("cancel_after_final", 0, "cancelled cleanly", ["cancel.after_final:warning"])
+
+    # CANCEL of a MESSAGE
+    c = Call("cancel_non_invite")
+    vm = ALICE + ";branch=z9hG4bK-m1"
+    c.add(0.0, ALICE, BOB1, req("MESSAGE", c, vm, extra=["Content-Type: text/plain"]))
+    c.add(0.5, ALICE, BOB1, req("CANCEL", c, vm))
+    c.add(0.501, BOB1, ALICE, resp(200, "OK", c, vm, cseq="1 CANCEL", totag="b1"))
+    c.add(0.6, BOB1, ALICE, resp(200, "OK", c, vm, cseq="1 MESSAGE", totag="b1"))
+    c.write()
+    expect("cancel_non_invite", 0, "no INVITE", ["cancel.non_invite:warning"])
+
+    # Require copied into the CANCEL
+    direct_cancel_flow("cancel_require",
+                       lambda c: req("CANCEL", c, V_A, extra=["Require: 100rel"]),
+                       ok_after_cancel)
+    expect("cancel_require", 1, "cancelled cleanly", ["cancel.require:error"])
+
+    # Route set dropped from the CANCEL
+    c = Call("cancel_route_mismatch")
+    route = ["Route: <sip:127.0.0.1:5060;lr>"]
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=route + CONTACT))
+    ringing(c)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    ok_after_cancel(c)
+    c.write()
+    expect("cancel_route_mismatch", 1, "cancelled cleanly", ["cancel.route_mismatch:error"])
+
+    # INVITE through the proxy, CANCEL straight to the phone
+    c = Call("cancel_destination")
+    c.add(0.0, ALICE, PROXY, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c, src=PROXY)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    c.add(2.001, BOB1, ALICE, resp(481, "Call/Transaction Does Not Exist", c, V_A,
+                                   cseq="1 CANCEL"))
+    c.write()
+    expect("cancel_destination", 1, "failed",
+           ["cancel.no_match:error", "cancel.destination:error"])
+
+    # CANCEL never answered (retransmitted)
+    def silent(c):
+        for i, t in enumerate((2.5, 3.5, 5.5)):
+            c.add(t, ALICE, BOB1, req("CANCEL", c, V_A))
+    direct_cancel_flow("cancel_no_response", lambda c: req("CANCEL", c, V_A), silent)
+    expect("cancel_no_response", 1, "unfinished", ["cancel.no_response:error"])
+
+    # 200 to the CANCEL, never a 487
+    direct_cancel_flow("cancel_no_487", lambda c: req("CANCEL", c, V_A), lambda c: c.add(
+        2.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1")))
+    expect("cancel_no_487", 1, "unfinished", ["cancel.no_487:error"])
+
+    # the 200 crosses the CANCEL; the caller ACKs and hangs up: a note only
+    def race_ok(c):
+        c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                       extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+        c.add(2.002, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+        c.add(2.003, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                                      to=TO + ";tag=b1"))
+        c.add(2.004, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                      to=TO + ";tag=b1"))
+        c.add(2.005, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye",
+                                       cseq="2 BYE", totag="b1"))
+    direct_cancel_flow("cancel_answered_anyway", lambda c: req("CANCEL", c, V_A), race_ok)
+    expect("cancel_answered_anyway", 0, "cancelled but answered anyway",
+           ["cancel.answered_anyway:info"])
+
+    # the same, but the caller forgets the call
+    def race_bad(c):
+        c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                       extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+        c.add(2.002, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+        for t in (2.5, 3.5, 5.5):
+            c.add(t, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                       extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    direct_cancel_flow("cancel_race_unresolved", lambda c: req("CANCEL", c, V_A), race_bad)
+    expect("cancel_race_unresolved", 1, "cancelled but answered anyway",
+           ["cancel.answered_anyway:warning", "cancel.race_unresolved:error"])
+
+    # 487 never ACKed
+    def no_ack(c):
+        c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+        for t in (2.002, 2.502, 3.502, 5.502):
+            c.add(t, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+    direct_cancel_flow("ack_missing", lambda c: req("CANCEL", c, V_A), no_ack)
+    expect("ack_missing", 1, "cancelled cleanly", ["ack.missing:error"])
+
+    # the 487's ACK on a new branch
+    def ack_new_branch(c):
+        c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+        c.add(2.002, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+        c.add(2.003, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-new", cseq="1 ACK",
+                                      to=TO + ";tag=b1"))
+    direct_cancel_flow("ack_branch", lambda c: req("CANCEL", c, V_A), ack_new_branch)
+    expect("ack_branch", 1, "cancelled cleanly", ["ack.branch:error"])
+
+    # a malformed Reason
+    direct_cancel_flow("reason_malformed",
+                       lambda c: req("CANCEL", c, V_A, extra=["Reason: SIP;cause=abc"]),
+                       ok_after_cancel)
+    expect("reason_malformed", 0, "cancelled cleanly", ["reason.malformed:warning"])
+
+    # a provisional that does not parse
+    c = Call("msg_unparsed")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    c.add(0.001, BOB1, ALICE, resp(180, "Ringing", c, V_A, totag="b1").replace(
+        "To: ", "To: <<broken", 1))
+    c.add(1.0, BOB1, ALICE, resp(486, "Busy Here", c, V_A, totag="b1"))
+    c.add(1.001, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("msg_unparsed", 0, "failed", ["msg.unparsed:info"])
+
+    fork_scenarios()
+
+    with open(os.path.join(OUT, "MANIFEST.tsv"), "w") as f:
+        f.write("# file\texit\toutcome of the call\texpected findings (code:severity)\n")
+        for name, code, outcome, codes in MANIFEST:
+            f.write("%s.log\t%d\t%s\t%s\n" % (name, code, outcome, codes))
+
+
+# ---- a forking proxy between alice and two phones --------------------------------
+
+VP = PROXY + ";branch=z9hG4bK-p"  # + branch number
+
+
+def fork_start(c):
+    """alice -> proxy -> bob1, bob2; both ring; the proxy passes one 180 up."""
+    c.add(0.0, ALICE, PROXY, req("INVITE", c, V_A, extra=CONTACT))
+    c.add(0.001, PROXY, ALICE, resp(100, "Trying", c, V_A))
+    for i, bob in ((1, BOB1), (2, BOB2)):
+        c.add(0.002 * i, PROXY, bob, req("INVITE", c, [VP + str(i), V_A], extra=CONTACT))
+    for i, bob in ((1, BOB1), (2, BOB2)):
+        c.add(0.010 + 0.001 * i, bob, PROXY, resp(180, "Ringing", c, [VP + str(i), V_A],
+                                                  totag="b%d" % i))
+        c.add(0.012 + 0.001 * i, PROXY, ALICE, resp(180, "Ringing", c, V_A, totag="b%d" % i))
+
+
+def branch_cancelled(c, i, bob, t, reason=True):
+    extra = ['Reason: SIP;cause=200;text="Call completed elsewhere"'] if reason else []
+    v = VP + str(i)
+    c.add(t, PROXY, bob, req("CANCEL", c, v, extra=extra))
+    c.add(t + 0.001, bob, PROXY, resp(200, "OK", c, v, cseq="1 CANCEL", totag="b%d" % i))
+    c.add(t + 0.002, bob, PROXY, resp(487, "Request Terminated", c, v, totag="b%d" % i))
+    c.add(t + 0.003, PROXY, bob, req("ACK", c, v, cseq="1 ACK", to=TO + ";tag=b%d" % i))
+
+
+def bob1_answers(c, t=1.0):
+    c.add(t, BOB1, PROXY, resp(200, "OK", c, [VP + "1", V_A], totag="b1",
+                               extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    c.add(t + 0.001, PROXY, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                        extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+
+
+def alice_acks_and_hangs_up(c, t):
+    c.add(t, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                              to=TO + ";tag=b1"))
+    c.add(t + 3, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                  to=TO + ";tag=b1"))
+    c.add(t + 3.001, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye",
+                                       cseq="2 BYE", totag="b1"))
+
+
+def fork_scenarios():
+    c = Call("clean_fork")
+    fork_start(c)
+    bob1_answers(c)
+    branch_cancelled(c, 2, BOB2, 1.002)
+    alice_acks_and_hangs_up(c, 1.01)
+    c.write()
+    expect("clean_fork", 0, "answered", [])
+
+    c = Call("fork_not_cancelled")
+    fork_start(c)
+    bob1_answers(c)
+    alice_acks_and_hangs_up(c, 1.01)
+    c.write()
+    expect("fork_not_cancelled", 1, "answered", ["fork.not_cancelled:error"])
+
+    c = Call("fork_no_reason")
+    fork_start(c)
+    bob1_answers(c)
+    branch_cancelled(c, 2, BOB2, 1.002, reason=False)
+    alice_acks_and_hangs_up(c, 1.01)
+    c.write()
+    expect("fork_no_reason", 0, "answered", ["fork.no_reason:warning"])
+
+    c = Call("cancel_not_forwarded")
+    fork_start(c)
+    c.add(2.0, ALICE, PROXY, req("CANCEL", c, V_A))
+    c.add(2.001, PROXY, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="px"))
+    branch_cancelled(c, 1, BOB1, 2.002)
+    c.write()
+    expect("cancel_not_forwarded", 1, "unfinished",
+           ["cancel.no_487:error", "cancel.not_forwarded:error"])
+
+    c = Call("clean_fork_cancel")
+    fork_start(c)
+    c.add(2.0, ALICE, PROXY, req("CANCEL", c, V_A))
+    c.add(2.001, PROXY, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="px"))
+    branch_cancelled(c, 1, BOB1, 2.002, reason=False)
+    branch_cancelled(c, 2, BOB2, 2.003, reason=False)
+    c.add(2.010, PROXY, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+    c.add(2.011, ALICE, PROXY, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("clean_fork_cancel", 0, "cancelled cleanly", [])
+
+
+if __name__ == "__main__":
+    main()
