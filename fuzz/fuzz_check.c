@@ -42,6 +42,11 @@ static void check_call(void *arg, const struct sk_trace_call *c)
 			CHECK(c->findings[i].msgs[j] < c->nmsgs);
 	}
 	CHECK(c->root < (int32_t)c->ntxns);
+	CHECK(c->ndialogs <= SK_TRACE_MAX_DIALOGS);
+	for (size_t d = 0; d < c->ndialogs; d++)
+		CHECK(c->dialogs[d].first < (int32_t)c->nmsgs &&
+		      c->dialogs[d].confirmed < (int32_t)c->nmsgs &&
+		      c->dialogs[d].ended < (int32_t)c->nmsgs);
 	sk_trace_render_text(out, c);
 	sk_trace_render_json(out, c);
 	sk_trace_html_call(out, c);

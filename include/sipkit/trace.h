@@ -214,6 +214,16 @@ struct sk_trace_txn {
 	int32_t parent; /* the transaction a proxy forwarded this one from, -1 */
 };
 
+/** A dialog (§12) of the call: From tag and To tag, as its responses and BYE show it. */
+struct sk_trace_dialog {
+	char from_tag[48], to_tag[48];
+	int32_t first;     /* the response that created it (early: a 1xx with a To tag) */
+	int32_t confirmed; /* its 2xx, -1: never confirmed */
+	int32_t ended;     /* its final non-2xx (early dialog gone) or its BYE, -1: still up */
+	uint16_t status;   /* the final status it got, 0: none */
+};
+#define SK_TRACE_MAX_DIALOGS 16
+
 struct sk_trace_call {
 	uint64_t index; /* 1-based, in order of first message */
 	char *call_id;
@@ -226,6 +236,8 @@ struct sk_trace_call {
 	size_t ntxns;
 	struct sk_trace_finding *findings;
 	size_t nfindings;
+	struct sk_trace_dialog dialogs[SK_TRACE_MAX_DIALOGS];
+	size_t ndialogs;
 	enum sk_trace_outcome outcome;
 	char outcome_detail[256]; /* one line: the caller's hop, with timing */
 	int32_t root;             /* the caller's INVITE transaction, -1 */

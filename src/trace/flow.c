@@ -200,6 +200,67 @@ static bool matchable(const struct sk_msg *m)
 	return m && sk_msg_via_count(m) > 0 && sk_msg_cseq(m) && sk_msg_from(m) && sk_msg_to(m);
 }
 
+static struct sk_str from_tag(const struct sk_msg *m)
+{
+	const struct sk_addr *from = sk_msg_from(m);
+	return from ? from->tag : (struct sk_str){0};
+}
+
+static struct sk_trace_dialog *dialog_of(struct sk_trace_call *c, struct sk_str ft,
+                                         struct sk_str tt, bool create, uint32_t i)
+{
+	for (size_t d = 0; d < c->ndialogs; d++) {
+		struct sk_trace_dialog *dl = &c->dialogs[d];
+		if (sk_str_caseeq_c(ft, dl->from_tag) && sk_str_caseeq_c(tt, dl->to_tag))
+			return dl;
+	}
+	if (!create || c->ndialogs == SK_TRACE_MAX_DIALOGS || ft.len >= 48 || tt.len >= 48)
+		return NULL;
+	struct sk_trace_dialog *dl = &c->dialogs[c->ndialogs++];
+	sk_str_cpy(dl->from_tag, sizeof(dl->from_tag), ft);
+	sk_str_cpy(dl->to_tag, sizeof(dl->to_tag), tt);
+	dl->first = (int32_t)i;
+	dl->confirmed = dl->ended = -1;
+	dl->status = 0;
+	return dl;
+}
+
+/*
+ * The dialogs (§12.1): a response to an INVITE with a To tag creates one (early
+ * for a 1xx, confirmed by a 2xx), a non-2xx final ends an early one, a BYE
+ * ends it (either side: its tags in either order).
+ */
+static void dialogs(struct sk_trace_call *c)
+{
+	for (uint32_t i = 0; i < c->nmsgs; i++) {
+		const struct sk_trace_msg *tm = &c->msgs[i];
+		const struct sk_msg *m = tm->msg;
+		if (!m || !sk_msg_cseq(m))
+			continue;
+		struct sk_str ft = from_tag(m), tt = to_tag(m);
+		if (!sk_msg_is_request(m)) {
+			int st = sk_msg_status(m);
+			if (tm->txn < 0 || !c->txns[tm->txn].invite || !tt.len || st == 100)
+				continue;
+			struct sk_trace_dialog *dl = dialog_of(c, ft, tt, true, i);
+			if (!dl || dl->ended >= 0)
+				continue;
+			if (st >= 200 && st < 300 && dl->confirmed < 0)
+				dl->confirmed = (int32_t)i;
+			if (st >= 200 && !dl->status)
+				dl->status = (uint16_t)st;
+			if (st >= 300 && dl->confirmed < 0)
+				dl->ended = (int32_t)i;
+		} else if (is_method(m, "BYE")) {
+			struct sk_trace_dialog *dl = dialog_of(c, ft, tt, false, i);
+			if (!dl)
+				dl = dialog_of(c, tt, ft, false, i);
+			if (dl && dl->ended < 0)
+				dl->ended = (int32_t)i;
+		}
+	}
+}
+
 int flow_build(struct sk_trace_call *c)
 {
 	size_t cap = 0;
@@ -216,5 +277,6 @@ int flow_build(struct sk_trace_call *c)
 		}
 	}
 	link_parents(c);
+	dialogs(c);
 	return 0;
 }

@@ -241,6 +241,16 @@ void sk_trace_render_json(FILE *f, const struct sk_trace_call *c)
 			fputc(',', f);
 		txn(f, c, k);
 	}
+	fputs("],\"dialogs\":[", f);
+	for (size_t d = 0; d < c->ndialogs; d++) {
+		const struct sk_trace_dialog *dl = &c->dialogs[d];
+		fprintf(f, "%s{\"from_tag\":", d ? "," : "");
+		json_cstr(f, dl->from_tag);
+		fputs(",\"to_tag\":", f);
+		json_cstr(f, dl->to_tag);
+		fprintf(f, ",\"first\":%d,\"confirmed\":%d,\"ended\":%d,\"status\":%u}", dl->first,
+		        dl->confirmed, dl->ended, dl->status);
+	}
 	fputs("],\"findings\":[", f);
 	for (size_t i = 0; i < c->nfindings; i++) {
 		if (i)

@@ -133,7 +133,16 @@ void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
 	fprintf(f, "call %llu  Call-ID %s  (%zu message%s, %zu host%s)\n",
 	        (unsigned long long)c->index, c->call_id, c->nmsgs, c->nmsgs == 1 ? "" : "s",
 	        c->nhosts, c->nhosts == 1 ? "" : "s");
-	fprintf(f, "outcome: %s: %s\n\n", sk_trace_outcome_name(c->outcome), c->outcome_detail);
+	fprintf(f, "outcome: %s: %s\n", sk_trace_outcome_name(c->outcome), c->outcome_detail);
+	for (size_t d = 0; d < c->ndialogs; d++) {
+		const struct sk_trace_dialog *dl = &c->dialogs[d];
+		fprintf(f, "%s tags %s/%s: %s", d ? ";" : "dialogs:", dl->from_tag, dl->to_tag,
+		        dl->confirmed >= 0 ? "confirmed" : "early");
+		if (dl->ended >= 0)
+			fprintf(f, ", ended by %s (frame %llu)", c->msgs[dl->ended].label,
+			        (unsigned long long)c->msgs[dl->ended].frame);
+	}
+	fprintf(f, "%s\n", c->ndialogs ? "\n" : "");
 	ladder(f, c);
 	if (c->nfindings) {
 		fprintf(f, "\nfindings:\n");

@@ -311,9 +311,9 @@ def fork_start(c):
     for i, bob in ((1, BOB1), (2, BOB2)):
         c.add(0.002 * i, PROXY, bob, req("INVITE", c, [VP + str(i), V_A], extra=CONTACT))
     for i, bob in ((1, BOB1), (2, BOB2)):
-        c.add(0.010 + 0.001 * i, bob, PROXY, resp(180, "Ringing", c, [VP + str(i), V_A],
+        c.add(0.010 + 0.002 * i, bob, PROXY, resp(180, "Ringing", c, [VP + str(i), V_A],
                                                   totag="b%d" % i))
-        c.add(0.012 + 0.001 * i, PROXY, ALICE, resp(180, "Ringing", c, V_A, totag="b%d" % i))
+        c.add(0.011 + 0.002 * i, PROXY, ALICE, resp(180, "Ringing", c, V_A, totag="b%d" % i))
 
 
 def branch_cancelled(c, i, bob, t, reason=True):
