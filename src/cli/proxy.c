@@ -29,6 +29,7 @@ struct proxy_opts {
 	int nroutes;
 	enum sk_fork_mode fork;
 	bool record_route, cancel_481, ladder;
+	const char *trace; /* --trace FILE */
 	unsigned long timer_c, duration_ms;
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
@@ -233,22 +234,25 @@ static int ctl_open(struct proxyd *pd, const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
-	        "USER=URI[,URI...] ...]\n"
-	        "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
-	        "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
-	        "[--ladder]\n\n"
-	        "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
-	        "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
-	        "its addresses) go to the registered contacts of the user, or to the static\n"
-	        "--route of the user; several targets fork, all at once or by q-value groups.\n"
-	        "A CANCEL is answered at once and every pending branch is cancelled with the\n"
-	        "caller's Reason; when one branch answers, the others are cancelled with\n"
-	        "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
-	        "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
-	        "record-route, cancel-481, timer-c, ctl ('#' starts a comment).\n"
-	        "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n");
+	fprintf(
+	    f,
+	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
+	    "USER=URI[,URI...] ...]\n"
+	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
+	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
+	    "[--ladder]\n"
+	    "                    [--trace FILE]\n\n"
+	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
+	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
+	    "its addresses) go to the registered contacts of the user, or to the static\n"
+	    "--route of the user; several targets fork, all at once or by q-value groups.\n"
+	    "A CANCEL is answered at once and every pending branch is cancelled with the\n"
+	    "caller's Reason; when one branch answers, the others are cancelled with\n"
+	    "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
+	    "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
+	    "record-route, cancel-481, timer-c, ctl ('#' starts a comment).\n"
+	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
+	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n");
 }
 
 static int set_option(struct proxy_opts *o, const char *key, const char *val, const char *where)
@@ -339,6 +343,9 @@ static int parse_args(struct proxyd *pd, int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--ladder")) {
 			o->ladder = true;
+		} else if (!strcmp(a, "--trace") && val) {
+			o->trace = val;
+			i++;
 		} else if (!strcmp(a, "--record-route") || !strcmp(a, "--cancel-481")) {
 			rc = set_option(o, a + 2, NULL, "command line");
 		} else if (a[0] == '-' && val) {
@@ -372,6 +379,7 @@ int cmd_proxy(int argc, char **argv)
 	}
 	struct sk_ua_events none = {0};
 	pd->ph.ladder = o->ladder;
+	pd->ph.trace_path = o->trace;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
 		goto out;

@@ -302,7 +302,7 @@ start_proxy() {
 	alloc 1
 	PROXY_PORT=$PORT
 	CTL=$dir/ctl.sock
-	start_bg proxy 1 proxy -l "udp:$LO:$PROXY_PORT" --ctl "$CTL" --ladder "$@"
+	start_bg proxy 1 proxy -l "udp:$LO:$PROXY_PORT" --ctl "$CTL" --ladder --trace proxy.pcap "$@"
 	st=$?
 	PROXY_PID=$BG_PID
 	return $st
@@ -314,6 +314,16 @@ stop_proxy() {
 	wait_bounded "$PROXY_PID" 5
 	st=$?
 	[ $st = 0 ] || bad "sipkit proxy exit $st after TERM, expected 0"
+}
+
+# check_trace OUTCOME: sipkit check on the proxy's own capture (after stop_proxy)
+# finds the call with that outcome and nothing wrong (no error, no warning)
+check_trace() {
+	"$SIPKIT" check --json --no-progress proxy.pcap >check.out 2>check.err
+	st=$?
+	[ $st = 0 ] || bad "sipkit check exit $st on the proxy's capture, expected 0"
+	grep -q "\"outcome\":\"$1\"" check.out || bad "sipkit check: no call '$1' in the proxy's capture"
+	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings in the proxy's capture"
 }
 
 # start_kamailio NEXT1 NEXT2: Kamailio on udp $KAM_PORT (allocated here),
@@ -426,6 +436,7 @@ fork_cancel() {
 				stat_is absorbed_487 1
 				check_no_pending
 				stop_proxy
+				check_trace "cancelled cleanly"
 			fi
 		fi
 	fi
@@ -478,6 +489,7 @@ fork_answer_reason() {
 			stat_is cancels_sent 1
 			check_no_pending
 			stop_proxy
+			[ "$1" = wrong ] || check_trace answered
 		fi
 	fi
 	verdict
