@@ -66,4 +66,20 @@ bench-corpus-check:
 bench-proxy: $(BUILD)/sipkit | deps-test
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/run.sh
 
-.PHONY: bench-callgrind bench-corpus-check bench-proxy
+# `sipkit check` on a generated capture of >= 1 GB (and one 4x smaller): messages/s,
+# MB/s, peak RSS (bench/trace/run.sh; about 1 min, 3 GB free in TMPDIR, ~9 GB of RAM).
+BENCH_GEN_OBJ := $(BENCH_DIR)/trace/gen.o
+
+$(BENCH_GEN_OBJ): $(BENCH_DIR)/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(CPPFLAGS) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench-gen-capture: $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a $(LIBS) -lm
+
+bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture
+	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture sh bench/trace/run.sh
+
+.PHONY: bench-callgrind bench-corpus-check bench-proxy bench-check
