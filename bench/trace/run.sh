@@ -149,5 +149,5 @@ awk -v rl="$rss_large" -v rs="$rss_small" -v bl="$bytes_large" -v bs="$bytes_sma
 	ri = rs > 0 ? rl / rs : 0; bi = bs > 0 ? bl / bs : 0
 	printf "memory: peak RSS %d MB on %.0f MB of capture, %d MB on %.0f MB: x%.2f for x%.2f the input: %s\n",
 	    rl, bl / 1e6, rs, bs / 1e6, ri, bi,
-	    ri < 1.5 ? "flat (streaming)" : "grows with the input (calls are held until idle for --idle, default 300 s of capture time)" }'
+	    ri < 1.5 ? "flat (streaming)" : "it follows the calls held at once (each summary says how many): a call is held while in flight and 64*T1 after it ends (--idle for one that never ends), so memory is flat once a capture is longer than that window" }'
 exit 0

@@ -230,13 +230,14 @@ struct sk_trace_call {
 	struct sk_trace_msg *msgs;
 	size_t nmsgs;
 	uint64_t dropped; /* messages past the per-call limit: counted, not kept */
+	bool partial;     /* its start was reported before (more calls in flight than max_calls) */
 	struct sk_trace_addr *hosts;
 	size_t nhosts;
 	struct sk_trace_txn *txns;
 	size_t ntxns;
 	struct sk_trace_finding *findings;
 	size_t nfindings;
-	struct sk_trace_dialog dialogs[SK_TRACE_MAX_DIALOGS];
+	struct sk_trace_dialog *dialogs; /* at most SK_TRACE_MAX_DIALOGS */
 	size_t ndialogs;
 	enum sk_trace_outcome outcome;
 	char outcome_detail[256]; /* one line: the caller's hop, with timing */

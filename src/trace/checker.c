@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The checker's intake: messages are parsed and grouped by Call-ID into
- * calls held in a hash table and a list by last activity. A call idle for
- * idle_ms of capture time, or the least recent one when max_calls are held,
- * is analysed (flow.c, rules*.c, outcome.c), reported and freed, so memory
- * follows the calls in flight and not the length of the input.
+ * The checker's intake: messages are grouped by Call-ID into calls held in a
+ * hash table, each call keeping only its messages' bytes (one buffer per call)
+ * and where and when each was seen. A call whose last transaction has ended
+ * (a 200 to its BYE, the ACK of a non-2xx final) is settled: it is reported
+ * once idle for 64*T1, the time retransmissions may still take; any other
+ * call after idle_ms. The least recent call goes early when max_calls are
+ * held. A reported call is parsed again, analysed (expand.c, flow.c,
+ * rules*.c, outcome.c), handed to the callback and freed, so memory follows
+ * the calls in flight and not the length of the input.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,13 +18,29 @@
 #include "trace_int.h"
 
 struct tcall {
-	struct sk_trace_call pub;
+	struct sk_trace_call pub; /* call_id and counters while held; the rest at analysis */
 	struct tcall *hnext;
-	struct tcall *older, *newer; /* activity list */
+	struct tcall *older, *newer; /* its activity list */
 	uint64_t hash;
 	int64_t last_us;
-	size_t msgs_cap;
+	struct held *held;
+	size_t nheld, held_cap;
+	char *bytes; /* the messages' bytes, one after the other */
+	size_t nbytes, bytes_cap;
+	uint16_t invite_final; /* the last final status to an INVITE seen */
+	bool answered;         /* a 2xx to an INVITE seen: settled only by a BYE's 2xx */
+	bool acked;            /* the ACK of a non-2xx final seen */
+	bool bye_done;         /* a 2xx to a BYE seen */
+	bool settled;          /* in the settled list */
 };
+
+/* Calls by last activity, oldest first: one list per idle time. */
+struct activity {
+	struct tcall *oldest, *newest;
+	int64_t idle_us;
+};
+
+#define EVICTED_RING 4096 /* Call-IDs reported early, to mark their continuation */
 
 struct sk_trace_checker {
 	struct sk_trace_check_config cfg;
@@ -28,9 +48,12 @@ struct sk_trace_checker {
 	void *arg;
 	struct tcall **buckets;
 	size_t nbuckets, count;
-	struct tcall *oldest, *newest;
+	struct activity open, settled;
 	uint64_t next_index;
 	int64_t now_us;
+	struct sk_msg *scratch; /* the intake's parse, reused */
+	uint64_t evicted[EVICTED_RING];
+	size_t nevicted;
 	struct sk_trace_totals totals;
 };
 
@@ -60,9 +83,14 @@ int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_ch
 		c->cfg.max_call_msgs = 2000;
 	if (!c->cfg.limits.max_msg_size)
 		c->cfg.limits = sk_msg_limits_default();
+	c->open.idle_us = (int64_t)c->cfg.idle_ms * 1000;
+	c->settled.idle_us = 64 * (int64_t)c->cfg.t1_ms * 1000;
+	if (c->settled.idle_us > c->open.idle_us)
+		c->settled.idle_us = c->open.idle_us;
 	c->nbuckets = 1024;
 	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
-	if (!c->buckets) {
+	if (!c->buckets || sk_msg_new(&c->scratch, &c->cfg.limits) < 0) {
+		free(c->buckets);
 		free(c);
 		return -SK_ENOMEM;
 	}
@@ -73,55 +101,44 @@ int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_ch
 	return 0;
 }
 
+static struct activity *list_of(struct sk_trace_checker *c, const struct tcall *t)
+{
+	return t->settled ? &c->settled : &c->open;
+}
+
 static void unlink_activity(struct sk_trace_checker *c, struct tcall *t)
 {
+	struct activity *l = list_of(c, t);
 	if (t->older)
 		t->older->newer = t->newer;
 	else
-		c->oldest = t->newer;
+		l->oldest = t->newer;
 	if (t->newer)
 		t->newer->older = t->older;
 	else
-		c->newest = t->older;
+		l->newest = t->older;
 	t->older = t->newer = NULL;
 }
 
 static void link_newest(struct sk_trace_checker *c, struct tcall *t)
 {
-	t->older = c->newest;
+	struct activity *l = list_of(c, t);
+	t->older = l->newest;
 	t->newer = NULL;
-	if (c->newest)
-		c->newest->newer = t;
+	if (l->newest)
+		l->newest->newer = t;
 	else
-		c->oldest = t;
-	c->newest = t;
+		l->oldest = t;
+	l->newest = t;
 }
 
 static void call_free(struct tcall *t)
 {
-	struct sk_trace_call *p = &t->pub;
-	for (size_t i = 0; i < p->nmsgs; i++) {
-		sk_msg_free(p->msgs[i].msg);
-		free(p->msgs[i].raw);
-	}
-	free(p->msgs);
-	free(p->hosts);
-	free(p->txns);
-	free(p->findings);
-	free(p->call_id);
+	expand_free(&t->pub);
+	free(t->held);
+	free(t->bytes);
+	free(t->pub.call_id);
 	free(t);
-}
-
-static bool has_invite(const struct sk_trace_call *p)
-{
-	for (size_t i = 0; i < p->nmsgs; i++) {
-		const struct sk_msg *m = p->msgs[i].msg;
-		if (m && sk_msg_is_request(m) &&
-		    (sk_str_caseeq_c(sk_msg_method(m), "INVITE") ||
-		     sk_str_caseeq_c(sk_msg_method(m), "CANCEL")))
-			return true;
-	}
-	return false;
 }
 
 static void analyse(struct sk_trace_checker *c, struct sk_trace_call *p)
@@ -138,6 +155,18 @@ static void analyse(struct sk_trace_checker *c, struct sk_trace_call *p)
 	outcome_decide(p);
 }
 
+static bool has_invite(const struct sk_trace_call *p)
+{
+	for (size_t i = 0; i < p->nmsgs; i++) {
+		const struct sk_msg *m = p->msgs[i].msg;
+		if (m && sk_msg_is_request(m) &&
+		    (sk_str_caseeq_c(sk_msg_method(m), "INVITE") ||
+		     sk_str_caseeq_c(sk_msg_method(m), "CANCEL")))
+			return true;
+	}
+	return false;
+}
+
 /* Analyses, reports and frees one call. */
 static void report(struct sk_trace_checker *c, struct tcall *t)
 {
@@ -150,8 +179,8 @@ static void report(struct sk_trace_checker *c, struct tcall *t)
 			break;
 		}
 	c->count--;
-	bool invite = has_invite(p);
-	if (invite || c->cfg.all) {
+	if (expand_call(p, t->held, t->nheld, t->bytes, &c->cfg.limits) == 0 &&
+	    (has_invite(p) || c->cfg.all)) {
 		analyse(c, p);
 		p->index = ++c->next_index;
 		tot->calls++;
@@ -194,19 +223,26 @@ static void grow(struct sk_trace_checker *c)
 	c->nbuckets = n;
 }
 
+static bool was_evicted(const struct sk_trace_checker *c, uint64_t h)
+{
+	size_t n = c->nevicted < EVICTED_RING ? c->nevicted : EVICTED_RING;
+	for (size_t i = 0; i < n; i++)
+		if (c->evicted[i] == h)
+			return true;
+	return false;
+}
+
 static struct tcall *call_new(struct sk_trace_checker *c, struct sk_str id, uint64_t h)
 {
 	struct tcall *t = calloc(1, sizeof(*t));
-	if (!t || !(t->pub.call_id = malloc(id.len + 1)) ||
-	    !(t->pub.hosts = calloc(MAX_HOSTS, sizeof(*t->pub.hosts)))) {
-		if (t)
-			free(t->pub.call_id);
+	if (!t || !(t->pub.call_id = malloc(id.len + 1))) {
 		free(t);
 		return NULL;
 	}
 	memcpy(t->pub.call_id, id.p, id.len);
 	t->pub.call_id[id.len] = '\0';
 	t->hash = h;
+	t->pub.partial = c->nevicted && was_evicted(c, h);
 	if (c->count >= c->nbuckets)
 		grow(c);
 	t->hnext = c->buckets[h & (c->nbuckets - 1)];
@@ -216,40 +252,6 @@ static struct tcall *call_new(struct sk_trace_checker *c, struct sk_str id, uint
 		c->totals.peak_calls = c->count;
 	link_newest(c, t);
 	return t;
-}
-
-static uint16_t host_of(struct sk_trace_call *p, const struct sk_trace_addr *a)
-{
-	for (size_t i = 0; i < p->nhosts; i++)
-		if (sk_trace_addr_eq(&p->hosts[i], a))
-			return (uint16_t)i;
-	if (p->nhosts == MAX_HOSTS)
-		return MAX_HOSTS - 1;
-	p->hosts[p->nhosts] = *a;
-	return (uint16_t)p->nhosts++;
-}
-
-static void make_label(struct sk_trace_msg *tm)
-{
-	const struct sk_msg *m = tm->msg;
-	if (!m) {
-		snprintf(tm->label, sizeof(tm->label), "(unparsed)");
-	} else if (sk_msg_is_request(m)) {
-		sk_str_cpy(tm->label, sizeof(tm->label), sk_msg_method(m));
-	} else {
-		/* "180 Ringing", but "487 INVITE", "200 CANCEL": which request a final answers */
-		const struct sk_cseq *cs = sk_msg_cseq(m);
-		struct sk_str ph = sk_msg_reason_phrase(m);
-		size_t w = 0;
-		while (w < ph.len && ph.p[w] != ' ')
-			w++;
-		if (sk_msg_status(m) < 200 || !cs)
-			snprintf(tm->label, sizeof(tm->label), "%d %.*s", sk_msg_status(m),
-			         (int)(w < 20 ? w : 20), ph.p);
-		else
-			snprintf(tm->label, sizeof(tm->label), "%d %.*s", sk_msg_status(m),
-			         (int)(cs->method.len < 20 ? cs->method.len : 20), cs->method.p);
-	}
 }
 
 /* The Call-ID of a message that did not parse: the first Call-ID or i line that reads. */
@@ -288,107 +290,137 @@ static struct sk_str scan_call_id(const char *p, size_t len)
 	return (struct sk_str){0};
 }
 
-/* Parses a copy of pkt into tm; on failure keeps the error, and the Call-ID if one reads. */
-static int take(struct sk_trace_checker *c, struct sk_trace_msg *tm, const struct sk_trace_pkt *pkt,
-                struct sk_str *call_id)
+/*
+ * What the intake reads of a message: its Call-ID, and whether it settles or
+ * reopens its call (§15.1.1: the 200 to a BYE ends the dialog; §17.1.1.3:
+ * the ACK of a non-2xx final ends the INVITE; a new INVITE opens work again).
+ */
+static void settle(struct sk_trace_checker *c, struct tcall *t, const struct sk_msg *m)
 {
-	struct sk_parse_err err;
-	tm->raw = malloc(pkt->len ? pkt->len : 1);
-	if (!tm->raw)
-		return -SK_ENOMEM;
-	memcpy(tm->raw, pkt->data, pkt->len);
-	tm->len = pkt->len;
-	if (sk_msg_new(&tm->msg, &c->cfg.limits) < 0)
-		return -SK_ENOMEM;
-	memset(&err, 0, sizeof(err));
-	if (sk_msg_parse(tm->msg, tm->raw, tm->len, &err) == 0 && sk_msg_call_id(tm->msg).len) {
-		*call_id = sk_msg_call_id(tm->msg);
-		return 0;
+	const struct sk_cseq *cs = sk_msg_cseq(m);
+	if (!cs)
+		return;
+	if (sk_msg_is_request(m)) {
+		if (sk_str_caseeq_c(sk_msg_method(m), "INVITE"))
+			t->acked = false; /* a new INVITE (re-INVITE, new call): work again */
+		else if (sk_str_caseeq_c(sk_msg_method(m), "ACK") && t->invite_final >= 300)
+			t->acked = true;
+	} else if (sk_msg_status(m) >= 200) {
+		int st = sk_msg_status(m);
+		if (sk_str_caseeq_c(cs->method, "INVITE")) {
+			t->invite_final = (uint16_t)st;
+			t->answered |= st < 300;
+		} else if (sk_str_caseeq_c(cs->method, "BYE") && st < 300) {
+			t->bye_done = true;
+		}
 	}
-	if (err.why)
-		snprintf(tm->error, sizeof(tm->error), "line %u, column %u%s%s: %s", err.line,
-		         err.col, err.hdr[0] ? ", header " : "", err.hdr, err.why);
-	else
-		snprintf(tm->error, sizeof(tm->error), "no Call-ID");
-	sk_msg_free(tm->msg);
-	tm->msg = NULL;
-	struct sk_str id = scan_call_id(tm->raw, tm->len);
-	if (id.len)
-		*call_id = id;
+	/* an answered call ends with its BYE; one never answered with the ACK of its final */
+	bool settled = t->answered ? t->bye_done : t->acked;
+	if (settled != t->settled) {
+		unlink_activity(c, t);
+		t->settled = settled;
+		link_newest(c, t);
+	}
+}
+
+static int hold(struct tcall *t, const struct sk_trace_pkt *pkt, uint32_t file)
+{
+	if (t->nheld == t->held_cap) {
+		size_t n = t->held_cap ? t->held_cap + t->held_cap / 2 : 12;
+		struct held *nh = realloc(t->held, n * sizeof(*nh));
+		if (!nh)
+			return -SK_ENOMEM;
+		t->held = nh;
+		t->held_cap = n;
+	}
+	if (t->nbytes + pkt->len > t->bytes_cap) {
+		/* calls are a few kilobytes: grow by half, so little is held unused */
+		size_t n = t->bytes_cap ? t->bytes_cap : 4096;
+		while (n < t->nbytes + pkt->len)
+			n += n / 2;
+		char *nb = realloc(t->bytes, n);
+		if (!nb)
+			return -SK_ENOMEM;
+		t->bytes = nb;
+		t->bytes_cap = n;
+	}
+	memcpy(t->bytes + t->nbytes, pkt->data, pkt->len);
+	t->held[t->nheld++] = (struct held){.frame = pkt->frame,
+	                                    .ts_us = pkt->ts_us,
+	                                    .file = file,
+	                                    .off = (uint32_t)t->nbytes,
+	                                    .len = (uint32_t)pkt->len,
+	                                    .proto = (uint8_t)pkt->proto,
+	                                    .src = pkt->src,
+	                                    .dst = pkt->dst};
+	t->nbytes += pkt->len;
 	return 0;
+}
+
+/* Reports the calls of l idle long enough before now. */
+static void expire(struct sk_trace_checker *c, struct activity *l)
+{
+	while (l->oldest && l->oldest->last_us + l->idle_us < c->now_us)
+		report(c, l->oldest);
 }
 
 int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *pkt, uint32_t file)
 {
-	struct sk_trace_msg tm;
-	struct sk_str id = SK_STR_LIT("(no Call-ID)");
-	memset(&tm, 0, sizeof(tm));
+	if (pkt->len > c->cfg.limits.max_msg_size || pkt->len > UINT32_MAX / 2) {
+		c->totals.messages++; /* the readers never hand out more than their limit */
+		c->totals.unparsed++;
+		return 0;
+	}
 	if (pkt->ts_us > c->now_us)
 		c->now_us = pkt->ts_us;
-	/* calls idle long enough are over: report them before they grow the table */
-	int64_t idle_us = (int64_t)c->cfg.idle_ms * 1000;
-	while (c->oldest && c->oldest->last_us + idle_us < c->now_us)
-		report(c, c->oldest);
+	expire(c, &c->settled);
+	expire(c, &c->open);
 
 	c->totals.messages++;
-	int rc = take(c, &tm, pkt, &id);
-	if (rc < 0 || id.len == 0)
-		id = SK_STR_LIT("(no Call-ID)");
-	if (!tm.msg)
+	bool parsed = sk_msg_parse(c->scratch, pkt->data, pkt->len, NULL) == 0 &&
+	              sk_msg_call_id(c->scratch).len;
+	struct sk_str id = parsed ? sk_msg_call_id(c->scratch) : scan_call_id(pkt->data, pkt->len);
+	if (!parsed)
 		c->totals.unparsed++;
+	if (!id.len)
+		id = SK_STR_LIT("(no Call-ID)");
 	uint64_t h = hash_id(id);
-	struct tcall *t = rc < 0 ? NULL : call_find(c, id, h);
-	if (!t && rc == 0) {
-		while (c->count >= c->cfg.max_calls && c->oldest) {
-			c->totals.evicted++;
-			report(c, c->oldest);
-		}
-		t = call_new(c, id, h);
-	}
+	struct tcall *t = call_find(c, id, h);
 	if (!t) {
-		sk_msg_free(tm.msg);
-		free(tm.raw);
-		return -SK_ENOMEM;
+		while (c->count >= c->cfg.max_calls) {
+			struct tcall *old = c->open.oldest;
+			if (!old ||
+			    (c->settled.oldest && c->settled.oldest->last_us < old->last_us))
+				old = c->settled.oldest;
+			c->totals.evicted++;
+			c->evicted[c->nevicted++ % EVICTED_RING] = old->hash;
+			report(c, old);
+		}
+		if (!(t = call_new(c, id, h)))
+			return -SK_ENOMEM;
 	}
-	struct sk_trace_call *p = &t->pub;
 	t->last_us = pkt->ts_us;
 	unlink_activity(c, t);
 	link_newest(c, t);
-	if (p->nmsgs >= c->cfg.max_call_msgs) {
-		p->dropped++;
-		sk_msg_free(tm.msg);
-		free(tm.raw);
+	if (t->nheld >= c->cfg.max_call_msgs) {
+		t->pub.dropped++;
 		return 0;
 	}
-	if (p->nmsgs == t->msgs_cap) {
-		size_t n = t->msgs_cap ? t->msgs_cap * 2 : 8;
-		struct sk_trace_msg *nm = realloc(p->msgs, n * sizeof(*nm));
-		if (!nm) {
-			sk_msg_free(tm.msg);
-			free(tm.raw);
-			return -SK_ENOMEM;
-		}
-		p->msgs = nm;
-		t->msgs_cap = n;
-	}
-	tm.frame = pkt->frame;
-	tm.ts_us = pkt->ts_us;
-	tm.file = file;
-	tm.src = pkt->src;
-	tm.dst = pkt->dst;
-	tm.proto = pkt->proto;
-	tm.from_host = host_of(p, &pkt->src);
-	tm.to_host = host_of(p, &pkt->dst);
-	tm.txn = -1;
-	make_label(&tm);
-	p->msgs[p->nmsgs++] = tm;
+	if (hold(t, pkt, file) < 0)
+		return -SK_ENOMEM;
+	if (parsed)
+		settle(c, t, c->scratch);
 	return 0;
 }
 
 void sk_trace_checker_finish(struct sk_trace_checker *c)
 {
-	while (c->oldest)
-		report(c, c->oldest);
+	while (c->settled.oldest || c->open.oldest) {
+		struct tcall *t = c->open.oldest;
+		if (!t || (c->settled.oldest && c->settled.oldest->last_us < t->last_us))
+			t = c->settled.oldest;
+		report(c, t);
+	}
 }
 
 const struct sk_trace_totals *sk_trace_checker_totals(const struct sk_trace_checker *c)
@@ -400,11 +432,14 @@ void sk_trace_checker_free(struct sk_trace_checker *c)
 {
 	if (!c)
 		return;
-	while (c->oldest) {
-		struct tcall *t = c->oldest;
-		unlink_activity(c, t);
-		call_free(t);
-	}
+	struct activity *lists[] = {&c->open, &c->settled};
+	for (size_t i = 0; i < 2; i++)
+		while (lists[i]->oldest) {
+			struct tcall *t = lists[i]->oldest;
+			unlink_activity(c, t);
+			call_free(t);
+		}
+	sk_msg_free(c->scratch);
 	free(c->buckets);
 	free(c);
 }

@@ -264,12 +264,13 @@ void sk_trace_render_totals_json(FILE *f, const struct sk_trace_totals *t)
 {
 	fprintf(f,
 	        "{\"summary\":{\"calls\":%llu,\"messages\":%llu,\"unparsed\":%llu,\"others\":%llu,"
-	        "\"errors\":%llu,\"warnings\":%llu,\"notes\":%llu,\"outcomes\":{",
+	        "\"errors\":%llu,\"warnings\":%llu,\"notes\":%llu,\"peak_calls\":%zu,"
+	        "\"outcomes\":{",
 	        (unsigned long long)t->calls, (unsigned long long)t->messages,
 	        (unsigned long long)t->unparsed, (unsigned long long)t->others,
 	        (unsigned long long)t->severity[SK_SEV_ERROR],
 	        (unsigned long long)t->severity[SK_SEV_WARNING],
-	        (unsigned long long)t->severity[SK_SEV_INFO]);
+	        (unsigned long long)t->severity[SK_SEV_INFO], t->peak_calls);
 	for (int o = 0; o < SK_TRACE_OUT_COUNT; o++)
 		fprintf(f, "%s\"%s\":%llu", o ? "," : "",
 		        sk_trace_outcome_name((enum sk_trace_outcome)o),

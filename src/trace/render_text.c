@@ -181,6 +181,7 @@ void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
 		if (t->per_code[i])
 			fprintf(f, "  %-32s %8llu  %s\n", sk_trace_code_at(i)->code,
 			        (unsigned long long)t->per_code[i], sk_trace_code_at(i)->summary);
+	fprintf(f, "  at most %zu calls held at once\n", t->peak_calls);
 	if (t->evicted)
 		fprintf(f, "  %llu calls were reported early: more than the calls held at once\n",
 		        (unsigned long long)t->evicted);

@@ -156,8 +156,14 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 		snprintf(answer, sizeof(answer), " (answered %u)", ct->final_status);
 	int32_t k = near_miss(c, ct);
 	if (k < 0) {
-		finding_add(c, "cancel.no_match", ci, -1,
-		            "no INVITE of this call was seen before the CANCEL%s", answer);
+		struct sk_trace_finding *f = finding_add(
+		    c, "cancel.no_match", ci, -1,
+		    c->partial ? "no INVITE in this part of the call%s: its start was "
+		                 "reported earlier (more calls in flight than --max-calls)"
+		               : "no INVITE of this call was seen before the CANCEL%s",
+		    answer);
+		if (f && c->partial)
+			f->severity = SK_SEV_WARNING;
 		return;
 	}
 	struct sk_trace_txn *it = &c->txns[k];

@@ -15,6 +15,21 @@ struct analysis {
 	int64_t window_us; /* 64*T1 */
 };
 
+/* A message held until its call is analysed: where and when, and its bytes in the call's buffer. */
+struct held {
+	uint64_t frame;
+	int64_t ts_us;
+	uint32_t file, off, len;
+	uint8_t proto;
+	struct sk_trace_addr src, dst;
+};
+
+/* expand.c: a held call parsed for analysis, and freed after it */
+int expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *bytes,
+                const struct sk_msg_limits *lim);
+int expand_msg(struct sk_trace_msg *tm, const struct sk_msg_limits *lim);
+void expand_free(struct sk_trace_call *p);
+
 /* flow.c: transactions, their responses, proxies' branches (sk_txn_*_matches) */
 int flow_build(struct sk_trace_call *c);
 /* The request message of transaction t. */
