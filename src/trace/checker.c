@@ -333,7 +333,7 @@ static int hold(struct tcall *t, const struct sk_trace_pkt *pkt, uint32_t file)
 		t->held = nh;
 		t->held_cap = n;
 	}
-	if (t->nbytes + pkt->len > t->bytes_cap) {
+	if (t->nbytes + pkt->len > t->bytes_cap || !t->bytes) { /* an empty message too */
 		/* calls are a few kilobytes: grow by half, so little is held unused */
 		size_t n = t->bytes_cap ? t->bytes_cap : 4096;
 		while (n < t->nbytes + pkt->len)
@@ -344,7 +344,8 @@ static int hold(struct tcall *t, const struct sk_trace_pkt *pkt, uint32_t file)
 		t->bytes = nb;
 		t->bytes_cap = n;
 	}
-	memcpy(t->bytes + t->nbytes, pkt->data, pkt->len);
+	if (pkt->len)
+		memcpy(t->bytes + t->nbytes, pkt->data, pkt->len);
 	t->held[t->nheld++] = (struct held){.frame = pkt->frame,
 	                                    .ts_us = pkt->ts_us,
 	                                    .file = file,
