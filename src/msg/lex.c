@@ -2,6 +2,10 @@
 /* Lexical helpers for the RFC 3261 §25.1 grammar. */
 #include "lex.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "sipkit/uri.h"
 
 /* clang-format off */
@@ -100,33 +104,51 @@ const uint16_t sk_lex_class[256] = {
 };
 /* clang-format on */
 
+/* The first '"', '\\', CR or LF in [p, e), or e. */
+static inline const char *quoted_special(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit =
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dq), _mm_cmpeq_epi8(v, bs)),
+		                 _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	while (p < e && *p != '"' && *p != '\\' && *p != '\r' && *p != '\n')
+		p++;
+	return p;
+}
+
 int lx_quoted(struct lx *l, struct sk_str *out)
 {
 	const char *s = l->p;
 
 	if (!lx_eat(l, '"'))
 		return -1;
-	while (l->p < l->end) {
+	for (;;) {
+		l->p = quoted_special(l->p, l->end);
+		if (l->p >= l->end)
+			return -1;
 		char c = *l->p;
-		if (c != '\\' && c != '"' && c != '\r' && c != '\n') {
-			l->p++;
-			continue;
-		}
 		if (c == '\\') { /* quoted-pair: any char but CR/LF (§25.1) */
 			if (l->p + 1 >= l->end || l->p[1] == '\r' || l->p[1] == '\n')
 				return -1;
 			l->p += 2;
 			continue;
 		}
+		if (c != '"')
+			return -1; /* CR or LF */
 		l->p++;
-		if (c == '"') {
-			*out = (struct sk_str){s, (size_t)(l->p - s)};
-			return 0;
-		}
-		if (c == '\r' || c == '\n')
-			return -1;
+		*out = (struct sk_str){s, (size_t)(l->p - s)};
+		return 0;
 	}
-	return -1;
 }
 
 static void match_want(struct sk_str name, struct sk_str val, const struct lx_want *want,
@@ -255,11 +277,11 @@ static int scan_ipv6(struct lx *l)
 {
 	int n = 0;
 
-	while (l->p < l->end && (lx_is((unsigned char)*l->p, LX_DIGIT) ||
-	                         (lx_lower(*l->p) >= 'a' && lx_lower(*l->p) <= 'f') ||
-	                         *l->p == ':' || *l->p == '.')) {
-		l->p++;
-		n++;
+	for (; l->p < l->end; l->p++, n++) {
+		unsigned char c = (unsigned char)*l->p;
+		if (!((unsigned)(c - '0') < 10u || (unsigned)((c | 0x20) - 'a') < 6u || c == ':' ||
+		      c == '.'))
+			break;
 	}
 	return n >= 2 && n <= 45;
 }

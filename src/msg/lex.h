@@ -39,6 +39,25 @@ static inline char lx_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
 }
 
+/* sk_str_to_u64 with an inline fast path for the usual short numbers (same results). */
+static inline int lx_u64(struct sk_str s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s.len == 0 || s.len > 9)
+		return sk_str_to_u64(s, max, out);
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned)(unsigned char)s.p[i] - '0';
+		if (d > 9)
+			return -SK_EMALFORMED;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -SK_ETOOBIG;
+	*out = v;
+	return 0;
+}
+
 /* Scanning cursor over [p, end). */
 struct lx {
 	const char *p;
@@ -56,12 +75,18 @@ static inline const char *lx_scan_ws(const char *p, const char *e)
 /* The end of the run of chars of a class starting at p (bounded by e). */
 static inline const char *lx_scan(const char *p, const char *e, uint16_t cls)
 {
-	/* four at a time while they fit: the loop test is paid once per four bytes */
-	while (e - p >= 4 && (sk_lex_class[(unsigned char)p[0]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[1]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[2]] & cls) &&
-	       (sk_lex_class[(unsigned char)p[3]] & cls))
+	/* four at a time while they fit; the byte that ends the run is found once */
+	while (e - p >= 4) {
+		if (!(sk_lex_class[(unsigned char)p[0]] & cls))
+			return p;
+		if (!(sk_lex_class[(unsigned char)p[1]] & cls))
+			return p + 1;
+		if (!(sk_lex_class[(unsigned char)p[2]] & cls))
+			return p + 2;
+		if (!(sk_lex_class[(unsigned char)p[3]] & cls))
+			return p + 3;
 		p += 4;
+	}
 	while (p < e && lx_is((unsigned char)*p, cls))
 		p++;
 	return p;

@@ -67,6 +67,13 @@ int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **wh
 /* Identifies a header name already known to be a token (O(1) on length and ends). */
 enum sk_hdr_id hdr_lookup(const char *name, size_t len);
 
+/*
+ * Fast path for a header line at p (line end le, readable bytes up to end): when the line starts
+ * with a known header name (any case) immediately followed by ':', returns its id and sets
+ * *name_len; SK_HDR_OTHER otherwise (the caller then scans as usual).
+ */
+enum sk_hdr_id hdr_match_colon(const char *p, const char *le, const char *end, size_t *name_len);
+
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
                       struct sk_parse_err *err);

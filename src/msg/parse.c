@@ -76,6 +76,7 @@ struct pctx {
 	struct sk_msg *m;
 	struct sk_parse_err *err;
 	const char *buf;
+	const char *end; /* end of the readable bytes */
 	uint32_t line;
 };
 
@@ -288,7 +289,7 @@ static int parse_cseq(struct sk_msg *m, struct sk_str v, const char **why)
 	struct lx l = {v.p, v.p + v.len};
 	uint64_t num;
 	struct sk_str digits = lx_take(&l, LX_DIGIT);
-	int rc = sk_str_to_u64(digits, UINT32_MAX, &num); /* §8.1.1.5: < 2**32 */
+	int rc = lx_u64(digits, UINT32_MAX, &num); /* §8.1.1.5: < 2**32 */
 
 	if (rc < 0) {
 		*why = rc == -SK_ETOOBIG ? "CSeq: sequence number exceeds 2**32-1"
@@ -328,7 +329,7 @@ static int parse_call_id(struct sk_msg *m, struct sk_str v, const char **why)
 static int parse_number(struct sk_str v, uint64_t max, long *out, bool *range_err)
 {
 	uint64_t n;
-	int rc = sk_str_to_u64(v, UINT64_MAX, &n);
+	int rc = lx_u64(v, UINT64_MAX, &n);
 
 	if (rc == -SK_EMALFORMED)
 		return rc;
@@ -462,17 +463,27 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	struct sk_msg *m = c->m;
 	const char *p = ls;
 	const char *why = NULL;
+	size_t nlen;
+	enum sk_hdr_id id = hdr_match_colon(ls, le, c->end, &nlen);
+	struct sk_str name;
 
-	while (p < le && lx_is((unsigned char)*p, LX_TOKEN))
-		p++;
-	struct sk_str name = {ls, (size_t)(p - ls)};
-	if (name.len == 0)
-		return fail(c, -SK_EMALFORMED, ls, ls, SK_STR_NULL,
-		            "header line does not start with a header name", 400);
-	while (p < le && lx_wsp(*p))
-		p++;
-	if (p >= le || *p != ':')
-		return fail(c, -SK_EMALFORMED, p, ls, name, "header name not followed by ':'", 400);
+	if (id != SK_HDR_OTHER) {
+		/* a known name directly followed by ':' */
+		name = (struct sk_str){ls, nlen};
+		p = ls + nlen;
+	} else {
+		p = lx_scan(p, le, LX_TOKEN);
+		name = (struct sk_str){ls, (size_t)(p - ls)};
+		if (name.len == 0)
+			return fail(c, -SK_EMALFORMED, ls, ls, SK_STR_NULL,
+			            "header line does not start with a header name", 400);
+		while (p < le && lx_wsp(*p))
+			p++;
+		if (p >= le || *p != ':')
+			return fail(c, -SK_EMALFORMED, p, ls, name,
+			            "header name not followed by ':'", 400);
+		id = hdr_lookup(name.p, name.len);
+	}
 	struct sk_str value = lx_trim((struct sk_str){p + 1, (size_t)(le - p - 1)});
 	if (folded) {
 		if (unfold(m, &value) < 0)
@@ -487,7 +498,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 		return fail(c, rc, ls, ls, name, "more header lines than the limit", 400);
 	uint32_t hi = m->nhdrs++;
 	struct sk_hdr *h = &m->hdrs[hi];
-	h->id = hdr_lookup(name.p, name.len);
+	h->id = id;
 	h->name = name;
 	h->value = value;
 	h->line = c->line;
@@ -564,7 +575,7 @@ static int parse_body(struct pctx *c, const char *body, const char *end, bool st
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
                       struct sk_parse_err *err)
 {
-	struct pctx c = {.m = m, .err = err, .buf = buf, .line = 1};
+	struct pctx c = {.m = m, .err = err, .buf = buf, .end = buf ? buf + len : NULL, .line = 1};
 	const char *p, *end;
 	int rc;
 

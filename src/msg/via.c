@@ -23,15 +23,22 @@ int via_parse_at(struct sk_via *v, struct lx *l, const char **why)
 
 	memset(v, 0, sizeof(*v));
 	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
-	v->proto_name = lx_take(l, LX_TOKEN);
-	if (v->proto_name.len == 0 || !lx_eat_sep(l, '/')) {
-		*why = "Via: expected protocol-name/version/transport";
-		return -SK_EMALFORMED;
-	}
-	v->proto_version = lx_take(l, LX_TOKEN);
-	if (v->proto_version.len == 0 || !lx_eat_sep(l, '/')) {
-		*why = "Via: expected protocol-name/version/transport";
-		return -SK_EMALFORMED;
+	if (l->end - l->p >= 8 && memcmp(l->p, "SIP/2.0/", 8) == 0) {
+		/* what the general path below takes from the usual form */
+		v->proto_name = (struct sk_str){l->p, 3};
+		v->proto_version = (struct sk_str){l->p + 4, 3};
+		l->p += 8;
+	} else {
+		v->proto_name = lx_take(l, LX_TOKEN);
+		if (v->proto_name.len == 0 || !lx_eat_sep(l, '/')) {
+			*why = "Via: expected protocol-name/version/transport";
+			return -SK_EMALFORMED;
+		}
+		v->proto_version = lx_take(l, LX_TOKEN);
+		if (v->proto_version.len == 0 || !lx_eat_sep(l, '/')) {
+			*why = "Via: expected protocol-name/version/transport";
+			return -SK_EMALFORMED;
+		}
 	}
 	v->transport = lx_take(l, LX_TOKEN);
 	if (v->transport.len == 0) {
@@ -54,7 +61,7 @@ int via_parse_at(struct sk_via *v, struct lx *l, const char **why)
 	if (lx_eat_sep(l, ':')) {
 		uint64_t port;
 		v->port_str = lx_take(l, LX_DIGIT);
-		if (sk_str_to_u64(v->port_str, 65535, &port) < 0) {
+		if (lx_u64(v->port_str, 65535, &port) < 0) {
 			*why = "Via: invalid port";
 			return -SK_EMALFORMED;
 		}
