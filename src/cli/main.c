@@ -14,7 +14,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"decode", cmd_decode, "decode one SIP message, field by field (--json)"},
     {"explain", cmd_explain,
-     "reference for a method, response code or header: purpose, call flow, headers, failures"},
+     "reference: a method, response code, header or check finding; what to do"},
     {"proxy", cmd_proxy, "stateful forking proxy and registrar, CANCEL hop by hop"},
     {"ctl", cmd_ctl, "talks to a running proxy: pending calls, counters, release a call"},
     {"uas", cmd_uas, "an answering phone: rings, answers, rejects; handles CANCEL and BYE"},
