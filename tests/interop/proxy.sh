@@ -316,14 +316,15 @@ stop_proxy() {
 	[ $st = 0 ] || bad "sipkit proxy exit $st after TERM, expected 0"
 }
 
-# check_trace OUTCOME: sipkit check on the proxy's own capture (after stop_proxy)
-# finds the call with that outcome and nothing wrong (no error, no warning)
+# check_trace OUTCOME [FILE]: sipkit check on a capture (default: the proxy's own,
+# after stop_proxy) finds the call with that outcome and nothing wrong
 check_trace() {
-	"$SIPKIT" check --json --no-progress proxy.pcap >check.out 2>check.err
+	f=${2:-proxy.pcap}
+	"$SIPKIT" check --json --no-progress "$f" >check.out 2>check.err
 	st=$?
-	[ $st = 0 ] || bad "sipkit check exit $st on the proxy's capture, expected 0"
-	grep -q "\"outcome\":\"$1\"" check.out || bad "sipkit check: no call '$1' in the proxy's capture"
-	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings in the proxy's capture"
+	[ $st = 0 ] || bad "sipkit check exit $st on $f, expected 0"
+	grep -q "\"outcome\":\"$1\"" check.out || bad "sipkit check: no call '$1' in $f"
+	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings in $f"
 }
 
 # start_kamailio NEXT1 NEXT2: Kamailio on udp $KAM_PORT (allocated here),
@@ -518,7 +519,7 @@ kamailio_chain() { # name order(sipkit-first|kamailio-first)
 		fi
 		if [ $ok = 1 ]; then
 			timeout -k 5 20 "$SIPKIT" call "$target" --cancel-after 300 --reason "$reason" \
-				>call.out 2>call.err
+				--trace call.pcap >call.out 2>call.err
 			st=$?
 			[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
 			grep -qx 'result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' from sipkit call"
@@ -537,6 +538,10 @@ kamailio_chain() { # name order(sipkit-first|kamailio-first)
 		fi
 		[ -n "${PROXY_PID:-}" ] && running "$PROXY_PID" && stop_proxy
 		[ -n "${KAM_PID:-}" ] && running "$KAM_PID" && stop_kamailio
+		if [ $ok = 1 ]; then # the caller's capture and the sipkit proxy's: nothing wrong
+			check_trace "cancelled cleanly" call.pcap
+			check_trace "cancelled cleanly" proxy.pcap
+		fi
 	fi
 	PROXY_PID="" KAM_PID=""
 	verdict
