@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* name-addr / addr-spec values with parameters (RFC 3261 §20.10, §20.20, §25.1). */
+#include <stddef.h>
 #include <string.h>
 
 #include "msg_int.h"
@@ -44,15 +45,21 @@ static int take_display(struct lx *l, struct sk_str *display, const char **why)
 
 int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why)
 {
-	const struct lx_want want[] = {
-	    {"tag", 3, &a->tag}, {"expires", 7, &a->expires}, {"q", 1, &a->q}};
+	static const struct lx_want want[] = {{"tag", 3, offsetof(struct sk_addr, tag)},
+	                                      {"expires", 7, offsetof(struct sk_addr, expires)},
+	                                      {"q", 1, offsetof(struct sk_addr, q)}};
 	const char *start = l->p;
 	struct sk_str uri;
 	int rc;
 
-	memset(a, 0, sizeof(*a));
+	/* a->uri is cleared by sk_uri_parse, or here on the ways around it */
+	a->raw = a->display = a->params = SK_STR_NULL;
+	a->tag = a->expires = a->q = SK_STR_NULL;
+	a->angle = a->star = false;
+	a->hdr = 0;
 	if (contact && l->p < l->end && *l->p == '*') { /* §20.10 */
 		l->p++;
+		memset(&a->uri, 0, sizeof(a->uri));
 		a->raw = (struct sk_str){start, 1};
 		a->star = true;
 		lx_skip_ws(l);
@@ -64,19 +71,19 @@ int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **wh
 	}
 	rc = take_display(l, &a->display, why);
 	if (rc < 0)
-		return -SK_EMALFORMED;
+		goto bad_uri;
 	if (rc == 1) {
 		const char *gt;
 		l->p++; /* '<' */
 		gt = memchr(l->p, '>', (size_t)(l->end - l->p));
 		if (!gt) {
 			*why = "'<' without matching '>'";
-			return -SK_EMALFORMED;
+			goto bad_uri;
 		}
 		uri = (struct sk_str){l->p, (size_t)(gt - l->p)};
 		if (uri.len && (lx_wsp(uri.p[0]) || lx_wsp(uri.p[uri.len - 1]))) {
 			*why = "whitespace between '<' '>' and the URI (RFC 4475 §3.1.2.14)";
-			return -SK_EMALFORMED;
+			goto bad_uri;
 		}
 		a->angle = true;
 		l->p = gt + 1;
@@ -95,7 +102,7 @@ int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **wh
 		*why = "URI with headers must be enclosed in '<' '>' (§20.10)";
 		return -SK_EMALFORMED;
 	}
-	if (lx_params(l, &a->params, want, sizeof(want) / sizeof(want[0])) < 0) {
+	if (lx_params(l, &a->params, want, sizeof(want) / sizeof(want[0]), a) < 0) {
 		*why = "empty or malformed header parameter";
 		return -SK_EMALFORMED;
 	}
@@ -106,6 +113,9 @@ int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **wh
 		return -SK_EMALFORMED;
 	}
 	return 0;
+bad_uri:
+	memset(&a->uri, 0, sizeof(a->uri));
+	return -SK_EMALFORMED;
 }
 
 int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char **err_why)

@@ -2,6 +2,8 @@
 /* Lexical helpers for the RFC 3261 §25.1 grammar. */
 #include "lex.h"
 
+#include <string.h>
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -151,77 +153,6 @@ int lx_quoted(struct lx *l, struct sk_str *out)
 	}
 }
 
-static void match_want(struct sk_str name, struct sk_str val, const struct lx_want *want,
-                       size_t nwant)
-{
-	char first = (char)(name.p[0] | 0x20);
-
-	for (size_t i = 0; i < nwant; i++) {
-		if (want[i].len != name.len || first != want[i].name[0])
-			continue;
-		size_t k = 1;
-		while (k < name.len && (char)(name.p[k] | 0x20) == want[i].name[k])
-			k++;
-		if (k == name.len) {
-			*want[i].val = val.p ? val : (struct sk_str){name.p + name.len, 0};
-			return;
-		}
-	}
-}
-
-int lx_params(struct lx *l, struct sk_str *out, const struct lx_want *want, size_t nwant)
-{
-	const char *p = l->p, *e = l->end, *start = NULL, *last = p;
-
-	for (;;) {
-		/* SWS ";" SWS, with a fast path for the usual ";name" */
-		const char *q = p;
-		if (q < e && *q != ';')
-			q = lx_scan_ws(q, e);
-		if (q >= e || *q != ';')
-			break;
-		q++;
-		if (q < e && (*q == ' ' || *q == '\t'))
-			q = lx_scan_ws(q, e);
-		if (!start)
-			start = q;
-		const char *ne = lx_scan(q, e, LX_TOKEN);
-		if (ne == q)
-			return -1; /* ";;" or "; " with no name: RFC 4475 §3.1.2.1 */
-		struct sk_str name = {q, (size_t)(ne - q)};
-		struct sk_str v = {NULL, 0};
-		p = ne;
-		q = (p < e && *p != '=') ? lx_scan_ws(p, e) : p;
-		if (q < e && *q == '=') {
-			q = lx_scan_ws(q + 1, e);
-			if (q < e && *q == '"') {
-				struct lx sub = {q, e};
-				if (lx_quoted(&sub, &v) < 0)
-					return -1;
-				p = sub.p;
-			} else if (q < e && *q == '[') {
-				struct lx sub = {q, e};
-				if (lx_host(&sub, &v) != SK_HOST_IPV6)
-					return -1;
-				p = sub.p;
-			} else {
-				/* gen-value = token / host / quoted-string; plus the
-				 * characters IPv6 addresses need (RFC 5118 §4.5). */
-				p = lx_scan(q, e, LX_TOKEN | LX_PARAM);
-				if (p == q)
-					return -1;
-				v = (struct sk_str){q, (size_t)(p - q)};
-			}
-		}
-		if (nwant)
-			match_want(name, v, want, nwant);
-		last = p;
-	}
-	l->p = last;
-	*out = start ? (struct sk_str){start, (size_t)(last - start)} : (struct sk_str){l->p, 0};
-	return 0;
-}
-
 const char *lx_next_comma(const char *p, const char *end)
 {
 	int angle = 0;
@@ -275,51 +206,42 @@ static int is_ipv4(struct sk_str s)
 /* IPv6reference (§25.1, RFC 5118 §4.10 tolerates the ":::" of the ABNF bug). */
 static int scan_ipv6(struct lx *l)
 {
-	int n = 0;
+	const char *p = l->p, *e = l->end;
 
-	for (; l->p < l->end; l->p++, n++) {
-		unsigned char c = (unsigned char)*l->p;
+	for (; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
 		if (!((unsigned)(c - '0') < 10u || (unsigned)((c | 0x20) - 'a') < 6u || c == ':' ||
 		      c == '.'))
 			break;
 	}
+	ptrdiff_t n = p - l->p;
+	l->p = p;
 	return n >= 2 && n <= 45;
 }
 
-int lx_host(struct lx *l, struct sk_str *host)
+int lx_host_ipv6(struct lx *l, struct sk_str *host)
 {
 	const char *s = l->p;
 
-	if (lx_eat(l, '[')) {
-		if (!scan_ipv6(l) || !lx_eat(l, ']'))
-			return SK_HOST_NONE;
-		*host = (struct sk_str){s, (size_t)(l->p - s)};
-		return SK_HOST_IPV6;
-	}
-	*host = lx_take(l, LX_HOST);
-	if (host->len == 0 || s[0] == '-' || s[0] == '.')
+	l->p++; /* '[' */
+	if (!scan_ipv6(l) || !lx_eat(l, ']'))
 		return SK_HOST_NONE;
-	/* the last label decides: toplabel starts with ALPHA (§25.1), so a name whose
-	 * last label starts with a digit can only be an IPv4address */
-	size_t end = host->len;
-	if (s[end - 1] == '.')
-		end--; /* a fully qualified name may end with '.' */
-	size_t top = end;
-	while (top > 0 && s[top - 1] != '.')
-		top--;
-	if (top < end && lx_is((unsigned char)s[top], LX_ALPHA))
-		return SK_HOST_NAME;
-	return is_ipv4(*host) ? SK_HOST_IPV4 : SK_HOST_NONE;
+	*host = (struct sk_str){s, (size_t)(l->p - s)};
+	return SK_HOST_IPV6;
 }
 
-int lx_port(struct lx *l, struct sk_str *port_str, uint16_t *port)
+int lx_host_ipv4(struct sk_str host)
+{
+	return is_ipv4(host) ? SK_HOST_IPV4 : SK_HOST_NONE;
+}
+
+/* lx_port once l is at ':' */
+int lx_port_colon(struct lx *l, struct sk_str *port_str, uint16_t *port)
 {
 	uint32_t v = 0;
 
 	*port = 0;
-	*port_str = (struct sk_str){NULL, 0};
-	if (!lx_eat(l, ':'))
-		return 0;
+	l->p++; /* ':' */
 	*port_str = lx_take(l, LX_DIGIT);
 	if (port_str->len == 0 || port_str->len > 5)
 		return -1;

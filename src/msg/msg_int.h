@@ -3,6 +3,10 @@
 #ifndef SK_MSG_INT_H
 #define SK_MSG_INT_H
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "lex.h"
 #include "sipkit/msg.h"
 
@@ -67,12 +71,107 @@ int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **wh
 /* Identifies a header name already known to be a token (O(1) on length and ends). */
 enum sk_hdr_id hdr_lookup(const char *name, size_t len);
 
+/* lower holds the lowercase name padded with NULs: 32 readable bytes, so a
+ * name of up to 31 bytes compares as two 16-byte blocks (hdr_match_colon). */
+struct hdr_slot {
+	_Alignas(16) char lower[32];
+	uint8_t len;
+	uint8_t id;
+};
+
+/* The header names by hash of length and end letters (hdr.c, tools/gen_hdr_hash.py). */
+extern const struct hdr_slot hdr_hash[256];
+
 /*
  * Fast path for a header line at p (line end le, readable bytes up to end): when the line starts
  * with a known header name (any case) immediately followed by ':', returns its id and sets
- * *name_len; SK_HDR_OTHER otherwise (the caller then scans as usual).
+ * *name_len; SK_HDR_OTHER otherwise (the caller then scans as usual). Inline: once a header.
  */
-enum sk_hdr_id hdr_match_colon(const char *p, const char *le, const char *end, size_t *name_len);
+static inline uint32_t hdr_hash_of(const char *name, size_t len)
+{
+	return ((uint32_t)len * 47 + (uint32_t)(unsigned char)(name[0] | 0x20) * 38 +
+	        (uint32_t)(unsigned char)(name[len - 1] | 0x20)) &
+	       255;
+}
+
+#ifdef __SSE2__
+/* The bytes of v with ASCII upper-case letters lowered (exactly: nothing else changes). */
+static inline __m128i hdr_lower16(__m128i v)
+{
+	__m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+	                           _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+	return _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+}
+
+/* The slot of a name of n bytes at p whose lowercased first 16 bytes are la
+ * (and the next 16 lb, for names longer than 16), or NULL. */
+static inline const struct hdr_slot *hdr_slot_of(const char *p, uint32_t n, __m128i la, __m128i lb)
+{
+	uint32_t k = hdr_hash_of(p, n);
+	uint32_t want = (uint32_t)((1ull << n) - 1);
+
+	for (;; k = (k + 1) & 255) {
+		const struct hdr_slot *s = &hdr_hash[k];
+		if (!s->len)
+			return NULL;
+		if (s->len != n)
+			continue;
+		const __m128i *w = (const __m128i *)(const void *)s->lower;
+		uint32_t eq = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(la, _mm_load_si128(w)));
+		if (n > 16)
+			eq |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lb, _mm_load_si128(w + 1)))
+			      << 16;
+		if ((eq & want) == want)
+			return s;
+	}
+}
+
+static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, const char *end,
+                                             size_t *name_len)
+{
+	const __m128i colon = _mm_set1_epi8(':');
+	__m128i a, b;
+	const struct hdr_slot *s;
+	uint32_t m, n;
+
+	/* the first ':' within the 16 or 32 bytes that can be read from p */
+	if (end - p < 16)
+		return SK_HDR_OTHER;
+	a = _mm_loadu_si128((const __m128i *)(const void *)p);
+	m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, colon));
+	if (m) {
+		n = (uint32_t)__builtin_ctz(m);
+		if (n == 0 || (ptrdiff_t)n >= le - p)
+			return SK_HDR_OTHER;
+		s = hdr_slot_of(p, n, hdr_lower16(a), a);
+	} else {
+		if (end - p < 32)
+			return SK_HDR_OTHER;
+		b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		m = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, colon));
+		if (!m)
+			return SK_HDR_OTHER;
+		n = 16 + (uint32_t)__builtin_ctz(m);
+		if ((ptrdiff_t)n >= le - p)
+			return SK_HDR_OTHER;
+		s = hdr_slot_of(p, n, hdr_lower16(a), hdr_lower16(b));
+	}
+	if (!s)
+		return SK_HDR_OTHER;
+	*name_len = n;
+	return (enum sk_hdr_id)s->id;
+}
+#else
+static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, const char *end,
+                                             size_t *name_len)
+{
+	(void)p;
+	(void)le;
+	(void)end;
+	(void)name_len;
+	return SK_HDR_OTHER;
+}
+#endif
 
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,

@@ -326,7 +326,7 @@ static int parse_call_id(struct sk_msg *m, struct sk_str v, const char **why)
 }
 
 /* A decimal number; *range_err set instead of failing when it is too large. */
-static int parse_number(struct sk_str v, uint64_t max, long *out, bool *range_err)
+LX_ALWAYS_INLINE int parse_number(struct sk_str v, uint64_t max, long *out, bool *range_err)
 {
 	uint64_t n;
 	int rc = lx_u64(v, UINT64_MAX, &n);
@@ -525,7 +525,12 @@ static void reset(struct sk_msg *m)
 	m->scratch_used = 0;
 	m->request = false;
 	m->start_line = m->method = m->ruri_str = m->version = m->phrase = m->body = SK_STR_NULL;
-	memset(&m->ruri, 0, sizeof(m->ruri));
+	m->ruri.scheme = SK_URI_NONE;
+	m->ruri.host_type = SK_HOST_NONE;
+	m->ruri.raw = m->ruri.scheme_str = m->ruri.user = m->ruri.password = SK_STR_NULL;
+	m->ruri.host = m->ruri.port_str = m->ruri.params = m->ruri.headers = SK_STR_NULL;
+	m->ruri.opaque = SK_STR_NULL;
+	m->ruri.port = 0;
 	m->status = 0;
 	m->nhdrs = 0;
 	memset(m->first, 0xff, sizeof(m->first));
@@ -604,7 +609,9 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 	if (line.len && line.p[line.len - 1] == '\r')
 		line.len--;
 	m->start_line = line;
-	if (line.len >= 4 && sk_str_caseeq((struct sk_str){line.p, 4}, SK_STR_LIT("SIP/")))
+	/* "SIP/" in any case: c | 0x20 is 's', 'i' or 'p' only for that letter */
+	if (line.len >= 4 && (line.p[0] | 0x20) == 's' && (line.p[1] | 0x20) == 'i' &&
+	    (line.p[2] | 0x20) == 'p' && line.p[3] == '/')
 		rc = parse_status_line(&c, line);
 	else
 		rc = parse_request_line(&c, line);

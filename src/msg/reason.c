@@ -17,7 +17,7 @@ static int parse_one(struct sk_reason *r, struct sk_str s, const char **why)
 		*why = "Reason: missing protocol";
 		return -1;
 	}
-	if (lx_params(&l, &r->params, NULL, 0) < 0) {
+	if (lx_params(&l, &r->params, NULL, 0, NULL) < 0) {
 		*why = "Reason: empty or malformed parameter";
 		return -1;
 	}

@@ -17,7 +17,7 @@ static int hexval(char c)
 }
 
 /* Consumes 1*(class / escaped); returns -1 on a bad %HH escape. */
-static int take_escaped(struct lx *l, uint16_t cls, struct sk_str *out)
+LX_ALWAYS_INLINE int take_escaped(struct lx *l, uint16_t cls, struct sk_str *out)
 {
 	const char *s = l->p;
 
@@ -34,7 +34,7 @@ static int take_escaped(struct lx *l, uint16_t cls, struct sk_str *out)
 }
 
 /* uri-parameters = *( ";" uri-parameter ), pname [ "=" pvalue ] (§25.1). */
-static int parse_uri_params(struct lx *l, struct sk_str *out, const char **why)
+LX_ALWAYS_INLINE int parse_uri_params(struct lx *l, struct sk_str *out, const char **why)
 {
 	const char *start = l->p;
 	unsigned n = 0;
@@ -170,22 +170,36 @@ int sk_uri_parse(struct sk_uri *uri, struct sk_str s, const char **err_why)
 	const char **why = err_why ? err_why : &dummy;
 	struct lx l = lx_of(s);
 
-	memset(uri, 0, sizeof(*uri));
+	/* every field cleared (stores of the fields: cheaper than a memset here) */
+	uri->scheme = SK_URI_NONE;
+	uri->host_type = SK_HOST_NONE;
 	uri->raw = s;
+	uri->scheme_str = uri->user = uri->password = uri->host = SK_STR_NULL;
+	uri->port_str = uri->params = uri->headers = uri->opaque = SK_STR_NULL;
+	uri->port = 0;
 	if (!s.p || s.len == 0) {
 		*why = "empty URI";
 		return -SK_EMALFORMED;
 	}
-	if (!lx_is((unsigned char)*l.p, LX_ALPHA)) {
-		*why = "URI does not start with a scheme";
-		return -SK_EMALFORMED;
+	if (s.len >= 4 && (l.p[0] | 0x20) == 's' && (l.p[1] | 0x20) == 'i' &&
+	    (l.p[2] | 0x20) == 'p' && l.p[3] == ':') {
+		/* "sip:" in any case (c | 0x20 is 's', 'i' or 'p' only for that
+		 * letter): what the general path below gives */
+		uri->scheme_str = (struct sk_str){l.p, 3};
+		uri->scheme = SK_URI_SIP;
+		l.p += 4;
+	} else {
+		if (!lx_is((unsigned char)*l.p, LX_ALPHA)) {
+			*why = "URI does not start with a scheme";
+			return -SK_EMALFORMED;
+		}
+		uri->scheme_str = lx_take(&l, LX_SCHEME);
+		if (!lx_eat(&l, ':')) {
+			*why = "URI scheme not followed by ':'";
+			return -SK_EMALFORMED;
+		}
+		uri->scheme = scheme_of(uri->scheme_str);
 	}
-	uri->scheme_str = lx_take(&l, LX_SCHEME);
-	if (!lx_eat(&l, ':')) {
-		*why = "URI scheme not followed by ':'";
-		return -SK_EMALFORMED;
-	}
-	uri->scheme = scheme_of(uri->scheme_str);
 
 	int rc = 0;
 	switch (uri->scheme) {
