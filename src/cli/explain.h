@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sipkit/core.h"
 
@@ -100,6 +101,7 @@ struct explain_headers {
 	const struct explain_header *v;
 	size_t n;
 };
+extern const struct explain_methods explain_methods_register; /* explain_methods_register.c */
 extern const struct explain_methods explain_methods_call;     /* explain_methods.c */
 extern const struct explain_methods explain_methods_other;    /* explain_methods_ext.c */
 extern const struct explain_responses explain_responses_info; /* explain_responses.c */
@@ -160,6 +162,32 @@ struct explain_source {
 
 /* The diagnostic codes of `sipkit check` (explain_codes.c). */
 extern const struct explain_source explain_check_source;
+
+/*
+ * The header lines every response copies from its request (RFC 3261 §8.2.6.2),
+ * as the first rows of a response's Headers table.
+ */
+/* clang-format off */
+#define EXPLAIN_HDRS_COPIED                                       \
+	{"Via", EXPLAIN_REQUIRED, "Copied from the request."},    \
+	{"From", EXPLAIN_REQUIRED, "Copied."},                    \
+	{"To", EXPLAIN_REQUIRED, "Copied, with a tag."},          \
+	{"Call-ID", EXPLAIN_REQUIRED, "Copied."},                 \
+	{"CSeq", EXPLAIN_REQUIRED, "Copied."}
+/* clang-format on */
+
+/* explain_sources.c: every source, in lookup and --list order; a word's entry */
+extern const struct explain_source *const explain_sources[];
+extern const size_t explain_nsources;
+extern const struct explain_source explain_header_source;
+bool explain_lookup(const char *word, struct explain_doc *d);
+
+/* explain_render.c: text wraps at this column */
+#define EXPLAIN_WIDTH 100
+size_t explain_columns(const char *s, size_t n); /* display columns of UTF-8 text */
+void explain_print_text(FILE *f, const struct explain_doc *d);
+void explain_print_json(FILE *f, const char *word, const struct explain_doc *d);
+void explain_print_list(FILE *f, bool json);
 
 /* For `sipkit decode`: the word that explains a method, a status or a header, or NULL. */
 const char *explain_method_word(struct sk_str method);
