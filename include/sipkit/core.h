@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /** Error codes; functions return 0 or the negated code. */
 enum sk_err {
@@ -38,8 +39,11 @@ static inline bool sk_str_present(struct sk_str s)
 {
 	return s.p != NULL;
 }
-/** Byte-wise equality. */
-bool sk_str_eq(struct sk_str a, struct sk_str b);
+/** Byte-wise equality (inline: transaction and call lookups compare with it). */
+static inline bool sk_str_eq(struct sk_str a, struct sk_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
 /** ASCII case-insensitive equality. */
 bool sk_str_caseeq(struct sk_str a, struct sk_str b);
 /** ASCII case-insensitive equality with a C string. */

@@ -9,11 +9,6 @@ struct sk_str sk_str_c(const char *s)
 	return s ? (struct sk_str){s, strlen(s)} : (struct sk_str){"", 0};
 }
 
-bool sk_str_eq(struct sk_str a, struct sk_str b)
-{
-	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
-}
-
 static inline char ascii_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;

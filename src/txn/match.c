@@ -11,23 +11,6 @@
 
 #include "txn_int.h"
 
-static bool str_eq(struct sk_str a, struct sk_str b)
-{
-	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
-}
-
-uint16_t txn_via_port(const struct sk_via *v)
-{
-	return v->port ? v->port : 5060;
-}
-
-/* §17.2.3 steps 1 and 2: the branch and the sent-by of the top Via. */
-bool txn_key_eq(struct sk_str branch, struct sk_str host, uint16_t port, const struct sk_via *v)
-{
-	return sk_str_caseeq(branch, v->branch) && port == txn_via_port(v) &&
-	       sk_str_caseeq(host, v->host);
-}
-
 /* Top Vias "match" (§17.2.3 fallback): same transport, sent-by and branch. */
 static bool same_via(const struct sk_via *a, const struct sk_via *b)
 {
@@ -38,7 +21,7 @@ static bool same_via(const struct sk_via *a, const struct sk_via *b)
 bool txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b)
 {
 	return sk_msg_cseq(a)->num == sk_msg_cseq(b)->num &&
-	       str_eq(sk_msg_call_id(a), sk_msg_call_id(b)) &&
+	       sk_str_eq(sk_msg_call_id(a), sk_msg_call_id(b)) &&
 	       sk_str_caseeq(sk_msg_from(a)->tag, sk_msg_from(b)->tag) &&
 	       sk_uri_equal(sk_msg_ruri(a), sk_msg_ruri(b)) &&
 	       same_via(sk_msg_via(a, 0), sk_msg_via(b, 0));
@@ -64,7 +47,7 @@ bool sk_txn_request_matches(const struct sk_msg *orig, const struct sk_msg *m,
 	struct sk_str om = sk_msg_method(orig), mm = sk_msg_method(m);
 	bool is_ack = str_eq_method(mm, "ACK");
 	/* an ACK belongs to the INVITE's transaction (§17.2.3 last paragraph) */
-	if (!(is_ack ? str_eq_method(om, "INVITE") : str_eq(om, mm)))
+	if (!(is_ack ? str_eq_method(om, "INVITE") : sk_str_eq(om, mm)))
 		return false;
 	if (sk_via_branch_is_3261(sk_msg_via(orig, 0)))
 		return sk_via_branch_is_3261(sk_msg_via(m, 0)) && same_key(orig, m);
@@ -95,5 +78,5 @@ bool sk_txn_response_matches(const struct sk_msg *orig, const struct sk_msg *r)
 	/* §17.1.3: the top Via's branch, and the CSeq method (a CANCEL's 200 is not the INVITE's)
 	 */
 	return sk_str_caseeq(sk_msg_via(orig, 0)->branch, sk_msg_via(r, 0)->branch) &&
-	       str_eq(sk_msg_method(orig), sk_msg_cseq(r)->method);
+	       sk_str_eq(sk_msg_method(orig), sk_msg_cseq(r)->method);
 }

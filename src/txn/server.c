@@ -43,7 +43,7 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 	memcpy(p, raw.p, raw.len);
 	t->req_len = (uint32_t)raw.len;
 	t->method = (struct sk_str){p + (method.p - raw.p), method.len};
-	t->sent_port = v->port ? v->port : 5060;
+	t->sent_port = txn_via_port(v);
 	t->txl = txl;
 	t->server = true;
 	t->rfc2543 = !sk_via_branch_is_3261(v);

@@ -105,11 +105,6 @@ void table_remove(struct sk_txl *txl, struct sk_txn *t)
 		}
 }
 
-static bool str_eq(struct sk_str a, struct sk_str b)
-{
-	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
-}
-
 /* §17.2.3 steps 1 and 2: branch and sent-by (match.c). */
 static bool same_3261_key(const struct sk_txn *t, const struct sk_via *v)
 {
@@ -125,7 +120,7 @@ static bool to_tag_is(const struct sk_msg *m, const char *tag)
 static bool match_2543(const struct sk_txn *t, const struct sk_msg *m, struct sk_str method,
                        bool is_ack)
 {
-	if (!t->rfc2543 || !t->server || !t->msg || !str_eq(t->method, method))
+	if (!t->rfc2543 || !t->server || !t->msg || !sk_str_eq(t->method, method))
 		return false;
 	if (!txn_2543_same_dialog_part(t->msg, m))
 		return false;
@@ -142,7 +137,7 @@ struct sk_txn *table_find_server(struct sk_txl *txl, const struct sk_msg *m, str
 	if (sk_via_branch_is_3261(v)) {
 		uint64_t h = hash_branch(v->branch);
 		for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-			if (t->hash == h && t->server && str_eq(t->method, method) &&
+			if (t->hash == h && t->server && sk_str_eq(t->method, method) &&
 			    same_3261_key(t, v))
 				return t;
 		return NULL;
@@ -182,7 +177,7 @@ struct sk_txn *table_find_client(struct sk_txl *txl, struct sk_str branch, struc
 {
 	uint64_t h = hash_branch(branch);
 	for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-		if (t->hash == h && !t->server && str_eq(t->method, method) &&
+		if (t->hash == h && !t->server && sk_str_eq(t->method, method) &&
 		    sk_str_caseeq(t->branch, branch))
 			return t;
 	return NULL;

@@ -61,8 +61,18 @@ struct sk_txn *table_find_cancel_target(struct sk_txl *txl, const struct sk_msg 
 struct sk_txn *table_find_client(struct sk_txl *txl, struct sk_str branch, struct sk_str method);
 
 /* match.c: the rules the table and the trace checker share */
-uint16_t txn_via_port(const struct sk_via *v);
-bool txn_key_eq(struct sk_str branch, struct sk_str host, uint16_t port, const struct sk_via *v);
+static inline uint16_t txn_via_port(const struct sk_via *v)
+{
+	return v->port ? v->port : 5060;
+}
+
+/* §17.2.3 steps 1 and 2: the branch and the sent-by of the top Via (inline: every lookup) */
+static inline bool txn_key_eq(struct sk_str branch, struct sk_str host, uint16_t port,
+                              const struct sk_via *v)
+{
+	return sk_str_caseeq(branch, v->branch) && port == txn_via_port(v) &&
+	       sk_str_caseeq(host, v->host);
+}
 /* The RFC 2543 fallback (§17.2.3, §9.2): Request-URI, From tag, Call-ID, CSeq number, top Via. */
 bool txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b);
 
