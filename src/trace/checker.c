@@ -143,8 +143,7 @@ static void call_free(struct tcall *t)
 
 static void analyse(struct sk_trace_checker *c, struct sk_trace_call *p)
 {
-	struct analysis a = {
-	    .cfg = &c->cfg, .end_us = c->now_us, .window_us = 64 * (int64_t)c->cfg.t1_ms * 1000};
+	struct analysis a = {.end_us = c->now_us, .window_us = 64 * (int64_t)c->cfg.t1_ms * 1000};
 	p->root = -1;
 	p->first_prov_us = p->cancel_us = p->cancel_resp_us = p->final_us = -1;
 	if (flow_build(p) < 0)

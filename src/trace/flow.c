@@ -19,12 +19,6 @@ const struct sk_msg *flow_req(const struct sk_trace_call *c, const struct sk_tra
 	return c->msgs[t->request].msg;
 }
 
-static struct sk_str to_tag(const struct sk_msg *m)
-{
-	const struct sk_addr *to = sk_msg_to(m);
-	return to ? to->tag : (struct sk_str){0};
-}
-
 static bool is_method(const struct sk_msg *m, const char *name)
 {
 	return sk_str_caseeq_c(sk_msg_method(m), name);
@@ -70,7 +64,7 @@ static int32_t find_server(const struct sk_trace_call *c, uint32_t i, bool for_c
 		}
 		struct sk_str final_tag = {0};
 		if (t->final >= 0)
-			final_tag = to_tag(c->msgs[t->final].msg);
+			final_tag = msg_to_tag(c->msgs[t->final].msg);
 		if (sk_txn_request_matches(orig, tm->msg, final_tag))
 			return (int32_t)k;
 	}
@@ -97,7 +91,8 @@ static bool seen_response(const struct sk_trace_call *c, int32_t k, uint32_t i)
 	for (uint32_t j = c->txns[k].request; j < i; j++) {
 		const struct sk_msg *o = c->msgs[j].msg;
 		if (c->msgs[j].txn == k && o && !sk_msg_is_request(o) &&
-		    sk_msg_status(o) == sk_msg_status(m) && sk_str_caseeq(to_tag(o), to_tag(m)))
+		    sk_msg_status(o) == sk_msg_status(m) &&
+		    sk_str_caseeq(msg_to_tag(o), msg_to_tag(m)))
 			return true;
 	}
 	return false;
@@ -200,12 +195,6 @@ static bool matchable(const struct sk_msg *m)
 	return m && sk_msg_via_count(m) > 0 && sk_msg_cseq(m) && sk_msg_from(m) && sk_msg_to(m);
 }
 
-static struct sk_str from_tag(const struct sk_msg *m)
-{
-	const struct sk_addr *from = sk_msg_from(m);
-	return from ? from->tag : (struct sk_str){0};
-}
-
 static struct sk_trace_dialog *dialog_of(struct sk_trace_call *c, struct sk_str ft,
                                          struct sk_str tt, bool create, uint32_t i)
 {
@@ -237,7 +226,7 @@ static void dialogs(struct sk_trace_call *c)
 		const struct sk_msg *m = tm->msg;
 		if (!m || !sk_msg_cseq(m))
 			continue;
-		struct sk_str ft = from_tag(m), tt = to_tag(m);
+		struct sk_str ft = msg_from_tag(m), tt = msg_to_tag(m);
 		if (!sk_msg_is_request(m)) {
 			int st = sk_msg_status(m);
 			if (tm->txn < 0 || !c->txns[tm->txn].invite || !tt.len || st == 100)

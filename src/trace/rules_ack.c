@@ -12,18 +12,6 @@
 
 #define MAX_UNPARSED_FINDINGS 5
 
-static struct sk_str to_tag(const struct sk_msg *m)
-{
-	const struct sk_addr *to = sk_msg_to(m);
-	return to ? to->tag : (struct sk_str){0};
-}
-
-static struct sk_str from_tag(const struct sk_msg *m)
-{
-	const struct sk_addr *from = sk_msg_from(m);
-	return from ? from->tag : (struct sk_str){0};
-}
-
 /* A request of method after message i in the dialog of To tag `tag` (either direction). */
 static int32_t dialog_request(const struct sk_trace_call *c, uint32_t after, const char *method,
                               struct sk_str tag, uint32_t cseq)
@@ -35,7 +23,7 @@ static int32_t dialog_request(const struct sk_trace_call *c, uint32_t after, con
 			continue;
 		if (cseq && sk_msg_cseq(m)->num != cseq)
 			continue;
-		if (sk_str_caseeq(to_tag(m), tag) || sk_str_caseeq(from_tag(m), tag))
+		if (sk_str_caseeq(msg_to_tag(m), tag) || sk_str_caseeq(msg_from_tag(m), tag))
 			return (int32_t)j;
 	}
 	return -1;
@@ -52,7 +40,7 @@ static void ack_of_final(struct sk_trace_call *c, const struct analysis *a, stru
 		if (!m || !sk_msg_is_request(m) || !sk_str_caseeq_c(sk_msg_method(m), "ACK") ||
 		    tm->to_host != t->to_host || !sk_msg_cseq(m) || sk_msg_via_count(m) == 0 ||
 		    sk_msg_cseq(m)->num != sk_msg_cseq(inv)->num ||
-		    !sk_str_caseeq(to_tag(m), to_tag(c->msgs[fi].msg)))
+		    !sk_str_caseeq(msg_to_tag(m), msg_to_tag(c->msgs[fi].msg)))
 			continue;
 		struct sk_trace_finding *f = finding_add(
 		    c, "ack.branch", j, (int32_t)t->request,
@@ -80,7 +68,7 @@ static void resolved(struct sk_trace_call *c, struct sk_str tag)
 	for (size_t i = 0; i < c->nfindings; i++) {
 		struct sk_trace_finding *f = &c->findings[i];
 		if (!strcmp(f->code->code, "cancel.answered_anyway") &&
-		    sk_str_caseeq(to_tag(c->msgs[f->msgs[0]].msg), tag))
+		    sk_str_caseeq(msg_to_tag(c->msgs[f->msgs[0]].msg), tag))
 			f->severity = SK_SEV_INFO;
 	}
 }
@@ -100,7 +88,7 @@ static void race(struct sk_trace_call *c, const struct analysis *a, struct sk_st
 			    sk_msg_is_request(tm->msg) || sk_msg_status(tm->msg) >= 300 ||
 			    sk_msg_status(tm->msg) < 200)
 				continue;
-			struct sk_str tag = to_tag(tm->msg);
+			struct sk_str tag = msg_to_tag(tm->msg);
 			bool seen = false;
 			for (size_t d = 0; d < *ndone; d++)
 				seen |= sk_str_caseeq(done[d], tag);

@@ -8,12 +8,24 @@
 #define MAX_HOSTS    32 /* columns of a ladder; more endpoints share the last one */
 #define MAX_FINDINGS 64 /* per call */
 
-/* What the analysis needs beyond the call: the checker's settings and clock. */
+/* What the analysis needs beyond the call: the capture clock and the 64*T1 window. */
 struct analysis {
-	const struct sk_trace_check_config *cfg;
 	int64_t end_us;    /* the latest time in the input so far */
 	int64_t window_us; /* 64*T1 */
 };
+
+/* The tags of a message's To and From ("" when it has no such header). */
+static inline struct sk_str msg_to_tag(const struct sk_msg *m)
+{
+	const struct sk_addr *to = sk_msg_to(m);
+	return to ? to->tag : (struct sk_str){0};
+}
+
+static inline struct sk_str msg_from_tag(const struct sk_msg *m)
+{
+	const struct sk_addr *from = sk_msg_from(m);
+	return from ? from->tag : (struct sk_str){0};
+}
 
 /* A message held until its call is analysed: where and when, and its bytes in the call's buffer. */
 struct held {
