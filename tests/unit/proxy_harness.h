@@ -381,31 +381,6 @@ static void ph_ev_ended(void *arg, struct sk_call *c)
 
 /* ---- raw nodes: scripted peers --------------------------------------------- */
 
-/* A response on a server transaction with extra "Name: value\r\n" lines. */
-static inline int ph_respond(struct sk_txn *st, int code, const char *tag, const char *extra)
-{
-	const struct sk_msg *req = sk_txn_msg(st);
-	struct sk_build *b;
-	struct sk_str wire;
-	assert_non_null(req);
-	assert_int_equal(sk_build_response_to(&b, req, code, NULL, tag), 0);
-	for (const char *p = extra; p && *p;) {
-		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
-		assert_true(colon && eol && colon < eol);
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		const char *v = colon + 1;
-		while (*v == ' ')
-			v++;
-		assert_int_equal(sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)}), 0);
-		p = eol + 2;
-	}
-	assert_int_equal(sk_build_finish(b, &wire), 0);
-	int rc = sk_txn_respond(st, wire);
-	sk_build_free(b);
-	return rc;
-}
-
 static inline void ph_raw_tag(const struct ph_node *n, char *buf, size_t size, int which)
 {
 	snprintf(buf, size, "raw%d%s", n->idx, which ? "b" : "");
@@ -420,7 +395,7 @@ static inline void ph_raw_final(struct ph_node *n, int code, int which)
 	ph_raw_tag(n, tag, sizeof(tag), which);
 	sk_sa_print(&n->addr, a, sizeof(a));
 	snprintf(contact, sizeof(contact), "Contact: <sip:bob@%s>\r\n", a);
-	int rc = ph_respond(n->raw_ist, code, tag, code < 300 ? contact : n->pol.extra);
+	int rc = sk_test_respond(n->raw_ist, code, tag, code < 300 ? contact : n->pol.extra);
 	if (rc == 0)
 		n->raw_finals++;
 }

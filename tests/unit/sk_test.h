@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "sipkit/msg.h"
+#include "sipkit/txn.h"
 
 /* Reads tests/data/<rel> (the folder comes from $SK_DATA, default tests/data). */
 static inline char *sk_test_load(const char *rel, size_t *len)
@@ -52,5 +53,21 @@ static inline char *sk_test_load(const char *rel, size_t *len)
 			fail_msg("expected \"%s\", got \"%.*s\"", c_, (int)v_.len,                 \
 			         v_.p ? v_.p : "(absent)");                                        \
 	} while (0)
+
+/* A response to a server transaction's request (§8.2.6), with extra "Name: value\r\n" lines. */
+static inline int sk_test_respond(struct sk_txn *st, int code, const char *tag, const char *extra)
+{
+	const struct sk_msg *req = sk_txn_msg(st);
+	struct sk_build *b;
+	struct sk_str wire;
+	assert_non_null(req);
+	assert_int_equal(sk_build_response_to(&b, req, code, NULL, tag), 0);
+	if (extra)
+		assert_int_equal(sk_build_hdr_lines(b, extra), 0);
+	assert_int_equal(sk_build_finish(b, &wire), 0);
+	int rc = sk_txn_respond(st, wire);
+	sk_build_free(b);
+	return rc;
+}
 
 #endif

@@ -159,10 +159,10 @@ static void fork_answer(struct uah *h, void *arg)
 	assert_non_null(b->raw_ist);
 	if (!strcmp(which, "fa"))
 		assert_int_equal(
-		    uah_respond(b->raw_ist, 200, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
+		    sk_test_respond(b->raw_ist, 200, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
 	else
 		assert_int_equal(
-		    uah_respond(b->raw_ist, 200, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
+		    sk_test_respond(b->raw_ist, 200, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
 }
 
 /* A forking proxy, as seen from the caller: two phones ring, then both answer. */
@@ -173,8 +173,8 @@ static void forking_callee(struct uah_node *n, struct sk_txn *st, const struct s
 		uah_raw_default(n, st, req, invite);
 		return;
 	}
-	assert_int_equal(uah_respond(st, 180, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
-	assert_int_equal(uah_respond(st, 180, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
+	assert_int_equal(sk_test_respond(st, 180, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
+	assert_int_equal(sk_test_respond(st, 180, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
 	uah_at(n->h, 100, fork_answer, "fa");
 	uah_at(n->h, 150, fork_answer, "fb");
 }
@@ -239,8 +239,8 @@ static void rr_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg
 		uah_raw_default(n, st, req, invite);
 		return;
 	}
-	assert_int_equal(uah_respond(st, 200, "rr", TWO_RR "Contact: <sip:bob@10.0.0.2:5060>\r\n"),
-	                 0);
+	assert_int_equal(
+	    sk_test_respond(st, 200, "rr", TWO_RR "Contact: <sip:bob@10.0.0.2:5060>\r\n"), 0);
 }
 
 static void assert_routes_p1_p2(const struct sk_msg *m)
@@ -287,10 +287,10 @@ static void strict_callee(struct uah_node *n, struct sk_txn *st, const struct sk
 	if (sk_txn_kind(st) != SK_TXN_IST)
 		uah_raw_default(n, st, req, invite);
 	else
-		assert_int_equal(uah_respond(st, 200, "sr",
-		                             "Record-Route: <sip:p2@10.0.0.4:5060;lr>, "
-		                             "<sip:p1@10.0.0.3:5060>\r\n"
-		                             "Contact: <sip:bob@10.0.0.2:5060>\r\n"),
+		assert_int_equal(sk_test_respond(st, 200, "sr",
+		                                 "Record-Route: <sip:p2@10.0.0.4:5060;lr>, "
+		                                 "<sip:p1@10.0.0.3:5060>\r\n"
+		                                 "Contact: <sip:bob@10.0.0.2:5060>\r\n"),
 		                 0);
 }
 
@@ -591,7 +591,7 @@ static void resend_callee(struct uah_node *n, struct sk_txn *st, const struct sk
 	}
 	if (!sk_msg_to(req)->tag.len)
 		n->ctx = st; /* the initial INVITE */
-	assert_int_equal(uah_respond(st, 200, "rs", "Contact: <sip:bob@10.0.0.2:5060>\r\n"), 0);
+	assert_int_equal(sk_test_respond(st, 200, "rs", "Contact: <sip:bob@10.0.0.2:5060>\r\n"), 0);
 }
 
 /*
@@ -616,7 +616,8 @@ static void test_initial_2xx_after_reinvite(void **state)
 	assert_int_equal(uah_count(a, true, "ACK", NULL), 2);
 	/* the first 2xx again (its IST is Accepted for 64*T1, RFC 6026 §7.1) */
 	assert_non_null(b->ctx);
-	assert_int_equal(uah_respond(b->ctx, 200, "rs", "Contact: <sip:bob@10.0.0.2:5060>\r\n"), 0);
+	assert_int_equal(sk_test_respond(b->ctx, 200, "rs", "Contact: <sip:bob@10.0.0.2:5060>\r\n"),
+	                 0);
 	uah_run(&h, 50);
 	assert_int_equal(uah_count(a, true, "ACK", NULL), 3);
 	assert_int_equal(uah_wire_cseq(uah_nth(a, true, "ACK", NULL, 3)), 1);

@@ -240,10 +240,10 @@ static void re481_callee(struct uah_node *n, struct sk_txn *st, const struct sk_
 	if (sk_txn_kind(st) != SK_TXN_IST)
 		uah_raw_default(n, st, req, invite);
 	else if (sk_msg_to(req)->tag.len)
-		assert_int_equal(uah_respond(st, 481, NULL, NULL), 0);
+		assert_int_equal(sk_test_respond(st, 481, NULL, NULL), 0);
 	else
-		assert_int_equal(uah_respond(st, 200, "re", "Contact: <sip:bob@10.0.0.2:5060>\r\n"),
-		                 0);
+		assert_int_equal(
+		    sk_test_respond(st, 200, "re", "Contact: <sip:bob@10.0.0.2:5060>\r\n"), 0);
 }
 
 /* §12.2.1.2: a 481, or no answer at all (Timer B, as a 408), to a re-INVITE ends the dialog. */
@@ -277,8 +277,8 @@ static void fork_bye_callee(struct uah_node *n, struct sk_txn *st, const struct 
 		uah_raw_default(n, st, req, invite);
 		return;
 	}
-	assert_int_equal(uah_respond(st, 200, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
-	assert_int_equal(uah_respond(st, 200, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
+	assert_int_equal(sk_test_respond(st, 200, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
+	assert_int_equal(sk_test_respond(st, 200, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
 }
 
 static void fork_bye_ack(struct uah_node *n, struct sk_txn *ist, const struct sk_msg *ack)

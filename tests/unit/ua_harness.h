@@ -254,31 +254,6 @@ static void uah_ev_ended(void *arg, struct sk_call *c)
 
 /* ---- raw nodes: the test is the transaction user ------------------------- */
 
-/* A response to a server transaction's request, with extra "Name: value\r\n" lines. */
-static inline int uah_respond(struct sk_txn *st, int code, const char *tag, const char *extra)
-{
-	const struct sk_msg *req = sk_txn_msg(st);
-	struct sk_build *b;
-	struct sk_str wire;
-	assert_non_null(req);
-	assert_int_equal(sk_build_response_to(&b, req, code, NULL, tag), 0);
-	for (const char *p = extra; p && *p;) {
-		const char *colon = strchr(p, ':'), *eol = strstr(p, "\r\n");
-		assert_true(colon && eol && colon < eol);
-		char name[64];
-		snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-		const char *v = colon + 1;
-		while (*v == ' ')
-			v++;
-		assert_int_equal(sk_build_hdr(b, name, (struct sk_str){v, (size_t)(eol - v)}), 0);
-		p = eol + 2;
-	}
-	assert_int_equal(sk_build_finish(b, &wire), 0);
-	int rc = sk_txn_respond(st, wire);
-	sk_build_free(b);
-	return rc;
-}
-
 /* BYE, OPTIONS, INFO ...: 200; CANCEL: 200 and 487 (§9.2) or 481; INVITE: nothing. */
 static inline void uah_raw_default(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
                                    struct sk_txn *invite)
