@@ -100,10 +100,13 @@ struct stack {
 	uint64_t requests, responses, terminated, errors;
 };
 
+static const struct sk_txn_handler bench_handler;
+
 static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
                        struct sk_txn *invite)
 {
 	struct stack *s = arg;
+	sk_txn_bind(st, &bench_handler, s);
 	int rc = 0;
 	(void)req;
 	(void)invite;
@@ -163,6 +166,9 @@ static void on_terminated(void *arg, struct sk_txn *t)
 	s->terminated++;
 }
 
+static const struct sk_txn_handler bench_handler = {
+    .response = on_response, .failed = on_failed, .terminated = on_terminated};
+
 static void stack_free(struct stack *s)
 {
 	sk_msg_free(s->m);
@@ -180,13 +186,8 @@ static int stack_new(struct stack *s, enum answer answer)
 {
 	struct sk_sa local, remote;
 	struct sk_simnet_link link = {.loss_pm = 1000};
-	struct sk_txn_user u = {.request = on_request,
-	                        .ack = on_ack,
-	                        .response = on_response,
-	                        .stray_response = on_stray,
-	                        .failed = on_failed,
-	                        .terminated = on_terminated,
-	                        .arg = s};
+	struct sk_txl_user u = {
+	    .request = on_request, .ack = on_ack, .stray_response = on_stray, .arg = s};
 	struct sk_tp_user up;
 
 	memset(s, 0, sizeof(*s));
@@ -455,8 +456,8 @@ static int make_client_responses(struct msgs *x)
 
 	if (stack_new(&s, ANSWER_OK) < 0)
 		return -1;
-	if (sk_txn_request(s.txl, (struct sk_str){x->cinv.buf, x->cinv.len}, &s.dst, NULL, &ct) <
-	        0 ||
+	if (sk_txn_request(s.txl, (struct sk_str){x->cinv.buf, x->cinv.len}, &s.dst, &bench_handler,
+	                   &s, &ct) < 0 ||
 	    !ct || sk_msg_new(&req, NULL) < 0) {
 		fprintf(stderr, "bench-txn: sk_txn_request failed\n");
 		goto out;
@@ -579,8 +580,8 @@ static void ict(struct stack *s, struct msgs *x, uint64_t key)
 {
 	struct sk_txn *ct;
 	tpl_key(&x->cinv, key);
-	if (sk_txn_request(s->txl, (struct sk_str){x->cinv.buf, x->cinv.len}, &s->dst, NULL, &ct) <
-	    0) {
+	if (sk_txn_request(s->txl, (struct sk_str){x->cinv.buf, x->cinv.len}, &s->dst,
+	                   &bench_handler, s, &ct) < 0) {
 		s->errors++;
 		return;
 	}

@@ -38,9 +38,12 @@ static void forget(struct fz *f, struct sk_txn *t)
 			f->ringing[i] = f->ringing[--f->nringing];
 }
 
+static const struct sk_txn_handler fz_handler;
+
 static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req, struct sk_txn *inv)
 {
 	struct fz *f = arg;
+	sk_txn_bind(st, &fz_handler, f);
 	(void)req;
 	if (sk_txn_kind(st) == SK_TXN_IST) {
 		sk_txn_reply(st, 180, NULL, "fz");
@@ -63,6 +66,8 @@ static void on_terminated(void *arg, struct sk_txn *t)
 {
 	forget(arg, t);
 }
+
+static const struct sk_txn_handler fz_handler = {.terminated = on_terminated};
 
 static void send_udp(struct sk_tp *peer, const struct sk_sa *from, const struct sk_sa *to,
                      const char *p, size_t n)
@@ -115,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tc.net = net_peer;
 	CHECK(sk_tp_new(&peer, &tc, NULL) == 0); /* hears the answers, hands nothing up */
 	struct sk_txl_config xc = {.timers = timers, .tp = tp};
-	struct sk_txn_user u = {.request = on_request, .terminated = on_terminated, .arg = &f};
+	struct sk_txl_user u = {.request = on_request, .arg = &f};
 	CHECK(sk_txl_new(&txl, &xc, &u) == 0);
 	struct sk_tp_user up = sk_txl_tp_user(txl);
 	sk_tp_set_user(tp, &up);

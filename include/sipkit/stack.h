@@ -33,7 +33,7 @@ void sk_stack_free(struct sk_stack *st);
 /** Listens on "udp:HOST:PORT" / "tcp:..." (port 0: ephemeral); bound may be NULL. */
 int sk_stack_listen(struct sk_stack *st, const struct sk_target *where, struct sk_sa *bound);
 /** Sets the transaction user (the UA or proxy core). */
-void sk_stack_set_user(struct sk_stack *st, const struct sk_txn_user *user);
+void sk_stack_set_user(struct sk_stack *st, const struct sk_txl_user *user);
 
 struct sk_tp *sk_stack_tp(const struct sk_stack *st);
 struct sk_txl *sk_stack_txl(const struct sk_stack *st);

@@ -50,31 +50,20 @@ struct sk_txn_times sk_txn_times_default(void);
 struct sk_txl;
 struct sk_txn;
 
-/** What the transaction layer hands to its user (UA core or proxy core). */
-struct sk_txn_user {
-	/**
-	 * A new server transaction (retransmissions never come here). For a
-	 * CANCEL, `invite` is the INVITE server transaction it matches (§9.2),
-	 * or NULL: no such INVITE (the user answers 481). The user answers with
-	 * sk_txn_respond / sk_txn_reply, now or later.
-	 */
-	void (*request)(void *arg, struct sk_txn *st, const struct sk_msg *req,
-	                struct sk_txn *invite);
-	/**
-	 * An ACK that is no retransmission: for a 2xx, passed through an INVITE
-	 * server transaction in Accepted (RFC 6026 §7.1, ist set), or matching no
-	 * transaction at all (ist NULL): the user finds its dialog.
-	 */
-	void (*ack)(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
-	            const struct sk_flow *flow);
+/*
+ * Who hears what (re's sip_ctrans_request(..., resph, arg)): each transaction
+ * reports to the object it works for through a handler and an argument of its
+ * own, given when a client transaction is started or bound to a server
+ * transaction by the core that received it. The handler's address also says
+ * what the argument is (sk_txn_arg), so nothing downstream guesses at a void *.
+ */
+struct sk_txn_handler {
 	/**
 	 * A response on a client transaction: provisionals, the final, and in
 	 * Accepted every further 2xx (RFC 6026 §7.2). Retransmitted non-2xx
 	 * finals are absorbed (their ACK resent).
 	 */
 	void (*response)(void *arg, struct sk_txn *ct, const struct sk_msg *resp);
-	/** A response that matches no client transaction (e.g. a 2xx after Timer M). */
-	void (*stray_response)(void *arg, const struct sk_msg *resp, const struct sk_flow *flow);
 	/**
 	 * The transaction failed: -SK_ETIMEDOUT (Timer B or F; no 408 is
 	 * passed on, RFC 4320 §4.2; Timer H: no ACK came; a CANCELled INVITE
@@ -82,8 +71,30 @@ struct sk_txn_user {
 	 * §17.1.4, §17.2.4). terminated follows.
 	 */
 	void (*failed)(void *arg, struct sk_txn *t, int err);
-	/** The transaction is gone: the user drops its pointer now. */
+	/** The transaction is gone: the object drops its pointer now. */
 	void (*terminated)(void *arg, struct sk_txn *t);
+};
+
+/** What the transaction layer hands to the core on top of it (UA or proxy). */
+struct sk_txl_user {
+	/**
+	 * A new server transaction (retransmissions never come here). For a
+	 * CANCEL, `invite` is the server transaction it matches (§9.2), or NULL:
+	 * no such transaction (the core answers 481). The core answers with
+	 * sk_txn_respond / sk_txn_reply, now or later, and binds the transaction
+	 * to the object that will answer it (sk_txn_bind) to hear of its end.
+	 */
+	void (*request)(void *arg, struct sk_txn *st, const struct sk_msg *req,
+	                struct sk_txn *invite);
+	/**
+	 * An ACK that is no retransmission: for a 2xx, passed through an INVITE
+	 * server transaction in Accepted (RFC 6026 §7.1, ist set), or matching no
+	 * transaction at all (ist NULL): the core finds its dialog.
+	 */
+	void (*ack)(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
+	            const struct sk_flow *flow);
+	/** A response that matches no client transaction (e.g. a 2xx after Timer M). */
+	void (*stray_response)(void *arg, const struct sk_msg *resp, const struct sk_flow *flow);
 	void *arg;
 };
 
@@ -96,7 +107,7 @@ struct sk_txl_config {
 };
 
 int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg,
-               const struct sk_txn_user *user);
+               const struct sk_txl_user *user);
 /** Frees the layer and every live transaction, without callbacks (NULL-safe). */
 void sk_txl_free(struct sk_txl *txl);
 /** The transport's recv: matches m to a transaction or creates one. */
@@ -105,8 +116,8 @@ void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *fl
 void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err);
 /** A struct sk_tp_user that feeds txl (set its arg to txl). */
 struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
-/** Replaces the transaction user (a stack is built before its user). */
-void sk_txl_set_user(struct sk_txl *txl, const struct sk_txn_user *user);
+/** Replaces the core on top (a stack is built before its core). */
+void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user);
 /** Live transactions. */
 size_t sk_txl_count(const struct sk_txl *txl);
 /** One line per live transaction: kind, state, method, branch, last status, next timer. */
@@ -115,13 +126,17 @@ void sk_txl_dump(const struct sk_txl *txl, FILE *out);
 /**
  * Starts a client transaction: req is a whole request without our Via; the
  * layer adds it (sent-by from the transport, a new z9hG4bK branch, rport),
- * chooses the transport (§18.1.1) and sends. user is the caller's pointer.
+ * chooses the transport (§18.1.1) and sends. h and arg hear of its responses
+ * and its end (h may be NULL: nobody listens). On an error return nothing
+ * was started and h is never called; on success h is called only from
+ * later input and timers, never before this returns.
  */
-int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst, void *user,
-                   struct sk_txn **out);
+int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                   const struct sk_txn_handler *h, void *arg, struct sk_txn **out);
 /** The same with ".suffix" after the random branch (a proxy's loop hash, §16.6 step 8). */
 int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
-                          void *user, const char *suffix, struct sk_txn **out);
+                          const struct sk_txn_handler *h, void *arg, const char *suffix,
+                          struct sk_txn **out);
 /**
  * Sends a request outside any transaction (an ACK for a 2xx, §13.2.2.4 and
  * §17.1.1.3), with a Via and new branch as above.
@@ -145,11 +160,16 @@ enum sk_cancel_result {
 /**
  * Cancels a client INVITE transaction (§9.1): a CANCEL built from the INVITE
  * (Request-URI, Call-ID, From, To, CSeq number, the one top Via, Route set;
- * optional Reason, RFC 3326), sent on the INVITE's flow. Returns an
- * sk_cancel_result, or -SK_ESTATE when a final response has come (nothing is
- * sent). Once sent, no final within 64*T1 ends the INVITE with -SK_ETIMEDOUT.
+ * optional Reason, RFC 3326), sent on the INVITE's flow, now or on the first
+ * provisional. h and arg hear of the CANCEL's own transaction (NULL: nobody;
+ * its 200 ends nothing, §9.1). Returns an sk_cancel_result, or -SK_ESTATE
+ * when a final response has come (nothing is sent), or an error, after which
+ * the cancel may be asked again. Once asked, no final within 64*T1 of the
+ * CANCEL ends the INVITE with -SK_ETIMEDOUT, whether the CANCEL could be
+ * sent or not.
  */
-int sk_txn_cancel(struct sk_txn *ict, const char *reason);
+int sk_txn_cancel(struct sk_txn *ict, const char *reason, const struct sk_txn_handler *h,
+                  void *arg);
 /** The CANCEL client transaction of an INVITE client transaction, if sent. */
 struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict);
 
@@ -174,8 +194,11 @@ struct sk_str sk_txn_branch(const struct sk_txn *t);
 int sk_txn_status(const struct sk_txn *t);
 /** The flow: where a client's request went; where a server's responses go. */
 const struct sk_flow *sk_txn_flow(const struct sk_txn *t);
-void *sk_txn_user(const struct sk_txn *t);
-void sk_txn_set_user(struct sk_txn *t, void *user);
+/** Binds t to the object that answers it (a server transaction) or replaces
+ * its listener; h NULL unbinds: no callback of t's reaches anyone again. */
+void sk_txn_bind(struct sk_txn *t, const struct sk_txn_handler *h, void *arg);
+/** The argument t was bound with, when its handler is h; NULL otherwise. */
+void *sk_txn_arg(const struct sk_txn *t, const struct sk_txn_handler *h);
 
 /* ---- the matching rules on messages alone (src/txn/match.c) ------------- */
 

@@ -13,10 +13,7 @@
 
 #include "fork.h"
 
-enum { KIND_CTX = 1, KIND_BRANCH };
-
 struct branch {
-	uint8_t kind;
 	bool started, done, provisional, cancelled;
 	uint16_t q;
 	int status;
@@ -27,7 +24,6 @@ struct branch {
 };
 
 struct rctx {
-	uint8_t kind;
 	bool invite, final_sent, got_2xx, got_6xx, cancelled;
 	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
 	unsigned nbr, pending, refs;
@@ -46,6 +42,9 @@ struct rctx {
 	struct sk_flow up;     /* where the server transaction's responses go */
 	struct branch br[];
 };
+
+/* What the branches' client transactions and the context's server transaction report to. */
+static const struct sk_txn_handler branch_handler, ctx_handler;
 
 /* ---- the table of contexts, by Call-ID ------------------------------------- */
 
@@ -96,11 +95,11 @@ static void ctx_free(struct rctx *c)
 	for (unsigned i = 0; i < c->nbr; i++) {
 		sk_timer_stop(ts, &c->br[i].timer_c);
 		if (c->br[i].ct)
-			sk_txn_set_user(c->br[i].ct, NULL);
+			sk_txn_bind(c->br[i].ct, NULL, NULL);
 		free(c->br[i].target);
 	}
 	if (c->st)
-		sk_txn_set_user(c->st, NULL);
+		sk_txn_bind(c->st, NULL, NULL);
 	free(c->call_id);
 	free(c->best_wire);
 	free(c->auth);
@@ -129,7 +128,7 @@ static void cancel_branch(struct branch *b, const char *reason)
 		return;
 	/* §16.10: a branch with no provisional yet is cancelled when one comes
 	 * (the transaction waits, §9.1), never before */
-	int rc = sk_txn_cancel(b->ct, reason);
+	int rc = sk_txn_cancel(b->ct, reason, NULL, NULL);
 	if (rc == SK_CANCEL_SENT || rc == SK_CANCEL_DEFERRED) {
 		b->cancelled = true;
 		b->ctx->p->st.cancels_sent++;
@@ -349,7 +348,8 @@ static int forward_branch(struct rctx *c, struct branch *b)
 		return rc;
 	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);
 	if ((rc = sk_build_finish(bld, &wire)) == 0)
-		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, &dst, b, hash, &b->ct);
+		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, &dst, &branch_handler, b,
+		                           hash, &b->ct);
 	sk_build_free(bld);
 	if (rc == 0) {
 		c->refs++;
@@ -424,7 +424,6 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	}
 	memcpy(c->call_id, cid.p, cid.len);
 	c->call_id[cid.len] = '\0';
-	c->kind = KIND_CTX;
 	c->p = p;
 	c->st = st;
 	c->refs = 1;
@@ -437,7 +436,6 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	/* the targets, highest q first (stable), for sequential groups */
 	for (size_t i = 0; i < nbr; i++) {
 		struct branch *b = &c->br[i];
-		b->kind = KIND_BRANCH;
 		b->ctx = c;
 		sk_timer_init(&b->timer_c, timer_c_fired, b);
 		if (n) {
@@ -468,7 +466,7 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	c->hnext = *head;
 	*head = c;
 	p->nctx++;
-	sk_txn_set_user(st, c);
+	sk_txn_bind(st, &ctx_handler, c);
 	c->up = *sk_txn_flow(st);
 	if (c->invite)
 		p->st.calls++;
@@ -508,12 +506,10 @@ static void pass_up(struct rctx *c, const struct sk_msg *resp)
 	sk_build_free(b);
 }
 
-void fork_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
+static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 {
-	(void)arg;
-	struct branch *b = sk_txn_user(ct);
-	if (!b || b->kind != KIND_BRANCH)
-		return; /* our CANCELs: their 200 ends nothing (§16.10) */
+	(void)ct;
+	struct branch *b = arg;
 	struct rctx *c = b->ctx;
 	struct sk_proxy *p = c->p;
 	int code = sk_msg_status(resp);
@@ -579,12 +575,10 @@ void fork_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 	ctx_unref(c);
 }
 
-void fork_failed(void *arg, struct sk_txn *t, int err)
+static void branch_failed(void *arg, struct sk_txn *t, int err)
 {
-	(void)arg;
-	struct branch *b = sk_txn_user(t);
-	if (!b || b->kind != KIND_BRANCH)
-		return;
+	(void)t;
+	struct branch *b = arg;
 	struct rctx *c = b->ctx;
 	c->refs++;
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
@@ -598,32 +592,35 @@ void fork_failed(void *arg, struct sk_txn *t, int err)
 	ctx_unref(c);
 }
 
-void fork_terminated(void *arg, struct sk_txn *t)
+static void branch_terminated(void *arg, struct sk_txn *t)
 {
-	(void)arg;
-	uint8_t *kind = sk_txn_user(t);
-	if (!kind)
-		return;
-	sk_txn_set_user(t, NULL);
-	if (*kind == KIND_BRANCH) {
-		struct branch *b = (struct branch *)kind;
-		b->ct = NULL;
-		sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
-		ctx_unref(b->ctx);
-	} else if (*kind == KIND_CTX) {
-		struct rctx *c = (struct rctx *)kind;
-		c->st = NULL;
-		ctx_unref(c);
-	}
+	(void)t;
+	struct branch *b = arg;
+	b->ct = NULL;
+	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+	ctx_unref(b->ctx);
 }
+
+/* The server transaction is gone: its context lives on while branches do. */
+static void ctx_terminated(void *arg, struct sk_txn *t)
+{
+	(void)t;
+	struct rctx *c = arg;
+	c->st = NULL;
+	ctx_unref(c);
+}
+
+static const struct sk_txn_handler branch_handler = {
+    .response = branch_response, .failed = branch_failed, .terminated = branch_terminated};
+static const struct sk_txn_handler ctx_handler = {.terminated = ctx_terminated};
 
 /* ---- CANCEL (§16.10), release, listing --------------------------------------- */
 
 bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
                  struct sk_txn *invite)
 {
-	struct rctx *c = sk_txn_user(invite);
-	if (!c || c->kind != KIND_CTX)
+	struct rctx *c = sk_txn_arg(invite, &ctx_handler);
+	if (!c)
 		return false;
 	/* answered at once, hop by hop */
 	proxy_reply(p, st, 200, NULL, NULL);

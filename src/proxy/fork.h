@@ -25,9 +25,5 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 /* §16.10: a CANCEL for invite; false when invite has no response context. */
 bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
                  struct sk_txn *invite);
-/* sk_txn_user callbacks for the transactions of contexts and branches */
-void fork_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp);
-void fork_failed(void *arg, struct sk_txn *t, int err);
-void fork_terminated(void *arg, struct sk_txn *t);
 
 #endif

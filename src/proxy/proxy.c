@@ -339,13 +339,8 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		free(p);
 		return rc < 0 ? rc : -SK_ENOMEM;
 	}
-	struct sk_txn_user u = {.request = on_request,
-	                        .ack = on_ack,
-	                        .response = fork_response,
-	                        .stray_response = on_stray,
-	                        .failed = fork_failed,
-	                        .terminated = fork_terminated,
-	                        .arg = p};
+	struct sk_txl_user u = {
+	    .request = on_request, .ack = on_ack, .stray_response = on_stray, .arg = p};
 	sk_stack_set_user(p->stack, &u);
 	*out = p;
 	return 0;

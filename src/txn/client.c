@@ -56,7 +56,7 @@ static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target
 	return compose(txl, req, flow, (struct sk_str){branch, blen}, out, out_len);
 }
 
-/* A client keeps its request parsed, in its own copy (ACK and CANCEL are built from it). */
+/* A request parsed in its own copy (the request composed, a CANCEL built). */
 static struct sk_msg *parse_own(const char *buf, size_t len, struct sk_parse_err *err, int *rc)
 {
 	struct sk_msg *m;
@@ -69,8 +69,7 @@ static struct sk_msg *parse_own(const char *buf, size_t len, struct sk_parse_err
 	return m;
 }
 
-static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow,
-                                 void *user)
+static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
 {
 	struct sk_txn *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -89,7 +88,6 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const str
 	t->req_len = (uint32_t)raw.len;
 	t->txl = txl;
 	t->flow = *flow;
-	t->user = user;
 	struct sk_str method = sk_msg_method(m), branch = sk_msg_via(m, 0)->branch;
 	t->method = (struct sk_str){t->data + (method.p - raw.p), method.len};
 	t->branch = (struct sk_str){t->data + (branch.p - raw.p), branch.len};
@@ -124,14 +122,15 @@ static int client_start(struct sk_txn *t)
 	return rc;
 }
 
-int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst, void *user,
-                   struct sk_txn **out)
+int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                   const struct sk_txn_handler *h, void *arg, struct sk_txn **out)
 {
-	return sk_txn_request_branch(txl, req, dst, user, NULL, out);
+	return sk_txn_request_branch(txl, req, dst, h, arg, NULL, out);
 }
 
 int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
-                          void *user, const char *suffix, struct sk_txn **out)
+                          const struct sk_txn_handler *h, void *arg, const char *suffix,
+                          struct sk_txn **out)
 {
 	if (!txl || !req.p || !dst)
 		return -SK_EINVAL;
@@ -157,13 +156,17 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 		        err.why ? err.why : sk_strerror(rc));
 		return rc;
 	}
-	struct sk_txn *t = client_new(txl, m, &flow, user);
+	struct sk_txn *t = client_new(txl, m, &flow);
 	if (!t) {
 		sk_msg_free(m);
 		return -SK_ENOMEM;
 	}
 	txn_hold(t);
+	/* bound only once it is out: a send that fails at once ends t unheard,
+	 * and the caller learns it from rc alone */
 	rc = client_start(t);
+	if (rc == 0)
+		sk_txn_bind(t, h, arg);
 	if (out)
 		*out = rc == 0 ? t : NULL;
 	txn_release(t);
@@ -194,7 +197,13 @@ int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk
 
 /* ---- CANCEL (§9.1) ------------------------------------------------------- */
 
-/* The CANCEL: a non-INVITE client transaction on the INVITE's branch and flow. */
+/*
+ * The CANCEL: a non-INVITE client transaction on the INVITE's branch and flow.
+ * Contract: on an error before anything is sent, nothing has changed (the
+ * Reason is kept for another try); once the CANCEL transaction exists, the
+ * INVITE is given up if no final comes within 64*T1 (§9.1), even when the
+ * CANCEL itself could not be sent.
+ */
 static int send_cancel(struct sk_txn *ict)
 {
 	struct sk_txl *txl = ict->txl;
@@ -202,8 +211,6 @@ static int send_cancel(struct sk_txn *ict)
 	struct sk_str wire;
 	const struct sk_msg *inv = sk_txn_msg(ict);
 	int rc = inv ? sk_build_cancel(&b, inv, ict->cancel_reason) : -SK_ENOMEM;
-	free(ict->cancel_reason);
-	ict->cancel_reason = NULL;
 	if (rc < 0)
 		return rc;
 	struct sk_msg *m = NULL;
@@ -213,19 +220,26 @@ static int send_cancel(struct sk_txn *ict)
 	sk_build_free(b);
 	if (!m)
 		return rc;
-	struct sk_txn *c = client_new(txl, m, &ict->flow, NULL);
+	struct sk_txn *c = client_new(txl, m, &ict->flow);
 	if (!c) {
 		sk_msg_free(m);
 		return -SK_ENOMEM;
 	}
+	free(ict->cancel_reason);
+	ict->cancel_reason = NULL;
 	c->cancel = ict;
 	ict->cancel = c;
 	/* §9.1: no final within 64*T1 of the CANCEL: the INVITE is given up */
 	sk_timer_start(txl->cfg.timers, &ict->tt, 64u * txl->cfg.times.t1);
-	return client_start(c);
+	txn_hold(c);
+	rc = client_start(c);
+	if (rc == 0)
+		sk_txn_bind(c, ict->cancel_h, ict->cancel_arg);
+	txn_release(c);
+	return rc;
 }
 
-int sk_txn_cancel(struct sk_txn *ict, const char *reason)
+int sk_txn_cancel(struct sk_txn *ict, const char *reason, const struct sk_txn_handler *h, void *arg)
 {
 	if (!ict || ict->kind != SK_TXN_ICT)
 		return -SK_EINVAL;
@@ -233,12 +247,22 @@ int sk_txn_cancel(struct sk_txn *ict, const char *reason)
 		return -SK_ESTATE; /* a final has come: nothing to cancel (§9.1) */
 	if (ict->cancel_asked)
 		return SK_CANCEL_ALREADY;
+	char *copy = NULL;
+	if (reason && !(copy = strdup(reason)))
+		return -SK_ENOMEM; /* nothing asked: the caller may try again */
+	ict->cancel_reason = copy;
+	ict->cancel_h = h;
+	ict->cancel_arg = h ? arg : NULL;
 	ict->cancel_asked = true;
-	if (reason && !(ict->cancel_reason = strdup(reason)))
-		return -SK_ENOMEM;
 	if (ict->state == SK_TXN_CALLING)
 		return SK_CANCEL_DEFERRED; /* §9.1: not before a provisional */
 	int rc = send_cancel(ict);
+	if (rc < 0 && !ict->cancel) {
+		/* not sent: as if never asked (a CANCEL that did go out keeps it asked) */
+		ict->cancel_asked = false;
+		free(ict->cancel_reason);
+		ict->cancel_reason = NULL;
+	}
 	return rc < 0 ? rc : SK_CANCEL_SENT;
 }
 
@@ -246,9 +270,8 @@ int sk_txn_cancel(struct sk_txn *ict, const char *reason)
 
 static void to_tu(struct sk_txn *t, const struct sk_msg *m)
 {
-	struct sk_txl *txl = t->txl;
-	if (txl->user.response)
-		txl->user.response(txl->user.arg, t, m);
+	if (t->h && t->h->response)
+		t->h->response(t->arg, t, m);
 }
 
 /* §17.1.1.3: the ACK for a non-2xx final, on the INVITE's branch and flow. */
@@ -291,8 +314,11 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 			}
 			to_tu(t, m);
 			if (t->cancel_asked && !t->cancel && t->state == SK_TXN_PROCEEDING &&
-			    send_cancel(t) < 0)
+			    send_cancel(t) < 0 && !t->cancel) {
+				/* asked, but it cannot be built: the INVITE still ends (§9.1) */
 				sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: CANCEL not sent");
+				sk_timer_start(txl->cfg.timers, &t->tt, 64u * tm->t1);
+			}
 		} else if (code < 300) {
 			t->state = SK_TXN_ACCEPTED; /* RFC 6026 §7.2 */
 			sk_timer_stop(txl->cfg.timers, &t->tr);
@@ -302,7 +328,11 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 			t->state = SK_TXN_COMPLETED;
 			sk_timer_stop(txl->cfg.timers, &t->tr);
 			sk_timer_stop(txl->cfg.timers, &t->tt);
-			if (send_ack(t, m) < 0)
+			/* An ACK that cannot be built is tried again on the next
+			 * retransmission of the final; one that the transport refused
+			 * has ended t (§17.1.4). Either way the final goes up, and
+			 * Timer D ends t. */
+			if (send_ack(t, m) < 0 && t->state == SK_TXN_TERMINATED)
 				return;
 			to_tu(t, m);
 			txn_absorb(t, t->reliable ? 0 : tm->timer_d); /* Timer D */
@@ -312,6 +342,8 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 		if (code >= 300 && t->resp)
 			txn_send(t, t->resp,
 			         t->resp_len); /* the same ACK for each retransmission */
+		else if (code >= 300)
+			send_ack(t, m); /* it could not be built the first time */
 		else if (code >= 200 && code < 300)
 			/* a 2xx after a non-2xx final (a proxy that gave up on a branch
 			 * passes a late answer on, §16.7 step 5): the TU ACKs and ends it */

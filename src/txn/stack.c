@@ -51,7 +51,7 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	                           .log = cfg->log,
 	                           .times = st->cfg.times,
 	                           .expected = cfg->expected};
-	struct sk_txn_user u = {.request = no_request};
+	struct sk_txl_user u = {.request = no_request};
 	if ((rc = sk_txl_new(&st->txl, &xc, &u)) < 0)
 		goto fail;
 	struct sk_tp_user up = sk_txl_tp_user(st->txl);
@@ -79,7 +79,7 @@ int sk_stack_listen(struct sk_stack *st, const struct sk_target *where, struct s
 	return sk_tp_listen(st->tp, where->proto, &where->addr, bound);
 }
 
-void sk_stack_set_user(struct sk_stack *st, const struct sk_txn_user *user)
+void sk_stack_set_user(struct sk_stack *st, const struct sk_txl_user *user)
 {
 	sk_txl_set_user(st->txl, user);
 }

@@ -34,7 +34,7 @@ bool str_eq_method(struct sk_str a, const char *m)
 	return a.len == n && memcmp(a.p, m, n) == 0; /* methods are case-sensitive (§7.1) */
 }
 
-int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg, const struct sk_txn_user *user)
+int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg, const struct sk_txl_user *user)
 {
 	if (!out || !cfg || !cfg->timers || !cfg->tp || !user)
 		return -SK_EINVAL;
@@ -81,7 +81,7 @@ void sk_txl_free(struct sk_txl *txl)
 	free(txl);
 }
 
-void sk_txl_set_user(struct sk_txl *txl, const struct sk_txn_user *user)
+void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user)
 {
 	txl->user = *user;
 }
@@ -118,19 +118,20 @@ void txn_terminate(struct sk_txn *t)
 		t->cancel = NULL;
 	}
 	txn_hold(t);
-	if (txl->user.terminated)
-		txl->user.terminated(txl->user.arg, t);
+	const struct sk_txn_handler *h = t->h;
+	t->h = NULL; /* the last word: nothing of t's reaches its object again */
+	if (h && h->terminated)
+		h->terminated(t->arg, t);
 	txn_release(t);
 }
 
 void txn_fail(struct sk_txn *t, int err)
 {
-	struct sk_txl *txl = t->txl;
 	if (t->state == SK_TXN_TERMINATED)
 		return;
 	txn_hold(t);
-	if (txl->user.failed)
-		txl->user.failed(txl->user.arg, t, err);
+	if (t->h && t->h->failed)
+		t->h->failed(t->arg, t, err);
 	txn_terminate(t);
 	txn_release(t);
 }
@@ -260,13 +261,16 @@ const struct sk_flow *sk_txn_flow(const struct sk_txn *t)
 {
 	return &t->flow;
 }
-void *sk_txn_user(const struct sk_txn *t)
+void sk_txn_bind(struct sk_txn *t, const struct sk_txn_handler *h, void *arg)
 {
-	return t->user;
+	if (t->state == SK_TXN_TERMINATED)
+		return; /* its terminated callback has been given: it can have no listener */
+	t->h = h;
+	t->arg = h ? arg : NULL;
 }
-void sk_txn_set_user(struct sk_txn *t, void *user)
+void *sk_txn_arg(const struct sk_txn *t, const struct sk_txn_handler *h)
 {
-	t->user = user;
+	return t && h && t->h == h ? t->arg : NULL;
 }
 struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict)
 {

@@ -30,18 +30,21 @@ struct sk_txn {
 	uint32_t req_len;
 	char *resp; /* server: last response sent; ICT: the ACK sent */
 	uint32_t resp_len;
-	struct sk_msg *msg; /* client: the request sent; server: parsed on demand */
+	struct sk_msg *msg; /* parsed on demand (sk_txn_msg), from req */
 	struct sk_str method, branch, sent_host;
-	char *to_tag;          /* RFC 2543 IST: To tag of the final sent, for ACK matching */
-	char *cancel_reason;   /* ICT: a CANCEL waiting for the first provisional */
-	struct sk_txn *cancel; /* ICT <-> the CANCEL client transaction */
-	void *user;
+	char *to_tag;        /* RFC 2543 IST: To tag of the final sent, for ACK matching */
+	char *cancel_reason; /* ICT: a CANCEL waiting for the first provisional */
+	const struct sk_txn_handler *cancel_h; /* ICT: who hears of its CANCEL */
+	void *cancel_arg;
+	struct sk_txn *cancel;          /* ICT <-> the CANCEL client transaction */
+	const struct sk_txn_handler *h; /* who hears of it (NULL: nobody) */
+	void *arg;
 	uint64_t created;
 };
 
 struct sk_txl {
 	struct sk_txl_config cfg;
-	struct sk_txn_user user;
+	struct sk_txl_user user;
 	struct sk_txn **buckets;
 	size_t nbuckets, count;
 };

@@ -192,29 +192,72 @@ void call_reason_from(struct sk_call *c, const struct sk_msg *m)
 	sk_msg_hdr_join(m, SK_HDR_REASON, c->reason, sizeof(c->reason));
 }
 
-/* The user of a transaction while sk_txn_request creates it (ua_request). */
-static char creating;
+/* ---- what the transaction layer hands up ---------------------------------- */
+
+static void on_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
+{
+	struct sk_call *c = arg;
+	call_ref(c);
+	uac_response(c, ct, resp);
+	call_unref(c);
+}
+
+static void on_uac_failed(void *arg, struct sk_txn *ct, int err)
+{
+	struct sk_call *c = arg;
+	call_ref(c);
+	uac_failed(c, ct, err);
+	call_unref(c);
+}
+
+static void on_uas_failed(void *arg, struct sk_txn *st, int err)
+{
+	struct sk_call *c = arg;
+	call_ref(c);
+	uas_failed(c, st, err);
+	call_unref(c);
+}
+
+static void on_terminated(void *arg, struct sk_txn *t)
+{
+	struct sk_call *c = arg;
+	if (c->ict == t)
+		c->ict = NULL;
+	if (c->re_ct == t)
+		c->re_ct = NULL;
+	uas_terminated(c, t);
+	call_unref(c);
+}
+
+/* The requests a call sends, and those it answers: each holds a reference to it. */
+static const struct sk_txn_handler uac_handler = {
+    .response = on_response, .failed = on_uac_failed, .terminated = on_terminated};
+static const struct sk_txn_handler ua_uas_handler = {.failed = on_uas_failed,
+                                                     .terminated = on_terminated};
 
 int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
                struct sk_txn **out)
 {
 	struct sk_txn *t = NULL;
-	/* a send that fails at once ends the transaction inside sk_txn_request:
-	 * its callbacks are not counted (its user is &creating until it is
-	 * made), the error is returned. The same failure can end other
-	 * transactions of the call on that connection (§17.1.4): theirs count,
-	 * so no flag on the call (it lost their references: a call never freed) */
-	int rc = sk_txn_request(sk_stack_txl(c->ua->stack), wire, dst, &creating, &t);
-	if (rc == 0) {
-		sk_txn_set_user(t, c);
+	/* on an error nothing was started and no callback comes: no reference taken */
+	int rc = sk_txn_request(sk_stack_txl(c->ua->stack), wire, dst, &uac_handler, c, &t);
+	if (rc == 0)
 		call_ref(c);
-	}
 	if (out)
 		*out = rc == 0 ? t : NULL;
 	return rc;
 }
 
-/* ---- what the transaction layer hands up ---------------------------------- */
+void ua_bind(struct sk_call *c, struct sk_txn *st)
+{
+	sk_txn_bind(st, &ua_uas_handler, c);
+	call_ref(c);
+}
+
+struct sk_call *ua_call_of(const struct sk_txn *st)
+{
+	return sk_txn_arg(st, &ua_uas_handler);
+}
 
 static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
                        struct sk_txn *invite)
@@ -229,17 +272,6 @@ static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
 	uas_ack(arg, ist, ack);
 }
 
-static void on_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
-{
-	(void)arg;
-	struct sk_call *c = sk_txn_user(ct);
-	if (!c) /* our CANCELs: their 200 needs nothing (§9.1) */
-		return;
-	call_ref(c);
-	uac_response(c, ct, resp);
-	call_unref(c);
-}
-
 static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow *flow)
 {
 	(void)flow;
@@ -247,36 +279,6 @@ static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow 
 	int code = sk_msg_status(resp);
 	if (code >= 200 && code < 300 && cs && sk_str_eq(cs->method, SK_STR_LIT("INVITE")))
 		uac_stray_2xx(arg, resp);
-}
-
-static void on_failed(void *arg, struct sk_txn *t, int err)
-{
-	(void)arg;
-	struct sk_call *c = sk_txn_user(t);
-	if (!c || (void *)c == (void *)&creating)
-		return;
-	call_ref(c);
-	enum sk_txn_kind k = sk_txn_kind(t);
-	if (k == SK_TXN_ICT || k == SK_TXN_NICT)
-		uac_failed(c, t, err);
-	else
-		uas_failed(c, t, err);
-	call_unref(c);
-}
-
-static void on_terminated(void *arg, struct sk_txn *t)
-{
-	(void)arg;
-	struct sk_call *c = sk_txn_user(t);
-	if (!c || (void *)c == (void *)&creating)
-		return;
-	sk_txn_set_user(t, NULL);
-	if (c->ict == t)
-		c->ict = NULL;
-	if (c->re_ct == t)
-		c->re_ct = NULL;
-	uas_terminated(c, t);
-	call_unref(c);
 }
 
 int sk_ua_new(struct sk_ua **out, const struct sk_ua_config *cfg)
@@ -296,13 +298,8 @@ int sk_ua_new(struct sk_ua **out, const struct sk_ua_config *cfg)
 		free(ua);
 		return -SK_ENOMEM;
 	}
-	struct sk_txn_user u = {.request = on_request,
-	                        .ack = on_ack,
-	                        .response = on_response,
-	                        .stray_response = on_stray,
-	                        .failed = on_failed,
-	                        .terminated = on_terminated,
-	                        .arg = ua};
+	struct sk_txl_user u = {
+	    .request = on_request, .ack = on_ack, .stray_response = on_stray, .arg = ua};
 	sk_stack_set_user(ua->stack, &u);
 	*out = ua;
 	return 0;

@@ -109,9 +109,13 @@ void call_end(struct sk_call *c, enum sk_call_outcome outcome);
 void call_reason_from(struct sk_call *c, const struct sk_msg *m);
 char *ua_strdup(struct sk_str s);
 const struct sk_log *ua_log(const struct sk_ua *ua);
-/* A request through a new client transaction whose user is c. */
+/* A request through a new client transaction that reports to c (holding a reference). */
 int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
                struct sk_txn **out);
+/* c answers server transaction st: st reports to it (holding a reference). */
+void ua_bind(struct sk_call *c, struct sk_txn *st);
+/* The call that answers server transaction st, if one does. */
+struct sk_call *ua_call_of(const struct sk_txn *st);
 
 /* dialog.c */
 struct dialog *dialog_find(struct sk_call *c, struct sk_str remote_tag);

@@ -162,7 +162,7 @@ int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uin
 	if (rc == 0)
 		rc = sk_build_hdr(b, "User-Agent", sk_str_c(ua->agent));
 	if (rc == 0 && (rc = sk_build_finish(b, &wire)) == 0)
-		rc = sk_txn_request(sk_stack_txl(ua->stack), wire, &dst, NULL, NULL);
+		rc = sk_txn_request(sk_stack_txl(ua->stack), wire, &dst, NULL, NULL, NULL);
 	sk_build_free(b);
 	return rc;
 }
@@ -182,10 +182,10 @@ int sk_call_cancel(struct sk_call *c, const char *reason)
 	/* a pending re-INVITE first (§14.1: it is cancelled like an INVITE, its
 	 * To carries the tag); the dialog stays whatever happens */
 	if (c->re_ct && !c->reinvite_status)
-		return sk_txn_cancel(c->re_ct, reason);
+		return sk_txn_cancel(c->re_ct, reason, NULL, NULL);
 	if (!c->ict || c->dlg)
 		return -SK_ESTATE; /* a final response came: nothing is sent (§9.1) */
-	int rc = sk_txn_cancel(c->ict, reason);
+	int rc = sk_txn_cancel(c->ict, reason, NULL, NULL);
 	if (rc == SK_CANCEL_SENT || rc == SK_CANCEL_DEFERRED) {
 		c->cancel_asked = true;
 		c->ua->st.cancels_sent++;

@@ -275,8 +275,7 @@ static void attach(struct sk_call *c, struct pending_ist *p, struct sk_txn *st, 
 	p->st = st;
 	p->cseq = cseq;
 	p->final_sent = false;
-	sk_txn_set_user(st, c);
-	call_ref(c);
+	ua_bind(c, st);
 }
 
 static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req)
@@ -337,7 +336,7 @@ static void cancel(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req
 		reject(ua, st, 481, NULL);
 		return;
 	}
-	struct sk_call *c = sk_txn_kind(invite) == SK_TXN_IST ? sk_txn_user(invite) : NULL;
+	struct sk_call *c = sk_txn_kind(invite) == SK_TXN_IST ? ua_call_of(invite) : NULL;
 	sk_txn_reply(st, 200, NULL, c ? c->local_tag : NULL);
 	if (!c || c->ended)
 		return; /* a CANCEL of a non-INVITE, or of an INVITE answered: 200 and nothing else
@@ -495,7 +494,7 @@ void uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
 void uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack)
 {
 	const struct sk_addr *to = sk_msg_to(ack);
-	struct sk_call *c = ist ? sk_txn_user(ist) : NULL;
+	struct sk_call *c = ist ? ua_call_of(ist) : NULL;
 	if (!c && to)
 		c = call_find(ua, sk_msg_call_id(ack), to->tag);
 	if (!c || !c->resp2xx || sk_msg_cseq(ack)->num != c->resp2xx_cseq)

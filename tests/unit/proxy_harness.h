@@ -422,10 +422,13 @@ static void ph_raw_second_fired(void *arg)
 	ph_raw_final(n, 200, 1);
 }
 
+static const struct sk_txn_handler ph_raw_handler;
+
 static void ph_raw_on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
                               struct sk_txn *invite)
 {
 	struct ph_node *n = arg;
+	sk_txn_bind(st, &ph_raw_handler, n);
 	struct sk_str m = sk_msg_method(req);
 	ph_event(n, "%.*s", (int)m.len, m.p);
 	if (sk_str_eq(m, SK_STR_LIT("INVITE"))) {
@@ -503,6 +506,9 @@ static void ph_raw_on_terminated(void *arg, struct sk_txn *t)
 	if (n->raw_ct == t)
 		n->raw_ct = NULL;
 }
+
+static const struct sk_txn_handler ph_raw_handler = {
+    .response = ph_raw_on_response, .failed = ph_raw_on_failed, .terminated = ph_raw_on_terminated};
 
 /* ---- timed actions ---------------------------------------------------------- */
 
@@ -614,12 +620,9 @@ static inline struct ph *ph_new(const struct ph_opts *o)
 			continue;
 		}
 		if (raw) {
-			struct sk_txn_user u = {.request = ph_raw_on_request,
+			struct sk_txl_user u = {.request = ph_raw_on_request,
 			                        .ack = ph_raw_on_ack,
-			                        .response = ph_raw_on_response,
 			                        .stray_response = ph_raw_on_stray,
-			                        .failed = ph_raw_on_failed,
-			                        .terminated = ph_raw_on_terminated,
 			                        .arg = nd};
 			sk_stack_set_user(nd->st, &u);
 			continue;
@@ -777,7 +780,9 @@ static inline struct sk_txn *ph_raw_send(struct ph *h, int n, enum sk_proto prot
 {
 	struct sk_target dst = {.proto = proto, .addr = h->nodes[PH_PROXY].addr};
 	struct sk_txn *t = NULL;
-	assert_int_equal(sk_txn_request(sk_stack_txl(h->nodes[n].st), req, &dst, NULL, &t), 0);
+	assert_int_equal(sk_txn_request(sk_stack_txl(h->nodes[n].st), req, &dst, &ph_raw_handler,
+	                                &h->nodes[n], &t),
+	                 0);
 	h->nodes[n].raw_ct = t;
 	return t;
 }

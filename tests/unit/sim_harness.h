@@ -59,10 +59,13 @@ static inline void node_event(struct node *n, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const struct sk_txn_handler h_handler;
+
 static void h_request(void *arg, struct sk_txn *st, const struct sk_msg *req, struct sk_txn *target)
 {
 	struct node *n = arg;
 	struct sk_str m = sk_msg_method(req);
+	sk_txn_bind(st, &h_handler, n);
 	n->requests++;
 	n->st = st;
 	if (sk_txn_kind(st) == SK_TXN_IST)
@@ -132,6 +135,16 @@ static void h_terminated(void *arg, struct sk_txn *t)
 	}
 }
 
+/* Every transaction of a node reports to it: clients from their start, servers once seen. */
+static const struct sk_txn_handler h_handler = {
+    .response = h_response, .failed = h_failed, .terminated = h_terminated};
+
+/* Cancels ict (§9.1); its CANCEL reports to the node that sent the INVITE. */
+static inline int sim_cancel(struct sk_txn *ict, const char *reason)
+{
+	return sk_txn_cancel(ict, reason, &h_handler, sk_txn_arg(ict, &h_handler));
+}
+
 static void sim_log_line(void *arg, enum sk_log_level level, const char *line)
 {
 	(void)arg;
@@ -165,13 +178,8 @@ static inline void sim_init(struct sim *s, uint64_t seed, int nodes,
 		struct sk_txl_config xc = {.timers = s->timers, .log = &s->log};
 		if (times)
 			xc.times = *times;
-		struct sk_txn_user u = {.request = h_request,
-		                        .ack = h_ack,
-		                        .response = h_response,
-		                        .stray_response = h_stray,
-		                        .failed = h_failed,
-		                        .terminated = h_terminated,
-		                        .arg = n};
+		struct sk_txl_user u = {
+		    .request = h_request, .ack = h_ack, .stray_response = h_stray, .arg = n};
 		assert_int_equal(sk_tp_new(&n->tp, &tc, NULL), 0);
 		xc.tp = n->tp;
 		assert_int_equal(sk_txl_new(&n->txl, &xc, &u), 0);

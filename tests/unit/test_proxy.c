@@ -578,7 +578,7 @@ static void ph_register(struct ph *h, int i, const char *q)
 	assert_true(k > 0 && (size_t)k < sizeof(buf));
 	struct sk_target dst = {.proto = SK_PROTO_UDP, .addr = h->nodes[PH_PROXY].addr};
 	assert_int_equal(sk_txn_request(sk_stack_txl(h->nodes[i].st),
-	                                (struct sk_str){buf, (size_t)k}, &dst, NULL, NULL),
+	                                (struct sk_str){buf, (size_t)k}, &dst, NULL, NULL, NULL),
 	                 0);
 }
 

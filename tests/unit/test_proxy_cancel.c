@@ -444,7 +444,7 @@ static void test_cancel_wrong_branch(void **state)
 	assert_true(ph_count(h, PH_PROXY, 0, "200/CANCEL", NULL) +
 	                ph_count(h, PH_PROXY, 0, "481/CANCEL", NULL) <=
 	            1);
-	assert_int_equal(sk_txn_cancel(inv, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sk_txn_cancel(inv, NULL, NULL, NULL), SK_CANCEL_SENT);
 	ph_run(h, 500);
 	assert_int_equal(ph_count(h, PH_PROXY, 2, "CANCEL", NULL), 1);
 	assert_int_equal(ph_count(h, PH_PROXY, 3, "CANCEL", NULL), 1);

@@ -271,9 +271,12 @@ static void rh_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 }
 
 /* the client is also the registered UA: an INVITE is answered 486 */
+static const struct sk_txn_handler rh_handler;
+
 static void rh_request(void *arg, struct sk_txn *st, const struct sk_msg *req, struct sk_txn *inv)
 {
 	struct rh *h = arg;
+	sk_txn_bind(st, &rh_handler, h);
 	(void)inv;
 	if (sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"))) {
 		h->invites++;
@@ -312,6 +315,9 @@ static void rh_terminated(void *arg, struct sk_txn *t)
 	(void)t;
 }
 
+static const struct sk_txn_handler rh_handler = {
+    .response = rh_response, .failed = rh_failed, .terminated = rh_terminated};
+
 static void rh_stack(struct rh *h, struct sk_stack **out, struct sk_sa *addr, const char *host,
                      uint64_t seed)
 {
@@ -335,13 +341,8 @@ static void rh_init_store(struct rh *h, size_t max_aors, size_t max_bindings)
 	assert_int_equal(sk_simnet_new(&h->sn, h->timers, 7), 0);
 	rh_stack(h, &h->ps, &h->paddr, "10.0.0.1", 11);
 	rh_stack(h, &h->cs, &h->caddr, "10.0.0.2", 12);
-	struct sk_txn_user u = {.request = rh_request,
-	                        .ack = rh_ack,
-	                        .response = rh_response,
-	                        .stray_response = rh_stray,
-	                        .failed = rh_failed,
-	                        .terminated = rh_terminated,
-	                        .arg = h};
+	struct sk_txl_user u = {
+	    .request = rh_request, .ack = rh_ack, .stray_response = rh_stray, .arg = h};
 	sk_stack_set_user(h->cs, &u);
 	assert_int_equal(sk_location_memory(&h->loc, max_aors ? max_aors : 100000,
 	                                    max_bindings ? max_bindings : 16),
@@ -394,9 +395,9 @@ static int reg_to(struct rh *h, const char *to, const char *call_id, unsigned cs
 	struct sk_target dst = {.proto = SK_PROTO_UDP, .addr = h->paddr};
 	int finals = h->finals;
 	h->status = 0;
-	assert_int_equal(
-	    sk_txn_request(sk_stack_txl(h->cs), (struct sk_str){req, (size_t)n}, &dst, NULL, NULL),
-	    0);
+	assert_int_equal(sk_txn_request(sk_stack_txl(h->cs), (struct sk_str){req, (size_t)n}, &dst,
+	                                &rh_handler, h, NULL),
+	                 0);
 	rh_run(h, 100);
 	assert_int_equal(h->finals, finals + 1);
 	return h->status;
@@ -793,7 +794,8 @@ static void test_reg_then_invite(void **state)
 	                     "Content-Length: 0\r\n\r\n";
 	struct sk_target dst = {.proto = SK_PROTO_UDP, .addr = h.paddr};
 	int finals = h.finals;
-	assert_int_equal(sk_txn_request(sk_stack_txl(h.cs), sk_str_c(invite), &dst, NULL, NULL), 0);
+	assert_int_equal(
+	    sk_txn_request(sk_stack_txl(h.cs), sk_str_c(invite), &dst, &rh_handler, &h, NULL), 0);
 	rh_run(&h, 1000);
 	assert_int_equal(h.invites, 1);
 	assert_string_equal(h.ruri, "sip:bob@10.0.0.2:5060");

@@ -41,8 +41,9 @@ static struct sk_txn *send_req(struct sim *s, int from, int to, const char *meth
 	    sim_request(buf, sizeof(buf), method, &s->nodes[from], &s->nodes[to], call_id, 1, NULL);
 	struct sk_target dst = sim_target(&s->nodes[to], proto);
 	struct sk_txn *t = NULL;
-	assert_int_equal(
-	    sk_txn_request(s->nodes[from].txl, (struct sk_str){buf, len}, &dst, NULL, &t), 0);
+	assert_int_equal(sk_txn_request(s->nodes[from].txl, (struct sk_str){buf, len}, &dst,
+	                                &h_handler, &s->nodes[from], &t),
+	                 0);
 	s->nodes[from].ct = t;
 	return t;
 }
@@ -66,8 +67,8 @@ static void test_cancel_flow_udp(void **state)
 	sim_run(&s, 10);
 	assert_int_equal(a->resp[1], 1);
 	assert_int_equal(sk_txn_state(ict), SK_TXN_PROCEEDING);
-	assert_int_equal(sk_txn_cancel(ict, "SIP;cause=487;text=\"gone\""), SK_CANCEL_SENT);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_ALREADY);
+	assert_int_equal(sim_cancel(ict, "SIP;cause=487;text=\"gone\""), SK_CANCEL_SENT);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_ALREADY);
 	sim_run(&s, 10);
 	assert_int_equal(b->cancels, 1);
 	assert_int_equal(b->cancel_targets, 1);
@@ -431,8 +432,8 @@ static void test_cancel_deferred_until_provisional(void **state)
 	uint64_t t0 = sim_now(&s);
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "deferred");
 	sim_run(&s, 100);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_DEFERRED);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_ALREADY);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_DEFERRED);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_ALREADY);
 	assert_null(sk_txn_cancel_txn(ict));
 	sim_run(&s, 1500);
 	assert_int_equal(cancel->seen, 0); /* the INVITE keeps retransmitting meanwhile */
@@ -463,10 +464,10 @@ static void test_cancel_after_final(void **state)
 	fin->delay = 100;
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "late");
 	sim_run(&s, 50);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_DEFERRED);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_DEFERRED);
 	sim_run(&s, 100);
 	assert_int_equal(s.nodes[0].last_status, 486);
-	assert_int_equal(sk_txn_cancel(ict, NULL), -SK_ESTATE);
+	assert_int_equal(sim_cancel(ict, NULL), -SK_ESTATE);
 	sim_run(&s, 64 * 500);
 	assert_int_equal(cancel->seen, 0);
 	assert_empty(&s);
@@ -480,8 +481,9 @@ static struct sk_txn *send_raw_cancel(struct sim *s, int from, int to, const cha
 	                         call_id, 1, NULL);
 	struct sk_target dst = sim_target(&s->nodes[to], SK_PROTO_UDP);
 	struct sk_txn *t = NULL;
-	assert_int_equal(
-	    sk_txn_request(s->nodes[from].txl, (struct sk_str){buf, len}, &dst, NULL, &t), 0);
+	assert_int_equal(sk_txn_request(s->nodes[from].txl, (struct sk_str){buf, len}, &dst,
+	                                &h_handler, &s->nodes[from], &t),
+	                 0);
 	return t;
 }
 
@@ -516,7 +518,7 @@ static void test_cancel_retransmitted(void **state)
 	struct sim_rule *c = sim_rule_add(&rs, "CANCEL", NULL, 0);
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "retx");
 	sim_run(&s, 10);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_SENT);
 	sim_run(&s, 1000);
 	assert_int_equal(c->seen, 2);
 	assert_int_equal(ok->seen, 2);
@@ -549,7 +551,7 @@ static void test_cancel_no_final(void **state)
 	b->on_request = ring_ignore_cancel;
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "no-487");
 	sim_run(&s, 10);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_SENT);
 	sim_run(&s, 64 * 500 - 1);
 	assert_false(a->ict_done);
 	sim_run(&s, 1);
@@ -607,7 +609,7 @@ static void test_cancel_crosses_200(void **state)
 	sim_run(&s, 10);
 	/* both leave at the same instant */
 	assert_int_equal(sk_txn_reply(b->ist, 200, NULL, "b1"), 0);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_SENT);
 	sim_run(&s, 10);
 	assert_int_equal(b->cancel_targets, 1);
 	assert_string_equal(a->events, "180/INVITE 200/INVITE 200/CANCEL ");
@@ -691,7 +693,8 @@ static void test_error_connect_refused(void **state)
 	struct sk_target dst = {.proto = SK_PROTO_TCP};
 	assert_int_equal(sk_sa_parse(&dst.addr, SK_STR_LIT("10.0.0.9:5060"), 5060), 0);
 	struct sk_txn *t;
-	assert_int_equal(sk_txn_request(s.nodes[0].txl, (struct sk_str){buf, len}, &dst, NULL, &t),
+	assert_int_equal(sk_txn_request(s.nodes[0].txl, (struct sk_str){buf, len}, &dst, &h_handler,
+	                                &s.nodes[0], &t),
 	                 0);
 	sim_run(&s, 10);
 	assert_int_equal(s.nodes[0].failed, 1);
@@ -735,7 +738,8 @@ static void test_error_no_route(void **state)
 	struct sk_target dst = {.proto = SK_PROTO_UDP};
 	assert_int_equal(sk_sa_parse(&dst.addr, SK_STR_LIT("[2001:db8::1]:5060"), 5060), 0);
 	struct sk_txn *t = NULL;
-	assert_true(sk_txn_request(s.nodes[0].txl, (struct sk_str){buf, len}, &dst, NULL, &t) < 0);
+	assert_true(sk_txn_request(s.nodes[0].txl, (struct sk_str){buf, len}, &dst, &h_handler,
+	                           &s.nodes[0], &t) < 0);
 	assert_null(t);
 	assert_empty(&s);
 	sim_free(&s);
@@ -759,13 +763,13 @@ static void test_big_request_goes_tcp(void **state)
 	(void)len;
 	struct sk_target dst = sim_target(b, SK_PROTO_UDP);
 	struct sk_txn *ict;
-	assert_int_equal(sk_txn_request(a->txl, (struct sk_str){big, (size_t)n}, &dst, NULL, &ict),
-	                 0);
+	assert_int_equal(
+	    sk_txn_request(a->txl, (struct sk_str){big, (size_t)n}, &dst, &h_handler, a, &ict), 0);
 	assert_int_equal(sk_txn_flow(ict)->proto, SK_PROTO_TCP);
 	sim_run(&s, 10);
 	assert_int_equal(a->resp[1], 1);
 	assert_int_equal(sk_txn_flow(b->ist)->proto, SK_PROTO_TCP);
-	assert_int_equal(sk_txn_cancel(ict, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_SENT);
 	assert_int_equal(sk_txn_flow(sk_txn_cancel_txn(ict))->conn, sk_txn_flow(ict)->conn);
 	sim_run(&s, 10);
 	assert_int_equal(a->last_status, 487);

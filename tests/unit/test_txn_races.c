@@ -61,7 +61,7 @@ static void caller_hangup(void *arg)
 {
 	struct node *n = arg;
 	if (n->ct) {
-		int rc = sk_txn_cancel(n->ct, NULL);
+		int rc = sim_cancel(n->ct, NULL);
 		assert_true(rc == SK_CANCEL_SENT || rc == SK_CANCEL_DEFERRED);
 	}
 }
@@ -70,7 +70,7 @@ static void caller_response(struct node *n, struct sk_txn *ct, const struct sk_m
 {
 	(void)n;
 	if (cancel_on_provisional && sk_txn_kind(ct) == SK_TXN_ICT && sk_msg_status(resp) < 200) {
-		int rc = sk_txn_cancel(ct, "SIP;cause=487;text=\"caller gave up\"");
+		int rc = sim_cancel(ct, "SIP;cause=487;text=\"caller gave up\"");
 		assert_true(rc == SK_CANCEL_SENT || rc == SK_CANCEL_ALREADY);
 	}
 }
@@ -96,9 +96,9 @@ static void call(struct sim *s, enum sk_proto proto)
 	size_t len = sim_request(buf, sizeof(buf), "INVITE", &s->nodes[0], &s->nodes[1],
 	                         "race@test", 1, NULL);
 	struct sk_target dst = sim_target(&s->nodes[1], proto);
-	assert_int_equal(
-	    sk_txn_request(s->nodes[0].txl, (struct sk_str){buf, len}, &dst, NULL, &s->nodes[0].ct),
-	    0);
+	assert_int_equal(sk_txn_request(s->nodes[0].txl, (struct sk_str){buf, len}, &dst,
+	                                &h_handler, &s->nodes[0], &s->nodes[0].ct),
+	                 0);
 }
 
 static void finish(struct sim *s)

@@ -750,7 +750,7 @@ static void test_merged_request_482(void **state)
 	assert_non_null(b->call);
 	assert_int_equal(sk_call_state(b->call), SK_CALL_EARLY);
 	/* the first INVITE is cancelled the proper way */
-	assert_int_equal(sk_txn_cancel(first, NULL), SK_CANCEL_SENT);
+	assert_int_equal(sk_txn_cancel(first, NULL, NULL, NULL), SK_CANCEL_SENT);
 	uah_run(&h, 20);
 	assert_int_equal(a->raw_last_status, 487);
 	assert_int_equal(b->outcomes[SK_OUTCOME_CANCELLED], 1);

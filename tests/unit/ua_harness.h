@@ -275,10 +275,13 @@ static inline void uah_raw_default(struct uah_node *n, struct sk_txn *st, const 
 	assert_int_equal(sk_txn_reply(st, 200, NULL, "raw"), 0);
 }
 
+static const struct sk_txn_handler uah_raw_handler;
+
 static void uah_raw_on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
                                struct sk_txn *invite)
 {
 	struct uah_node *n = arg;
+	sk_txn_bind(st, &uah_raw_handler, n);
 	struct sk_str m = sk_msg_method(req);
 	uah_event(n, "%.*s", (int)m.len, m.p);
 	if (sk_txn_kind(st) == SK_TXN_IST)
@@ -334,6 +337,10 @@ static void uah_raw_on_terminated(void *arg, struct sk_txn *t)
 	if (n->raw_ct == t)
 		n->raw_ct = NULL;
 }
+
+static const struct sk_txn_handler uah_raw_handler = {.response = uah_raw_on_response,
+                                                      .failed = uah_raw_on_failed,
+                                                      .terminated = uah_raw_on_terminated};
 
 /* ---- packet rules --------------------------------------------------------- */
 
@@ -457,12 +464,9 @@ static inline void uah_init(struct uah *h, uint64_t seed, int n, unsigned raw_ma
 		assert_int_equal(sk_stack_listen(nd->st, &tcp, NULL), 0);
 		sk_tp_set_trace(sk_stack_tp(nd->st), uah_trace, nd);
 		if (raw_mask & (1u << i)) {
-			struct sk_txn_user u = {.request = uah_raw_on_request,
+			struct sk_txl_user u = {.request = uah_raw_on_request,
 			                        .ack = uah_raw_on_ack,
-			                        .response = uah_raw_on_response,
 			                        .stray_response = uah_raw_on_stray,
-			                        .failed = uah_raw_on_failed,
-			                        .terminated = uah_raw_on_terminated,
 			                        .arg = nd};
 			sk_stack_set_user(nd->st, &u);
 			continue;
@@ -655,7 +659,8 @@ static inline struct sk_txn *uah_raw_send(struct uah_node *n, const struct uah_n
 {
 	struct sk_target dst = {.proto = proto, .addr = to->addr};
 	struct sk_txn *t = NULL;
-	assert_int_equal(sk_txn_request(sk_stack_txl(n->st), req, &dst, NULL, &t), 0);
+	assert_int_equal(sk_txn_request(sk_stack_txl(n->st), req, &dst, &uah_raw_handler, n, &t),
+	                 0);
 	n->raw_ct = t;
 	return t;
 }
