@@ -103,7 +103,11 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/l
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $<")
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
-	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS)
+	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) $(TEST_LDFLAGS)
+
+# Every allocation of the library can be made to fail (tests/unit/test_txn_alloc.c).
+$(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 
 test: deps-test format-check layering unit cli-test html-test trace-test interop fuzz-replay
 

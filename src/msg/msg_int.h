@@ -45,6 +45,7 @@ struct sk_msg {
 	uint32_t nvias, vias_cap;
 	struct sk_addr *addrs;
 	uint32_t naddrs, addrs_cap;
+	uint32_t idx_cap; /* capacity of every lists[].idx (may lag addrs_cap after ENOMEM) */
 	struct addr_list lists[AK__COUNT];
 
 	struct sk_addr from, to;

@@ -238,17 +238,22 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 /* Room for one more address; the per-kind index arrays follow the pool's size. */
 static int grow_addrs(struct sk_msg *m)
 {
-	uint32_t cap = m->addrs_cap;
 	int rc = grow((void **)&m->addrs, &m->addrs_cap, m->naddrs + 1, m->lim.max_addrs,
 	              sizeof(*m->addrs));
-
-	for (int i = 0; rc == 0 && m->addrs_cap != cap && i < AK__COUNT; i++) {
-		void *n = realloc(m->lists[i].idx, m->addrs_cap * sizeof(uint16_t));
-		if (!n)
-			return -SK_ENOMEM;
-		m->lists[i].idx = n;
+	if (rc < 0)
+		return rc;
+	/* The index of every list follows the addresses' capacity; after a failed
+	 * realloc it lags behind and is grown again on the next call. */
+	if (m->idx_cap < m->addrs_cap) {
+		for (int i = 0; i < AK__COUNT; i++) {
+			void *n = realloc(m->lists[i].idx, m->addrs_cap * sizeof(uint16_t));
+			if (!n)
+				return -SK_ENOMEM;
+			m->lists[i].idx = n;
+		}
+		m->idx_cap = m->addrs_cap;
 	}
-	return rc;
+	return 0;
 }
 
 static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr_kind k,
@@ -266,7 +271,8 @@ static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr
 	do {
 		int rc = grow_addrs(m);
 		if (rc < 0) {
-			*why = "too many Contact/Route/Record-Route values";
+			*why = rc == -SK_ENOMEM ? "out of memory"
+			                        : "too many Contact/Route/Record-Route values";
 			return rc;
 		}
 		struct sk_addr *a = &m->addrs[m->naddrs];

@@ -256,13 +256,15 @@ int sk_txn_cancel(struct sk_txn *ict, const char *reason, const struct sk_txn_ha
 	ict->cancel_asked = true;
 	if (ict->state == SK_TXN_CALLING)
 		return SK_CANCEL_DEFERRED; /* §9.1: not before a provisional */
+	txn_hold(ict); /* a failed send can end the INVITE too (its connection is lost) */
 	int rc = send_cancel(ict);
-	if (rc < 0 && !ict->cancel) {
+	if (rc < 0 && !ict->cancel && ict->state != SK_TXN_TERMINATED) {
 		/* not sent: as if never asked (a CANCEL that did go out keeps it asked) */
 		ict->cancel_asked = false;
 		free(ict->cancel_reason);
 		ict->cancel_reason = NULL;
 	}
+	txn_release(ict);
 	return rc < 0 ? rc : SK_CANCEL_SENT;
 }
 

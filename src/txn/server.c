@@ -260,6 +260,24 @@ static void hand_up(struct sk_txl *txl, struct sk_txn *t, struct sk_msg *m, stru
 	}
 }
 
+/*
+ * No state could be kept for m: a 503 with Retry-After (§21.5.4), statelessly,
+ * so that the client tries again or elsewhere instead of waiting out Timer B
+ * or F. Best effort: it needs memory too.
+ */
+static void reply_unavailable(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
+{
+	struct sk_build *b;
+	struct sk_str wire;
+	struct sk_flow out;
+	if (sk_build_response_to(&b, m, 503, NULL, NULL) < 0)
+		return;
+	if (sk_build_hdr(b, "Retry-After", SK_STR_LIT("5")) == 0 &&
+	    sk_build_finish(b, &wire) == 0 && sk_tp_response_flow(txl->cfg.tp, m, flow, &out) == 0)
+		sk_tp_send(txl->cfg.tp, &out, wire.p, wire.len);
+	sk_build_free(b);
+}
+
 void server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
 {
 	struct sk_str method = sk_msg_method(m);
@@ -283,6 +301,7 @@ void server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *
 	t = server_new(txl, m, flow);
 	if (!t) {
 		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: out of memory for a server transaction");
+		reply_unavailable(txl, m, flow);
 		return;
 	}
 	table_insert(txl, t);
