@@ -95,7 +95,9 @@ struct sk_proxy_call_info {
 	const char *call_id, *from, *to;
 	unsigned branches, pending_branches;
 	uint64_t age_ms;
-	int best_status; /* best final received so far, 0: none */
+	int best_status;         /* best final received so far, 0: none */
+	const char *state;       /* of the response context: forking, cancelled, declined */
+	char branch_states[128]; /* each branch's, in order: "pending,cancelling,done" */
 };
 /** Calls fn for each pending call; returns how many. */
 size_t sk_proxy_pending(const struct sk_proxy *p,

@@ -66,9 +66,11 @@ static void list_one(void *arg, const struct sk_proxy_call_info *c)
 {
 	struct list_out *lo = arg;
 	if (lo->n++ < CTL_MAX_LIST)
-		fprintf(lo->f, "call %s from %s to %s branches %u pending %u age %llu ms best %d\n",
+		fprintf(lo->f,
+		        "call %s from %s to %s branches %u pending %u age %llu ms best %d state %s "
+		        "[%s]\n",
 		        c->call_id, c->from, c->to, c->branches, c->pending_branches,
-		        (unsigned long long)c->age_ms, c->best_status);
+		        (unsigned long long)c->age_ms, c->best_status, c->state, c->branch_states);
 }
 
 /* One command line: calls | stats | release CALL-ID [STATUS [REASON]] | help. */

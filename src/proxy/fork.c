@@ -13,8 +13,37 @@
 
 #include "fork.h"
 
+/*
+ * A branch: WAITING (a later sequential group) -> PENDING (forwarded) ->
+ * CANCELLING (a CANCEL asked: sent, or waiting for a provisional, §9.1) ->
+ * DONE (its final, a timeout or a transport error); PENDING -> DONE directly
+ * when it ends uncancelled.
+ */
+enum branch_state { BRANCH_WAITING, BRANCH_PENDING, BRANCH_CANCELLING, BRANCH_DONE };
+
+/*
+ * A response context: FORKING while its branches may all end, until a 2xx
+ * goes up (ANSWERED: the others are cancelled), a 6xx comes (DECLINED: the
+ * others are cancelled, the best final waits for their ends), the caller
+ * cancels (CANCELLED: every branch is cancelled), or the final goes up
+ * (DONE). A 2xx after the final (Timer C, release) still makes it ANSWERED.
+ */
+enum ctx_state { CTX_FORKING, CTX_CANCELLED, CTX_DECLINED, CTX_ANSWERED, CTX_DONE };
+
+static const char *branch_state_name(enum branch_state s)
+{
+	static const char *const names[] = {"waiting", "pending", "cancelling", "done"};
+	return (unsigned)s < 4 ? names[s] : "?";
+}
+
+static const char *ctx_state_name(enum ctx_state s)
+{
+	static const char *const names[] = {"forking", "cancelled", "declined", "answered", "done"};
+	return (unsigned)s < 5 ? names[s] : "?";
+}
+
 struct branch {
-	bool started, done, provisional, cancelled;
+	uint8_t state; /* enum branch_state */
 	uint16_t q;
 	int status;
 	struct rctx *ctx;
@@ -24,7 +53,8 @@ struct branch {
 };
 
 struct rctx {
-	bool invite, final_sent, got_2xx, got_6xx, cancelled;
+	uint8_t state; /* enum ctx_state */
+	bool invite;
 	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
 	unsigned nbr, pending, refs;
 	struct rctx *hnext;
@@ -120,17 +150,23 @@ static void ctx_unref(struct rctx *c)
 		ctx_free(c);
 }
 
+/* The final has gone up: nothing more goes up but 2xx (§16.7 step 5). */
+static bool final_sent(const struct rctx *c)
+{
+	return c->state == CTX_ANSWERED || c->state == CTX_DONE;
+}
+
 /* ---- CANCEL of branches ----------------------------------------------------- */
 
 static void cancel_branch(struct branch *b, const char *reason)
 {
-	if (!b->started || b->done || b->cancelled || !b->ct)
+	if (b->state != BRANCH_PENDING || !b->ct)
 		return;
 	/* §16.10: a branch with no provisional yet is cancelled when one comes
 	 * (the transaction waits, §9.1), never before */
 	int rc = sk_txn_cancel(b->ct, reason, NULL, NULL);
 	if (rc == SK_CANCEL_SENT || rc == SK_CANCEL_DEFERRED) {
-		b->cancelled = true;
+		b->state = BRANCH_CANCELLING;
 		b->ctx->p->st.cancels_sent++;
 	}
 }
@@ -206,10 +242,11 @@ static int add_challenges(struct sk_build *b, const struct sk_msg *best, const c
 static void send_best(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
-	c->final_sent = true;
+	bool cancelled = c->state == CTX_CANCELLED;
+	c->state = CTX_DONE;
 	if (!c->st)
 		return;
-	if (c->timer_c && !c->cancelled && c->invite && (!c->best_wire || c->best == 487)) {
+	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487)) {
 		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
 		proxy_reply(
 		    p, c->st, 408, NULL,
@@ -259,13 +296,13 @@ static void start_group(struct rctx *c);
 /* No branch pending: the next group (sequential), or the best final goes up. */
 static void check_done(struct rctx *c)
 {
-	if (c->pending || c->final_sent)
+	if (c->pending || final_sent(c))
 		return;
 	bool more = false;
 	for (unsigned i = 0; i < c->nbr; i++)
-		if (!c->br[i].started)
+		if (c->br[i].state == BRANCH_WAITING)
 			more = true;
-	if (more && !c->got_6xx && !c->cancelled && !c->got_2xx) {
+	if (more && c->state == CTX_FORKING) {
 		start_group(c);
 		if (c->pending)
 			return;
@@ -275,9 +312,9 @@ static void check_done(struct rctx *c)
 
 static void branch_done(struct branch *b, int status)
 {
-	if (b->done)
+	if (b->state == BRANCH_DONE)
 		return;
-	b->done = true;
+	b->state = BRANCH_DONE;
 	b->status = status;
 	b->ctx->pending--;
 	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
@@ -289,14 +326,15 @@ static void timer_c_fired(void *arg)
 {
 	struct branch *b = arg;
 	struct rctx *c = b->ctx;
-	if (b->done)
+	if (b->state == BRANCH_DONE)
 		return;
 	/* §16.8: cancelled if it had a provisional, else as if a 408 came */
 	c->timer_c = true;
-	/* §16.8 "has received a provisional response": a 100 Trying too */
+	/* §16.8 "has received a provisional response": a 100 Trying too, which
+	 * puts the client transaction in Proceeding */
 	bool proceeding = b->ct && sk_txn_state(b->ct) == SK_TXN_PROCEEDING;
 	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
-	if (b->provisional || proceeding)
+	if (proceeding)
 		return;
 	c->refs++;
 	branch_done(b, 408);
@@ -370,7 +408,7 @@ static void start_group(struct rctx *c)
 	c->refs++;
 	for (unsigned i = 0; i < c->nbr; i++) {
 		struct branch *b = &c->br[i];
-		if (b->started)
+		if (b->state != BRANCH_WAITING)
 			continue;
 		/* sequential: the highest q left (the targets are sorted), all at once otherwise */
 		if (p->cfg.fork == SK_FORK_SEQUENTIAL && q >= 0 && b->q != q) {
@@ -378,7 +416,7 @@ static void start_group(struct rctx *c)
 			break;
 		}
 		q = b->q;
-		b->started = true;
+		b->state = BRANCH_PENDING;
 		c->pending++;
 		int rc = forward_branch(c, b);
 		if (rc < 0) {
@@ -395,17 +433,14 @@ static void start_group(struct rctx *c)
 static void group_fired(void *arg)
 {
 	struct rctx *c = arg;
-	if (c->cancelled || c->got_6xx || c->got_2xx || c->final_sent)
+	if (c->state != CTX_FORKING)
 		return; /* no next group: the branches' own finals end the context */
 	c->refs++;
 	/* the group had its time: its branches are cancelled, their finals still
 	 * to come (§16.7 step 6: the best goes up once every client transaction
 	 * has ended), and the next group starts */
-	for (unsigned i = 0; i < c->nbr; i++) {
-		struct branch *b = &c->br[i];
-		if (b->started && !b->done)
-			cancel_branch(b, NULL);
-	}
+	for (unsigned i = 0; i < c->nbr; i++)
+		cancel_branch(&c->br[i], NULL); /* those pending */
 	start_group(c);
 	check_done(c);
 	ctx_unref(c);
@@ -475,7 +510,7 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	for (size_t i = 0; i < nbr; i++) {
 		if (c->br[i].target)
 			continue;
-		c->br[i].started = true; /* out of memory: this one counts as a 500 */
+		c->br[i].state = BRANCH_PENDING; /* out of memory: this one counts as a 500 */
 		c->pending++;
 		branch_done(&c->br[i], 500);
 	}
@@ -516,19 +551,17 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 	c->refs++;
 	if (code < 200) {
 		if (code > 100) { /* §16.7 step 5: 100 absorbed, the others go up */
-			b->provisional = true;
-			if (!b->done) /* §16.8: Timer C starts again */
+			if (b->state != BRANCH_DONE) /* §16.8: Timer C starts again */
 				sk_timer_start(sk_stack_timers(p->stack), &b->timer_c,
 				               p->cfg.timer_c_ms);
-			if (!c->final_sent)
+			if (!final_sent(c))
 				pass_up(c, resp);
 		}
 	} else if (code < 300) {
 		/* §16.7 step 5: every 2xx goes up at once, from every branch */
 		branch_done(b, code);
-		bool first = !c->got_2xx;
-		c->got_2xx = true;
-		c->final_sent = true;
+		bool first = c->state != CTX_ANSWERED;
+		c->state = CTX_ANSWERED;
 		sk_timer_stop(sk_stack_timers(p->stack), &c->group);
 		pass_up(c, resp);
 		if (first) /* §16.7 step 10, RFC 3326 */
@@ -536,12 +569,13 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 	} else {
 		if (code == 487)
 			p->st.absorbed_487++; /* until it is the one passed up */
-		if (!b->done) {
-			branch_done(b, code);
+		if (b->state != BRANCH_DONE) {
 			/* a 487 of a branch we cancelled on our own (group time, Timer C)
 			 * is no answer of the callee's: not a candidate */
-			bool ours = code == 487 && b->cancelled && !c->cancelled;
-			if (!c->final_sent && !ours) {
+			bool ours = code == 487 && b->state == BRANCH_CANCELLING &&
+			            c->state != CTX_CANCELLED;
+			branch_done(b, code);
+			if (!final_sent(c) && !ours) {
 				if (code == 401 || code == 407)
 					keep_auth(c, resp);
 				if (!c->best_wire || rank(code) < rank(c->best)) {
@@ -556,7 +590,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 					}
 				}
 			}
-			if (code >= 600 && !c->got_6xx) {
+			if (code >= 600 && c->state == CTX_FORKING) {
 				/* §16.7 step 5 and 10: no more branches; the others are cancelled,
 				 * why in the Reason */
 				char reason[160], text[100];
@@ -564,7 +598,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 				for (char *x = text; *x; x++)
 					if (*x == '"' || *x == '\\')
 						*x = '\'';
-				c->got_6xx = true;
+				c->state = CTX_DECLINED;
 				snprintf(reason, sizeof(reason), "SIP;cause=%d;text=\"%s\"", code,
 				         text);
 				cancel_others(c, b, reason);
@@ -582,7 +616,7 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 	struct rctx *c = b->ctx;
 	c->refs++;
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
-	if (!b->done) {
+	if (b->state != BRANCH_DONE) {
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
 		/* §16.9: a transport error is a 503 in the context (a 500 up, §16.7 step 6) */
 		if (err != -SK_ETIMEDOUT && !c->best)
@@ -624,9 +658,9 @@ bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *can
 		return false;
 	/* answered at once, hop by hop */
 	proxy_reply(p, st, 200, NULL, NULL);
-	if (c->final_sent || c->cancelled)
-		return true;
-	c->cancelled = true;
+	if (c->state != CTX_FORKING && c->state != CTX_DECLINED)
+		return true; /* answered, or cancelled already */
+	c->state = CTX_CANCELLED;
 	p->st.cancelled++;
 	/* RFC 3326: the caller's Reason goes to every branch */
 	char reason[512];
@@ -643,7 +677,7 @@ static struct rctx *find_pending(const struct sk_proxy *p, const char *call_id)
 	struct sk_str id = sk_str_c(call_id);
 	uint64_t h = hash_str(id);
 	for (struct rctx *c = p->buckets[h & (p->nbuckets - 1)]; c; c = c->hnext)
-		if (c->hash == h && c->invite && !c->final_sent && c->st &&
+		if (c->hash == h && c->invite && !final_sent(c) && c->st &&
 		    !strcmp(c->call_id, call_id))
 			return c;
 	return NULL;
@@ -665,7 +699,7 @@ int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const 
 	cancel_others(c, NULL, reason);
 	snprintf(extra, sizeof(extra), "%s%s%s", reason ? "Reason: " : "", reason ? reason : "",
 	         reason ? "\r\n" : "");
-	c->final_sent = true;
+	c->state = CTX_DONE;
 	p->st.released++;
 	proxy_reply(p, c->st, status, NULL, extra);
 	ctx_unref(c);
@@ -679,7 +713,7 @@ size_t sk_proxy_pending(const struct sk_proxy *p,
 	uint64_t now = sk_stack_now(p->stack);
 	for (size_t i = 0; i < p->nbuckets; i++)
 		for (struct rctx *c = p->buckets[i]; c; c = c->hnext) {
-			if (!c->invite || c->final_sent || !c->st)
+			if (!c->invite || final_sent(c) || !c->st)
 				continue;
 			n++;
 			if (!fn)
@@ -696,7 +730,15 @@ size_t sk_proxy_pending(const struct sk_proxy *p,
 			                                  .branches = c->nbr,
 			                                  .pending_branches = c->pending,
 			                                  .age_ms = now - c->created,
-			                                  .best_status = c->best};
+			                                  .best_status = c->best,
+			                                  .state = ctx_state_name(c->state)};
+			size_t used = 0;
+			for (unsigned k = 0; k < c->nbr && used < sizeof(info.branch_states); k++) {
+				int w = snprintf(info.branch_states + used,
+				                 sizeof(info.branch_states) - used, "%s%s",
+				                 k ? "," : "", branch_state_name(c->br[k].state));
+				used += w > 0 ? (size_t)w : 0;
+			}
 			fn(arg, &info);
 		}
 	return n;

@@ -614,6 +614,7 @@ struct pending_seen {
 	char call_id[128];
 	unsigned branches, pending_branches;
 	int best;
+	char state[16], branch_states[128];
 };
 
 static void on_pending(void *arg, const struct sk_proxy_call_info *c)
@@ -624,6 +625,8 @@ static void on_pending(void *arg, const struct sk_proxy_call_info *c)
 	s->branches = c->branches;
 	s->pending_branches = c->pending_branches;
 	s->best = c->best_status;
+	snprintf(s->state, sizeof(s->state), "%s", c->state);
+	snprintf(s->branch_states, sizeof(s->branch_states), "%s", c->branch_states);
 	assert_non_null(strstr(c->to, "bob@" PH_DOMAIN));
 	assert_non_null(strstr(c->from, "alice"));
 }
@@ -656,6 +659,8 @@ static void test_release(void **state)
 	assert_int_equal(s.branches, 3);
 	assert_int_equal(s.pending_branches, 3);
 	assert_int_equal(s.best, 0);
+	assert_string_equal(s.state, "forking");
+	assert_string_equal(s.branch_states, "pending,pending,pending");
 	assert_int_equal(sk_proxy_release(h->proxy, "no-such-call", 480, BEARER), -SK_ENOTFOUND);
 	assert_int_equal(sk_proxy_release(h->proxy, s.call_id, 480, "no reason;"), -SK_EINVAL);
 	assert_int_equal(sk_proxy_release(h->proxy, s.call_id, 200, BEARER), -SK_EINVAL);
