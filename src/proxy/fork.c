@@ -86,7 +86,7 @@ static uint64_t hash_str(struct sk_str s)
 	return h;
 }
 
-int fork_table_init(struct sk_proxy *p)
+int sk_proxy_fork_table_init(struct sk_proxy *p)
 {
 	p->nbuckets = 1024;
 	p->buckets = calloc(p->nbuckets, sizeof(*p->buckets));
@@ -136,7 +136,7 @@ static void ctx_free(struct rctx *c)
 	free(c);
 }
 
-void fork_table_free(struct sk_proxy *p)
+void sk_proxy_fork_table_free(struct sk_proxy *p)
 {
 	for (size_t i = 0; p->buckets && i < p->nbuckets; i++)
 		while (p->buckets[i])
@@ -248,20 +248,20 @@ static void send_best(struct rctx *c)
 		return;
 	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487)) {
 		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
-		proxy_reply(
+		sk_proxy_reply(
 		    p, c->st, 408, NULL,
 		    "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
 		return;
 	}
 	if (!c->best_wire && c->best == 503) {
-		proxy_reply(p, c->st, 500, NULL, NULL);
+		sk_proxy_reply(p, c->st, 500, NULL, NULL);
 		return;
 	}
 	if (!c->best_wire) {
 		/* no final at all: every branch timed out or failed; RFC 4320: a
 		 * non-INVITE gets no 408 of ours, its own client times out */
 		if (c->invite)
-			proxy_reply(p, c->st, 408, NULL, NULL);
+			sk_proxy_reply(p, c->st, 408, NULL, NULL);
 		return;
 	}
 	struct sk_msg *m;
@@ -271,11 +271,11 @@ static void send_best(struct rctx *c)
 		return;
 	if (sk_msg_parse(m, c->best_wire, c->best_len, NULL) == 0) {
 		if (c->best == 503) { /* §16.7 step 6: a 503 goes up as a 500 */
-			proxy_reply(p, c->st, 500, NULL, NULL);
+			sk_proxy_reply(p, c->st, 500, NULL, NULL);
 		} else if (sk_build_forward_response(&b, m) < 0) {
 			/* it cannot go up as it came (no Via of the caller's left in it): the
 			 * caller still gets that status, from us */
-			proxy_reply(p, c->st, c->best, NULL, NULL);
+			sk_proxy_reply(p, c->st, c->best, NULL, NULL);
 		} else {
 			int rc = 0;
 			if (c->best == 401 || c->best == 407)
@@ -354,7 +354,7 @@ static int forward_branch(struct rctx *c, struct branch *b)
 	char rr[160], tail[300], hash[16];
 	if (!req)
 		return -SK_ENOMEM;
-	proxy_preprocess(p, req, &fw, &ruri, &route);
+	sk_proxy_preprocess(p, req, &fw, &ruri, &route);
 	struct sk_str hop = route;
 	if (!route.len) {
 		fw.ruri = sk_str_c(b->target); /* §16.6 step 2 */
@@ -420,7 +420,7 @@ static void start_group(struct rctx *c)
 		c->pending++;
 		int rc = forward_branch(c, b);
 		if (rc < 0) {
-			sk_logf(proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
+			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
 			        c->call_id, b->target, sk_strerror(rc));
 			branch_done(b, rc == -SK_EIO ? 503 : 500);
 		}
@@ -446,15 +446,15 @@ static void group_fired(void *arg)
 	ctx_unref(c);
 }
 
-void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
-                char (*targets)[256], const uint16_t *q, size_t n)
+void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
+                         char (*targets)[256], const uint16_t *q, size_t n)
 {
 	size_t nbr = n ? n : 1;
 	struct rctx *c = calloc(1, sizeof(*c) + nbr * sizeof(struct branch));
 	struct sk_str cid = sk_msg_call_id(req);
 	if (!c || !(c->call_id = malloc(cid.len + 1))) {
 		free(c);
-		proxy_reply(p, st, 500, NULL, NULL);
+		sk_proxy_reply(p, st, 500, NULL, NULL);
 		return;
 	}
 	memcpy(c->call_id, cid.p, cid.len);
@@ -465,7 +465,7 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 	c->nbr = (unsigned)nbr;
 	c->invite = sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"));
 	c->hash = hash_str(cid);
-	c->loop_hash = proxy_loop_hash(req);
+	c->loop_hash = sk_proxy_loop_hash(req);
 	c->created = sk_stack_now(p->stack);
 	sk_timer_init(&c->group, group_fired, c);
 	/* the targets, highest q first (stable), for sequential groups */
@@ -479,7 +479,7 @@ void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
 		} else {
 			struct sk_forward fw;
 			struct sk_str ruri, route;
-			proxy_preprocess(p, req, &fw, &ruri, &route);
+			sk_proxy_preprocess(p, req, &fw, &ruri, &route);
 			b->target = malloc(ruri.len + 1);
 			if (b->target) {
 				memcpy(b->target, ruri.p, ruri.len);
@@ -650,14 +650,14 @@ static const struct sk_txn_handler ctx_handler = {.terminated = ctx_terminated};
 
 /* ---- CANCEL (§16.10), release, listing --------------------------------------- */
 
-bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
-                 struct sk_txn *invite)
+bool sk_proxy_fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
+                          struct sk_txn *invite)
 {
 	struct rctx *c = sk_txn_arg(invite, &ctx_handler);
 	if (!c)
 		return false;
 	/* answered at once, hop by hop */
-	proxy_reply(p, st, 200, NULL, NULL);
+	sk_proxy_reply(p, st, 200, NULL, NULL);
 	if (c->state != CTX_FORKING && c->state != CTX_DECLINED)
 		return true; /* answered, or cancelled already */
 	c->state = CTX_CANCELLED;
@@ -701,7 +701,7 @@ int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const 
 	         reason ? "\r\n" : "");
 	c->state = CTX_DONE;
 	p->st.released++;
-	proxy_reply(p, c->st, status, NULL, extra);
+	sk_proxy_reply(p, c->st, status, NULL, extra);
 	ctx_unref(c);
 	return 0;
 }

@@ -6,24 +6,24 @@
 #include "proxy_int.h"
 
 /* proxy.c: shared with fork.c */
-uint32_t proxy_loop_hash(const struct sk_msg *req);
+uint32_t sk_proxy_loop_hash(const struct sk_msg *req);
 /* §16.4 on req: fw gets the Route values to drop; next_ruri the Request-URI
  * after strict-router compatibility; next_route the first Route left (or empty). */
-void proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,
-                      struct sk_str *next_ruri, struct sk_str *next_route);
+void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,
+                         struct sk_str *next_ruri, struct sk_str *next_route);
 
 /* fork.c */
-int fork_table_init(struct sk_proxy *p);
-void fork_table_free(struct sk_proxy *p);
+int sk_proxy_fork_table_init(struct sk_proxy *p);
+void sk_proxy_fork_table_free(struct sk_proxy *p);
 /*
  * A response context for server transaction st (§16.7) and its branches: one
  * per target (targets NULL: the Request-URI after §16.4), in q-value groups
  * when sequential.
  */
-void fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
-                char (*targets)[256], const uint16_t *q, size_t n);
+void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
+                         char (*targets)[256], const uint16_t *q, size_t n);
 /* §16.10: a CANCEL for invite; false when invite has no response context. */
-bool fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
-                 struct sk_txn *invite);
+bool sk_proxy_fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
+                          struct sk_txn *invite);
 
 #endif

@@ -15,12 +15,12 @@
 
 #define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
 
-const struct sk_log *proxy_log(const struct sk_proxy *p)
+const struct sk_log *sk_proxy_log(const struct sk_proxy *p)
 {
 	return sk_stack_log(p->stack);
 }
 
-bool proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri)
+bool sk_proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri)
 {
 	if (uri->scheme != SK_URI_SIP && uri->scheme != SK_URI_SIPS)
 		return false;
@@ -29,8 +29,8 @@ bool proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri)
 	return sk_tp_is_local(sk_stack_tp(p->stack), uri->host, uri->port ? uri->port : 5060);
 }
 
-int proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
-                const char *extra)
+int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
+                   const char *extra)
 {
 	const struct sk_msg *req = sk_txn_msg(st);
 	struct sk_build *b;
@@ -54,7 +54,7 @@ int proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *rea
 
 /* ---- §16.3: checks, and the loop-detection hash of §16.6 step 8 ----------- */
 
-uint32_t proxy_loop_hash(const struct sk_msg *req)
+uint32_t sk_proxy_loop_hash(const struct sk_msg *req)
 {
 	/* the fields a looped request keeps and a spiral changes (§16.6 step 8) */
 	uint64_t h = 1469598103934665603ULL;
@@ -80,7 +80,7 @@ uint32_t proxy_loop_hash(const struct sk_msg *req)
 static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
 {
 	char want[16];
-	snprintf(want, sizeof(want), ".%08x", (unsigned)proxy_loop_hash(req));
+	snprintf(want, sizeof(want), ".%08x", (unsigned)sk_proxy_loop_hash(req));
 	size_t wl = strlen(want);
 	for (size_t i = 0; i < sk_msg_via_count(req); i++) {
 		const struct sk_via *v = sk_msg_via(req, i);
@@ -103,29 +103,29 @@ static int validate(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *
 		if (f[i].issue == SK_ISSUE_MAX_FORWARDS_ZERO) {
 			/* §16.3 step 3: OPTIONS with Max-Forwards 0 is answered by the proxy */
 			if (is_options)
-				proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
+				sk_proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
 			else
-				proxy_reply(p, st, 483, NULL, NULL);
+				sk_proxy_reply(p, st, 483, NULL, NULL);
 			return is_options ? 200 : 483;
 		}
-		proxy_reply(p, st, f[i].status, NULL, NULL);
+		sk_proxy_reply(p, st, f[i].status, NULL, NULL);
 		return f[i].status;
 	}
 	/* §16.3 step 2: a scheme we cannot route */
 	const struct sk_uri *ru = sk_msg_ruri(req);
 	if (ru->scheme != SK_URI_SIP) {
-		proxy_reply(p, st, 416, NULL, NULL);
+		sk_proxy_reply(p, st, 416, NULL, NULL);
 		return 416;
 	}
 	if (is_loop(p, req)) {
-		proxy_reply(p, st, 482, NULL, NULL);
+		sk_proxy_reply(p, st, 482, NULL, NULL);
 		return 482;
 	}
 	/* §16.3 step 5: we support no extension a proxy must understand */
 	char tags[256], extra[300];
 	if (sk_msg_list_join(req, SK_HDR_PROXY_REQUIRE, tags, sizeof(tags))) {
 		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", tags);
-		proxy_reply(p, st, 420, NULL, extra);
+		sk_proxy_reply(p, st, 420, NULL, extra);
 		return 420;
 	}
 	return 0;
@@ -133,8 +133,8 @@ static int validate(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *
 
 /* ---- §16.4: route information --------------------------------------------- */
 
-void proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,
-                      struct sk_str *next_ruri, struct sk_str *next_route)
+void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,
+                         struct sk_str *next_ruri, struct sk_str *next_route)
 {
 	size_t nroutes = sk_msg_addr_count(req, SK_HDR_ROUTE);
 	memset(fw, 0, sizeof(*fw));
@@ -144,14 +144,14 @@ void proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_fo
 	struct sk_str lr;
 	/* a strict router before us put our Record-Route in the Request-URI: the
 	 * real one is the last Route value */
-	if (nroutes && proxy_is_us(p, ru) && sk_uri_param(ru, "lr", &lr) == 0) {
+	if (nroutes && sk_proxy_is_us(p, ru) && sk_uri_param(ru, "lr", &lr) == 0) {
 		*next_ruri = sk_msg_addr(req, SK_HDR_ROUTE, nroutes - 1)->uri.raw;
 		fw->ruri = *next_ruri;
 		fw->drop_last_route = true;
 		nroutes--;
 	}
 	/* the first Route value naming us is removed */
-	if (nroutes && proxy_is_us(p, &sk_msg_addr(req, SK_HDR_ROUTE, 0)->uri)) {
+	if (nroutes && sk_proxy_is_us(p, &sk_msg_addr(req, SK_HDR_ROUTE, 0)->uri)) {
 		fw->drop_routes = 1;
 		nroutes--;
 	}
@@ -182,7 +182,7 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
 	if (n)
 		return n;
 	char aor[PROXY_AOR_MAX];
-	if (proxy_aor(ru, aor, sizeof(aor)) < 0)
+	if (sk_proxy_aor(ru, aor, sizeof(aor)) < 0)
 		return 0;
 	struct sk_binding b[PROXY_MAX_BINDINGS];
 	size_t nb = p->loc.ops->lookup(p->loc.st, aor, sk_stack_now(p->stack), b,
@@ -207,8 +207,8 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 	int rc = -1;
 	if (sk_msg_max_forwards(req) == 0)
 		return false;
-	proxy_preprocess(p, req, &fw, &ruri, &route);
-	if (!route.len && proxy_is_us(p, sk_msg_ruri(req)))
+	sk_proxy_preprocess(p, req, &fw, &ruri, &route);
+	if (!route.len && sk_proxy_is_us(p, sk_msg_ruri(req)))
 		return false; /* for us, with nowhere further to go */
 	if (sk_target_from_uri(&dst, route.len ? route : ruri, SK_PROTO_NONE) < 0)
 		return false;
@@ -249,51 +249,51 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 	struct sk_proxy *p = arg;
 	struct sk_str m = sk_msg_method(req);
 	if (sk_str_eq(m, SK_STR_LIT("CANCEL"))) {
-		if (invite && fork_cancel(p, st, req, invite))
+		if (invite && sk_proxy_fork_cancel(p, st, req, invite))
 			return;
 		if (invite || p->cfg.cancel_481) {
 			/* §16.10: a CANCEL of a transaction we answered or do not own */
 			if (!invite)
 				p->st.sent_481++;
-			proxy_reply(p, st, invite ? 200 : 481, NULL, NULL);
+			sk_proxy_reply(p, st, invite ? 200 : 481, NULL, NULL);
 			return;
 		}
 		/* §16.10: forwarded statelessly, no answer of ours: the next hop's
 		 * comes back as a stray response; nowhere to go: 481 (§9.2) */
 		if (!forward_stateless(p, req))
-			proxy_reply(p, st, 481, NULL, NULL);
+			sk_proxy_reply(p, st, 481, NULL, NULL);
 		return;
 	}
 	if (validate(p, st, req))
 		return;
 	struct sk_forward fw;
 	struct sk_str ruri, route;
-	proxy_preprocess(p, req, &fw, &ruri, &route);
+	sk_proxy_preprocess(p, req, &fw, &ruri, &route);
 	struct sk_uri target_uri;
 	if (sk_uri_parse(&target_uri, ruri, NULL) < 0) {
-		proxy_reply(p, st, 400, NULL, NULL);
+		sk_proxy_reply(p, st, 400, NULL, NULL);
 		return;
 	}
 	char targets[PROXY_MAX_TARGETS][256]; /* on the stack: no allocation per request */
 	uint16_t q[PROXY_MAX_TARGETS];
 	size_t n = 0;
-	if (!route.len && proxy_is_us(p, &target_uri)) {
+	if (!route.len && sk_proxy_is_us(p, &target_uri)) {
 		if (sk_str_eq(m, SK_STR_LIT("REGISTER")) && p->cfg.registrar) {
-			registrar_request(p, st, req);
+			sk_proxy_registrar_request(p, st, req);
 			return;
 		}
 		if (!target_uri.user.len && sk_str_eq(m, SK_STR_LIT("OPTIONS"))) {
-			proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
+			sk_proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
 			return;
 		}
 		n = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
 		if (!n) { /* §16.5: no binding, no route: 480 for a known user would need a store of
 			     users */
-			proxy_reply(p, st, 404, NULL, NULL);
+			sk_proxy_reply(p, st, 404, NULL, NULL);
 			return;
 		}
 	}
-	fork_start(p, st, req, targets, q, n);
+	sk_proxy_fork_start(p, st, req, targets, q, n);
 }
 
 static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
@@ -334,7 +334,7 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		rc = sk_location_memory(&p->loc, 100000, 16);
 	else
 		p->loc = cfg->location;
-	if (rc < 0 || fork_table_init(p) < 0) {
+	if (rc < 0 || sk_proxy_fork_table_init(p) < 0) {
 		free((char *)p->cfg.domain);
 		free(p);
 		return rc < 0 ? rc : -SK_ENOMEM;
@@ -350,7 +350,7 @@ void sk_proxy_free(struct sk_proxy *p)
 {
 	if (!p)
 		return;
-	fork_table_free(p);
+	sk_proxy_fork_table_free(p);
 	if (p->loc.ops && p->loc.ops->free)
 		p->loc.ops->free(p->loc.st);
 	free(p->routes);

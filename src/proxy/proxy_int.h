@@ -31,20 +31,20 @@ struct sk_proxy {
 };
 
 /* proxy.c */
-const struct sk_log *proxy_log(const struct sk_proxy *p);
+const struct sk_log *sk_proxy_log(const struct sk_proxy *p);
 /* True when uri names this proxy: our domain, or one of our listening addresses. */
-bool proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri);
+bool sk_proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri);
 /* Replies with extra header lines ("Name: value\r\n"...), statelessly tagged. */
-int proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
-                const char *extra);
+int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
+                   const char *extra);
 
 /* location.c: the bindings the in-memory store holds (false for another store) */
 bool location_memory_held(const struct sk_location *loc, uint64_t *held);
 
 /* registrar.c (§10.3) */
 /* The address of record of a URI, "user@host" (host lower-case), for the location store. */
-int proxy_aor(const struct sk_uri *uri, char *buf, size_t size);
+int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size);
 /* Answers a REGISTER whose Request-URI names our domain. */
-void registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req);
+void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req);
 
 #endif

@@ -72,7 +72,7 @@ static int hexval(char c)
  * Returns 0, -SK_EINVAL for another scheme or a bad escape, -SK_ETOOBIG when
  * buf is too small.
  */
-int proxy_aor(const struct sk_uri *uri, char *buf, size_t size)
+int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size)
 {
 	if (!uri || (uri->scheme != SK_URI_SIP && uri->scheme != SK_URI_SIPS) || !uri->host.len)
 		return -SK_EINVAL;
@@ -294,7 +294,7 @@ static void restore(struct sk_proxy *p, struct reg_ctx *c)
 	ops->remove(p->loc.st, c->aor, NULL);
 	for (size_t j = 0; j < c->nold; j++)
 		if (ops->put(p->loc.st, c->aor, &c->old[j]) < 0)
-			sk_logf(proxy_log(p), SK_LOG_ERR,
+			sk_logf(sk_proxy_log(p), SK_LOG_ERR,
 			        "registrar: %s: binding %s lost on rollback", c->aor,
 			        c->old[j].contact);
 }
@@ -323,7 +323,7 @@ static int apply(struct sk_proxy *p, struct reg_ctx *c, struct reg_fail *f)
 		b.expires_at = c->now + (uint64_t)e->expires * 1000;
 		int rc = ops->put(p->loc.st, c->aor, &b);
 		if (rc < 0) {
-			sk_logf(proxy_log(p), SK_LOG_WARN, "registrar: %s: store refused %s: %s",
+			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "registrar: %s: store refused %s: %s",
 			        c->aor, b.contact, sk_strerror(rc));
 			restore(p, c);
 			return fail(f, 500, rc == -SK_ETOOBIG ? "Too Many Bindings" : NULL);
@@ -356,7 +356,7 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
 	sk_stack_token(p->stack, tag, 16);
 	int rc = sk_build_response_to(&b, req, 200, NULL, tag);
 	if (rc < 0) {
-		proxy_reply(p, st, 500, NULL, NULL);
+		sk_proxy_reply(p, st, 500, NULL, NULL);
 		return;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -377,7 +377,7 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
 		rc = sk_txn_respond(st, wire);
 	sk_build_free(b);
 	if (rc < 0) {
-		sk_logf(proxy_log(p), SK_LOG_WARN, "registrar: %s: 200 not sent: %s", c->aor,
+		sk_logf(sk_proxy_log(p), SK_LOG_WARN, "registrar: %s: 200 not sent: %s", c->aor,
 		        sk_strerror(rc));
 		return;
 	}
@@ -385,7 +385,7 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
 	uint64_t held;
 	if (location_memory_held(&p->loc, &held))
 		p->st.bindings = held;
-	sk_logf(proxy_log(p), SK_LOG_INFO, "registrar: %s: %zu binding(s)", c->aor, n);
+	sk_logf(sk_proxy_log(p), SK_LOG_INFO, "registrar: %s: %zu binding(s)", c->aor, n);
 }
 
 /* §10.3 step 2, as a UAS does (§8.2.2.3): we support no extension, so every
@@ -396,11 +396,11 @@ static bool reject_require(struct sk_proxy *p, struct sk_txn *st, const struct s
 	if (!sk_msg_list_join(req, SK_HDR_REQUIRE, tags, sizeof(tags)))
 		return false;
 	snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", tags);
-	proxy_reply(p, st, 420, NULL, extra);
+	sk_proxy_reply(p, st, 420, NULL, extra);
 	return true;
 }
 
-void registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req)
+void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req)
 {
 	if (reject_require(p, st, req))
 		return;
@@ -410,27 +410,28 @@ void registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_ms
 	const struct sk_cseq *cseq = sk_msg_cseq(req);
 	struct sk_str call_id = sk_msg_call_id(req);
 	if (!to || !cseq || !call_id.len) {
-		proxy_reply(p, st, 400, NULL, NULL);
+		sk_proxy_reply(p, st, 400, NULL, NULL);
 		return;
 	}
 	if (to->uri.scheme != SK_URI_SIP && to->uri.scheme != SK_URI_SIPS) {
-		proxy_reply(p, st, 400, "To Is Not a SIP or SIPS URI", NULL);
+		sk_proxy_reply(p, st, 400, "To Is Not a SIP or SIPS URI", NULL);
 		return;
 	}
 	/* step 5: an AOR of the domain the Request-URI names (or any of ours), else 404 */
-	if (!sk_str_caseeq(to->uri.host, sk_msg_ruri(req)->host) && !proxy_is_us(p, &to->uri)) {
-		proxy_reply(p, st, 404, "Not Our Domain", NULL);
+	if (!sk_str_caseeq(to->uri.host, sk_msg_ruri(req)->host) && !sk_proxy_is_us(p, &to->uri)) {
+		sk_proxy_reply(p, st, 404, "Not Our Domain", NULL);
 		return;
 	}
 	struct reg_ctx *c = calloc(1, sizeof(*c));
 	if (!c) {
-		proxy_reply(p, st, 500, NULL, NULL);
+		sk_proxy_reply(p, st, 500, NULL, NULL);
 		return;
 	}
-	int rc = proxy_aor(&to->uri, c->aor, sizeof(c->aor));
+	int rc = sk_proxy_aor(&to->uri, c->aor, sizeof(c->aor));
 	if (rc < 0) {
-		proxy_reply(p, st, rc == -SK_ETOOBIG ? 500 : 400,
-		            rc == -SK_ETOOBIG ? "Address of Record Too Long" : "Bad To URI", NULL);
+		sk_proxy_reply(p, st, rc == -SK_ETOOBIG ? 500 : 400,
+		               rc == -SK_ETOOBIG ? "Address of Record Too Long" : "Bad To URI",
+		               NULL);
 		free(c);
 		return;
 	}
@@ -442,7 +443,7 @@ void registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_ms
 	struct reg_fail f = {0};
 	/* step 6: no Contact is a query; the bindings are left as they are (§10.2.3) */
 	if (sk_msg_addr_count(req, SK_HDR_CONTACT) && (plan(p, c, req, &f) || apply(p, c, &f))) {
-		proxy_reply(p, st, f.code, f.reason, f.extra[0] ? f.extra : NULL);
+		sk_proxy_reply(p, st, f.code, f.reason, f.extra[0] ? f.extra : NULL);
 		free(c);
 		return;
 	}

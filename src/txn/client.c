@@ -92,14 +92,14 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const str
 	t->method = (struct sk_str){t->data + (method.p - raw.p), method.len};
 	t->branch = (struct sk_str){t->data + (branch.p - raw.p), branch.len};
 	sk_msg_free(m);
-	t->hash = hash_branch(t->branch);
+	t->hash = sk_txn_hash_branch(t->branch);
 	t->reliable = flow->proto == SK_PROTO_TCP;
 	t->created = sk_timers_now(txl->cfg.timers);
-	bool invite = str_eq_method(t->method, "INVITE");
+	bool invite = sk_txn_method_is(t->method, "INVITE");
 	t->kind = invite ? SK_TXN_ICT : SK_TXN_NICT;
 	t->state = invite ? SK_TXN_CALLING : SK_TXN_TRYING;
-	sk_timer_init(&t->tr, client_retransmit_fired, t);
-	sk_timer_init(&t->tt, client_timeout_fired, t);
+	sk_timer_init(&t->tr, sk_txn_client_retransmit_fired, t);
+	sk_timer_init(&t->tt, sk_txn_client_timeout_fired, t);
 	return t;
 }
 
@@ -108,9 +108,9 @@ static int client_start(struct sk_txn *t)
 {
 	struct sk_txl *txl = t->txl;
 	const struct sk_txn_times *tm = &txl->cfg.times;
-	table_insert(txl, t);
-	txn_hold(t);
-	int rc = txn_send(t, t->req, t->req_len);
+	sk_txn_table_insert(txl, t);
+	sk_txn_hold(t);
+	int rc = sk_txn_send(t, t->req, t->req_len);
 	if (rc == 0) {
 		if (!t->reliable) {
 			t->interval = tm->t1;
@@ -118,7 +118,7 @@ static int client_start(struct sk_txn *t)
 		}
 		sk_timer_start(txl->cfg.timers, &t->tt, 64u * tm->t1);
 	}
-	txn_release(t);
+	sk_txn_release(t);
 	return rc;
 }
 
@@ -143,8 +143,8 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 	struct sk_parse_err err = {0};
 	struct sk_msg *m = parse_own(buf, len, &err, &rc);
 	free(buf);
-	if (m &&
-	    (!sk_msg_is_request(m) || !sk_msg_cseq(m) || str_eq_method(sk_msg_method(m), "ACK"))) {
+	if (m && (!sk_msg_is_request(m) || !sk_msg_cseq(m) ||
+	          sk_txn_method_is(sk_msg_method(m), "ACK"))) {
 		/* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless */
 		err.why = "not a request with a CSeq, or an ACK";
 		sk_msg_free(m);
@@ -161,7 +161,7 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 		sk_msg_free(m);
 		return -SK_ENOMEM;
 	}
-	txn_hold(t);
+	sk_txn_hold(t);
 	/* bound only once it is out: a send that fails at once ends t unheard,
 	 * and the caller learns it from rc alone */
 	rc = client_start(t);
@@ -169,7 +169,7 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 		sk_txn_bind(t, h, arg);
 	if (out)
 		*out = rc == 0 ? t : NULL;
-	txn_release(t);
+	sk_txn_release(t);
 	return rc;
 }
 
@@ -231,11 +231,11 @@ static int send_cancel(struct sk_txn *ict)
 	ict->cancel = c;
 	/* §9.1: no final within 64*T1 of the CANCEL: the INVITE is given up */
 	sk_timer_start(txl->cfg.timers, &ict->tt, 64u * txl->cfg.times.t1);
-	txn_hold(c);
+	sk_txn_hold(c);
 	rc = client_start(c);
 	if (rc == 0)
 		sk_txn_bind(c, ict->cancel_h, ict->cancel_arg);
-	txn_release(c);
+	sk_txn_release(c);
 	return rc;
 }
 
@@ -256,7 +256,7 @@ int sk_txn_cancel(struct sk_txn *ict, const char *reason, const struct sk_txn_ha
 	ict->cancel_asked = true;
 	if (ict->state == SK_TXN_CALLING)
 		return SK_CANCEL_DEFERRED; /* §9.1: not before a provisional */
-	txn_hold(ict); /* a failed send can end the INVITE too (its connection is lost) */
+	sk_txn_hold(ict); /* a failed send can end the INVITE too (its connection is lost) */
 	int rc = send_cancel(ict);
 	if (rc < 0 && !ict->cancel && ict->state != SK_TXN_TERMINATED) {
 		/* not sent: as if never asked (a CANCEL that did go out keeps it asked) */
@@ -264,7 +264,7 @@ int sk_txn_cancel(struct sk_txn *ict, const char *reason, const struct sk_txn_ha
 		free(ict->cancel_reason);
 		ict->cancel_reason = NULL;
 	}
-	txn_release(ict);
+	sk_txn_release(ict);
 	return rc < 0 ? rc : SK_CANCEL_SENT;
 }
 
@@ -296,7 +296,7 @@ static int send_ack(struct sk_txn *t, const struct sk_msg *resp)
 		}
 	}
 	sk_build_free(b);
-	return rc < 0 ? rc : txn_send(t, t->resp, t->resp_len);
+	return rc < 0 ? rc : sk_txn_send(t, t->resp, t->resp_len);
 }
 
 static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
@@ -337,13 +337,13 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 			if (send_ack(t, m) < 0 && t->state == SK_TXN_TERMINATED)
 				return;
 			to_tu(t, m);
-			txn_absorb(t, t->reliable ? 0 : tm->timer_d); /* Timer D */
+			sk_txn_absorb(t, t->reliable ? 0 : tm->timer_d); /* Timer D */
 		}
 		break;
 	case SK_TXN_COMPLETED:
 		if (code >= 300 && t->resp)
-			txn_send(t, t->resp,
-			         t->resp_len); /* the same ACK for each retransmission */
+			sk_txn_send(t, t->resp,
+			            t->resp_len); /* the same ACK for each retransmission */
 		else if (code >= 300)
 			send_ack(t, m); /* it could not be built the first time */
 		else if (code >= 200 && code < 300)
@@ -374,24 +374,24 @@ static void nict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 	sk_timer_stop(txl->cfg.timers, &t->tr);
 	sk_timer_stop(txl->cfg.timers, &t->tt);
 	to_tu(t, m);
-	txn_absorb(t, t->reliable ? 0 : txl->cfg.times.t4); /* Timer K */
+	sk_txn_absorb(t, t->reliable ? 0 : txl->cfg.times.t4); /* Timer K */
 }
 
-void client_response(struct sk_txn *t, const struct sk_msg *m)
+void sk_txn_client_response(struct sk_txn *t, const struct sk_msg *m)
 {
 	int code = sk_msg_status(m);
-	txn_hold(t);
+	sk_txn_hold(t);
 	if (t->kind == SK_TXN_ICT)
 		ict_response(t, m, code);
 	else
 		nict_response(t, m, code);
-	txn_release(t);
+	sk_txn_release(t);
 }
 
 /* ---- timers -------------------------------------------------------------- */
 
 /* Timer A (doubling) or E (doubling up to T2; T2 in Proceeding). */
-void client_retransmit_fired(void *arg)
+void sk_txn_client_retransmit_fired(void *arg)
 {
 	struct sk_txn *t = arg;
 	struct sk_txl *txl = t->txl;
@@ -409,19 +409,19 @@ void client_retransmit_fired(void *arg)
 		else
 			return;
 	}
-	txn_hold(t);
-	if (txn_send(t, raw.p, raw.len) == 0)
+	sk_txn_hold(t);
+	if (sk_txn_send(t, raw.p, raw.len) == 0)
 		sk_timer_start(txl->cfg.timers, &t->tr, t->interval);
-	txn_release(t);
+	sk_txn_release(t);
 }
 
 /* B, F (and §9.1's 64*T1 after a CANCEL): failure; D, K, M: the end. */
-void client_timeout_fired(void *arg)
+void sk_txn_client_timeout_fired(void *arg)
 {
 	struct sk_txn *t = arg;
 	if (t->state == SK_TXN_CALLING || t->state == SK_TXN_TRYING ||
 	    t->state == SK_TXN_PROCEEDING)
-		txn_fail(t, -SK_ETIMEDOUT);
+		sk_txn_fail(t, -SK_ETIMEDOUT);
 	else
-		txn_terminate(t);
+		sk_txn_terminate(t);
 }

@@ -18,7 +18,7 @@ static bool same_via(const struct sk_via *a, const struct sk_via *b)
 	       txn_via_port(a) == txn_via_port(b) && sk_str_caseeq(a->branch, b->branch);
 }
 
-bool txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b)
+bool sk_txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b)
 {
 	return sk_msg_cseq(a)->num == sk_msg_cseq(b)->num &&
 	       sk_str_eq(sk_msg_call_id(a), sk_msg_call_id(b)) &&
@@ -45,13 +45,13 @@ bool sk_txn_request_matches(const struct sk_msg *orig, const struct sk_msg *m,
 	if (!usable(orig) || !usable(m) || !sk_msg_is_request(orig) || !sk_msg_is_request(m))
 		return false;
 	struct sk_str om = sk_msg_method(orig), mm = sk_msg_method(m);
-	bool is_ack = str_eq_method(mm, "ACK");
+	bool is_ack = sk_txn_method_is(mm, "ACK");
 	/* an ACK belongs to the INVITE's transaction (§17.2.3 last paragraph) */
-	if (!(is_ack ? str_eq_method(om, "INVITE") : sk_str_eq(om, mm)))
+	if (!(is_ack ? sk_txn_method_is(om, "INVITE") : sk_str_eq(om, mm)))
 		return false;
 	if (sk_via_branch_is_3261(sk_msg_via(orig, 0)))
 		return sk_via_branch_is_3261(sk_msg_via(m, 0)) && same_key(orig, m);
-	if (sk_via_branch_is_3261(sk_msg_via(m, 0)) || !txn_2543_same_dialog_part(orig, m))
+	if (sk_via_branch_is_3261(sk_msg_via(m, 0)) || !sk_txn_2543_same_dialog_part(orig, m))
 		return false;
 	/* ACK: the To tag of the final response the transaction sent; others: the request's */
 	return sk_str_caseeq(is_ack ? final_to_tag : sk_msg_to(orig)->tag, sk_msg_to(m)->tag);
@@ -62,11 +62,11 @@ bool sk_txn_cancel_matches(const struct sk_msg *orig, const struct sk_msg *c)
 	if (!usable(orig) || !usable(c) || !sk_msg_is_request(orig) || !sk_msg_is_request(c))
 		return false;
 	struct sk_str om = sk_msg_method(orig);
-	if (str_eq_method(om, "CANCEL") || str_eq_method(om, "ACK"))
+	if (sk_txn_method_is(om, "CANCEL") || sk_txn_method_is(om, "ACK"))
 		return false;
 	if (sk_via_branch_is_3261(sk_msg_via(orig, 0)))
 		return sk_via_branch_is_3261(sk_msg_via(c, 0)) && same_key(orig, c);
-	return !sk_via_branch_is_3261(sk_msg_via(c, 0)) && txn_2543_same_dialog_part(orig, c) &&
+	return !sk_via_branch_is_3261(sk_msg_via(c, 0)) && sk_txn_2543_same_dialog_part(orig, c) &&
 	       sk_str_caseeq(sk_msg_to(orig)->tag, sk_msg_to(c)->tag);
 }
 

@@ -47,14 +47,14 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 	t->txl = txl;
 	t->server = true;
 	t->rfc2543 = !sk_via_branch_is_3261(v);
-	t->hash = t->rfc2543 ? hash_2543(m) : hash_branch(v->branch);
+	t->hash = t->rfc2543 ? sk_txn_hash_2543(m) : sk_txn_hash_branch(v->branch);
 	t->reliable = flow->proto == SK_PROTO_TCP;
 	t->created = sk_timers_now(txl->cfg.timers);
-	bool invite = str_eq_method(method, "INVITE");
+	bool invite = sk_txn_method_is(method, "INVITE");
 	t->kind = invite ? SK_TXN_IST : SK_TXN_NIST;
 	t->state = invite ? SK_TXN_PROCEEDING : SK_TXN_TRYING;
-	sk_timer_init(&t->tr, server_retransmit_fired, t);
-	sk_timer_init(&t->tt, server_timeout_fired, t);
+	sk_timer_init(&t->tr, sk_txn_server_retransmit_fired, t);
+	sk_timer_init(&t->tt, sk_txn_server_timeout_fired, t);
 	t->src = flow->remote;
 	sk_tp_response_flow(txl->cfg.tp, m, flow, &t->flow);
 	/* The fallback compares whole fields: an RFC 2543 transaction keeps them parsed. */
@@ -146,7 +146,7 @@ int sk_txn_respond(struct sk_txn *t, struct sk_str r)
 	if (st == SK_TXN_ACCEPTED) {
 		if (code < 200 || code >= 300)
 			return -SK_ESTATE;
-		return txn_send(t, r.p, r.len); /* RFC 6026 §7.1: 2xx pass through in Accepted */
+		return sk_txn_send(t, r.p, r.len); /* RFC 6026 §7.1: 2xx pass through in Accepted */
 	}
 	if (st != SK_TXN_PROCEEDING && st != SK_TXN_TRYING)
 		return -SK_ESTATE;
@@ -159,7 +159,7 @@ int sk_txn_respond(struct sk_txn *t, struct sk_str r)
 		return rc;
 	t->tu_answered = true;
 	t->status = (uint16_t)code;
-	txn_hold(t);
+	sk_txn_hold(t);
 	if (code < 200) {
 		if (!invite)
 			t->state = SK_TXN_PROCEEDING;
@@ -180,10 +180,10 @@ int sk_txn_respond(struct sk_txn *t, struct sk_str r)
 	} else {
 		t->state = SK_TXN_COMPLETED;
 	}
-	rc = txn_send(t, t->resp, t->resp_len);
+	rc = sk_txn_send(t, t->resp, t->resp_len);
 	if (rc == 0 && !invite && code >= 200)
-		txn_absorb(t, t->reliable ? 0 : 64u * tm->t1); /* Timer J */
-	txn_release(t);
+		sk_txn_absorb(t, t->reliable ? 0 : 64u * tm->t1); /* Timer J */
+	sk_txn_release(t);
 	return rc;
 }
 
@@ -195,7 +195,7 @@ int sk_txn_reply(struct sk_txn *t, int code, const char *reason, const char *to_
 	const struct sk_msg *req = sk_txn_msg(t);
 	if (!req)
 		return -SK_ENOMEM;
-	txn_hold(t); /* the response may end t (Timer J is zero over TCP) */
+	sk_txn_hold(t); /* the response may end t (Timer J is zero over TCP) */
 	struct sk_build *b = NULL;
 	struct sk_str wire;
 	int rc = sk_build_response_to(&b, req, code, reason, to_tag);
@@ -212,7 +212,7 @@ int sk_txn_reply(struct sk_txn *t, int code, const char *reason, const char *to_
 		sk_msg_free(t->msg);
 		t->msg = NULL;
 	}
-	txn_release(t);
+	sk_txn_release(t);
 	return rc;
 }
 
@@ -225,7 +225,7 @@ static void retransmitted(struct sk_txn *t)
 	case SK_TXN_PROCEEDING: /* IST with a provisional, NIST with its 100 */
 	case SK_TXN_COMPLETED:
 		if (t->resp)
-			txn_send(t, t->resp, t->resp_len);
+			sk_txn_send(t, t->resp, t->resp_len);
 		break;
 	default: break; /* Trying, Confirmed, Accepted: absorbed (RFC 6026 §7.1 for the last) */
 	}
@@ -238,7 +238,7 @@ static void ist_ack(struct sk_txn *t, struct sk_msg *m, const struct sk_flow *fl
 	if (t->state == SK_TXN_COMPLETED) {
 		t->state = SK_TXN_CONFIRMED;
 		sk_timer_stop(txl->cfg.timers, &t->tt);
-		txn_absorb(t, t->reliable ? 0 : txl->cfg.times.t4); /* Timer I */
+		sk_txn_absorb(t, t->reliable ? 0 : txl->cfg.times.t4); /* Timer I */
 	} else if (t->state == SK_TXN_ACCEPTED && txl->user.ack) {
 		txl->user.ack(txl->user.arg, t, m, flow);
 	}
@@ -278,18 +278,18 @@ static void reply_unavailable(struct sk_txl *txl, struct sk_msg *m, const struct
 	sk_build_free(b);
 }
 
-void server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
+void sk_txn_server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
 {
 	struct sk_str method = sk_msg_method(m);
-	bool is_ack = str_eq_method(method, "ACK");
-	struct sk_txn *t = table_find_server(txl, m, is_ack ? SK_STR_LIT("INVITE") : method);
+	bool is_ack = sk_txn_method_is(method, "ACK");
+	struct sk_txn *t = sk_txn_table_find_server(txl, m, is_ack ? SK_STR_LIT("INVITE") : method);
 	if (t) {
-		txn_hold(t);
+		sk_txn_hold(t);
 		if (is_ack)
 			ist_ack(t, m, flow);
 		else
 			retransmitted(t);
-		txn_release(t);
+		sk_txn_release(t);
 		return;
 	}
 	if (is_ack) {
@@ -304,41 +304,41 @@ void server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *
 		reply_unavailable(txl, m, flow);
 		return;
 	}
-	table_insert(txl, t);
+	sk_txn_table_insert(txl, t);
 	struct sk_txn *target = NULL;
-	if (str_eq_method(method, "CANCEL"))
-		target = table_find_cancel_target(txl, m); /* §9.2 */
+	if (sk_txn_method_is(method, "CANCEL"))
+		target = sk_txn_table_find_cancel_target(txl, m); /* §9.2 */
 	if (t->kind == SK_TXN_IST)
 		sk_timer_start(txl->cfg.timers, &t->tr, txl->cfg.times.trying); /* §17.2.1 */
 	else /* the client gives up at Timer F: so do we, should the user never answer */
 		sk_timer_start(txl->cfg.timers, &t->tt,
 		               64u * txl->cfg.times.t1 + txl->cfg.times.t4);
-	txn_hold(t);
+	sk_txn_hold(t);
 	if (target)
-		txn_hold(target);
+		sk_txn_hold(target);
 	hand_up(txl, t, m, target);
 	if (target)
-		txn_release(target);
-	txn_release(t);
+		sk_txn_release(target);
+	sk_txn_release(t);
 }
 
 /* ---- timers -------------------------------------------------------------- */
 
 /* §17.2.1: 100 Trying when the user is silent for 200 ms; Timer G. */
-void server_retransmit_fired(void *arg)
+void sk_txn_server_retransmit_fired(void *arg)
 {
 	struct sk_txn *t = arg;
 	struct sk_txl *txl = t->txl;
-	txn_hold(t);
+	sk_txn_hold(t);
 	if (t->state == SK_TXN_PROCEEDING && t->kind == SK_TXN_IST && !t->tu_answered) {
 		sk_txn_reply(t, 100, NULL, NULL);
 	} else if (t->state == SK_TXN_COMPLETED && t->kind == SK_TXN_IST) {
 		uint32_t t2 = txl->cfg.times.t2;
 		t->interval = t->interval * 2 < t2 ? t->interval * 2 : t2;
-		if (txn_send(t, t->resp, t->resp_len) == 0)
+		if (sk_txn_send(t, t->resp, t->resp_len) == 0)
 			sk_timer_start(txl->cfg.timers, &t->tr, t->interval);
 	}
-	txn_release(t);
+	sk_txn_release(t);
 }
 
 /*
@@ -346,12 +346,12 @@ void server_retransmit_fired(void *arg)
  * never answered. An INVITE may ring as long as its user wants (Timer C is a
  * proxy's, §16.8).
  */
-void server_timeout_fired(void *arg)
+void sk_txn_server_timeout_fired(void *arg)
 {
 	struct sk_txn *t = arg;
 	if ((t->state == SK_TXN_COMPLETED && t->kind == SK_TXN_IST) ||
 	    t->state == SK_TXN_PROCEEDING || t->state == SK_TXN_TRYING)
-		txn_fail(t, -SK_ETIMEDOUT);
+		sk_txn_fail(t, -SK_ETIMEDOUT);
 	else
-		txn_terminate(t);
+		sk_txn_terminate(t);
 }

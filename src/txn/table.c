@@ -31,12 +31,12 @@ static uint64_t fnv(uint64_t h, struct sk_str s)
 }
 
 /* Branches are tokens: compared without case (§7.3.1). */
-uint64_t hash_branch(struct sk_str branch)
+uint64_t sk_txn_hash_branch(struct sk_str branch)
 {
 	return fnv_lower(FNV_OFFSET, branch);
 }
 
-uint64_t hash_2543(const struct sk_msg *m)
+uint64_t sk_txn_hash_2543(const struct sk_msg *m)
 {
 	uint64_t h = fnv(FNV_OFFSET ^ 2543, sk_msg_call_id(m)); /* Call-IDs are case-sensitive */
 	h = fnv_lower(h, sk_msg_from(m)->tag);
@@ -44,7 +44,7 @@ uint64_t hash_2543(const struct sk_msg *m)
 	return fnv(h, (struct sk_str){(const char *)&num, sizeof(num)});
 }
 
-int table_init(struct sk_txl *txl, size_t expected)
+int sk_txn_table_init(struct sk_txl *txl, size_t expected)
 {
 	size_t n = 64;
 	while (n < expected)
@@ -56,7 +56,7 @@ int table_init(struct sk_txl *txl, size_t expected)
 	return 0;
 }
 
-void table_free(struct sk_txl *txl)
+void sk_txn_table_free(struct sk_txl *txl)
 {
 	free(txl->buckets);
 	txl->buckets = NULL;
@@ -83,7 +83,7 @@ static void grow(struct sk_txl *txl)
 	txl->nbuckets = n;
 }
 
-void table_insert(struct sk_txl *txl, struct sk_txn *t)
+void sk_txn_table_insert(struct sk_txl *txl, struct sk_txn *t)
 {
 	if (txl->count >= txl->nbuckets)
 		grow(txl);
@@ -93,7 +93,7 @@ void table_insert(struct sk_txl *txl, struct sk_txn *t)
 	txl->count++;
 }
 
-void table_remove(struct sk_txl *txl, struct sk_txn *t)
+void sk_txn_table_remove(struct sk_txl *txl, struct sk_txn *t)
 {
 	for (struct sk_txn **pp = &txl->buckets[t->hash & (txl->nbuckets - 1)]; *pp;
 	     pp = &(*pp)->hnext)
@@ -122,7 +122,7 @@ static bool match_2543(const struct sk_txn *t, const struct sk_msg *m, struct sk
 {
 	if (!t->rfc2543 || !t->server || !t->msg || !sk_str_eq(t->method, method))
 		return false;
-	if (!txn_2543_same_dialog_part(t->msg, m))
+	if (!sk_txn_2543_same_dialog_part(t->msg, m))
 		return false;
 	/* ACK: the To tag of the response the transaction sent; others: the request's */
 	if (is_ack)
@@ -130,52 +130,55 @@ static bool match_2543(const struct sk_txn *t, const struct sk_msg *m, struct sk
 	return sk_str_caseeq(sk_msg_to(t->msg)->tag, sk_msg_to(m)->tag);
 }
 
-struct sk_txn *table_find_server(struct sk_txl *txl, const struct sk_msg *m, struct sk_str method)
+struct sk_txn *sk_txn_table_find_server(struct sk_txl *txl, const struct sk_msg *m,
+                                        struct sk_str method)
 {
 	const struct sk_via *v = sk_msg_via(m, 0);
-	bool is_ack = str_eq_method(sk_msg_method(m), "ACK");
+	bool is_ack = sk_txn_method_is(sk_msg_method(m), "ACK");
 	if (sk_via_branch_is_3261(v)) {
-		uint64_t h = hash_branch(v->branch);
+		uint64_t h = sk_txn_hash_branch(v->branch);
 		for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
 			if (t->hash == h && t->server && sk_str_eq(t->method, method) &&
 			    same_3261_key(t, v))
 				return t;
 		return NULL;
 	}
-	uint64_t h = hash_2543(m);
+	uint64_t h = sk_txn_hash_2543(m);
 	for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
 		if (t->hash == h && match_2543(t, m, method, is_ack))
 			return t;
 	return NULL;
 }
 
-struct sk_txn *table_find_cancel_target(struct sk_txl *txl, const struct sk_msg *m)
+struct sk_txn *sk_txn_table_find_cancel_target(struct sk_txl *txl, const struct sk_msg *m)
 {
 	const struct sk_via *v = sk_msg_via(m, 0);
 	/* An INVITE first: that is what a CANCEL is for (§9.2). */
-	struct sk_txn *t = table_find_server(txl, m, SK_STR_LIT("INVITE"));
+	struct sk_txn *t = sk_txn_table_find_server(txl, m, SK_STR_LIT("INVITE"));
 	if (t)
 		return t;
 	if (sk_via_branch_is_3261(v)) {
-		uint64_t h = hash_branch(v->branch);
+		uint64_t h = sk_txn_hash_branch(v->branch);
 		for (t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-			if (t->hash == h && t->server && !str_eq_method(t->method, "CANCEL") &&
+			if (t->hash == h && t->server && !sk_txn_method_is(t->method, "CANCEL") &&
 			    same_3261_key(t, v))
 				return t;
 		return NULL;
 	}
-	uint64_t h = hash_2543(m);
+	uint64_t h = sk_txn_hash_2543(m);
 	for (t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
 		if (t->hash == h && t->rfc2543 && t->server && t->msg &&
-		    !str_eq_method(t->method, "CANCEL") && txn_2543_same_dialog_part(t->msg, m) &&
+		    !sk_txn_method_is(t->method, "CANCEL") &&
+		    sk_txn_2543_same_dialog_part(t->msg, m) &&
 		    sk_str_caseeq(sk_msg_to(t->msg)->tag, sk_msg_to(m)->tag))
 			return t;
 	return NULL;
 }
 
-struct sk_txn *table_find_client(struct sk_txl *txl, struct sk_str branch, struct sk_str method)
+struct sk_txn *sk_txn_table_find_client(struct sk_txl *txl, struct sk_str branch,
+                                        struct sk_str method)
 {
-	uint64_t h = hash_branch(branch);
+	uint64_t h = sk_txn_hash_branch(branch);
 	for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
 		if (t->hash == h && !t->server && sk_str_eq(t->method, method) &&
 		    sk_str_caseeq(t->branch, branch))

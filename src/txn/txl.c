@@ -28,7 +28,7 @@ const char *sk_txn_state_name(enum sk_txn_state s)
 	return (unsigned)s < 7 ? names[s] : "?";
 }
 
-bool str_eq_method(struct sk_str a, const char *m)
+bool sk_txn_method_is(struct sk_str a, const char *m)
 {
 	size_t n = strlen(m);
 	return a.len == n && memcmp(a.p, m, n) == 0; /* methods are case-sensitive (§7.1) */
@@ -45,7 +45,7 @@ int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg, const struc
 	if (!txl->cfg.times.t1)
 		txl->cfg.times = sk_txn_times_default();
 	txl->user = *user;
-	if (table_init(txl, cfg->expected ? cfg->expected : 1024) < 0) {
+	if (sk_txn_table_init(txl, cfg->expected ? cfg->expected : 1024) < 0) {
 		free(txl);
 		return -SK_ENOMEM;
 	}
@@ -77,7 +77,7 @@ void sk_txl_free(struct sk_txl *txl)
 			t = next;
 		}
 	}
-	table_free(txl);
+	sk_txn_table_free(txl);
 	free(txl);
 }
 
@@ -93,18 +93,18 @@ size_t sk_txl_count(const struct sk_txl *txl)
 
 /* ---- life cycle ---------------------------------------------------------- */
 
-void txn_hold(struct sk_txn *t)
+void sk_txn_hold(struct sk_txn *t)
 {
 	t->busy++;
 }
 
-void txn_release(struct sk_txn *t)
+void sk_txn_release(struct sk_txn *t)
 {
 	if (--t->busy == 0 && t->state == SK_TXN_TERMINATED)
 		txn_free(t);
 }
 
-void txn_terminate(struct sk_txn *t)
+void sk_txn_terminate(struct sk_txn *t)
 {
 	struct sk_txl *txl = t->txl;
 	if (t->state == SK_TXN_TERMINATED)
@@ -112,52 +112,52 @@ void txn_terminate(struct sk_txn *t)
 	t->state = SK_TXN_TERMINATED;
 	sk_timer_stop(txl->cfg.timers, &t->tr);
 	sk_timer_stop(txl->cfg.timers, &t->tt);
-	table_remove(txl, t);
+	sk_txn_table_remove(txl, t);
 	if (t->cancel) {
 		t->cancel->cancel = NULL;
 		t->cancel = NULL;
 	}
-	txn_hold(t);
+	sk_txn_hold(t);
 	const struct sk_txn_handler *h = t->h;
 	t->h = NULL; /* the last word: nothing of t's reaches its object again */
 	if (h && h->terminated)
 		h->terminated(t->arg, t);
-	txn_release(t);
+	sk_txn_release(t);
 }
 
-void txn_fail(struct sk_txn *t, int err)
+void sk_txn_fail(struct sk_txn *t, int err)
 {
 	if (t->state == SK_TXN_TERMINATED)
 		return;
-	txn_hold(t);
+	sk_txn_hold(t);
 	if (t->h && t->h->failed)
 		t->h->failed(t->arg, t, err);
-	txn_terminate(t);
-	txn_release(t);
+	sk_txn_terminate(t);
+	sk_txn_release(t);
 }
 
-void txn_absorb(struct sk_txn *t, uint32_t ms)
+void sk_txn_absorb(struct sk_txn *t, uint32_t ms)
 {
 	sk_timer_stop(t->txl->cfg.timers, &t->tr);
 	if (ms == 0)
-		txn_terminate(t);
+		sk_txn_terminate(t);
 	else
 		sk_timer_start(t->txl->cfg.timers, &t->tt, ms);
 }
 
-int txn_send(struct sk_txn *t, const char *buf, size_t len)
+int sk_txn_send(struct sk_txn *t, const char *buf, size_t len)
 {
 	/* A failed write may report the lost connection, and end t, before it returns. */
-	txn_hold(t);
+	sk_txn_hold(t);
 	int rc = sk_tp_send(t->txl->cfg.tp, &t->flow, buf, len);
 	if (rc < 0) {
 		sk_logf(t->txl->cfg.log, SK_LOG_WARN, "txn %.*s %.*s: transport error: %s",
 		        (int)t->method.len, t->method.p, (int)t->branch.len, t->branch.p,
 		        sk_strerror(rc));
-		txn_fail(t, -SK_EIO); /* nothing if the connection's loss already ended it */
+		sk_txn_fail(t, -SK_EIO); /* nothing if the connection's loss already ended it */
 		rc = -SK_EIO;
 	}
-	txn_release(t);
+	sk_txn_release(t);
 	return rc;
 }
 
@@ -166,14 +166,14 @@ int txn_send(struct sk_txn *t, const char *buf, size_t len)
 void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
 {
 	if (sk_msg_is_request(m)) {
-		server_request(txl, m, flow);
+		sk_txn_server_request(txl, m, flow);
 		return;
 	}
 	/* §17.1.3: the top Via's branch and the CSeq method */
 	const struct sk_via *v = sk_msg_via(m, 0);
-	struct sk_txn *t = table_find_client(txl, v->branch, sk_msg_cseq(m)->method);
+	struct sk_txn *t = sk_txn_table_find_client(txl, v->branch, sk_msg_cseq(m)->method);
 	if (t) {
-		client_response(t, m);
+		sk_txn_client_response(t, m);
 		return;
 	}
 	if (txl->user.stray_response)
@@ -210,12 +210,12 @@ void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
 				hit = nh;
 				cap = ncap;
 			}
-			txn_hold(t);
+			sk_txn_hold(t);
 			hit[n++] = t;
 		}
 	for (size_t i = 0; i < n; i++) {
-		txn_fail(hit[i], err < 0 ? err : -SK_EIO);
-		txn_release(hit[i]);
+		sk_txn_fail(hit[i], err < 0 ? err : -SK_EIO);
+		sk_txn_release(hit[i]);
 	}
 	free(hit);
 }

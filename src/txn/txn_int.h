@@ -50,18 +50,20 @@ struct sk_txl {
 };
 
 /* table.c */
-int table_init(struct sk_txl *txl, size_t expected);
-void table_free(struct sk_txl *txl);
-void table_insert(struct sk_txl *txl, struct sk_txn *t);
-void table_remove(struct sk_txl *txl, struct sk_txn *t);
-uint64_t hash_branch(struct sk_str branch);
-uint64_t hash_2543(const struct sk_msg *m);
+int sk_txn_table_init(struct sk_txl *txl, size_t expected);
+void sk_txn_table_free(struct sk_txl *txl);
+void sk_txn_table_insert(struct sk_txl *txl, struct sk_txn *t);
+void sk_txn_table_remove(struct sk_txl *txl, struct sk_txn *t);
+uint64_t sk_txn_hash_branch(struct sk_str branch);
+uint64_t sk_txn_hash_2543(const struct sk_msg *m);
 /* A server transaction for request m whose method is taken as `method` (§17.2.3, §9.2). */
-struct sk_txn *table_find_server(struct sk_txl *txl, const struct sk_msg *m, struct sk_str method);
+struct sk_txn *sk_txn_table_find_server(struct sk_txl *txl, const struct sk_msg *m,
+                                        struct sk_str method);
 /* A CANCEL's target: any server transaction other than a CANCEL with m's key. */
-struct sk_txn *table_find_cancel_target(struct sk_txl *txl, const struct sk_msg *m);
+struct sk_txn *sk_txn_table_find_cancel_target(struct sk_txl *txl, const struct sk_msg *m);
 /* §17.1.3: a client transaction by branch and CSeq method. */
-struct sk_txn *table_find_client(struct sk_txl *txl, struct sk_str branch, struct sk_str method);
+struct sk_txn *sk_txn_table_find_client(struct sk_txl *txl, struct sk_str branch,
+                                        struct sk_str method);
 
 /* match.c: the rules the table and the trace checker share */
 static inline uint16_t txn_via_port(const struct sk_via *v)
@@ -77,26 +79,26 @@ static inline bool txn_key_eq(struct sk_str branch, struct sk_str host, uint16_t
 	       sk_str_caseeq(host, v->host);
 }
 /* The RFC 2543 fallback (§17.2.3, §9.2): Request-URI, From tag, Call-ID, CSeq number, top Via. */
-bool txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b);
+bool sk_txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b);
 
 /* txl.c */
-void txn_hold(struct sk_txn *t);
-void txn_release(struct sk_txn *t);
-void txn_terminate(struct sk_txn *t);
-void txn_fail(struct sk_txn *t, int err);
+void sk_txn_hold(struct sk_txn *t);
+void sk_txn_release(struct sk_txn *t);
+void sk_txn_terminate(struct sk_txn *t);
+void sk_txn_fail(struct sk_txn *t, int err);
 /* Starts tt for ms; 0 terminates now (reliable transports, §17). */
-void txn_absorb(struct sk_txn *t, uint32_t ms);
-int txn_send(struct sk_txn *t, const char *buf, size_t len);
-bool str_eq_method(struct sk_str a, const char *m);
+void sk_txn_absorb(struct sk_txn *t, uint32_t ms);
+int sk_txn_send(struct sk_txn *t, const char *buf, size_t len);
+bool sk_txn_method_is(struct sk_str a, const char *m);
 
 /* client.c */
-void client_response(struct sk_txn *t, const struct sk_msg *m);
-void client_retransmit_fired(void *arg);
-void client_timeout_fired(void *arg);
+void sk_txn_client_response(struct sk_txn *t, const struct sk_msg *m);
+void sk_txn_client_retransmit_fired(void *arg);
+void sk_txn_client_timeout_fired(void *arg);
 
 /* server.c */
-void server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow);
-void server_retransmit_fired(void *arg);
-void server_timeout_fired(void *arg);
+void sk_txn_server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow);
+void sk_txn_server_retransmit_fired(void *arg);
+void sk_txn_server_timeout_fired(void *arg);
 
 #endif

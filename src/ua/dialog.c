@@ -10,7 +10,7 @@
 
 #include "ua_int.h"
 
-void dialog_free(struct dialog *d)
+void sk_ua_dialog_free(struct dialog *d)
 {
 	if (!d)
 		return;
@@ -23,7 +23,7 @@ void dialog_free(struct dialog *d)
 	free(d);
 }
 
-struct dialog *dialog_find(struct sk_call *c, struct sk_str remote_tag)
+struct dialog *sk_ua_dialog_find(struct sk_call *c, struct sk_str remote_tag)
 {
 	for (struct dialog *d = c->dialogs; d; d = d->next)
 		if (sk_str_eq(sk_str_c(d->remote_tag), remote_tag))
@@ -46,7 +46,7 @@ static void routes_set(struct dialog *d, const struct sk_msg *m, bool reverse)
 	for (size_t i = 0; i < n && d->nroutes < UA_MAX_ROUTES; i++) {
 		const struct sk_addr *a =
 		    sk_msg_addr(m, SK_HDR_RECORD_ROUTE, reverse ? n - 1 - i : i);
-		if (a && (d->routes[d->nroutes] = ua_strdup(a->raw)))
+		if (a && (d->routes[d->nroutes] = sk_ua_strdup(a->raw)))
 			d->nroutes++;
 	}
 }
@@ -56,7 +56,7 @@ static void target_set(struct dialog *d, const struct sk_msg *m)
 	const struct sk_addr *a = sk_msg_addr(m, SK_HDR_CONTACT, 0);
 	if (!a || a->star)
 		return;
-	char *t = ua_strdup(a->uri.raw);
+	char *t = sk_ua_strdup(a->uri.raw);
 	if (t) {
 		free(d->remote_target);
 		d->remote_target = t;
@@ -68,8 +68,8 @@ static struct dialog *dialog_add(struct sk_call *c, struct sk_str tag, struct sk
 	if (c->ndialogs >= UA_MAX_DIALOGS)
 		return NULL;
 	struct dialog *d = calloc(1, sizeof(*d));
-	if (!d || !(d->remote_tag = ua_strdup(tag)) || !(d->remote_hdr = ua_strdup(hdr))) {
-		dialog_free(d);
+	if (!d || !(d->remote_tag = sk_ua_strdup(tag)) || !(d->remote_hdr = sk_ua_strdup(hdr))) {
+		sk_ua_dialog_free(d);
 		return NULL;
 	}
 	d->next = c->dialogs;
@@ -78,13 +78,13 @@ static struct dialog *dialog_add(struct sk_call *c, struct sk_str tag, struct sk
 	return d;
 }
 
-struct dialog *dialog_from_response(struct sk_call *c, const struct sk_msg *resp)
+struct dialog *sk_ua_dialog_from_response(struct sk_call *c, const struct sk_msg *resp)
 {
 	const struct sk_addr *to = sk_msg_to(resp);
 	if (!to || !sk_str_present(to->tag) || !to->tag.len)
 		return NULL;
 	int code = sk_msg_status(resp);
-	struct dialog *d = dialog_find(c, to->tag);
+	struct dialog *d = sk_ua_dialog_find(c, to->tag);
 	bool is_new = !d;
 	if (!d && !(d = dialog_add(c, to->tag, to->raw)))
 		return NULL;
@@ -96,7 +96,7 @@ struct dialog *dialog_from_response(struct sk_call *c, const struct sk_msg *resp
 	return d;
 }
 
-struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req)
+struct dialog *sk_ua_dialog_from_request(struct sk_call *c, const struct sk_msg *req)
 {
 	const struct sk_addr *from = sk_msg_from(req);
 	if (!from)
@@ -108,7 +108,7 @@ struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req)
 	target_set(d, req);
 	/* an RFC 2543 caller may send no Contact (RFC 4475 §3.4.1): its From is
 	 * where it can be reached */
-	if (!d->remote_target && !(d->remote_target = ua_strdup(from->uri.raw)))
+	if (!d->remote_target && !(d->remote_target = sk_ua_strdup(from->uri.raw)))
 		return NULL; /* d stays with the call, freed with it */
 	d->remote_cseq = sk_msg_cseq(req)->num;
 	d->remote_cseq_set = true;
@@ -129,8 +129,9 @@ static bool uri_is_loose(const struct sk_uri *u)
 	return sk_uri_param(u, "lr", &v) == 0;
 }
 
-int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint32_t cseq,
-                   const char *extra, const char *sdp, struct sk_build **out, struct sk_target *dst)
+int sk_ua_dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint32_t cseq,
+                         const char *extra, const char *sdp, struct sk_build **out,
+                         struct sk_target *dst)
 {
 	struct sk_ua *ua = c->ua;
 	struct sk_str ruri;
@@ -190,7 +191,7 @@ int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint
 	return 0;
 }
 
-int dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq)
+int sk_ua_dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq)
 {
 	struct sk_ua *ua = c->ua;
 	struct sk_build *b;
@@ -199,7 +200,7 @@ int dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq)
 	/* §13.2.2.4: the ACK is built by the UA core, CSeq number of the INVITE,
 	 * and goes straight to the transport; the same one answers each
 	 * retransmission of the 2xx */
-	int rc = dialog_request(c, d, "ACK", cseq, NULL, NULL, &b, &dst);
+	int rc = sk_ua_dialog_request(c, d, "ACK", cseq, NULL, NULL, &b, &dst);
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_finish(b, &wire)) == 0) {
@@ -215,18 +216,18 @@ int dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq)
 	return sk_tp_send(sk_stack_tp(ua->stack), &d->ack_flow, d->ack, d->ack_len);
 }
 
-int dialog_bye(struct sk_call *c, struct dialog *d)
+int sk_ua_dialog_bye(struct sk_call *c, struct dialog *d)
 {
 	struct sk_build *b;
 	struct sk_target dst;
 	struct sk_str wire;
 	if (d->bye_sent)
 		return 0;
-	int rc = dialog_request(c, d, "BYE", ++c->local_cseq, NULL, NULL, &b, &dst);
+	int rc = sk_ua_dialog_request(c, d, "BYE", ++c->local_cseq, NULL, NULL, &b, &dst);
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_finish(b, &wire)) == 0)
-		rc = ua_request(c, wire, &dst, NULL);
+		rc = sk_ua_request(c, wire, &dst, NULL);
 	sk_build_free(b);
 	if (rc == 0) {
 		d->bye_sent = true;
@@ -235,7 +236,7 @@ int dialog_bye(struct sk_call *c, struct dialog *d)
 	return rc;
 }
 
-int ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_t size)
+int sk_ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_t size)
 {
 	char a[64];
 	sk_sa_print(&flow->local, a, sizeof(a));
@@ -244,7 +245,7 @@ int ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_t s
 	return n < 0 || (size_t)n >= size ? -SK_ETOOBIG : 0;
 }
 
-char *ua_default_sdp(struct sk_ua *ua, const struct sk_flow *flow)
+char *sk_ua_default_sdp(struct sk_ua *ua, const struct sk_flow *flow)
 {
 	char host[64], *out = malloc(512);
 	if (!out)

@@ -23,7 +23,7 @@ const char *sk_call_state_name(enum sk_call_state s)
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
-char *ua_strdup(struct sk_str s)
+char *sk_ua_strdup(struct sk_str s)
 {
 	char *p = malloc(s.len + 1);
 	if (p) {
@@ -34,7 +34,7 @@ char *ua_strdup(struct sk_str s)
 	return p;
 }
 
-const struct sk_log *ua_log(const struct sk_ua *ua)
+const struct sk_log *sk_ua_log(const struct sk_ua *ua)
 {
 	return sk_stack_log(ua->stack);
 }
@@ -70,7 +70,7 @@ static int table_grow(struct sk_ua *ua)
 	return 0;
 }
 
-struct sk_call *call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id)
+struct sk_call *sk_ua_call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id)
 {
 	if (ua->ncalls >= ua->nbuckets && table_grow(ua) < 0)
 		return NULL;
@@ -95,7 +95,7 @@ struct sk_call *call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *cal
 	return c;
 }
 
-struct sk_call *call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag)
+struct sk_call *sk_ua_call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag)
 {
 	if (!ua->nbuckets)
 		return NULL;
@@ -107,8 +107,8 @@ struct sk_call *call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str
 	return NULL;
 }
 
-struct sk_call *call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
-                             uint32_t cseq)
+struct sk_call *sk_ua_call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
+                                   uint32_t cseq)
 {
 	uint64_t h = hash_call_id(call_id);
 	for (struct sk_call *c = ua->buckets[h & (ua->nbuckets - 1)]; c; c = c->hnext)
@@ -133,7 +133,7 @@ static void call_free(struct sk_call *c)
 	while (c->dialogs) {
 		struct dialog *d = c->dialogs;
 		c->dialogs = d->next;
-		dialog_free(d);
+		sk_ua_dialog_free(d);
 	}
 	free(c->call_id);
 	free(c->local_tag);
@@ -145,48 +145,48 @@ static void call_free(struct sk_call *c)
 	free(c);
 }
 
-void call_ref(struct sk_call *c)
+void sk_ua_call_hold(struct sk_call *c)
 {
 	c->refs++;
 }
 
-void call_unref(struct sk_call *c)
+void sk_ua_call_release(struct sk_call *c)
 {
 	if (--c->refs == 0 && c->ended)
 		call_free(c);
 }
 
-void call_discard(struct sk_call *c)
+void sk_ua_call_discard(struct sk_call *c)
 {
 	c->ended = true;
 	c->refs++;
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
-void call_bye_done(struct sk_call *c)
+void sk_ua_call_bye_done(struct sk_call *c)
 {
 	if (c->byes)
 		c->byes--;
 	if (!c->byes && c->end_after_bye)
-		call_end(c, (enum sk_call_outcome)c->end_outcome);
+		sk_ua_call_end(c, (enum sk_call_outcome)c->end_outcome);
 }
 
-void call_end(struct sk_call *c, enum sk_call_outcome outcome)
+void sk_ua_call_end(struct sk_call *c, enum sk_call_outcome outcome)
 {
 	if (c->ended)
 		return;
 	c->ended = true;
 	c->outcome = (uint8_t)outcome;
 	c->state = SK_CALL_ENDED;
-	uas_stop_2xx(c);
+	sk_uas_stop_2xx(c);
 	const struct sk_ua_events *ev = &c->ua->cfg.ev;
-	call_ref(c);
+	sk_ua_call_hold(c);
 	if (ev->ended)
 		ev->ended(ev->arg, c);
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
-void call_reason_from(struct sk_call *c, const struct sk_msg *m)
+void sk_ua_call_reason_from(struct sk_call *c, const struct sk_msg *m)
 {
 	/* RFC 3326: every Reason value, in order, as the application shows them */
 	sk_msg_hdr_join(m, SK_HDR_REASON, c->reason, sizeof(c->reason));
@@ -197,25 +197,25 @@ void call_reason_from(struct sk_call *c, const struct sk_msg *m)
 static void on_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 {
 	struct sk_call *c = arg;
-	call_ref(c);
-	uac_response(c, ct, resp);
-	call_unref(c);
+	sk_ua_call_hold(c);
+	sk_uac_response(c, ct, resp);
+	sk_ua_call_release(c);
 }
 
 static void on_uac_failed(void *arg, struct sk_txn *ct, int err)
 {
 	struct sk_call *c = arg;
-	call_ref(c);
-	uac_failed(c, ct, err);
-	call_unref(c);
+	sk_ua_call_hold(c);
+	sk_uac_failed(c, ct, err);
+	sk_ua_call_release(c);
 }
 
 static void on_uas_failed(void *arg, struct sk_txn *st, int err)
 {
 	struct sk_call *c = arg;
-	call_ref(c);
-	uas_failed(c, st, err);
-	call_unref(c);
+	sk_ua_call_hold(c);
+	sk_uas_failed(c, st, err);
+	sk_ua_call_release(c);
 }
 
 static void on_terminated(void *arg, struct sk_txn *t)
@@ -225,8 +225,8 @@ static void on_terminated(void *arg, struct sk_txn *t)
 		c->ict = NULL;
 	if (c->re_ct == t)
 		c->re_ct = NULL;
-	uas_terminated(c, t);
-	call_unref(c);
+	sk_uas_terminated(c, t);
+	sk_ua_call_release(c);
 }
 
 /* The requests a call sends, and those it answers: each holds a reference to it. */
@@ -235,26 +235,26 @@ static const struct sk_txn_handler uac_handler = {
 static const struct sk_txn_handler ua_uas_handler = {.failed = on_uas_failed,
                                                      .terminated = on_terminated};
 
-int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
-               struct sk_txn **out)
+int sk_ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
+                  struct sk_txn **out)
 {
 	struct sk_txn *t = NULL;
 	/* on an error nothing was started and no callback comes: no reference taken */
 	int rc = sk_txn_request(sk_stack_txl(c->ua->stack), wire, dst, &uac_handler, c, &t);
 	if (rc == 0)
-		call_ref(c);
+		sk_ua_call_hold(c);
 	if (out)
 		*out = rc == 0 ? t : NULL;
 	return rc;
 }
 
-void ua_bind(struct sk_call *c, struct sk_txn *st)
+void sk_ua_bind(struct sk_call *c, struct sk_txn *st)
 {
 	sk_txn_bind(st, &ua_uas_handler, c);
-	call_ref(c);
+	sk_ua_call_hold(c);
 }
 
-struct sk_call *ua_call_of(const struct sk_txn *st)
+struct sk_call *sk_ua_call_of(const struct sk_txn *st)
 {
 	return sk_txn_arg(st, &ua_uas_handler);
 }
@@ -262,14 +262,14 @@ struct sk_call *ua_call_of(const struct sk_txn *st)
 static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
                        struct sk_txn *invite)
 {
-	uas_request(arg, st, req, invite);
+	sk_uas_request(arg, st, req, invite);
 }
 
 static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
                    const struct sk_flow *flow)
 {
 	(void)flow;
-	uas_ack(arg, ist, ack);
+	sk_uas_ack(arg, ist, ack);
 }
 
 static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow *flow)
@@ -278,7 +278,7 @@ static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow 
 	const struct sk_cseq *cs = sk_msg_cseq(resp);
 	int code = sk_msg_status(resp);
 	if (code >= 200 && code < 300 && cs && sk_str_eq(cs->method, SK_STR_LIT("INVITE")))
-		uac_stray_2xx(arg, resp);
+		sk_uac_stray_2xx(arg, resp);
 }
 
 int sk_ua_new(struct sk_ua **out, const struct sk_ua_config *cfg)

@@ -93,65 +93,65 @@ struct sk_ua {
 };
 
 /* ua.c: calls, their table and their life */
-struct sk_call *call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id);
-struct sk_call *call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag);
+struct sk_call *sk_ua_call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id);
+struct sk_call *sk_ua_call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag);
 /* An incoming call by the caller's From tag and CSeq (merged requests, §8.2.2.2). */
-struct sk_call *call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
-                             uint32_t cseq);
+struct sk_call *sk_ua_call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
+                                   uint32_t cseq);
 /* Frees a call that never got going (no transaction, no event). */
-void call_discard(struct sk_call *c);
+void sk_ua_call_discard(struct sk_call *c);
 /* After a BYE of ours is answered or fails: ends the call when it waited for it. */
-void call_bye_done(struct sk_call *c);
-void call_ref(struct sk_call *c);
-void call_unref(struct sk_call *c);
+void sk_ua_call_bye_done(struct sk_call *c);
+void sk_ua_call_hold(struct sk_call *c);
+void sk_ua_call_release(struct sk_call *c);
 /* Gives the ended event once; the call is freed when no transaction refers to it. */
-void call_end(struct sk_call *c, enum sk_call_outcome outcome);
-void call_reason_from(struct sk_call *c, const struct sk_msg *m);
-char *ua_strdup(struct sk_str s);
-const struct sk_log *ua_log(const struct sk_ua *ua);
+void sk_ua_call_end(struct sk_call *c, enum sk_call_outcome outcome);
+void sk_ua_call_reason_from(struct sk_call *c, const struct sk_msg *m);
+char *sk_ua_strdup(struct sk_str s);
+const struct sk_log *sk_ua_log(const struct sk_ua *ua);
 /* A request through a new client transaction that reports to c (holding a reference). */
-int ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
-               struct sk_txn **out);
+int sk_ua_request(struct sk_call *c, struct sk_str wire, const struct sk_target *dst,
+                  struct sk_txn **out);
 /* c answers server transaction st: st reports to it (holding a reference). */
-void ua_bind(struct sk_call *c, struct sk_txn *st);
+void sk_ua_bind(struct sk_call *c, struct sk_txn *st);
 /* The call that answers server transaction st, if one does. */
-struct sk_call *ua_call_of(const struct sk_txn *st);
+struct sk_call *sk_ua_call_of(const struct sk_txn *st);
 
 /* dialog.c */
-struct dialog *dialog_find(struct sk_call *c, struct sk_str remote_tag);
+struct dialog *sk_ua_dialog_find(struct sk_call *c, struct sk_str remote_tag);
 /* A dialog from a response with a To tag (§12.1.2) or from a request (§12.1.1). */
-struct dialog *dialog_from_response(struct sk_call *c, const struct sk_msg *resp);
-struct dialog *dialog_from_request(struct sk_call *c, const struct sk_msg *req);
-void dialog_free(struct dialog *d);
+struct dialog *sk_ua_dialog_from_response(struct sk_call *c, const struct sk_msg *resp);
+struct dialog *sk_ua_dialog_from_request(struct sk_call *c, const struct sk_msg *req);
+void sk_ua_dialog_free(struct dialog *d);
 /*
  * Builds a request in dialog d (§12.2.1.1): Request-URI and Route from the
  * remote target and route set, From/To/Call-ID, CSeq (cseq, method), and
  * the target it goes to. extra: more header lines ("Name: value\r\n"...).
  */
-int dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint32_t cseq,
-                   const char *extra, const char *sdp, struct sk_build **out,
-                   struct sk_target *dst);
+int sk_ua_dialog_request(struct sk_call *c, struct dialog *d, const char *method, uint32_t cseq,
+                         const char *extra, const char *sdp, struct sk_build **out,
+                         struct sk_target *dst);
 /* Sends the ACK for a 2xx of dialog d (§13.2.2.4) and keeps it for retransmitted 2xx. */
-int dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq);
+int sk_ua_dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq);
 /* Sends a BYE in dialog d (§15.1.1). */
-int dialog_bye(struct sk_call *c, struct dialog *d);
+int sk_ua_dialog_bye(struct sk_call *c, struct dialog *d);
 /* Our Contact for a flow (its local address and transport). */
-int ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_t size);
+int sk_ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_t size);
 /* A default audio offer or answer for our address. */
-char *ua_default_sdp(struct sk_ua *ua, const struct sk_flow *flow);
+char *sk_ua_default_sdp(struct sk_ua *ua, const struct sk_flow *flow);
 
 /* uac.c: calls we place */
-void uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp);
-void uac_failed(struct sk_call *c, struct sk_txn *ct, int err);
+void sk_uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp);
+void sk_uac_failed(struct sk_call *c, struct sk_txn *ct, int err);
 /* A 2xx matching no transaction (after Timer M): the same ACK again. */
-void uac_stray_2xx(struct sk_ua *ua, const struct sk_msg *resp);
+void sk_uac_stray_2xx(struct sk_ua *ua, const struct sk_msg *resp);
 
 /* uas.c: requests we receive */
-void uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
-                 struct sk_txn *invite);
-void uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack);
-void uas_failed(struct sk_call *c, struct sk_txn *st, int err);
-void uas_terminated(struct sk_call *c, struct sk_txn *st);
-void uas_stop_2xx(struct sk_call *c);
+void sk_uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
+                    struct sk_txn *invite);
+void sk_uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack);
+void sk_uas_failed(struct sk_call *c, struct sk_txn *st, int err);
+void sk_uas_terminated(struct sk_call *c, struct sk_txn *st);
+void sk_uas_stop_2xx(struct sk_call *c);
 
 #endif

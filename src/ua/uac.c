@@ -91,12 +91,12 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	/* our address as the transport will send from it: Contact, From, Call-ID */
 	if ((rc = sk_tp_flow_for(sk_stack_tp(ua->stack), &dst, 1000, &flow)) < 0)
 		return rc;
-	if ((rc = ua_contact(ua, &flow, contact, sizeof(contact))) < 0)
+	if ((rc = sk_ua_contact(ua, &flow, contact, sizeof(contact))) < 0)
 		return rc;
 	sk_sa_host(&flow.local, host, sizeof(host));
 	sk_stack_token(ua->stack, tok, 20);
 	snprintf(call_id, sizeof(call_id), "%s@%s", tok, host);
-	struct sk_call *c = call_new(ua, SK_CALL_OUT, call_id);
+	struct sk_call *c = sk_ua_call_new(ua, SK_CALL_OUT, call_id);
 	if (!c)
 		return -SK_ENOMEM;
 	if (p->from)
@@ -108,7 +108,7 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	c->user = p->user;
 	c->local_cseq = 1;
 	c->contact = strdup(contact);
-	c->sdp = p->sdp ? strdup(p->sdp) : ua_default_sdp(ua, &flow);
+	c->sdp = p->sdp ? strdup(p->sdp) : sk_ua_default_sdp(ua, &flow);
 	if ((c->local_hdr = malloc(n)))
 		snprintf(c->local_hdr, n, "<%s>;tag=%s", from, c->local_tag);
 	struct sk_build *b = NULL;
@@ -116,10 +116,10 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	rc = -SK_ENOMEM;
 	if (c->contact && c->sdp && c->local_hdr &&
 	    (rc = build_invite(c, p, p->route ? route : NULL, &wire, &b)) == 0)
-		rc = ua_request(c, wire, &dst, &c->ict);
+		rc = sk_ua_request(c, wire, &dst, &c->ict);
 	sk_build_free(b);
 	if (rc < 0) {
-		call_discard(c);
+		sk_ua_call_discard(c);
 		return rc;
 	}
 	ua->st.calls_out++;
@@ -139,7 +139,7 @@ int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uin
 		return -SK_EINVAL;
 	int rc = sk_target_from_uri(&dst, sk_str_c(registrar), SK_PROTO_NONE);
 	if (rc < 0 || (rc = sk_tp_flow_for(sk_stack_tp(ua->stack), &dst, 600, &flow)) < 0 ||
-	    (rc = ua_contact(ua, &flow, contact, sizeof(contact))) < 0)
+	    (rc = sk_ua_contact(ua, &flow, contact, sizeof(contact))) < 0)
 		return rc;
 	sk_stack_token(ua->stack, tag, 16);
 	sk_stack_token(ua->stack, cid, 24);
@@ -213,9 +213,9 @@ int sk_call_hangup(struct sk_call *c)
 		sk_call_reject(c, 487, NULL);
 	c->end_after_bye = true;
 	c->end_outcome = SK_OUTCOME_ANSWERED;
-	int rc = dialog_bye(c, c->dlg);
+	int rc = sk_ua_dialog_bye(c, c->dlg);
 	if (rc < 0)
-		call_end(c, SK_OUTCOME_ANSWERED);
+		sk_ua_call_end(c, SK_OUTCOME_ANSWERED);
 	return rc;
 }
 
@@ -238,12 +238,12 @@ int sk_call_reinvite(struct sk_call *c, const char *sdp)
 	struct sk_target dst;
 	struct sk_str wire;
 	uint32_t cseq = ++c->local_cseq;
-	int rc =
-	    dialog_request(c, c->dlg, "INVITE", cseq, "Allow: " ALLOW "\r\n", c->sdp, &b, &dst);
+	int rc = sk_ua_dialog_request(c, c->dlg, "INVITE", cseq, "Allow: " ALLOW "\r\n", c->sdp, &b,
+	                              &dst);
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_finish(b, &wire)) == 0)
-		rc = ua_request(c, wire, &dst, &c->re_ct);
+		rc = sk_ua_request(c, wire, &dst, &c->re_ct);
 	sk_build_free(b);
 	if (rc == 0) {
 		c->re_cseq = cseq;
@@ -265,28 +265,28 @@ static void event_response(struct sk_call *c, const struct sk_msg *resp)
 static void invite_2xx(struct sk_call *c, const struct sk_msg *resp, uint32_t cseq)
 {
 	const struct sk_addr *to = sk_msg_to(resp);
-	if (c->dlg && to && dialog_find(c, to->tag) == c->dlg) {
+	if (c->dlg && to && sk_ua_dialog_find(c, to->tag) == c->dlg) {
 		/* §13.2.2.4: a retransmission of the 2xx that confirmed our dialog,
 		 * whose kept ACK a re-INVITE's has replaced: ACKed again; it is no
 		 * other fork's 2xx to hang up, nor a target refresh */
-		dialog_ack(c, c->dlg, cseq);
+		sk_ua_dialog_ack(c, c->dlg, cseq);
 		return;
 	}
-	struct dialog *d = dialog_from_response(c, resp);
+	struct dialog *d = sk_ua_dialog_from_response(c, resp);
 	if (!d) {
-		sk_logf(ua_log(c->ua), SK_LOG_WARN, "ua %s: 2xx without a To tag ignored",
+		sk_logf(sk_ua_log(c->ua), SK_LOG_WARN, "ua %s: 2xx without a To tag ignored",
 		        c->call_id);
 		return;
 	}
 	d->confirmed = true;
-	int rc = dialog_ack(c, d, cseq);
+	int rc = sk_ua_dialog_ack(c, d, cseq);
 	if (rc < 0)
-		sk_logf(ua_log(c->ua), SK_LOG_WARN, "ua %s: ACK not sent: %s", c->call_id,
+		sk_logf(sk_ua_log(c->ua), SK_LOG_WARN, "ua %s: ACK not sent: %s", c->call_id,
 		        sk_strerror(rc));
 	if (c->dlg || c->ended) {
 		/* another branch of a fork answered too, or a 2xx came after the call
 		 * ended with a non-2xx: ACK it, then BYE it (§13.2.2.4) */
-		dialog_bye(c, d);
+		sk_ua_dialog_bye(c, d);
 		return;
 	}
 	c->dlg = d;
@@ -298,8 +298,8 @@ static void invite_2xx(struct sk_call *c, const struct sk_msg *resp, uint32_t cs
 		c->ua->st.answered_late++;
 		c->end_after_bye = true;
 		c->end_outcome = SK_OUTCOME_ANSWERED_LATE;
-		if (dialog_bye(c, d) < 0)
-			call_end(c, SK_OUTCOME_ANSWERED_LATE);
+		if (sk_ua_dialog_bye(c, d) < 0)
+			sk_ua_call_end(c, SK_OUTCOME_ANSWERED_LATE);
 		return;
 	}
 	c->answered = true;
@@ -314,7 +314,7 @@ static void invite_response(struct sk_call *c, const struct sk_msg *resp, int co
 		if (c->state == SK_CALL_CALLING)
 			c->state = SK_CALL_PROCEEDING;
 		/* §12.1.2, §13.2.2.1: each provisional with a new To tag is an early dialog */
-		if (code > 100 && dialog_from_response(c, resp) && !c->dlg)
+		if (code > 100 && sk_ua_dialog_from_response(c, resp) && !c->dlg)
 			c->state = SK_CALL_EARLY;
 		event_response(c, resp);
 	} else if (code < 300) {
@@ -323,8 +323,8 @@ static void invite_response(struct sk_call *c, const struct sk_msg *resp, int co
 		/* the transaction ACKs it (§17.1.1.3) */
 		c->status = code;
 		event_response(c, resp);
-		call_end(c, c->cancel_asked && code == 487 ? SK_OUTCOME_CANCELLED
-		                                           : SK_OUTCOME_REJECTED);
+		sk_ua_call_end(c, c->cancel_asked && code == 487 ? SK_OUTCOME_CANCELLED
+		                                                 : SK_OUTCOME_REJECTED);
 	}
 }
 
@@ -334,13 +334,13 @@ static void reinvite_response(struct sk_call *c, const struct sk_msg *resp, int 
 		c->reinvite_status = code;
 		const struct sk_addr *ct = sk_msg_addr(resp, SK_HDR_CONTACT, 0);
 		if (ct && !ct->star) { /* a target refresh (§12.2.1.2) */
-			char *t = ua_strdup(ct->uri.raw);
+			char *t = sk_ua_strdup(ct->uri.raw);
 			if (t) {
 				free(c->dlg->remote_target);
 				c->dlg->remote_target = t;
 			}
 		}
-		dialog_ack(c, c->dlg, cseq);
+		sk_ua_dialog_ack(c, c->dlg, cseq);
 	} else if (code >= 300) {
 		/* the dialog goes on with the previous session (§14.1) */
 		c->reinvite_status = code;
@@ -348,13 +348,13 @@ static void reinvite_response(struct sk_call *c, const struct sk_msg *resp, int 
 			/* §14.1: the dialog is gone at the other end */
 			c->end_after_bye = true;
 			c->end_outcome = SK_OUTCOME_ANSWERED;
-			dialog_bye(c, c->dlg);
+			sk_ua_dialog_bye(c, c->dlg);
 		}
 	}
 	event_response(c, resp);
 }
 
-void uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp)
+void sk_uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp)
 {
 	int code = sk_msg_status(resp);
 	const struct sk_cseq *cs = sk_msg_cseq(resp);
@@ -362,7 +362,7 @@ void uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *res
 	if (is_method(sk_txn_method(ct), "INVITE")) {
 		/* a retransmitted 2xx (RFC 6026 §7.2: passed up while Accepted) gets
 		 * the very same ACK again (§13.2.2.4) */
-		struct dialog *d = to ? dialog_find(c, to->tag) : NULL;
+		struct dialog *d = to ? sk_ua_dialog_find(c, to->tag) : NULL;
 		if (code >= 200 && code < 300 && d && d->ack && d->ack_cseq == cs->num) {
 			sk_tp_send(sk_stack_tp(c->ua->stack), &d->ack_flow, d->ack, d->ack_len);
 			return;
@@ -374,37 +374,37 @@ void uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *res
 		return;
 	}
 	if (is_method(sk_txn_method(ct), "BYE") && code >= 200)
-		call_bye_done(c);
+		sk_ua_call_bye_done(c);
 }
 
-void uac_failed(struct sk_call *c, struct sk_txn *ct, int err)
+void sk_uac_failed(struct sk_call *c, struct sk_txn *ct, int err)
 {
 	if (ct == c->ict) {
 		if (c->dlg || c->ended)
 			return;
 		/* §9.1: no final within 64*T1 of the CANCEL: the call ends as cancelled */
-		call_end(c, c->cancel_asked        ? SK_OUTCOME_CANCELLED
-		            : err == -SK_ETIMEDOUT ? SK_OUTCOME_TIMEOUT
-		                                   : SK_OUTCOME_FAILED);
+		sk_ua_call_end(c, c->cancel_asked        ? SK_OUTCOME_CANCELLED
+		                  : err == -SK_ETIMEDOUT ? SK_OUTCOME_TIMEOUT
+		                                         : SK_OUTCOME_FAILED);
 	} else if (ct == c->re_ct) {
 		c->reinvite_status = 408;
 		if (c->dlg && !c->ended) { /* §14.1: a 408 ends the dialog */
 			c->end_after_bye = true;
 			c->end_outcome = SK_OUTCOME_ANSWERED;
-			dialog_bye(c, c->dlg);
+			sk_ua_dialog_bye(c, c->dlg);
 		}
 	} else if (is_method(sk_txn_method(ct), "BYE")) {
-		call_bye_done(c);
+		sk_ua_call_bye_done(c);
 	}
 }
 
-void uac_stray_2xx(struct sk_ua *ua, const struct sk_msg *resp)
+void sk_uac_stray_2xx(struct sk_ua *ua, const struct sk_msg *resp)
 {
 	const struct sk_addr *from = sk_msg_from(resp), *to = sk_msg_to(resp);
 	if (!from || !to)
 		return;
-	struct sk_call *c = call_find(ua, sk_msg_call_id(resp), from->tag);
-	struct dialog *d = c && c->dir == SK_CALL_OUT ? dialog_find(c, to->tag) : NULL;
+	struct sk_call *c = sk_ua_call_find(ua, sk_msg_call_id(resp), from->tag);
+	struct dialog *d = c && c->dir == SK_CALL_OUT ? sk_ua_dialog_find(c, to->tag) : NULL;
 	if (d && d->ack && d->ack_cseq == sk_msg_cseq(resp)->num)
 		sk_tp_send(sk_stack_tp(ua->stack), &d->ack_flow, d->ack, d->ack_len);
 }

@@ -42,7 +42,7 @@ static int respond(struct sk_txn *st, int code, const char *reason, const char *
 	if (rc == 0)
 		rc = sk_txn_respond(st, wire);
 	if (rc == 0 && keep) {
-		*keep = ua_strdup(wire);
+		*keep = sk_ua_strdup(wire);
 		kept->p = *keep;
 		kept->len = *keep ? wire.len : 0;
 	}
@@ -137,7 +137,7 @@ static int uas_check(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 
 /* ---- the 2xx retransmitted until its ACK (§13.3.1.4) ----------------------- */
 
-void uas_stop_2xx(struct sk_call *c)
+void sk_uas_stop_2xx(struct sk_call *c)
 {
 	sk_timer_stop(sk_stack_timers(c->ua->stack), &c->t2xx);
 	free(c->resp2xx);
@@ -153,16 +153,16 @@ static void t2xx_fired(void *arg)
 	if (now - c->t2xx_since >= 64ull * tm->t1) {
 		/* §13.3.1.4: no ACK in 64*T1: the dialog is confirmed, the session ends with a BYE
 		 */
-		sk_logf(ua_log(ua), SK_LOG_WARN, "ua %s: no ACK for our 2xx: BYE", c->call_id);
-		uas_stop_2xx(c);
-		call_ref(c);
+		sk_logf(sk_ua_log(ua), SK_LOG_WARN, "ua %s: no ACK for our 2xx: BYE", c->call_id);
+		sk_uas_stop_2xx(c);
+		sk_ua_call_hold(c);
 		bool initial = !c->answered;
 		c->answered = true;
 		c->end_after_bye = true;
 		c->end_outcome = initial ? SK_OUTCOME_TIMEOUT : SK_OUTCOME_ANSWERED;
-		if (dialog_bye(c, c->dlg) < 0)
-			call_end(c, (enum sk_call_outcome)c->end_outcome);
-		call_unref(c);
+		if (sk_ua_dialog_bye(c, c->dlg) < 0)
+			sk_ua_call_end(c, (enum sk_call_outcome)c->end_outcome);
+		sk_ua_call_release(c);
 		return;
 	}
 	sk_tp_send(sk_stack_tp(ua->stack), &c->resp2xx_flow, c->resp2xx, c->resp2xx_len);
@@ -229,7 +229,7 @@ int sk_call_answer(struct sk_call *c, const char *sdp)
 	char extra[300];
 	snprintf(extra, sizeof(extra), "Contact: <%s>\r\nAllow: %s\r\nServer: %s\r\n", c->contact,
 	         ALLOW, c->ua->agent);
-	uas_stop_2xx(c);
+	sk_uas_stop_2xx(c);
 	struct sk_str kept = {0};
 	int rc = respond(p->st, 200, NULL, c->local_tag, extra, c->sdp, &kept, &c->resp2xx);
 	if (rc < 0)
@@ -264,7 +264,7 @@ int sk_call_reject(struct sk_call *c, int code, const char *reason)
 		return 0;
 	}
 	c->status = code;
-	call_end(c, SK_OUTCOME_REJECTED);
+	sk_ua_call_end(c, SK_OUTCOME_REJECTED);
 	return 0;
 }
 
@@ -275,7 +275,7 @@ static void attach(struct sk_call *c, struct pending_ist *p, struct sk_txn *st, 
 	p->st = st;
 	p->cseq = cseq;
 	p->final_sent = false;
-	ua_bind(c, st);
+	sk_ua_bind(c, st);
 }
 
 static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req)
@@ -283,7 +283,7 @@ static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 	const struct sk_addr *from = sk_msg_from(req), *to = sk_msg_to(req);
 	const struct sk_cseq *cs = sk_msg_cseq(req);
 	/* §8.2.2.2: the same request by another path (a fork looping back): 482 */
-	if (call_find_in(ua, sk_msg_call_id(req), from->tag, cs->num)) {
+	if (sk_ua_call_find_in(ua, sk_msg_call_id(req), from->tag, cs->num)) {
 		reject(ua, st, 482, NULL);
 		return;
 	}
@@ -295,7 +295,7 @@ static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 	}
 	char call_id[256], contact[160];
 	sk_str_cpy(call_id, sizeof(call_id), sk_msg_call_id(req));
-	struct sk_call *c = call_new(ua, SK_CALL_IN, call_id);
+	struct sk_call *c = sk_ua_call_new(ua, SK_CALL_IN, call_id);
 	if (!c) {
 		sk_txn_reply(st, 500, NULL, NULL);
 		return;
@@ -304,14 +304,15 @@ static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 	size_t n = to->raw.len + strlen(c->local_tag) + 8;
 	c->dst.proto = flow->proto;
 	c->in_cseq = cs->num;
-	c->in_from_tag = ua_strdup(from->tag);
-	c->contact = ua_contact(ua, flow, contact, sizeof(contact)) == 0 ? strdup(contact) : NULL;
-	c->sdp = ua_default_sdp(ua, flow);
+	c->in_from_tag = sk_ua_strdup(from->tag);
+	c->contact =
+	    sk_ua_contact(ua, flow, contact, sizeof(contact)) == 0 ? strdup(contact) : NULL;
+	c->sdp = sk_ua_default_sdp(ua, flow);
 	if ((c->local_hdr = malloc(n)))
 		snprintf(c->local_hdr, n, "%.*s;tag=%s", (int)to->raw.len, to->raw.p, c->local_tag);
 	if (!c->in_from_tag || !c->contact || !c->sdp || !c->local_hdr ||
-	    !dialog_from_request(c, req)) {
-		call_discard(c);
+	    !sk_ua_dialog_from_request(c, req)) {
+		sk_ua_call_discard(c);
 		sk_txn_reply(st, 500, NULL, NULL);
 		return;
 	}
@@ -319,12 +320,12 @@ static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 	attach(c, &c->ist, st, cs->num);
 	ua->st.calls_in++;
 	const struct sk_ua_events *ev = &ua->cfg.ev;
-	call_ref(c);
+	sk_ua_call_hold(c);
 	if (ev->incoming)
 		ev->incoming(ev->arg, c, req);
 	else
 		sk_call_reject(c, 480, NULL);
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
 /* §9.2 */
@@ -336,7 +337,7 @@ static void cancel(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req
 		reject(ua, st, 481, NULL);
 		return;
 	}
-	struct sk_call *c = sk_txn_kind(invite) == SK_TXN_IST ? ua_call_of(invite) : NULL;
+	struct sk_call *c = sk_txn_kind(invite) == SK_TXN_IST ? sk_ua_call_of(invite) : NULL;
 	sk_txn_reply(st, 200, NULL, c ? c->local_tag : NULL);
 	if (!c || c->ended)
 		return; /* a CANCEL of a non-INVITE, or of an INVITE answered: 200 and nothing else
@@ -346,8 +347,8 @@ static void cancel(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req
 	                                                : NULL;
 	if (!p || p->final_sent)
 		return;
-	call_ref(c);
-	call_reason_from(c, req);
+	sk_ua_call_hold(c);
+	sk_ua_call_reason_from(c, req);
 	c->cancel_asked = true;
 	if (respond(invite, 487, NULL, c->local_tag, NULL, NULL, NULL, NULL) == 0)
 		ua->st.resp_487++;
@@ -357,11 +358,11 @@ static void cancel(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req
 		ev->cancelled(ev->arg, c, req);
 	if (p == &c->ist) {
 		c->status = 487;
-		call_end(c, SK_OUTCOME_CANCELLED);
+		sk_ua_call_end(c, SK_OUTCOME_CANCELLED);
 	} else {
 		c->reinvite_status = 487; /* a cancelled re-INVITE leaves the dialog as it was */
 	}
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
 static void bye(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req)
@@ -369,7 +370,7 @@ static void bye(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req)
 	sk_txn_reply(st, 200, NULL, NULL);
 	if (c->ended)
 		return;
-	call_reason_from(c, req);
+	sk_ua_call_reason_from(c, req);
 	/* §15.1.2: a BYE in an early dialog ends the pending INVITE with 487 */
 	struct pending_ist *p = pending(c);
 	if (p) {
@@ -377,7 +378,7 @@ static void bye(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req)
 		p->final_sent = true;
 	}
 	c->answered = true;
-	call_end(c, c->dlg ? SK_OUTCOME_ANSWERED : SK_OUTCOME_CANCELLED);
+	sk_ua_call_end(c, c->dlg ? SK_OUTCOME_ANSWERED : SK_OUTCOME_CANCELLED);
 }
 
 static void reinvite(struct sk_call *c, struct dialog *d, struct sk_txn *st,
@@ -402,7 +403,7 @@ static void reinvite(struct sk_call *c, struct dialog *d, struct sk_txn *st,
 	}
 	const struct sk_addr *ct = sk_msg_addr(req, SK_HDR_CONTACT, 0);
 	if (ct && !ct->star) { /* a target refresh (§12.2.2) */
-		char *t = ua_strdup(ct->uri.raw);
+		char *t = sk_ua_strdup(ct->uri.raw);
 		if (t) {
 			free(d->remote_target);
 			d->remote_target = t;
@@ -410,12 +411,12 @@ static void reinvite(struct sk_call *c, struct dialog *d, struct sk_txn *st,
 	}
 	attach(c, &c->re_st, st, sk_msg_cseq(req)->num);
 	const struct sk_ua_events *ev = &c->ua->cfg.ev;
-	call_ref(c);
+	sk_ua_call_hold(c);
 	if (ev->reinvite)
 		ev->reinvite(ev->arg, c, req);
 	else
 		sk_call_answer(c, NULL);
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
 static void options(struct sk_ua *ua, struct sk_txn *st, const char *tag)
@@ -433,8 +434,8 @@ static void options(struct sk_ua *ua, struct sk_txn *st, const char *tag)
 static void in_dialog(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req)
 {
 	const struct sk_addr *from = sk_msg_from(req), *to = sk_msg_to(req);
-	struct sk_call *c = call_find(ua, sk_msg_call_id(req), to->tag);
-	struct dialog *d = c && !c->ended ? dialog_find(c, from->tag) : NULL;
+	struct sk_call *c = sk_ua_call_find(ua, sk_msg_call_id(req), to->tag);
+	struct dialog *d = c && !c->ended ? sk_ua_dialog_find(c, from->tag) : NULL;
 	if (!d) { /* §12.2.2 */
 		reject(ua, st, 481, NULL);
 		return;
@@ -458,18 +459,18 @@ static void in_dialog(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *
 			reject(ua, st, 481, NULL);
 		return;
 	}
-	call_ref(c);
+	sk_ua_call_hold(c);
 	if (is_method(m, "BYE"))
 		bye(c, st, req);
 	else if (is_method(m, "INVITE"))
 		reinvite(c, d, st, req);
 	else
 		options(ua, st, NULL);
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
-void uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
-                 struct sk_txn *invite)
+void sk_uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
+                    struct sk_txn *invite)
 {
 	struct sk_str m = sk_msg_method(req);
 	if (is_method(m, "CANCEL")) {
@@ -491,37 +492,37 @@ void uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,
 		reject(ua, st, 481, NULL); /* a BYE outside any dialog */
 }
 
-void uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack)
+void sk_uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack)
 {
 	const struct sk_addr *to = sk_msg_to(ack);
-	struct sk_call *c = ist ? ua_call_of(ist) : NULL;
+	struct sk_call *c = ist ? sk_ua_call_of(ist) : NULL;
 	if (!c && to)
-		c = call_find(ua, sk_msg_call_id(ack), to->tag);
+		c = sk_ua_call_find(ua, sk_msg_call_id(ack), to->tag);
 	if (!c || !c->resp2xx || sk_msg_cseq(ack)->num != c->resp2xx_cseq)
 		return; /* a retransmitted ACK, or one for nothing we sent */
-	uas_stop_2xx(c);
+	sk_uas_stop_2xx(c);
 	if (c->answered)
 		return;
 	c->answered = true;
-	call_ref(c);
+	sk_ua_call_hold(c);
 	const struct sk_ua_events *ev = &ua->cfg.ev;
 	if (ev->answered && !c->ended)
 		ev->answered(ev->arg, c);
 	if (c->hangup_wanted && !c->ended)
 		sk_call_hangup(c);
-	call_unref(c);
+	sk_ua_call_release(c);
 }
 
-void uas_failed(struct sk_call *c, struct sk_txn *st, int err)
+void sk_uas_failed(struct sk_call *c, struct sk_txn *st, int err)
 {
 	struct pending_ist *p = c->ist.st == st ? &c->ist : NULL;
 	/* Timer H (no ACK for a non-2xx) changes nothing for the call; a transport
 	 * error before any final ends it */
 	if (p && !p->final_sent && err == -SK_EIO)
-		call_end(c, SK_OUTCOME_FAILED);
+		sk_ua_call_end(c, SK_OUTCOME_FAILED);
 }
 
-void uas_terminated(struct sk_call *c, struct sk_txn *st)
+void sk_uas_terminated(struct sk_call *c, struct sk_txn *st)
 {
 	if (c->ist.st == st)
 		c->ist.st = NULL;
