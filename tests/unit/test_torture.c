@@ -839,7 +839,10 @@ static void compare(struct fx *f, const char *path, const char *op, const struct
 			if (!expect(v->bare && e != v->s && !*e, "expected a number, got %s", want))
 				return;
 		}
-		if (!strcmp(op, "="))
+		if (!strcmp(op, "=") && a.k == V_BOOL)
+			expect(a.i == w, "%s is %s, expected %s", path, a.i ? "true" : "false",
+			       w ? "true" : "false");
+		else if (!strcmp(op, "="))
 			expect(a.i == w, "%s is %lld, expected %lld", path, a.i, w);
 		else if (!strcmp(op, "!="))
 			expect(a.i != w, "%s is %lld, expected anything else", path, a.i);
