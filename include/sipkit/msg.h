@@ -377,6 +377,44 @@ int sk_build_finish(struct sk_build *b, struct sk_str *out);
  */
 int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int code,
                          const char *reason, const char *to_tag);
+/* ---- what CANCEL and ACK copy from their request (§9.1, §17.1.1.3) ------- */
+
+/** A run of bytes at off (see struct sk_hop), len long. */
+struct sk_span {
+	uint32_t off, len;
+};
+
+/**
+ * Where the fields a CANCEL or an ACK copies from its INVITE lie: Request-URI,
+ * top Via value, From and To values, Call-ID, CSeq number, Route values. A
+ * pending client transaction keeps its request's bytes and this record, not a
+ * parse (a parse is several KB; a proxy holds one request per branch of every
+ * ringing call). Spans are offsets into the request's bytes, or, for a value
+ * the parser had to unfold (§7.3.1), SK_SPAN_EXTRA + an offset into the bytes
+ * that follow route[] in the same block.
+ */
+struct sk_hop {
+	struct sk_span ruri, via, from, to, call_id;
+	uint32_t cseq;
+	uint32_t nroutes;
+	uint32_t extra_len;
+	struct sk_span route[]; /* nroutes, then extra_len bytes */
+};
+#define SK_SPAN_EXTRA 0x80000000u
+
+/** The size of the sk_hop of request req, 0 when it lacks a field a CANCEL needs. */
+size_t sk_hop_size(const struct sk_msg *req);
+/** Fills h (of sk_hop_size(req) bytes) from req: 0, or -SK_EINVAL. */
+int sk_hop_fill(struct sk_hop *h, size_t size, const struct sk_msg *req);
+/** A value of h: raw is the request's bytes h was filled from (its sk_msg_raw). */
+struct sk_str sk_hop_str(const struct sk_hop *h, const char *raw, struct sk_span s);
+/** sk_build_cancel from the record of the INVITE and its bytes. */
+int sk_build_cancel_hop(struct sk_build **out, const struct sk_hop *h, const char *raw,
+                        const char *reason);
+/** sk_build_ack from the record of the INVITE and its bytes. */
+int sk_build_ack_hop(struct sk_build **out, const struct sk_hop *h, const char *raw,
+                     const struct sk_msg *resp);
+
 /**
  * A CANCEL for invite per §9.1: same Request-URI, Call-ID, From, To and CSeq
  * number (method CANCEL), one Via equal to the INVITE's top Via, the INVITE's

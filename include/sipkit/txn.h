@@ -120,6 +120,12 @@ struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
 void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user);
 /** Live transactions. */
 size_t sk_txl_count(const struct sk_txl *txl);
+/**
+ * Transactions still waiting for the peer: clients without a final response,
+ * INVITE servers whose non-2xx final has no ACK yet. A walk over the table:
+ * for a graceful stop, not for every message.
+ */
+size_t sk_txl_awaiting_peer(const struct sk_txl *txl);
 /** One line per live transaction: kind, state, method, branch, last status, next timer. */
 void sk_txl_dump(const struct sk_txl *txl, FILE *out);
 

@@ -156,6 +156,23 @@ void phone_run(struct phone *ph, const bool *done, uint64_t max_ms)
 	}
 }
 
+void phone_drain(struct phone *ph, uint64_t max_ms)
+{
+	/* the ACK of our last final, the answer to our last request: read before
+	 * the sockets close (over TCP, unread bytes at close reset the connection
+	 * under the peer's feet) */
+	struct sk_txl *txl = sk_stack_txl(ph->stack);
+	uint64_t end = phone_now(ph) + max_ms;
+	while (!stop_signal && sk_txl_awaiting_peer(txl) && phone_now(ph) < end) {
+		uint64_t left = end - phone_now(ph);
+		int64_t next = sk_timers_next_in(sk_loop_timers(ph->loop));
+		int wait = left < 200 ? (int)left : 200;
+		if (next >= 0 && next < wait)
+			wait = (int)next;
+		sk_loop_run_once(ph->loop, wait);
+	}
+}
+
 int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;

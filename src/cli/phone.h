@@ -37,6 +37,8 @@ void phone_free(struct phone *ph);
 int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound);
 /* Runs the loop until *done, a signal (SIGINT, SIGTERM) or max_ms (0: none). */
 void phone_run(struct phone *ph, const bool *done, uint64_t max_ms);
+/* After the work is done: runs until no transaction waits for the peer, max_ms at most. */
+void phone_drain(struct phone *ph, uint64_t max_ms);
 uint64_t phone_now(const struct phone *ph);
 /* True when a signal asked to stop. */
 bool phone_stopped(void);

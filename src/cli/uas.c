@@ -223,6 +223,8 @@ int cmd_uas(int argc, char **argv)
 	}
 	if (rc == 0) {
 		phone_run(&u->ph, &u->done, u->o.duration_ms);
+		if (u->done)
+			phone_drain(&u->ph, 2000);
 		fprintf(
 		    stderr,
 		    "sipkit uas: %lu calls: %lu answered, %lu cancelled, %lu rejected, %lu timed "

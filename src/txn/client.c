@@ -3,6 +3,7 @@
  * Client transactions: INVITE (§17.1.1, RFC 6026 §7.2) and non-INVITE
  * (§17.1.2, RFC 4320), and the CANCEL of a client INVITE (§9.1).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,42 +57,45 @@ static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target
 	return compose(txl, req, flow, (struct sk_str){branch, blen}, out, out_len);
 }
 
-/* A request parsed in its own copy (the request composed, a CANCEL built). */
-static struct sk_msg *parse_own(const char *buf, size_t len, struct sk_parse_err *err, int *rc)
+/* The hop record's room at the head of a client's block, kept aligned for the request after it. */
+static size_t hop_room(size_t hop_size)
 {
-	struct sk_msg *m;
-	if ((*rc = sk_msg_new(&m, NULL)) < 0)
-		return NULL;
-	if ((*rc = sk_msg_parse_copy(m, buf, len, err)) < 0) {
-		sk_msg_free(m);
-		return NULL;
-	}
-	return m;
+	return (hop_size + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
 }
 
-static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow)
+/*
+ * A client transaction on its own copy of wire; method and branch are views
+ * into wire. An INVITE (inv set: wire parsed) also keeps the hop record its
+ * CANCEL and ACK are built from (§9.1, §17.1.1.3): a pending transaction keeps
+ * its request as bytes and that record, never a parse (a parse is several
+ * KB; a proxy holds one request per branch of every ringing call).
+ */
+static struct sk_txn *client_new(struct sk_txl *txl, struct sk_str wire, struct sk_str method,
+                                 struct sk_str branch, const struct sk_msg *inv,
+                                 const struct sk_flow *flow)
 {
+	size_t hop_size = inv ? sk_hop_size(inv) : 0, room = hop_room(hop_size);
+	if (inv && !hop_size)
+		return NULL;
 	struct sk_txn *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	/* A pending transaction keeps its request as bytes only, not parsed (a
-	 * parsed message is several KB; a proxy holds one per branch of every
-	 * ringing call): CANCEL and ACK parse it again when they are built. */
-	struct sk_str raw = sk_msg_raw(m);
-	t->data = malloc(raw.len ? raw.len : 1);
+	t->data = malloc(room + (wire.len ? wire.len : 1));
 	if (!t->data) {
 		free(t);
 		return NULL;
 	}
-	memcpy(t->data, raw.p, raw.len);
-	t->req = t->data;
-	t->req_len = (uint32_t)raw.len;
+	if (inv) {
+		t->hop = (struct sk_hop *)(void *)t->data; /* malloc'd: aligned */
+		sk_hop_fill(t->hop, hop_size, inv);
+	}
+	t->req = t->data + room;
+	memcpy(t->req, wire.p, wire.len);
+	t->req_len = (uint32_t)wire.len;
 	t->txl = txl;
 	t->flow = *flow;
-	struct sk_str method = sk_msg_method(m), branch = sk_msg_via(m, 0)->branch;
-	t->method = (struct sk_str){t->data + (method.p - raw.p), method.len};
-	t->branch = (struct sk_str){t->data + (branch.p - raw.p), branch.len};
-	sk_msg_free(m);
+	t->method = (struct sk_str){t->req + (method.p - wire.p), method.len};
+	t->branch = (struct sk_str){t->req + (branch.p - wire.p), branch.len};
 	t->hash = sk_txn_hash_branch(t->branch);
 	t->reliable = flow->proto == SK_PROTO_TCP;
 	t->created = sk_timers_now(txl->cfg.timers);
@@ -100,6 +104,36 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_msg *m, const str
 	t->state = invite ? SK_TXN_CALLING : SK_TXN_TRYING;
 	sk_timer_init(&t->tr, sk_txn_client_retransmit_fired, t);
 	sk_timer_init(&t->tt, sk_txn_client_timeout_fired, t);
+	return t;
+}
+
+/* The composed request parsed once, in place: what it is, and for an INVITE its hop record. */
+static struct sk_txn *client_from_wire(struct sk_txl *txl, const char *buf, size_t len,
+                                       const struct sk_flow *flow, int *rc)
+{
+	struct sk_msg *m;
+	struct sk_parse_err err = {0};
+	struct sk_txn *t = NULL;
+	if ((*rc = sk_msg_new(&m, NULL)) < 0)
+		return NULL;
+	if ((*rc = sk_msg_parse(m, buf, len, &err)) == 0 &&
+	    (!sk_msg_is_request(m) || !sk_msg_cseq(m) ||
+	     sk_txn_method_is(sk_msg_method(m), "ACK"))) {
+		/* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless */
+		err.why = "not a request with a CSeq, or an ACK";
+		*rc = -SK_EINVAL;
+	}
+	if (*rc == 0) {
+		bool invite = sk_txn_method_is(sk_msg_method(m), "INVITE");
+		t = client_new(txl, (struct sk_str){buf, len}, sk_msg_method(m),
+		               sk_msg_via(m, 0)->branch, invite ? m : NULL, flow);
+		if (!t)
+			*rc = -SK_ENOMEM;
+	} else {
+		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: request not sent: %s",
+		        err.why ? err.why : sk_strerror(*rc));
+	}
+	sk_msg_free(m);
 	return t;
 }
 
@@ -140,27 +174,10 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), suffix, &buf, &len);
 	if (rc < 0)
 		return rc;
-	struct sk_parse_err err = {0};
-	struct sk_msg *m = parse_own(buf, len, &err, &rc);
+	struct sk_txn *t = client_from_wire(txl, buf, len, &flow, &rc);
 	free(buf);
-	if (m && (!sk_msg_is_request(m) || !sk_msg_cseq(m) ||
-	          sk_txn_method_is(sk_msg_method(m), "ACK"))) {
-		/* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless */
-		err.why = "not a request with a CSeq, or an ACK";
-		sk_msg_free(m);
-		m = NULL;
-		rc = -SK_EINVAL;
-	}
-	if (!m) {
-		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: request not sent: %s",
-		        err.why ? err.why : sk_strerror(rc));
+	if (!t)
 		return rc;
-	}
-	struct sk_txn *t = client_new(txl, m, &flow);
-	if (!t) {
-		sk_msg_free(m);
-		return -SK_ENOMEM;
-	}
 	sk_txn_hold(t);
 	/* bound only once it is out: a send that fails at once ends t unheard,
 	 * and the caller learns it from rc alone */
@@ -209,22 +226,26 @@ static int send_cancel(struct sk_txn *ict)
 	struct sk_txl *txl = ict->txl;
 	struct sk_build *b;
 	struct sk_str wire;
-	const struct sk_msg *inv = sk_txn_msg(ict);
-	int rc = inv ? sk_build_cancel(&b, inv, ict->cancel_reason) : -SK_ENOMEM;
+	int rc = sk_build_cancel_hop(&b, ict->hop, ict->req, ict->cancel_reason);
 	if (rc < 0)
 		return rc;
-	struct sk_msg *m = NULL;
-	struct sk_parse_err err;
-	if ((rc = sk_build_finish(b, &wire)) == 0)
-		m = parse_own(wire.p, wire.len, &err, &rc);
-	sk_build_free(b);
-	if (!m)
-		return rc;
-	struct sk_txn *c = client_new(txl, m, &ict->flow);
-	if (!c) {
-		sk_msg_free(m);
-		return -SK_ENOMEM;
+	struct sk_txn *c = NULL;
+	if ((rc = sk_build_finish(b, &wire)) == 0) {
+		/* "CANCEL" opens it; the INVITE's branch is in the Via line after it */
+		const char *eol = memchr(wire.p, '\n', wire.len);
+		const char *br = eol ? memmem(eol, (size_t)(wire.p + wire.len - eol), ict->branch.p,
+		                              ict->branch.len)
+		                     : NULL;
+		rc = -SK_EINVAL;
+		if (br)
+			c = client_new(txl, wire, (struct sk_str){wire.p, 6},
+			               (struct sk_str){br, ict->branch.len}, NULL, &ict->flow);
+		if (br && !c)
+			rc = -SK_ENOMEM;
 	}
+	sk_build_free(b);
+	if (!c)
+		return rc;
 	free(ict->cancel_reason);
 	ict->cancel_reason = NULL;
 	c->cancel = ict;
@@ -281,8 +302,7 @@ static int send_ack(struct sk_txn *t, const struct sk_msg *resp)
 {
 	struct sk_build *b;
 	struct sk_str wire;
-	const struct sk_msg *inv = sk_txn_msg(t);
-	int rc = inv ? sk_build_ack(&b, inv, resp) : -SK_ENOMEM;
+	int rc = sk_build_ack_hop(&b, t->hop, t->req, resp);
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_finish(b, &wire)) == 0) {

@@ -277,6 +277,17 @@ struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict)
 	return ict->kind == SK_TXN_ICT ? ict->cancel : NULL;
 }
 
+size_t sk_txl_awaiting_peer(const struct sk_txl *txl)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < txl->nbuckets; i++)
+		for (const struct sk_txn *t = txl->buckets[i]; t; t = t->hnext)
+			if (t->server ? t->kind == SK_TXN_IST && t->state == SK_TXN_COMPLETED
+			              : t->state < SK_TXN_COMPLETED)
+				n++;
+	return n;
+}
+
 /* ---- debug dump ---------------------------------------------------------- */
 
 static int64_t next_timer(const struct sk_txn *t, uint64_t now)

@@ -24,9 +24,11 @@ struct sk_txn {
 	struct sk_timer tr; /* retransmissions (A, E, G) and the 100 Trying delay */
 	struct sk_timer tt; /* timeouts and absorbing timers (B, D, F, H, I, J, K, L, M) */
 	struct sk_flow flow;
-	struct sk_sa src; /* server: where the request came from (to stamp a re-parse) */
-	char *data;       /* server: branch and sent-by host (the key), then the request */
-	char *req;        /* server: the request as received, inside data */
+	struct sk_sa src;   /* server: where the request came from (to stamp a re-parse) */
+	char *data;         /* server: branch and sent-by host (the key), then the request;
+	                     * ICT: its hop record, then the request; others: the request */
+	struct sk_hop *hop; /* ICT: what its CANCEL and ACK copy (§9.1, §17.1.1.3) */
+	char *req;          /* server: the request as received, inside data */
 	uint32_t req_len;
 	char *resp; /* server: last response sent; ICT: the ACK sent */
 	uint32_t resp_len;

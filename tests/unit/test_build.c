@@ -151,6 +151,60 @@ static void test_ack_for_non2xx(void **state)
 	sk_msg_free(resp);
 }
 
+/* The hop record (parse once): spans into the INVITE's own bytes, unfolded values after it. */
+static void test_hop_record(void **state)
+{
+	(void)state;
+	struct sk_msg *inv = parse(invite, strlen(invite));
+	size_t size = sk_hop_size(inv);
+	struct sk_hop *h = malloc(size);
+	assert_non_null(h);
+	assert_int_equal(sk_hop_fill(h, size - 1, inv), -SK_EINVAL);
+	assert_int_equal(sk_hop_fill(h, size, inv), 0);
+	assert_int_equal(h->extra_len, 0);
+	assert_int_equal(h->nroutes, 1); /* one line with two values */
+	assert_str_view(sk_hop_str(h, invite, h->call_id), "a84b4c76e66710");
+	assert_int_equal(h->cseq, 314159);
+	/* the same CANCEL as from the parse, byte for byte */
+	struct sk_build *b1, *b2;
+	struct sk_str w1, w2;
+	assert_int_equal(sk_build_cancel(&b1, inv, "SIP;cause=487"), 0);
+	assert_int_equal(sk_build_cancel_hop(&b2, h, invite, "SIP;cause=487"), 0);
+	assert_int_equal(sk_build_finish(b1, &w1), 0);
+	assert_int_equal(sk_build_finish(b2, &w2), 0);
+	assert_true(sk_str_eq(w1, w2));
+	sk_build_free(b1);
+	sk_build_free(b2);
+	free(h);
+	sk_msg_free(inv);
+
+	/* folded From and Route (§7.3.1): their unfolded values travel in the record */
+	static const char folded[] = "INVITE sip:bob@b.example.com SIP/2.0" CRLF
+	                             "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bKf1" CRLF
+	                             "To: <sip:bob@b.example.com>" CRLF "From: Alice" CRLF
+	                             " <sip:alice@a.example.com>;tag=9" CRLF "Call-ID: f@a" CRLF
+	                             "CSeq: 7 INVITE" CRLF "Route: <sip:p1.example.com;lr>," CRLF
+	                             "\t<sip:p2.example.com;lr>" CRLF "Content-Length: 0" CRLF CRLF;
+	char *copy = strdup(folded);
+	inv = parse(copy, strlen(copy));
+	size = sk_hop_size(inv);
+	h = malloc(size);
+	assert_int_equal(sk_hop_fill(h, size, inv), 0);
+	assert_true(h->extra_len > 0);
+	sk_msg_free(inv); /* the record and the bytes are enough */
+	assert_int_equal(sk_build_cancel_hop(&b1, h, copy, NULL), 0);
+	struct sk_msg *c = finish(b1);
+	assert_str_view(sk_msg_from(c)->tag, "9");
+	assert_str_view(sk_msg_from(c)->uri.host, "a.example.com");
+	assert_int_equal(sk_msg_addr_count(c, SK_HDR_ROUTE), 2);
+	assert_str_view(sk_msg_addr(c, SK_HDR_ROUTE, 1)->uri.host, "p2.example.com");
+	assert_str_view(sk_msg_cseq(c)->method, "CANCEL");
+	sk_msg_free(c);
+	sk_build_free(b1);
+	free(h);
+	free(copy);
+}
+
 static void test_builder_rejects_injection(void **state)
 {
 	(void)state;
@@ -205,6 +259,7 @@ int main(void)
 	    cmocka_unit_test(test_response_to),
 	    cmocka_unit_test(test_cancel_rules),
 	    cmocka_unit_test(test_ack_for_non2xx),
+	    cmocka_unit_test(test_hop_record),
 	    cmocka_unit_test(test_builder_rejects_injection),
 	    cmocka_unit_test(test_print_roundtrip),
 	};
