@@ -92,18 +92,32 @@ static inline unsigned char fold(unsigned char ch)
 	return ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + ('a' - 'A')) : ch;
 }
 
+/*
+ * fold() on the 8 bytes of a word at once: a byte below 0x80 whose low 7 bits
+ * are >= 'A' and not > 'Z' gets 0x20 (bit 7 of each byte sum says >=; the
+ * sums of 7-bit values and these constants never carry into the next byte).
+ */
+static inline uint64_t fold64(uint64_t m)
+{
+	const uint64_t hi = 0x8080808080808080ull, ones = 0x0101010101010101ull;
+	uint64_t x = m & ~hi;
+	uint64_t ge_a = (x + ones * (0x80 - 'A')) & hi;
+	uint64_t gt_z = (x + ones * (0x80 - 'Z' - 1)) & hi;
+	return m | ((ge_a & ~gt_z & ~m) >> 2);
+}
+
 /* Little-endian words whatever the host; folded to lower case when asked. */
 static inline uint64_t load64(const unsigned char *p, bool nocase)
 {
 	uint64_t m = 0;
 	for (int k = 0; k < 8; k++)
-		m |= (uint64_t)(nocase ? fold(p[k]) : p[k]) << (8 * k);
-	return m;
+		m |= (uint64_t)p[k] << (8 * k);
+	return nocase ? fold64(m) : m;
 }
 
-/* Inline with constant c, d and nocase, each caller gets its own unrolled copy. */
-static inline uint64_t siphash(const struct sk_hash_key *key, int c, int d, const void *data,
-                               size_t len, bool nocase)
+/* Always inlined: with constant c, d and nocase each caller gets its own unrolled copy. */
+static inline __attribute__((always_inline)) uint64_t
+siphash(const struct sk_hash_key *key, int c, int d, const void *data, size_t len, bool nocase)
 {
 	const unsigned char *p = data;
 	uint64_t v[4];

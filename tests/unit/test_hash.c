@@ -92,6 +92,16 @@ static void test_hash_case(void **state)
 	/* only letters fold: '@' (0x40) and '`' (0x60) differ by the case bit */
 	assert_int_not_equal(sk_hash_case(&k, "a@b", 3), sk_hash_case(&k, "a`b", 3));
 	assert_int_not_equal(sk_hash_case(&k, "a[b", 3), sk_hash_case(&k, "a{b", 3));
+	/* every byte value, in whole words and in the tail, against a byte-wise fold */
+	for (int c = 0; c < 256; c++) {
+		unsigned char in[11], folded[11];
+		for (size_t i = 0; i < sizeof(in); i++) {
+			in[i] = (unsigned char)(i % 3 ? c : (c + 37 * (int)i) & 0xff);
+			folded[i] =
+			    in[i] >= 'A' && in[i] <= 'Z' ? (unsigned char)(in[i] + 32) : in[i];
+		}
+		assert_int_equal(sk_hash_case(&k, in, sizeof(in)), sk_hash(&k, folded, sizeof(in)));
+	}
 	struct sk_hash_state s1, s2;
 	sk_hash_init(&s1, &k);
 	sk_hash_init(&s2, &k);
