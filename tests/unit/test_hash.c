@@ -15,9 +15,23 @@
  *  - a flood: 131072 Call-IDs that all share the low 24 bits of FNV-1a (one
  *    chain in the old tables, whose sizes are powers of two) spread into
  *    chains of at most 16 under the keyed hash
- * The table has no allocation-failure hook to test (the project has none).
+ *  - allocation failure (calloc wrapped, Makefile): init says -SK_ENOMEM; a
+ *    doubling that cannot be allocated loses nothing, the table goes on with
+ *    longer chains and grows at the first insert after calloc works again
  */
 #include "sk_test.h"
+
+/* ---- allocation failure: this binary is linked with -Wl,--wrap=calloc ---- */
+
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+
+static bool calloc_fails;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return calloc_fails ? NULL : __real_calloc(n, size);
+}
 
 static const struct sk_hash_key key0f = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
 
@@ -169,8 +183,8 @@ static struct item *find(const struct sk_htab *t, const struct item *x)
 	return n ? sk_container_of(n, struct item, node) : NULL;
 }
 
-/* Every item is found exactly when it is in, and the count agrees. */
-static void check_all(const struct sk_htab *t, struct item *it, size_t n)
+/* Every item is found exactly when it is in; returns how many are. */
+static size_t check_found(const struct sk_htab *t, struct item *it, size_t n)
 {
 	size_t in = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -178,7 +192,13 @@ static void check_all(const struct sk_htab *t, struct item *it, size_t n)
 		assert_ptr_equal(f, it[i].in ? &it[i] : NULL);
 		in += it[i].in;
 	}
-	assert_int_equal(sk_htab_count(t), in);
+	return in;
+}
+
+/* The same, and they are all the table holds. */
+static void check_all(const struct sk_htab *t, struct item *it, size_t n)
+{
+	assert_int_equal(sk_htab_count(t), check_found(t, it, n));
 }
 
 static void test_htab_million(void **state)
@@ -484,14 +504,60 @@ static void test_htab_flood(void **state)
 	free(it);
 }
 
+static void test_htab_alloc_failure(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	struct sk_hash_key k;
+	sk_hash_key_from_os(&k);
+	struct sk_htab t;
+	calloc_fails = true;
+	assert_int_equal(sk_htab_init(&t, 100), -SK_ENOMEM);
+	sk_htab_free(&t); /* after a failed init: nothing to free, no crash */
+	calloc_fails = false;
+	struct item *it = calloc(N, sizeof(*it));
+	assert_non_null(it);
+	assert_int_equal(sk_htab_init(&t, 0), 0);
+	size_t buckets = t.mask[0] + 1;
+	calloc_fails = true; /* every doubling fails from here */
+	for (size_t i = 0; i < N; i++) {
+		it[i] = (struct item){.id = i, .h = item_hash(&k, i), .in = true};
+		sk_htab_insert(&t, &it[i].node, it[i].h);
+	}
+	calloc_fails = false;
+	assert_null(t.b[1]);
+	assert_int_equal(t.mask[0] + 1, buckets); /* never grew: chains of about N / 8 */
+	check_all(&t, it, N);
+	for (size_t i = 0; i < N; i += 3) {
+		sk_htab_remove(&t, &it[i].node);
+		it[i].in = false;
+	}
+	check_all(&t, it, N);
+	/* calloc works again: the next insert starts a doubling */
+	struct item more[2000];
+	for (size_t i = 0; i < 2000; i++) {
+		more[i] = (struct item){.id = N + i, .h = item_hash(&k, N + i), .in = true};
+		sk_htab_insert(&t, &more[i].node, more[i].h);
+		if (i == 0)
+			assert_non_null(t.b[1]);
+	}
+	/* it catches up a doubling at a time (8 -> 16 in 4 inserts, ... 1024 -> 2048 in 512) */
+	assert_int_equal(t.mask[0] + 1, 2048);
+	assert_true(t.moved_max <= 2);
+	assert_int_equal(sk_htab_count(&t), check_found(&t, it, N) + check_found(&t, more, 2000));
+	sk_htab_free(&t);
+	free(it);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_siphash24_vectors), cmocka_unit_test(test_siphash13_incremental),
-	    cmocka_unit_test(test_hash_case),         cmocka_unit_test(test_hash_fields),
-	    cmocka_unit_test(test_htab_million),      cmocka_unit_test(test_htab_candidates),
-	    cmocka_unit_test(test_htab_iter),         cmocka_unit_test(test_htab_scan),
-	    cmocka_unit_test(test_htab_two_keys),     cmocka_unit_test(test_htab_flood),
+	    cmocka_unit_test(test_siphash24_vectors),  cmocka_unit_test(test_siphash13_incremental),
+	    cmocka_unit_test(test_hash_case),          cmocka_unit_test(test_hash_fields),
+	    cmocka_unit_test(test_htab_million),       cmocka_unit_test(test_htab_candidates),
+	    cmocka_unit_test(test_htab_iter),          cmocka_unit_test(test_htab_scan),
+	    cmocka_unit_test(test_htab_two_keys),      cmocka_unit_test(test_htab_flood),
+	    cmocka_unit_test(test_htab_alloc_failure),
 	};
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);
 }
