@@ -108,6 +108,8 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/l
 # Every allocation of the library can be made to fail (tests/unit/test_txn_alloc.c).
 $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \
   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+# The hash table's bucket arrays can be made to fail (tests/unit/test_hash.c).
+$(BUILD)/asan/tests/test_hash: TEST_LDFLAGS = -Wl,--wrap=calloc
 
 test: deps-test format-check layering unit cli-test html-test trace-test interop fuzz-replay
 

@@ -189,6 +189,123 @@ uint64_t sk_rng_next(struct sk_rng *r);
 /** A uniform value in [0, n) (n > 0). */
 uint64_t sk_rng_below(struct sk_rng *r, uint64_t n);
 
+/* ---- keyed hashing and the hash table ------------------------------------ */
+
+/**
+ * A 128-bit SipHash key. Every table keyed by values a peer chooses (branch,
+ * Call-ID, tags, AOR, source address) hashes under a secret key like this one,
+ * so nobody outside can aim many keys at one chain.
+ */
+struct sk_hash_key {
+	uint64_t k0, k1;
+};
+
+/** Draws a key from a generator seeded from the OS (a stack's sk_rng). */
+void sk_hash_key_from_rng(struct sk_hash_key *key, struct sk_rng *r);
+/**
+ * Draws a key from the OS entropy source: 0, or -SK_EAGAIN when none could be
+ * read; the key is usable either way but then weak (from addresses).
+ */
+int sk_hash_key_from_os(struct sk_hash_key *key);
+
+/** SipHash-c-d of p[0..len) (64-bit output); tables use sk_hash. */
+uint64_t sk_siphash(const struct sk_hash_key *key, int c, int d, const void *p, size_t len);
+/** SipHash-1-3 of p[0..len): the hash of every table. */
+uint64_t sk_hash(const struct sk_hash_key *key, const void *p, size_t len);
+/** sk_hash of p with A-Z read as a-z: for tokens compared without case (branch, §7.3.1). */
+uint64_t sk_hash_case(const struct sk_hash_key *key, const void *p, size_t len);
+
+/** An incremental SipHash-1-3, for keys made of several fields. Fields are the hash's own. */
+struct sk_hash_state {
+	uint64_t v[4];
+	uint64_t tail;  /* bytes not yet in a full 8-byte word, little-endian */
+	uint64_t total; /* bytes fed */
+};
+
+/** Starts a hash; init, update(p, len), final gives sk_hash(key, p, len). */
+void sk_hash_init(struct sk_hash_state *s, const struct sk_hash_key *key);
+/** Feeds raw bytes (no separation: ("ab", "c") hashes like ("a", "bc")). */
+void sk_hash_update(struct sk_hash_state *s, const void *p, size_t len);
+/** Feeds a field, length first: ("ab", "c") and ("a", "bc") differ. */
+void sk_hash_field(struct sk_hash_state *s, struct sk_str v);
+/** sk_hash_field with A-Z read as a-z. */
+void sk_hash_field_case(struct sk_hash_state *s, struct sk_str v);
+/** Feeds a number (8 bytes, little-endian): a CSeq number, a port. */
+void sk_hash_u64(struct sk_hash_state *s, uint64_t v);
+/** The hash of everything fed (the state may be fed further). */
+uint64_t sk_hash_final(const struct sk_hash_state *s);
+
+/** The object that embeds member at ptr (through void *: no alignment warning). */
+#define sk_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/** A table entry, embedded in its owner; the fields are the table's own. */
+struct sk_hnode {
+	struct sk_hnode *next;
+	uint64_t hash;
+};
+
+/**
+ * An intrusive chained hash table that grows incrementally: no operation does
+ * work in proportion to the number of entries (see src/core/hash.c for what
+ * each costs). It holds nodes, never allocates or frees them.
+ */
+struct sk_htab {
+	struct sk_hnode **b[2]; /* b[0] the table; b[1] its double while growing, else NULL */
+	size_t mask[2];         /* bucket count - 1 */
+	size_t count;
+	size_t rehash;    /* while growing: b[0][0..rehash) are moved to b[1] */
+	size_t moved_max; /* the most buckets one insert moved (tests) */
+};
+
+/** Prepares a table sized for expected entries: 0 or -SK_ENOMEM. */
+int sk_htab_init(struct sk_htab *t, size_t expected);
+/** Frees the bucket arrays, not the nodes (NULL-safe). */
+void sk_htab_free(struct sk_htab *t);
+/** Adds n under hash (duplicates allowed: the caller looks first if it must). */
+void sk_htab_insert(struct sk_htab *t, struct sk_hnode *n, uint64_t hash);
+/** Removes n, which must be in t. */
+void sk_htab_remove(struct sk_htab *t, struct sk_hnode *n);
+/** The first node with this hash (a candidate: the caller compares its key), or NULL. */
+struct sk_hnode *sk_htab_first(const struct sk_htab *t, uint64_t hash);
+/** The next candidate after n with the same hash, or NULL. */
+struct sk_hnode *sk_htab_next(const struct sk_hnode *n);
+/** True when n holds the key ctx points to. */
+typedef bool (*sk_htab_eq_fn)(const struct sk_hnode *n, const void *ctx);
+/** The first node with this hash for which eq(node, ctx) holds, or NULL. */
+struct sk_hnode *sk_htab_find(const struct sk_htab *t, uint64_t hash, sk_htab_eq_fn eq,
+                              const void *ctx);
+/** Number of nodes held. */
+static inline size_t sk_htab_count(const struct sk_htab *t)
+{
+	return t->count;
+}
+
+/** A walk over every node; fields are the walk's own. */
+struct sk_htab_iter {
+	const struct sk_htab *t;
+	size_t table, bucket;
+	struct sk_hnode *next;
+};
+
+/**
+ * Walks all nodes, each once, in no particular order: for (n = first; n; n =
+ * next). The node just returned may be removed or freed; nothing else may be
+ * inserted or removed until the walk ends.
+ */
+struct sk_hnode *sk_htab_iter_first(struct sk_htab_iter *it, const struct sk_htab *t);
+struct sk_hnode *sk_htab_iter_next(struct sk_htab_iter *it);
+
+/** Called by sk_htab_scan for each node; it may remove or free that node, no other. */
+typedef void (*sk_htab_visit_fn)(void *arg, struct sk_hnode *n);
+/**
+ * A resumable walk in small steps: visits the nodes of one bucket (and, while
+ * the table grows, of the two it splits into) and returns the cursor of the
+ * next step; starting from 0, the cursor comes back to 0 once every node held
+ * throughout has been visited at least once, inserts and growth in between
+ * notwithstanding. For sweeps that must stay O(1) per operation.
+ */
+size_t sk_htab_scan(struct sk_htab *t, size_t cursor, sk_htab_visit_fn fn, void *arg);
+
 /* ---- logging ------------------------------------------------------------- */
 
 enum sk_log_level { SK_LOG_ERR, SK_LOG_WARN, SK_LOG_INFO, SK_LOG_DEBUG };

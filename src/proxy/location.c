@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The in-memory location store (§10.3: "the location service"): a chained
- * hash table of addresses of record, doubled while it holds more AORs than
- * buckets (up to the power of two at or above max_aors), each AOR with at
+ * The in-memory location store (§10.3: "the location service"): a hash
+ * table of addresses of record (sk_htab, which doubles a step at a time while
+ * it holds as many AORs as buckets, so up to the power of two at or above
+ * max_aors), each AOR with at
  * most max_bindings bindings in the order they were first added. Everything
  * is bounded: max_aors AORs, max_bindings bindings each, keys of at most
  * LOC_AOR_MAX - 1 bytes, and the fixed-size strings of struct sk_binding.
@@ -11,12 +12,13 @@
  * looked up, changed or removed from; put and remove have no clock, so they
  * use the latest `now` any lookup passed (the stack clock is monotonic, so a
  * binding expired then is expired now). Each put also sweeps the next couple
- * of buckets, and a put that finds the table full sweeps all of it before it
+ * of buckets (two steps of a resumable sk_htab_scan, which growth does not
+ * upset), and a put that finds the table full sweeps all of it before it
  * gives up, so AORs nobody asks for again do not keep their place forever.
  *
- * The hash is SipHash-1-3 under a key drawn from the OS when the store is
- * made: AORs come from the network, and a fixed hash would let a peer fill
- * one chain on purpose.
+ * The hash is sk_hash (SipHash-1-3) under a key drawn from the OS when the
+ * store is made: AORs come from the network, and a fixed hash would let a
+ * peer fill one chain on purpose.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,93 +27,46 @@
 
 #define LOC_AOR_MAX      256  /* bytes of an AOR key, NUL included */
 #define LOC_MIN_BUCKETS  16   /* the table's first size */
-#define LOC_SWEEP_STEP   2    /* buckets swept by each put */
+#define LOC_SWEEP_STEP   2    /* scan steps (buckets) swept by each put */
 #define LOC_MAX_BINDINGS 1024 /* max_bindings above this is refused: lookups sort them */
 
 struct loc_aor {
-	struct loc_aor *next;
-	uint64_t hash;
+	struct sk_hnode node; /* in the table, by key */
 	size_t n, cap;
 	struct sk_binding *b; /* b[0..n), in the order they were first added */
 	char key[];
 };
 
 struct loc_mem {
-	struct loc_aor **buckets;
-	size_t nbuckets, max_buckets;
-	size_t naors, max_aors, max_bindings;
+	struct sk_htab aors;
+	struct sk_hash_key key;
+	size_t max_aors, max_bindings;
 	uint64_t held;     /* bindings held (expired ones included until dropped) */
 	uint64_t last_now; /* the latest clock a lookup passed */
-	size_t sweep;      /* the next bucket a put sweeps */
-	uint64_t k0, k1;   /* hash key */
+	size_t sweep;      /* the scan cursor of the next bucket a put sweeps */
 };
-
-/* ---- SipHash-1-3 ----------------------------------------------------------- */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = ROTL(v[1], 13);
-	v[1] ^= v[0];
-	v[0] = ROTL(v[0], 32);
-	v[2] += v[3];
-	v[3] = ROTL(v[3], 16);
-	v[3] ^= v[2];
-	v[0] += v[3];
-	v[3] = ROTL(v[3], 21);
-	v[3] ^= v[0];
-	v[2] += v[1];
-	v[1] = ROTL(v[1], 17);
-	v[1] ^= v[2];
-	v[2] = ROTL(v[2], 32);
-}
-
-static uint64_t siphash13(uint64_t k0, uint64_t k1, const char *s, size_t len)
-{
-	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
-	                 k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull};
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	uint64_t m;
-	for (; i + 8 <= len; i += 8) {
-		m = 0;
-		for (int k = 0; k < 8; k++)
-			m |= (uint64_t)p[i + (size_t)k] << (8 * k);
-		v[3] ^= m;
-		sip_round(v);
-		v[0] ^= m;
-	}
-	m = (uint64_t)len << 56;
-	for (int k = 0; i + (size_t)k < len; k++)
-		m |= (uint64_t)p[i + (size_t)k] << (8 * k);
-	v[3] ^= m;
-	sip_round(v);
-	v[0] ^= m;
-	v[2] ^= 0xff;
-	sip_round(v);
-	sip_round(v);
-	sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
 
 /* ---- the table ------------------------------------------------------------- */
 
-static struct loc_aor **find_slot(struct loc_mem *s, const char *aor, uint64_t h)
+static uint64_t aor_hash(const struct loc_mem *s, const char *aor, size_t len)
 {
-	struct loc_aor **pp = &s->buckets[h & (s->nbuckets - 1)];
-	while (*pp && ((*pp)->hash != h || strcmp((*pp)->key, aor) != 0))
-		pp = &(*pp)->next;
-	return pp;
+	return sk_hash(&s->key, aor, len);
 }
 
-static void aor_unlink_free(struct loc_mem *s, struct loc_aor **pp)
+static struct loc_aor *aor_find(const struct loc_mem *s, const char *aor, uint64_t h)
 {
-	struct loc_aor *a = *pp;
-	*pp = a->next;
+	for (struct sk_hnode *n = sk_htab_first(&s->aors, h); n; n = sk_htab_next(n)) {
+		struct loc_aor *a = sk_container_of(n, struct loc_aor, node);
+		if (strcmp(a->key, aor) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static void aor_unlink_free(struct loc_mem *s, struct loc_aor *a)
+{
+	sk_htab_remove(&s->aors, &a->node);
 	s->held -= a->n;
-	s->naors--;
 	free(a->b);
 	free(a);
 }
@@ -127,39 +82,14 @@ static void purge(struct loc_mem *s, struct loc_aor *a, uint64_t now)
 	a->n = k;
 }
 
-/* Purges the AORs of bucket i at last_now, freeing those left empty. */
-static void sweep_bucket(struct loc_mem *s, size_t i)
+/* Purges an AOR at last_now, freeing it when left empty (a scan's visit). */
+static void sweep_aor(void *arg, struct sk_hnode *n)
 {
-	struct loc_aor **pp = &s->buckets[i];
-	while (*pp) {
-		purge(s, *pp, s->last_now);
-		if ((*pp)->n == 0)
-			aor_unlink_free(s, pp);
-		else
-			pp = &(*pp)->next;
-	}
-}
-
-static void grow(struct loc_mem *s)
-{
-	size_t n = s->nbuckets * 2;
-	struct loc_aor **nb = calloc(n, sizeof(*nb));
-	if (!nb)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < s->nbuckets; i++) {
-		struct loc_aor *a = s->buckets[i];
-		while (a) {
-			struct loc_aor *next = a->next;
-			size_t b = a->hash & (n - 1);
-			a->next = nb[b];
-			nb[b] = a;
-			a = next;
-		}
-	}
-	free(s->buckets);
-	s->buckets = nb;
-	s->nbuckets = n;
-	s->sweep &= n - 1;
+	struct loc_mem *s = arg;
+	struct loc_aor *a = sk_container_of(n, struct loc_aor, node);
+	purge(s, a, s->last_now);
+	if (a->n == 0)
+		aor_unlink_free(s, a);
 }
 
 /* True when the strings fit their fields (NUL inside). */
@@ -185,13 +115,12 @@ static size_t mem_lookup(void *st, const char *aor, uint64_t now, struct sk_bind
 		s->last_now = now;
 	if (!aor || strlen(aor) >= LOC_AOR_MAX)
 		return 0;
-	struct loc_aor **pp = find_slot(s, aor, siphash13(s->k0, s->k1, aor, strlen(aor)));
-	if (!*pp)
+	struct loc_aor *a = aor_find(s, aor, aor_hash(s, aor, strlen(aor)));
+	if (!a)
 		return 0;
-	struct loc_aor *a = *pp;
 	purge(s, a, now);
 	if (a->n == 0) {
-		aor_unlink_free(s, pp);
+		aor_unlink_free(s, a);
 		return 0;
 	}
 	/* a stable insertion into out, which keeps the first max */
@@ -227,13 +156,10 @@ static int mem_put(void *st, const char *aor, const struct sk_binding *b)
 	size_t len = strlen(aor);
 	if (len >= LOC_AOR_MAX)
 		return -SK_ETOOBIG;
-	for (int i = 0; i < LOC_SWEEP_STEP; i++) {
-		sweep_bucket(s, s->sweep);
-		s->sweep = (s->sweep + 1) & (s->nbuckets - 1);
-	}
-	uint64_t h = siphash13(s->k0, s->k1, aor, len);
-	struct loc_aor **pp = find_slot(s, aor, h);
-	struct loc_aor *a = *pp;
+	for (int i = 0; i < LOC_SWEEP_STEP; i++)
+		s->sweep = sk_htab_scan(&s->aors, s->sweep, sweep_aor, s);
+	uint64_t h = aor_hash(s, aor, len);
+	struct loc_aor *a = aor_find(s, aor, h);
 	if (a) {
 		purge(s, a, s->last_now);
 		for (size_t i = 0; i < a->n; i++) {
@@ -256,12 +182,13 @@ static int mem_put(void *st, const char *aor, const struct sk_binding *b)
 		s->held++;
 		return 0;
 	}
-	if (s->naors >= s->max_aors) {
-		for (size_t i = 0; i < s->nbuckets; i++)
-			sweep_bucket(s, i);
-		if (s->naors >= s->max_aors)
+	if (sk_htab_count(&s->aors) >= s->max_aors) {
+		struct sk_htab_iter it;
+		for (struct sk_hnode *n = sk_htab_iter_first(&it, &s->aors); n;
+		     n = sk_htab_iter_next(&it))
+			sweep_aor(s, n); /* it may free n: the walk allows that */
+		if (sk_htab_count(&s->aors) >= s->max_aors)
 			return -SK_ETOOBIG;
-		pp = find_slot(s, aor, h); /* the chain may have changed */
 	}
 	a = calloc(1, sizeof(*a) + len + 1);
 	if (!a)
@@ -272,15 +199,11 @@ static int mem_put(void *st, const char *aor, const struct sk_binding *b)
 		return -SK_ENOMEM;
 	}
 	memcpy(a->key, aor, len + 1);
-	a->hash = h;
 	a->cap = 1;
 	a->n = 1;
 	a->b[0] = *b;
-	*pp = a;
-	s->naors++;
+	sk_htab_insert(&s->aors, &a->node, h);
 	s->held++;
-	if (s->naors > s->nbuckets && s->nbuckets < s->max_buckets)
-		grow(s);
 	return 0;
 }
 
@@ -290,8 +213,7 @@ static void mem_remove(void *st, const char *aor, const char *contact)
 	struct loc_mem *s = st;
 	if (!aor || strlen(aor) >= LOC_AOR_MAX)
 		return;
-	struct loc_aor **pp = find_slot(s, aor, siphash13(s->k0, s->k1, aor, strlen(aor)));
-	struct loc_aor *a = *pp;
+	struct loc_aor *a = aor_find(s, aor, aor_hash(s, aor, strlen(aor)));
 	if (!a)
 		return;
 	if (contact) {
@@ -306,7 +228,7 @@ static void mem_remove(void *st, const char *aor, const char *contact)
 		}
 	}
 	if (!contact || a->n == 0)
-		aor_unlink_free(s, pp);
+		aor_unlink_free(s, a);
 }
 
 static void mem_free(void *st)
@@ -314,10 +236,10 @@ static void mem_free(void *st)
 	struct loc_mem *s = st;
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nbuckets; i++)
-		while (s->buckets[i])
-			aor_unlink_free(s, &s->buckets[i]);
-	free(s->buckets);
+	struct sk_htab_iter it;
+	for (struct sk_hnode *n = sk_htab_iter_first(&it, &s->aors); n; n = sk_htab_iter_next(&it))
+		aor_unlink_free(s, sk_container_of(n, struct loc_aor, node));
+	sk_htab_free(&s->aors);
 	free(s);
 }
 
@@ -338,20 +260,11 @@ int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bind
 		return -SK_ENOMEM;
 	s->max_aors = max_aors;
 	s->max_bindings = max_bindings;
-	s->max_buckets = LOC_MIN_BUCKETS;
-	while (s->max_buckets < max_aors)
-		s->max_buckets *= 2;
-	s->nbuckets = LOC_MIN_BUCKETS;
-	s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-	if (!s->buckets) {
+	if (sk_htab_init(&s->aors, LOC_MIN_BUCKETS) < 0) {
 		free(s);
 		return -SK_ENOMEM;
 	}
-	struct sk_rng r;
-	if (sk_rng_seed_os(&r) < 0)
-		sk_rng_seed(&r, (uint64_t)(uintptr_t)s ^ 0x9e3779b97f4a7c15ull); /* still works */
-	s->k0 = sk_rng_next(&r);
-	s->k1 = sk_rng_next(&r);
+	sk_hash_key_from_os(&s->key); /* weak without OS entropy, still works */
 	loc->ops = &mem_ops;
 	loc->st = s;
 	return 0;

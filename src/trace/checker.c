@@ -9,6 +9,10 @@
  * held. A reported call is parsed again, analysed (expand.c, flow.c,
  * rules*.c, outcome.c), handed to the callback and freed, so memory follows
  * the calls in flight and not the length of the input.
+ *
+ * Call-IDs come from whoever wrote the capture: the table hashes them under a
+ * key drawn from the OS (sk_hash), so no capture can pile its calls into one
+ * chain. Nothing reported depends on the key: calls go out in activity order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +22,9 @@
 #include "trace_int.h"
 
 struct tcall {
-	struct sk_trace_call pub; /* call_id and counters while held; the rest at analysis */
-	struct tcall *hnext;
+	struct sk_trace_call pub;    /* call_id and counters while held; the rest at analysis */
+	struct sk_hnode hnode;       /* in calls, by Call-ID */
 	struct tcall *older, *newer; /* its activity list */
-	uint64_t hash;
 	int64_t last_us;
 	struct held *held;
 	size_t nheld, held_cap;
@@ -46,8 +49,8 @@ struct sk_trace_checker {
 	struct sk_trace_check_config cfg;
 	sk_trace_report_fn fn;
 	void *arg;
-	struct tcall **buckets;
-	size_t nbuckets, count;
+	struct sk_htab calls; /* by Call-ID */
+	struct sk_hash_key key;
 	struct activity open, settled;
 	uint64_t next_index;
 	int64_t now_us;
@@ -56,14 +59,6 @@ struct sk_trace_checker {
 	size_t nevicted;
 	struct sk_trace_totals totals;
 };
-
-static uint64_t hash_id(struct sk_str s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.p[i]) * 0x100000001b3ull;
-	return h;
-}
 
 int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_check_config *cfg,
                          sk_trace_report_fn fn, void *arg)
@@ -87,10 +82,9 @@ int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_ch
 	c->settled.idle_us = 64 * (int64_t)c->cfg.t1_ms * 1000;
 	if (c->settled.idle_us > c->open.idle_us)
 		c->settled.idle_us = c->open.idle_us;
-	c->nbuckets = 1024;
-	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
-	if (!c->buckets || sk_msg_new(&c->scratch, &c->cfg.limits) < 0) {
-		free(c->buckets);
+	sk_hash_key_from_os(&c->key); /* weak without OS entropy, still works */
+	if (sk_htab_init(&c->calls, 1024) < 0 || sk_msg_new(&c->scratch, &c->cfg.limits) < 0) {
+		sk_htab_free(&c->calls);
 		free(c);
 		return -SK_ENOMEM;
 	}
@@ -172,12 +166,7 @@ static void report(struct sk_trace_checker *c, struct tcall *t)
 	struct sk_trace_call *p = &t->pub;
 	struct sk_trace_totals *tot = &c->totals;
 	unlink_activity(c, t);
-	for (struct tcall **pp = &c->buckets[t->hash & (c->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == t) {
-			*pp = t->hnext;
-			break;
-		}
-	c->count--;
+	sk_htab_remove(&c->calls, &t->hnode);
 	if (expand_call(p, t->held, t->nheld, t->bytes, &c->cfg.limits) == 0 &&
 	    (has_invite(p) || c->cfg.all)) {
 		analyse(c, p);
@@ -198,28 +187,13 @@ static void report(struct sk_trace_checker *c, struct tcall *t)
 
 static struct tcall *call_find(struct sk_trace_checker *c, struct sk_str id, uint64_t h)
 {
-	for (struct tcall *t = c->buckets[h & (c->nbuckets - 1)]; t; t = t->hnext)
-		if (t->hash == h && strlen(t->pub.call_id) == id.len &&
-		    memcmp(t->pub.call_id, id.p, id.len) == 0)
+	for (struct sk_hnode *n = sk_htab_first(&c->calls, h); n; n = sk_htab_next(n)) {
+		struct tcall *t = sk_container_of(n, struct tcall, hnode);
+		/* §20.8: Call-IDs compare byte for byte */
+		if (strlen(t->pub.call_id) == id.len && memcmp(t->pub.call_id, id.p, id.len) == 0)
 			return t;
+	}
 	return NULL;
-}
-
-static void grow(struct sk_trace_checker *c)
-{
-	size_t n = c->nbuckets * 2;
-	struct tcall **nb = calloc(n, sizeof(*nb));
-	if (!nb)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < c->nbuckets; i++)
-		for (struct tcall *t = c->buckets[i], *next; t; t = next) {
-			next = t->hnext;
-			t->hnext = nb[t->hash & (n - 1)];
-			nb[t->hash & (n - 1)] = t;
-		}
-	free(c->buckets);
-	c->buckets = nb;
-	c->nbuckets = n;
 }
 
 static bool was_evicted(const struct sk_trace_checker *c, uint64_t h)
@@ -240,15 +214,10 @@ static struct tcall *call_new(struct sk_trace_checker *c, struct sk_str id, uint
 	}
 	memcpy(t->pub.call_id, id.p, id.len);
 	t->pub.call_id[id.len] = '\0';
-	t->hash = h;
 	t->pub.partial = c->nevicted && was_evicted(c, h);
-	if (c->count >= c->nbuckets)
-		grow(c);
-	t->hnext = c->buckets[h & (c->nbuckets - 1)];
-	c->buckets[h & (c->nbuckets - 1)] = t;
-	c->count++;
-	if (c->count > c->totals.peak_calls)
-		c->totals.peak_calls = c->count;
+	sk_htab_insert(&c->calls, &t->hnode, h);
+	if (sk_htab_count(&c->calls) > c->totals.peak_calls)
+		c->totals.peak_calls = sk_htab_count(&c->calls);
 	link_newest(c, t);
 	return t;
 }
@@ -384,16 +353,16 @@ int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *
 		c->totals.unparsed++;
 	if (!id.len)
 		id = SK_STR_LIT("(no Call-ID)");
-	uint64_t h = hash_id(id);
+	uint64_t h = sk_hash(&c->key, id.p, id.len);
 	struct tcall *t = call_find(c, id, h);
 	if (!t) {
-		while (c->count >= c->cfg.max_calls) {
+		while (sk_htab_count(&c->calls) >= c->cfg.max_calls) {
 			struct tcall *old = c->open.oldest;
 			if (!old ||
 			    (c->settled.oldest && c->settled.oldest->last_us < old->last_us))
 				old = c->settled.oldest;
 			c->totals.evicted++;
-			c->evicted[c->nevicted++ % EVICTED_RING] = old->hash;
+			c->evicted[c->nevicted++ % EVICTED_RING] = old->hnode.hash;
 			report(c, old);
 		}
 		if (!(t = call_new(c, id, h)))
@@ -440,6 +409,6 @@ void sk_trace_checker_free(struct sk_trace_checker *c)
 			call_free(t);
 		}
 	sk_msg_free(c->scratch);
-	free(c->buckets);
+	sk_htab_free(&c->calls);
 	free(c);
 }
