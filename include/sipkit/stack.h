@@ -38,6 +38,8 @@ void sk_stack_set_user(struct sk_stack *st, const struct sk_txl_user *user);
 struct sk_tp *sk_stack_tp(const struct sk_stack *st);
 struct sk_txl *sk_stack_txl(const struct sk_stack *st);
 struct sk_timers *sk_stack_timers(const struct sk_stack *st);
+/** The secret key of the stack's hash tables (transactions, calls, contexts). */
+const struct sk_hash_key *sk_stack_hash_key(const struct sk_stack *st);
 struct sk_rng *sk_stack_rng(struct sk_stack *st);
 const struct sk_log *sk_stack_log(const struct sk_stack *st);
 const struct sk_txn_times *sk_stack_times(const struct sk_stack *st);

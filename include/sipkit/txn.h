@@ -102,8 +102,9 @@ struct sk_txl_config {
 	struct sk_timers *timers;
 	struct sk_tp *tp;
 	const struct sk_log *log;
-	struct sk_txn_times times; /* zero: sk_txn_times_default() */
-	size_t expected;           /* live transactions to size the table for, 0: 1024 */
+	struct sk_txn_times times;     /* zero: sk_txn_times_default() */
+	size_t expected;               /* live transactions to size the table for, 0: 1024 */
+	const struct sk_hash_key *key; /* of the table's hash (secret); NULL: from the OS */
 };
 
 int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg,

@@ -57,10 +57,10 @@ struct rctx {
 	bool invite;
 	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
 	unsigned nbr, pending, refs;
-	struct rctx *hnext;
+	struct sk_hnode node; /* in the proxy's contexts, by Call-ID */
 	struct sk_proxy *p;
 	struct sk_txn *st;
-	uint64_t hash, created;
+	uint64_t created;
 	uint32_t loop_hash; /* §16.6 step 8, in every branch's Via */
 	char *call_id;
 	int best;
@@ -78,49 +78,26 @@ static const struct sk_txn_handler branch_handler, ctx_handler;
 
 /* ---- the table of contexts, by Call-ID ------------------------------------- */
 
-static uint64_t hash_str(struct sk_str s)
+static uint64_t hash_call_id(const struct sk_proxy *p, struct sk_str id)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.p[i]) * 1099511628211ULL;
-	return h;
+	return sk_hash(sk_stack_hash_key(p->stack), id.p, id.len);
 }
 
 int sk_proxy_fork_table_init(struct sk_proxy *p)
 {
-	p->nbuckets = 1024;
-	p->buckets = calloc(p->nbuckets, sizeof(*p->buckets));
-	return p->buckets ? 0 : -SK_ENOMEM;
+	return sk_htab_init(&p->ctxs, 1024);
 }
 
-static void table_grow(struct sk_proxy *p)
+static struct rctx *ctx_of(struct sk_hnode *n)
 {
-	size_t n = p->nbuckets * 2;
-	struct rctx **b = calloc(n, sizeof(*b));
-	if (!b)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < p->nbuckets; i++)
-		while (p->buckets[i]) {
-			struct rctx *c = p->buckets[i];
-			p->buckets[i] = c->hnext;
-			c->hnext = b[c->hash & (n - 1)];
-			b[c->hash & (n - 1)] = c;
-		}
-	free(p->buckets);
-	p->buckets = b;
-	p->nbuckets = n;
+	return sk_container_of(n, struct rctx, node);
 }
 
 static void ctx_free(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
 	struct sk_timers *ts = sk_stack_timers(p->stack);
-	for (struct rctx **pp = &p->buckets[c->hash & (p->nbuckets - 1)]; *pp; pp = &(*pp)->hnext)
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	p->nctx--;
+	sk_htab_remove(&p->ctxs, &c->node);
 	sk_timer_stop(ts, &c->group);
 	for (unsigned i = 0; i < c->nbr; i++) {
 		sk_timer_stop(ts, &c->br[i].timer_c);
@@ -138,10 +115,10 @@ static void ctx_free(struct rctx *c)
 
 void sk_proxy_fork_table_free(struct sk_proxy *p)
 {
-	for (size_t i = 0; p->buckets && i < p->nbuckets; i++)
-		while (p->buckets[i])
-			ctx_free(p->buckets[i]);
-	free(p->buckets);
+	struct sk_htab_iter it;
+	for (struct sk_hnode *n = sk_htab_iter_first(&it, &p->ctxs); n; n = sk_htab_iter_next(&it))
+		ctx_free(ctx_of(n));
+	sk_htab_free(&p->ctxs);
 }
 
 static void ctx_unref(struct rctx *c)
@@ -464,8 +441,7 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 	c->refs = 1;
 	c->nbr = (unsigned)nbr;
 	c->invite = sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"));
-	c->hash = hash_str(cid);
-	c->loop_hash = sk_proxy_loop_hash(req);
+	c->loop_hash = sk_proxy_loop_hash(p, req);
 	c->created = sk_stack_now(p->stack);
 	sk_timer_init(&c->group, group_fired, c);
 	/* the targets, highest q first (stable), for sequential groups */
@@ -495,12 +471,7 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 		}
 	for (size_t i = 0; i < nbr; i++) /* the timers' arguments after the sort */
 		sk_timer_init(&c->br[i].timer_c, timer_c_fired, &c->br[i]);
-	if (p->nctx >= p->nbuckets)
-		table_grow(p);
-	struct rctx **head = &p->buckets[c->hash & (p->nbuckets - 1)];
-	c->hnext = *head;
-	*head = c;
-	p->nctx++;
+	sk_htab_insert(&p->ctxs, &c->node, hash_call_id(p, cid));
 	sk_txn_bind(st, &ctx_handler, c);
 	c->up = *sk_txn_flow(st);
 	if (c->invite)
@@ -675,11 +646,12 @@ bool sk_proxy_fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk
 static struct rctx *find_pending(const struct sk_proxy *p, const char *call_id)
 {
 	struct sk_str id = sk_str_c(call_id);
-	uint64_t h = hash_str(id);
-	for (struct rctx *c = p->buckets[h & (p->nbuckets - 1)]; c; c = c->hnext)
-		if (c->hash == h && c->invite && !final_sent(c) && c->st &&
-		    !strcmp(c->call_id, call_id))
+	for (struct sk_hnode *n = sk_htab_first(&p->ctxs, hash_call_id(p, id)); n;
+	     n = sk_htab_next(n)) {
+		struct rctx *c = ctx_of(n);
+		if (c->invite && !final_sent(c) && c->st && !strcmp(c->call_id, call_id))
 			return c;
+	}
 	return NULL;
 }
 
@@ -711,35 +683,37 @@ size_t sk_proxy_pending(const struct sk_proxy *p,
 {
 	size_t n = 0;
 	uint64_t now = sk_stack_now(p->stack);
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct rctx *c = p->buckets[i]; c; c = c->hnext) {
-			if (!c->invite || final_sent(c) || !c->st)
-				continue;
-			n++;
-			if (!fn)
-				continue;
-			const struct sk_msg *m = sk_txn_msg(c->st);
-			char from[160] = "", to[160] = "";
-			if (m && sk_msg_from(m))
-				sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
-			if (m && sk_msg_to(m))
-				sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
-			struct sk_proxy_call_info info = {.call_id = c->call_id,
-			                                  .from = from,
-			                                  .to = to,
-			                                  .branches = c->nbr,
-			                                  .pending_branches = c->pending,
-			                                  .age_ms = now - c->created,
-			                                  .best_status = c->best,
-			                                  .state = ctx_state_name(c->state)};
-			size_t used = 0;
-			for (unsigned k = 0; k < c->nbr && used < sizeof(info.branch_states); k++) {
-				int w = snprintf(info.branch_states + used,
-				                 sizeof(info.branch_states) - used, "%s%s",
-				                 k ? "," : "", branch_state_name(c->br[k].state));
-				used += w > 0 ? (size_t)w : 0;
-			}
-			fn(arg, &info);
+	struct sk_htab_iter it;
+	for (struct sk_hnode *x = sk_htab_iter_first(&it, &p->ctxs); x;
+	     x = sk_htab_iter_next(&it)) {
+		const struct rctx *c = ctx_of(x);
+		if (!c->invite || final_sent(c) || !c->st)
+			continue;
+		n++;
+		if (!fn)
+			continue;
+		const struct sk_msg *m = sk_txn_msg(c->st);
+		char from[160] = "", to[160] = "";
+		if (m && sk_msg_from(m))
+			sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
+		if (m && sk_msg_to(m))
+			sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
+		struct sk_proxy_call_info info = {.call_id = c->call_id,
+		                                  .from = from,
+		                                  .to = to,
+		                                  .branches = c->nbr,
+		                                  .pending_branches = c->pending,
+		                                  .age_ms = now - c->created,
+		                                  .best_status = c->best,
+		                                  .state = ctx_state_name(c->state)};
+		size_t used = 0;
+		for (unsigned k = 0; k < c->nbr && used < sizeof(info.branch_states); k++) {
+			int w =
+			    snprintf(info.branch_states + used, sizeof(info.branch_states) - used,
+			             "%s%s", k ? "," : "", branch_state_name(c->br[k].state));
+			used += w > 0 ? (size_t)w : 0;
 		}
+		fn(arg, &info);
+	}
 	return n;
 }

@@ -6,7 +6,7 @@
 #include "proxy_int.h"
 
 /* proxy.c: shared with fork.c */
-uint32_t sk_proxy_loop_hash(const struct sk_msg *req);
+uint32_t sk_proxy_loop_hash(const struct sk_proxy *p, const struct sk_msg *req);
 /* §16.4 on req: fw gets the Route values to drop; next_ruri the Request-URI
  * after strict-router compatibility; next_route the first Route left (or empty). */
 void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,

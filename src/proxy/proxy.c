@@ -54,10 +54,10 @@ int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *
 
 /* ---- §16.3: checks, and the loop-detection hash of §16.6 step 8 ----------- */
 
-uint32_t sk_proxy_loop_hash(const struct sk_msg *req)
+uint32_t sk_proxy_loop_hash(const struct sk_proxy *p, const struct sk_msg *req)
 {
-	/* the fields a looped request keeps and a spiral changes (§16.6 step 8) */
-	uint64_t h = 1469598103934665603ULL;
+	/* the fields a looped request keeps and a spiral changes (§16.6 step 8),
+	 * under the stack's key: nobody outside can compute what we put in our Via */
 	struct sk_str parts[6] = {sk_msg_ruri_str(req), sk_msg_call_id(req)};
 	const struct sk_addr *from = sk_msg_from(req), *to = sk_msg_to(req);
 	parts[2] = from ? from->tag : (struct sk_str){0};
@@ -66,13 +66,12 @@ uint32_t sk_proxy_loop_hash(const struct sk_msg *req)
 	parts[4] = r ? r->value : (struct sk_str){0};
 	const struct sk_hdr *pr = sk_msg_hdr_first(req, SK_HDR_PROXY_REQUIRE);
 	parts[5] = pr ? pr->value : (struct sk_str){0};
-	for (int i = 0; i < 6; i++) {
-		for (size_t k = 0; k < parts[i].len; k++)
-			h = (h ^ (unsigned char)parts[i].p[k]) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL;
-	}
-	uint32_t cseq = sk_msg_cseq(req) ? sk_msg_cseq(req)->num : 0;
-	h = (h ^ cseq) * 1099511628211ULL;
+	struct sk_hash_state s;
+	sk_hash_init(&s, sk_stack_hash_key(p->stack));
+	for (int i = 0; i < 6; i++)
+		sk_hash_field(&s, parts[i]);
+	sk_hash_u64(&s, sk_msg_cseq(req) ? sk_msg_cseq(req)->num : 0);
+	uint64_t h = sk_hash_final(&s);
 	return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -80,7 +79,7 @@ uint32_t sk_proxy_loop_hash(const struct sk_msg *req)
 static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
 {
 	char want[16];
-	snprintf(want, sizeof(want), ".%08x", (unsigned)sk_proxy_loop_hash(req));
+	snprintf(want, sizeof(want), ".%08x", (unsigned)sk_proxy_loop_hash(p, req));
 	size_t wl = strlen(want);
 	for (size_t i = 0; i < sk_msg_via_count(req); i++) {
 		const struct sk_via *v = sk_msg_via(req, i);
@@ -388,6 +387,6 @@ int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris)
 struct sk_proxy_stats sk_proxy_stats(const struct sk_proxy *p)
 {
 	struct sk_proxy_stats s = p->st;
-	s.pending = p->nctx;
+	s.pending = sk_htab_count(&p->ctxs);
 	return s;
 }

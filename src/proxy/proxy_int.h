@@ -25,9 +25,8 @@ struct sk_proxy {
 	struct sk_proxy_stats st;
 	struct static_route *routes;
 	size_t nroutes;
-	struct rctx **buckets; /* response contexts by Call-ID */
-	size_t nbuckets, nctx;
-	char rr[160]; /* our Record-Route value per transport, "<sip:host:port;lr>" */
+	struct sk_htab ctxs; /* response contexts by Call-ID (struct rctx) */
+	char rr[160];        /* our Record-Route value per transport, "<sip:host:port;lr>" */
 };
 
 /* proxy.c */

@@ -96,7 +96,7 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_str wire, struct 
 	t->flow = *flow;
 	t->method = (struct sk_str){t->req + (method.p - wire.p), method.len};
 	t->branch = (struct sk_str){t->req + (branch.p - wire.p), branch.len};
-	t->hash = sk_txn_hash_branch(t->branch);
+	t->node.hash = sk_txn_hash_branch(txl, t->branch);
 	t->reliable = flow->proto == SK_PROTO_TCP;
 	t->created = sk_timers_now(txl->cfg.timers);
 	bool invite = sk_txn_method_is(t->method, "INVITE");

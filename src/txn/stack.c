@@ -10,6 +10,7 @@ struct sk_stack {
 	struct sk_tp *tp;
 	struct sk_txl *txl;
 	struct sk_rng rng;
+	struct sk_hash_key key; /* every table of the stack's hashes under it */
 };
 
 /* Until a user is set, requests are dropped unanswered and responses ignored. */
@@ -33,10 +34,17 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	if (!st->cfg.times.t1)
 		st->cfg.times = sk_txn_times_default();
 	int rc;
-	if (cfg->seed)
+	if (cfg->seed) {
+		/* a generator of its own: the key takes nothing from the one that
+		 * makes branches and tags, so seeded runs replay as before */
+		struct sk_rng kr;
 		sk_rng_seed(&st->rng, cfg->seed ^ 0x5eed5eed5eedULL);
-	else if ((rc = sk_rng_seed_os(&st->rng)) < 0)
+		sk_rng_seed(&kr, cfg->seed ^ 0x4ea54ea54ea5ULL);
+		sk_hash_key_from_rng(&st->key, &kr);
+	} else if ((rc = sk_rng_seed_os(&st->rng)) < 0 ||
+	           (rc = sk_hash_key_from_os(&st->key)) < 0) {
 		goto fail;
+	}
 	struct sk_tp_config tc = {.timers = cfg->timers,
 	                          .net = cfg->net,
 	                          .log = cfg->log,
@@ -50,7 +58,8 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	                           .tp = st->tp,
 	                           .log = cfg->log,
 	                           .times = st->cfg.times,
-	                           .expected = cfg->expected};
+	                           .expected = cfg->expected,
+	                           .key = &st->key};
 	struct sk_txl_user u = {.request = no_request};
 	if ((rc = sk_txl_new(&st->txl, &xc, &u)) < 0)
 		goto fail;
@@ -97,6 +106,11 @@ struct sk_txl *sk_stack_txl(const struct sk_stack *st)
 struct sk_timers *sk_stack_timers(const struct sk_stack *st)
 {
 	return st->cfg.timers;
+}
+
+const struct sk_hash_key *sk_stack_hash_key(const struct sk_stack *st)
+{
+	return &st->key;
 }
 
 struct sk_rng *sk_stack_rng(struct sk_stack *st)

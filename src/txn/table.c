@@ -1,108 +1,203 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The transaction table: one hash table of client and server transactions,
- * chained through the transactions themselves (no allocation per entry),
- * doubled when it holds more entries than buckets. Keys (§17.1.3, §17.2.3):
- * the branch for RFC 3261 peers; Call-ID, From tag and CSeq number for the
- * RFC 2543 fallback, which then compares the remaining fields in full.
+ * The transaction table: every live client and server transaction in the
+ * stack's keyed hash table (sk_htab), and an index of them by TCP connection.
+ * Keys (§17.1.3, §17.2.3): the branch for RFC 3261 peers, hashed without case;
+ * Call-ID, From tag and CSeq number for the RFC 2543 fallback, which then
+ * compares the remaining fields in full. The hash key is secret, so a peer
+ * choosing branches cannot fill one chain.
+ *
+ * The connection index: each connection that carries live transactions has a
+ * txl_conn listing them, so a lost connection ends its own transactions in
+ * O(their number) (§17.1.4, §17.2.4), not by a walk over the whole table.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "txn_int.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME  0x100000001b3ull
-
-static uint64_t fnv_lower(uint64_t h, struct sk_str s)
-{
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * FNV_PRIME;
-	}
-	return h;
-}
-
-static uint64_t fnv(uint64_t h, struct sk_str s)
-{
-	for (size_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.p[i]) * FNV_PRIME;
-	return h;
-}
+struct txl_conn {
+	struct sk_hnode node;
+	uint64_t id;
+	size_t n;
+	struct sk_txn *head;
+};
 
 /* Branches are tokens: compared without case (§7.3.1). */
-uint64_t sk_txn_hash_branch(struct sk_str branch)
+uint64_t sk_txn_hash_branch(const struct sk_txl *txl, struct sk_str branch)
 {
-	return fnv_lower(FNV_OFFSET, branch);
+	return sk_hash_case(&txl->key, branch.p, branch.len);
 }
 
-uint64_t sk_txn_hash_2543(const struct sk_msg *m)
+uint64_t sk_txn_hash_2543(const struct sk_txl *txl, const struct sk_msg *m)
 {
-	uint64_t h = fnv(FNV_OFFSET ^ 2543, sk_msg_call_id(m)); /* Call-IDs are case-sensitive */
-	h = fnv_lower(h, sk_msg_from(m)->tag);
-	uint32_t num = sk_msg_cseq(m)->num;
-	return fnv(h, (struct sk_str){(const char *)&num, sizeof(num)});
+	struct sk_hash_state s;
+	sk_hash_init(&s, &txl->key);
+	sk_hash_field(&s, sk_msg_call_id(m)); /* Call-IDs are case-sensitive */
+	sk_hash_field_case(&s, sk_msg_from(m)->tag);
+	sk_hash_u64(&s, sk_msg_cseq(m)->num);
+	return sk_hash_final(&s);
 }
 
-int sk_txn_table_init(struct sk_txl *txl, size_t expected)
+int sk_txn_table_init(struct sk_txl *txl, size_t expected, const struct sk_hash_key *key)
 {
-	size_t n = 64;
-	while (n < expected)
-		n *= 2;
-	txl->buckets = calloc(n, sizeof(*txl->buckets));
-	if (!txl->buckets)
+	if (key)
+		txl->key = *key;
+	else
+		sk_hash_key_from_os(&txl->key); /* weak but usable when the OS has none */
+	if (sk_htab_init(&txl->tab, expected) < 0)
 		return -SK_ENOMEM;
-	txl->nbuckets = n;
+	if (sk_htab_init(&txl->conns, 64) < 0) {
+		sk_htab_free(&txl->tab);
+		return -SK_ENOMEM;
+	}
 	return 0;
+}
+
+static uint64_t hash_conn(const struct sk_txl *txl, uint64_t id)
+{
+	return sk_hash(&txl->key, &id, sizeof(id));
+}
+
+static struct txl_conn *conn_find(const struct sk_txl *txl, uint64_t id)
+{
+	uint64_t h = hash_conn(txl, id);
+	for (struct sk_hnode *n = sk_htab_first(&txl->conns, h); n; n = sk_htab_next(n)) {
+		struct txl_conn *c = sk_container_of(n, struct txl_conn, node);
+		if (c->id == id)
+			return c;
+	}
+	return NULL;
 }
 
 void sk_txn_table_free(struct sk_txl *txl)
 {
-	free(txl->buckets);
-	txl->buckets = NULL;
+	struct sk_htab_iter it;
+	for (struct sk_hnode *n = sk_htab_iter_first(&it, &txl->conns); n;
+	     n = sk_htab_iter_next(&it))
+		free(sk_container_of(n, struct txl_conn, node));
+	sk_htab_free(&txl->conns);
+	sk_htab_free(&txl->tab);
 }
 
-static void grow(struct sk_txl *txl)
+static void conn_link(struct sk_txl *txl, struct sk_txn *t)
 {
-	size_t n = txl->nbuckets * 2;
-	struct sk_txn **nb = calloc(n, sizeof(*nb));
-	if (!nb)
-		return; /* longer chains, still correct */
-	for (size_t i = 0; i < txl->nbuckets; i++) {
-		struct sk_txn *t = txl->buckets[i];
-		while (t) {
-			struct sk_txn *next = t->hnext;
-			size_t b = t->hash & (n - 1);
-			t->hnext = nb[b];
-			nb[b] = t;
-			t = next;
+	uint64_t id = t->flow.conn;
+	if (!id || t->flow.proto != SK_PROTO_TCP)
+		return;
+	struct txl_conn *c = conn_find(txl, id);
+	if (!c) {
+		if (!(c = calloc(1, sizeof(*c)))) {
+			/* unindexed: a lost connection leaves it to its own timers */
+			sk_logf(txl->cfg.log, SK_LOG_WARN,
+			        "txn: out of memory for a connection index");
+			return;
 		}
+		c->id = id;
+		sk_htab_insert(&txl->conns, &c->node, hash_conn(txl, id));
 	}
-	free(txl->buckets);
-	txl->buckets = nb;
-	txl->nbuckets = n;
+	t->conn = c;
+	t->cprev = NULL;
+	t->cnext = c->head;
+	if (c->head)
+		c->head->cprev = t;
+	c->head = t;
+	c->n++;
+}
+
+static void conn_unlink(struct sk_txl *txl, struct sk_txn *t)
+{
+	struct txl_conn *c = t->conn;
+	if (!c)
+		return;
+	if (t->cprev)
+		t->cprev->cnext = t->cnext;
+	else
+		c->head = t->cnext;
+	if (t->cnext)
+		t->cnext->cprev = t->cprev;
+	t->conn = NULL;
+	t->cnext = t->cprev = NULL;
+	if (--c->n == 0) {
+		sk_htab_remove(&txl->conns, &c->node);
+		free(c);
+	}
 }
 
 void sk_txn_table_insert(struct sk_txl *txl, struct sk_txn *t)
 {
-	if (txl->count >= txl->nbuckets)
-		grow(txl);
-	size_t b = t->hash & (txl->nbuckets - 1);
-	t->hnext = txl->buckets[b];
-	txl->buckets[b] = t;
-	txl->count++;
+	sk_htab_insert(&txl->tab, &t->node, t->node.hash);
+	conn_link(txl, t);
 }
 
 void sk_txn_table_remove(struct sk_txl *txl, struct sk_txn *t)
 {
-	for (struct sk_txn **pp = &txl->buckets[t->hash & (txl->nbuckets - 1)]; *pp;
-	     pp = &(*pp)->hnext)
-		if (*pp == t) {
-			*pp = t->hnext;
-			t->hnext = NULL;
-			txl->count--;
-			return;
+	sk_htab_remove(&txl->tab, &t->node);
+	conn_unlink(txl, t);
+}
+
+void sk_txn_table_reindex(struct sk_txl *txl, struct sk_txn *t)
+{
+	uint64_t now = t->flow.proto == SK_PROTO_TCP ? t->flow.conn : 0;
+	if ((t->conn ? t->conn->id : 0) == now)
+		return;
+	conn_unlink(txl, t);
+	conn_link(txl, t);
+}
+
+/*
+ * Who a broken connection ends (§17.1.4, §17.2.4): a client still waiting for
+ * its final, a server that still has a response to deliver on it. Those in
+ * Accepted or Confirmed carry on: an ACK or a 2xx may come on a new connection.
+ */
+static bool conn_lost_ends(const struct sk_txn *t)
+{
+	if (t->state == SK_TXN_TERMINATED)
+		return false;
+	if (!t->server)
+		return t->state < SK_TXN_COMPLETED;
+	return t->state == SK_TXN_TRYING || t->state == SK_TXN_PROCEEDING ||
+	       t->state == SK_TXN_COMPLETED;
+}
+
+#define CONN_BATCH 64
+
+/*
+ * Contract: every transaction on conn that conn_lost_ends fails with err, in
+ * batches held across the callbacks (which may end any transaction, and free
+ * the list with its last one); no allocation, so it works out of memory. A
+ * pass resumes after the last transaction it left alive, while that one is
+ * still on the list, so the whole costs O(transactions on conn).
+ */
+void sk_txn_table_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
+{
+	struct sk_txn *resume = NULL; /* held: the last one left alive */
+	for (;;) {
+		struct txl_conn *c = conn_find(txl, conn);
+		struct sk_txn *batch[CONN_BATCH], *t = NULL;
+		size_t n = 0;
+		if (c)
+			t = resume && resume->conn == c ? resume->cnext : c->head;
+		for (; t && n < CONN_BATCH; t = t->cnext) {
+			if (conn_lost_ends(t)) {
+				sk_txn_hold(t);
+				batch[n++] = t;
+			} else {
+				if (resume)
+					sk_txn_release(resume);
+				sk_txn_hold(t);
+				resume = t;
+			}
 		}
+		for (size_t i = 0; i < n; i++) {
+			sk_txn_fail(batch[i], err);
+			sk_txn_release(batch[i]);
+		}
+		if (!n)
+			break;
+	}
+	if (resume)
+		sk_txn_release(resume);
 }
 
 /* §17.2.3 steps 1 and 2: branch and sent-by (match.c). */
@@ -136,17 +231,18 @@ struct sk_txn *sk_txn_table_find_server(struct sk_txl *txl, const struct sk_msg 
 	const struct sk_via *v = sk_msg_via(m, 0);
 	bool is_ack = sk_txn_method_is(sk_msg_method(m), "ACK");
 	if (sk_via_branch_is_3261(v)) {
-		uint64_t h = sk_txn_hash_branch(v->branch);
-		for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-			if (t->hash == h && t->server && sk_str_eq(t->method, method) &&
-			    same_3261_key(t, v))
+		uint64_t h = sk_txn_hash_branch(txl, v->branch);
+		for (struct sk_hnode *n = sk_htab_first(&txl->tab, h); n; n = sk_htab_next(n)) {
+			struct sk_txn *t = sk_txn_of(n);
+			if (t->server && sk_str_eq(t->method, method) && same_3261_key(t, v))
 				return t;
+		}
 		return NULL;
 	}
-	uint64_t h = sk_txn_hash_2543(m);
-	for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-		if (t->hash == h && match_2543(t, m, method, is_ack))
-			return t;
+	uint64_t h = sk_txn_hash_2543(txl, m);
+	for (struct sk_hnode *n = sk_htab_first(&txl->tab, h); n; n = sk_htab_next(n))
+		if (match_2543(sk_txn_of(n), m, method, is_ack))
+			return sk_txn_of(n);
 	return NULL;
 }
 
@@ -158,30 +254,34 @@ struct sk_txn *sk_txn_table_find_cancel_target(struct sk_txl *txl, const struct 
 	if (t)
 		return t;
 	if (sk_via_branch_is_3261(v)) {
-		uint64_t h = sk_txn_hash_branch(v->branch);
-		for (t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-			if (t->hash == h && t->server && !sk_txn_method_is(t->method, "CANCEL") &&
+		uint64_t h = sk_txn_hash_branch(txl, v->branch);
+		for (struct sk_hnode *n = sk_htab_first(&txl->tab, h); n; n = sk_htab_next(n)) {
+			t = sk_txn_of(n);
+			if (t->server && !sk_txn_method_is(t->method, "CANCEL") &&
 			    same_3261_key(t, v))
 				return t;
+		}
 		return NULL;
 	}
-	uint64_t h = sk_txn_hash_2543(m);
-	for (t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-		if (t->hash == h && t->rfc2543 && t->server && t->msg &&
-		    !sk_txn_method_is(t->method, "CANCEL") &&
+	uint64_t h = sk_txn_hash_2543(txl, m);
+	for (struct sk_hnode *n = sk_htab_first(&txl->tab, h); n; n = sk_htab_next(n)) {
+		t = sk_txn_of(n);
+		if (t->rfc2543 && t->server && t->msg && !sk_txn_method_is(t->method, "CANCEL") &&
 		    sk_txn_2543_same_dialog_part(t->msg, m) &&
 		    sk_str_caseeq(sk_msg_to(t->msg)->tag, sk_msg_to(m)->tag))
 			return t;
+	}
 	return NULL;
 }
 
 struct sk_txn *sk_txn_table_find_client(struct sk_txl *txl, struct sk_str branch,
                                         struct sk_str method)
 {
-	uint64_t h = sk_txn_hash_branch(branch);
-	for (struct sk_txn *t = txl->buckets[h & (txl->nbuckets - 1)]; t; t = t->hnext)
-		if (t->hash == h && !t->server && sk_str_eq(t->method, method) &&
-		    sk_str_caseeq(t->branch, branch))
+	uint64_t h = sk_txn_hash_branch(txl, branch);
+	for (struct sk_hnode *n = sk_htab_first(&txl->tab, h); n; n = sk_htab_next(n)) {
+		struct sk_txn *t = sk_txn_of(n);
+		if (!t->server && sk_str_eq(t->method, method) && sk_str_caseeq(t->branch, branch))
 			return t;
+	}
 	return NULL;
 }

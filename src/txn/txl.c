@@ -45,7 +45,7 @@ int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg, const struc
 	if (!txl->cfg.times.t1)
 		txl->cfg.times = sk_txn_times_default();
 	txl->user = *user;
-	if (sk_txn_table_init(txl, cfg->expected ? cfg->expected : 1024) < 0) {
+	if (sk_txn_table_init(txl, cfg->expected ? cfg->expected : 1024, cfg->key) < 0) {
 		free(txl);
 		return -SK_ENOMEM;
 	}
@@ -67,15 +67,13 @@ void sk_txl_free(struct sk_txl *txl)
 {
 	if (!txl)
 		return;
-	for (size_t i = 0; i < txl->nbuckets; i++) {
-		struct sk_txn *t = txl->buckets[i];
-		while (t) {
-			struct sk_txn *next = t->hnext;
-			sk_timer_stop(txl->cfg.timers, &t->tr);
-			sk_timer_stop(txl->cfg.timers, &t->tt);
-			txn_free(t);
-			t = next;
-		}
+	struct sk_htab_iter it;
+	for (struct sk_hnode *n = sk_htab_iter_first(&it, &txl->tab); n;
+	     n = sk_htab_iter_next(&it)) {
+		struct sk_txn *t = sk_txn_of(n);
+		sk_timer_stop(txl->cfg.timers, &t->tr);
+		sk_timer_stop(txl->cfg.timers, &t->tt);
+		txn_free(t);
 	}
 	sk_txn_table_free(txl);
 	free(txl);
@@ -88,7 +86,7 @@ void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user)
 
 size_t sk_txl_count(const struct sk_txl *txl)
 {
-	return txl->count;
+	return sk_htab_count(&txl->tab);
 }
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -150,6 +148,8 @@ int sk_txn_send(struct sk_txn *t, const char *buf, size_t len)
 	/* A failed write may report the lost connection, and end t, before it returns. */
 	sk_txn_hold(t);
 	int rc = sk_tp_send(t->txl->cfg.tp, &t->flow, buf, len);
+	if (rc == 0 && t->state != SK_TXN_TERMINATED)
+		sk_txn_table_reindex(t->txl, t); /* the send may have opened a connection */
 	if (rc < 0) {
 		sk_logf(t->txl->cfg.log, SK_LOG_WARN, "txn %.*s %.*s: transport error: %s",
 		        (int)t->method.len, t->method.p, (int)t->branch.len, t->branch.p,
@@ -180,44 +180,9 @@ void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *fl
 		txl->user.stray_response(txl->user.arg, m, flow);
 }
 
-/*
- * Who a broken connection ends (§17.1.4, §17.2.4): a client still waiting for
- * its final, a server that still has a response to deliver on it. Those in
- * Accepted or Confirmed carry on: an ACK or a 2xx may come on a new connection.
- */
-static bool conn_lost_ends(const struct sk_txn *t)
-{
-	if (!t->server)
-		return t->state < SK_TXN_COMPLETED;
-	return t->state == SK_TXN_TRYING || t->state == SK_TXN_PROCEEDING ||
-	       t->state == SK_TXN_COMPLETED;
-}
-
 void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
 {
-	/* Rare enough for a scan; collected first since failing edits the table. */
-	size_t n = 0, cap = 0;
-	struct sk_txn **hit = NULL;
-	for (size_t i = 0; i < txl->nbuckets; i++)
-		for (struct sk_txn *t = txl->buckets[i]; t; t = t->hnext) {
-			if (t->flow.conn != conn || !conn_lost_ends(t))
-				continue;
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 16;
-				struct sk_txn **nh = realloc(hit, ncap * sizeof(*nh));
-				if (!nh)
-					break;
-				hit = nh;
-				cap = ncap;
-			}
-			sk_txn_hold(t);
-			hit[n++] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		sk_txn_fail(hit[i], err < 0 ? err : -SK_EIO);
-		sk_txn_release(hit[i]);
-	}
-	free(hit);
+	sk_txn_table_conn_lost(txl, conn, err < 0 ? err : -SK_EIO);
 }
 
 static void tp_recv(void *arg, struct sk_msg *m, const struct sk_flow *flow)
@@ -280,11 +245,14 @@ struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict)
 size_t sk_txl_awaiting_peer(const struct sk_txl *txl)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < txl->nbuckets; i++)
-		for (const struct sk_txn *t = txl->buckets[i]; t; t = t->hnext)
-			if (t->server ? t->kind == SK_TXN_IST && t->state == SK_TXN_COMPLETED
-			              : t->state < SK_TXN_COMPLETED)
-				n++;
+	struct sk_htab_iter it;
+	for (struct sk_hnode *x = sk_htab_iter_first(&it, &txl->tab); x;
+	     x = sk_htab_iter_next(&it)) {
+		const struct sk_txn *t = sk_txn_of(x);
+		if (t->server ? t->kind == SK_TXN_IST && t->state == SK_TXN_COMPLETED
+		              : t->state < SK_TXN_COMPLETED)
+			n++;
+	}
 	return n;
 }
 
@@ -306,21 +274,22 @@ static int64_t next_timer(const struct sk_txn *t, uint64_t now)
 void sk_txl_dump(const struct sk_txl *txl, FILE *out)
 {
 	uint64_t now = sk_timers_now(txl->cfg.timers);
-	fprintf(out, "%zu live transactions\n", txl->count);
-	for (size_t i = 0; i < txl->nbuckets; i++)
-		for (const struct sk_txn *t = txl->buckets[i]; t; t = t->hnext) {
-			char remote[64];
-			sk_sa_print(&t->flow.remote, remote, sizeof(remote));
-			int64_t next = next_timer(t, now);
-			fprintf(out, "%-4s %-10s %-9.*s %-3u %s:%s branch=%.*s%s age=%llums next=",
-			        sk_txn_kind_name(t->kind), sk_txn_state_name(t->state),
-			        (int)t->method.len, t->method.p, (unsigned)t->status,
-			        sk_proto_name(t->flow.proto), remote, (int)t->branch.len,
-			        t->branch.p, t->rfc2543 ? " (2543)" : "",
-			        (unsigned long long)(now - t->created));
-			if (next < 0)
-				fprintf(out, "-\n");
-			else
-				fprintf(out, "%lldms\n", (long long)next);
-		}
+	fprintf(out, "%zu live transactions\n", sk_htab_count(&txl->tab));
+	struct sk_htab_iter it;
+	for (struct sk_hnode *x = sk_htab_iter_first(&it, &txl->tab); x;
+	     x = sk_htab_iter_next(&it)) {
+		const struct sk_txn *t = sk_txn_of(x);
+		char remote[64];
+		sk_sa_print(&t->flow.remote, remote, sizeof(remote));
+		int64_t next = next_timer(t, now);
+		fprintf(out, "%-4s %-10s %-9.*s %-3u %s:%s branch=%.*s%s age=%llums next=",
+		        sk_txn_kind_name(t->kind), sk_txn_state_name(t->state), (int)t->method.len,
+		        t->method.p, (unsigned)t->status, sk_proto_name(t->flow.proto), remote,
+		        (int)t->branch.len, t->branch.p, t->rfc2543 ? " (2543)" : "",
+		        (unsigned long long)(now - t->created));
+		if (next < 0)
+			fprintf(out, "-\n");
+		else
+			fprintf(out, "%lldms\n", (long long)next);
+	}
 }

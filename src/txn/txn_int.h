@@ -5,12 +5,15 @@
 
 #include "sipkit/txn.h"
 
+struct txl_conn;
+
 struct sk_txn {
-	struct sk_txn *hnext; /* hash chain */
+	struct sk_hnode node; /* in the table, by branch or the RFC 2543 key */
 	struct sk_txl *txl;
-	uint64_t hash;
-	uint8_t kind;  /* enum sk_txn_kind */
-	uint8_t state; /* enum sk_txn_state */
+	struct txl_conn *conn;        /* the connection's list it is on (NULL: none) */
+	struct sk_txn *cnext, *cprev; /* that list */
+	uint8_t kind;                 /* enum sk_txn_kind */
+	uint8_t state;                /* enum sk_txn_state */
 	bool server;
 	bool rfc2543;     /* branch without the magic cookie: matched by §17.2.3's fallback */
 	bool reliable;    /* timers D, I, J, K are zero */
@@ -47,17 +50,27 @@ struct sk_txn {
 struct sk_txl {
 	struct sk_txl_config cfg;
 	struct sk_txl_user user;
-	struct sk_txn **buckets;
-	size_t nbuckets, count;
+	struct sk_hash_key key; /* secret: a peer cannot aim its branches at one chain */
+	struct sk_htab tab;     /* every live transaction (§17.1.3, §17.2.3 keys) */
+	struct sk_htab conns;   /* struct txl_conn by connection id: who a lost one ends */
 };
 
 /* table.c */
-int sk_txn_table_init(struct sk_txl *txl, size_t expected);
+/* key NULL: drawn from the OS */
+int sk_txn_table_init(struct sk_txl *txl, size_t expected, const struct sk_hash_key *key);
 void sk_txn_table_free(struct sk_txl *txl);
 void sk_txn_table_insert(struct sk_txl *txl, struct sk_txn *t);
 void sk_txn_table_remove(struct sk_txl *txl, struct sk_txn *t);
-uint64_t sk_txn_hash_branch(struct sk_str branch);
-uint64_t sk_txn_hash_2543(const struct sk_msg *m);
+uint64_t sk_txn_hash_branch(const struct sk_txl *txl, struct sk_str branch);
+uint64_t sk_txn_hash_2543(const struct sk_txl *txl, const struct sk_msg *m);
+/* t's flow changed connection (a send opened one): it moves to that connection's list. */
+void sk_txn_table_reindex(struct sk_txl *txl, struct sk_txn *t);
+/* The transactions a lost connection ends fail with err (§17.1.4, §17.2.4). */
+void sk_txn_table_conn_lost(struct sk_txl *txl, uint64_t conn, int err);
+static inline struct sk_txn *sk_txn_of(const struct sk_hnode *n)
+{
+	return sk_container_of(n, struct sk_txn, node);
+}
 /* A server transaction for request m whose method is taken as `method` (§17.2.3, §9.2). */
 struct sk_txn *sk_txn_table_find_server(struct sk_txl *txl, const struct sk_msg *m,
                                         struct sk_str method);

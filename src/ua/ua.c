@@ -41,39 +41,18 @@ const struct sk_log *sk_ua_log(const struct sk_ua *ua)
 
 /* ---- the table of calls -------------------------------------------------- */
 
-static uint64_t hash_call_id(struct sk_str id)
+static uint64_t hash_call_id(const struct sk_ua *ua, struct sk_str id)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < id.len; i++)
-		h = (h ^ (unsigned char)id.p[i]) * 1099511628211ULL;
-	return h;
+	return sk_hash(sk_stack_hash_key(ua->stack), id.p, id.len); /* Call-IDs: case-sensitive */
 }
 
-static int table_grow(struct sk_ua *ua)
+static struct sk_call *call_of(struct sk_hnode *n)
 {
-	size_t n = ua->nbuckets ? ua->nbuckets * 2 : 256;
-	struct sk_call **b = calloc(n, sizeof(*b));
-	if (!b)
-		return -SK_ENOMEM;
-	for (size_t i = 0; i < ua->nbuckets; i++) {
-		struct sk_call *c = ua->buckets[i];
-		while (c) {
-			struct sk_call *next = c->hnext;
-			c->hnext = b[c->hash & (n - 1)];
-			b[c->hash & (n - 1)] = c;
-			c = next;
-		}
-	}
-	free(ua->buckets);
-	ua->buckets = b;
-	ua->nbuckets = n;
-	return 0;
+	return sk_container_of(n, struct sk_call, node);
 }
 
 struct sk_call *sk_ua_call_new(struct sk_ua *ua, enum sk_call_dir dir, const char *call_id)
 {
-	if (ua->ncalls >= ua->nbuckets && table_grow(ua) < 0)
-		return NULL;
 	struct sk_call *c = calloc(1, sizeof(*c));
 	char tag[17];
 	sk_stack_token(ua->stack, tag, 16);
@@ -86,49 +65,41 @@ struct sk_call *sk_ua_call_new(struct sk_ua *ua, enum sk_call_dir dir, const cha
 	c->ua = ua;
 	c->dir = (uint8_t)dir;
 	c->state = SK_CALL_CALLING;
-	c->hash = hash_call_id(sk_str_c(call_id));
 	sk_timer_init(&c->t2xx, NULL, c);
-	size_t i = c->hash & (ua->nbuckets - 1);
-	c->hnext = ua->buckets[i];
-	ua->buckets[i] = c;
-	ua->ncalls++;
+	sk_htab_insert(&ua->calls, &c->node, hash_call_id(ua, sk_str_c(call_id)));
 	return c;
 }
 
 struct sk_call *sk_ua_call_find(struct sk_ua *ua, struct sk_str call_id, struct sk_str local_tag)
 {
-	if (!ua->nbuckets)
-		return NULL;
-	uint64_t h = hash_call_id(call_id);
-	for (struct sk_call *c = ua->buckets[h & (ua->nbuckets - 1)]; c; c = c->hnext)
-		if (c->hash == h && sk_str_eq(sk_str_c(c->call_id), call_id) &&
+	for (struct sk_hnode *n = sk_htab_first(&ua->calls, hash_call_id(ua, call_id)); n;
+	     n = sk_htab_next(n)) {
+		struct sk_call *c = call_of(n);
+		if (sk_str_eq(sk_str_c(c->call_id), call_id) &&
 		    sk_str_eq(sk_str_c(c->local_tag), local_tag))
 			return c;
+	}
 	return NULL;
 }
 
 struct sk_call *sk_ua_call_find_in(struct sk_ua *ua, struct sk_str call_id, struct sk_str from_tag,
                                    uint32_t cseq)
 {
-	uint64_t h = hash_call_id(call_id);
-	for (struct sk_call *c = ua->buckets[h & (ua->nbuckets - 1)]; c; c = c->hnext)
-		if (c->hash == h && c->dir == SK_CALL_IN && c->in_cseq == cseq &&
+	for (struct sk_hnode *n = sk_htab_first(&ua->calls, hash_call_id(ua, call_id)); n;
+	     n = sk_htab_next(n)) {
+		struct sk_call *c = call_of(n);
+		if (c->dir == SK_CALL_IN && c->in_cseq == cseq &&
 		    sk_str_eq(sk_str_c(c->call_id), call_id) &&
 		    sk_str_eq(sk_str_c(c->in_from_tag), from_tag))
 			return c;
+	}
 	return NULL;
 }
 
 static void call_free(struct sk_call *c)
 {
 	struct sk_ua *ua = c->ua;
-	size_t i = c->hash & (ua->nbuckets - 1);
-	for (struct sk_call **pp = &ua->buckets[i]; *pp; pp = &(*pp)->hnext)
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	ua->ncalls--;
+	sk_htab_remove(&ua->calls, &c->node);
 	sk_timer_stop(sk_stack_timers(ua->stack), &c->t2xx);
 	while (c->dialogs) {
 		struct dialog *d = c->dialogs;
@@ -294,7 +265,7 @@ int sk_ua_new(struct sk_ua **out, const struct sk_ua_config *cfg)
 	snprintf(ua->agent, sizeof(ua->agent), "%s", cfg->user_agent ? cfg->user_agent : "sipkit");
 	ua->cfg.user = ua->user;
 	ua->cfg.user_agent = ua->agent;
-	if (table_grow(ua) < 0) {
+	if (sk_htab_init(&ua->calls, 256) < 0) {
 		free(ua);
 		return -SK_ENOMEM;
 	}
@@ -309,16 +280,17 @@ void sk_ua_free(struct sk_ua *ua)
 {
 	if (!ua)
 		return;
-	for (size_t i = 0; i < ua->nbuckets; i++)
-		while (ua->buckets[i])
-			call_free(ua->buckets[i]);
-	free(ua->buckets);
+	struct sk_htab_iter it;
+	for (struct sk_hnode *n = sk_htab_iter_first(&it, &ua->calls); n;
+	     n = sk_htab_iter_next(&it))
+		call_free(call_of(n));
+	sk_htab_free(&ua->calls);
 	free(ua);
 }
 
 size_t sk_ua_calls(const struct sk_ua *ua)
 {
-	return ua->ncalls;
+	return sk_htab_count(&ua->calls);
 }
 
 struct sk_ua_stats sk_ua_stats(const struct sk_ua *ua)

@@ -36,7 +36,7 @@ struct pending_ist {
 };
 
 struct sk_call {
-	struct sk_call *hnext; /* hash chain by Call-ID */
+	struct sk_hnode node; /* in the UA's calls, by Call-ID */
 	struct sk_ua *ua;
 	uint8_t dir;     /* enum sk_call_dir */
 	uint8_t state;   /* enum sk_call_state */
@@ -51,7 +51,6 @@ struct sk_call {
 	unsigned refs; /* transactions whose user is this call */
 	int status;
 	int reinvite_status;
-	uint64_t hash;
 	char *call_id;
 	char *local_tag;
 	char *local_hdr; /* our From/To value with our tag */
@@ -85,8 +84,7 @@ struct sk_call {
 struct sk_ua {
 	struct sk_ua_config cfg;
 	struct sk_stack *stack;
-	struct sk_call **buckets;
-	size_t nbuckets, ncalls;
+	struct sk_htab calls; /* struct sk_call by Call-ID */
 	struct sk_ua_stats st;
 	char user[64];
 	char agent[64];

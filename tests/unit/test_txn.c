@@ -725,6 +725,46 @@ static void test_error_connection_drop(void **state)
 	sim_free(&s);
 }
 
+/*
+ * Transactions hang off their connection (§17.1.4, §17.2.4): losing one
+ * connection among several ends exactly the transactions on it, on both
+ * sides, and nothing that travels on another connection or over UDP.
+ */
+static void test_error_connection_drop_only_its_own(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_init(&s, 22, 3, NULL);
+	struct node *a = &s.nodes[0], *b = &s.nodes[1], *c = &s.nodes[2];
+	b->on_request = ring;
+	c->on_request = ring;
+	char cid[32];
+	for (int i = 0; i < 200; i++) {
+		snprintf(cid, sizeof(cid), "b-tcp-%d", i);
+		send_req(&s, 0, 1, "INVITE", SK_PROTO_TCP, cid);
+		snprintf(cid, sizeof(cid), "c-tcp-%d", i);
+		send_req(&s, 0, 2, "INVITE", SK_PROTO_TCP, cid);
+	}
+	for (int i = 0; i < 50; i++) {
+		snprintf(cid, sizeof(cid), "c-udp-%d", i);
+		send_req(&s, 0, 2, "INVITE", SK_PROTO_UDP, cid);
+	}
+	sim_run(&s, 10);
+	assert_int_equal(a->resp[1], 450);
+	assert_int_equal(sk_txl_count(a->txl), 450);
+	struct sk_sa host_c = c->addr;
+	sk_sa_set_port(&host_c, 0);
+	assert_int_equal(sk_simnet_drop_conns(s.sn, &host_c), 1);
+	sim_run(&s, 10);
+	assert_int_equal(a->failed, 200); /* the INVITEs to c over TCP, and no other */
+	assert_int_equal(c->failed, 200); /* c's side of the same */
+	assert_int_equal(b->failed, 0);
+	assert_int_equal(sk_txl_count(a->txl), 250);
+	assert_int_equal(sk_txl_count(b->txl), 200);
+	assert_int_equal(sk_txl_count(c->txl), 50);
+	sim_free(&s);
+}
+
 /* A request the layer cannot send (no listener for its protocol): an error at once, nothing kept.
  */
 static void test_error_no_route(void **state)
@@ -830,6 +870,7 @@ int main(void)
 	    cmocka_unit_test(test_rfc2543_peer),
 	    cmocka_unit_test(test_error_connect_refused),
 	    cmocka_unit_test(test_error_connection_drop),
+	    cmocka_unit_test(test_error_connection_drop_only_its_own),
 	    cmocka_unit_test(test_error_no_route),
 	    cmocka_unit_test(test_big_request_goes_tcp),
 	    cmocka_unit_test(test_dump),
