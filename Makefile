@@ -99,11 +99,25 @@ deps-fuzz:
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/libsipkit.a | deps-test
+# The test harnesses (tests/harness/*.c), compiled once into a library every unit test links.
+HARNESS_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(wildcard tests/harness/*.c))
+TEST_INC    := -Itests/harness -Itests/unit
+
+$(HARNESS_OBJ): $(BUILD)/asan/tests/harness/%.o: tests/harness/%.c | deps-test
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(SAN) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/tests/libharness.a: $(HARNESS_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/harness/*.h) \
+  $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a | deps-test
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $<")
-	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
-	  $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) $(TEST_LDFLAGS)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
+	  $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) $(TEST_LDFLAGS)
 
 # Every allocation of the library can be made to fail (tests/unit/test_txn_alloc.c).
 $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \

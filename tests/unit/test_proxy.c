@@ -34,9 +34,9 @@ static void test_max_forwards_zero(void **state)
 	/* §16.3 step 3: "If the request was for OPTIONS, the element MAY act as the final
 	 * recipient and respond per Section 11" */
 	raw_ask(h, ph_req(buf, sizeof(buf), "OPTIONS", PH_AOR, "mf0o@test", 1, 0, NULL), 100);
-	const struct ph_wire *ok = ph_get(h, PH_PROXY, 0, "200/OPTIONS", 1);
-	struct sk_msg *m = ph_parse(ok);
-	assert_true(ph_hdr(m, "Allow").len > 0); /* §11.2 */
+	const struct hw_wire *ok = ph_get(h, PH_PROXY, 0, "200/OPTIONS", 1);
+	struct sk_msg *m = hw_wire_parse(ok);
+	assert_true(hw_hdr(m, "Allow").len > 0); /* §11.2 */
 	sk_msg_free(m);
 	/* nothing went further: not forwarded (MUST NOT) */
 	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 0);
@@ -84,9 +84,9 @@ static void test_proxy_require(void **state)
 	        ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "pr@test", 1, 70,
 	               "Proxy-Require: foo, bar\r\nRequire: baz\r\n"),
 	        100);
-	const struct ph_wire *w = ph_get(h, PH_PROXY, 0, "420/INVITE", 1);
-	struct sk_msg *m = ph_parse(w);
-	assert_str_view(ph_hdr(m, "Unsupported"), "foo, bar"); /* Require is the UAS's (§8.2.2.3) */
+	const struct hw_wire *w = ph_get(h, PH_PROXY, 0, "420/INVITE", 1);
+	struct sk_msg *m = hw_wire_parse(w);
+	assert_str_view(hw_hdr(m, "Unsupported"), "foo, bar"); /* Require is the UAS's (§8.2.2.3) */
 	sk_msg_free(m);
 	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 0);
 	ph_finish(h);
@@ -131,7 +131,7 @@ static void test_loop_detected(void **state)
 	               NULL),
 	        1000);
 	assert_int_equal(ph_count(h, PH_PROXY, PH_PROXY, "INVITE", NULL), 2);
-	struct sk_msg *m = ph_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
 	assert_int_equal(sk_msg_via_count(m), 3); /* ours twice, the caller's */
 	assert_int_equal(sk_msg_max_forwards(m), 68);
 	sk_msg_free(m);
@@ -162,8 +162,8 @@ static void test_missing_call_id(void **state)
 	    .proto = SK_PROTO_UDP, .local = h->nodes[0].addr, .remote = h->nodes[PH_PROXY].addr};
 	assert_int_equal(sk_tp_send(sk_stack_tp(h->nodes[0].st), &flow, req, sizeof(req) - 1), 0);
 	ph_run(h, 100);
-	struct sk_msg *m = ph_parse(ph_get(h, PH_PROXY, 0, "400/INVITE", 1));
-	assert_non_null(strstr(ph_hdr(m, "Warning").p, "Call-ID")); /* the transport's, §20.43 */
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 0, "400/INVITE", 1));
+	assert_non_null(strstr(hw_hdr(m, "Warning").p, "Call-ID")); /* the transport's, §20.43 */
 	sk_msg_free(m);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "400/INVITE", NULL), 1);
 	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 0);
@@ -186,9 +186,9 @@ static void test_loose_route_no_rr(void **state)
 	ph_phone(h, 2, 10, 100, 0);
 	ph_call(h, SK_PROTO_UDP);
 	ph_run(h, 2000);
-	const struct ph_wire *in = ph_get(h, 0, PH_PROXY, "INVITE", 1);
-	const struct ph_wire *out = ph_get(h, PH_PROXY, 2, "INVITE", 1);
-	struct sk_msg *a = ph_parse(in), *b = ph_parse(out);
+	const struct hw_wire *in = ph_get(h, 0, PH_PROXY, "INVITE", 1);
+	const struct hw_wire *out = ph_get(h, PH_PROXY, 2, "INVITE", 1);
+	struct sk_msg *a = hw_wire_parse(in), *b = hw_wire_parse(out);
 	assert_int_equal(sk_msg_addr_count(a, SK_HDR_ROUTE), 1);
 	assert_int_equal(sk_msg_addr_count(b, SK_HDR_ROUTE), 0);
 	assert_str_view(sk_msg_ruri_str(b), "sip:bob@10.0.0.3:5060");
@@ -222,7 +222,7 @@ static void test_record_route(void **state)
 	ph_phone(h, 2, 10, 100, 0);
 	ph_call(h, SK_PROTO_UDP);
 	ph_run(h, 2000);
-	struct sk_msg *b = ph_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
+	struct sk_msg *b = hw_wire_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
 	assert_int_equal(sk_msg_addr_count(b, SK_HDR_RECORD_ROUTE), 1);
 	const struct sk_addr *rr = sk_msg_addr(b, SK_HDR_RECORD_ROUTE, 0);
 	struct sk_str lr;
@@ -230,7 +230,7 @@ static void test_record_route(void **state)
 	assert_str_view(rr->uri.host, "10.0.0.2");
 	sk_msg_free(b);
 	/* §16.7 step 9: the 2xx goes up with its Record-Route */
-	struct sk_msg *ok = ph_parse(ph_get(h, PH_PROXY, 0, "200/INVITE", 1));
+	struct sk_msg *ok = hw_wire_parse(ph_get(h, PH_PROXY, 0, "200/INVITE", 1));
 	assert_int_equal(sk_msg_addr_count(ok, SK_HDR_RECORD_ROUTE), 1);
 	assert_int_equal(sk_msg_via_count(ok), 1); /* step 3: our Via removed */
 	sk_msg_free(ok);
@@ -241,7 +241,7 @@ static void test_record_route(void **state)
 	assert_int_equal(ph_count(h, PH_PROXY, 2, "BYE", NULL), 1);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "200/BYE", NULL), 1);
 	/* the forwarded ACK and BYE have our Route removed (§16.4) */
-	struct sk_msg *bye = ph_parse(ph_get(h, PH_PROXY, 2, "BYE", 1));
+	struct sk_msg *bye = hw_wire_parse(ph_get(h, PH_PROXY, 2, "BYE", 1));
 	assert_int_equal(sk_msg_addr_count(bye, SK_HDR_ROUTE), 0);
 	assert_str_view(sk_msg_ruri_str(bye), "sip:bob@10.0.0.3:5060");
 	sk_msg_free(bye);
@@ -260,13 +260,13 @@ static void test_strict_next_hop(void **state)
 	struct ph_opts o = ph_opts(8, 5);
 	o.raw_mask = 1 | 1u << 6;
 	struct ph *h = ph_new(&o);
-	h->nodes[6].pol = (struct ph_policy){.ring_ms = -1, .answer_ms = 50, .reject_code = 486};
+	h->nodes[6].pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 50, .reject_code = 486};
 	char buf[1024];
 	raw_ask(h,
 	        ph_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.3:5060", "strict@test", 1, 70,
 	               "Route: <sip:10.0.0.2:5060;lr>, <sip:10.0.0.7:5060>\r\n"),
 	        500);
-	struct sk_msg *m = ph_parse(ph_get(h, PH_PROXY, 6, "INVITE", 1));
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 6, "INVITE", 1));
 	assert_str_view(sk_msg_ruri_str(m), "sip:10.0.0.7:5060");
 	assert_int_equal(sk_msg_addr_count(m, SK_HDR_ROUTE), 1);
 	assert_str_view(sk_msg_addr(m, SK_HDR_ROUTE, 0)->uri.raw, "sip:bob@10.0.0.3:5060");
@@ -286,13 +286,13 @@ static void test_strict_previous_hop(void **state)
 	struct ph_opts o = ph_opts(9, 1);
 	o.raw_mask = 1 | 1u << 2;
 	struct ph *h = ph_new(&o);
-	h->nodes[2].pol = (struct ph_policy){.ring_ms = -1, .answer_ms = 50, .reject_code = 486};
+	h->nodes[2].pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 50, .reject_code = 486};
 	char buf[1024];
 	raw_ask(h,
 	        ph_req(buf, sizeof(buf), "INVITE", "sip:10.0.0.2:5060;lr", "strictprev@test", 1, 70,
 	               "Route: <sip:bob@10.0.0.3:5060>\r\n"),
 	        500);
-	struct sk_msg *m = ph_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
 	assert_str_view(sk_msg_ruri_str(m), "sip:bob@10.0.0.3:5060");
 	assert_int_equal(sk_msg_addr_count(m, SK_HDR_ROUTE), 0);
 	sk_msg_free(m);
@@ -331,7 +331,7 @@ static void fork_answer(int n, uint64_t seed)
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "200/INVITE", NULL), 1);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "487", NULL), 0);
 	for (int i = 2; i < 2 + n; i++) {
-		struct ph_node *p = &h->nodes[i];
+		struct hw_node *p = &h->nodes[i];
 		int want = i == winner ? 0 : 1;
 		assert_int_equal(ph_count(h, PH_PROXY, i, "CANCEL", NULL), want);
 		assert_int_equal(ph_count(h, PH_PROXY, i, "CANCEL", ELSEWHERE), want);
@@ -409,7 +409,7 @@ static void test_two_2xx_one_branch(void **state)
 	o.raw_mask = 1u << 2;
 	struct ph *h = ph_new(&o);
 	ph_route(h, "bob", 2, 2);
-	h->nodes[2].pol = (struct ph_policy){.ring_ms = 10, .answer_ms = 200, .second_2xx_ms = 250};
+	h->nodes[2].pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 200, .second_2xx_ms = 250};
 	ph_phone(h, 3, 10, -1, 0);
 	ph_call(h, SK_PROTO_UDP);
 	ph_run(h, 3000);
@@ -464,8 +464,8 @@ static void test_6xx_cancels_others(void **state)
 static int finals_up(const struct ph *h)
 {
 	int k = 0;
-	for (size_t i = 0; i < h->nwire; i++) {
-		const struct ph_wire *w = &h->wire[i];
+	for (size_t i = 0; i < h->trace.nwire; i++) {
+		const struct hw_wire *w = &h->trace.wire[i];
 		k += w->from == PH_PROXY && w->to == 0 && w->status >= 200 &&
 		     !strcmp(w->method, "INVITE");
 	}
@@ -480,9 +480,9 @@ static struct ph *best_run(uint64_t seed, int code_a, const char *extra_a, int c
 	o.raw_mask = 3u << 2;
 	struct ph *h = ph_new(&o);
 	ph_route(h, "bob", 2, 2);
-	h->nodes[2].pol = (struct ph_policy){
+	h->nodes[2].pol = (struct hw_policy){
 	    .ring_ms = 10, .answer_ms = 100, .reject_code = code_a, .extra = extra_a};
-	h->nodes[3].pol = (struct ph_policy){
+	h->nodes[3].pol = (struct hw_policy){
 	    .ring_ms = 10, .answer_ms = 200, .reject_code = code_b, .extra = extra_b};
 	ph_call(h, SK_PROTO_UDP);
 	ph_run(h, 2000);
@@ -526,10 +526,10 @@ static void test_auth_merged(void **state)
 	                        407, "Proxy-Authenticate: Digest realm=\"b\", nonce=\"2\"\r\n");
 	int got = h->nodes[0].last_status;
 	assert_true(got == 401 || got == 407);
-	const struct ph_wire *w = ph_get(h, PH_PROXY, 0, got == 401 ? "401" : "407", 1);
-	struct sk_msg *m = ph_parse(w);
-	assert_str_view(ph_hdr(m, "WWW-Authenticate"), "Digest realm=\"a\", nonce=\"1\"");
-	assert_str_view(ph_hdr(m, "Proxy-Authenticate"), "Digest realm=\"b\", nonce=\"2\"");
+	const struct hw_wire *w = ph_get(h, PH_PROXY, 0, got == 401 ? "401" : "407", 1);
+	struct sk_msg *m = hw_wire_parse(w);
+	assert_str_view(hw_hdr(m, "WWW-Authenticate"), "Digest realm=\"a\", nonce=\"1\"");
+	assert_str_view(hw_hdr(m, "Proxy-Authenticate"), "Digest realm=\"b\", nonce=\"2\"");
 	assert_int_equal(sk_msg_hdr_num(m, SK_HDR_WWW_AUTHENTICATE), 1);
 	assert_int_equal(sk_msg_hdr_num(m, SK_HDR_PROXY_AUTHENTICATE), 1);
 	sk_msg_free(m);
@@ -640,7 +640,7 @@ static void test_sequential_branch_time(void **state)
 	ph_run(h, 1900);
 	assert_int_equal(ph_count(h, PH_PROXY, 3, "INVITE", NULL), 0);
 	ph_run(h, 2000);
-	const struct ph_wire *inv3 = ph_get(h, PH_PROXY, 3, "INVITE", 1);
+	const struct hw_wire *inv3 = ph_get(h, PH_PROXY, 3, "INVITE", 1);
 	assert_true(inv3->at >= t + 2000);
 	assert_true(ph_find(h, PH_PROXY, 2, "CANCEL", 1) >= 0);
 	assert_int_equal(h->nodes[2].outcomes[SK_OUTCOME_CANCELLED], 1);

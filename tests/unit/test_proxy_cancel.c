@@ -14,8 +14,8 @@
 /* The first provisional (1xx) node i sent the proxy, or -1. */
 static long first_1xx(const struct ph *h, int i)
 {
-	for (size_t k = 0; k < h->nwire; k++) {
-		const struct ph_wire *w = &h->wire[k];
+	for (size_t k = 0; k < h->trace.nwire; k++) {
+		const struct hw_wire *w = &h->trace.wire[k];
 		if (w->from == i && w->to == PH_PROXY && w->status >= 100 && w->status < 200 &&
 		    !strcmp(w->method, "INVITE"))
 			return (long)k;
@@ -30,14 +30,14 @@ static long first_1xx(const struct ph *h, int i)
 static void finals_up(const struct ph *h, int *ok, int *err)
 {
 	*ok = *err = 0;
-	for (size_t k = 0; k < h->nwire; k++) {
-		const struct ph_wire *w = &h->wire[k];
+	for (size_t k = 0; k < h->trace.nwire; k++) {
+		const struct hw_wire *w = &h->trace.wire[k];
 		if (w->from != PH_PROXY || w->to != 0 || w->status < 200 ||
 		    strcmp(w->method, "INVITE"))
 			continue;
 		bool again = false;
 		for (size_t j = 0; j < k && !again; j++) {
-			const struct ph_wire *v = &h->wire[j];
+			const struct hw_wire *v = &h->trace.wire[j];
 			again = v->from == PH_PROXY && v->to == 0 && v->status == w->status &&
 			        !strcmp(v->method, "INVITE") && !strcmp(v->to_tag, w->to_tag);
 		}
@@ -54,14 +54,14 @@ static void finals_up(const struct ph *h, int *ok, int *err)
 static int cancels_to(const struct ph *h, int i)
 {
 	int n = 0;
-	for (size_t k = 0; k < h->nwire; k++) {
-		const struct ph_wire *w = &h->wire[k];
+	for (size_t k = 0; k < h->trace.nwire; k++) {
+		const struct hw_wire *w = &h->trace.wire[k];
 		if (!ph_match(w, PH_PROXY, i, "CANCEL", NULL))
 			continue;
 		bool again = false;
 		for (size_t j = 0; j < k && !again; j++)
-			again = ph_match(&h->wire[j], PH_PROXY, i, "CANCEL", NULL) &&
-			        !strcmp(h->wire[j].branch, w->branch);
+			again = ph_match(&h->trace.wire[j], PH_PROXY, i, "CANCEL", NULL) &&
+			        !strcmp(h->trace.wire[j].branch, w->branch);
 		n += !again;
 	}
 	return n;
@@ -170,7 +170,7 @@ static void test_cancel_waits_for_provisional(void **state)
 	long c3 = ph_find(h, PH_PROXY, 3, "CANCEL", 1);
 	long p3 = first_1xx(h, 3);
 	assert_true(p3 >= 0 && c3 >= 0);
-	assert_int_equal(h->wire[p3].status, 100);
+	assert_int_equal(h->trace.wire[p3].status, 100);
 	assert_true(c3 > p3); /* never before */
 	assert_true(ph_find(h, PH_PROXY, 2, "CANCEL", 1) < p3);
 	assert_int_equal(ph_count(h, PH_PROXY, 3, "CANCEL", BEARER), 1);
@@ -209,7 +209,7 @@ static void test_cancel_no_provisional_timer_b(void **state)
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "487/INVITE", NULL), 0);
 	ph_run(h, 2000);
 	assert_int_equal(ph_count(h, PH_PROXY, 3, "CANCEL", NULL), 0);
-	const struct ph_wire *w = ph_get(h, PH_PROXY, 0, "487/INVITE", 1);
+	const struct hw_wire *w = ph_get(h, PH_PROXY, 0, "487/INVITE", 1);
 	assert_true(w->at >= 32000);
 	assert_int_equal(h->nodes[0].outcomes[SK_OUTCOME_CANCELLED], 1);
 	ph_finish(h);
@@ -240,7 +240,7 @@ static void test_cancel_crosses_200(void **state)
 		int ok, err;
 		finals_up(h, &ok, &err);
 		long ok_at = ph_find(h, PH_PROXY, 0, "200/INVITE", 1);
-		struct ph_node *a = &h->nodes[0];
+		struct hw_node *a = &h->nodes[0];
 		if (ok) {
 			won_by_200++;
 			assert_int_equal(err, 0);
@@ -302,7 +302,7 @@ static void check_invariants(struct ph *h, int phones, const char *what)
 {
 	int ok, err;
 	finals_up(h, &ok, &err);
-	struct ph_node *a = &h->nodes[0];
+	struct hw_node *a = &h->nodes[0];
 	long first_ok = ph_find(h, PH_PROXY, 0, "200/INVITE", 1);
 	enum sk_call_outcome o = a->last_outcome;
 	const char *bad = NULL;
@@ -341,7 +341,7 @@ static void order_run(const struct order_run *r, uint64_t seed, const struct sk_
 	struct ph *h = ph_new(
 	    &(struct ph_opts){.seed = seed, .nodes = 2 + r->phones, .proxy.domain = PH_DOMAIN});
 	if (link)
-		sk_simnet_set_link(h->sn, link);
+		sk_simnet_set_link(h->w.sn, link);
 	ph_route(h, "bob", 2, r->phones);
 	for (int i = 0; i < r->phones; i++)
 		ph_phone(h, 2 + i, r->ring[i], r->final[i], r->code[i] == 200 ? 0 : r->code[i]);
@@ -401,7 +401,7 @@ static void test_unmatched_cancel_forwarded(void **state)
 	            ph_req(buf, sizeof(buf), "CANCEL", "sip:bob@10.0.0.3:5060", "nomatch@test", 1,
 	                   70, NULL));
 	ph_run(h, 500);
-	const struct ph_wire *fw = ph_get(h, PH_PROXY, 2, "CANCEL", 1);
+	const struct hw_wire *fw = ph_get(h, PH_PROXY, 2, "CANCEL", 1);
 	assert_int_equal(fw->max_forwards, 69);
 	assert_int_equal(ph_count(h, 2, PH_PROXY, "481/CANCEL", NULL), 1);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "481/CANCEL", NULL), 1);
@@ -500,12 +500,12 @@ static void test_timer_c_ringing(void **state)
 		if (reset)
 			ph_at(h, 4000, ring_183, NULL);
 		ph_run(h, 20000);
-		const struct ph_wire *c = ph_get(h, PH_PROXY, 2, "CANCEL", 1);
+		const struct hw_wire *c = ph_get(h, PH_PROXY, 2, "CANCEL", 1);
 		uint64_t due = reset ? 9000 : 5000;
 		assert_true(c->at >= due && c->at < due + 50);
 		assert_int_equal(ph_count(h, PH_PROXY, 2, "CANCEL", NULL), 1);
 		assert_int_equal(h->nodes[2].outcomes[SK_OUTCOME_CANCELLED], 1);
-		const struct ph_wire *f = ph_get(h, PH_PROXY, 0, "408/INVITE", 1);
+		const struct hw_wire *f = ph_get(h, PH_PROXY, 0, "408/INVITE", 1);
 		assert_non_null(strstr(f->reason, "cause=408"));
 		assert_int_equal(ph_count(h, PH_PROXY, 0, "487/INVITE", NULL), 0);
 		assert_int_equal(h->nodes[0].outcomes[SK_OUTCOME_REJECTED], 1);
@@ -532,7 +532,7 @@ static void test_timer_c_no_provisional(void **state)
 	ph_run(h, 4900);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "408/INVITE", NULL), 0);
 	ph_run(h, 200);
-	const struct ph_wire *f = ph_get(h, PH_PROXY, 0, "408/INVITE", 1);
+	const struct hw_wire *f = ph_get(h, PH_PROXY, 0, "408/INVITE", 1);
 	assert_true(f->at >= 5000 && f->at < 5100);
 	assert_int_equal(ph_count(h, PH_PROXY, 3, "CANCEL", NULL), 0); /* §9.1 */
 	assert_int_equal(h->nodes[0].last_status, 408);
@@ -556,7 +556,7 @@ static void test_timer_c_trying_only(void **state)
 	ph_phone(h, 2, -1, -1, 0); /* its transaction sends 100 Trying at 200 ms, nothing else */
 	ph_call(h, SK_PROTO_UDP);
 	ph_run(h, 10000);
-	assert_int_equal(first_1xx(h, 2) >= 0 ? h->wire[first_1xx(h, 2)].status : 0, 100);
+	assert_int_equal(first_1xx(h, 2) >= 0 ? h->trace.wire[first_1xx(h, 2)].status : 0, 100);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "408/INVITE", NULL), 1);
 	if (ph_count(h, PH_PROXY, 2, "CANCEL", NULL) != 1) {
 		ph_dump(h);
@@ -672,7 +672,7 @@ static void test_release(void **state)
 		assert_int_equal(h->nodes[i].outcomes[SK_OUTCOME_CANCELLED], 1);
 		assert_string_equal(h->nodes[i].reason, BEARER);
 	}
-	const struct ph_wire *f = ph_get(h, PH_PROXY, 0, "480/INVITE", 1);
+	const struct hw_wire *f = ph_get(h, PH_PROXY, 0, "480/INVITE", 1);
 	assert_string_equal(f->reason, BEARER);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "487/INVITE", NULL), 0);
 	assert_int_equal(h->nodes[0].outcomes[SK_OUTCOME_REJECTED], 1);
@@ -753,7 +753,7 @@ static void test_loss_sweep(void **state)
 		struct ph *h = ph_new(&(struct ph_opts){.seed = 1000 + (uint64_t)seed,
 		                                        .nodes = 2 + r.phones,
 		                                        .proxy.domain = PH_DOMAIN});
-		sk_simnet_set_link(h->sn, &link);
+		sk_simnet_set_link(h->w.sn, &link);
 		ph_route(h, "bob", 2, r.phones);
 		for (int i = 0; i < r.phones; i++)
 			ph_phone(h, 2 + i, r.ring[i], r.final[i], 0);
@@ -769,7 +769,7 @@ static void test_loss_sweep(void **state)
 		check_invariants(h, r.phones, what);
 		answered += o != SK_OUTCOME_CANCELLED;
 		cancelled += o == SK_OUTCOME_CANCELLED;
-		lost += sk_simnet_stats(h->sn).lost;
+		lost += sk_simnet_stats(h->w.sn).lost;
 		ph_finish(h);
 	}
 	print_message("loss sweep: %d answered, %d cancelled, %llu datagrams lost\n", answered,

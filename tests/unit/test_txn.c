@@ -84,7 +84,7 @@ static void test_cancel_flow_udp(void **state)
 
 /* ---- client timers ------------------------------------------------------- */
 
-static void assert_times(const struct sim_rule *r, const uint64_t *want, int n, uint64_t t0)
+static void assert_times(const struct hw_rule *r, const uint64_t *want, int n, uint64_t t0)
 {
 	assert_int_equal(r->seen, n);
 	for (int i = 0; i < n; i++)
@@ -96,10 +96,10 @@ static void test_ict_timers_a_b(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 2, 3, NULL);
 	sim_rules_install(&s, &rs);
-	struct sim_rule *inv = sim_rule_add(&rs, "INVITE", NULL, 0);
+	struct hw_rule *inv = sim_rule_add(&rs, "INVITE", NULL, 0);
 	inv->drop_nth = -1; /* nothing reaches the server */
 	uint64_t t0 = sim_now(&s);
 	send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "a-b");
@@ -119,10 +119,10 @@ static void test_nict_timers_e_f(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 3, 2, NULL);
 	sim_rules_install(&s, &rs);
-	struct sim_rule *opt = sim_rule_add(&rs, "OPTIONS", NULL, 0);
+	struct hw_rule *opt = sim_rule_add(&rs, "OPTIONS", NULL, 0);
 	opt->drop_nth = -1;
 	uint64_t t0 = sim_now(&s);
 	send_req(&s, 0, 1, "OPTIONS", SK_PROTO_UDP, "e-f");
@@ -153,12 +153,12 @@ static void test_nict_proceeding_t2(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 4, 2, NULL);
 	s.nodes[1].on_request = trying_only;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *opt = sim_rule_add(&rs, "OPTIONS", NULL, 0);
-	struct sim_rule *trying = sim_rule_add(&rs, "SIP/2.0 100", NULL, 1);
+	struct hw_rule *opt = sim_rule_add(&rs, "OPTIONS", NULL, 0);
+	struct hw_rule *trying = sim_rule_add(&rs, "SIP/2.0 100", NULL, 1);
 	uint64_t t0 = sim_now(&s);
 	send_req(&s, 0, 1, "OPTIONS", SK_PROTO_UDP, "t2");
 	sim_run(&s, 13000);
@@ -208,11 +208,11 @@ static void test_ist_100_trying(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 6, 2, NULL);
 	s.nodes[1].on_request = silent;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *t100 = sim_rule_add(&rs, "SIP/2.0 100", NULL, 1);
+	struct hw_rule *t100 = sim_rule_add(&rs, "SIP/2.0 100", NULL, 1);
 	uint64_t t0 = sim_now(&s);
 	send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "trying");
 	sim_run(&s, 300);
@@ -259,12 +259,12 @@ static void test_ist_timers_g_h(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 7, 2, NULL);
 	s.nodes[1].on_request = busy;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *fin = sim_rule_add(&rs, "SIP/2.0 486", NULL, 1);
-	struct sim_rule *ack = sim_rule_add(&rs, "ACK", NULL, 0);
+	struct hw_rule *fin = sim_rule_add(&rs, "SIP/2.0 486", NULL, 1);
+	struct hw_rule *ack = sim_rule_add(&rs, "ACK", NULL, 0);
 	ack->drop_nth = -1;
 	uint64_t t0 = sim_now(&s);
 	send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "g-h");
@@ -328,14 +328,14 @@ static void test_accepted_timers_l_m(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 9, 2, NULL);
 	struct node *a = &s.nodes[0], *b = &s.nodes[1];
 	b->on_request = answer;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *ok = sim_rule_add(&rs, "SIP/2.0 200", NULL, 1);
+	struct hw_rule *ok = sim_rule_add(&rs, "SIP/2.0 200", NULL, 1);
 	ok->drop_nth = 1; /* the first 200 is lost: the client retransmits its INVITE */
-	struct sim_rule *inv = sim_rule_add(&rs, "INVITE", NULL, 0);
+	struct hw_rule *inv = sim_rule_add(&rs, "INVITE", NULL, 0);
 	send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "l-m");
 	sim_run(&s, 600);
 	assert_int_equal(inv->seen, 2);
@@ -386,11 +386,11 @@ static void test_nist_timer_j(void **state)
 	(void)state;
 	for (int tcp = 0; tcp < 2; tcp++) {
 		struct sim s;
-		struct sim_rules rs;
+		struct hw_rules rs;
 		sim_init(&s, 10, 2, NULL);
 		s.nodes[1].on_request = ring;
 		sim_rules_install(&s, &rs);
-		struct sim_rule *ok = sim_rule_add(&rs, "SIP/2.0 200", NULL, 1);
+		struct hw_rule *ok = sim_rule_add(&rs, "SIP/2.0 200", NULL, 1);
 		if (!tcp)
 			ok->drop_nth = 1; /* the client retransmits: the same 200 again */
 		send_req(&s, 0, 1, "OPTIONS", tcp ? SK_PROTO_TCP : SK_PROTO_UDP, "j");
@@ -419,16 +419,16 @@ static void test_cancel_deferred_until_provisional(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 11, 2, NULL);
 	struct node *a = &s.nodes[0], *b = &s.nodes[1];
 	b->on_request = ring;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *prov = sim_rule_add(&rs, "SIP/2.0 18", NULL, 1);
+	struct hw_rule *prov = sim_rule_add(&rs, "SIP/2.0 18", NULL, 1);
 	prov->delay = 2000; /* the 180 takes 2 s */
-	struct sim_rule *trying = sim_rule_add(&rs, "SIP/2.0 100", NULL, 1);
+	struct hw_rule *trying = sim_rule_add(&rs, "SIP/2.0 100", NULL, 1);
 	trying->drop_nth = -1;
-	struct sim_rule *cancel = sim_rule_add(&rs, "CANCEL", NULL, 0);
+	struct hw_rule *cancel = sim_rule_add(&rs, "CANCEL", NULL, 0);
 	uint64_t t0 = sim_now(&s);
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "deferred");
 	sim_run(&s, 100);
@@ -455,12 +455,12 @@ static void test_cancel_after_final(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 12, 2, NULL);
 	s.nodes[1].on_request = busy;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *cancel = sim_rule_add(&rs, "CANCEL", NULL, 0);
-	struct sim_rule *fin = sim_rule_add(&rs, "SIP/2.0 486", NULL, 1);
+	struct hw_rule *cancel = sim_rule_add(&rs, "CANCEL", NULL, 0);
+	struct hw_rule *fin = sim_rule_add(&rs, "SIP/2.0 486", NULL, 1);
 	fin->delay = 100;
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "late");
 	sim_run(&s, 50);
@@ -509,13 +509,13 @@ static void test_cancel_retransmitted(void **state)
 {
 	(void)state;
 	struct sim s;
-	struct sim_rules rs;
+	struct hw_rules rs;
 	sim_init(&s, 14, 2, NULL);
 	s.nodes[1].on_request = ring;
 	sim_rules_install(&s, &rs);
-	struct sim_rule *ok = sim_rule_add(&rs, "SIP/2.0 200", "CANCEL", 1);
+	struct hw_rule *ok = sim_rule_add(&rs, "SIP/2.0 200", "CANCEL", 1);
 	ok->drop_nth = 1;
-	struct sim_rule *c = sim_rule_add(&rs, "CANCEL", NULL, 0);
+	struct hw_rule *c = sim_rule_add(&rs, "CANCEL", NULL, 0);
 	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "retx");
 	sim_run(&s, 10);
 	assert_int_equal(sim_cancel(ict, NULL), SK_CANCEL_SENT);
@@ -716,7 +716,7 @@ static void test_error_connection_drop(void **state)
 	assert_int_equal(a->resp[1], 1);
 	struct sk_sa host_a = a->addr;
 	sk_sa_set_port(&host_a, 0); /* every connection of a's host */
-	assert_int_equal(sk_simnet_drop_conns(s.sn, &host_a), 1);
+	assert_int_equal(sk_simnet_drop_conns(s.w.sn, &host_a), 1);
 	sim_run(&s, 10);
 	assert_int_equal(a->failed, 1);
 	assert_int_equal(a->last_err, -SK_EIO);
@@ -754,7 +754,7 @@ static void test_error_connection_drop_only_its_own(void **state)
 	assert_int_equal(sk_txl_count(a->txl), 450);
 	struct sk_sa host_c = c->addr;
 	sk_sa_set_port(&host_c, 0);
-	assert_int_equal(sk_simnet_drop_conns(s.sn, &host_c), 1);
+	assert_int_equal(sk_simnet_drop_conns(s.w.sn, &host_c), 1);
 	sim_run(&s, 10);
 	assert_int_equal(a->failed, 200); /* the INVITEs to c over TCP, and no other */
 	assert_int_equal(c->failed, 200); /* c's side of the same */

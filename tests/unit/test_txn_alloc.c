@@ -155,7 +155,7 @@ static void serve(struct node *n, struct sk_txn *st, const struct sk_msg *req,
 		reply_or_retry(st, 180, false);
 		if (sk_txn_state(st) != SK_TXN_TERMINATED) { /* a send can end it */
 			W->ringing = st;
-			sk_timer_start(W->s.timers, &W->no_answer, RING_MS);
+			sk_timer_start(W->s.w.timers, &W->no_answer, RING_MS);
 		}
 		break;
 	case SC_REJECT: reply_or_retry(st, 486, false); break;
@@ -185,7 +185,7 @@ static void retry_fired(void *arg)
 		reply_or_retry(p.st, p.code, p.only_if_pending);
 	}
 	try_cancel();
-	sk_timer_start(W->s.timers, &W->retry, RETRY_MS);
+	sk_timer_start(W->s.w.timers, &W->retry, RETRY_MS);
 }
 
 static void no_answer_fired(void *arg)
@@ -214,7 +214,7 @@ static long run(enum scenario sc, enum sk_proto proto, long fail)
 	a->on_response = caller_response;
 	sk_timer_init(&w.retry, retry_fired, NULL);
 	sk_timer_init(&w.no_answer, no_answer_fired, NULL);
-	sk_timer_start(w.s.timers, &w.retry, RETRY_MS);
+	sk_timer_start(w.s.w.timers, &w.retry, RETRY_MS);
 
 	const char *method = sc == SC_OPTIONS ? "OPTIONS" : "INVITE";
 	char buf[1024];
@@ -239,8 +239,8 @@ static long run(enum scenario sc, enum sk_proto proto, long fail)
 	}
 	sim_run(&w.s, 200000); /* every timer of §17 has run out */
 	counting = false;
-	sk_timer_stop(w.s.timers, &w.retry);
-	sk_timer_stop(w.s.timers, &w.no_answer);
+	sk_timer_stop(w.s.w.timers, &w.retry);
+	sk_timer_stop(w.s.w.timers, &w.no_answer);
 
 	char what[96];
 	snprintf(what, sizeof(what), "scenario %d over %s, allocation %ld failing", (int)sc,

@@ -37,7 +37,7 @@ static void callee_request(struct node *n, struct sk_txn *st, const struct sk_ms
 	struct callee *c = &callees[n->idx];
 	(void)req;
 	if (sk_txn_kind(st) == SK_TXN_IST) {
-		sk_timer_start(n->sim->timers, &c->ring_timer,
+		sk_timer_start(n->sim->w.timers, &c->ring_timer,
 		               c->answer_ms > 0 ? (uint64_t)c->answer_ms : 300);
 		return;
 	}
@@ -103,8 +103,8 @@ static void call(struct sim *s, enum sk_proto proto)
 
 static void finish(struct sim *s)
 {
-	sk_timer_stop(s->timers, &callees[1].ring_timer);
-	sk_timer_stop(s->timers, &hangup_timer);
+	sk_timer_stop(s->w.timers, &callees[1].ring_timer);
+	sk_timer_stop(s->w.timers, &hangup_timer);
 	sim_run(s, 5 * 60 * 1000);
 	for (int i = 0; i < s->n; i++)
 		assert_int_equal(sk_txl_count(s->nodes[i].txl), 0);
@@ -129,15 +129,15 @@ static void test_lose_each_message(void **state)
 	};
 	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
 		struct sim s;
-		struct sim_rules rs;
+		struct hw_rules rs;
 		setup(&s, 100 + i, 0);
 		sim_rules_install(&s, &rs);
-		struct sim_rule *r = sim_rule_add(&rs, msgs[i].start, msgs[i].cseq, msgs[i].from);
+		struct hw_rule *r = sim_rule_add(&rs, msgs[i].start, msgs[i].cseq, msgs[i].from);
 		r->drop_nth = 1;
-		struct sim_rule *ack = sim_rule_add(&rs, "ACK", NULL, 0);
+		struct hw_rule *ack = sim_rule_add(&rs, "ACK", NULL, 0);
 		/* the caller hangs up at 400 ms: after the 100 (200 ms) and the 180 (300 ms) */
 		cancel_on_provisional = false;
-		sk_timer_start(s.timers, &hangup_timer, 400);
+		sk_timer_start(s.w.timers, &hangup_timer, 400);
 		call(&s, SK_PROTO_UDP);
 		sim_run(&s, 64 * 500);
 		struct node *a = &s.nodes[0], *b = &s.nodes[1];
@@ -169,7 +169,7 @@ static void test_random_conditions(void **state)
 		                              .dup_pm = 100,
 		                              .delay_min_ms = 1,
 		                              .delay_max_ms = 150};
-		sk_simnet_set_link(s.sn, &link);
+		sk_simnet_set_link(s.w.sn, &link);
 		call(&s, SK_PROTO_UDP);
 		sim_run(&s, 64 * 500 + 1000);
 		struct node *a = &s.nodes[0], *b = &s.nodes[1];
@@ -182,8 +182,8 @@ static void test_random_conditions(void **state)
 		assert_int_equal(a->failed, 0);
 		if (strstr(a->events, "487/INVITE 200/CANCEL"))
 			reordered++;
-		lost += sk_simnet_stats(s.sn).lost;
-		duplicated += sk_simnet_stats(s.sn).duplicated;
+		lost += sk_simnet_stats(s.w.sn).lost;
+		duplicated += sk_simnet_stats(s.w.sn).duplicated;
 		cancelled++;
 		finish(&s);
 	}
@@ -208,7 +208,7 @@ static void test_200_crosses_cancel(void **state)
 		/* the CANCEL leaves on the 100 at ~201 ms and lands ~1..40 ms later */
 		setup(&s, 5000 + (uint64_t)seed, 200 + seed % 40);
 		struct sk_simnet_link link = {.delay_min_ms = 1, .delay_max_ms = 40};
-		sk_simnet_set_link(s.sn, &link);
+		sk_simnet_set_link(s.w.sn, &link);
 		call(&s, SK_PROTO_UDP);
 		sim_run(&s, 64 * 500 + 1000);
 		struct node *a = &s.nodes[0], *b = &s.nodes[1];

@@ -20,8 +20,8 @@ static void test_call_answered_bye(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 1, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 100, .answer_ms = 500};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 100, .answer_ms = 500};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 150);
 	/* §12.1.2, §13.2.2.1: a 180 with a To tag makes an early dialog on both sides */
@@ -40,28 +40,28 @@ static void test_call_answered_bye(void **state)
 	assert_string_equal(b->events, "incoming answered ");
 	/* the ACK: its own request (new branch), CSeq of the INVITE, To with the tag,
 	 * Request-URI the callee's Contact (§12.2.1.1) */
-	struct sk_msg *inv = uah_parse(uah_nth(a, true, "INVITE", NULL, 1));
-	struct sk_msg *ok = uah_parse(uah_nth(a, false, "SIP/2.0 200", "INVITE", 1));
-	struct sk_msg *ack = uah_parse(uah_nth(a, true, "ACK", NULL, 1));
+	struct sk_msg *inv = hw_wire_parse(uah_nth(a, true, "INVITE", NULL, 1));
+	struct sk_msg *ok = hw_wire_parse(uah_nth(a, false, "SIP/2.0 200", "INVITE", 1));
+	struct sk_msg *ack = hw_wire_parse(uah_nth(a, true, "ACK", NULL, 1));
 	assert_int_equal(uah_count(a, true, "ACK", NULL), 1);
 	assert_false(sk_str_eq(sk_msg_via(ack, 0)->branch, sk_msg_via(inv, 0)->branch));
 	assert_int_equal(sk_msg_cseq(ack)->num, sk_msg_cseq(inv)->num);
 	assert_str_view(sk_msg_ruri_str(ack), "sip:bob@10.0.0.2:5060");
-	assert_true(sk_str_eq(uah_hdr(ack, "To"), uah_hdr(ok, "To")));
-	assert_true(sk_str_eq(uah_hdr(ack, "From"), uah_hdr(inv, "From")));
+	assert_true(sk_str_eq(hw_hdr(ack, "To"), hw_hdr(ok, "To")));
+	assert_true(sk_str_eq(hw_hdr(ack, "From"), hw_hdr(inv, "From")));
 	assert_true(sk_str_eq(sk_msg_call_id(ack), sk_msg_call_id(inv)));
 	assert_true(sk_msg_to(ok)->tag.len > 0);
 	/* the 2xx has the callee's Contact and Allow */
 	uah_assert_hdr(ok, "Contact", "<sip:bob@10.0.0.2:5060>");
-	assert_true(uah_has(ok, "Allow"));
+	assert_true(hw_has(ok, "Allow"));
 	/* §15.1.1: the caller hangs up: BYE with CSeq INVITE+1 (§12.2.1.1), 200 */
 	assert_int_equal(sk_call_hangup(c), 0);
 	uah_run(&h, 50);
-	struct sk_msg *bye = uah_parse(uah_nth(a, true, "BYE", NULL, 1));
+	struct sk_msg *bye = hw_wire_parse(uah_nth(a, true, "BYE", NULL, 1));
 	assert_int_equal(sk_msg_cseq(bye)->num, sk_msg_cseq(inv)->num + 1);
 	assert_str_view(sk_msg_ruri_str(bye), "sip:bob@10.0.0.2:5060");
-	assert_true(sk_str_eq(uah_hdr(bye, "To"), uah_hdr(ok, "To")));
-	assert_true(sk_str_eq(uah_hdr(bye, "From"), uah_hdr(inv, "From")));
+	assert_true(sk_str_eq(hw_hdr(bye, "To"), hw_hdr(ok, "To")));
+	assert_true(sk_str_eq(hw_hdr(bye, "From"), hw_hdr(inv, "From")));
 	assert_int_equal(uah_count(b, true, "SIP/2.0 200", "BYE"), 1);
 	assert_int_equal(a->outcomes[SK_OUTCOME_ANSWERED], 1);
 	assert_int_equal(b->outcomes[SK_OUTCOME_ANSWERED], 1);
@@ -82,20 +82,20 @@ static void test_callee_hangs_up(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 2, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 0, .answer_ms = 20};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = 20};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 100);
 	assert_int_equal(sk_call_state(c), SK_CALL_CONFIRMED);
 	assert_int_equal(b->answered, 1);
 	assert_int_equal(sk_call_hangup(b->call), 0);
 	uah_run(&h, 50);
-	struct sk_msg *inv = uah_parse(uah_nth(a, true, "INVITE", NULL, 1));
-	struct sk_msg *ok = uah_parse(uah_nth(b, true, "SIP/2.0 200", "INVITE", 1));
-	struct sk_msg *bye = uah_parse(uah_nth(b, true, "BYE", NULL, 1));
+	struct sk_msg *inv = hw_wire_parse(uah_nth(a, true, "INVITE", NULL, 1));
+	struct sk_msg *ok = hw_wire_parse(uah_nth(b, true, "SIP/2.0 200", "INVITE", 1));
+	struct sk_msg *bye = hw_wire_parse(uah_nth(b, true, "BYE", NULL, 1));
 	assert_str_view(sk_msg_ruri_str(bye), "sip:alice@10.0.0.1:5060");
-	assert_true(sk_str_eq(uah_hdr(bye, "From"), uah_hdr(ok, "To")));
-	assert_true(sk_str_eq(uah_hdr(bye, "To"), uah_hdr(inv, "From")));
+	assert_true(sk_str_eq(hw_hdr(bye, "From"), hw_hdr(ok, "To")));
+	assert_true(sk_str_eq(hw_hdr(bye, "To"), hw_hdr(inv, "From")));
 	assert_true(sk_str_eq(sk_msg_call_id(bye), sk_msg_call_id(inv)));
 	assert_int_equal(uah_count(a, true, "SIP/2.0 200", "BYE"), 1);
 	assert_int_equal(a->outcomes[SK_OUTCOME_ANSWERED], 1);
@@ -113,8 +113,8 @@ static void test_call_rejected(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 3, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = 50, .reject_code = 486};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 50, .reject_code = 486};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	(void)c;
 	uah_run(&h, 100);
@@ -123,8 +123,8 @@ static void test_call_rejected(void **state)
 	assert_int_equal(a->last_status, 486);
 	assert_int_equal(b->last_status, 486);
 	/* the ACK of the transaction: the INVITE's branch */
-	struct sk_msg *inv = uah_parse(uah_nth(a, true, "INVITE", NULL, 1));
-	struct sk_msg *ack = uah_parse(uah_nth(a, true, "ACK", NULL, 1));
+	struct sk_msg *inv = hw_wire_parse(uah_nth(a, true, "INVITE", NULL, 1));
+	struct sk_msg *ack = hw_wire_parse(uah_nth(a, true, "ACK", NULL, 1));
 	assert_true(sk_str_eq(sk_msg_via(ack, 0)->branch, sk_msg_via(inv, 0)->branch));
 	assert_int_equal(uah_count(a, true, "BYE", NULL), 0);
 	sk_msg_free(inv);
@@ -138,7 +138,7 @@ static void test_call_timer_b(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 4, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	uah_rule(&h, "INVITE", NULL, 0)->drop_nth = -1;
 	uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 64 * 500 - 1);
@@ -155,7 +155,7 @@ static void test_call_timer_b(void **state)
 static void fork_answer(struct uah *h, void *arg)
 {
 	const char *which = arg;
-	struct uah_node *b = &h->nodes[1];
+	struct hw_node *b = &h->nodes[1];
 	assert_non_null(b->raw_ist);
 	if (!strcmp(which, "fa"))
 		assert_int_equal(
@@ -166,11 +166,11 @@ static void fork_answer(struct uah *h, void *arg)
 }
 
 /* A forking proxy, as seen from the caller: two phones ring, then both answer. */
-static void forking_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
+static void forking_callee(struct hw_node *n, struct sk_txn *st, const struct sk_msg *req,
                            struct sk_txn *invite)
 {
 	if (sk_txn_kind(st) != SK_TXN_IST) {
-		uah_raw_default(n, st, req, invite);
+		hw_raw_default(n, st, req, invite);
 		return;
 	}
 	assert_int_equal(sk_test_respond(st, 180, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
@@ -185,7 +185,7 @@ static void test_forked_dialogs(void **state)
 	struct uah h;
 	char tag[64];
 	uah_init(&h, 5, 2, 2);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	b->raw_request = forking_callee;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -203,13 +203,13 @@ static void test_forked_dialogs(void **state)
 	/* the second one is ACKed, then hung up with a BYE; the first stays */
 	assert_int_equal(sk_call_dialogs(c), 2);
 	assert_int_equal(uah_count(a, true, "ACK", NULL), 2);
-	const struct uah_wire *ack2 = uah_nth(a, true, "ACK", NULL, 2);
+	const struct hw_wire *ack2 = uah_nth(a, true, "ACK", NULL, 2);
 	assert_string_equal(uah_wire_to_tag(ack2, tag, sizeof(tag)), "fb");
 	assert_int_equal(uah_count(a, true, "BYE", NULL), 1);
-	const struct uah_wire *bye = uah_nth(a, true, "BYE", NULL, 1);
+	const struct hw_wire *bye = uah_nth(a, true, "BYE", NULL, 1);
 	assert_true(uah_index(a, ack2) < uah_index(a, bye));
 	assert_string_equal(uah_wire_to_tag(bye, tag, sizeof(tag)), "fb");
-	struct sk_msg *m = uah_parse(bye);
+	struct sk_msg *m = hw_wire_parse(bye);
 	assert_str_view(sk_msg_ruri_str(m), "sip:carol@10.0.0.2");
 	assert_int_equal(sk_msg_cseq(m)->num, 2);
 	sk_msg_free(m);
@@ -232,11 +232,11 @@ static void test_forked_dialogs(void **state)
 /* Two loose routers recorded: 10.0.0.4 nearer the callee, 10.0.0.3 nearer the caller. */
 #define TWO_RR "Record-Route: <sip:p2@10.0.0.4:5060;lr>, <sip:p1@10.0.0.3:5060;lr>\r\n"
 
-static void rr_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
+static void rr_callee(struct hw_node *n, struct sk_txn *st, const struct sk_msg *req,
                       struct sk_txn *invite)
 {
 	if (sk_txn_kind(st) != SK_TXN_IST) {
-		uah_raw_default(n, st, req, invite);
+		hw_raw_default(n, st, req, invite);
 		return;
 	}
 	assert_int_equal(
@@ -256,7 +256,7 @@ static void test_route_set_uac(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 6, 3, 6);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1], *p1 = &h.nodes[2];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1], *p1 = &h.nodes[2];
 	b->raw_request = rr_callee;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -267,11 +267,11 @@ static void test_route_set_uac(void **state)
 	assert_int_equal(p1->raw_acks, 1);
 	assert_int_equal(b->raw_acks, 0);
 	assert_string_equal(p1->events, "ACK BYE ");
-	const struct uah_wire *w[2] = {uah_nth(a, true, "ACK", NULL, 1),
-	                               uah_nth(a, true, "BYE", NULL, 1)};
+	const struct hw_wire *w[2] = {uah_nth(a, true, "ACK", NULL, 1),
+	                              uah_nth(a, true, "BYE", NULL, 1)};
 	for (int i = 0; i < 2; i++) {
 		assert_true(sk_sa_equal(&w[i]->flow.remote, &p1->addr));
-		struct sk_msg *m = uah_parse(w[i]);
+		struct sk_msg *m = hw_wire_parse(w[i]);
 		/* loose routing: the Request-URI stays the remote target */
 		assert_str_view(sk_msg_ruri_str(m), "sip:bob@10.0.0.2:5060");
 		assert_routes_p1_p2(m);
@@ -281,11 +281,11 @@ static void test_route_set_uac(void **state)
 	uah_finish(&h);
 }
 
-static void strict_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
+static void strict_callee(struct hw_node *n, struct sk_txn *st, const struct sk_msg *req,
                           struct sk_txn *invite)
 {
 	if (sk_txn_kind(st) != SK_TXN_IST)
-		uah_raw_default(n, st, req, invite);
+		hw_raw_default(n, st, req, invite);
 	else
 		assert_int_equal(sk_test_respond(st, 200, "sr",
 		                                 "Record-Route: <sip:p2@10.0.0.4:5060;lr>, "
@@ -300,7 +300,7 @@ static void test_route_set_strict(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 18, 3, 6);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1], *p1 = &h.nodes[2];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1], *p1 = &h.nodes[2];
 	b->raw_request = strict_callee;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -325,9 +325,9 @@ static void test_route_set_uas(void **state)
 	struct uah h;
 	char buf[1024];
 	uah_init(&h, 7, 3, 5);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1], *p1 = &h.nodes[2];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1], *p1 = &h.nodes[2];
 	a->raw_response = uah_raw_ack_hook;
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	uah_raw_send(a, b, SK_PROTO_UDP,
 	             uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2",
 	                     "<sip:alice@10.0.0.1>;tag=ra", "<sip:bob@10.0.0.2>", "rr-uas@test", 1,
@@ -337,16 +337,16 @@ static void test_route_set_uas(void **state)
 	                     "Contact: <sip:alice@10.0.0.1:5060>\r\n"));
 	uah_run(&h, 50);
 	assert_int_equal(b->answered, 1);
-	struct sk_msg *ok = uah_parse(uah_nth(b, true, "SIP/2.0 200", "INVITE", 1));
+	struct sk_msg *ok = hw_wire_parse(uah_nth(b, true, "SIP/2.0 200", "INVITE", 1));
 	assert_int_equal(sk_msg_addr_count(ok, SK_HDR_RECORD_ROUTE), 2);
 	assert_str_view(sk_msg_addr(ok, SK_HDR_RECORD_ROUTE, 0)->raw, "<sip:p1@10.0.0.3:5060;lr>");
 	sk_msg_free(ok);
 	assert_int_equal(sk_call_hangup(b->call), 0);
 	uah_run(&h, 50);
 	assert_string_equal(p1->events, "BYE ");
-	const struct uah_wire *w = uah_nth(b, true, "BYE", NULL, 1);
+	const struct hw_wire *w = uah_nth(b, true, "BYE", NULL, 1);
 	assert_true(sk_sa_equal(&w->flow.remote, &p1->addr));
-	struct sk_msg *bye = uah_parse(w);
+	struct sk_msg *bye = hw_wire_parse(w);
 	assert_str_view(sk_msg_ruri_str(bye), "sip:alice@10.0.0.1:5060");
 	assert_routes_p1_p2(bye);
 	sk_msg_free(bye);
@@ -362,9 +362,9 @@ static void test_lower_cseq_500(void **state)
 	struct uah h;
 	char buf[1024];
 	uah_init(&h, 8, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	a->raw_response = uah_raw_ack_hook;
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	const char *from = "<sip:alice@10.0.0.1>;tag=lc";
 	uah_raw_send(a, b, SK_PROTO_UDP,
 	             uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2", from,
@@ -409,18 +409,18 @@ static void test_ack_same_bytes(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 9, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 10};
-	struct uah_rule *ack = uah_rule(&h, "ACK", NULL, 0);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 10};
+	struct hw_rule *ack = uah_rule(&h, "ACK", NULL, 0);
 	ack->drop_nth = 1;
-	struct uah_rule *ok = uah_rule(&h, "SIP/2.0 200", "INVITE", 1);
+	struct hw_rule *ok = uah_rule(&h, "SIP/2.0 200", "INVITE", 1);
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 1000);
 	assert_int_equal(ok->seen, 2); /* the 2xx at 10 ms, again at 10 + T1 */
 	assert_int_equal(ok->times[1] - ok->times[0], 500);
 	assert_int_equal(ack->seen, 2);
-	const struct uah_wire *a1 = uah_nth(a, true, "ACK", NULL, 1);
-	const struct uah_wire *a2 = uah_nth(a, true, "ACK", NULL, 2);
+	const struct hw_wire *a1 = uah_nth(a, true, "ACK", NULL, 1);
+	const struct hw_wire *a2 = uah_nth(a, true, "ACK", NULL, 2);
 	assert_int_equal(a1->len, a2->len);
 	assert_memory_equal(a1->data, a2->data, a1->len);
 	assert_true(sk_sa_equal(&a1->flow.remote, &a2->flow.remote));
@@ -439,11 +439,11 @@ static void test_2xx_retransmit_no_ack(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 10, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	uah_rule(&h, "ACK", NULL, 0)->drop_nth = -1;
-	struct uah_rule *ok = uah_rule(&h, "SIP/2.0 200", "INVITE", 1);
-	struct uah_rule *bye = uah_rule(&h, "BYE", NULL, 1);
+	struct hw_rule *ok = uah_rule(&h, "SIP/2.0 200", "INVITE", 1);
+	struct hw_rule *bye = uah_rule(&h, "BYE", NULL, 1);
 	uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 64 * 500 + 100);
 	const uint64_t want[] = {0,     500,   1500,  3500,  7500, 11500,
@@ -468,8 +468,8 @@ static void test_reinvite_both_ways(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 11, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
 	assert_int_equal(b->answered, 1);
@@ -480,7 +480,7 @@ static void test_reinvite_both_ways(void **state)
 	assert_int_equal(sk_call_reinvite_status(c), 200);
 	assert_int_equal(b->reinvites, 1);
 	assert_int_equal(uah_count(a, true, "ACK", NULL), 2);
-	struct sk_msg *re = uah_parse(uah_nth(a, true, "INVITE", NULL, 2));
+	struct sk_msg *re = hw_wire_parse(uah_nth(a, true, "INVITE", NULL, 2));
 	assert_int_equal(sk_msg_cseq(re)->num, 2);
 	assert_true(sk_msg_to(re)->tag.len > 0);
 	sk_msg_free(re);
@@ -511,8 +511,8 @@ static void test_reinvite_glare(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 12, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
 	assert_int_equal(b->answered, 1);
@@ -542,9 +542,9 @@ static void test_reinvite_500_pending(void **state)
 	struct uah h;
 	char buf[1024];
 	uah_init(&h, 17, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	a->raw_response = uah_raw_ack_hook;
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
 	const char *from = "<sip:alice@10.0.0.1>;tag=rp";
 	uah_raw_send(a, b, SK_PROTO_UDP,
 	             uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2", from,
@@ -567,7 +567,7 @@ static void test_reinvite_500_pending(void **state)
 	                    3, NULL, "Contact: <sip:alice@10.0.0.1:5060>\r\n"),
 	            &r),
 	    500);
-	assert_true(uah_has(r, "Retry-After"));
+	assert_true(hw_has(r, "Retry-After"));
 	sk_msg_free(r);
 	assert_int_equal(b->reinvites, 1);
 	/* the first one is still answered */
@@ -582,11 +582,11 @@ static void test_reinvite_500_pending(void **state)
 }
 
 /* A callee that answers, then answers a re-INVITE, then resends its first 2xx. */
-static void resend_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
+static void resend_callee(struct hw_node *n, struct sk_txn *st, const struct sk_msg *req,
                           struct sk_txn *invite)
 {
 	if (sk_txn_kind(st) != SK_TXN_IST) {
-		uah_raw_default(n, st, req, invite);
+		hw_raw_default(n, st, req, invite);
 		return;
 	}
 	if (!sk_msg_to(req)->tag.len)
@@ -605,7 +605,7 @@ static void test_initial_2xx_after_reinvite(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 13, 2, 2);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	b->raw_request = resend_callee;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -640,8 +640,8 @@ static void test_uas_rejects(void **state)
 	struct sk_msg *r;
 	struct sk_str s_mf0;
 	uah_init(&h, 14, 2, 1);
-	struct uah_node *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 0, .answer_ms = -1};
+	struct hw_node *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = -1};
 
 	/* §8.2.2, RFC 4475 §3.3.8: a single-valued header twice (CSeq): 400 */
 	assert_int_equal(uah_ask(&h,
@@ -736,8 +736,8 @@ static void test_merged_request_482(void **state)
 	struct uah h;
 	char buf[2048];
 	uah_init(&h, 15, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 0, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = -1};
 	struct sk_str inv = uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2", FROM_A, TO_B,
 	                            "merge@test", 1, NULL, CT_A);
 	struct sk_txn *first = uah_raw_send(a, b, SK_PROTO_UDP, inv);
@@ -764,8 +764,8 @@ static void test_481_no_dialog(void **state)
 	struct uah h;
 	char buf[2048];
 	uah_init(&h, 16, 2, 1);
-	struct uah_node *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 0, .answer_ms = 0};
+	struct hw_node *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = 0};
 	assert_int_equal(uah_ask(&h,
 	                         uah_req(buf, sizeof(buf), "BYE", "sip:bob@10.0.0.2", FROM_A,
 	                                 TO_B ";tag=nope", "nodlg@test", 2, NULL, NULL),

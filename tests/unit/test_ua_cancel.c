@@ -13,7 +13,7 @@
 
 static void cancel_now(struct uah *h, void *arg)
 {
-	struct uah_node *a = &h->nodes[0];
+	struct hw_node *a = &h->nodes[0];
 	int *rc = arg;
 	*rc = a->call ? sk_call_cancel(a->call, NULL) : -SK_ENOTFOUND;
 }
@@ -25,8 +25,8 @@ static void test_cancel_on_the_wire(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 101, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 50, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 50, .answer_ms = -1};
 	/* a pre-loaded Route (§8.1.2): the CANCEL must carry it too */
 	struct sk_call_params p = {.to = "sip:bob@10.0.0.2:5060", .route = "sip:10.0.0.2:5060"};
 	struct sk_call *c = NULL;
@@ -40,7 +40,7 @@ static void test_cancel_on_the_wire(void **state)
 	assert_true(sk_call_cancel_asked(c));
 	uah_run(&h, 50);
 	struct sk_msg *inv = uah_sent(a, "INVITE", NULL, 1), *can = uah_sent(a, "CANCEL", NULL, 1);
-	struct sk_msg *ring = uah_parse(uah_nth(a, false, "SIP/2.0 180", NULL, 1));
+	struct sk_msg *ring = hw_wire_parse(uah_nth(a, false, "SIP/2.0 180", NULL, 1));
 	/* §9.1: Request-URI, Call-ID, To, From and the CSeq number of the INVITE */
 	assert_true(sk_str_eq(sk_msg_ruri_str(can), sk_msg_ruri_str(inv)));
 	assert_true(sk_str_eq(sk_msg_call_id(can), sk_msg_call_id(inv)));
@@ -55,15 +55,15 @@ static void test_cancel_on_the_wire(void **state)
 	assert_int_equal(sk_msg_via_count(can), 1);
 	assert_true(sk_str_eq(sk_msg_via(can, 0)->raw, sk_msg_via(inv, 0)->raw));
 	/* the INVITE's Route; no Require or Proxy-Require (§9.1) */
-	assert_str_view(uah_hdr(inv, "Route"), "<sip:10.0.0.2:5060;lr>");
+	assert_str_view(hw_hdr(inv, "Route"), "<sip:10.0.0.2:5060;lr>");
 	uah_assert_same_hdr(can, inv, "Route");
-	assert_false(uah_has(can, "Require"));
-	assert_false(uah_has(can, "Proxy-Require"));
+	assert_false(hw_has(can, "Require"));
+	assert_false(hw_has(can, "Proxy-Require"));
 	/* RFC 3326 */
-	assert_str_view(uah_hdr(can, "Reason"), REASON);
+	assert_str_view(hw_hdr(can, "Reason"), REASON);
 	/* the same address, port and transport as the INVITE */
-	const struct uah_wire *wi = uah_nth(a, true, "INVITE", NULL, 1);
-	const struct uah_wire *wc = uah_nth(a, true, "CANCEL", NULL, 1);
+	const struct hw_wire *wi = uah_nth(a, true, "INVITE", NULL, 1);
+	const struct hw_wire *wc = uah_nth(a, true, "CANCEL", NULL, 1);
 	assert_int_equal(wc->flow.proto, wi->flow.proto);
 	assert_true(sk_sa_equal(&wc->flow.remote, &wi->flow.remote));
 	assert_true(sk_sa_equal(&wc->flow.local, &wi->flow.local));
@@ -100,10 +100,10 @@ static void test_cancel_before_provisional(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 102, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 2000, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 2000, .answer_ms = -1};
 	uah_rule(&h, "SIP/2.0 100", NULL, 1)->drop_nth = -1; /* the callee's 100 Trying lost */
-	struct uah_rule *inv = uah_rule(&h, "INVITE", NULL, 0);
+	struct hw_rule *inv = uah_rule(&h, "INVITE", NULL, 0);
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 10);
 	assert_int_equal(sk_call_cancel(c, NULL), SK_CANCEL_DEFERRED);
@@ -114,8 +114,8 @@ static void test_cancel_before_provisional(void **state)
 	assert_int_equal(sk_call_state(c), SK_CALL_CALLING);
 	uah_run(&h, 100);
 	/* out right after the 180 came in */
-	const struct uah_wire *ring = uah_nth(a, false, "SIP/2.0 180", NULL, 1);
-	const struct uah_wire *can = uah_nth(a, true, "CANCEL", NULL, 1);
+	const struct hw_wire *ring = uah_nth(a, false, "SIP/2.0 180", NULL, 1);
+	const struct hw_wire *can = uah_nth(a, true, "CANCEL", NULL, 1);
 	assert_non_null(ring);
 	assert_non_null(can);
 	assert_int_equal(can->at, ring->at);
@@ -132,8 +132,8 @@ static void test_cancel_after_final(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 103, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = 50};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 50};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 100);
 	assert_int_equal(sk_call_state(c), SK_CALL_CONFIRMED);
@@ -158,8 +158,8 @@ static void test_cancel_twice(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 104, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
 	assert_int_equal(sk_call_cancel(c, REASON), SK_CANCEL_SENT);
@@ -180,9 +180,9 @@ static void test_cancel_no_final(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 105, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = -1};
-	struct uah_rule *r487 = uah_rule(&h, "SIP/2.0 487", NULL, 1);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
+	struct hw_rule *r487 = uah_rule(&h, "SIP/2.0 487", NULL, 1);
 	r487->drop_nth = -1; /* every 487 lost */
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -214,8 +214,8 @@ static void test_200_crosses_cancel(void **state)
 	struct uah h;
 	int rc = 99;
 	uah_init(&h, 106, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 50, .answer_ms = 1000};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 50, .answer_ms = 1000};
 	uah_rule(&h, "CANCEL", NULL, 0)->delay = 50;
 	uah_rule(&h, "BYE", NULL, 0)->delay = 300;
 	uah_call(a, b, SK_PROTO_UDP);
@@ -223,10 +223,10 @@ static void test_200_crosses_cancel(void **state)
 	uah_run(&h, 1200);
 	assert_int_equal(rc, SK_CANCEL_SENT);
 	/* the caller: CANCEL, then the 200 came: ACK and BYE */
-	const struct uah_wire *can = uah_nth(a, true, "CANCEL", NULL, 1);
-	const struct uah_wire *ok = uah_nth(a, false, "SIP/2.0 200", "INVITE", 1);
-	const struct uah_wire *ack = uah_nth(a, true, "ACK", NULL, 1);
-	const struct uah_wire *bye = uah_nth(a, true, "BYE", NULL, 1);
+	const struct hw_wire *can = uah_nth(a, true, "CANCEL", NULL, 1);
+	const struct hw_wire *ok = uah_nth(a, false, "SIP/2.0 200", "INVITE", 1);
+	const struct hw_wire *ack = uah_nth(a, true, "ACK", NULL, 1);
+	const struct hw_wire *bye = uah_nth(a, true, "BYE", NULL, 1);
 	assert_non_null(ok);
 	assert_true(uah_index(a, can) < uah_index(a, ok));
 	assert_true(uah_index(a, ok) < uah_index(a, ack));
@@ -256,8 +256,8 @@ static void test_cancel_reinvite(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 107, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
 	assert_int_equal(b->answered, 1);
@@ -299,9 +299,9 @@ static void test_487_lost(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 108, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = -1};
-	struct uah_rule *r487 = uah_rule(&h, "SIP/2.0 487", NULL, 1);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
+	struct hw_rule *r487 = uah_rule(&h, "SIP/2.0 487", NULL, 1);
 	r487->drop_nth = 1;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -324,9 +324,9 @@ static void test_cancel_lost(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 109, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = -1};
-	struct uah_rule *can = uah_rule(&h, "CANCEL", NULL, 0);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
+	struct hw_rule *can = uah_rule(&h, "CANCEL", NULL, 0);
 	can->drop_nth = 1;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
@@ -334,8 +334,8 @@ static void test_cancel_lost(void **state)
 	uah_run(&h, 1000);
 	assert_int_equal(can->seen, 2);
 	assert_int_equal(can->times[1] - can->times[0], 500);
-	const struct uah_wire *c1 = uah_nth(a, true, "CANCEL", NULL, 1);
-	const struct uah_wire *c2 = uah_nth(a, true, "CANCEL", NULL, 2);
+	const struct hw_wire *c1 = uah_nth(a, true, "CANCEL", NULL, 1);
+	const struct hw_wire *c2 = uah_nth(a, true, "CANCEL", NULL, 2);
 	assert_int_equal(c1->len, c2->len);
 	assert_memory_equal(c1->data, c2->data, c1->len);
 	assert_int_equal(sk_ua_stats(b->ua).cancels_received, 1);
@@ -350,16 +350,16 @@ static void test_cancel_tcp(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 110, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 50, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 50, .answer_ms = -1};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_TCP);
 	uah_run(&h, 100);
 	assert_int_equal(sk_call_state(c), SK_CALL_EARLY);
 	assert_int_equal(sk_call_cancel(c, REASON), SK_CANCEL_SENT);
 	uah_run(&h, 100);
-	const struct uah_wire *inv = uah_nth(a, true, "INVITE", NULL, 1);
-	const struct uah_wire *can = uah_nth(a, true, "CANCEL", NULL, 1);
-	const struct uah_wire *ack = uah_nth(a, true, "ACK", NULL, 1);
+	const struct hw_wire *inv = uah_nth(a, true, "INVITE", NULL, 1);
+	const struct hw_wire *can = uah_nth(a, true, "CANCEL", NULL, 1);
+	const struct hw_wire *ack = uah_nth(a, true, "ACK", NULL, 1);
 	assert_non_null(can);
 	assert_int_equal(inv->flow.proto, SK_PROTO_TCP);
 	assert_int_equal(can->flow.proto, SK_PROTO_TCP);
@@ -381,12 +381,12 @@ static void test_cancel_tcp(void **state)
 #define CT_A   "Contact: <sip:alice@10.0.0.1:5060>\r\n"
 
 /* A CANCEL written by hand for client transaction t: its top Via (so its branch), To as given. */
-static void raw_cancel(struct uah_node *n, struct sk_txn *t, const char *to)
+static void raw_cancel(struct hw_node *n, struct sk_txn *t, const char *to)
 {
 	const struct sk_msg *m = sk_txn_msg(t);
 	char buf[2048], from[256], via[256], ruri[128], call_id[128];
 	sk_str_cpy(via, sizeof(via), sk_msg_via(m, 0)->raw);
-	sk_str_cpy(from, sizeof(from), uah_hdr(m, "From"));
+	sk_str_cpy(from, sizeof(from), hw_hdr(m, "From"));
 	sk_str_cpy(ruri, sizeof(ruri), sk_msg_ruri_str(m));
 	sk_str_cpy(call_id, sizeof(call_id), sk_msg_call_id(m));
 	int k = snprintf(buf, sizeof(buf),
@@ -408,9 +408,9 @@ static void test_cancel_new_branch_481(void **state)
 	struct uah h;
 	char buf[1024];
 	uah_init(&h, 111, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	a->raw_response = uah_raw_ack_hook;
-	b->pol = (struct uah_policy){.ring_ms = 0, .answer_ms = -1};
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = -1};
 	uah_raw_send(a, b, SK_PROTO_UDP,
 	             uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2", FROM_A, TO_B,
 	                     "nb@test", 1, NULL, CT_A));
@@ -447,14 +447,14 @@ static void test_cancel_with_to_tag(void **state)
 	struct uah h;
 	char buf[1024], to[256];
 	uah_init(&h, 112, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 0, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = -1};
 	struct sk_txn *inv = uah_raw_send(a, b, SK_PROTO_UDP,
 	                                  uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2",
 	                                          FROM_A, TO_B, "tt@test", 1, NULL, CT_A));
 	uah_run(&h, 50);
-	struct sk_msg *ring = uah_parse(uah_nth(a, false, "SIP/2.0 180", NULL, 1));
-	sk_str_cpy(to, sizeof(to), uah_hdr(ring, "To"));
+	struct sk_msg *ring = hw_wire_parse(uah_nth(a, false, "SIP/2.0 180", NULL, 1));
+	sk_str_cpy(to, sizeof(to), hw_hdr(ring, "To"));
 	assert_non_null(strstr(to, ";tag="));
 	sk_msg_free(ring);
 	raw_cancel(a, inv, to);
@@ -480,7 +480,7 @@ static void test_cancel_non_invite(void **state)
 	struct uah h;
 	char buf[1024];
 	uah_init(&h, 113, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	struct sk_txn *opt = uah_raw_send(a, b, SK_PROTO_UDP,
 	                                  uah_req(buf, sizeof(buf), "OPTIONS", "sip:bob@10.0.0.2",
 	                                          FROM_A, TO_B, "opt@test", 1, NULL, NULL));
@@ -521,20 +521,20 @@ static void test_random_sweep(void **state)
 		uint64_t r = 0x5eed0000u + (uint64_t)seed;
 		int rc = 99;
 		uah_init(&h, 2000 + (uint64_t)seed, 2, 0);
-		struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+		struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 		uint32_t dmax = 1 + (uint32_t)(lcg(&r) % 100);
 		struct sk_simnet_link link = {.loss_pm = (uint32_t)(seed % 5) * 50,
 		                              .dup_pm = 50,
 		                              .delay_min_ms = 1,
 		                              .delay_max_ms = dmax};
-		sk_simnet_set_link(h.sn, &link);
+		sk_simnet_set_link(h.w.sn, &link);
 		/* a quarter of the callees never answer: they give up after a minute
 		 * (480), for a caller without any provisional gives up without CANCEL */
 		bool never = lcg(&r) % 4 == 0;
 		b->pol =
-		    (struct uah_policy){.ring_ms = (int)(lcg(&r) % 200),
-		                        .answer_ms = never ? 60000 : 100 + (int)(lcg(&r) % 2900),
-		                        .reject_code = never ? 480 : 0};
+		    (struct hw_policy){.ring_ms = (int)(lcg(&r) % 200),
+		                       .answer_ms = never ? 60000 : 100 + (int)(lcg(&r) % 2900),
+		                       .reject_code = never ? 480 : 0};
 		uah_call(a, b, SK_PROTO_UDP);
 		uah_at(&h, lcg(&r) % 3000, cancel_now, &rc);
 		uah_run(&h, 4000);

@@ -17,8 +17,8 @@ static void test_hangup_pending_reinvite(void **state)
 	for (int who = 0; who < 2; who++) {
 		struct uah h;
 		uah_init(&h, 301 + (uint64_t)who, 2, 0);
-		struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-		b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
+		struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+		b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
 		struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 		uah_run(&h, 50);
 		assert_int_equal(sk_call_reinvite(c, NULL), 0);
@@ -28,8 +28,8 @@ static void test_hangup_pending_reinvite(void **state)
 		 * §15.1.2 duty); who 1: the callee hangs up on the one it sits on */
 		assert_int_equal(sk_call_hangup(who ? b->call : c), 0);
 		uah_run(&h, 100);
-		const struct uah_wire *r487 = uah_nth(b, true, "SIP/2.0 487", "INVITE", 1);
-		const struct uah_wire *bye = uah_nth(b, who ? true : false, "BYE", NULL, 1);
+		const struct hw_wire *r487 = uah_nth(b, true, "SIP/2.0 487", "INVITE", 1);
+		const struct hw_wire *bye = uah_nth(b, who ? true : false, "BYE", NULL, 1);
 		assert_non_null(r487);
 		assert_non_null(bye);
 		if (who) /* the answer before the BYE */
@@ -50,8 +50,8 @@ static void test_reinvite_crosses_bye(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 303, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
 	assert_int_equal(b->answered, 1);
@@ -77,10 +77,10 @@ static void test_callee_hangup_before_ack(void **state)
 	for (int lost = 0; lost < 2; lost++) {
 		struct uah h;
 		uah_init(&h, 304 + (uint64_t)lost, 2, 0);
-		struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-		b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = -1};
+		struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+		b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
 		uah_rule(&h, "ACK", NULL, 0)->drop_nth = lost ? -1 : 1;
-		struct uah_rule *bye = uah_rule(&h, "BYE", NULL, 1);
+		struct hw_rule *bye = uah_rule(&h, "BYE", NULL, 1);
 		uah_call(a, b, SK_PROTO_UDP);
 		uah_run(&h, 50);
 		assert_int_equal(sk_call_answer(b->call, NULL), 0);
@@ -104,8 +104,8 @@ static void test_callee_hangup_unanswered(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 306, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = -1};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
 	uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 50);
 	assert_int_equal(sk_call_hangup(b->call), 0);
@@ -122,8 +122,8 @@ static void test_call_tcp(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 307, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = 100};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 100};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_TCP);
 	uah_run(&h, 200);
 	assert_int_equal(sk_call_state(c), SK_CALL_CONFIRMED);
@@ -133,8 +133,8 @@ static void test_call_tcp(void **state)
 	assert_int_equal(uah_count(b, true, "SIP/2.0 200", "INVITE"), 1);
 	assert_int_equal(sk_call_hangup(b->call), 0);
 	uah_run(&h, 100);
-	const struct uah_wire *ack = uah_nth(a, true, "ACK", NULL, 1);
-	const struct uah_wire *bye = uah_nth(b, true, "BYE", NULL, 1);
+	const struct hw_wire *ack = uah_nth(a, true, "ACK", NULL, 1);
+	const struct hw_wire *bye = uah_nth(b, true, "BYE", NULL, 1);
 	assert_int_equal(ack->flow.proto, SK_PROTO_TCP);
 	assert_int_equal(bye->flow.proto, SK_PROTO_TCP);
 	assert_int_equal(a->outcomes[SK_OUTCOME_ANSWERED], 1);
@@ -153,14 +153,14 @@ static void test_tcp_break_then_hangup(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 315, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
 	struct sk_call *c = uah_call(a, b, SK_PROTO_TCP);
 	uah_run(&h, 50);
 	assert_int_equal(sk_call_reinvite(c, NULL), 0);
 	uah_run(&h, 300);
 	assert_int_equal(b->reinvites, 1);
-	assert_true(sk_simnet_drop_conns(h.sn, &b->addr) > 0);
+	assert_true(sk_simnet_drop_conns(h.w.sn, &b->addr) > 0);
 	sk_call_hangup(c); /* its first BYE fails on the broken connection */
 	uah_run(&h, 200);
 	assert_int_equal(a->outcomes[SK_OUTCOME_ANSWERED], 1);
@@ -175,8 +175,8 @@ static void test_call_self(void **state)
 	struct uah h;
 	char uri[96];
 	uah_init(&h, 308, 1, 0);
-	struct uah_node *a = &h.nodes[0];
-	a->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = 100};
+	struct hw_node *a = &h.nodes[0];
+	a->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 100};
 	struct sk_call_params p = {.to = uah_uri(a, uri, sizeof(uri))};
 	struct sk_call *c = NULL;
 	assert_int_equal(sk_call_invite(a->ua, &p, &c), 0);
@@ -196,7 +196,7 @@ static void test_call_refused(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 309, 1, 0);
-	struct uah_node *a = &h.nodes[0];
+	struct hw_node *a = &h.nodes[0];
 	struct sk_call_params p = {.to = "sip:x@10.0.0.9:5060", .proto = SK_PROTO_TCP};
 	struct sk_call *c = NULL;
 	int rc = sk_call_invite(a->ua, &p, &c);
@@ -215,9 +215,9 @@ static void test_invite_without_contact(void **state)
 	struct uah h;
 	char buf[1024];
 	uah_init(&h, 310, 2, 1);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	a->raw_response = uah_raw_ack_hook;
-	b->pol = (struct uah_policy){.ring_ms = -1, .answer_ms = 0};
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0};
 	uah_raw_send(a, b, SK_PROTO_UDP,
 	             uah_req(buf, sizeof(buf), "INVITE", "sip:bob@10.0.0.2",
 	                     "<sip:carol@10.0.0.1:5060>;tag=nc", "<sip:bob@10.0.0.2>", "nc@test", 1,
@@ -234,11 +234,11 @@ static void test_invite_without_contact(void **state)
 }
 
 /* A callee that answers the INVITE and refuses re-INVITEs with 481. */
-static void re481_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
+static void re481_callee(struct hw_node *n, struct sk_txn *st, const struct sk_msg *req,
                          struct sk_txn *invite)
 {
 	if (sk_txn_kind(st) != SK_TXN_IST)
-		uah_raw_default(n, st, req, invite);
+		hw_raw_default(n, st, req, invite);
 	else if (sk_msg_to(req)->tag.len)
 		assert_int_equal(sk_test_respond(st, 481, NULL, NULL), 0);
 	else
@@ -253,7 +253,7 @@ static void test_reinvite_481_408(void **state)
 	for (int timeout = 0; timeout < 2; timeout++) {
 		struct uah h;
 		uah_init(&h, 311 + (uint64_t)timeout, 2, 2);
-		struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+		struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 		b->raw_request = re481_callee;
 		struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
 		uah_run(&h, 50);
@@ -270,27 +270,27 @@ static void test_reinvite_481_408(void **state)
 }
 
 /* Two phones answer a forked call; the second one hangs up as soon as it has its ACK. */
-static void fork_bye_callee(struct uah_node *n, struct sk_txn *st, const struct sk_msg *req,
+static void fork_bye_callee(struct hw_node *n, struct sk_txn *st, const struct sk_msg *req,
                             struct sk_txn *invite)
 {
 	if (sk_txn_kind(st) != SK_TXN_IST) {
-		uah_raw_default(n, st, req, invite);
+		hw_raw_default(n, st, req, invite);
 		return;
 	}
 	assert_int_equal(sk_test_respond(st, 200, "fa", "Contact: <sip:bob@10.0.0.2>\r\n"), 0);
 	assert_int_equal(sk_test_respond(st, 200, "fb", "Contact: <sip:carol@10.0.0.2>\r\n"), 0);
 }
 
-static void fork_bye_ack(struct uah_node *n, struct sk_txn *ist, const struct sk_msg *ack)
+static void fork_bye_ack(struct hw_node *n, struct sk_txn *ist, const struct sk_msg *ack)
 {
 	char buf[1024], from[128], to[128], call_id[128];
 	(void)ist;
 	if (!sk_str_eq(sk_msg_to(ack)->tag, SK_STR_LIT("fb")))
 		return;
-	sk_str_cpy(from, sizeof(from), uah_hdr(ack, "To"));
-	sk_str_cpy(to, sizeof(to), uah_hdr(ack, "From"));
+	sk_str_cpy(from, sizeof(from), hw_hdr(ack, "To"));
+	sk_str_cpy(to, sizeof(to), hw_hdr(ack, "From"));
 	sk_str_cpy(call_id, sizeof(call_id), sk_msg_call_id(ack));
-	uah_raw_send(n, &n->h->nodes[0], SK_PROTO_UDP,
+	uah_raw_send(n, &((struct uah *)n->h)->nodes[0], SK_PROTO_UDP,
 	             uah_req(buf, sizeof(buf), "BYE", "sip:alice@10.0.0.1:5060", from, to, call_id,
 	                     1, NULL, NULL));
 }
@@ -306,7 +306,7 @@ static void test_fork_bye_crosses(void **state)
 	struct uah h;
 	char tag[32];
 	uah_init(&h, 314, 2, 2);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 	b->raw_request = fork_bye_callee;
 	b->raw_ack = fork_bye_ack;
 	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
@@ -331,8 +331,8 @@ static void test_free_mid_call(void **state)
 	(void)state;
 	struct uah h;
 	uah_init(&h, 313, 2, 0);
-	struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
-	b->pol = (struct uah_policy){.ring_ms = 10, .answer_ms = 100};
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 100};
 	uah_call(a, b, SK_PROTO_UDP);
 	uah_run(&h, 200);
 	b->pol.answer_ms = -1;
@@ -356,7 +356,7 @@ static uint64_t lcg(uint64_t *s)
 
 static void sweep_reinvite(struct uah *h, void *arg)
 {
-	struct uah_node *n = &h->nodes[(intptr_t)arg];
+	struct hw_node *n = &h->nodes[(intptr_t)arg];
 	if (n->call) {
 		int rc = sk_call_reinvite(n->call, NULL);
 		assert_true(rc == 0 || rc == -SK_ESTATE);
@@ -365,7 +365,7 @@ static void sweep_reinvite(struct uah *h, void *arg)
 
 static void sweep_hangup(struct uah *h, void *arg)
 {
-	struct uah_node *n = &h->nodes[(intptr_t)arg];
+	struct hw_node *n = &h->nodes[(intptr_t)arg];
 	if (!n->call) /* the INVITE has not reached the callee yet: the caller then */
 		n = &h->nodes[0];
 	if (n->call)
@@ -387,14 +387,13 @@ static void test_answered_sweep(void **state)
 		struct uah h;
 		uint64_t r = 0xa11ce000u + (uint64_t)seed;
 		uah_init(&h, 4000 + (uint64_t)seed, 2, 0);
-		struct uah_node *a = &h.nodes[0], *b = &h.nodes[1];
+		struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
 		struct sk_simnet_link link = {.loss_pm = (uint32_t)(seed % 6) * 50,
 		                              .dup_pm = 100,
 		                              .delay_min_ms = 1,
 		                              .delay_max_ms = 1 + (uint32_t)(lcg(&r) % 300)};
-		sk_simnet_set_link(h.sn, &link);
-		b->pol =
-		    (struct uah_policy){.ring_ms = 10, .answer_ms = 100 + (int)(lcg(&r) % 500)};
+		sk_simnet_set_link(h.w.sn, &link);
+		b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 100 + (int)(lcg(&r) % 500)};
 		uah_call(a, b, lcg(&r) % 3 == 0 ? SK_PROTO_TCP : SK_PROTO_UDP);
 		for (int k = 0; k < 5; k++)
 			uah_at(&h, 500 + lcg(&r) % 8000, sweep_reinvite,
