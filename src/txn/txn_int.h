@@ -96,7 +96,7 @@ static inline bool txn_key_eq(struct sk_str branch, struct sk_str host, uint16_t
 /* The RFC 2543 fallback (§17.2.3, §9.2): Request-URI, From tag, Call-ID, CSeq number, top Via. */
 bool sk_txn_2543_same_dialog_part(const struct sk_msg *a, const struct sk_msg *b);
 
-/* txl.c */
+/* layer.c */
 void sk_txn_hold(struct sk_txn *t);
 void sk_txn_release(struct sk_txn *t);
 void sk_txn_terminate(struct sk_txn *t);
