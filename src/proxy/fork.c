@@ -56,7 +56,8 @@ struct rctx {
 	uint8_t state; /* enum ctx_state */
 	bool invite;
 	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
-	unsigned nbr, pending, refs;
+	unsigned nbr, pending;
+	unsigned holds; /* its transactions (server, branches) and callers mid-call: freed at 0 */
 	struct sk_hnode node; /* in the proxy's contexts, by Call-ID */
 	struct sk_proxy *p;
 	struct sk_txn *st;
@@ -121,9 +122,15 @@ void sk_proxy_fork_table_free(struct sk_proxy *p)
 	sk_htab_free(&p->ctxs);
 }
 
-static void ctx_unref(struct rctx *c)
+/* The idiom of transactions and calls: hold while using, the last release frees. */
+static void ctx_hold(struct rctx *c)
 {
-	if (--c->refs == 0)
+	c->holds++;
+}
+
+static void ctx_release(struct rctx *c)
+{
+	if (--c->holds == 0)
 		ctx_free(c);
 }
 
@@ -313,10 +320,10 @@ static void timer_c_fired(void *arg)
 	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
 	if (proceeding)
 		return;
-	c->refs++;
+	ctx_hold(c);
 	branch_done(b, 408);
 	check_done(c);
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 static int forward_branch(struct rctx *c, struct branch *b)
@@ -367,7 +374,7 @@ static int forward_branch(struct rctx *c, struct branch *b)
 		                           hash, &b->ct);
 	sk_build_free(bld);
 	if (rc == 0) {
-		c->refs++;
+		ctx_hold(c);
 		p->st.branches++;
 		if (c->invite)
 			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
@@ -382,7 +389,7 @@ static void start_group(struct rctx *c)
 	struct sk_proxy *p = c->p;
 	int q = -1;
 	bool more = false;
-	c->refs++;
+	ctx_hold(c);
 	for (unsigned i = 0; i < c->nbr; i++) {
 		struct branch *b = &c->br[i];
 		if (b->state != BRANCH_WAITING)
@@ -404,7 +411,7 @@ static void start_group(struct rctx *c)
 	}
 	if (more && c->pending)
 		sk_timer_start(sk_stack_timers(p->stack), &c->group, p->cfg.branch_ms);
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 static void group_fired(void *arg)
@@ -412,7 +419,7 @@ static void group_fired(void *arg)
 	struct rctx *c = arg;
 	if (c->state != CTX_FORKING)
 		return; /* no next group: the branches' own finals end the context */
-	c->refs++;
+	ctx_hold(c);
 	/* the group had its time: its branches are cancelled, their finals still
 	 * to come (§16.7 step 6: the best goes up once every client transaction
 	 * has ended), and the next group starts */
@@ -420,7 +427,7 @@ static void group_fired(void *arg)
 		cancel_branch(&c->br[i], NULL); /* those pending */
 	start_group(c);
 	check_done(c);
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
@@ -438,7 +445,7 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 	c->call_id[cid.len] = '\0';
 	c->p = p;
 	c->st = st;
-	c->refs = 1;
+	c->holds = 1; /* its server transaction's, released when that ends */
 	c->nbr = (unsigned)nbr;
 	c->invite = sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"));
 	c->loop_hash = sk_proxy_loop_hash(p, req);
@@ -485,10 +492,10 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 		c->pending++;
 		branch_done(&c->br[i], 500);
 	}
-	c->refs++;
+	ctx_hold(c);
 	start_group(c);
 	check_done(c);
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 /* ---- responses ------------------------------------------------------------- */
@@ -519,7 +526,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 	struct rctx *c = b->ctx;
 	struct sk_proxy *p = c->p;
 	int code = sk_msg_status(resp);
-	c->refs++;
+	ctx_hold(c);
 	if (code < 200) {
 		if (code > 100) { /* §16.7 step 5: 100 absorbed, the others go up */
 			if (b->state != BRANCH_DONE) /* §16.8: Timer C starts again */
@@ -577,7 +584,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 			check_done(c);
 		}
 	}
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 static void branch_failed(void *arg, struct sk_txn *t, int err)
@@ -585,7 +592,7 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 	(void)t;
 	struct branch *b = arg;
 	struct rctx *c = b->ctx;
-	c->refs++;
+	ctx_hold(c);
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
 	if (b->state != BRANCH_DONE) {
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
@@ -594,7 +601,7 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 			c->best = 503;
 		check_done(c);
 	}
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 static void branch_terminated(void *arg, struct sk_txn *t)
@@ -603,7 +610,7 @@ static void branch_terminated(void *arg, struct sk_txn *t)
 	struct branch *b = arg;
 	b->ct = NULL;
 	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
-	ctx_unref(b->ctx);
+	ctx_release(b->ctx);
 }
 
 /* The server transaction is gone: its context lives on while branches do. */
@@ -612,7 +619,7 @@ static void ctx_terminated(void *arg, struct sk_txn *t)
 	(void)t;
 	struct rctx *c = arg;
 	c->st = NULL;
-	ctx_unref(c);
+	ctx_release(c);
 }
 
 static const struct sk_txn_handler branch_handler = {
@@ -636,10 +643,10 @@ bool sk_proxy_fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk
 	/* RFC 3326: the caller's Reason goes to every branch */
 	char reason[512];
 	size_t n = sk_msg_hdr_join(cancel, SK_HDR_REASON, reason, sizeof(reason));
-	c->refs++;
+	ctx_hold(c);
 	cancel_others(c, NULL, n ? reason : NULL);
 	check_done(c);
-	ctx_unref(c);
+	ctx_release(c);
 	return true;
 }
 
@@ -667,14 +674,14 @@ int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const 
 	struct rctx *c = find_pending(p, call_id);
 	if (!c)
 		return -SK_ENOTFOUND;
-	c->refs++;
+	ctx_hold(c);
 	cancel_others(c, NULL, reason);
 	snprintf(extra, sizeof(extra), "%s%s%s", reason ? "Reason: " : "", reason ? reason : "",
 	         reason ? "\r\n" : "");
 	c->state = CTX_DONE;
 	p->st.released++;
 	sk_proxy_reply(p, c->st, status, NULL, extra);
-	ctx_unref(c);
+	ctx_release(c);
 	return 0;
 }
 
