@@ -20,6 +20,7 @@ enum sk_err {
 	SK_EIO = 7,        /* transport failure: refused, unreachable, reset, closed */
 	SK_ETIMEDOUT = 8,  /* a transaction timer ran out */
 	SK_ESTATE = 9,     /* not allowed in the current state */
+	SK_EFULL = 10,     /* a bounded store or table is full: try again later */
 };
 
 /** A non-owning view of bytes: never NUL-terminated, may contain NUL. */

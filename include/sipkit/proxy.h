@@ -36,7 +36,8 @@ struct sk_location_ops {
 	 * count. */
 	size_t (*lookup)(void *st, const char *aor, uint64_t now, struct sk_binding *out,
 	                 size_t max);
-	/** Adds or replaces the binding of aor with the same contact. 0 or -SK_ENOMEM/-SK_ETOOBIG.
+	/** Adds or replaces the binding of aor with the same contact. 0 or -SK_ENOMEM/-SK_ETOOBIG
+	 * (a limit of the AOR), -SK_EFULL (the store holds all the AORs it may, for now).
 	 */
 	int (*put)(void *st, const char *aor, const struct sk_binding *b);
 	/** Removes the binding of aor with that contact (NULL: all of them). */
@@ -51,6 +52,9 @@ struct sk_location {
 
 /** The in-memory store: at most max_aors addresses of record, max_bindings each. */
 int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bindings);
+/** What the in-memory store holds, expired entries not yet swept included; false for
+ * another store. Either pointer may be NULL. */
+bool sk_location_memory_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors);
 
 /* ---- the proxy ----------------------------------------------------------- */
 

@@ -74,6 +74,7 @@ const char *sk_strerror(int err)
 	case SK_EIO: return "transport failure";
 	case SK_ETIMEDOUT: return "timed out";
 	case SK_ESTATE: return "not allowed in this state";
+	case SK_EFULL: return "full: try again later";
 	default: return "unknown error";
 	}
 }

@@ -13,8 +13,9 @@
  * use the latest `now` any lookup passed (the stack clock is monotonic, so a
  * binding expired then is expired now). Each put also sweeps the next couple
  * of buckets (two steps of a resumable sk_htab_scan, which growth does not
- * upset), and a put that finds the table full sweeps all of it before it
- * gives up, so AORs nobody asks for again do not keep their place forever.
+ * upset), and a put that finds the table full sweeps a few more, then gives
+ * up with -SK_EFULL: every put costs O(1), and AORs nobody asks for again
+ * still lose their place once expired, as the sweeps go round.
  *
  * The hash is sk_hash (SipHash-1-3) under a key drawn from the OS when the
  * store is made: AORs come from the network, and a fixed hash would let a
@@ -28,6 +29,7 @@
 #define LOC_AOR_MAX      256  /* bytes of an AOR key, NUL included */
 #define LOC_MIN_BUCKETS  16   /* the table's first size */
 #define LOC_SWEEP_STEP   2    /* scan steps (buckets) swept by each put */
+#define LOC_FULL_SWEEP   32   /* more steps when the store is full, then -SK_EFULL */
 #define LOC_MAX_BINDINGS 1024 /* max_bindings above this is refused: lookups sort them */
 
 struct loc_aor {
@@ -144,9 +146,9 @@ static size_t mem_lookup(void *st, const char *aor, uint64_t now, struct sk_bind
  * Adds b to aor, or replaces in place the binding with the same contact
  * string (the caller passes canonical URI text, or the stored text of the
  * binding it means). -SK_ETOOBIG when aor already has max_bindings other
- * bindings, when max_aors AORs are held and aor is not one of them, or when
- * aor is longer than the store keeps; -SK_ENOMEM; -SK_EINVAL for strings
- * that do not fit their fields.
+ * bindings, or when aor is longer than the store keeps; -SK_EFULL when
+ * max_aors AORs are held and aor is not one of them; -SK_ENOMEM; -SK_EINVAL
+ * for strings that do not fit their fields.
  */
 static int mem_put(void *st, const char *aor, const struct sk_binding *b)
 {
@@ -183,12 +185,14 @@ static int mem_put(void *st, const char *aor, const struct sk_binding *b)
 		return 0;
 	}
 	if (sk_htab_count(&s->aors) >= s->max_aors) {
-		struct sk_htab_iter it;
-		for (struct sk_hnode *n = sk_htab_iter_first(&it, &s->aors); n;
-		     n = sk_htab_iter_next(&it))
-			sweep_aor(s, n); /* it may free n: the walk allows that */
+		/* Full: a bounded sweep more, never a walk over the whole store (a
+		 * stranger's REGISTERs for new users would each pay for it). The
+		 * sweeps of every put go round the table, so expired AORs still make
+		 * room in time; until then the answer is: full, try later. */
+		for (int i = 0; i < LOC_FULL_SWEEP; i++)
+			s->sweep = sk_htab_scan(&s->aors, s->sweep, sweep_aor, s);
 		if (sk_htab_count(&s->aors) >= s->max_aors)
-			return -SK_ETOOBIG;
+			return -SK_EFULL;
 	}
 	a = calloc(1, sizeof(*a) + len + 1);
 	if (!a)
@@ -274,10 +278,14 @@ int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bind
  * For the proxy's statistics: the bindings an in-memory store holds (an
  * expired one counts until it is dropped: see above). False for any other store.
  */
-bool location_memory_held(const struct sk_location *loc, uint64_t *held)
+bool sk_location_memory_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors)
 {
 	if (!loc || loc->ops != &mem_ops)
 		return false;
-	*held = ((const struct loc_mem *)loc->st)->held;
+	const struct loc_mem *s = loc->st;
+	if (bindings)
+		*bindings = s->held;
+	if (aors)
+		*aors = sk_htab_count(&s->aors);
 	return true;
 }

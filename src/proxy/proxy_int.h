@@ -37,9 +37,6 @@ bool sk_proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri);
 int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
                    const char *extra);
 
-/* location.c: the bindings the in-memory store holds (false for another store) */
-bool location_memory_held(const struct sk_location *loc, uint64_t *held);
-
 /* registrar.c (§10.3) */
 /* The address of record of a URI, "user@host" (host lower-case), for the location store. */
 int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size);

@@ -14,12 +14,12 @@
  * limit), and only then are removals and additions applied; should the store
  * still refuse an addition, the snapshot is put back and the answer is 500.
  *
- * Failures of our own limits (too many bindings, the store full, a Contact
- * URI longer than a binding holds) are answered 500, not 503: §10.3 step 7
- * says a failed binding update "MUST fail with a 500 (Server Error)"; and a
- * 503 (§21.5.4) tells the client to try another server and to stay away for
- * Retry-After, which helps neither with a per-AOR limit that any registrar of
- * the domain sharing this store would meet too.
+ * Failures of a per-AOR limit (too many bindings, a Contact URI longer than
+ * a binding holds) are answered 500: §10.3 step 7 says a failed binding
+ * update "MUST fail with a 500 (Server Error)", and a 503 would send the
+ * client to another registrar of the domain, sharing this store, to meet the
+ * same limit. A store full of AORs is a load that passes (bindings expire): it
+ * is answered 503 with Retry-After (§21.5.4), decided in O(1) (location.c).
  *
  * The 200 has no Date header (step 8 SHOULD): the stack has a monotonic clock
  * only, and nothing outside src/core reads the wall clock.
@@ -32,6 +32,7 @@
 
 #define REG_MAX_CONTACTS 32 /* Contact values one REGISTER may carry (twice the bindings) */
 #define REG_ONE_HOUR     3600
+#define REG_FULL_RETRY_S 60 /* Retry-After when the store holds as many AORs as it may */
 
 /* ---- the address of record (§10.3 step 5) ---------------------------------- */
 
@@ -326,6 +327,13 @@ static int apply(struct sk_proxy *p, struct reg_ctx *c, struct reg_fail *f)
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "registrar: %s: store refused %s: %s",
 			        c->aor, b.contact, sk_strerror(rc));
 			restore(p, c);
+			if (rc == -SK_EFULL) {
+				/* the store is full for now (expired AORs make room as the
+				 * sweeps go round): §21.5.4, try again later */
+				snprintf(f->extra, sizeof(f->extra), "Retry-After: %u\r\n",
+				         REG_FULL_RETRY_S);
+				return fail(f, 503, "Registrar Full");
+			}
 			return fail(f, 500, rc == -SK_ETOOBIG ? "Too Many Bindings" : NULL);
 		}
 	}
@@ -383,7 +391,7 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
 	}
 	p->st.registers++;
 	uint64_t held;
-	if (location_memory_held(&p->loc, &held))
+	if (sk_location_memory_held(&p->loc, &held, NULL))
 		p->st.bindings = held;
 	sk_logf(sk_proxy_log(p), SK_LOG_INFO, "registrar: %s: %zu binding(s)", c->aor, n);
 }

@@ -149,7 +149,7 @@ static void test_loc_expiry(void **state)
 	/* the AOR is gone with its last binding; put uses the latest clock a lookup saw */
 	assert_int_equal(put(&l, "x@h", bnd("sip:x@h", "c", 1, 1000, 300000)), 0);
 	assert_int_equal(put(&l, "y@h", bnd("sip:y@h", "c", 1, 1000, 250000)), 0);
-	assert_int_equal(put(&l, "z@h", bnd("sip:z@h", "c", 1, 1000, 300000)), -SK_ETOOBIG);
+	assert_int_equal(put(&l, "z@h", bnd("sip:z@h", "c", 1, 1000, 300000)), -SK_EFULL);
 	assert_string_equal(lookup_str(&l, "nobody@h", 260000, 8), ""); /* only moves the clock */
 	/* y expired at 250000: a put that finds the table full sweeps it away */
 	assert_int_equal(put(&l, "z@h", bnd("sip:z@h", "c", 1, 1000, 300000)), 0);
@@ -170,7 +170,7 @@ static void test_loc_limits(void **state)
 	assert_int_equal(put(&l, "a@h", bnd("sip:2@h", "c", 2, 1000, 9500)),
 	                 0); /* a replace fits */
 	assert_int_equal(put(&l, "b@h", bnd("sip:1@h", "c", 1, 1000, 9000)), 0);
-	assert_int_equal(put(&l, "c@h", bnd("sip:1@h", "c", 1, 1000, 9000)), -SK_ETOOBIG);
+	assert_int_equal(put(&l, "c@h", bnd("sip:1@h", "c", 1, 1000, 9000)), -SK_EFULL);
 	l.ops->remove(l.st, "b@h", "sip:1@h"); /* its last binding: the AOR goes */
 	assert_int_equal(put(&l, "c@h", bnd("sip:1@h", "c", 1, 1000, 9000)), 0);
 	assert_string_equal(lookup_str(&l, "a@h", 0, 8), "sip:1@h sip:2@h");
@@ -195,7 +195,7 @@ static void test_loc_many(void **state)
 		}
 	}
 	assert_int_equal(put(&l, "one-more@example.com", bnd("sip:x@h", "c", 1, 1000, 5000)),
-	                 -SK_ETOOBIG);
+	                 -SK_EFULL);
 	struct sk_binding out[4];
 	for (int i = 0; i < N; i++) {
 		snprintf(aor, sizeof(aor), "user%d@example.com", i);
@@ -207,6 +207,43 @@ static void test_loc_many(void **state)
 	}
 	assert_int_equal(put(&l, "one-more@example.com", bnd("sip:x@h", "c", 1, 1000, 5000)), 0);
 	l.ops->free(l.st); /* ASan: no leak */
+}
+
+/*
+ * The attack of a full store: 100,000 AORs held (anyone may register), then
+ * REGISTERs for new users. Each is refused in O(1): it sweeps a bounded
+ * number of buckets, not the whole store (which cost 32 ms a packet), so
+ * after the store has expired, one refused put has dropped a handful of AORs,
+ * not all of them; the sweeps of later puts still make room.
+ */
+static void test_loc_full_is_o1(void **state)
+{
+	(void)state;
+	struct sk_location l;
+	enum { N = 100000 };
+	assert_int_equal(sk_location_memory(&l, N, 1), 0);
+	char aor[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(aor, sizeof(aor), "user%d@example.com", i);
+		assert_int_equal(put(&l, aor, bnd("sip:u@h", "c", 1, 1000, 60000)), 0);
+	}
+	size_t aors = 0;
+	assert_int_equal(put(&l, "new@example.com", bnd("sip:n@h", "c", 1, 1000, 90000)),
+	                 -SK_EFULL);
+	assert_true(sk_location_memory_held(&l, NULL, &aors));
+	assert_int_equal(aors, N);
+	/* every binding has expired: one put still sweeps only a bounded part */
+	assert_string_equal(lookup_str(&l, "nobody@example.com", 60000, 8), "");
+	int rc = put(&l, "new@example.com", bnd("sip:n@h", "c", 1, 1000, 90000));
+	assert_true(sk_location_memory_held(&l, NULL, &aors));
+	assert_true(aors > N - 1000); /* a walk over the store would have left 1 */
+	/* and the sweeps go round: puts make room, a bounded number of buckets each */
+	int tries = 0;
+	while (rc == -SK_EFULL && tries++ < N)
+		rc = put(&l, "new@example.com", bnd("sip:n@h", "c", 1, 1000, 90000));
+	assert_int_equal(rc, 0);
+	assert_true(tries < 100); /* dozens of buckets per put: room comes soon */
+	l.ops->free(l.st);
 }
 
 /* ---- the registrar through a proxy ----------------------------------------- */
@@ -223,7 +260,7 @@ struct rh {
 	/* the last final response the client received */
 	int status;
 	char contacts[4096]; /* Contact values, ", "-separated */
-	char min_expires[32], unsupported[128];
+	char min_expires[32], unsupported[128], retry_after[32];
 	int finals;
 	int invites;    /* INVITEs the client received (as the registered UA) */
 	char ruri[256]; /* the Request-URI of the last one */
@@ -244,7 +281,7 @@ static void rh_record(struct rh *h, const struct sk_msg *resp)
 		return;
 	h->finals++;
 	h->status = code;
-	h->contacts[0] = h->min_expires[0] = h->unsupported[0] = '\0';
+	h->contacts[0] = h->min_expires[0] = h->unsupported[0] = h->retry_after[0] = '\0';
 	size_t used = 0;
 	for (size_t i = 0; i < sk_msg_addr_count(resp, SK_HDR_CONTACT); i++) {
 		struct sk_str raw = sk_msg_addr(resp, SK_HDR_CONTACT, i)->raw;
@@ -255,6 +292,9 @@ static void rh_record(struct rh *h, const struct sk_msg *resp)
 	const struct sk_hdr *me = sk_msg_hdr_first(resp, SK_HDR_MIN_EXPIRES);
 	if (me)
 		sk_str_cpy(h->min_expires, sizeof(h->min_expires), me->value);
+	const struct sk_hdr *ra = sk_msg_hdr_first(resp, SK_HDR_RETRY_AFTER);
+	if (ra)
+		sk_str_cpy(h->retry_after, sizeof(h->retry_after), ra->value);
 	const struct sk_hdr *un = sk_msg_hdr_first(resp, SK_HDR_UNSUPPORTED);
 	if (un)
 		sk_str_cpy(h->unsupported, sizeof(h->unsupported), un->value);
@@ -684,7 +724,8 @@ static void test_reg_cseq_order(void **state)
 	rh_free(&h);
 }
 
-/* limits: the registrar's 16 bindings per AOR, a smaller store, a full store: 500 */
+/* limits: the registrar's 16 bindings per AOR and a smaller store: 500; a store full of AORs: 503
+ */
 static void test_reg_limits(void **state)
 {
 	(void)state;
@@ -729,8 +770,10 @@ static void test_reg_limits(void **state)
 	                    "<sip:b@10.0.0.2>;expires=3600, <sip:a@10.0.0.2>;expires=3600;q=0.5");
 	assert_int_equal(reg_to(&h, "<sip:carol@example.com>", "c2", 1, "Contact: <sip:c@h>\r\n"),
 	                 200);
+	/* the store is full of AORs: try later (§21.5.4), not a failed update */
 	assert_int_equal(reg_to(&h, "<sip:dave@example.com>", "c3", 1, "Contact: <sip:d@h>\r\n"),
-	                 500);
+	                 503);
+	assert_string_equal(h.retry_after, "60");
 	/* once carol's binding is gone, dave fits */
 	assert_int_equal(
 	    reg_to(&h, "<sip:carol@example.com>", "c2", 2, "Contact: *\r\nExpires: 0\r\n"), 200);
@@ -808,15 +851,16 @@ static void test_reg_then_invite(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_loc_config),        cmocka_unit_test(test_loc_put_replace_remove),
-	    cmocka_unit_test(test_loc_q_order),       cmocka_unit_test(test_loc_expiry),
-	    cmocka_unit_test(test_loc_limits),        cmocka_unit_test(test_loc_many),
-	    cmocka_unit_test(test_reg_register),      cmocka_unit_test(test_reg_refresh),
-	    cmocka_unit_test(test_reg_expiry),        cmocka_unit_test(test_reg_q_order),
-	    cmocka_unit_test(test_reg_star),          cmocka_unit_test(test_reg_interval),
-	    cmocka_unit_test(test_reg_expires_param), cmocka_unit_test(test_reg_cseq_order),
-	    cmocka_unit_test(test_reg_limits),        cmocka_unit_test(test_reg_bad_to),
-	    cmocka_unit_test(test_reg_require),       cmocka_unit_test(test_reg_then_invite),
+	    cmocka_unit_test(test_loc_config),      cmocka_unit_test(test_loc_put_replace_remove),
+	    cmocka_unit_test(test_loc_q_order),     cmocka_unit_test(test_loc_expiry),
+	    cmocka_unit_test(test_loc_limits),      cmocka_unit_test(test_loc_many),
+	    cmocka_unit_test(test_loc_full_is_o1),  cmocka_unit_test(test_reg_register),
+	    cmocka_unit_test(test_reg_refresh),     cmocka_unit_test(test_reg_expiry),
+	    cmocka_unit_test(test_reg_q_order),     cmocka_unit_test(test_reg_star),
+	    cmocka_unit_test(test_reg_interval),    cmocka_unit_test(test_reg_expires_param),
+	    cmocka_unit_test(test_reg_cseq_order),  cmocka_unit_test(test_reg_limits),
+	    cmocka_unit_test(test_reg_bad_to),      cmocka_unit_test(test_reg_require),
+	    cmocka_unit_test(test_reg_then_invite),
 	};
 	return cmocka_run_group_tests_name("registrar", tests, NULL, NULL);
 }
