@@ -98,7 +98,7 @@ static void trace(void *arg, bool out, const struct sk_flow *flow, const char *b
 	if (!out)
 		return; /* each message once: as its sender sent it */
 	struct sk_trace_pkt pkt;
-	cli_trace_pkt(&pkt, true, flow, buf, len);
+	cli_trace_pkt(&pkt, d->clock, true, flow, buf, len);
 	pkt.frame = ++d->frames;
 	if (d->tw)
 		sk_trace_writer_add(d->tw, &pkt);
