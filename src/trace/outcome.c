@@ -16,7 +16,7 @@ static int32_t find_root(const struct sk_trace_call *c)
 		const struct sk_trace_txn *t = &c->txns[k];
 		if (!t->invite || t->parent >= 0)
 			continue;
-		const struct sk_addr *to = sk_msg_to(flow_req(c, t));
+		const struct sk_addr *to = sk_msg_to(sk_trace_flow_req(c, t));
 		if (to && to->tag.len == 0)
 			return (int32_t)k; /* an initial INVITE, not a re-INVITE */
 		if (any < 0)
@@ -53,7 +53,7 @@ static size_t put(char *buf, size_t size, size_t w, const char *s)
 	return n > 0 ? w + (size_t)n : w;
 }
 
-void outcome_decide(struct sk_trace_call *c)
+void sk_trace_outcome_decide(struct sk_trace_call *c)
 {
 	int32_t r = find_root(c);
 	c->root = r;
