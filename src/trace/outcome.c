@@ -4,6 +4,7 @@
  * proxy forwarded (no parent) is the caller's; its final response, and the
  * CANCEL that matched it (or missed it), decide the outcome.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,11 +38,18 @@ static int32_t missed_cancel(const struct sk_trace_call *c, const struct sk_trac
 	return -1;
 }
 
-static size_t say(char *buf, size_t size, size_t w, const char *fmt, double s)
+/* Appends to buf at w, printf-like (formats checked at each call). The new end. */
+static size_t say(char *buf, size_t size, size_t w, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t say(char *buf, size_t size, size_t w, const char *fmt, ...)
 {
 	if (w >= size)
 		return w;
-	int n = snprintf(buf + w, size - w, fmt, s);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + w, size - w, fmt, ap);
+	va_end(ap);
 	return n > 0 ? w + (size_t)n : w;
 }
 
