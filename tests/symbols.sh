@@ -7,7 +7,8 @@ if [ ! -f "$lib" ]; then
 	echo "symbols: $lib not found" >&2
 	exit 1
 fi
-list=$(nm -g --defined-only -A "$lib" | awk 'NF == 3 && $3 !~ /^sk_/ {
+# __odr_asan.*: ASan's one-definition-rule markers for globals, not ours
+list=$(nm -g --defined-only -A "$lib" | awk 'NF == 3 && $3 !~ /^(sk_|__odr_asan)/ {
 	split($1, p, ":"); print "  " p[2] " " $3 }' | sort)
 if [ -z "$list" ]; then
 	echo "symbols: ok (every external symbol of $lib starts with sk_)"

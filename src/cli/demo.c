@@ -317,6 +317,8 @@ static int scenario(struct demo *d, int which)
 	d->nev = 0;
 	d->caller_done = false;
 	d->phones_ended = 0;
+	/* timers count from the time the loop last read: now, as the call starts */
+	sk_timers_update_time(sk_loop_timers(d->loop));
 	d->t0 = sk_clock_now(d->clock);
 	for (int i = 2; i < NODES; i++) {
 		d->n[i].answers = (which == 2 && i == 3) || (which == 3 && i == 2);
