@@ -1,23 +1,38 @@
 # sipkit — one GNU Makefile.
 #   make            build/libsipkit.a and build/sipkit
-#   make test       unit tests (cmocka, ASan+UBSan), CLI golden tests, SIPp interop tests
+#   make check      the fast tests, about a minute: formatting, layering, symbol names,
+#                   unit tests (cmocka, ASan+UBSan), command-line golden tests, trace checker
+#   make test       everything: `make check`, the HTML report in Chromium, the SIPp and
+#                   Kamailio interop tests, the fuzz targets replayed (ASan+UBSan)
 #   make interop    the interoperability tests alone (SIPp, Kamailio)
 #   make demo       build and run `sipkit demo`
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
 #   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre; transactions)
+#   make deps, deps-test, deps-bench, deps-fuzz
+#                   install the Debian packages each needs (as root), or print the apt-get line
+#
+# Another compiler in its own build directory: make CC=clang BUILD=build-clang check.
+# `make test`, `make check` and CI compile with -Werror (WERROR=-Werror); a plain `make`
+# does not, so a newer compiler's new warnings do not stop a user's build.
+# CFLAGS and CPPFLAGS given on the command line add to the project's flags.
 
 CC      ?= cc
 BUILD   ?= build
-WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+WARN    := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wcast-align -Wpointer-arith
-CPPFLAGS += -Iinclude -D_GNU_SOURCE
+# -Werror for `make check` and `make test`, and for any goal given with them (they pass
+# it to their sub-makes; the same flags everywhere keep one set of objects).
+TEST_GOALS := $(filter check test,$(MAKECMDGOALS))
+WERROR  ?= $(if $(TEST_GOALS),-Werror)
 OPT     ?= -O2 -g
-CFLAGS  += $(WARN) $(OPT)
+SK_CPPFLAGS = -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
+SK_CFLAGS   = $(WARN) $(WERROR) $(OPT) $(CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-# Debian packages the build and tests need; `make deps` installs the missing ones.
+# Debian packages; the targets that need them install them once, at their start.
 DEPS_BUILD := build-essential libpcap-dev
-DEPS_TEST  := libcmocka-dev pkg-config sip-tester kamailio chromium chromium-driver python3-selenium
+DEPS_UNIT  := libcmocka-dev pkg-config
+DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
@@ -34,25 +49,48 @@ CLI_ASAN_OBJ := $(CLI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
-.PHONY: all test format-check layering unit cli-test trace-test interop fuzz-replay demo fuzz bench deps deps-test deps-bench deps-fuzz clean format
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
+
+# What `make check` and `make test` run, in this order, once everything is built.
+CHECK_RUNS := format-check layering symbols unit cli-test trace-test
+TEST_RUNS  := $(CHECK_RUNS) html-test interop fuzz-replay
+CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit
+TEST_BINS  := $(CHECK_BINS) $(FUZZ_REPLAY_BIN)
+
+.PHONY: all check test test-bins check-bins format-check layering symbols unit cli-test \
+        html-test trace-test interop fuzz-replay demo fuzz bench deps deps-unit deps-test \
+        deps-bench deps-fuzz clean format FORCE
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
 
 # V=1 shows the full command lines
 Q := $(if $(V),,@)
+SUBMAKE = $(MAKE) --no-print-directory
 
-$(BUILD)/%.o: %.c
+# Objects are rebuilt when the compiler or its flags change (CC, WERROR, OPT, CFLAGS):
+# the stamp's date moves only when its text does.
+FLAGS_STAMP := $(BUILD)/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(SK_CPPFLAGS) $(SK_CFLAGS) $(SAN)' >$@.new; \
+	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+FORCE:
+
+# Without libpcap's (cmocka's) header, `make deps` (`make deps-unit`) runs before the
+# first compile; with it, no package is checked.
+NEED_BUILD_DEPS := $(if $(wildcard /usr/include/pcap/pcap.h),,deps)
+NEED_UNIT_DEPS  := $(if $(wildcard /usr/include/cmocka.h),,deps-unit)
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(NEED_BUILD_DEPS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(SK_CPPFLAGS) $(SK_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/asan/%.o: %.c
+$(BUILD)/asan/%.o: %.c $(FLAGS_STAMP) | $(NEED_BUILD_DEPS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC asan $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -MMD -MP -c $< -o $@
-
-# The build needs Debian packages (libpcap-dev): installed before the first compile.
-$(LIB_OBJ) $(CLI_OBJ) $(LIB_ASAN_OBJ) $(CLI_ASAN_OBJ): | deps
+	$(Q)$(CC) $(SK_CPPFLAGS) $(SK_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 
 $(BUILD)/libsipkit.a: $(LIB_OBJ)
 	@rm -f $@
@@ -64,38 +102,57 @@ $(BUILD)/asan/libsipkit.a: $(LIB_ASAN_OBJ)
 
 $(BUILD)/sipkit: $(CLI_OBJ) $(BUILD)/libsipkit.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a $(LIBS)
+	$(Q)$(CC) $(SK_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libsipkit.a $(LIBS)
 
 $(BUILD)/asan/sipkit: $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a $(LIBS)
+	$(Q)$(CC) $(SK_CFLAGS) $(SAN) -o $@ $(CLI_ASAN_OBJ) $(BUILD)/asan/libsipkit.a $(LIBS)
 
 # ---- dependencies: install missing Debian packages (root), or say how -----
-define need_pkgs
-	@missing=""; for p in $(1); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	  else \
-	    echo "missing Debian packages:$$missing"; \
-	    echo "run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
-endef
-
+# Each target is one install step (one apt-get update, one apt-get install) for all
+# the packages its caller needs, so `make test` never runs two at once;
+# tools/deps.sh serializes any that still meet (two makes, or make -j2 deps deps-test).
 deps:
-	$(call need_pkgs,$(DEPS_BUILD))
+	@sh tools/deps.sh $(DEPS_BUILD)
+deps-unit:
+	@sh tools/deps.sh $(DEPS_BUILD) $(DEPS_UNIT)
 deps-test:
-	$(call need_pkgs,$(DEPS_TEST))
+	@sh tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
 deps-bench:
-	$(call need_pkgs,$(DEPS_BENCH))
+	@sh tools/deps.sh $(DEPS_BUILD) $(DEPS_BENCH)
 deps-fuzz:
-	$(call need_pkgs,$(DEPS_FUZZ))
+	@sh tools/deps.sh $(DEPS_BUILD) $(DEPS_FUZZ)
 
 # ---- tests --------------------------------------------------------------
+# `make check` and `make test`: packages once, then everything built (in parallel under
+# -j), then the runs one after the other (their output stays readable and the timing
+# tests are not starved); every run is tried and the failed ones are named at the end.
+define run_all
+	+@fail=""; for t in $(1); do \
+	  $(SUBMAKE) WERROR=-Werror $$t || fail="$$fail $$t"; \
+	done; \
+	if [ -n "$$fail" ]; then echo "FAILED:$$fail"; exit 1; fi; echo "all passed: $(1)"
+endef
+
+check:
+	+@$(SUBMAKE) deps-unit
+	+@$(SUBMAKE) WERROR=-Werror check-bins
+	$(call run_all,$(CHECK_RUNS))
+
+test:
+	+@$(SUBMAKE) deps-test
+	+@$(SUBMAKE) WERROR=-Werror test-bins
+	$(call run_all,$(TEST_RUNS))
+
+# Other goals beside check or test (make check fuzz-replay) wait for them instead of
+# building the same objects at the same time; their sub-makes still run in parallel.
+ifneq ($(TEST_GOALS),)
+.NOTPARALLEL:
+endif
+
+check-bins: $(CHECK_BINS)
+test-bins: $(TEST_BINS)
+
 TEST_CFLAGS = $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -103,21 +160,23 @@ TEST_LIBS   = $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(wildcard tests/harness/*.c))
 TEST_INC    := -Itests/harness -Itests/unit
 
-$(HARNESS_OBJ): $(BUILD)/asan/tests/harness/%.o: tests/harness/%.c | deps-test
+$(HARNESS_OBJ): $(BUILD)/asan/tests/harness/%.o: tests/harness/%.c $(FLAGS_STAMP) | $(NEED_UNIT_DEPS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC asan $<")
-	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(SAN) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(SK_CPPFLAGS) $(TEST_INC) $(SK_CFLAGS) $(SAN) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/asan/tests/libharness.a: $(HARNESS_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/harness/*.h) \
-  $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a | deps-test
+$(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/harness/*.h) \
+                       $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a \
+                       $(FLAGS_STAMP) | $(NEED_UNIT_DEPS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $<")
-	$(Q)$(CC) $(CPPFLAGS) $(TEST_INC) $(CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
-	  $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) $(TEST_LDFLAGS)
+	$(Q)$(CC) $(SK_CPPFLAGS) $(TEST_INC) $(SK_CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
+	  $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) \
+	  $(TEST_LDFLAGS)
 
 # Every allocation of the library can be made to fail (tests/unit/test_txn_alloc.c).
 $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \
@@ -125,10 +184,12 @@ $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \
 # The hash table's bucket arrays can be made to fail (tests/unit/test_hash.c).
 $(BUILD)/asan/tests/test_hash: TEST_LDFLAGS = -Wl,--wrap=calloc
 
-test: deps-test format-check layering unit cli-test html-test trace-test interop fuzz-replay
-
 layering:
 	@sh tests/layering.sh
+
+# External symbols of the library without the sk_ prefix: listed, fatal with SYMBOLS_STRICT=1.
+symbols: $(BUILD)/asan/libsipkit.a
+	@SYMBOLS_STRICT=$(SYMBOLS_STRICT) sh tests/symbols.sh $<
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
@@ -140,7 +201,6 @@ cli-test: $(BUILD)/asan/sipkit
 
 # sipkit check --html opened in headless Chromium (chromium-driver, python3-selenium):
 # a click on a CANCEL shows its text with the offending Via marked
-.PHONY: html-test
 html-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/html/run.sh
 
@@ -151,42 +211,48 @@ trace-test: $(BUILD)/asan/sipkit
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, on loopback, under the sanitizers:
-# any report aborts the process and fails its case.
+# any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
   UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
-interop: $(BUILD)/asan/sipkit | deps-test
+interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/sipp.sh
 	@$(INTEROP_ENV) sh tests/interop/proxy.sh
 
-demo: $(BUILD)/sipkit
+demo:
+	+@$(SUBMAKE) deps
+	+@$(SUBMAKE) $(BUILD)/sipkit
 	$(BUILD)/sipkit demo
 
 # ---- fuzzing (bounded) --------------------------------------------------
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_FLAGS := -std=c11 -g -O1 -Iinclude -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) | deps-fuzz
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 # The fuzz targets replayed without libFuzzer, under ASan+UBSan: every regression
 # input, the seed corpus and the torture messages (part of `make test`).
-$(BUILD)/asan/fuzz/%: fuzz/%.c fuzz/standalone.c $(BUILD)/asan/libsipkit.a
+$(BUILD)/asan/fuzz/%: fuzz/%.c fuzz/standalone.c $(BUILD)/asan/libsipkit.a $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(SAN) -o $@ $< fuzz/standalone.c \
-	  $(BUILD)/asan/libsipkit.a $(LIBS)
+	$(Q)$(CC) $(SK_CPPFLAGS) $(SK_CFLAGS) -Wno-missing-prototypes $(SAN) -o $@ $< \
+	  fuzz/standalone.c $(BUILD)/asan/libsipkit.a $(LIBS)
 
-fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
+fuzz-replay: $(FUZZ_REPLAY_BIN)
 	@for t in $(FUZZ_TARGETS); do \
 	  $(BUILD)/asan/fuzz/$$t fuzz/regressions fuzz/corpus tests/data/torture/valid \
 	    tests/data/torture/invalid tests/data/torture/semantic tests/data/torture/ipv6 \
 	    tests/data/torture/ipv6/wire || exit 1; \
 	done
 
-fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+fuzz:
+	+@$(SUBMAKE) deps-fuzz
+	+@$(SUBMAKE) fuzz-run
+
+.PHONY: fuzz-run
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
 	  echo "== $$t ($(FUZZ_SECONDS)s)"; \

@@ -76,6 +76,12 @@ void sk_clock_free(struct sk_clock *c);
 uint64_t sk_clock_now(const struct sk_clock *c);
 /** True for a virtual clock. */
 bool sk_clock_is_virtual(const struct sk_clock *c);
+/**
+ * Wall-clock time in microseconds since 1970 (CLOCK_REALTIME), for timestamps that
+ * leave the process (captures, logs), never for timers; a virtual clock gives its
+ * own time, so what a test writes does not depend on the day it runs.
+ */
+int64_t sk_clock_wall_us(const struct sk_clock *c);
 /** Moves a virtual clock to ms (never backwards): 0, or -SK_EINVAL. */
 int sk_clock_set(struct sk_clock *c, uint64_t ms);
 
@@ -110,13 +116,19 @@ int sk_timer_start(struct sk_timers *ts, struct sk_timer *t, uint64_t delay_ms);
 void sk_timer_stop(struct sk_timers *ts, struct sk_timer *t);
 /** True while t is pending. */
 bool sk_timer_pending(const struct sk_timer *t);
-/** The time of the set's clock. */
+/**
+ * The set's time: a real clock as last read by sk_timers_update_time (the loop
+ * does it once per iteration, as libuv's uv__update_time), a virtual clock as
+ * it stands. Timers start from it.
+ */
 uint64_t sk_timers_now(const struct sk_timers *ts);
+/** Reads the clock into the set's time. */
+void sk_timers_update_time(struct sk_timers *ts);
 /** Number of pending timers. */
 size_t sk_timers_count(const struct sk_timers *ts);
 /** Milliseconds until the next deadline (0 when one is due), -1 when none is pending. */
 int64_t sk_timers_next_in(const struct sk_timers *ts);
-/** Fires every due timer in order; returns how many fired. */
+/** Fires every timer due at the set's time, in order; returns how many fired. */
 size_t sk_timers_run(struct sk_timers *ts);
 /**
  * Virtual clock only: moves the clock forward by ms, stopping at each deadline

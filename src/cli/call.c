@@ -358,6 +358,9 @@ int cmd_call(int argc, char **argv)
 		rc = phone_listen(&cr->ph, spec, NULL);
 	}
 	if (rc == 0) {
+		/* timers count from the time the loop last read; setting up took some, and
+		 * --cancel-after counts from the INVITE */
+		sk_timers_update_time(sk_stack_timers(cr->ph.stack));
 		cr->start = phone_now(&cr->ph);
 		sk_timer_init(&cr->next_call, next_call_fired, cr);
 		next_call_fired(cr);

@@ -9,7 +9,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -41,7 +40,8 @@ struct check {
 	bool progress;
 	struct sk_trace_reader *reader;
 	uint64_t msgs;
-	struct timespec last_draw, start;
+	struct sk_clock *clock;    /* the progress bar's */
+	uint64_t last_draw, start; /* ms */
 };
 
 static void usage(FILE *f)
@@ -141,22 +141,22 @@ static void table(const struct check *ck)
 		       (unsigned long long)ck->unlisted);
 }
 
-static double since(const struct timespec *a, const struct timespec *b)
+/* Seconds from ms a to ms b. */
+static double since(uint64_t a, uint64_t b)
 {
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+	return (double)(b - a) / 1e3;
 }
 
 /* A progress bar on stderr, redrawn at most five times a second. */
 static void progress(struct check *ck, const char *name, bool last)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!last && since(&ck->last_draw, &now) < 0.2)
+	uint64_t now = sk_clock_now(ck->clock);
+	if (!last && since(ck->last_draw, now) < 0.2)
 		return;
 	ck->last_draw = now;
 	uint64_t done, total;
 	sk_trace_reader_progress(ck->reader, &done, &total);
-	double el = since(&ck->start, &now);
+	double el = since(ck->start, now);
 	char bar[31];
 	size_t fill = total ? (size_t)(30.0 * (double)done / (double)total) : 0;
 	for (size_t i = 0; i < 30; i++)
@@ -297,8 +297,10 @@ int cmd_check(int argc, char **argv)
 	}
 	ck.rows = calloc(MAX_ROWS, sizeof(*ck.rows));
 	struct sk_trace_checker *chk = NULL;
-	if (!ck.rows || sk_trace_checker_new(&chk, &cfg, on_call, &ck) < 0) {
+	if (!ck.rows || sk_clock_new_real(&ck.clock) < 0 ||
+	    sk_trace_checker_new(&chk, &cfg, on_call, &ck) < 0) {
 		fprintf(stderr, "sipkit check: out of memory\n");
+		sk_clock_free(ck.clock);
 		free(ck.rows);
 		if (ck.html)
 			fclose(ck.html);
@@ -306,7 +308,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (ck.html)
 		sk_trace_html_begin(ck.html, argv[optind]);
-	clock_gettime(CLOCK_MONOTONIC, &ck.start);
+	ck.start = sk_clock_now(ck.clock);
 
 	int worst = 0;
 	uint64_t truncated = 0;
@@ -336,6 +338,7 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	sk_trace_checker_free(chk);
+	sk_clock_free(ck.clock);
 	free(ck.rows);
 	if (worst == 2)
 		return EXIT_UNREADABLE;

@@ -98,7 +98,7 @@ static void trace(void *arg, bool out, const struct sk_flow *flow, const char *b
 	if (!out)
 		return; /* each message once: as its sender sent it */
 	struct sk_trace_pkt pkt;
-	cli_trace_pkt(&pkt, true, flow, buf, len);
+	cli_trace_pkt(&pkt, d->clock, true, flow, buf, len);
 	pkt.frame = ++d->frames;
 	if (d->tw)
 		sk_trace_writer_add(d->tw, &pkt);
@@ -317,6 +317,8 @@ static int scenario(struct demo *d, int which)
 	d->nev = 0;
 	d->caller_done = false;
 	d->phones_ended = 0;
+	/* timers count from the time the loop last read: now, as the call starts */
+	sk_timers_update_time(sk_loop_timers(d->loop));
 	d->t0 = sk_clock_now(d->clock);
 	for (int i = 2; i < NODES; i++) {
 		d->n[i].answers = (which == 2 && i == 3) || (which == 3 && i == 2);

@@ -33,7 +33,7 @@ static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const c
                         size_t len)
 {
 	struct phone *ph = arg;
-	cli_trace_write(ph->trace, out, flow, buf, len);
+	cli_trace_write(ph->trace, ph->clock, out, flow, buf, len);
 	char local[64], remote[64], cseq[48] = "";
 	size_t l1 = 0;
 	while (l1 < len && buf[l1] != '\r' && buf[l1] != '\n')

@@ -5,7 +5,6 @@
  * .pcap) or a sipkit log (anything else), for `sipkit check` or Wireshark.
  */
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "tracefile.h"
@@ -34,26 +33,24 @@ static void addr_of(struct sk_trace_addr *t, const struct sk_sa *a)
 	t->port = sk_sa_port(a);
 }
 
-void cli_trace_pkt(struct sk_trace_pkt *pkt, bool out, const struct sk_flow *flow, const char *buf,
-                   size_t len)
+void cli_trace_pkt(struct sk_trace_pkt *pkt, const struct sk_clock *clock, bool out,
+                   const struct sk_flow *flow, const char *buf, size_t len)
 {
-	struct timespec now;
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->data = buf;
 	pkt->len = len;
-	clock_gettime(CLOCK_REALTIME, &now);
-	pkt->ts_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	pkt->ts_us = sk_clock_wall_us(clock);
 	pkt->proto = flow->proto == SK_PROTO_TCP ? SK_TRACE_TCP : SK_TRACE_UDP;
 	addr_of(out ? &pkt->src : &pkt->dst, &flow->local);
 	addr_of(out ? &pkt->dst : &pkt->src, &flow->remote);
 }
 
-void cli_trace_write(struct sk_trace_writer *w, bool out, const struct sk_flow *flow,
-                     const char *buf, size_t len)
+void cli_trace_write(struct sk_trace_writer *w, const struct sk_clock *clock, bool out,
+                     const struct sk_flow *flow, const char *buf, size_t len)
 {
 	struct sk_trace_pkt pkt;
 	if (!w)
 		return;
-	cli_trace_pkt(&pkt, out, flow, buf, len);
+	cli_trace_pkt(&pkt, clock, out, flow, buf, len);
 	sk_trace_writer_add(w, &pkt);
 }

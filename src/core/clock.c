@@ -41,9 +41,19 @@ uint64_t sk_clock_now(const struct sk_clock *c)
 
 	if (c->is_virtual)
 		return c->now_ms;
-	/* the one place that reads the OS clock */
+	/* with sk_clock_wall_us, the one place that reads the OS clock */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int64_t sk_clock_wall_us(const struct sk_clock *c)
+{
+	struct timespec ts;
+
+	if (c->is_virtual)
+		return (int64_t)c->now_ms * 1000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 bool sk_clock_is_virtual(const struct sk_clock *c)

@@ -116,8 +116,12 @@ static bool deleted_now(const struct sk_loop *loop, const struct sk_io *io)
 int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	int64_t next = sk_timers_next_in(loop->timers);
+	int64_t next;
 	int n, ran = 0;
+
+	/* the clock is read here and after the wait, and nowhere else in a pass */
+	sk_timers_update_time(loop->timers);
+	next = sk_timers_next_in(loop->timers);
 
 	if (sk_clock_is_virtual(loop->clock))
 		timeout_ms = 0; /* virtual time: the test decides when time passes */
@@ -126,6 +130,7 @@ int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 	n = epoll_wait(loop->epfd, evs, MAX_EVENTS, timeout_ms);
 	if (n < 0 && errno != EINTR)
 		return -errno;
+	sk_timers_update_time(loop->timers); /* the wait took time */
 	loop->dispatching = true;
 	loop->ndeleted = 0;
 	loop->deleted_overflow = false;

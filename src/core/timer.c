@@ -4,6 +4,11 @@
  * by start order, so that equal deadlines always fire in the same order (a
  * virtual-time test must replay identically). Start, stop: O(log n); no
  * allocation per timer, only the heap array grows.
+ *
+ * Time: a real clock is read once per loop iteration (sk_timers_update_time,
+ * as libuv's uv__update_time), not at every start, and every timer started
+ * in one pass counts from the same "now". A virtual clock costs nothing to
+ * read and a test may move it between two starts, so it is read as it stands.
  */
 #include <stdlib.h>
 
@@ -11,6 +16,8 @@
 
 struct sk_timers {
 	struct sk_clock *clock;
+	bool is_virtual;
+	uint64_t now; /* a real clock as last read */
 	struct sk_timer **heap;
 	size_t n, cap;
 	uint64_t next_seq;
@@ -24,6 +31,8 @@ int sk_timers_new(struct sk_timers **out, struct sk_clock *clock)
 	if (!*out)
 		return -SK_ENOMEM;
 	(*out)->clock = clock;
+	(*out)->is_virtual = sk_clock_is_virtual(clock);
+	(*out)->now = sk_clock_now(clock);
 	return 0;
 }
 
@@ -48,7 +57,12 @@ bool sk_timer_pending(const struct sk_timer *t)
 }
 uint64_t sk_timers_now(const struct sk_timers *ts)
 {
-	return sk_clock_now(ts->clock);
+	return ts->is_virtual ? sk_clock_now(ts->clock) : ts->now;
+}
+
+void sk_timers_update_time(struct sk_timers *ts)
+{
+	ts->now = sk_clock_now(ts->clock);
 }
 
 size_t sk_timers_count(const struct sk_timers *ts)
@@ -128,7 +142,7 @@ int sk_timer_start(struct sk_timers *ts, struct sk_timer *t, uint64_t delay_ms)
 		ts->heap = h;
 		ts->cap = cap;
 	}
-	t->deadline = sk_clock_now(ts->clock) + delay_ms;
+	t->deadline = sk_timers_now(ts) + delay_ms;
 	t->seq = ts->next_seq++;
 	place(ts, ts->n++, t);
 	sift_up(ts, ts->n - 1);
@@ -141,13 +155,13 @@ int64_t sk_timers_next_in(const struct sk_timers *ts)
 
 	if (!ts->n)
 		return -1;
-	now = sk_clock_now(ts->clock);
+	now = sk_timers_now(ts);
 	return ts->heap[0]->deadline <= now ? 0 : (int64_t)(ts->heap[0]->deadline - now);
 }
 
 size_t sk_timers_run(struct sk_timers *ts)
 {
-	uint64_t now = sk_clock_now(ts->clock); /* time read once per pass */
+	uint64_t now = sk_timers_now(ts); /* one time for the whole pass */
 	size_t fired = 0;
 
 	while (ts->n && ts->heap[0]->deadline <= now) {

@@ -164,7 +164,7 @@ int sk_msg_list_next(const struct sk_msg *m, enum sk_hdr_id id, struct sk_list_i
 		const char *end = h->value.p + h->value.len;
 		while (it->pos < h->value.len) {
 			const char *p = h->value.p + it->pos;
-			const char *comma = lx_next_comma(p, end);
+			const char *comma = sk_lex_next_comma(p, end);
 			it->pos = (size_t)(comma - h->value.p) + 1;
 			struct sk_str v = lx_trim((struct sk_str){p, (size_t)(comma - p)});
 			if (v.len) {

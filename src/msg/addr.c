@@ -11,7 +11,7 @@ static int take_display(struct lx *l, struct sk_str *display, const char **why)
 	const char *s = l->p;
 
 	if (l->p < l->end && *l->p == '"') {
-		if (lx_quoted(l, display) < 0) {
+		if (sk_lex_quoted(l, display) < 0) {
 			*why = "unterminated quoted display name";
 			return -1;
 		}
@@ -43,7 +43,7 @@ static int take_display(struct lx *l, struct sk_str *display, const char **why)
 	return 0;
 }
 
-int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why)
+int sk_msg_addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why)
 {
 	static const struct lx_want want[] = {{"tag", 3, offsetof(struct sk_addr, tag)},
 	                                      {"expires", 7, offsetof(struct sk_addr, expires)},
@@ -123,7 +123,7 @@ int sk_addr_parse(struct sk_addr *a, struct sk_str s, bool contact, const char *
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
 	struct lx l = lx_of(s);
-	int rc = addr_parse_at(a, &l, contact, why);
+	int rc = sk_msg_addr_parse_at(a, &l, contact, why);
 
 	if (rc == 0 && !lx_done(&l)) {
 		*why = "more than one address where one is allowed";

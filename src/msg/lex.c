@@ -128,7 +128,7 @@ static inline const char *quoted_special(const char *p, const char *e)
 	return p;
 }
 
-int lx_quoted(struct lx *l, struct sk_str *out)
+int sk_lex_quoted(struct lx *l, struct sk_str *out)
 {
 	const char *s = l->p;
 
@@ -153,7 +153,7 @@ int lx_quoted(struct lx *l, struct sk_str *out)
 	}
 }
 
-const char *lx_next_comma(const char *p, const char *end)
+const char *sk_lex_next_comma(const char *p, const char *end)
 {
 	int angle = 0;
 
@@ -162,7 +162,7 @@ const char *lx_next_comma(const char *p, const char *end)
 		if (c == '"') {
 			struct lx l = {p, end};
 			struct sk_str q;
-			if (lx_quoted(&l, &q) < 0)
+			if (sk_lex_quoted(&l, &q) < 0)
 				return end;
 			p = l.p;
 			continue;
@@ -219,7 +219,7 @@ static int scan_ipv6(struct lx *l)
 	return n >= 2 && n <= 45;
 }
 
-int lx_host_ipv6(struct lx *l, struct sk_str *host)
+int sk_lex_host_ipv6(struct lx *l, struct sk_str *host)
 {
 	const char *s = l->p;
 
@@ -230,13 +230,13 @@ int lx_host_ipv6(struct lx *l, struct sk_str *host)
 	return SK_HOST_IPV6;
 }
 
-int lx_host_ipv4(struct sk_str host)
+int sk_lex_host_ipv4(struct sk_str host)
 {
 	return is_ipv4(host) ? SK_HOST_IPV4 : SK_HOST_NONE;
 }
 
 /* lx_port once l is at ':' */
-int lx_port_colon(struct lx *l, struct sk_str *port_str, uint16_t *port)
+int sk_lex_port_colon(struct lx *l, struct sk_str *port_str, uint16_t *port)
 {
 	uint32_t v = 0;
 

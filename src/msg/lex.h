@@ -149,7 +149,7 @@ static inline struct lx lx_of(struct sk_str s)
 }
 
 /* Consumes a quoted-string (§25.1) incl. quotes: 0, or -1 if unterminated. */
-int lx_quoted(struct lx *l, struct sk_str *out);
+int sk_lex_quoted(struct lx *l, struct sk_str *out);
 
 /* Parameters a caller wants picked out while a list is validated. */
 struct lx_want {
@@ -172,10 +172,10 @@ static inline struct sk_str lx_trim(struct sk_str s)
 }
 
 /* Finds the next top-level ',' (outside quotes and <>), from p; end if none. */
-const char *lx_next_comma(const char *p, const char *end);
+const char *sk_lex_next_comma(const char *p, const char *end);
 
-int lx_host_ipv6(struct lx *l, struct sk_str *host);
-int lx_host_ipv4(struct sk_str host);
+int sk_lex_host_ipv6(struct lx *l, struct sk_str *host);
+int sk_lex_host_ipv4(struct sk_str host);
 
 /* Parses a host (name, IPv4, [IPv6]) at l; returns its type or SK_HOST_NONE. */
 LX_ALWAYS_INLINE int lx_host(struct lx *l, struct sk_str *host)
@@ -183,7 +183,7 @@ LX_ALWAYS_INLINE int lx_host(struct lx *l, struct sk_str *host)
 	const char *s = l->p;
 
 	if (l->p < l->end && *l->p == '[')
-		return lx_host_ipv6(l, host);
+		return sk_lex_host_ipv6(l, host);
 	*host = lx_take(l, LX_HOST);
 	if (host->len == 0 || s[0] == '-' || s[0] == '.')
 		return SK_HOST_NONE;
@@ -197,16 +197,16 @@ LX_ALWAYS_INLINE int lx_host(struct lx *l, struct sk_str *host)
 		top--;
 	if (top < end && lx_is((unsigned char)s[top], LX_ALPHA))
 		return SK_HOST_NAME;
-	return lx_host_ipv4(*host);
+	return sk_lex_host_ipv4(*host);
 }
 
-int lx_port_colon(struct lx *l, struct sk_str *port_str, uint16_t *port);
+int sk_lex_port_colon(struct lx *l, struct sk_str *port_str, uint16_t *port);
 
 /* Parses an optional ":port" (1*DIGIT <= 65535): 0, or -1 malformed. */
 static inline int lx_port(struct lx *l, struct sk_str *port_str, uint16_t *port)
 {
 	if (l->p < l->end && *l->p == ':')
-		return lx_port_colon(l, port_str, port);
+		return sk_lex_port_colon(l, port_str, port);
 	*port = 0;
 	*port_str = (struct sk_str){NULL, 0};
 	return 0;
@@ -279,7 +279,7 @@ LX_ALWAYS_INLINE int lx_params(struct lx *l, struct sk_str *out, const struct lx
 			q = lx_scan_ws(q + 1, e);
 			if (q < e && *q == '"') {
 				struct lx sub = {q, e};
-				if (lx_quoted(&sub, &v) < 0)
+				if (sk_lex_quoted(&sub, &v) < 0)
 					return -1;
 				p = sub.p;
 			} else if (q < e && *q == '[') {

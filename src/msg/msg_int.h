@@ -66,11 +66,11 @@ struct sk_msg {
  * Value parsers that start at l->p and stop after one value, at a top-level
  * ',' (left unconsumed) or at the end; trailing whitespace is skipped.
  */
-int via_parse_at(struct sk_via *v, struct lx *l, const char **why);
-int addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why);
+int sk_msg_via_parse_at(struct sk_via *v, struct lx *l, const char **why);
+int sk_msg_addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why);
 
 /* Identifies a header name already known to be a token (O(1) on length and ends). */
-enum sk_hdr_id hdr_lookup(const char *name, size_t len);
+enum sk_hdr_id sk_msg_hdr_lookup(const char *name, size_t len);
 
 /* lower holds the lowercase name padded with NULs: 32 readable bytes, so a
  * name of up to 31 bytes compares as two 16-byte blocks (hdr_match_colon). */
@@ -81,7 +81,7 @@ struct hdr_slot {
 };
 
 /* The header names by hash of length and end letters (hdr.c, tools/gen_hdr_hash.py). */
-extern const struct hdr_slot hdr_hash[256];
+extern const struct hdr_slot sk_msg_hdr_hash[256];
 
 /*
  * Fast path for a header line at p (line end le, readable bytes up to end): when the line starts
@@ -112,7 +112,7 @@ static inline const struct hdr_slot *hdr_slot_of(const char *p, uint32_t n, __m1
 	uint32_t want = (uint32_t)((1ull << n) - 1);
 
 	for (;; k = (k + 1) & 255) {
-		const struct hdr_slot *s = &hdr_hash[k];
+		const struct hdr_slot *s = &sk_msg_hdr_hash[k];
 		if (!s->len)
 			return NULL;
 		if (s->len != n)

@@ -19,7 +19,7 @@ int sk_param_next(struct sk_str params, size_t *pos, struct sk_str *name, struct
 		if (*e == '"') {
 			struct lx l = {e, end};
 			struct sk_str q;
-			if (lx_quoted(&l, &q) < 0) {
+			if (sk_lex_quoted(&l, &q) < 0) {
 				e = end;
 				break;
 			}

@@ -227,7 +227,7 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 			*why = "too many Via values";
 			return rc;
 		}
-		if (via_parse_at(&m->vias[m->nvias], &l, why) < 0)
+		if (sk_msg_via_parse_at(&m->vias[m->nvias], &l, why) < 0)
 			return -SK_EMALFORMED;
 		m->vias[m->nvias++].hdr = hi;
 		more = next_list_value(&l, why);
@@ -276,7 +276,7 @@ static int add_addrs(struct pctx *c, struct sk_str value, uint32_t hi, enum addr
 			return rc;
 		}
 		struct sk_addr *a = &m->addrs[m->naddrs];
-		if (addr_parse_at(a, &l, k == AK_CONTACT, why) < 0)
+		if (sk_msg_addr_parse_at(a, &l, k == AK_CONTACT, why) < 0)
 			return -SK_EMALFORMED;
 		bool had_star = list->n > 0 && m->addrs[list->idx[0]].star;
 		if ((a->star && (!lx_done(&l) || list->n > 0)) || had_star) {
@@ -488,7 +488,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 		if (p >= le || *p != ':')
 			return fail(c, -SK_EMALFORMED, p, ls, name,
 			            "header name not followed by ':'", 400);
-		id = hdr_lookup(name.p, name.len);
+		id = sk_msg_hdr_lookup(name.p, name.len);
 	}
 	struct sk_str value = lx_trim((struct sk_str){p + 1, (size_t)(le - p - 1)});
 	if (folded) {

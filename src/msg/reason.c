@@ -56,7 +56,7 @@ int sk_reason_parse(struct sk_str value, struct sk_reason *out, size_t max, size
 
 	*n = 0;
 	for (;;) {
-		const char *comma = lx_next_comma(p, end);
+		const char *comma = sk_lex_next_comma(p, end);
 		struct sk_str item = lx_trim((struct sk_str){p, (size_t)(comma - p)});
 		if (item.len == 0) {
 			*why = "Reason: empty value";

@@ -14,7 +14,7 @@ bool sk_via_branch_is_3261(const struct sk_via *via)
 	return via->branch.len >= 7 && memcmp(via->branch.p, MAGIC_COOKIE, 7) == 0;
 }
 
-int via_parse_at(struct sk_via *v, struct lx *l, const char **why)
+int sk_msg_via_parse_at(struct sk_via *v, struct lx *l, const char **why)
 {
 	static const struct lx_want want[] = {
 	    {"branch", 6, offsetof(struct sk_via, branch)},
@@ -111,7 +111,7 @@ int sk_via_parse(struct sk_via *v, struct sk_str s, const char **err_why)
 	const char *dummy;
 	const char **why = err_why ? err_why : &dummy;
 	struct lx l = lx_of(s);
-	int rc = via_parse_at(v, &l, why);
+	int rc = sk_msg_via_parse_at(v, &l, why);
 
 	if (rc == 0 && !lx_done(&l)) {
 		*why = "Via: more than one value";
@@ -190,7 +190,7 @@ int sk_msg_via_stamp(struct sk_msg *m, struct sk_str received, int32_t rport)
 	struct lx l = lx_of(h->value);
 	lx_skip_ws(&l);
 	uint32_t hdr = v->hdr;
-	if (via_parse_at(v, &l, &why) < 0)
+	if (sk_msg_via_parse_at(v, &l, &why) < 0)
 		return -SK_EINVAL; /* cannot happen: the value was valid and only params changed */
 	v->hdr = hdr;
 	return 0;

@@ -46,7 +46,7 @@ static void make_label(struct sk_trace_msg *tm)
 	}
 }
 
-int expand_msg(struct sk_trace_msg *tm, const struct sk_msg_limits *lim)
+static int expand_msg(struct sk_trace_msg *tm, const struct sk_msg_limits *lim)
 {
 	struct sk_parse_err err;
 	if (sk_msg_new(&tm->msg, lim) < 0)
@@ -67,8 +67,8 @@ int expand_msg(struct sk_trace_msg *tm, const struct sk_msg_limits *lim)
 	return 0;
 }
 
-int expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *bytes,
-                const struct sk_msg_limits *lim)
+int sk_trace_expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *bytes,
+                         const struct sk_msg_limits *lim)
 {
 	p->msgs = calloc(n ? n : 1, sizeof(*p->msgs));
 	p->hosts = calloc(MAX_HOSTS, sizeof(*p->hosts));
@@ -95,7 +95,7 @@ int expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *b
 	return 0;
 }
 
-void expand_free(struct sk_trace_call *p)
+void sk_trace_expand_free(struct sk_trace_call *p)
 {
 	for (size_t i = 0; i < p->nmsgs; i++)
 		sk_msg_free(p->msgs[i].msg);

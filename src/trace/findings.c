@@ -7,8 +7,8 @@
 
 #include "trace_int.h"
 
-struct sk_trace_finding *finding_add(struct sk_trace_call *c, const char *code, uint32_t m0,
-                                     int32_t m1, const char *fmt, ...)
+struct sk_trace_finding *sk_trace_finding_add(struct sk_trace_call *c, const char *code,
+                                              uint32_t m0, int32_t m1, const char *fmt, ...)
 {
 	const struct sk_trace_code *sc = sk_trace_code_find(code);
 	if (!sc || c->nfindings >= MAX_FINDINGS)
@@ -32,8 +32,8 @@ struct sk_trace_finding *finding_add(struct sk_trace_call *c, const char *code, 
 	return f;
 }
 
-void finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str ours,
-                  struct sk_str theirs, const char *hdr)
+void sk_trace_finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str ours,
+                           struct sk_str theirs, const char *hdr)
 {
 	if (!f)
 		return;
@@ -43,7 +43,7 @@ void finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str o
 	snprintf(f->hdr, sizeof(f->hdr), "%s", hdr ? hdr : "");
 }
 
-bool covered(const struct analysis *a, int64_t t_us)
+bool sk_trace_covered(const struct analysis *a, int64_t t_us)
 {
 	return a->end_us - t_us >= a->window_us;
 }

@@ -14,7 +14,7 @@
 #include "sipkit/txn.h"
 #include "trace_int.h"
 
-const struct sk_msg *flow_req(const struct sk_trace_call *c, const struct sk_trace_txn *t)
+const struct sk_msg *sk_trace_flow_req(const struct sk_trace_call *c, const struct sk_trace_txn *t)
 {
 	return c->msgs[t->request].msg;
 }
@@ -56,7 +56,7 @@ static int32_t find_server(const struct sk_trace_call *c, uint32_t i, bool for_c
 		const struct sk_trace_txn *t = &c->txns[k];
 		if (t->to_host != tm->to_host || t->ack2xx)
 			continue;
-		const struct sk_msg *orig = flow_req(c, t);
+		const struct sk_msg *orig = sk_trace_flow_req(c, t);
 		if (for_cancel) {
 			if (!is_method(orig, "CANCEL") && sk_txn_cancel_matches(orig, tm->msg))
 				return (int32_t)k;
@@ -78,7 +78,7 @@ static int32_t find_client(const struct sk_trace_call *c, uint32_t i)
 	for (size_t k = c->ntxns; k-- > 0;) {
 		const struct sk_trace_txn *t = &c->txns[k];
 		if (t->to_host == tm->from_host && !t->ack2xx &&
-		    sk_txn_response_matches(flow_req(c, t), tm->msg))
+		    sk_txn_response_matches(sk_trace_flow_req(c, t), tm->msg))
 			return (int32_t)k;
 	}
 	return -1;
@@ -124,13 +124,13 @@ static void link_parents(struct sk_trace_call *c)
 {
 	for (size_t k = 0; k < c->ntxns; k++) {
 		struct sk_trace_txn *t = &c->txns[k];
-		const struct sk_msg *m = flow_req(c, t);
+		const struct sk_msg *m = sk_trace_flow_req(c, t);
 		if (t->ack2xx || sk_msg_via_count(m) < 2)
 			continue;
 		const struct sk_via *below = sk_msg_via(m, 1);
 		for (size_t u = 0; u < k; u++) {
 			const struct sk_trace_txn *p = &c->txns[u];
-			const struct sk_via *top = sk_msg_via(flow_req(c, p), 0);
+			const struct sk_via *top = sk_msg_via(sk_trace_flow_req(c, p), 0);
 			if (!p->ack2xx && !strcmp(p->method, t->method) && below->branch.len &&
 			    sk_str_caseeq(top->branch, below->branch) &&
 			    sk_str_caseeq(top->host, below->host) && top->port == below->port) {
@@ -147,7 +147,7 @@ static void add_request(struct sk_trace_call *c, size_t *cap, uint32_t i)
 	const struct sk_msg *m = tm->msg;
 	bool cancel = is_method(m, "CANCEL");
 	int32_t k = find_server(c, i, false);
-	if (k >= 0 && is_method(m, "ACK") && !is_method(flow_req(c, &c->txns[k]), "ACK")) {
+	if (k >= 0 && is_method(m, "ACK") && !is_method(sk_trace_flow_req(c, &c->txns[k]), "ACK")) {
 		/* the ACK of a non-2xx final: part of the INVITE's transaction (§17.1.1.3) */
 		struct sk_trace_txn *t = &c->txns[k];
 		if (t->final >= 0 && t->final_status >= 300) {
@@ -168,7 +168,7 @@ static void add_request(struct sk_trace_call *c, size_t *cap, uint32_t i)
 	if (is_method(m, "ACK")) { /* the ACK of a 2xx, or a retransmission of one */
 		for (size_t j = c->ntxns; j-- > 0;)
 			if (c->txns[j].ack2xx && c->txns[j].to_host == tm->to_host &&
-			    sk_str_caseeq(sk_msg_via(flow_req(c, &c->txns[j]), 0)->branch,
+			    sk_str_caseeq(sk_msg_via(sk_trace_flow_req(c, &c->txns[j]), 0)->branch,
 			                  sk_msg_via(m, 0)->branch)) {
 				tm->txn = (int32_t)j;
 				tm->retrans = true;
@@ -250,7 +250,7 @@ static void dialogs(struct sk_trace_call *c)
 	}
 }
 
-int flow_build(struct sk_trace_call *c)
+int sk_trace_flow_build(struct sk_trace_call *c)
 {
 	size_t cap = 0;
 	for (uint32_t i = 0; i < c->nmsgs; i++) {

@@ -128,7 +128,7 @@ static void link_newest(struct sk_trace_checker *c, struct tcall *t)
 
 static void call_free(struct tcall *t)
 {
-	expand_free(&t->pub);
+	sk_trace_expand_free(&t->pub);
 	free(t->held);
 	free(t->bytes);
 	free(t->pub.call_id);
@@ -140,12 +140,12 @@ static void analyse(struct sk_trace_checker *c, struct sk_trace_call *p)
 	struct analysis a = {.end_us = c->now_us, .window_us = 64 * (int64_t)c->cfg.t1_ms * 1000};
 	p->root = -1;
 	p->first_prov_us = p->cancel_us = p->cancel_resp_us = p->final_us = -1;
-	if (flow_build(p) < 0)
+	if (sk_trace_flow_build(p) < 0)
 		return; /* out of memory: reported with its messages, unanalysed */
-	rules_cancel(p, &a);
-	rules_ack_reason(p, &a);
-	rules_fork(p, &a);
-	outcome_decide(p);
+	sk_trace_rules_cancel(p, &a);
+	sk_trace_rules_ack_reason(p, &a);
+	sk_trace_rules_fork(p, &a);
+	sk_trace_outcome_decide(p);
 }
 
 static bool has_invite(const struct sk_trace_call *p)
@@ -167,7 +167,7 @@ static void report(struct sk_trace_checker *c, struct tcall *t)
 	struct sk_trace_totals *tot = &c->totals;
 	unlink_activity(c, t);
 	sk_htab_remove(&c->calls, &t->hnode);
-	if (expand_call(p, t->held, t->nheld, t->bytes, &c->cfg.limits) == 0 &&
+	if (sk_trace_expand_call(p, t->held, t->nheld, t->bytes, &c->cfg.limits) == 0 &&
 	    (has_invite(p) || c->cfg.all)) {
 		analyse(c, p);
 		p->index = ++c->next_index;

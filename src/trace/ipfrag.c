@@ -113,7 +113,8 @@ static bool make_room(struct sk_ipfrag *f, size_t more, const struct dgram *keep
 {
 	while (f->used + more > f->budget) {
 		struct dgram *d = f->oldest;
-		if (d == keep)
+		/* keep may be NULL, like an empty list's oldest: a budget below one record */
+		if (d && d == keep)
 			d = d->newer;
 		if (!d)
 			return false;

@@ -4,6 +4,7 @@
  * proxy forwarded (no parent) is the caller's; its final response, and the
  * CANCEL that matched it (or missed it), decide the outcome.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ static int32_t find_root(const struct sk_trace_call *c)
 		const struct sk_trace_txn *t = &c->txns[k];
 		if (!t->invite || t->parent >= 0)
 			continue;
-		const struct sk_addr *to = sk_msg_to(flow_req(c, t));
+		const struct sk_addr *to = sk_msg_to(sk_trace_flow_req(c, t));
 		if (to && to->tag.len == 0)
 			return (int32_t)k; /* an initial INVITE, not a re-INVITE */
 		if (any < 0)
@@ -37,11 +38,18 @@ static int32_t missed_cancel(const struct sk_trace_call *c, const struct sk_trac
 	return -1;
 }
 
-static size_t say(char *buf, size_t size, size_t w, const char *fmt, double s)
+/* Appends to buf at w, printf-like (formats checked at each call). The new end. */
+static size_t say(char *buf, size_t size, size_t w, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t say(char *buf, size_t size, size_t w, const char *fmt, ...)
 {
 	if (w >= size)
 		return w;
-	int n = snprintf(buf + w, size - w, fmt, s);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + w, size - w, fmt, ap);
+	va_end(ap);
 	return n > 0 ? w + (size_t)n : w;
 }
 
@@ -53,7 +61,7 @@ static size_t put(char *buf, size_t size, size_t w, const char *s)
 	return n > 0 ? w + (size_t)n : w;
 }
 
-void outcome_decide(struct sk_trace_call *c)
+void sk_trace_outcome_decide(struct sk_trace_call *c)
 {
 	int32_t r = find_root(c);
 	c->root = r;

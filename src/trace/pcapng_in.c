@@ -10,6 +10,8 @@
  * Packet, Simple Packet and the obsolete Packet block. Others are skipped
  * without being held in memory. Every length is checked against the block.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,10 +62,22 @@ static uint32_t rd32(const struct sk_pcapng *n, const uint8_t *p)
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-static int fail(char *err, size_t errsize, const char *why, unsigned long v)
+/* The reason into err, checked against its arguments like printf's. -SK_EIO. */
+static int fail(char *err, size_t errsize, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errsize, const char *fmt, ...)
 {
-	snprintf(err, errsize, why, v);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
 	return -SK_EIO;
+}
+
+static int truncated(char *err, size_t errsize)
+{
+	return fail(err, errsize, "pcapng: truncated file (it ends inside a block)");
 }
 
 static int reserve(struct sk_pcapng *n, size_t len)
@@ -128,8 +142,8 @@ static int shb(struct sk_pcapng *n, const uint8_t *b, size_t len, char *err, siz
 		return fail(err, errsize, "pcapng: section header block too short (%lu bytes)",
 		            (unsigned long)len);
 	if (rd16(n, b + 4) != 1)
-		return fail(err, errsize, "pcapng: section of major version %lu not supported",
-		            rd16(n, b + 4));
+		return fail(err, errsize, "pcapng: section of major version %u not supported",
+		            (unsigned)rd16(n, b + 4));
 	n->nifs = 0; /* interfaces are numbered per section */
 	return 0;
 }
@@ -141,7 +155,7 @@ static int idb(struct sk_pcapng *n, const uint8_t *b, size_t len, char *err, siz
 		            "pcapng: interface description block too short (%lu bytes)",
 		            (unsigned long)len);
 	if (n->nifs >= MAX_IFACES)
-		return fail(err, errsize, "pcapng: more than %lu interfaces", MAX_IFACES);
+		return fail(err, errsize, "pcapng: more than %u interfaces", MAX_IFACES);
 	if (n->nifs == n->ifcap) {
 		size_t nc = n->ifcap ? n->ifcap * 2 : 4;
 		struct ng_iface *ni = realloc(n->ifs, nc * sizeof(*ni));
@@ -180,7 +194,8 @@ static const struct ng_iface *iface(const struct sk_pcapng *n, uint32_t id, char
                                     size_t errsize)
 {
 	if (id >= n->nifs) {
-		fail(err, errsize, "pcapng: packet of interface %lu, which no block described", id);
+		fail(err, errsize, "pcapng: packet of interface %lu, which no block described",
+		     (unsigned long)id);
 		return NULL;
 	}
 	return &n->ifs[id];
@@ -204,7 +219,7 @@ static int packet(struct sk_pcapng *n, uint32_t type, const uint8_t *b, size_t l
 
 	if (type == BT_SPB) {
 		if (len < 4)
-			return fail(err, errsize, "pcapng: simple packet block too short", 0);
+			return fail(err, errsize, "pcapng: simple packet block too short");
 		if (!(i = iface(n, 0, err, errsize)))
 			return -SK_EIO;
 		hdr = 4;
@@ -229,12 +244,12 @@ static int packet(struct sk_pcapng *n, uint32_t type, const uint8_t *b, size_t l
 		if (caplen > MAX_CAPLEN)
 			return fail(err, errsize,
 			            "pcapng: corrupt packet block: captured length %lu is absurd",
-			            caplen);
+			            (unsigned long)caplen);
 		if (caplen > len - hdr)
 			return fail(
 			    err, errsize,
 			    "pcapng: corrupt packet block: captured length %lu exceeds the block",
-			    caplen);
+			    (unsigned long)caplen);
 		fr->ts_us = add_ts(ts_us(t, i->tsresol), i->tsoff_us);
 		n->last_ts = fr->ts_us;
 	}
@@ -263,25 +278,23 @@ static int skip(struct sk_pcapng *n, uint64_t len)
 static int next_block(struct sk_pcapng *n, struct sk_pcapng_frame *fr, char *err, size_t errsize,
                       bool first)
 {
-	static const char cut[] = "pcapng: truncated file (it ends inside a block)";
-
 	for (;;) {
 		uint8_t h[12];
 		int rc = read_exact(n, h, 8);
 		if (rc == 0)
 			return 0;
 		if (rc < 0)
-			return fail(err, errsize, cut, 0);
+			return truncated(err, errsize);
 		uint32_t type = rd32(n, h), len;
 		size_t have = 8;
 		if (first && type != BT_SHB)
 			return fail(err, errsize,
-			            "pcapng: the file does not start with a section header", 0);
+			            "pcapng: the file does not start with a section header");
 		if (type == BT_SHB) {
 			/* the byte-order magic says how to read this section, its length included
 			 */
 			if (read_exact(n, h + 8, 4) != 1)
-				return fail(err, errsize, cut, 0);
+				return truncated(err, errsize);
 			have = 12;
 			if (memcmp(h + 8, "\x1a\x2b\x3c\x4d", 4) == 0)
 				n->be = true;
@@ -289,35 +302,37 @@ static int next_block(struct sk_pcapng *n, struct sk_pcapng_frame *fr, char *err
 				n->be = false;
 			else
 				return fail(err, errsize,
-				            "pcapng: bad byte-order magic in a section header", 0);
+				            "pcapng: bad byte-order magic in a section header");
 		}
 		len = rd32(n, h + 4);
 		if (len < 12 || len % 4 != 0 || (type == BT_SHB && len < 28))
-			return fail(err, errsize, "pcapng: corrupt block: total length %lu", len);
+			return fail(err, errsize, "pcapng: corrupt block: total length %lu",
+			            (unsigned long)len);
 		size_t body = len - 12; /* between the length and its copy at the end */
 		bool keep = type == BT_SHB || type == BT_IDB || type == BT_EPB || type == BT_SPB ||
 		            type == BT_PB;
 		if (!keep) {
 			uint8_t tail[4];
 			if (skip(n, body) < 0 || read_exact(n, tail, 4) != 1)
-				return fail(err, errsize, cut, 0);
+				return truncated(err, errsize);
 			if (rd32(n, tail) != len)
 				return fail(err, errsize,
 				            "pcapng: corrupt block: trailing length differs (%lu)",
-				            len);
+				            (unsigned long)len);
 			continue;
 		}
 		if (len > MAX_BLOCK)
 			return fail(err, errsize, "pcapng: corrupt block: %lu bytes is too large",
-			            len);
+			            (unsigned long)len);
 		if (reserve(n, len) < 0)
 			return -SK_ENOMEM;
 		memcpy(n->buf, h, have);
 		if (read_exact(n, n->buf + have, len - have) != 1)
-			return fail(err, errsize, cut, 0);
+			return truncated(err, errsize);
 		if (rd32(n, n->buf + len - 4) != len)
 			return fail(err, errsize,
-			            "pcapng: corrupt block: trailing length differs (%lu)", len);
+			            "pcapng: corrupt block: trailing length differs (%lu)",
+			            (unsigned long)len);
 		const uint8_t *b = n->buf + 8;
 		switch (type) {
 		case BT_SHB: rc = shb(n, b, body, err, errsize); break;
@@ -351,7 +366,7 @@ int sk_pcapng_open(struct sk_pcapng **out, FILE *f, char *err, size_t errsize)
 	rc = next_block(n, &fr, err, errsize, true);
 	if (rc != 2) {
 		if (rc == 0)
-			fail(err, errsize, "pcapng: empty section", 0);
+			fail(err, errsize, "pcapng: empty section");
 		sk_pcapng_free(n);
 		return rc == -SK_ENOMEM ? rc : -SK_EIO;
 	}

@@ -6,6 +6,7 @@
  * never the size of the input.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,10 +256,18 @@ static size_t read_full(FILE *f, unsigned char *buf, size_t want)
 	return got;
 }
 
-static int seterr(char *err, size_t errsize, const char *fmt, const char *a)
+/* The reason into err, printf-like (formats checked at each call). -SK_EIO. */
+static int seterr(char *err, size_t errsize, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int seterr(char *err, size_t errsize, const char *fmt, ...)
 {
-	if (err && errsize)
-		snprintf(err, errsize, fmt, a);
+	if (err && errsize) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errsize, fmt, ap);
+		va_end(ap);
+	}
 	return -SK_EIO;
 }
 
@@ -358,14 +367,14 @@ static int open_file(struct sk_trace_reader **out, FILE *f, uint64_t total,
 
 	if (!head || !r) {
 		rc = -SK_ENOMEM;
-		seterr(err, errsize, "%s", "out of memory");
+		seterr(err, errsize, "out of memory");
 		goto fail;
 	}
 	sk_trace_limits_init(&r->lim, cfg);
 	if (cfg && cfg->nports) {
 		if (!cfg->ports || cfg->nports > 65536) {
 			rc = -SK_EINVAL;
-			seterr(err, errsize, "%s", "bad port list");
+			seterr(err, errsize, "bad port list");
 			goto fail;
 		}
 		r->ports = malloc(cfg->nports * sizeof(*r->ports));
@@ -403,7 +412,7 @@ static int open_file(struct sk_trace_reader **out, FILE *f, uint64_t total,
 			goto fail;
 		}
 		if (n == 0) {
-			seterr(err, errsize, "%s", "empty file");
+			seterr(err, errsize, "empty file");
 			goto fail;
 		}
 		fmt = text_format(head, n, err, errsize);
@@ -483,7 +492,7 @@ int sk_trace_reader_open(struct sk_trace_reader **out, const char *path,
 	if (fstat(fileno(f), &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			fclose(f);
-			return seterr(err, errsize, "%s", "is a directory");
+			return seterr(err, errsize, "is a directory");
 		}
 		if (S_ISREG(st.st_mode))
 			total = (uint64_t)st.st_size;
@@ -502,7 +511,7 @@ int sk_trace_reader_open_mem(struct sk_trace_reader **out, const void *data, siz
 		return -SK_EINVAL;
 	*out = NULL;
 	if (len == 0)
-		return seterr(err, errsize, "%s", "empty file");
+		return seterr(err, errsize, "empty file");
 	/* fmemopen does not write through a "rb" stream: the cast only fits its prototype */
 	f = fmemopen((void *)(uintptr_t)data, len, "rb");
 	if (!f)

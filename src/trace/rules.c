@@ -59,46 +59,50 @@ static int compare_fields(struct sk_trace_call *c, uint32_t ci, uint32_t ii, boo
 	int n = 0;
 	struct sk_trace_finding *f;
 	if (!sk_uri_equal(sk_msg_ruri(cm), sk_msg_ruri(im))) {
-		f = finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
-		                "the Request-URI differs from the INVITE's: %s", why);
-		finding_diff(f, "Request-URI", sk_msg_ruri_str(cm), sk_msg_ruri_str(im), "");
+		f = sk_trace_finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
+		                         "the Request-URI differs from the INVITE's: %s", why);
+		sk_trace_finding_diff(f, "Request-URI", sk_msg_ruri_str(cm), sk_msg_ruri_str(im),
+		                      "");
 		n++;
 	}
 	const struct sk_addr *cf = sk_msg_from(cm), *inf = sk_msg_from(im);
 	if (!sk_uri_equal(&cf->uri, &inf->uri) || !sk_str_caseeq(cf->tag, inf->tag)) {
-		f = finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
-		                "From differs from the INVITE's%s: %s",
-		                sk_str_caseeq(cf->tag, inf->tag) ? "" : " (its tag)", why);
-		finding_diff(f, "From", hdr_value(cm, SK_HDR_FROM), hdr_value(im, SK_HDR_FROM),
-		             "From");
+		f = sk_trace_finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
+		                         "From differs from the INVITE's%s: %s",
+		                         sk_str_caseeq(cf->tag, inf->tag) ? "" : " (its tag)", why);
+		sk_trace_finding_diff(f, "From", hdr_value(cm, SK_HDR_FROM),
+		                      hdr_value(im, SK_HDR_FROM), "From");
 		n++;
 	}
 	const struct sk_addr *ct = sk_msg_to(cm), *it = sk_msg_to(im);
 	if (ct->tag.len && !it->tag.len) {
-		f = finding_add(c, "cancel.to_tag", ci, (int32_t)ii,
-		                "the CANCEL's To has tag=%.*s, the INVITE's To has none: %s",
-		                (int)ct->tag.len, ct->tag.p, why);
-		finding_diff(f, "To", hdr_value(cm, SK_HDR_TO), hdr_value(im, SK_HDR_TO), "To");
+		f = sk_trace_finding_add(
+		    c, "cancel.to_tag", ci, (int32_t)ii,
+		    "the CANCEL's To has tag=%.*s, the INVITE's To has none: %s", (int)ct->tag.len,
+		    ct->tag.p, why);
+		sk_trace_finding_diff(f, "To", hdr_value(cm, SK_HDR_TO), hdr_value(im, SK_HDR_TO),
+		                      "To");
 		n++;
 	} else if (!sk_uri_equal(&ct->uri, &it->uri) || !sk_str_caseeq(ct->tag, it->tag)) {
-		f = finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
-		                "To differs from the INVITE's: %s", why);
-		finding_diff(f, "To", hdr_value(cm, SK_HDR_TO), hdr_value(im, SK_HDR_TO), "To");
+		f = sk_trace_finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
+		                         "To differs from the INVITE's: %s", why);
+		sk_trace_finding_diff(f, "To", hdr_value(cm, SK_HDR_TO), hdr_value(im, SK_HDR_TO),
+		                      "To");
 		n++;
 	}
 	if (sk_msg_cseq(cm)->num != sk_msg_cseq(im)->num) {
 		char a[16], b[16];
-		f = finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
-		                "the CSeq number differs from the INVITE's: %s", why);
-		finding_diff(f, "CSeq number", num_str(a, sizeof(a), sk_msg_cseq(cm)->num),
-		             num_str(b, sizeof(b), sk_msg_cseq(im)->num), "CSeq");
+		f = sk_trace_finding_add(c, "cancel.field_mismatch", ci, (int32_t)ii,
+		                         "the CSeq number differs from the INVITE's: %s", why);
+		sk_trace_finding_diff(f, "CSeq number", num_str(a, sizeof(a), sk_msg_cseq(cm)->num),
+		                      num_str(b, sizeof(b), sk_msg_cseq(im)->num), "CSeq");
 		n++;
 	}
 	if (!same_routes(cm, im)) {
-		f = finding_add(c, "cancel.route_mismatch", ci, (int32_t)ii,
-		                "the CANCEL's Route set differs from the INVITE's");
-		finding_diff(f, "Route", hdr_value(cm, SK_HDR_ROUTE), hdr_value(im, SK_HDR_ROUTE),
-		             "Route");
+		f = sk_trace_finding_add(c, "cancel.route_mismatch", ci, (int32_t)ii,
+		                         "the CANCEL's Route set differs from the INVITE's");
+		sk_trace_finding_diff(f, "Route", hdr_value(cm, SK_HDR_ROUTE),
+		                      hdr_value(im, SK_HDR_ROUTE), "Route");
 		n++;
 	}
 	return n;
@@ -123,7 +127,7 @@ static int64_t race_window(const struct sk_trace_call *c, const struct sk_trace_
  */
 static int32_t near_miss(const struct sk_trace_call *c, const struct sk_trace_txn *ct)
 {
-	const struct sk_msg *cm = flow_req(c, ct);
+	const struct sk_msg *cm = sk_trace_flow_req(c, ct);
 	const struct sk_via *cv = sk_msg_via(cm, 0);
 	int32_t best = -1;
 	int best_score = -1;
@@ -131,7 +135,7 @@ static int32_t near_miss(const struct sk_trace_call *c, const struct sk_trace_tx
 		const struct sk_trace_txn *t = &c->txns[k];
 		if (!t->invite || t->request > ct->request)
 			continue;
-		const struct sk_msg *im = flow_req(c, t);
+		const struct sk_msg *im = sk_trace_flow_req(c, t);
 		const struct sk_via *iv = sk_msg_via(im, 0);
 		int score = 0;
 		score += t->to_host == ct->to_host ? 8 : 0;
@@ -156,7 +160,7 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 		snprintf(answer, sizeof(answer), " (answered %u)", ct->final_status);
 	int32_t k = near_miss(c, ct);
 	if (k < 0) {
-		struct sk_trace_finding *f = finding_add(
+		struct sk_trace_finding *f = sk_trace_finding_add(
 		    c, "cancel.no_match", ci, -1,
 		    c->partial ? "no INVITE in this part of the call%s: its start was "
 		                 "reported earlier (more calls in flight than --max-calls)"
@@ -171,7 +175,8 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 	const struct sk_msg *im = msg(c, (int32_t)ii);
 	const struct sk_via *cv = sk_msg_via(cm, 0), *iv = sk_msg_via(im, 0);
 	/* the headline first; its detail names the fields found below */
-	struct sk_trace_finding *head = finding_add(c, "cancel.no_match", ci, (int32_t)ii, "-");
+	struct sk_trace_finding *head =
+	    sk_trace_finding_add(c, "cancel.no_match", ci, (int32_t)ii, "-");
 	size_t first = c->nfindings;
 	struct sk_trace_finding *f;
 	if (it->to_host != ct->to_host || c->msgs[ii].proto != c->msgs[ci].proto) {
@@ -182,25 +187,27 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 		                  sk_trace_proto_name(c->msgs[ci].proto), a);
 		int lb = snprintf(theirs, sizeof(theirs), "%s %s",
 		                  sk_trace_proto_name(c->msgs[ii].proto), b);
-		f = finding_add(
+		f = sk_trace_finding_add(
 		    c, "cancel.destination", ci, (int32_t)ii,
 		    "the CANCEL went to %s, the INVITE to %s: only the INVITE's next hop "
 		    "has its transaction",
 		    ours, theirs);
-		finding_diff(f, "destination", (struct sk_str){ours, la > 0 ? (size_t)la : 0},
-		             (struct sk_str){theirs, lb > 0 ? (size_t)lb : 0}, "");
+		sk_trace_finding_diff(f, "destination",
+		                      (struct sk_str){ours, la > 0 ? (size_t)la : 0},
+		                      (struct sk_str){theirs, lb > 0 ? (size_t)lb : 0}, "");
 	}
 	if (!sk_str_caseeq(cv->branch, iv->branch) || !sk_str_caseeq(cv->host, iv->host) ||
 	    cv->port != iv->port) {
 		bool branch = !sk_str_caseeq(cv->branch, iv->branch);
-		f = finding_add(
+		f = sk_trace_finding_add(
 		    c, "cancel.branch_mismatch", ci, (int32_t)ii,
 		    branch ? "the CANCEL's top Via branch is not the INVITE's: the "
 		             "server looks for a transaction with its branch and finds none"
 		           : "the CANCEL's top Via sent-by is not the INVITE's: the "
 		             "server's key is branch and sent-by together");
-		finding_diff(f, branch ? "top Via branch" : "top Via sent-by",
-		             branch ? cv->branch : cv->host, branch ? iv->branch : iv->host, "Via");
+		sk_trace_finding_diff(f, branch ? "top Via branch" : "top Via sent-by",
+		                      branch ? cv->branch : cv->host,
+		                      branch ? iv->branch : iv->host, "Via");
 	}
 	compare_fields(c, ci, ii, false);
 	if (!head)
@@ -232,30 +239,32 @@ static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
 	int64_t tc = ts(c, (int32_t)ci);
 	bool crossed = false;
 	if (it->first_prov < 0 || it->first_prov > (int32_t)ci) {
-		finding_add(c, "cancel.before_provisional", ci, (int32_t)ii,
-		            "the CANCEL left %.3f s after the INVITE, before any provisional "
-		            "response to it",
-		            (double)(tc - ts(c, (int32_t)ii)) / 1e6);
+		sk_trace_finding_add(
+		    c, "cancel.before_provisional", ci, (int32_t)ii,
+		    "the CANCEL left %.3f s after the INVITE, before any provisional "
+		    "response to it",
+		    (double)(tc - ts(c, (int32_t)ii)) / 1e6);
 	}
 	if (it->final >= 0 && it->final < (int32_t)ci) {
 		int64_t gap = tc - ts(c, it->final);
 		if (gap > race_window(c, it))
-			finding_add(c, "cancel.after_final", ci, it->final,
-			            "the CANCEL left %.3f s after the INVITE's final response %u",
-			            (double)gap / 1e6, it->final_status);
+			sk_trace_finding_add(
+			    c, "cancel.after_final", ci, it->final,
+			    "the CANCEL left %.3f s after the INVITE's final response %u",
+			    (double)gap / 1e6, it->final_status);
 		else
 			crossed = true; /* the final was on its way to the caller */
 	}
 	/* what answered it */
 	if (ct->final < 0) {
 		bool later = it->final > (int32_t)ci;
-		if (covered(a, tc) || later)
-			finding_add(c, "cancel.no_response", ci, (int32_t)ii,
-			            "no response to the CANCEL%s",
-			            later ? ", though the INVITE got its final after it" : "");
+		if (sk_trace_covered(a, tc) || later)
+			sk_trace_finding_add(
+			    c, "cancel.no_response", ci, (int32_t)ii, "no response to the CANCEL%s",
+			    later ? ", though the INVITE got its final after it" : "");
 	} else if (ct->final_status == 481 && !crossed &&
 	           (it->final < 0 || it->final > (int32_t)ci)) {
-		finding_add(
+		sk_trace_finding_add(
 		    c, "cancel.no_match", ci, ct->final,
 		    "answered 481 although it matches the INVITE of frame %llu by §9.2: the "
 		    "server did not have that INVITE (the CANCEL overtook it, or the server "
@@ -263,23 +272,26 @@ static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
 		    (unsigned long long)c->msgs[ii].frame);
 	} else if (ct->final_status >= 200 && ct->final_status < 300 && it->invite) {
 		int64_t t200 = ts(c, ct->final);
-		if (it->final < 0 ? covered(a, t200) : ts(c, it->final) - t200 > a->window_us)
-			finding_add(c, "cancel.no_487", ci, ct->final,
-			            "the CANCEL got %u but the INVITE %s", ct->final_status,
-			            it->final < 0 ? "never got a final response"
-			                          : "got its final only after 64*T1");
+		if (it->final < 0 ? sk_trace_covered(a, t200)
+		                  : ts(c, it->final) - t200 > a->window_us)
+			sk_trace_finding_add(c, "cancel.no_487", ci, ct->final,
+			                     "the CANCEL got %u but the INVITE %s",
+			                     ct->final_status,
+			                     it->final < 0 ? "never got a final response"
+			                                   : "got its final only after 64*T1");
 	}
 	/* a 2xx after the CANCEL (or crossing it): the call was set up anyway */
 	if (it->first_2xx >= 0 && (it->first_2xx > (int32_t)ci || crossed))
-		finding_add(c, "cancel.answered_anyway", it->first_2xx, (int32_t)ci,
-		            "%u to the INVITE %.3f s %s the CANCEL: the call is set up and needs "
-		            "ACK and BYE",
-		            sk_msg_status(msg(c, it->first_2xx)),
-		            (double)llabs(ts(c, it->first_2xx) - tc) / 1e6,
-		            it->first_2xx > (int32_t)ci ? "after" : "before (crossing)");
+		sk_trace_finding_add(
+		    c, "cancel.answered_anyway", it->first_2xx, (int32_t)ci,
+		    "%u to the INVITE %.3f s %s the CANCEL: the call is set up and needs "
+		    "ACK and BYE",
+		    sk_msg_status(msg(c, it->first_2xx)),
+		    (double)llabs(ts(c, it->first_2xx) - tc) / 1e6,
+		    it->first_2xx > (int32_t)ci ? "after" : "before (crossing)");
 }
 
-void rules_cancel(struct sk_trace_call *c, const struct analysis *a)
+void sk_trace_rules_cancel(struct sk_trace_call *c, const struct analysis *a)
 {
 	for (size_t k = 0; k < c->ntxns; k++) {
 		struct sk_trace_txn *ct = &c->txns[k];
@@ -290,17 +302,17 @@ void rules_cancel(struct sk_trace_call *c, const struct analysis *a)
 		if (!sk_str_caseeq_c(sk_msg_cseq(cm)->method, "CANCEL")) {
 			char want[48];
 			int n = snprintf(want, sizeof(want), "%u CANCEL", sk_msg_cseq(cm)->num);
-			struct sk_trace_finding *f = finding_add(
+			struct sk_trace_finding *f = sk_trace_finding_add(
 			    c, "cancel.cseq_method", ci, -1, "the CANCEL's CSeq method is %.*s",
 			    (int)sk_msg_cseq(cm)->method.len, sk_msg_cseq(cm)->method.p);
-			finding_diff(f, "CSeq", hdr_value(cm, SK_HDR_CSEQ),
-			             (struct sk_str){want, n > 0 ? (size_t)n : 0}, "CSeq");
+			sk_trace_finding_diff(f, "CSeq", hdr_value(cm, SK_HDR_CSEQ),
+			                      (struct sk_str){want, n > 0 ? (size_t)n : 0}, "CSeq");
 		}
 		const struct sk_hdr *req = sk_msg_hdr_first(cm, SK_HDR_REQUIRE);
 		if (!req)
 			req = sk_msg_hdr_first(cm, SK_HDR_PROXY_REQUIRE);
 		if (req) {
-			struct sk_trace_finding *f = finding_add(
+			struct sk_trace_finding *f = sk_trace_finding_add(
 			    c, "cancel.require", ci, -1, "the CANCEL carries %.*s: %.*s",
 			    (int)req->name.len, req->name.p, (int)req->value.len, req->value.p);
 			if (f)
@@ -313,17 +325,17 @@ void rules_cancel(struct sk_trace_call *c, const struct analysis *a)
 		}
 		struct sk_trace_txn *it = &c->txns[ct->cancel];
 		if (!it->invite) {
-			finding_add(c, "cancel.non_invite", ci, (int32_t)it->request,
-			            "the CANCEL matches a %s, not an INVITE", it->method);
+			sk_trace_finding_add(c, "cancel.non_invite", ci, (int32_t)it->request,
+			                     "the CANCEL matches a %s, not an INVITE", it->method);
 			continue;
 		}
 		compare_fields(c, ci, it->request, true);
 		if (c->msgs[ci].proto != c->msgs[it->request].proto) {
 			struct sk_trace_finding *f =
-			    finding_add(c, "cancel.destination", ci, (int32_t)it->request,
-			                "the CANCEL went over %s, the INVITE over %s",
-			                sk_trace_proto_name(c->msgs[ci].proto),
-			                sk_trace_proto_name(c->msgs[it->request].proto));
+			    sk_trace_finding_add(c, "cancel.destination", ci, (int32_t)it->request,
+			                         "the CANCEL went over %s, the INVITE over %s",
+			                         sk_trace_proto_name(c->msgs[ci].proto),
+			                         sk_trace_proto_name(c->msgs[it->request].proto));
 			(void)f;
 		}
 		cancel_timing(c, a, ct, it);

@@ -42,13 +42,13 @@ static void ack_of_final(struct sk_trace_call *c, const struct analysis *a, stru
 		    sk_msg_cseq(m)->num != sk_msg_cseq(inv)->num ||
 		    !sk_str_caseeq(msg_to_tag(m), msg_to_tag(c->msgs[fi].msg)))
 			continue;
-		struct sk_trace_finding *f = finding_add(
+		struct sk_trace_finding *f = sk_trace_finding_add(
 		    c, "ack.branch", j, (int32_t)t->request,
 		    "the ACK for the %u is not in the INVITE's transaction: its top Via "
 		    "differs, so the server retransmits the %u until Timer H",
 		    t->final_status, t->final_status);
-		finding_diff(f, "top Via branch", sk_msg_via(m, 0)->branch,
-		             sk_msg_via(inv, 0)->branch, "Via");
+		sk_trace_finding_diff(f, "top Via branch", sk_msg_via(m, 0)->branch,
+		                      sk_msg_via(inv, 0)->branch, "Via");
 		return;
 	}
 	unsigned resent = 0;
@@ -56,10 +56,10 @@ static void ack_of_final(struct sk_trace_call *c, const struct analysis *a, stru
 		if (c->msgs[j].txn == (int32_t)(t - c->txns) && c->msgs[j].retrans &&
 		    c->msgs[j].msg && sk_msg_status(c->msgs[j].msg) == t->final_status)
 			resent++;
-	if (covered(a, c->msgs[fi].ts_us) || resent >= 3)
-		finding_add(c, "ack.missing", fi, (int32_t)t->request,
-		            "the %u to the INVITE was never ACKed%s", t->final_status,
-		            resent ? " (the server sent it again and again)" : "");
+	if (sk_trace_covered(a, c->msgs[fi].ts_us) || resent >= 3)
+		sk_trace_finding_add(c, "ack.missing", fi, (int32_t)t->request,
+		                     "the %u to the INVITE was never ACKed%s", t->final_status,
+		                     resent ? " (the server sent it again and again)" : "");
 }
 
 /* The 2xx that crossed a CANCEL was ACKed and BYE'd: the RFC's own race, handled; a note. */
@@ -102,18 +102,19 @@ static void race(struct sk_trace_call *c, const struct analysis *a, struct sk_st
 			int32_t bye = dialog_request(c, j, "BYE", tag, 0);
 			if (ack >= 0 && bye >= 0)
 				resolved(c, tag);
-			if ((ack < 0 || bye < 0) && covered(a, tm->ts_us))
-				finding_add(c, "cancel.race_unresolved", j, (int32_t)ct->request,
-				            "the %d (To tag %.*s) got %s", sk_msg_status(tm->msg),
-				            (int)tag.len, tag.p,
-				            ack < 0 && bye < 0 ? "neither ACK nor BYE"
-				            : ack < 0          ? "a BYE but no ACK"
-				                      : "an ACK but no BYE: the call stays up");
+			if ((ack < 0 || bye < 0) && sk_trace_covered(a, tm->ts_us))
+				sk_trace_finding_add(
+				    c, "cancel.race_unresolved", j, (int32_t)ct->request,
+				    "the %d (To tag %.*s) got %s", sk_msg_status(tm->msg),
+				    (int)tag.len, tag.p,
+				    ack < 0 && bye < 0 ? "neither ACK nor BYE"
+				    : ack < 0          ? "a BYE but no ACK"
+				                       : "an ACK but no BYE: the call stays up");
 		}
 	}
 }
 
-void rules_ack_reason(struct sk_trace_call *c, const struct analysis *a)
+void sk_trace_rules_ack_reason(struct sk_trace_call *c, const struct analysis *a)
 {
 	for (size_t k = 0; k < c->ntxns; k++) {
 		struct sk_trace_txn *t = &c->txns[k];
@@ -129,7 +130,7 @@ void rules_ack_reason(struct sk_trace_call *c, const struct analysis *a)
 		const struct sk_trace_msg *tm = &c->msgs[i];
 		if (!tm->msg) {
 			if (unparsed++ < MAX_UNPARSED_FINDINGS)
-				finding_add(c, "msg.unparsed", i, -1, "%s", tm->error);
+				sk_trace_finding_add(c, "msg.unparsed", i, -1, "%s", tm->error);
 			continue;
 		}
 		if (tm->retrans || !sk_msg_hdr_first(tm->msg, SK_HDR_REASON))
@@ -139,9 +140,9 @@ void rules_ack_reason(struct sk_trace_call *c, const struct analysis *a)
 		struct sk_parse_err err;
 		memset(&err, 0, sizeof(err));
 		if (sk_msg_reasons(tm->msg, r, 8, &n, &err) < 0) {
-			struct sk_trace_finding *f =
-			    finding_add(c, "reason.malformed", i, -1, "%s",
-			                err.why ? err.why : "the Reason header does not parse");
+			struct sk_trace_finding *f = sk_trace_finding_add(
+			    c, "reason.malformed", i, -1, "%s",
+			    err.why ? err.why : "the Reason header does not parse");
 			if (f)
 				snprintf(f->hdr, sizeof(f->hdr), "Reason");
 		}

@@ -37,8 +37,8 @@ static void after_2xx(struct sk_trace_call *c, const struct analysis *a, size_t 
 		if (x->cancel < 0) {
 			char to[64];
 			sk_trace_addr_print(&c->hosts[x->to_host], to, sizeof(to));
-			if (covered(a, c->msgs[w].ts_us) || x->final >= 0)
-				finding_add(
+			if (sk_trace_covered(a, c->msgs[w].ts_us) || x->final >= 0)
+				sk_trace_finding_add(
 				    c, "fork.not_cancelled", x->request, (int32_t)w,
 				    "the branch to %s was still pending when another branch "
 				    "answered %u, and the proxy never cancelled it",
@@ -48,10 +48,10 @@ static void after_2xx(struct sk_trace_call *c, const struct analysis *a, size_t 
 		uint32_t ci = c->txns[x->cancel].request;
 		const struct sk_msg *cm = c->msgs[ci].msg;
 		if (ci > w && !sk_msg_hdr_first(cm, SK_HDR_REASON)) {
-			struct sk_trace_finding *f =
-			    finding_add(c, "fork.no_reason", ci, (int32_t)w,
-			                "the proxy cancelled this branch after a 2xx on another, "
-			                "without a Reason");
+			struct sk_trace_finding *f = sk_trace_finding_add(
+			    c, "fork.no_reason", ci, (int32_t)w,
+			    "the proxy cancelled this branch after a 2xx on another, "
+			    "without a Reason");
 			if (f)
 				strcpy(f->hdr, "Reason");
 		}
@@ -73,8 +73,8 @@ static void after_cancel(struct sk_trace_call *c, const struct analysis *a, size
 		if (x->parent != (int32_t)u || !x->invite || !pending_at(x, ci) ||
 		    x->first_prov < 0 || x->cancel >= 0)
 			continue;
-		if (covered(a, c->msgs[ci].ts_us) || x->final >= 0)
-			finding_add(
+		if (sk_trace_covered(a, c->msgs[ci].ts_us) || x->final >= 0)
+			sk_trace_finding_add(
 			    c, "cancel.not_forwarded", x->request, (int32_t)ci,
 			    "the proxy answered the CANCEL of frame %llu with 200 but never "
 			    "cancelled this branch",
@@ -82,7 +82,7 @@ static void after_cancel(struct sk_trace_call *c, const struct analysis *a, size
 	}
 }
 
-void rules_fork(struct sk_trace_call *c, const struct analysis *a)
+void sk_trace_rules_fork(struct sk_trace_call *c, const struct analysis *a)
 {
 	for (size_t u = 0; u < c->ntxns; u++) {
 		if (!c->txns[u].invite)

@@ -272,12 +272,14 @@ static void resync(struct sk_tcp_streams *t, struct stream *s)
 static int process(struct sk_tcp_streams *t, struct stream *s)
 {
 	for (;;) {
-		const char *b = s->buf + s->start;
 		size_t skip = 0, mlen = 0, he;
 		int rc;
 
 		if (!s->len)
 			return 0;
+		/* only now: a stream that has held nothing yet has no buffer (buf + 0 on NULL
+		 * is undefined, C11 6.5.6p8) */
+		const char *b = s->buf + s->start;
 		switch (s->state) {
 		case S_START:
 			while (skip < s->len && (b[skip] == '\r' || b[skip] == '\n'))

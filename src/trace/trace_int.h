@@ -37,29 +37,28 @@ struct held {
 };
 
 /* expand.c: a held call parsed for analysis, and freed after it */
-int expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *bytes,
-                const struct sk_msg_limits *lim);
-int expand_msg(struct sk_trace_msg *tm, const struct sk_msg_limits *lim);
-void expand_free(struct sk_trace_call *p);
+int sk_trace_expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *bytes,
+                         const struct sk_msg_limits *lim);
+void sk_trace_expand_free(struct sk_trace_call *p);
 
 /* flow.c: transactions, their responses, proxies' branches (sk_txn_*_matches) */
-int flow_build(struct sk_trace_call *c);
+int sk_trace_flow_build(struct sk_trace_call *c);
 /* The request message of transaction t. */
-const struct sk_msg *flow_req(const struct sk_trace_call *c, const struct sk_trace_txn *t);
+const struct sk_msg *sk_trace_flow_req(const struct sk_trace_call *c, const struct sk_trace_txn *t);
 
 /* rules.c and rules_fork.c: the findings; outcome.c: the caller's outcome */
-void rules_cancel(struct sk_trace_call *c, const struct analysis *a);
-void rules_ack_reason(struct sk_trace_call *c, const struct analysis *a);
-void rules_fork(struct sk_trace_call *c, const struct analysis *a);
-void outcome_decide(struct sk_trace_call *c);
+void sk_trace_rules_cancel(struct sk_trace_call *c, const struct analysis *a);
+void sk_trace_rules_ack_reason(struct sk_trace_call *c, const struct analysis *a);
+void sk_trace_rules_fork(struct sk_trace_call *c, const struct analysis *a);
+void sk_trace_outcome_decide(struct sk_trace_call *c);
 
 /* findings.c */
-struct sk_trace_finding *finding_add(struct sk_trace_call *c, const char *code, uint32_t m0,
-                                     int32_t m1, const char *fmt, ...)
+struct sk_trace_finding *sk_trace_finding_add(struct sk_trace_call *c, const char *code,
+                                              uint32_t m0, int32_t m1, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-void finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str ours,
-                  struct sk_str theirs, const char *hdr);
+void sk_trace_finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str ours,
+                           struct sk_str theirs, const char *hdr);
 /* True when the input runs on at least 64*T1 past t (a missing message is then missing). */
-bool covered(const struct analysis *a, int64_t t_us);
+bool sk_trace_covered(const struct analysis *a, int64_t t_us);
 
 #endif

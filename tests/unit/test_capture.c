@@ -645,6 +645,25 @@ static void test_fragment_limits(void **state)
 	expect_msg(&g, 0, msg, 4, 4, SK_TRACE_UDP);
 	assert_int_equal(g.st.dropped, 1);
 	got_free(&g);
+
+	/* a budget smaller than one datagram's record: every fragment is dropped (and counted),
+	 * unfragmented datagrams still come through */
+	cfg.max_frag_bytes = 100;
+	pcap_open(&c, 1);
+	add_frag4(&c, 1, dg, dl, 0, 1480, 1);
+	add_frag4(&c, 2, dg, dl, 1480, 1480, 1);
+	add_frag4(&c, 3, dg, dl, 2960, 48, 1);
+	static uint8_t whole[1024];
+	size_t wl = udp_hdr(whole, 5060, 5060, INV, strlen(INV));
+	add_frag4(&c, 4, whole, wl, 0, wl, 9); /* offset 0, no more fragments: not a fragment */
+	capf_close(&c);
+	read_capf(&c, &cfg, &g);
+	assert_int_equal(g.n, 1);
+	expect_msg(&g, 0, INV, 4, 4, SK_TRACE_UDP);
+	assert_int_equal(g.st.fragments, 3);
+	assert_int_equal(g.st.reassembled, 0);
+	assert_int_equal(g.st.dropped, 3);
+	got_free(&g);
 	free(msg);
 }
 

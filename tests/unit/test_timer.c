@@ -6,7 +6,11 @@
  *  - restart, stop (also from inside a callback), self-restart from a callback
  *  - sk_timers_advance stops at every deadline so callbacks see their own time
  *  - many timers (heap order under random start/stop)
+ *  - on a real clock, the time read once per loop iteration: every timer started in
+ *    one pass counts from it (libuv's uv__update_time); wall time of both clocks
  */
+#include <time.h>
+
 #include "sk_test.h"
 
 struct rec {
@@ -202,14 +206,43 @@ static void test_many_timers(void **state)
 	sk_clock_free(c.clock);
 	free(items);
 }
+static void test_real_clock_read_once(void **state)
+{
+	(void)state;
+	struct sk_clock *real, *v;
+	struct sk_timers *ts;
+	struct sk_timer a, b;
+	assert_int_equal(sk_clock_new_real(&real), 0);
+	assert_int_equal(sk_timers_new(&ts, real), 0);
+	sk_timer_init(&a, NULL, NULL);
+	sk_timer_init(&b, NULL, NULL);
+
+	uint64_t t0 = sk_timers_now(ts);
+	assert_int_equal(sk_timer_start(ts, &a, 10), 0);
+	nanosleep(&(struct timespec){.tv_nsec = 3000000}, NULL);
+	assert_int_equal(sk_timers_now(ts), t0); /* not read again within the pass */
+	assert_int_equal(sk_timer_start(ts, &b, 10), 0);
+	assert_int_equal(a.deadline, t0 + 10);
+	assert_int_equal(b.deadline, t0 + 10);
+	assert_int_equal(sk_timers_run(ts), 0);
+	sk_timers_update_time(ts); /* the loop's next iteration */
+	assert_true(sk_timers_now(ts) >= t0 + 3);
+	sk_timers_free(ts);
+
+	/* wall time: the OS's for a real clock, its own for a virtual one */
+	assert_true(sk_clock_wall_us(real) > INT64_C(1700000000000000)); /* after 2023 */
+	assert_int_equal(sk_clock_new_virtual(&v, 1500), 0);
+	assert_int_equal(sk_clock_wall_us(v), 1500000);
+	sk_clock_free(v);
+	sk_clock_free(real);
+}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_virtual_clock),
-	    cmocka_unit_test(test_order_and_ties),
-	    cmocka_unit_test(test_restart_and_stop),
-	    cmocka_unit_test(test_many_timers),
+	    cmocka_unit_test(test_virtual_clock),        cmocka_unit_test(test_order_and_ties),
+	    cmocka_unit_test(test_restart_and_stop),     cmocka_unit_test(test_many_timers),
+	    cmocka_unit_test(test_real_clock_read_once),
 	};
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Semantic checks of a parsed message: what a UAS or proxy must refuse (§8.2, §16.3). */
+/* Message validation: the semantic checks of a parsed message, what a UAS or proxy must refuse
+ * (§8.2, §16.3), for sk_msg_check. */
 #include <string.h>
 
 #include "msg_int.h"
