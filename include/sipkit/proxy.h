@@ -71,6 +71,10 @@ struct sk_proxy_config {
 	uint32_t min_expires;     /* registrar: shortest registration (423 below), 0: 60 */
 	uint32_t max_expires;     /* registrar: longest, 0: 3600 */
 	uint32_t default_expires; /* registrar: when the REGISTER gives none, 0: 3600 */
+	uint32_t max_breadth;     /* RFC 5393: concurrent branches of a request without
+	                           * Max-Breadth, all hops together; 0: 60 */
+	uint32_t max_passes;      /* a request seen this many times already (our Vias in it) is a
+	                           * loop, whatever its Request-URI: 482; 0: 8 */
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 };
 
@@ -83,6 +87,8 @@ struct sk_proxy_stats {
 	uint64_t forks;        /* INVITEs forwarded to more than one target */
 	uint64_t branches;     /* client transactions started */
 	uint64_t released;     /* pending calls released by the proxy (Timer C, operator) */
+	uint64_t loops;        /* requests answered 482: a loop or too many passes through us */
+	uint64_t breadth_440;  /* requests answered 440 or targets not tried (RFC 5393) */
 	uint64_t registers, bindings;
 	size_t pending; /* response contexts alive */
 };

@@ -30,7 +30,8 @@ static int put_values(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id
 /* What a forwarded request gets right below the received Vias (§16.6 steps 3-4). */
 struct insert {
 	const char *record_route;
-	int max_forwards; /* -1: none */
+	int max_forwards;     /* -1: none */
+	uint32_t max_breadth; /* 0: none (any received one is copied) */
 };
 
 static int put_insert(struct sk_build *b, const struct insert *ins)
@@ -40,6 +41,8 @@ static int put_insert(struct sk_build *b, const struct insert *ins)
 		rc = sk_build_hdr(b, "Record-Route", sk_str_c(ins->record_route));
 	if (rc == 0 && ins->max_forwards >= 0)
 		rc = sk_build_hdrf(b, "Max-Forwards", "%d", ins->max_forwards);
+	if (rc == 0 && ins->max_breadth)
+		rc = sk_build_hdrf(b, "Max-Breadth", "%u", (unsigned)ins->max_breadth);
 	return rc;
 }
 
@@ -64,6 +67,9 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
 		}
 		if (h->id == SK_HDR_CONTENT_LENGTH || (ins && h->id == SK_HDR_MAX_FORWARDS))
 			continue;
+		if (ins && ins->max_breadth && h->id == SK_HDR_OTHER &&
+		    sk_str_caseeq_c(h->name, "Max-Breadth"))
+			continue; /* ours replaces it (RFC 5393 §5.3) */
 		if (rewrite != SK_HDR_OTHER && h->id == rewrite) {
 			if (!rewritten)
 				rc = put_values(b, m, rewrite, from, drop_last);
@@ -88,7 +94,8 @@ int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
 	if (rc < 0)
 		return rc;
 	/* §16.6 step 3: Max-Forwards one less, 70 when absent; step 4: Record-Route */
-	struct insert ins = {fw->record_route, req->max_forwards >= 0 ? req->max_forwards - 1 : 70};
+	struct insert ins = {fw->record_route, req->max_forwards >= 0 ? req->max_forwards - 1 : 70,
+	                     fw->max_breadth};
 	rc = copy_headers(b, req,
 	                  fw->drop_routes || fw->drop_last_route ? SK_HDR_ROUTE : SK_HDR_OTHER,
 	                  fw->drop_routes, fw->drop_last_route ? 1 : 0, &ins);

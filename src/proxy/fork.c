@@ -62,7 +62,9 @@ struct rctx {
 	struct sk_proxy *p;
 	struct sk_txn *st;
 	uint64_t created;
-	uint32_t loop_hash; /* §16.6 step 8, in every branch's Via */
+	uint32_t loop_hash;      /* §16.6 step 8, in every branch's Via */
+	uint32_t breadth;        /* RFC 5393: the Max-Breadth the request came with (or ours) */
+	uint32_t branch_breadth; /* each branch of the group being started gets this */
 	char *call_id;
 	int best;
 	char *best_wire; /* the best final so far, as received */
@@ -366,6 +368,7 @@ static int forward_branch(struct rctx *c, struct branch *b)
 	int rc = sk_target_from_uri(&dst, hop, SK_PROTO_NONE);
 	if (rc < 0)
 		return rc;
+	fw.max_breadth = c->branch_breadth; /* RFC 5393 §5.3 */
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
 	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);
@@ -384,24 +387,56 @@ static int forward_branch(struct rctx *c, struct branch *b)
 
 static void group_fired(void *arg);
 
+/*
+ * Starts the next group of waiting branches: all of them (parallel), or those
+ * of the highest q left (sequential). RFC 5393 §5.3: the branches of a group
+ * run together, so they share the request's Max-Breadth, each at least 1;
+ * the targets of the group beyond it are not tried (440). A later group runs
+ * alone and gets the whole breadth again.
+ */
 static void start_group(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
+	bool seq = p->cfg.fork == SK_FORK_SEQUENTIAL;
 	int q = -1;
+	unsigned group = 0;
+	for (unsigned i = 0; i < c->nbr; i++) {
+		const struct branch *b = &c->br[i];
+		if (b->state != BRANCH_WAITING)
+			continue;
+		if (seq && q >= 0 && b->q != q)
+			break;
+		q = b->q;
+		group++;
+	}
+	if (!group)
+		return;
+	unsigned run = group < c->breadth ? group : c->breadth;
+	c->branch_breadth = c->breadth / run;
 	bool more = false;
+	unsigned started = 0;
+	q = -1;
 	ctx_hold(c);
 	for (unsigned i = 0; i < c->nbr; i++) {
 		struct branch *b = &c->br[i];
 		if (b->state != BRANCH_WAITING)
 			continue;
 		/* sequential: the highest q left (the targets are sorted), all at once otherwise */
-		if (p->cfg.fork == SK_FORK_SEQUENTIAL && q >= 0 && b->q != q) {
+		if (seq && q >= 0 && b->q != q) {
 			more = true;
 			break;
 		}
 		q = b->q;
 		b->state = BRANCH_PENDING;
 		c->pending++;
+		if (started++ >= run) {
+			p->st.breadth_440++;
+			sk_logf(sk_proxy_log(p), SK_LOG_INFO,
+			        "proxy %s: %s not tried: Max-Breadth %u (RFC 5393)", c->call_id,
+			        b->target, (unsigned)c->breadth);
+			branch_done(b, 440);
+			continue;
+		}
 		int rc = forward_branch(c, b);
 		if (rc < 0) {
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
@@ -449,6 +484,8 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 	c->nbr = (unsigned)nbr;
 	c->invite = sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"));
 	c->loop_hash = sk_proxy_loop_hash(p, req);
+	int64_t mb = sk_proxy_breadth(p, req);
+	c->breadth = mb > 0 ? (uint32_t)mb : 1; /* 0 and malformed were answered before */
 	c->created = sk_stack_now(p->stack);
 	sk_timer_init(&c->group, group_fired, c);
 	/* the targets, highest q first (stable), for sequential groups */

@@ -7,6 +7,8 @@
 
 /* proxy.c: shared with fork.c */
 uint32_t sk_proxy_loop_hash(const struct sk_proxy *p, const struct sk_msg *req);
+/* RFC 5393 §5.3: the request's Max-Breadth, ours when it has none; -1: malformed. */
+int64_t sk_proxy_breadth(const struct sk_proxy *p, const struct sk_msg *req);
 /* §16.4 on req: fw gets the Route values to drop; next_ruri the Request-URI
  * after strict-router compatibility; next_route the first Route left (or empty). */
 void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk_forward *fw,

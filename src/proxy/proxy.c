@@ -57,8 +57,13 @@ int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *
 uint32_t sk_proxy_loop_hash(const struct sk_proxy *p, const struct sk_msg *req)
 {
 	/* the fields a looped request keeps and a spiral changes (§16.6 step 8),
-	 * under the stack's key: nobody outside can compute what we put in our Via */
-	struct sk_str parts[6] = {sk_msg_ruri_str(req), sk_msg_call_id(req)};
+	 * under the stack's key: nobody outside can compute what we put in our Via.
+	 * The Request-URI counts by its user, host and port only: a request that
+	 * comes back for the same user through one of the contacts it registered
+	 * pointing at us (sip:bob@proxy;x=1, ;x=2 ... RFC 5393 §3) is a loop, not a
+	 * spiral, whatever parameters each contact carries. */
+	const struct sk_uri *ru = sk_msg_ruri(req);
+	struct sk_str parts[6] = {ru->user, sk_msg_call_id(req)};
 	const struct sk_addr *from = sk_msg_from(req), *to = sk_msg_to(req);
 	parts[2] = from ? from->tag : (struct sk_str){0};
 	parts[3] = to ? to->tag : (struct sk_str){0};
@@ -68,11 +73,42 @@ uint32_t sk_proxy_loop_hash(const struct sk_proxy *p, const struct sk_msg *req)
 	parts[5] = pr ? pr->value : (struct sk_str){0};
 	struct sk_hash_state s;
 	sk_hash_init(&s, sk_stack_hash_key(p->stack));
+	sk_hash_u64(&s, (uint64_t)ru->scheme << 16 | ru->port);
+	sk_hash_field_case(&s, ru->host); /* hosts compare without case (§19.1.4) */
 	for (int i = 0; i < 6; i++)
 		sk_hash_field(&s, parts[i]);
 	sk_hash_u64(&s, sk_msg_cseq(req) ? sk_msg_cseq(req)->num : 0);
 	uint64_t h = sk_hash_final(&s);
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+int64_t sk_proxy_breadth(const struct sk_proxy *p, const struct sk_msg *req)
+{
+	const struct sk_hdr *h = sk_msg_hdr_find(req, "Max-Breadth");
+	uint64_t v;
+	if (!h)
+		return p->cfg.max_breadth;
+	/* Max-Breadth = "Max-Breadth" HCOLON 1*DIGIT (RFC 5393 §5.3.2) */
+	if (sk_str_to_u64(h->value, UINT32_MAX, &v) < 0)
+		return -1;
+	return (int64_t)v;
+}
+
+/*
+ * How many times this request went through us already: our Vias in it. A
+ * spiral through registered contacts (users whose contacts point back at the
+ * proxy) changes the Request-URI at every pass, so the loop hash never meets
+ * itself; this count does.
+ */
+static size_t passes(struct sk_proxy *p, const struct sk_msg *req)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sk_msg_via_count(req); i++) {
+		const struct sk_via *v = sk_msg_via(req, i);
+		if (sk_tp_is_local(sk_stack_tp(p->stack), v->host, v->port ? v->port : 5060))
+			n++;
+	}
+	return n;
 }
 
 /* §16.3 step 4: one of our Vias carries the hash this request would get: a loop. */
@@ -116,9 +152,18 @@ static int validate(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *
 		sk_proxy_reply(p, st, 416, NULL, NULL);
 		return 416;
 	}
-	if (is_loop(p, req)) {
+	if (is_loop(p, req) || passes(p, req) >= p->cfg.max_passes) {
+		p->st.loops++;
 		sk_proxy_reply(p, st, 482, NULL, NULL);
 		return 482;
+	}
+	/* RFC 5393 §5.3: no breadth left for any branch */
+	int64_t mb = sk_proxy_breadth(p, req);
+	if (mb <= 0) {
+		if (mb == 0)
+			p->st.breadth_440++;
+		sk_proxy_reply(p, st, mb < 0 ? 400 : 440, mb < 0 ? "Bad Max-Breadth" : NULL, NULL);
+		return mb < 0 ? 400 : 440;
 	}
 	/* §16.3 step 5: we support no extension a proxy must understand */
 	char tags[256], extra[300];
@@ -324,6 +369,10 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		p->cfg.max_expires = 3600;
 	if (!p->cfg.default_expires)
 		p->cfg.default_expires = 3600;
+	if (!p->cfg.max_breadth)
+		p->cfg.max_breadth = 60; /* RFC 5393 §5.3 */
+	if (!p->cfg.max_passes)
+		p->cfg.max_passes = 8;
 	if (cfg->domain && !(p->cfg.domain = strdup(cfg->domain))) {
 		free(p);
 		return -SK_ENOMEM;

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The proxy against a stranger with no credentials sending well-formed
+ * requests, on simnet (each case reproduces an attack and failed before its
+ * fix):
+ *   - the fork loop of RFC 5393 §3: two users whose contacts point back at
+ *     the proxy, each under other parameters, so that the Request-URI changes
+ *     at every pass: the loop is caught when the request comes back for the
+ *     same user (§16.3 step 4 on user, host and port), after 12 INVITEs, not
+ *     3^Max-Forwards;
+ *   - Max-Breadth (RFC 5393 §5.3): the branches of a request share it, the
+ *     forwarded requests carry their part, targets beyond it are not tried,
+ *     0 is answered 440, a malformed one 400;
+ *   - a chain of spirals through users of the proxy: a request seen
+ *     max_passes times already is answered 482.
+ */
+#include "proxy_harness.h"
+
+/* A raw caller (node 0) sends req to the proxy; the run goes on for ms. */
+static void raw_ask(struct ph *h, struct sk_str req, uint64_t ms)
+{
+	ph_raw_send(h, 0, SK_PROTO_UDP, req);
+	ph_run(h, ms);
+}
+
+/* The proxy's address (node PH_PROXY) as "host:port". */
+static const char *proxy_addr(const struct ph *h)
+{
+	static char a[64];
+	sk_sa_print(&h->nodes[PH_PROXY].addr, a, sizeof(a));
+	return a;
+}
+
+/* user's targets: n URIs of other_user at the proxy, each with its own parameter. */
+static void route_back(struct ph *h, const char *user, const char *other_user, int n)
+{
+	char uris[512];
+	size_t used = 0;
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(uris + used, sizeof(uris) - used, "%ssip:%s@%s;x=%d",
+		                         i ? "," : "", other_user, proxy_addr(h), i + 1);
+	assert_true(used < sizeof(uris));
+	assert_int_equal(sk_proxy_route_add(h->proxy, user, uris), 0);
+}
+
+/*
+ * RFC 5393 §3: alice's three contacts are bob at the proxy, bob's are alice
+ * at the proxy, each with a parameter of its own. One INVITE for alice: three
+ * for bob, nine for alice again, and those nine are the loop (§16.3 step 4:
+ * the same user, host and port, Call-ID, tags and CSeq as a request we have
+ * forwarded): 482. Before, the changing parameters made every pass a new
+ * spiral, and the INVITEs grew threefold per hop until Max-Forwards ran out.
+ */
+static void test_fork_loop_through_contacts(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(500, 1);
+	o.raw_mask = 1;
+	struct ph *h = ph_new(&o);
+	route_back(h, "alice", "bob", 3);
+	route_back(h, "bob", "alice", 3);
+	char buf[1024], ruri[96];
+	snprintf(ruri, sizeof(ruri), "sip:alice@%s", proxy_addr(h));
+	raw_ask(h, ph_req(buf, sizeof(buf), "INVITE", ruri, "fork-loop@test", 1, 10, NULL), 40000);
+	int self = ph_count(h, PH_PROXY, PH_PROXY, "INVITE", NULL);
+	if (self != 12) {
+		print_error("the proxy sent itself %d INVITEs (branches %llu), expected 12\n", self,
+		            (unsigned long long)sk_proxy_stats(h->proxy).branches);
+		fail_msg("fork loop not caught");
+	}
+	assert_int_equal(sk_proxy_stats(h->proxy).loops, 9);
+	/* the caller hears the end: the best final of its branches */
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "482/INVITE", NULL), 1);
+	ph_finish(h);
+}
+
+/* The Max-Breadth header of the nth INVITE the proxy sent to node `to`, 0 if none. */
+static unsigned breadth_sent(struct ph *h, int to, int nth)
+{
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, to, "INVITE", nth));
+	const struct sk_hdr *mb = sk_msg_hdr_find(m, "Max-Breadth");
+	uint64_t v = 0;
+	if (mb)
+		assert_int_equal(sk_str_to_u64(mb->value, 1000, &v), 0);
+	sk_msg_free(m);
+	return (unsigned)v;
+}
+
+/* RFC 5393 §5.3: the concurrent branches share the request's breadth. */
+static void test_max_breadth(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(501, 3);
+	o.raw_mask = 1;
+	struct ph *h = ph_new(&o);
+	ph_route(h, "bob", 2, 3); /* phones 2, 3, 4 */
+	for (int i = 2; i <= 4; i++)
+		ph_phone(h, i, 10, -1, 486);
+	char buf[1024];
+	/* none given: ours, 60, shared by the three */
+	raw_ask(h, ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "mb-none@test", 1, 70, NULL), 2000);
+	for (int i = 2; i <= 4; i++)
+		assert_int_equal(breadth_sent(h, i, 1), 20);
+	/* 2 for three targets: two branches of 1 each, the third not tried */
+	raw_ask(
+	    h, ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "mb-2@test", 1, 70, "Max-Breadth: 2\r\n"),
+	    2000);
+	int sent = 0;
+	for (int i = 2; i <= 4; i++)
+		sent += ph_count(h, PH_PROXY, i, "INVITE", NULL);
+	assert_int_equal(sent, 3 + 2);
+	assert_int_equal(breadth_sent(h, 2, 2), 1);
+	assert_int_equal(breadth_sent(h, 3, 2), 1);
+	assert_int_equal(sk_proxy_stats(h->proxy).breadth_440, 1);
+	/* 0: no branch at all (440); malformed: 400 */
+	raw_ask(
+	    h, ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "mb-0@test", 1, 70, "Max-Breadth: 0\r\n"),
+	    2000);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "440/INVITE", NULL), 1);
+	raw_ask(h,
+	        ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "mb-bad@test", 1, 70,
+	               "Max-Breadth: lots\r\n"),
+	        2000);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "400/INVITE", NULL), 1);
+	sent = 0;
+	for (int i = 2; i <= 4; i++)
+		sent += ph_count(h, PH_PROXY, i, "INVITE", NULL);
+	assert_int_equal(sent, 5); /* neither was forwarded */
+	ph_finish(h);
+}
+
+/*
+ * A chain of users at the proxy, each routed to the next (u0 -> u1 -> ...):
+ * every pass is a legitimate spiral, but a request that has been through us
+ * max_passes times (8 by default) already is answered 482.
+ */
+static void test_too_many_passes(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(502, 1);
+	o.raw_mask = 1;
+	struct ph *h = ph_new(&o);
+	char user[16], next[96], ruri[96], buf[1024];
+	for (int i = 0; i < 12; i++) {
+		snprintf(user, sizeof(user), "u%d", i);
+		snprintf(next, sizeof(next), "sip:u%d@%s", i + 1, proxy_addr(h));
+		assert_int_equal(sk_proxy_route_add(h->proxy, user, next), 0);
+	}
+	snprintf(ruri, sizeof(ruri), "sip:u0@%s", proxy_addr(h));
+	raw_ask(h, ph_req(buf, sizeof(buf), "INVITE", ruri, "passes@test", 1, 70, NULL), 40000);
+	assert_int_equal(ph_count(h, PH_PROXY, PH_PROXY, "INVITE", NULL), 8);
+	assert_int_equal(sk_proxy_stats(h->proxy).loops, 1);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "482/INVITE", NULL), 1);
+	ph_finish(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fork_loop_through_contacts),
+	    cmocka_unit_test(test_max_breadth),
+	    cmocka_unit_test(test_too_many_passes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
