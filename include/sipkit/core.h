@@ -130,6 +130,8 @@ size_t sk_timers_count(const struct sk_timers *ts);
 int64_t sk_timers_next_in(const struct sk_timers *ts);
 /** Fires every timer due at the set's time, in order; returns how many fired. */
 size_t sk_timers_run(struct sk_timers *ts);
+/** The same, max timers at most: those left are still due (sk_timers_next_in gives 0). */
+size_t sk_timers_run_max(struct sk_timers *ts, size_t max);
 /**
  * Virtual clock only: moves the clock forward by ms, stopping at each deadline
  * on the way to fire what is due then, so that callbacks see the time they were

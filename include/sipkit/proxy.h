@@ -75,6 +75,8 @@ struct sk_proxy_config {
 	                           * Max-Breadth, all hops together; 0: 60 */
 	uint32_t max_passes;      /* a request seen this many times already (our Vias in it) is a
 	                           * loop, whatever its Request-URI: 482; 0: 8 */
+	size_t max_pending;       /* requests being proxied (response contexts) beyond which new
+	                           * ones are answered 503 with Retry-After; 0: 50000 */
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 };
 
@@ -89,6 +91,7 @@ struct sk_proxy_stats {
 	uint64_t released;     /* pending calls released by the proxy (Timer C, operator) */
 	uint64_t loops;        /* requests answered 482: a loop or too many passes through us */
 	uint64_t breadth_440;  /* requests answered 440 or targets not tried (RFC 5393) */
+	uint64_t shed_503;     /* new requests answered 503: too many pending (max_pending) */
 	uint64_t registers, bindings;
 	size_t pending; /* response contexts alive */
 };

@@ -21,6 +21,7 @@ struct sk_stack_config {
 	struct sk_txn_times times;   /* zero: RFC 3261 Table 4 */
 	uint64_t seed;               /* branches, tags, Call-IDs; 0: from the OS */
 	size_t expected;             /* live transactions to size tables for; 0: 1024 */
+	size_t max_transactions;     /* see sk_txl_config; 0: 1000000 */
 	uint32_t max_conns;          /* see sk_tp_config; 0: defaults */
 	uint32_t idle_timeout_ms;
 };

@@ -105,6 +105,8 @@ struct sk_txl_config {
 	struct sk_txn_times times;     /* zero: sk_txn_times_default() */
 	size_t expected;               /* live transactions to size the table for, 0: 1024 */
 	const struct sk_hash_key *key; /* of the table's hash (secret); NULL: from the OS */
+	size_t max_transactions;       /* live ones, beyond which a new request outside a dialog
+	                                * (not a CANCEL) is answered 503 statelessly; 0: 1000000 */
 };
 
 int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg,

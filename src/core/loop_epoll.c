@@ -8,6 +8,12 @@
 #include "sipkit/core.h"
 
 #define MAX_EVENTS 64
+/*
+ * Timers fired in one pass at most: a mass expiry (Timer C of every call set
+ * up in the same second, Timer D of a burst of finals) is spread over passes,
+ * with the sockets read in between, instead of holding the loop for all of it.
+ */
+#define TIMERS_PER_PASS 1024
 
 struct sk_loop {
 	int epfd;
@@ -148,5 +154,5 @@ int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 		ran++;
 	}
 	loop->dispatching = false;
-	return ran + (int)sk_timers_run(loop->timers);
+	return ran + (int)sk_timers_run_max(loop->timers, TIMERS_PER_PASS);
 }

@@ -161,10 +161,15 @@ int64_t sk_timers_next_in(const struct sk_timers *ts)
 
 size_t sk_timers_run(struct sk_timers *ts)
 {
+	return sk_timers_run_max(ts, SIZE_MAX);
+}
+
+size_t sk_timers_run_max(struct sk_timers *ts, size_t max)
+{
 	uint64_t now = sk_timers_now(ts); /* one time for the whole pass */
 	size_t fired = 0;
 
-	while (ts->n && ts->heap[0]->deadline <= now) {
+	while (fired < max && ts->n && ts->heap[0]->deadline <= now) {
 		struct sk_timer *t = ts->heap[0];
 		sk_timer_stop(ts, t);
 		fired++;

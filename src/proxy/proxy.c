@@ -13,7 +13,8 @@
 
 #include "fork.h"
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+#define ALLOW             "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+#define PROXY_RETRY_AFTER "5" /* seconds: a load that passes, not an outage */
 
 const struct sk_log *sk_proxy_log(const struct sk_proxy *p)
 {
@@ -337,6 +338,13 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			return;
 		}
 	}
+	/* Bounded: a caller gets 503 with Retry-After (§21.5.4) rather than a context we
+	 * cannot afford; CANCELs and ACKs never come here, requests in a dialog pass */
+	if (sk_htab_count(&p->ctxs) >= p->cfg.max_pending && !sk_msg_to(req)->tag.len) {
+		p->st.shed_503++;
+		sk_proxy_reply(p, st, 503, NULL, "Retry-After: " PROXY_RETRY_AFTER "\r\n");
+		return;
+	}
 	sk_proxy_fork_start(p, st, req, targets, q, n);
 }
 
@@ -373,6 +381,8 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		p->cfg.max_breadth = 60; /* RFC 5393 §5.3 */
 	if (!p->cfg.max_passes)
 		p->cfg.max_passes = 8;
+	if (!p->cfg.max_pending)
+		p->cfg.max_pending = 50000;
 	if (cfg->domain && !(p->cfg.domain = strdup(cfg->domain))) {
 		free(p);
 		return -SK_ENOMEM;

@@ -44,6 +44,8 @@ int sk_txl_new(struct sk_txl **out, const struct sk_txl_config *cfg, const struc
 	txl->cfg = *cfg;
 	if (!txl->cfg.times.t1)
 		txl->cfg.times = sk_txn_times_default();
+	if (!txl->cfg.max_transactions)
+		txl->cfg.max_transactions = 1000000;
 	txl->user = *user;
 	if (sk_txn_table_init(txl, cfg->expected ? cfg->expected : 1024, cfg->key) < 0) {
 		free(txl);

@@ -298,6 +298,16 @@ void sk_txn_server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk
 			txl->user.ack(txl->user.arg, NULL, m, flow);
 		return;
 	}
+	/* Bounded (issue: a stranger must not make us hold unbounded state): new
+	 * work is shed, never a CANCEL (§9.2: it ends state) or a request of a
+	 * dialog; retransmissions matched above. */
+	if (sk_txl_count(txl) >= txl->cfg.max_transactions && !sk_txn_method_is(method, "CANCEL") &&
+	    !sk_msg_to(m)->tag.len) {
+		sk_logf(txl->cfg.log, SK_LOG_WARN,
+		        "txn: %zu transactions: new request refused (503)", sk_txl_count(txl));
+		reply_unavailable(txl, m, flow);
+		return;
+	}
 	t = server_new(txl, m, flow);
 	if (!t) {
 		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: out of memory for a server transaction");

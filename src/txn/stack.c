@@ -59,6 +59,7 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	                           .log = cfg->log,
 	                           .times = st->cfg.times,
 	                           .expected = cfg->expected,
+	                           .max_transactions = cfg->max_transactions,
 	                           .key = &st->key};
 	struct sk_txl_user u = {.request = no_request};
 	if ((rc = sk_txl_new(&st->txl, &xc, &u)) < 0)

@@ -94,6 +94,12 @@ int sim_cancel(struct sk_txn *ict, const char *reason)
 
 void sim_init(struct sim *s, uint64_t seed, int nodes, const struct sk_txn_times *times)
 {
+	sim_init_limited(s, seed, nodes, times, 0);
+}
+
+void sim_init_limited(struct sim *s, uint64_t seed, int nodes, const struct sk_txn_times *times,
+                      size_t max_transactions)
+{
 	memset(s, 0, sizeof(*s));
 	hw_world_init(&s->w, seed);
 	s->n = nodes;
@@ -107,7 +113,8 @@ void sim_init(struct sim *s, uint64_t seed, int nodes, const struct sk_txn_times
 		                          .net = n->net,
 		                          .log = &s->w.log,
 		                          .seed = hw_node_seed(seed, i)};
-		struct sk_txl_config xc = {.timers = s->w.timers, .log = &s->w.log};
+		struct sk_txl_config xc = {
+		    .timers = s->w.timers, .log = &s->w.log, .max_transactions = max_transactions};
 		if (times)
 			xc.times = *times;
 		struct sk_txl_user u = {

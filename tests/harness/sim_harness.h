@@ -58,6 +58,9 @@ int sim_cancel(struct sk_txn *ict, const char *reason);
 
 /* Nodes listen on 10.0.0.<i+1>:5060, UDP and TCP (simnet: nothing leaves the process). */
 void sim_init(struct sim *s, uint64_t seed, int nodes, const struct sk_txn_times *times);
+/* The same, each layer holding at most max_transactions (0: the default). */
+void sim_init_limited(struct sim *s, uint64_t seed, int nodes, const struct sk_txn_times *times,
+                      size_t max_transactions);
 void sim_free(struct sim *s);
 /* Runs virtual time forward by ms, firing everything due on the way. */
 void sim_run(struct sim *s, uint64_t ms);

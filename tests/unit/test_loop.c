@@ -125,12 +125,42 @@ static void test_timers_in_loop(void **state)
 	sk_clock_free(c);
 }
 
+/* A mass expiry is spread over passes: at most 1024 timers a pass, the rest due at once. */
+static void test_mass_expiry_spread(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	struct sk_clock *c;
+	struct sk_loop *loop = new_loop(&c);
+	struct sk_timer *t = calloc(N, sizeof(*t));
+	assert_non_null(t);
+	fired = 0;
+	for (int i = 0; i < N; i++) {
+		sk_timer_init(&t[i], on_timer, NULL);
+		assert_int_equal(sk_timer_start(sk_loop_timers(loop), &t[i], 1000), 0);
+	}
+	assert_int_equal(sk_clock_set(c, 1000), 0);
+	int passes = 0;
+	while (fired < N) {
+		int ran = sk_loop_run_once(loop, -1);
+		assert_true(ran > 0 && ran <= 1024);
+		passes++;
+		if (fired < N)
+			assert_int_equal(sk_timers_next_in(sk_loop_timers(loop)), 0);
+	}
+	assert_int_equal(passes, 5);
+	free(t);
+	sk_loop_free(loop);
+	sk_clock_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_write_hangup),
 	    cmocka_unit_test(test_delete_during_dispatch),
 	    cmocka_unit_test(test_timers_in_loop),
+	    cmocka_unit_test(test_mass_expiry_spread),
 	};
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@
  *     forwarded requests carry their part, targets beyond it are not tried,
  *     0 is answered 440, a malformed one 400;
  *   - a chain of spirals through users of the proxy: a request seen
- *     max_passes times already is answered 482.
+ *     max_passes times already is answered 482;
+ *   - pending calls bounded: past max_pending, 503 with Retry-After.
  */
 #include "proxy_harness.h"
 
@@ -154,12 +155,51 @@ static void test_too_many_passes(void **state)
 	ph_finish(h);
 }
 
+/*
+ * No limit on pending calls was the way to take the proxy's memory: past
+ * max_pending the new INVITEs are answered 503 with Retry-After (§21.5.4) at
+ * once; those held ring on, their CANCELs and Timer C work as ever.
+ */
+static void test_pending_cap(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(503, 1);
+	o.raw_mask = 1;
+	o.proxy.max_pending = 20;
+	struct ph *h = ph_new(&o);
+	ph_route(h, "bob", 2, 1);
+	ph_phone(h, 2, 10, -1, 0); /* rings, never answers */
+	char buf[1024], cid[32];
+	for (int i = 0; i < 30; i++) {
+		snprintf(cid, sizeof(cid), "pending-%d@test", i);
+		ph_raw_send(h, 0, SK_PROTO_UDP,
+		            ph_req(buf, sizeof(buf), "INVITE", PH_AOR, cid, 1, 70, NULL));
+	}
+	ph_run(h, 1000);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 20);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "503/INVITE", NULL), 10);
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 0, "503/INVITE", 1));
+	const struct sk_hdr *ra = sk_msg_hdr_first(m, SK_HDR_RETRY_AFTER);
+	assert_non_null(ra);
+	assert_true(sk_str_eq(ra->value, SK_STR_LIT("5")));
+	sk_msg_free(m);
+	struct sk_proxy_stats st = sk_proxy_stats(h->proxy);
+	assert_int_equal(st.pending, 20);
+	assert_int_equal(st.shed_503, 10);
+	/* Timer C ends the twenty (408 with a Reason to the caller), nothing left after */
+	ph_run(h, 190000);
+	assert_int_equal(sk_proxy_pending(h->proxy, NULL, NULL), 0);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "408/INVITE", NULL), 20);
+	ph_finish(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fork_loop_through_contacts),
 	    cmocka_unit_test(test_max_breadth),
 	    cmocka_unit_test(test_too_many_passes),
+	    cmocka_unit_test(test_pending_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -765,6 +765,39 @@ static void test_error_connection_drop_only_its_own(void **state)
 	sim_free(&s);
 }
 
+/*
+ * A bounded layer: past max_transactions a new request outside a dialog gets
+ * a stateless 503 with Retry-After (§21.5.4) instead of more state; a CANCEL
+ * (which ends state) and a request in a dialog still get theirs.
+ */
+static void test_transaction_cap(void **state)
+{
+	(void)state;
+	struct sim s;
+	sim_init_limited(&s, 23, 2, NULL, 10);
+	struct node *a = &s.nodes[0], *b = &s.nodes[1];
+	b->on_request = ring;
+	char cid[32];
+	struct sk_txn *first = NULL;
+	for (int i = 0; i < 15; i++) {
+		snprintf(cid, sizeof(cid), "cap-%d", i);
+		struct sk_txn *t = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, cid);
+		first = first ? first : t;
+	}
+	sim_run(&s, 10);
+	assert_int_equal(sk_txl_count(b->txl), 10);
+	assert_int_equal(b->requests, 10);
+	assert_int_equal(a->resp[1], 10); /* the ten it holds ring */
+	assert_int_equal(a->resp[5], 5);  /* the others: 503, at once */
+	/* full, a CANCEL of one of the ten still reaches it (and ends it) */
+	assert_int_equal(sim_cancel(first, NULL), SK_CANCEL_SENT);
+	sim_run(&s, 10);
+	assert_int_equal(b->cancels, 1);
+	assert_int_equal(b->cancel_targets, 1);
+	assert_int_equal(a->last_status, 487);
+	sim_free(&s);
+}
+
 /* A request the layer cannot send (no listener for its protocol): an error at once, nothing kept.
  */
 static void test_error_no_route(void **state)
@@ -871,6 +904,7 @@ int main(void)
 	    cmocka_unit_test(test_error_connect_refused),
 	    cmocka_unit_test(test_error_connection_drop),
 	    cmocka_unit_test(test_error_connection_drop_only_its_own),
+	    cmocka_unit_test(test_transaction_cap),
 	    cmocka_unit_test(test_error_no_route),
 	    cmocka_unit_test(test_big_request_goes_tcp),
 	    cmocka_unit_test(test_dump),
