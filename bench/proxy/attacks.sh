@@ -136,7 +136,7 @@ reg_phase() {
 	_e503=$(counts_col "$_pd" 2_503_Recv)
 	_failed=$(sipp_count "$_pd/sipp.out" "Failed call")
 	_secs=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }')
-	_line="registers $4 rate $5 seconds $_secs answered_200 $_ok answered_500 $_e500 answered_503 $_e503 failed ${_failed:-?} cpu_s $(awk -v c=$((_c1 - _c0)) -v hz="$HZ" 'BEGIN { printf "%.2f", c / hz }') cpu_ms_per_register $(per_ms $((_c1 - _c0)) "$4") proxy_rss_kb $(rss_kb "$PROXY_PID" 2>/dev/null)"
+	_line="registers $4 rate $5 seconds $_secs answered_200 $_ok answered_500 $_e500 answered_503 $_e503 failed ${_failed:-?} cpu_s $(awk -v c=$((_c1 - _c0)) -v hz="$HZ" 'BEGIN { printf "%.2f", c / hz }') cpu_ms_per_register $(per_ms $((_c1 - _c0)) "$4") cpu_ms_per_answered $(per_ms $((_c1 - _c0)) $((_ok + _e500 + _e503))) proxy_rss_kb $(rss_kb "$PROXY_PID" 2>/dev/null)"
 	echo "run registrar $_n $_line"
 	REG_TABLE="$REG_TABLE
 registrar $_n $_line"
@@ -152,7 +152,8 @@ registrar_full() {
 	reg_phase probe-empty pe 1 "$REG_PROBE" "$REG_PROBE_RATE"
 	reg_phase fill fu 1 "$fill" "$REG_RATE"
 	reg_phase probe-full pf 1 "$REG_PROBE" "$REG_PROBE_RATE"
-	echo "run registrar stats $("$SIPKIT" ctl -s "$dir/sipkit.sock" stats 2>/dev/null | awk '$1 == "registers" || $1 == "bindings" {printf "%s %s ", $1, $2}')(limit $REG_LIMIT AORs, built in)"
+	_st=$("$SIPKIT" ctl -s "$dir/sipkit.sock" stats 2>/dev/null | awk '$1 == "registers" || $1 == "bindings" {printf "%s %s ", $1, $2}')
+	echo "run registrar stats ${_st:-(sipkit ctl stats did not answer) }(limit $REG_LIMIT AORs, built in)"
 	# shellcheck disable=SC2086
 	stop $pids
 }
