@@ -154,7 +154,7 @@ sipp_errors() { # DIR: SIPp's first error lines, when calls failed
 	if [ "$S_FAILED" != 0 ] || [ "$S_UNF" != 0 ]; then
 		echo "  (SIPp errors in $(basename "$1"), first kinds:)"
 		grep -h -o 'Aborting call[^,]*\|[^:]*timeout[^,]*\|Dead call[^,]*\|unexpected message[^,]*\|Unexpected [^,]*' \
-			"$1"/*_errors.log 2>/dev/null | sed 's/on call number [0-9]*//; s/ [0-9]* / N /g' |
+			"$1"/*_errors.log 2>/dev/null | sed 's/on call number [0-9]*//; s/Dead call [^ ]*/Dead call/; s/ [0-9]* / N /g' |
 			sort | uniq -c | sort -rn | head -n 4 | sed 's/^/    /'
 	fi
 }
