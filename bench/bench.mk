@@ -80,6 +80,16 @@ bench-proxy:
 	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/run.sh
 
+# Both proxies past their zero-failure rate R (2R for 30 s, then R/4 for 30 s):
+# calls ok, shed (503) and failed per phase, peak memory (bench/proxy/overload.sh; ~6 min).
+bench-proxy-overload: $(BUILD)/sipkit | deps-test
+	SIPKIT=$(BUILD)/sipkit sh bench/proxy/overload.sh
+
+# What a stranger can do today: the registrar filled (CPU per REGISTER before and
+# after), a fork loop (RFC 5393) from two registrations (bench/proxy/attacks.sh; ~1 min).
+bench-proxy-attacks: $(BUILD)/sipkit | deps-test
+	SIPKIT=$(BUILD)/sipkit sh bench/proxy/attacks.sh
+
 # `sipkit check` on a generated capture of >= 1 GB (and one 4x smaller): messages/s,
 # MB/s, peak RSS (bench/trace/run.sh; about 1 min, 3 GB free in TMPDIR, ~9 GB of RAM).
 BENCH_GEN_OBJ := $(BENCH_DIR)/trace/gen.o
@@ -96,7 +106,7 @@ $(BUILD)/bench-gen-capture: $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a
 bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture
 	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture sh bench/trace/run.sh
 
-.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-check
+.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-check
 
 # Keyed hashing and the table (bench/bench_hash.c): ns per hash of a 40-byte
 # branch, FNV-1a against SipHash; ns per insert and find.
