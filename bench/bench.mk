@@ -82,12 +82,16 @@ bench-proxy:
 
 # Both proxies past their zero-failure rate R (2R for 30 s, then R/4 for 30 s):
 # calls ok, shed (503) and failed per phase, peak memory (bench/proxy/overload.sh; ~6 min).
-bench-proxy-overload: $(BUILD)/sipkit | deps-test
+bench-proxy-overload:
+	+@$(SUBMAKE) deps-test
+	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/overload.sh
 
-# What a stranger can do today: the registrar filled (CPU per REGISTER before and
+# What a stranger can do: the registrar filled (CPU per REGISTER before and
 # after), a fork loop (RFC 5393) from two registrations (bench/proxy/attacks.sh; ~1 min).
-bench-proxy-attacks: $(BUILD)/sipkit | deps-test
+bench-proxy-attacks:
+	+@$(SUBMAKE) deps-test
+	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/attacks.sh
 
 # `sipkit check` on a generated capture of >= 1 GB (and one 4x smaller): messages/s,
