@@ -77,6 +77,11 @@ struct sk_proxy_config {
 	                           * loop, whatever its Request-URI: 482; 0: 8 */
 	size_t max_pending;       /* requests being proxied (response contexts) beyond which new
 	                           * ones are answered 503 with Retry-After; 0: 50000 */
+	uint32_t overload_queue_kb; /* unread bytes in the UDP receive queues (KB) from which
+	                             * the proxy is overloaded: new requests 503; 0: 512 */
+	uint32_t src_rate;          /* new requests a second one source may send before 503s (past
+	                             * ten times that: silence); 0: 10000 */
+	const char *trust; /* comma-separated CIDRs exempt from src_rate (peers, gateways) */
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 };
 
@@ -91,12 +96,16 @@ struct sk_proxy_stats {
 	uint64_t released;     /* pending calls released by the proxy (Timer C, operator) */
 	uint64_t loops;        /* requests answered 482: a loop or too many passes through us */
 	uint64_t breadth_440;  /* requests answered 440 or targets not tried (RFC 5393) */
-	uint64_t shed_503;     /* new requests answered 503: too many pending (max_pending) */
+	uint64_t shed_503;     /* new requests answered 503: pending cap, overload, source rate */
+	uint64_t dropped;      /* new requests not answered: a source past 10 x src_rate */
+	uint64_t overloads;    /* times the proxy became overloaded */
 	uint64_t registers, bindings;
 	size_t pending; /* response contexts alive */
 };
 
 int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg);
+/** True while the proxy sheds new requests for its load (overload control). */
+bool sk_proxy_overloaded(const struct sk_proxy *p);
 /** Frees the proxy and its state without callbacks (free the stack after). NULL-safe. */
 void sk_proxy_free(struct sk_proxy *p);
 /** A static route: requests for user (any domain of ours) go to uris (comma-separated). */

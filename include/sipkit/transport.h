@@ -212,6 +212,9 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 int sk_tp_stamp_request(struct sk_msg *req, const struct sk_flow *flow);
 /** True when host:port (numeric) is one of our listening addresses. */
 bool sk_tp_is_local(const struct sk_tp *tp, struct sk_str host, uint16_t port);
+/** Bytes waiting, unread, in the receive queues of the UDP listeners: how far behind
+ * the loop is (0 where the backend cannot tell, e.g. simnet). */
+size_t sk_tp_rx_queued(const struct sk_tp *tp);
 /** True while the stream connection is open. */
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn);
 /** Closes a stream connection (tests, operators). */

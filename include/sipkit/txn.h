@@ -75,8 +75,21 @@ struct sk_txn_handler {
 	void (*terminated)(void *arg, struct sk_txn *t);
 };
 
+/** What the core on top decides for a new request before any state is made for it. */
+enum sk_admit {
+	SK_ADMIT = 0,  /* a server transaction, handed up */
+	SK_ADMIT_SHED, /* answered 503 with Retry-After statelessly (§21.5.4), nothing kept */
+	SK_ADMIT_DROP, /* no answer at all: a source that keeps on after its 503s */
+};
+
 /** What the transaction layer hands to the core on top of it (UA or proxy). */
 struct sk_txl_user {
+	/**
+	 * Optional: asked for each request that would make a new server
+	 * transaction (never for a retransmission or an ACK), before anything is
+	 * allocated for it: the place to shed load cheaply (overload control).
+	 */
+	enum sk_admit (*admit)(void *arg, const struct sk_msg *req, const struct sk_flow *flow);
 	/**
 	 * A new server transaction (retransmissions never come here). For a
 	 * CANCEL, `invite` is the server transaction it matches (§9.2), or NULL:
@@ -123,6 +136,8 @@ struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
 void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user);
 /** Live transactions. */
 size_t sk_txl_count(const struct sk_txl *txl);
+/** The most live transactions the layer holds before it sheds new requests. */
+size_t sk_txl_max(const struct sk_txl *txl);
 /**
  * Transactions still waiting for the peer: clients without a final response,
  * INVITE servers whose non-2xx final has no ACK yet. A walk over the table:

@@ -383,6 +383,10 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		p->cfg.max_passes = 8;
 	if (!p->cfg.max_pending)
 		p->cfg.max_pending = 50000;
+	if (!p->cfg.overload_queue_kb)
+		p->cfg.overload_queue_kb = 512;
+	if (!p->cfg.src_rate)
+		p->cfg.src_rate = 10000;
 	if (cfg->domain && !(p->cfg.domain = strdup(cfg->domain))) {
 		free(p);
 		return -SK_ENOMEM;
@@ -392,13 +396,19 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		rc = sk_location_memory(&p->loc, 100000, 16);
 	else
 		p->loc = cfg->location;
-	if (rc < 0 || sk_proxy_fork_table_init(p) < 0) {
-		free((char *)p->cfg.domain);
-		free(p);
-		return rc < 0 ? rc : -SK_ENOMEM;
+	if (rc == 0)
+		rc = sk_proxy_fork_table_init(p) < 0 ? -SK_ENOMEM : 0;
+	if (rc == 0)
+		rc = sk_proxy_overload_init(p); /* -SK_EINVAL: a trust list that does not parse */
+	if (rc < 0) {
+		sk_proxy_free(p);
+		return rc;
 	}
-	struct sk_txl_user u = {
-	    .request = on_request, .ack = on_ack, .stray_response = on_stray, .arg = p};
+	struct sk_txl_user u = {.admit = sk_proxy_admit,
+	                        .request = on_request,
+	                        .ack = on_ack,
+	                        .stray_response = on_stray,
+	                        .arg = p};
 	sk_stack_set_user(p->stack, &u);
 	*out = p;
 	return 0;
@@ -408,6 +418,7 @@ void sk_proxy_free(struct sk_proxy *p)
 {
 	if (!p)
 		return;
+	sk_proxy_overload_free(p->ol);
 	sk_proxy_fork_table_free(p);
 	if (p->loc.ops && p->loc.ops->free)
 		p->loc.ops->free(p->loc.st);

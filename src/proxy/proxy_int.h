@@ -9,9 +9,17 @@
 #define PROXY_AOR_MAX      160
 #define PROXY_MAX_ROUTES   256 /* static routes */
 #define PROXY_MAX_BINDINGS 16  /* bindings per AOR looked up */
+#define PROXY_MAX_TRUST    16  /* --trust CIDRs */
 
 struct branch;
 struct rctx;
+struct sk_overload;
+
+/* An address block: len 4 or 16 bytes of addr, the first bits of which count. */
+struct sk_cidr {
+	uint8_t addr[16];
+	uint8_t len, bits;
+};
 
 struct static_route {
 	char user[64];
@@ -26,7 +34,8 @@ struct sk_proxy {
 	struct static_route *routes;
 	size_t nroutes;
 	struct sk_htab ctxs; /* response contexts by Call-ID (struct rctx) */
-	char rr[160];        /* our Record-Route value per transport, "<sip:host:port;lr>" */
+	struct sk_overload *ol;
+	char rr[160]; /* our Record-Route value per transport, "<sip:host:port;lr>" */
 };
 
 /* proxy.c */
@@ -42,5 +51,13 @@ int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *
 int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size);
 /* Answers a REGISTER whose Request-URI names our domain. */
 void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req);
+
+/* overload.c: overload control, per-source limits */
+int sk_proxy_overload_init(struct sk_proxy *p);
+void sk_proxy_overload_free(struct sk_overload *o);
+/* The sk_txl_user admit callback (arg: the proxy). */
+enum sk_admit sk_proxy_admit(void *arg, const struct sk_msg *req, const struct sk_flow *flow);
+/* "10.0.0.0/8", "::1", "2001:db8::/32": 0 or -SK_EINVAL. */
+int sk_cidr_parse(struct sk_cidr *c, const char *text);
 
 #endif

@@ -54,6 +54,8 @@ struct sk_net_ops {
 	int (*write)(struct sk_net_sock *s, const char *buf, size_t len);
 	/** Bytes queued on a connection and not yet written. */
 	size_t (*pending)(const struct sk_net_sock *s);
+	/** Bytes received on a socket and not yet read (the kernel's queue); NULL: 0. */
+	size_t (*rx_queued)(const struct sk_net_sock *s);
 	/** Closes any socket, dropping unsent bytes; no upcall follows for it. */
 	void (*close)(struct sk_net_sock *s);
 	/** Frees the backend, closing sockets still open. */

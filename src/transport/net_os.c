@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/sock_diag.h>
 
 #include "net.h"
 
@@ -551,6 +552,19 @@ static void os_free(struct sk_net *net)
 	free(n);
 }
 
+/* What waits in the kernel's receive queue (SO_MEMINFO, Linux 4.12: the memory
+ * the queued datagrams take, their overhead included): how far behind we read. */
+static size_t os_rx_queued(const struct sk_net_sock *bs)
+{
+	const struct os_sock *s = (const struct os_sock *)(const void *)bs;
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
+	    len <= SK_MEMINFO_RMEM_ALLOC * sizeof(uint32_t))
+		return 0;
+	return mem[SK_MEMINFO_RMEM_ALLOC];
+}
+
 static const struct sk_net_ops os_ops = {
     .udp_bind = os_udp_bind,
     .tcp_listen = os_tcp_listen,
@@ -558,6 +572,7 @@ static const struct sk_net_ops os_ops = {
     .send_to = os_send_to,
     .write = os_write,
     .pending = os_pending,
+    .rx_queued = os_rx_queued,
     .close = os_close,
     .free = os_free,
 };

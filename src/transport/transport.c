@@ -284,6 +284,18 @@ static bool via_is_ours(struct sk_tp *tp, const struct sk_via *v)
 	return sk_tp_is_local(tp, v->host, v->port ? v->port : 5060);
 }
 
+size_t sk_tp_rx_queued(const struct sk_tp *tp)
+{
+	size_t n = 0;
+	const struct sk_net_ops *ops = tp->cfg.net->ops;
+	if (!ops->rx_queued)
+		return 0;
+	for (const struct listener *l = tp->listeners; l; l = l->next)
+		if (l->proto == SK_PROTO_UDP)
+			n += ops->rx_queued(l->sock);
+	return n;
+}
+
 bool sk_tp_is_local(const struct sk_tp *tp, struct sk_str host, uint16_t port)
 {
 	struct sk_sa h;

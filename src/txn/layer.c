@@ -91,6 +91,11 @@ size_t sk_txl_count(const struct sk_txl *txl)
 	return sk_htab_count(&txl->tab);
 }
 
+size_t sk_txl_max(const struct sk_txl *txl)
+{
+	return txl->cfg.max_transactions;
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 void sk_txn_hold(struct sk_txn *t)

@@ -308,6 +308,12 @@ void sk_txn_server_request(struct sk_txl *txl, struct sk_msg *m, const struct sk
 		reply_unavailable(txl, m, flow);
 		return;
 	}
+	enum sk_admit admit = txl->user.admit ? txl->user.admit(txl->user.arg, m, flow) : SK_ADMIT;
+	if (admit != SK_ADMIT) {
+		if (admit == SK_ADMIT_SHED)
+			reply_unavailable(txl, m, flow);
+		return;
+	}
 	t = server_new(txl, m, flow);
 	if (!t) {
 		sk_logf(txl->cfg.log, SK_LOG_ERR, "txn: out of memory for a server transaction");

@@ -13,7 +13,9 @@
  *     0 is answered 440, a malformed one 400;
  *   - a chain of spirals through users of the proxy: a request seen
  *     max_passes times already is answered 482;
- *   - pending calls bounded: past max_pending, 503 with Retry-After.
+ *   - pending calls bounded: past max_pending, 503 with Retry-After;
+ *   - a source flooding past its rate: 503, then silence; a trusted one not;
+ *   - overload: new requests 503 at once, CANCELs still served, recovery.
  */
 #include "proxy_harness.h"
 
@@ -193,6 +195,115 @@ static void test_pending_cap(void **state)
 	ph_finish(h);
 }
 
+/* n INVITEs from raw node `from`, each a call of its own (Call-ID tag-i). */
+static void invites_from(struct ph *h, int from, const char *tag, int n)
+{
+	char buf[1024], cid[48];
+	for (int i = 0; i < n; i++) {
+		snprintf(cid, sizeof(cid), "%s-%d@test", tag, i);
+		ph_raw_send(h, from, SK_PROTO_UDP,
+		            ph_req(buf, sizeof(buf), "INVITE", PH_AOR, cid, 1, 70, NULL));
+	}
+}
+
+/*
+ * A source at 20 times its rate (src_rate 5 a second, 100 INVITEs at once):
+ * five go through, the next 45 are answered 503 with Retry-After, the rest
+ * get silence (it does not listen to its 503s), and so do its retransmissions
+ * until the silence ends; another source goes through meanwhile; a trusted
+ * one is never limited.
+ */
+static void test_source_flood(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(504, 3);
+	o.raw_mask = 1u | 1u << 4;
+	o.proxy.src_rate = 5;
+	struct ph *h = ph_new(&o);
+	ph_route(h, "bob", 2, 1);
+	ph_phone(h, 2, 0, -1, 486); /* rejects at once */
+	invites_from(h, 0, "flood", 100);
+	ph_run(h, 100);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 5);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "503/INVITE", NULL), 45);
+	struct sk_proxy_stats st = sk_proxy_stats(h->proxy);
+	assert_int_equal(st.shed_503, 45);
+	assert_int_equal(st.dropped, 50);
+	/* another source is not held to the flooder's account */
+	invites_from(h, 4, "polite", 3);
+	ph_run(h, 100);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 8);
+	/* the flooder's retransmissions (T1 = 500 ms) still meet silence */
+	ph_run(h, 900);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "503/INVITE", NULL), 45);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 8);
+	ph_free(h);
+
+	/* the same flood from a trusted source (--trust 10.0.0.0/24): all go through */
+	o.proxy.trust = "192.0.2.0/24,10.0.0.0/24";
+	h = ph_new(&o);
+	ph_route(h, "bob", 2, 1);
+	ph_phone(h, 2, 0, -1, 486);
+	invites_from(h, 0, "trusted", 100);
+	ph_run(h, 100);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 100);
+	assert_int_equal(sk_proxy_stats(h->proxy).shed_503, 0);
+	ph_free(h);
+
+	/* a trust list that does not parse: the proxy is not made */
+	struct sk_proxy *p = NULL;
+	h = ph_new(&o);
+	struct sk_proxy_config bad = {.stack = h->nodes[3].st, .trust = "10.0.0.0/33"};
+	assert_int_equal(sk_proxy_new(&p, &bad), -SK_EINVAL);
+	ph_free(h);
+}
+
+/*
+ * Overload (here from pending requests near the cap: 9 of max_pending 10;
+ * the UDP receive queue is the other signal, which simnet does not have):
+ * a new INVITE is answered 503 at once, a CANCEL of a pending call still
+ * goes through (200, then the branch's 487 up); once the load is low for a
+ * second, new requests are taken again.
+ */
+static void test_overload_sheds_new_not_cancel(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(505, 1);
+	o.raw_mask = 1;
+	o.proxy.max_pending = 10;
+	struct ph *h = ph_new(&o);
+	ph_route(h, "bob", 2, 1);
+	ph_phone(h, 2, 10, -1, 0); /* rings */
+	invites_from(h, 0, "load", 8);
+	ph_run(h, 100);
+	assert_false(sk_proxy_overloaded(h->proxy));
+	char buf[1024];
+	struct sk_txn *ninth =
+	    ph_raw_send(h, 0, SK_PROTO_UDP,
+	                ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "ninth@test", 1, 70, NULL));
+	ph_run(h, 100);
+	assert_true(sk_proxy_overloaded(h->proxy));
+	assert_int_equal(sk_proxy_stats(h->proxy).overloads, 1);
+	invites_from(h, 0, "shed", 1);
+	ph_run(h, 100);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "503/INVITE", NULL), 1);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 9);
+	/* the caller gives up one call: its CANCEL is no new work */
+	assert_int_equal(sk_txn_cancel(ninth, NULL, NULL, NULL), SK_CANCEL_SENT);
+	ph_run(h, 100);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "200/CANCEL", NULL), 1);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "487/INVITE", NULL), 1);
+	/* Timer C ends the others; the contexts go with their transactions, the
+	 * load falls, and after a calm second the proxy takes calls again */
+	ph_run(h, 240000);
+	assert_false(sk_proxy_overloaded(h->proxy));
+	invites_from(h, 0, "after", 1);
+	ph_run(h, 100);
+	assert_int_equal(ph_count(h, PH_PROXY, 2, "INVITE", NULL), 10);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "503/INVITE", NULL), 1);
+	ph_finish(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +311,8 @@ int main(void)
 	    cmocka_unit_test(test_max_breadth),
 	    cmocka_unit_test(test_too_many_passes),
 	    cmocka_unit_test(test_pending_cap),
+	    cmocka_unit_test(test_source_flood),
+	    cmocka_unit_test(test_overload_sheds_new_not_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
