@@ -261,6 +261,158 @@ static void test_no_limiter_writes_everything(void **state)
 	sk_logf(NULL, SK_LOG_ERR, "nothing %d", 1);
 }
 
+/* ---- the attack: garbage datagrams at a proxy on simnet ---------------------- */
+
+#define ATTACK_DATAGRAMS 100000
+#define ATTACK_MS        100000
+
+static const char *const attack_methods[] = {"INVITE", "OPTIONS", "REGISTER", "BYE", "CANCEL"};
+
+/* A well-formed request from the attacker at 10.0.0.1 to the proxy's domain. */
+static size_t attack_request(char *buf, size_t size, struct sk_rng *r, unsigned n)
+{
+	const char *m = attack_methods[sk_rng_below(r, 5)];
+	int len = snprintf(buf, size,
+	                   "%s sip:bob@example.test SIP/2.0\r\n"
+	                   "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%08x\r\n"
+	                   "Max-Forwards: 70\r\n"
+	                   "From: <sip:eve@example.test>;tag=t%u\r\n"
+	                   "To: <sip:bob@example.test>\r\n"
+	                   "Call-ID: c%u@10.0.0.1\r\n"
+	                   "CSeq: %u %s\r\n"
+	                   "Contact: <sip:eve@10.0.0.1:5060>\r\n"
+	                   "Content-Length: 0\r\n\r\n",
+	                   m, n, n, n, n % 1000 + 1, m);
+	return (size_t)len;
+}
+
+/* Datagram n of the attack: seeded garbage of six sorts, deterministic. */
+static size_t attack_datagram(char *buf, size_t size, struct sk_rng *r, unsigned n)
+{
+	size_t len = attack_request(buf, size, r, n);
+	switch (sk_rng_below(r, 6)) {
+	case 0: /* random bytes */
+		len = 1 + (size_t)sk_rng_below(r, 700);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)sk_rng_below(r, 256);
+		break;
+	case 1: /* a request with a few bytes changed */
+		for (uint64_t k = 1 + sk_rng_below(r, 8); k > 0; k--)
+			buf[sk_rng_below(r, len)] = (char)sk_rng_below(r, 256);
+		break;
+	case 2: /* a request cut short */ len = 1 + (size_t)sk_rng_below(r, len - 1); break;
+	case 3: { /* a request without one of its header lines */
+		char *line = buf, *end = buf + len;
+		for (uint64_t k = 1 + sk_rng_below(r, 7); k > 0 && line < end; k--)
+			line = strstr(line, "\r\n") + 2;
+		char *next = strstr(line, "\r\n");
+		if (next && next + 2 < end) {
+			memmove(line, next + 2, (size_t)(end - next - 2));
+			len -= (size_t)(next + 2 - line);
+		}
+		break;
+	}
+	case 4: /* a response nobody asked for */
+		len =
+		    (size_t)snprintf(buf, size,
+		                     "SIP/2.0 200 OK\r\n"
+		                     "Via: SIP/2.0/UDP 10.9.9.9:5060;branch=z9hG4bK%u\r\n"
+		                     "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\n"
+		                     "Call-ID: r%u\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		                     n, n);
+		break;
+	default: /* a request line and printable junk */
+		len = (size_t)snprintf(buf, size, "%s sip:%u@example.test SIP/2.0\r\n",
+		                       attack_methods[n % 5], n);
+		for (uint64_t k = sk_rng_below(r, 300); k > 0 && len < size - 1; k--)
+			buf[len++] = (char)(' ' + sk_rng_below(r, 95));
+		break;
+	}
+	return len;
+}
+
+static void attack_recv(void *arg, struct sk_msg *m, const struct sk_flow *flow)
+{
+	(void)arg;
+	(void)m;
+	(void)flow;
+}
+
+/* Lines the proxy's log callback received (and what its limiter suppressed). */
+static struct sk_log_limiter_stats attack(bool limited, uint64_t *lines)
+{
+	struct env e;
+	env_init(&e, NULL); /* the defaults of the command-line programs */
+	if (!limited)
+		e.log.limiter = NULL;
+	struct sk_simnet *sn;
+	struct sk_net *pnet, *anet;
+	struct sk_sa paddr, aaddr;
+	assert_int_equal(sk_simnet_new(&sn, e.timers, 42), 0);
+	assert_int_equal(sk_sa_from_host(&paddr, sk_str_c("10.0.0.2"), 5060), 0);
+	assert_int_equal(sk_sa_from_host(&aaddr, sk_str_c("10.0.0.1"), 5060), 0);
+
+	assert_int_equal(sk_simnet_node(sn, &pnet), 0);
+	struct sk_stack *st;
+	struct sk_stack_config sc = {.timers = e.timers, .net = pnet, .log = &e.log, .seed = 9};
+	assert_int_equal(sk_stack_new(&st, &sc), 0);
+	struct sk_target where = {.proto = SK_PROTO_UDP, .addr = paddr};
+	assert_int_equal(sk_stack_listen(st, &where, NULL), 0);
+	struct sk_proxy *p;
+	struct sk_proxy_config pc = {.stack = st, .domain = "example.test", .registrar = true};
+	assert_int_equal(sk_proxy_new(&p, &pc), 0);
+
+	assert_int_equal(sk_simnet_node(sn, &anet), 0);
+	struct sk_tp *atp;
+	struct sk_tp_config ac = {.timers = e.timers, .net = anet, .seed = 5};
+	struct sk_tp_user au = {.recv = attack_recv};
+	assert_int_equal(sk_tp_new(&atp, &ac, &au), 0);
+	assert_int_equal(sk_tp_listen(atp, SK_PROTO_UDP, &aaddr, NULL), 0);
+
+	struct sk_rng r;
+	sk_rng_seed(&r, 2026);
+	char buf[1024];
+	for (unsigned n = 0; n < ATTACK_DATAGRAMS; n++) {
+		struct sk_flow f = {.proto = SK_PROTO_UDP, .local = aaddr, .remote = paddr};
+		size_t len = attack_datagram(buf, sizeof(buf), &r, n);
+		assert_int_equal(sk_tp_send(atp, &f, buf, len), 0);
+		if ((n + 1) % (ATTACK_DATAGRAMS / ATTACK_MS) == 0)
+			run(&e, 1);
+	}
+	run(&e, 64 * 500); /* what the garbage left behind times out */
+	assert_true(sk_tp_stats(sk_stack_tp(st)).rx_bad > ATTACK_DATAGRAMS / 2);
+
+	struct sk_log_limiter_stats ls = sk_log_limiter_stats(e.log.limiter);
+	*lines = e.cap.lines;
+	sk_proxy_free(p);
+	sk_stack_free(st);
+	sk_tp_free(atp);
+	sk_net_free(anet);
+	sk_simnet_free(sn);
+	env_free(&e);
+	return ls;
+}
+
+static void test_attack_bounded(void **state)
+{
+	(void)state;
+	uint64_t all, written;
+	/* without a limiter (before): about a line per datagram */
+	attack(false, &all);
+	/* with the defaults: a bounded number, the rest counted */
+	struct sk_log_limiter_stats ls = attack(true, &written);
+	if (getenv("SK_TEST_LOG") || written >= 2000)
+		fprintf(stderr,
+		        "attack: %llu lines unlimited; limited: %llu written, %llu suppressed, %zu "
+		        "kinds\n",
+		        (unsigned long long)all, (unsigned long long)written,
+		        (unsigned long long)ls.suppressed, ls.kinds);
+	assert_true(all > ATTACK_DATAGRAMS / 2);
+	assert_true(written < 2000);
+	assert_int_equal(ls.written, written);
+	assert_int_equal(written + ls.suppressed, all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +422,7 @@ int main(void)
 	    cmocka_unit_test(test_long_line_keeps_count),
 	    cmocka_unit_test(test_table_full),
 	    cmocka_unit_test(test_no_limiter_writes_everything),
+	    cmocka_unit_test(test_attack_bounded),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
