@@ -325,15 +325,63 @@ size_t sk_htab_scan(struct sk_htab *t, size_t cursor, sk_htab_visit_fn fn, void 
 
 enum sk_log_level { SK_LOG_ERR, SK_LOG_WARN, SK_LOG_INFO, SK_LOG_DEBUG };
 
+/**
+ * Rate limiting of log lines (a stranger's garbage must not write a line per
+ * datagram). The kind of a line is its call site: its format string and level.
+ * Each kind has a token bucket: burst lines at once, then rate lines per
+ * second; the lines over it are counted, not written, and the next line of the
+ * kind that is written ends with how many were suppressed. A fixed table of
+ * kinds, O(1) per line, no allocation per line; kinds beyond the table share
+ * one budget. Time is the timer set's (the loop's cached time, or a virtual
+ * clock). One limiter per stack or program, used from its loop's thread.
+ */
+struct sk_log_limiter;
+
+struct sk_log_limits {
+	const struct sk_timers *timers; /* the clock (required) */
+	uint32_t burst;                 /* lines a kind writes at once; 0: 10 */
+	uint32_t rate;                  /* lines per second a kind earns back; 0: 1 */
+	uint32_t err_burst;             /* the same for SK_LOG_ERR lines; 0: 50 */
+	uint32_t err_rate;              /* 0: 5 */
+	uint32_t kinds;                 /* kinds told apart; 0: 64 (at most 4096) */
+};
+
+#define SK_LOG_BURST     10
+#define SK_LOG_RATE      1
+#define SK_LOG_ERR_BURST 50
+#define SK_LOG_ERR_RATE  5
+#define SK_LOG_KINDS     64
+
+/** Counters of a limiter. */
+struct sk_log_limiter_stats {
+	uint64_t written;    /* lines let through */
+	uint64_t suppressed; /* lines counted and not written */
+	uint64_t shared;     /* lines of kinds that found no slot (the shared budget) */
+	size_t kinds;        /* slots in use */
+};
+
+/** A limiter with these limits: 0, -SK_EINVAL (no timers, too many kinds) or -SK_ENOMEM. */
+int sk_log_limiter_new(struct sk_log_limiter **out, const struct sk_log_limits *lim);
+/** Frees a limiter (NULL-safe); the logs pointing to it must not be used after. */
+void sk_log_limiter_free(struct sk_log_limiter *l);
+/** Its counters (all zero for NULL). */
+struct sk_log_limiter_stats sk_log_limiter_stats(const struct sk_log_limiter *l);
+
 /** Where a stack's log lines go; fn NULL drops them. */
 struct sk_log {
 	void (*fn)(void *arg, enum sk_log_level level, const char *line);
 	void *arg;
-	enum sk_log_level max; /* lines above this level are not formatted */
+	enum sk_log_level max;          /* lines above this level are not formatted */
+	struct sk_log_limiter *limiter; /* NULL: every line is written (tests) */
 };
 
-/** Formats one line and hands it to log->fn (NULL log: nothing). */
+/**
+ * Formats one line and hands it to log->fn (NULL log: nothing), unless the
+ * limiter suppresses it; fmt is the kind, so pass a literal.
+ */
 void sk_logf(const struct sk_log *log, enum sk_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** Lines the log's limiter suppressed so far (0 without one). */
+uint64_t sk_log_suppressed_total(const struct sk_log *log);
 
 #endif

@@ -65,23 +65,25 @@ static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const c
 int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev, const char *user)
 {
 	struct sk_net *net = NULL;
+	/* a stranger's garbage writes a few lines a second, not one per datagram */
+	struct sk_log_limits lim = {.burst = ph->log_burst, .rate = ph->log_rate};
+	struct sk_stack_config sc = {.log = &ph->log};
 	int rc;
 	ph->prog = prog;
 	ph->log = (struct sk_log){.fn = log_line, .arg = ph, .max = SK_LOG_WARN};
 	if ((rc = sk_clock_new_real(&ph->clock)) < 0 ||
-	    (rc = sk_loop_new(&ph->loop, ph->clock)) < 0 ||
-	    (rc = sk_net_os_new(&net, ph->loop, &ph->log)) < 0) {
-		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
-		sk_net_free(net);
-		return rc;
-	}
-	struct sk_stack_config sc = {
-	    .timers = sk_loop_timers(ph->loop), .net = net, .log = &ph->log};
-	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0) {
-		sk_net_free(net);
-		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
-		return rc;
-	}
+	    (rc = sk_loop_new(&ph->loop, ph->clock)) < 0)
+		goto fail;
+	lim.timers = sk_loop_timers(ph->loop);
+	if ((rc = sk_log_limiter_new(&ph->log_limiter, &lim)) < 0)
+		goto fail;
+	ph->log.limiter = ph->log_limiter;
+	if ((rc = sk_net_os_new(&net, ph->loop, &ph->log)) < 0)
+		goto fail;
+	sc.timers = sk_loop_timers(ph->loop);
+	sc.net = net;
+	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0)
+		goto fail;
 	struct sk_ua_config uc = {.stack = ph->stack, .user = user, .ev = *ev};
 	if ((rc = sk_ua_new(&ph->ua, &uc)) < 0) {
 		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
@@ -97,6 +99,10 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
+fail:
+	sk_net_free(net);
+	fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
+	return rc;
 }
 
 void phone_free(struct phone *ph)
@@ -106,6 +112,9 @@ void phone_free(struct phone *ph)
 	ph->trace = NULL;
 	sk_ua_free(ph->ua);
 	sk_stack_free(ph->stack);
+	sk_log_limiter_free(ph->log_limiter);
+	ph->log_limiter = NULL;
+	ph->log.limiter = NULL;
 	sk_loop_free(ph->loop);
 	sk_clock_free(ph->clock);
 }

@@ -22,12 +22,14 @@ struct phone {
 	struct sk_stack *stack;
 	struct sk_ua *ua;
 	struct sk_log log;
-	bool ladder;                   /* print every message as a ladder line */
-	bool quiet;                    /* no log lines below warnings */
-	const char *trace_path;        /* --trace FILE, or NULL */
-	struct sk_trace_writer *trace; /* open while the phone runs */
-	uint64_t t0;                   /* ladder times are relative to it */
-	int listening;                 /* listeners opened */
+	struct sk_log_limiter *log_limiter; /* per kind of line, on the loop's clock */
+	uint32_t log_burst, log_rate;       /* its limits, set before phone_init; 0: defaults */
+	bool ladder;                        /* print every message as a ladder line */
+	bool quiet;                         /* no log lines below warnings */
+	const char *trace_path;             /* --trace FILE, or NULL */
+	struct sk_trace_writer *trace;      /* open while the phone runs */
+	uint64_t t0;                        /* ladder times are relative to it */
+	int listening;                      /* listeners opened */
 };
 
 /* Clock, loop, sockets, stack; the UA is created with ev. Prints its errors. */

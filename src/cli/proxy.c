@@ -31,6 +31,7 @@ struct proxy_opts {
 	bool record_route, cancel_481, ladder;
 	const char *trace; /* --trace FILE */
 	unsigned long timer_c, duration_ms;
+	unsigned long log_burst, log_rate; /* the log's limits per kind of line; 0: defaults */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
 };
@@ -88,12 +89,13 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		fprintf(f,
 		        "calls %llu\ncancelled %llu\ncancels_sent %llu\nabsorbed_487 %llu\n"
 		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
-		        "bindings %llu\ncontexts %zu\nok\n",
+		        "bindings %llu\ncontexts %zu\nlog_suppressed %llu\nok\n",
 		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
 		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
 		        (unsigned long long)s.branches, (unsigned long long)s.released,
-		        (unsigned long long)s.registers, (unsigned long long)s.bindings, s.pending);
+		        (unsigned long long)s.registers, (unsigned long long)s.bindings, s.pending,
+		        (unsigned long long)sk_log_suppressed_total(&pd->ph.log));
 	} else if (!strcmp(cmd, "release")) {
 		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
 		char *reason = save && *save ? save : NULL;
@@ -236,25 +238,30 @@ static int ctl_open(struct proxyd *pd, const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
-	    "USER=URI[,URI...] ...]\n"
-	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
-	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
-	    "[--ladder]\n"
-	    "                    [--trace FILE]\n\n"
-	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
-	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
-	    "its addresses) go to the registered contacts of the user, or to the static\n"
-	    "--route of the user; several targets fork, all at once or by q-value groups.\n"
-	    "A CANCEL is answered at once and every pending branch is cancelled with the\n"
-	    "caller's Reason; when one branch answers, the others are cancelled with\n"
-	    "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
-	    "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
-	    "record-route, cancel-481, timer-c, ctl ('#' starts a comment).\n"
-	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
-	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n");
+	fprintf(f,
+	        "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
+	        "USER=URI[,URI...] ...]\n"
+	        "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
+	        "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
+	        "[--ladder]\n"
+	        "                    [--trace FILE] [--log-burst N] [--log-rate PER_S]\n\n"
+	        "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
+	        "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
+	        "its addresses) go to the registered contacts of the user, or to the static\n"
+	        "--route of the user; several targets fork, all at once or by q-value groups.\n"
+	        "A CANCEL is answered at once and every pending branch is cancelled with the\n"
+	        "caller's Reason; when one branch answers, the others are cancelled with\n"
+	        "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
+	        "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
+	        "record-route, cancel-481, timer-c, ctl, log-burst, log-rate ('#' starts a\n"
+	        "comment).\n"
+	        "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
+	        "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
+	        "Log lines are limited per kind (per place in the code): --log-burst at once\n"
+	        "(default %u), then --log-rate a second (default %u); errors get %u, then %u a\n"
+	        "second. The next line of a kind says how many were suppressed; sipkit ctl\n"
+	        "stats counts them (log_suppressed).\n",
+	        SK_LOG_BURST, SK_LOG_RATE, SK_LOG_ERR_BURST, SK_LOG_ERR_RATE);
 }
 
 static int set_option(struct proxy_opts *o, const char *key, const char *val, const char *where)
@@ -286,6 +293,10 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 	} else if (!strcmp(key, "timer-c") && val && parse_uint(val, 3600000, &v) == 0 &&
 	           v > 180000) {
 		o->timer_c = v;
+	} else if (!strcmp(key, "log-burst") && val && parse_uint(val, 1000000, &v) == 0 && v) {
+		o->log_burst = v;
+	} else if (!strcmp(key, "log-rate") && val && parse_uint(val, 1000000, &v) == 0 && v) {
+		o->log_rate = v;
 	} else if (!strcmp(key, "ctl") && val) {
 		o->ctl = val;
 	} else {
@@ -382,6 +393,8 @@ int cmd_proxy(int argc, char **argv)
 	struct sk_ua_events none = {0};
 	pd->ph.ladder = o->ladder;
 	pd->ph.trace_path = o->trace;
+	pd->ph.log_burst = (uint32_t)o->log_burst;
+	pd->ph.log_rate = (uint32_t)o->log_rate;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
 		goto out;
@@ -439,10 +452,11 @@ int cmd_proxy(int argc, char **argv)
 	struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
 	fprintf(stderr,
 	        "sipkit proxy: %llu calls, %llu cancelled, %llu CANCELs sent, %llu 487 absorbed, "
-	        "%llu 481 sent, %llu forks\n",
+	        "%llu 481 sent, %llu forks, %llu log lines suppressed\n",
 	        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 	        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
-	        (unsigned long long)s.sent_481, (unsigned long long)s.forks);
+	        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
+	        (unsigned long long)sk_log_suppressed_total(&pd->ph.log));
 out:
 	while (pd->clients) {
 		client_close(pd, pd->clients);

@@ -452,7 +452,7 @@ static void count_log(void *arg, enum sk_log_level level, const char *line)
 static void test_bad_arguments_and_log(void **state)
 {
 	struct env *e = *state;
-	struct sk_log log = {count_log, NULL, SK_LOG_DEBUG};
+	struct sk_log log = {.fn = count_log, .max = SK_LOG_DEBUG};
 	struct sk_net *n;
 	struct sk_net_sock *s;
 	struct sk_sa a;
