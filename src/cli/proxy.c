@@ -32,6 +32,9 @@ struct proxy_opts {
 	const char *trace; /* --trace FILE */
 	unsigned long timer_c, duration_ms;
 	unsigned long log_burst, log_rate; /* the log's limits per kind of line; 0: defaults */
+	/* bounds (0: the proxy's defaults) */
+	unsigned long max_breadth, max_passes, max_pending, overload_kb, src_rate;
+	const char *trust;                        /* CIDRs exempt from src-rate, comma-separated */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
 };
@@ -89,13 +92,18 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		fprintf(f,
 		        "calls %llu\ncancelled %llu\ncancels_sent %llu\nabsorbed_487 %llu\n"
 		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
-		        "bindings %llu\ncontexts %zu\nlog_suppressed %llu\nok\n",
+		        "bindings %llu\ncontexts %zu\nlog_suppressed %llu\nloops %llu\n"
+		        "breadth_440 %llu\nshed_503 %llu\ndropped %llu\noverloads %llu\n"
+		        "overloaded %d\nok\n",
 		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
 		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
 		        (unsigned long long)s.branches, (unsigned long long)s.released,
 		        (unsigned long long)s.registers, (unsigned long long)s.bindings, s.pending,
-		        (unsigned long long)sk_log_suppressed_total(&pd->ph.log));
+		        (unsigned long long)sk_log_suppressed_total(&pd->ph.log),
+		        (unsigned long long)s.loops, (unsigned long long)s.breadth_440,
+		        (unsigned long long)s.shed_503, (unsigned long long)s.dropped,
+		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy));
 	} else if (!strcmp(cmd, "release")) {
 		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
 		char *reason = save && *save ? save : NULL;
@@ -244,7 +252,9 @@ static void usage(FILE *f)
 	        "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
 	        "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
 	        "[--ladder]\n"
-	        "                    [--trace FILE] [--log-burst N] [--log-rate PER_S]\n\n"
+	        "                    [--trace FILE] [--log-burst N] [--log-rate PER_S]\n"
+	        "                    [--max-breadth N] [--max-passes N] [--max-pending N]\n"
+	        "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n\n"
 	        "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	        "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	        "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -253,8 +263,16 @@ static void usage(FILE *f)
 	        "caller's Reason; when one branch answers, the others are cancelled with\n"
 	        "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
 	        "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
-	        "record-route, cancel-481, timer-c, ctl, log-burst, log-rate ('#' starts a\n"
-	        "comment).\n"
+	        "record-route, cancel-481, timer-c, ctl, log-burst, log-rate and the bounds\n"
+	        "below ('#' starts a comment).\n"
+	        "Bounds, each enforced in O(1): --max-breadth (RFC 5393, default 60) branches of\n"
+	        "a request at once across hops (440 when none is left); --max-passes (8): a\n"
+	        "request seen that often already is a loop (482); --max-pending (50000) requests\n"
+	        "in progress, then 503 with Retry-After; --overload-queue-kb (512): unread bytes\n"
+	        "on the UDP sockets from which new requests are answered 503 until the load has\n"
+	        "been low for a second (CANCELs and requests of a dialog never are); --src-rate\n"
+	        "(10000) new requests a second from one address before 503s, past ten times that\n"
+	        "no answer; --trust CIDR,... exempts peers and gateways from --src-rate.\n"
 	        "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
 	        "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
 	        "Log lines are limited per kind (per place in the code): --log-burst at once\n"
@@ -262,6 +280,30 @@ static void usage(FILE *f)
 	        "second. The next line of a kind says how many were suppressed; sipkit ctl\n"
 	        "stats counts them (log_suppressed).\n",
 	        SK_LOG_BURST, SK_LOG_RATE, SK_LOG_ERR_BURST, SK_LOG_ERR_RATE);
+}
+
+/* The numeric bounds: a key, where it goes, its range (1..max). */
+static int set_bound(struct proxy_opts *o, const char *key, const char *val)
+{
+	const struct {
+		const char *key;
+		unsigned long *to, max;
+	} bounds[] = {
+	    {"max-breadth", &o->max_breadth, 100000},
+	    {"max-passes", &o->max_passes, 70},
+	    {"max-pending", &o->max_pending, 10000000},
+	    {"overload-queue-kb", &o->overload_kb, 1 << 20},
+	    {"src-rate", &o->src_rate, 1000000000},
+	};
+	unsigned long v;
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
+		if (!strcmp(key, bounds[i].key)) {
+			if (!val || parse_uint(val, bounds[i].max, &v) < 0 || !v)
+				return -1;
+			*bounds[i].to = v;
+			return 0;
+		}
+	return -1;
 }
 
 static int set_option(struct proxy_opts *o, const char *key, const char *val, const char *where)
@@ -299,6 +341,10 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->log_rate = v;
 	} else if (!strcmp(key, "ctl") && val) {
 		o->ctl = val;
+	} else if (!strcmp(key, "trust") && val) {
+		o->trust = val;
+	} else if (set_bound(o, key, val) == 0) {
+		/* one of the numeric bounds */
 	} else {
 		goto bad;
 	}
@@ -407,8 +453,20 @@ int cmd_proxy(int argc, char **argv)
 	                             .record_route = o->record_route,
 	                             .registrar = true,
 	                             .cancel_481 = o->cancel_481,
-	                             .timer_c_ms = (uint32_t)o->timer_c};
+	                             .timer_c_ms = (uint32_t)o->timer_c,
+	                             .max_breadth = (uint32_t)o->max_breadth,
+	                             .max_passes = (uint32_t)o->max_passes,
+	                             .max_pending = o->max_pending,
+	                             .overload_queue_kb = (uint32_t)o->overload_kb,
+	                             .src_rate = (uint32_t)o->src_rate,
+	                             .trust = o->trust};
 	if ((rc = sk_proxy_new(&pd->proxy, &pc)) < 0) {
+		if (rc == -SK_EINVAL && o->trust) {
+			fprintf(stderr, "sipkit proxy: bad --trust '%s' (CIDR,...: 10.0.0.0/8,::1)\n",
+			        o->trust);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 		fprintf(stderr, "sipkit proxy: cannot start: %s\n", sk_strerror(rc));
 		rc = 1;
 		goto out;
@@ -452,10 +510,11 @@ int cmd_proxy(int argc, char **argv)
 	struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
 	fprintf(stderr,
 	        "sipkit proxy: %llu calls, %llu cancelled, %llu CANCELs sent, %llu 487 absorbed, "
-	        "%llu 481 sent, %llu forks, %llu log lines suppressed\n",
+	        "%llu 481 sent, %llu forks, %llu shed with 503, %llu log lines suppressed\n",
 	        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 	        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
 	        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
+	        (unsigned long long)s.shed_503,
 	        (unsigned long long)sk_log_suppressed_total(&pd->ph.log));
 out:
 	while (pd->clients) {

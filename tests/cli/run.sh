@@ -60,6 +60,9 @@ rm -f /tmp/sk_cli_cfg.$$
 check_err proxy-bad-route 64 "bad route" "$SIPKIT" proxy --route bob=sip:host.example:5060 -l udp:127.0.0.1:0
 check_err proxy-timer-c 64 "Timer C must exceed 3 minutes" "$SIPKIT" proxy --timer-c 1000
 check_err proxy-log-burst 64 "bad setting 'log-burst 0'" "$SIPKIT" proxy --log-burst 0
+check_err proxy-max-breadth 64 "bad setting 'max-breadth 0'" "$SIPKIT" proxy --max-breadth 0
+check_err proxy-src-rate 64 "bad setting 'src-rate lots'" "$SIPKIT" proxy --src-rate lots
+check_err proxy-trust 64 "bad --trust '10.0.0.0/33'" "$SIPKIT" proxy --trust 10.0.0.0/33 -l udp:127.0.0.1:0
 check_err proxy-log-rate 64 "bad setting 'log-rate x'" "$SIPKIT" proxy --log-rate x
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
 check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
