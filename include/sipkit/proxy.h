@@ -75,7 +75,7 @@ struct sk_proxy_config {
 	                           * Max-Breadth, all hops together; 0: 60 */
 	uint32_t max_passes;      /* a request seen this many times already (our Vias in it) is a
 	                           * loop, whatever its Request-URI: 482; 0: 8 */
-	size_t max_pending;       /* requests being proxied (response contexts) beyond which new
+	size_t max_pending;       /* requests in progress (no final sent yet) beyond which new
 	                           * ones are answered 503 with Retry-After; 0: 50000 */
 	uint32_t overload_queue_kb; /* unread bytes in the UDP receive queues (KB) from which
 	                             * the proxy is overloaded: new requests 503; 0: 512 */
@@ -100,7 +100,8 @@ struct sk_proxy_stats {
 	uint64_t dropped;      /* new requests not answered: a source past 10 x src_rate */
 	uint64_t overloads;    /* times the proxy became overloaded */
 	uint64_t registers, bindings;
-	size_t pending; /* response contexts alive */
+	size_t pending; /* response contexts alive (until their transactions end) */
+	size_t active;  /* of them, requests in progress: no final sent yet (max_pending) */
 };
 
 int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg);

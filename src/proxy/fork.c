@@ -96,11 +96,27 @@ static struct rctx *ctx_of(struct sk_hnode *n)
 	return sk_container_of(n, struct rctx, node);
 }
 
+/* The final has gone up: nothing more goes up but 2xx (§16.7 step 5). */
+static bool final_sent(const struct rctx *c)
+{
+	return c->state == CTX_ANSWERED || c->state == CTX_DONE;
+}
+
+/* To ANSWERED or DONE: the request is no longer in progress (p->active counts those). */
+static void ctx_final(struct rctx *c, enum ctx_state state)
+{
+	if (!final_sent(c))
+		c->p->active--;
+	c->state = (uint8_t)state;
+}
+
 static void ctx_free(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
 	struct sk_timers *ts = sk_stack_timers(p->stack);
 	sk_htab_remove(&p->ctxs, &c->node);
+	if (!final_sent(c))
+		p->active--;
 	sk_timer_stop(ts, &c->group);
 	for (unsigned i = 0; i < c->nbr; i++) {
 		sk_timer_stop(ts, &c->br[i].timer_c);
@@ -134,12 +150,6 @@ static void ctx_release(struct rctx *c)
 {
 	if (--c->holds == 0)
 		ctx_free(c);
-}
-
-/* The final has gone up: nothing more goes up but 2xx (§16.7 step 5). */
-static bool final_sent(const struct rctx *c)
-{
-	return c->state == CTX_ANSWERED || c->state == CTX_DONE;
 }
 
 /* ---- CANCEL of branches ----------------------------------------------------- */
@@ -229,7 +239,7 @@ static void send_best(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
 	bool cancelled = c->state == CTX_CANCELLED;
-	c->state = CTX_DONE;
+	ctx_final(c, CTX_DONE);
 	if (!c->st)
 		return;
 	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487)) {
@@ -516,6 +526,7 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 	for (size_t i = 0; i < nbr; i++) /* the timers' arguments after the sort */
 		sk_timer_init(&c->br[i].timer_c, timer_c_fired, &c->br[i]);
 	sk_htab_insert(&p->ctxs, &c->node, hash_call_id(p, cid));
+	p->active++;
 	sk_txn_bind(st, &ctx_handler, c);
 	c->up = *sk_txn_flow(st);
 	if (c->invite)
@@ -576,7 +587,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 		/* §16.7 step 5: every 2xx goes up at once, from every branch */
 		branch_done(b, code);
 		bool first = c->state != CTX_ANSWERED;
-		c->state = CTX_ANSWERED;
+		ctx_final(c, CTX_ANSWERED);
 		sk_timer_stop(sk_stack_timers(p->stack), &c->group);
 		pass_up(c, resp);
 		if (first) /* §16.7 step 10, RFC 3326 */
@@ -715,7 +726,7 @@ int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const 
 	cancel_others(c, NULL, reason);
 	snprintf(extra, sizeof(extra), "%s%s%s", reason ? "Reason: " : "", reason ? reason : "",
 	         reason ? "\r\n" : "");
-	c->state = CTX_DONE;
+	ctx_final(c, CTX_DONE);
 	p->st.released++;
 	sk_proxy_reply(p, c->st, status, NULL, extra);
 	ctx_release(c);

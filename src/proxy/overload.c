@@ -67,7 +67,7 @@ static bool load_high(const struct sk_overload *o)
 	const struct sk_proxy *p = o->p;
 	const struct sk_txl *txl = sk_stack_txl(p->stack);
 	return sk_tp_rx_queued(sk_stack_tp(p->stack)) >= o->queue_high ||
-	       sk_htab_count(&p->ctxs) >= p->cfg.max_pending / 10 * 9 ||
+	       p->active >= p->cfg.max_pending / 10 * 9 ||
 	       sk_txl_count(txl) >= sk_txl_max(txl) / 10 * 9;
 }
 
@@ -76,7 +76,7 @@ static bool load_low(const struct sk_overload *o)
 	const struct sk_proxy *p = o->p;
 	const struct sk_txl *txl = sk_stack_txl(p->stack);
 	return sk_tp_rx_queued(sk_stack_tp(p->stack)) < o->queue_high / 4 &&
-	       sk_htab_count(&p->ctxs) < p->cfg.max_pending / 10 * 8 &&
+	       p->active < p->cfg.max_pending / 10 * 8 &&
 	       sk_txl_count(txl) < sk_txl_max(txl) / 10 * 8;
 }
 
@@ -91,7 +91,7 @@ static void sample_fired(void *arg)
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN,
 			        "proxy: overloaded: new requests answered 503 (%zu bytes unread, "
 			        "%zu pending)",
-			        sk_tp_rx_queued(sk_stack_tp(p->stack)), sk_htab_count(&p->ctxs));
+			        sk_tp_rx_queued(sk_stack_tp(p->stack)), p->active);
 		}
 		o->overloaded = true;
 		o->calm_since = 0;

@@ -340,7 +340,7 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 	}
 	/* Bounded: a caller gets 503 with Retry-After (§21.5.4) rather than a context we
 	 * cannot afford; CANCELs and ACKs never come here, requests in a dialog pass */
-	if (sk_htab_count(&p->ctxs) >= p->cfg.max_pending && !sk_msg_to(req)->tag.len) {
+	if (p->active >= p->cfg.max_pending && !sk_msg_to(req)->tag.len) {
 		p->st.shed_503++;
 		sk_proxy_reply(p, st, 503, NULL, "Retry-After: " PROXY_RETRY_AFTER "\r\n");
 		return;
@@ -458,5 +458,6 @@ struct sk_proxy_stats sk_proxy_stats(const struct sk_proxy *p)
 {
 	struct sk_proxy_stats s = p->st;
 	s.pending = sk_htab_count(&p->ctxs);
+	s.active = p->active;
 	return s;
 }

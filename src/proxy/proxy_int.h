@@ -34,6 +34,7 @@ struct sk_proxy {
 	struct static_route *routes;
 	size_t nroutes;
 	struct sk_htab ctxs; /* response contexts by Call-ID (struct rctx) */
+	size_t active;       /* of them, those whose final has not gone up: in progress */
 	struct sk_overload *ol;
 	char rr[160]; /* our Record-Route value per transport, "<sip:host:port;lr>" */
 };
