@@ -76,7 +76,7 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 		return rc;
 	}
 	struct sk_stack_config sc = {
-	    .timers = sk_loop_timers(ph->loop), .net = net, .log = &ph->log};
+	    .timers = sk_loop_timers(ph->loop), .net = net, .log = &ph->log, .conns = ph->conns};
 	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0) {
 		sk_net_free(net);
 		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));

@@ -22,9 +22,11 @@ struct phone {
 	struct sk_stack *stack;
 	struct sk_ua *ua;
 	struct sk_log log;
-	bool ladder;                   /* print every message as a ladder line */
-	bool quiet;                    /* no log lines below warnings */
-	const char *trace_path;        /* --trace FILE, or NULL */
+	bool ladder;            /* print every message as a ladder line */
+	bool quiet;             /* no log lines below warnings */
+	const char *trace_path; /* --trace FILE, or NULL */
+	struct sk_tp_conn_limits
+	    conns; /* TCP caps and timeouts (sipkit proxy --tcp-*); zero: defaults */
 	struct sk_trace_writer *trace; /* open while the phone runs */
 	uint64_t t0;                   /* ladder times are relative to it */
 	int listening;                 /* listeners opened */

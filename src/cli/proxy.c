@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,6 +32,7 @@ struct proxy_opts {
 	bool record_route, cancel_481, ladder;
 	const char *trace; /* --trace FILE */
 	unsigned long timer_c, duration_ms;
+	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
 };
@@ -73,6 +75,20 @@ static void list_one(void *arg, const struct sk_proxy_call_info *c)
 		        (unsigned long long)c->age_ms, c->best_status, c->state, c->branch_states);
 }
 
+/* The transport's connection counters: what strangers hold and what was refused or closed. */
+static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
+{
+	struct sk_tp_stats t = sk_tp_stats(sk_stack_tp(pd->ph.stack));
+	fprintf(f,
+	        "tcp_conns_in %zu\ntcp_conns_out %zu\ntcp_sources %zu\ntcp_opened %llu\n"
+	        "tcp_refused_in %llu\ntcp_refused_source %llu\ntcp_refused_out %llu\n"
+	        "tcp_closed_idle %llu\ntcp_closed_header %llu\n",
+	        t.conns_in, t.conns_out, t.sources, (unsigned long long)t.conns_opened,
+	        (unsigned long long)t.refused_in, (unsigned long long)t.refused_source,
+	        (unsigned long long)t.refused_out, (unsigned long long)t.closed_idle,
+	        (unsigned long long)t.closed_header);
+}
+
 /* One command line: calls | stats | release CALL-ID [STATUS [REASON]] | help. */
 static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 {
@@ -88,12 +104,14 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		fprintf(f,
 		        "calls %llu\ncancelled %llu\ncancels_sent %llu\nabsorbed_487 %llu\n"
 		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
-		        "bindings %llu\ncontexts %zu\nok\n",
+		        "bindings %llu\ncontexts %zu\n",
 		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
 		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
 		        (unsigned long long)s.branches, (unsigned long long)s.released,
 		        (unsigned long long)s.registers, (unsigned long long)s.bindings, s.pending);
+		ctl_tcp_stats(pd, f);
+		fprintf(f, "ok\n");
 	} else if (!strcmp(cmd, "release")) {
 		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
 		char *reason = save && *save ? save : NULL;
@@ -243,7 +261,10 @@ static void usage(FILE *f)
 	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
 	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
 	    "[--ladder]\n"
-	    "                    [--trace FILE]\n\n"
+	    "                    [--trace FILE] [--tcp-max-in N] [--tcp-max-out N]\n"
+	    "                    [--tcp-max-per-source N] [--tcp-idle-ms MS] "
+	    "[--tcp-idle-new-ms MS]\n"
+	    "                    [--tcp-header-ms MS]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	    "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -252,9 +273,42 @@ static void usage(FILE *f)
 	    "caller's Reason; when one branch answers, the others are cancelled with\n"
 	    "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
 	    "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
-	    "record-route, cancel-481, timer-c, ctl ('#' starts a comment).\n"
+	    "record-route, cancel-481, timer-c, ctl, tcp-* ('#' starts a comment).\n"
+	    "TCP limits (RFC 3261 §18): --tcp-max-in accepted connections (2048),\n"
+	    "--tcp-max-out connections the proxy opens (1024, never taken by accepted ones),\n"
+	    "--tcp-max-per-source accepted ones per IPv4 address or IPv6 /64 (64); beyond a\n"
+	    "cap a connection is closed at once. Only a complete message keeps a connection:\n"
+	    "--tcp-idle-ms (120000), --tcp-idle-new-ms for accepted ones that never sent one\n"
+	    "(20000), --tcp-header-ms from a message's first byte to its last (10000).\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
 	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n");
+}
+
+/* --tcp-NAME VALUE: a limit of sk_tp_conn_limits, 1 or more (0 would mean the default). */
+static int set_tcp_option(struct sk_tp_conn_limits *l, const char *name, const char *val)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned long max;
+	} keys[] = {
+	    {"max-in", offsetof(struct sk_tp_conn_limits, max_in), 1000000},
+	    {"max-out", offsetof(struct sk_tp_conn_limits, max_out), 1000000},
+	    {"max-per-source", offsetof(struct sk_tp_conn_limits, max_per_source), 1000000},
+	    {"idle-ms", offsetof(struct sk_tp_conn_limits, idle_ms), 86400000},
+	    {"idle-new-ms", offsetof(struct sk_tp_conn_limits, idle_new_ms), 86400000},
+	    {"header-ms", offsetof(struct sk_tp_conn_limits, header_ms), 86400000},
+	};
+	unsigned long v;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(name, keys[i].name)) {
+			if (parse_uint(val, keys[i].max, &v) < 0 || !v)
+				return -1;
+			uint32_t u = (uint32_t)v;
+			memcpy((char *)l + keys[i].off, &u, sizeof(u));
+			return 0;
+		}
+	return -1;
 }
 
 static int set_option(struct proxy_opts *o, const char *key, const char *val, const char *where)
@@ -288,6 +342,9 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->timer_c = v;
 	} else if (!strcmp(key, "ctl") && val) {
 		o->ctl = val;
+	} else if (!strncmp(key, "tcp-", 4) && val) {
+		if (set_tcp_option(&o->conns, key + 4, val) < 0)
+			goto bad;
 	} else {
 		goto bad;
 	}
@@ -382,6 +439,7 @@ int cmd_proxy(int argc, char **argv)
 	struct sk_ua_events none = {0};
 	pd->ph.ladder = o->ladder;
 	pd->ph.trace_path = o->trace;
+	pd->ph.conns = o->conns;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
 		goto out;
