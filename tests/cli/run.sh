@@ -59,6 +59,8 @@ check_err proxy-bad-config 64 "sk_cli_cfg.$$:2: bad setting 'fork sideways'" "$S
 rm -f /tmp/sk_cli_cfg.$$
 check_err proxy-bad-route 64 "bad route" "$SIPKIT" proxy --route bob=sip:host.example:5060 -l udp:127.0.0.1:0
 check_err proxy-timer-c 64 "Timer C must exceed 3 minutes" "$SIPKIT" proxy --timer-c 1000
+check_err proxy-tcp-zero 64 "bad setting 'tcp-max-in 0'" "$SIPKIT" proxy --tcp-max-in 0
+check_err proxy-tcp-unknown 64 "bad setting 'tcp-bogus 3'" "$SIPKIT" proxy --tcp-bogus 3
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
 check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
 check_err call-no-uri 64 "no URI to call" "$SIPKIT" call
