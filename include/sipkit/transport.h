@@ -150,22 +150,48 @@ struct sk_tp_user {
 	void *arg;
 };
 
+/**
+ * What a stranger may hold of our stream connections, each 0 taking its
+ * default. The defaults serve a real proxy untuned: Kamailio's
+ * tcp_max_connections is 2048 and its tcp_connection_lifetime 120 s.
+ * Accepted and outgoing connections have caps of their own, so that a flood
+ * of accepted ones never stops the proxy from reaching a phone. Only a
+ * complete message (or an RFC 5626 §4.4.1 ping on a connection that has
+ * carried one) counts as activity, never a byte: a peer that drips a byte
+ * now and then (slowloris) is closed by the header timeout.
+ */
+struct sk_tp_conn_limits {
+	uint32_t max_in;         /* accepted connections open, 0: 2048 */
+	uint32_t max_out;        /* connections we opened, 0: 1024 */
+	uint32_t max_per_source; /* accepted ones per IPv4 address or IPv6 /64, 0: 64 */
+	uint32_t idle_ms;        /* no complete message for this long: closed, 0: 120000 */
+	uint32_t idle_new_ms;    /* the same for an accepted one that never sent any, 0: 20000 */
+	uint32_t header_ms; /* a message must be whole this long after its first byte, 0: 10000 */
+};
+
 struct sk_tp_config {
 	struct sk_timers *timers;
 	struct sk_net *net;
-	const struct sk_log *log;    /* NULL: silent */
-	struct sk_msg_limits limits; /* zero: sk_msg_limits_default() */
-	uint32_t max_conns;          /* open stream connections, 0: 1024 */
-	uint32_t max_conn_buffer;    /* unsent bytes per connection, 0: 1 MiB */
-	uint32_t idle_timeout_ms;    /* idle stream connections closed, 0: 120000 */
-	uint32_t udp_max;            /* requests above go over TCP (§18.1.1), 0: 1300 */
-	uint64_t seed;               /* branch generator; 0: seeded from the OS */
+	const struct sk_log *log;       /* NULL: silent */
+	struct sk_msg_limits limits;    /* zero: sk_msg_limits_default() */
+	struct sk_tp_conn_limits conns; /* zero: the defaults above */
+	uint32_t max_conn_buffer;       /* unsent bytes per connection, 0: 1 MiB */
+	uint32_t udp_max;               /* requests above go over TCP (§18.1.1), 0: 1300 */
+	uint64_t seed;                  /* branch generator; 0: seeded from the OS */
+	const struct sk_hash_key *key;  /* the per-source table's; NULL: from seed or the OS */
 };
 
 struct sk_tp_stats {
 	uint64_t rx_msgs, tx_msgs, rx_bad, rx_foreign_resp;
-	uint64_t conns_opened, conns_closed, conns_refused;
-	size_t conns;
+	uint64_t conns_opened, conns_closed;
+	uint64_t conns_refused;  /* refused_in + refused_source + refused_out */
+	uint64_t refused_in;     /* accepted and closed at once: max_in reached */
+	uint64_t refused_source; /* the same: the source's max_per_source reached */
+	uint64_t refused_out;    /* not opened: max_out reached */
+	uint64_t closed_idle;    /* closed by an idle timeout */
+	uint64_t closed_header;  /* closed by the header timeout */
+	size_t conns, conns_in, conns_out;
+	size_t sources; /* addresses (IPv6: /64s) with accepted connections open */
 };
 
 /** user may be NULL, then set with sk_tp_set_user before the first listen. */

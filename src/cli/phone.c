@@ -67,7 +67,7 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	struct sk_net *net = NULL;
 	/* a stranger's garbage writes a few lines a second, not one per datagram */
 	struct sk_log_limits lim = {.burst = ph->log_burst, .rate = ph->log_rate};
-	struct sk_stack_config sc = {.log = &ph->log};
+	struct sk_stack_config sc = {.log = &ph->log, .conns = ph->conns};
 	int rc;
 	ph->prog = prog;
 	ph->log = (struct sk_log){.fn = log_line, .arg = ph, .max = SK_LOG_WARN};

@@ -27,6 +27,7 @@ struct phone {
 	bool ladder;                        /* print every message as a ladder line */
 	bool quiet;                         /* no log lines below warnings */
 	const char *trace_path;             /* --trace FILE, or NULL */
+	struct sk_tp_conn_limits conns;     /* TCP caps and timeouts (--tcp-*); zero: defaults */
 	struct sk_trace_writer *trace;      /* open while the phone runs */
 	uint64_t t0;                        /* ladder times are relative to it */
 	int listening;                      /* listeners opened */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,6 +36,7 @@ struct proxy_opts {
 	/* bounds (0: the proxy's defaults) */
 	unsigned long max_breadth, max_passes, max_pending, overload_kb, src_rate;
 	const char *trust;                        /* CIDRs exempt from src-rate, comma-separated */
+	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
 };
@@ -77,6 +79,20 @@ static void list_one(void *arg, const struct sk_proxy_call_info *c)
 		        (unsigned long long)c->age_ms, c->best_status, c->state, c->branch_states);
 }
 
+/* The transport's connection counters: what strangers hold and what was refused or closed. */
+static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
+{
+	struct sk_tp_stats t = sk_tp_stats(sk_stack_tp(pd->ph.stack));
+	fprintf(f,
+	        "tcp_conns_in %zu\ntcp_conns_out %zu\ntcp_sources %zu\ntcp_opened %llu\n"
+	        "tcp_refused_in %llu\ntcp_refused_source %llu\ntcp_refused_out %llu\n"
+	        "tcp_closed_idle %llu\ntcp_closed_header %llu\n",
+	        t.conns_in, t.conns_out, t.sources, (unsigned long long)t.conns_opened,
+	        (unsigned long long)t.refused_in, (unsigned long long)t.refused_source,
+	        (unsigned long long)t.refused_out, (unsigned long long)t.closed_idle,
+	        (unsigned long long)t.closed_header);
+}
+
 /* One command line: calls | stats | release CALL-ID [STATUS [REASON]] | help. */
 static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 {
@@ -94,7 +110,7 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
 		        "bindings %llu\ncontexts %zu\nlog_suppressed %llu\nloops %llu\n"
 		        "breadth_440 %llu\nshed_503 %llu\ndropped %llu\noverloads %llu\n"
-		        "overloaded %d\nok\n",
+		        "overloaded %d\n",
 		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
 		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
@@ -104,6 +120,8 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        (unsigned long long)s.loops, (unsigned long long)s.breadth_440,
 		        (unsigned long long)s.shed_503, (unsigned long long)s.dropped,
 		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy));
+		ctl_tcp_stats(pd, f);
+		fprintf(f, "ok\n");
 	} else if (!strcmp(cmd, "release")) {
 		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
 		char *reason = save && *save ? save : NULL;
@@ -246,40 +264,49 @@ static int ctl_open(struct proxyd *pd, const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
-	        "USER=URI[,URI...] ...]\n"
-	        "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
-	        "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
-	        "[--ladder]\n"
-	        "                    [--trace FILE] [--log-burst N] [--log-rate PER_S]\n"
-	        "                    [--max-breadth N] [--max-passes N] [--max-pending N]\n"
-	        "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n\n"
-	        "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
-	        "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
-	        "its addresses) go to the registered contacts of the user, or to the static\n"
-	        "--route of the user; several targets fork, all at once or by q-value groups.\n"
-	        "A CANCEL is answered at once and every pending branch is cancelled with the\n"
-	        "caller's Reason; when one branch answers, the others are cancelled with\n"
-	        "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
-	        "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
-	        "record-route, cancel-481, timer-c, ctl, log-burst, log-rate and the bounds\n"
-	        "below ('#' starts a comment).\n"
-	        "Bounds, each enforced in O(1): --max-breadth (RFC 5393, default 60) branches of\n"
-	        "a request at once across hops (440 when none is left); --max-passes (8): a\n"
-	        "request seen that often already is a loop (482); --max-pending (50000) requests\n"
-	        "in progress, then 503 with Retry-After; --overload-queue-kb (512): unread bytes\n"
-	        "on the UDP sockets from which new requests are answered 503 until the load has\n"
-	        "been low for a second (CANCELs and requests of a dialog never are); --src-rate\n"
-	        "(10000) new requests a second from one address before 503s, past ten times that\n"
-	        "no answer; --trust CIDR,... exempts peers and gateways from --src-rate.\n"
-	        "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
-	        "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
-	        "Log lines are limited per kind (per place in the code): --log-burst at once\n"
-	        "(default %u), then --log-rate a second (default %u); errors get %u, then %u a\n"
-	        "second. The next line of a kind says how many were suppressed; sipkit ctl\n"
-	        "stats counts them (log_suppressed).\n",
-	        SK_LOG_BURST, SK_LOG_RATE, SK_LOG_ERR_BURST, SK_LOG_ERR_RATE);
+	fprintf(
+	    f,
+	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
+	    "USER=URI[,URI...] ...]\n"
+	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
+	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
+	    "[--ladder]\n"
+	    "                    [--trace FILE] [--log-burst N] [--log-rate PER_S]\n"
+	    "                    [--max-breadth N] [--max-passes N] [--max-pending N]\n"
+	    "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n"
+	    "                    [--tcp-max-in N] [--tcp-max-out N] [--tcp-max-per-source N]\n"
+	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n\n"
+	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
+	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
+	    "its addresses) go to the registered contacts of the user, or to the static\n"
+	    "--route of the user; several targets fork, all at once or by q-value groups.\n"
+	    "A CANCEL is answered at once and every pending branch is cancelled with the\n"
+	    "caller's Reason; when one branch answers, the others are cancelled with\n"
+	    "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
+	    "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
+	    "record-route, cancel-481, timer-c, ctl, log-burst, log-rate, tcp-* and the\n"
+	    "bounds below ('#' starts a comment).\n"
+	    "Bounds, each enforced in O(1): --max-breadth (RFC 5393, default 60) branches of\n"
+	    "a request at once across hops (440 when none is left); --max-passes (8): a\n"
+	    "request seen that often already is a loop (482); --max-pending (50000) requests\n"
+	    "in progress, then 503 with Retry-After; --overload-queue-kb (512): unread bytes\n"
+	    "on the UDP sockets from which new requests are answered 503 until the load has\n"
+	    "been low for a second (CANCELs and requests of a dialog never are); --src-rate\n"
+	    "(10000) new requests a second from one address before 503s, past ten times that\n"
+	    "no answer; --trust CIDR,... exempts peers and gateways from --src-rate.\n"
+	    "TCP limits (RFC 3261 §18): --tcp-max-in accepted connections (2048),\n"
+	    "--tcp-max-out connections the proxy opens (1024, never taken by accepted ones),\n"
+	    "--tcp-max-per-source accepted ones per IPv4 address or IPv6 /64 (64); beyond a\n"
+	    "cap a connection is closed at once. Only a complete message keeps a connection:\n"
+	    "--tcp-idle-ms (120000), --tcp-idle-new-ms for accepted ones that never sent one\n"
+	    "(20000), --tcp-header-ms from a message's first byte to its last (10000).\n"
+	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
+	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
+	    "Log lines are limited per kind (per place in the code): --log-burst at once\n"
+	    "(default %u), then --log-rate a second (default %u); errors get %u, then %u a\n"
+	    "second. The next line of a kind says how many were suppressed; sipkit ctl\n"
+	    "stats counts them (log_suppressed).\n",
+	    SK_LOG_BURST, SK_LOG_RATE, SK_LOG_ERR_BURST, SK_LOG_ERR_RATE);
 }
 
 /* The numeric bounds: a key, where it goes, its range (1..max). */
@@ -301,6 +328,33 @@ static int set_bound(struct proxy_opts *o, const char *key, const char *val)
 			if (!val || parse_uint(val, bounds[i].max, &v) < 0 || !v)
 				return -1;
 			*bounds[i].to = v;
+			return 0;
+		}
+	return -1;
+}
+
+/* --tcp-NAME VALUE: a limit of sk_tp_conn_limits, 1 or more (0 would mean the default). */
+static int set_tcp_option(struct sk_tp_conn_limits *l, const char *name, const char *val)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned long max;
+	} keys[] = {
+	    {"max-in", offsetof(struct sk_tp_conn_limits, max_in), 1000000},
+	    {"max-out", offsetof(struct sk_tp_conn_limits, max_out), 1000000},
+	    {"max-per-source", offsetof(struct sk_tp_conn_limits, max_per_source), 1000000},
+	    {"idle-ms", offsetof(struct sk_tp_conn_limits, idle_ms), 86400000},
+	    {"idle-new-ms", offsetof(struct sk_tp_conn_limits, idle_new_ms), 86400000},
+	    {"header-ms", offsetof(struct sk_tp_conn_limits, header_ms), 86400000},
+	};
+	unsigned long v;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(name, keys[i].name)) {
+			if (parse_uint(val, keys[i].max, &v) < 0 || !v)
+				return -1;
+			uint32_t u = (uint32_t)v;
+			memcpy((char *)l + keys[i].off, &u, sizeof(u));
 			return 0;
 		}
 	return -1;
@@ -345,6 +399,9 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->trust = val;
 	} else if (set_bound(o, key, val) == 0) {
 		/* one of the numeric bounds */
+	} else if (!strncmp(key, "tcp-", 4) && val) {
+		if (set_tcp_option(&o->conns, key + 4, val) < 0)
+			goto bad;
 	} else {
 		goto bad;
 	}
@@ -441,6 +498,7 @@ int cmd_proxy(int argc, char **argv)
 	pd->ph.trace_path = o->trace;
 	pd->ph.log_burst = (uint32_t)o->log_burst;
 	pd->ph.log_rate = (uint32_t)o->log_rate;
+	pd->ph.conns = o->conns;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
 		goto out;
@@ -462,7 +520,8 @@ int cmd_proxy(int argc, char **argv)
 	                             .trust = o->trust};
 	if ((rc = sk_proxy_new(&pd->proxy, &pc)) < 0) {
 		if (rc == -SK_EINVAL && o->trust) {
-			fprintf(stderr, "sipkit proxy: bad --trust '%s' (CIDR,...: 10.0.0.0/8,::1)\n",
+			fprintf(stderr,
+			        "sipkit proxy: bad --trust '%s' (CIDR,...: 10.0.0.0/8,::1)\n",
 			        o->trust);
 			rc = EXIT_USAGE;
 			goto out;

@@ -4,6 +4,12 @@
  * framing, reuse, caps and idle timeouts, the Via of outgoing requests, the
  * received/rport stamp on incoming ones, and where responses go. Bytes move
  * through a socket backend (net.h): OS sockets or simnet.
+ *
+ * What a stranger can hold is bounded, each bound in O(1) (DESIGN.md,
+ * "Bounds"): accepted connections have a cap, and one per source address kept
+ * in a keyed table; outgoing ones a cap of their own. Only a complete message
+ * keeps a connection alive, and a message must be whole within header_ms of
+ * its first byte: one byte now and then (slowloris) buys nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,19 +27,37 @@ struct listener {
 	struct listener *next;
 };
 
+/* The accepted connections open from one IPv4 address or IPv6 /64. */
+struct source {
+	struct sk_hnode node; /* in tp->sources, hashed under tp->key */
+	struct sk_sa host;    /* source_key: the address alone, zero elsewhere */
+	uint32_t conns;
+};
+
 struct conn {
 	struct sk_tp *tp;
 	struct sk_net_sock *sock;
 	uint64_t id;
 	struct sk_sa remote, local;
 	bool up;
-	bool inbound; /* accepted: the peer is the client, the one that pings */
-	bool dead;    /* closed during its own dispatch; freed when it returns */
+	bool inbound;     /* accepted: the peer is the client, the one that pings */
+	bool established; /* carried a complete message (ours are from the start) */
+	bool dead;        /* closed during its own dispatch; freed when it returns */
 	int dispatching;
 	char *in; /* bytes received and not yet framed */
 	size_t in_len, in_cap;
-	struct sk_timer idle;
+	struct sk_timer idle;   /* no complete message for idle_ms (idle_new_ms) */
+	struct sk_timer header; /* a message begun and not whole for header_ms */
+	struct source *src;     /* accepted ones: their source */
+	struct sk_hnode by_id, by_remote;
 	struct conn *prev, *next;
+};
+
+/* At most one log line a second per kind of event a stranger can repeat at will. */
+struct ratelog {
+	uint64_t at;    /* time of the last line */
+	uint64_t quiet; /* events since, not logged */
+	bool used;
 };
 
 struct sk_tp {
@@ -44,12 +68,55 @@ struct sk_tp {
 	struct listener *listeners;
 	struct conn *conns;
 	uint64_t next_conn;
+	struct sk_hash_key key;
+	struct sk_htab sources, conn_ids, conn_remotes;
+	struct ratelog log_refused, log_closed;
 	struct sk_tp_stats st;
 	sk_tp_trace_fn trace;
 	void *trace_arg;
 };
 
 static const struct sk_net_up tp_up;
+
+static void conn_limits_default(struct sk_tp_conn_limits *l)
+{
+	if (!l->max_in)
+		l->max_in = 2048;
+	if (!l->max_out)
+		l->max_out = 1024;
+	if (!l->max_per_source)
+		l->max_per_source = 64;
+	if (!l->idle_ms)
+		l->idle_ms = 120000;
+	if (!l->idle_new_ms)
+		l->idle_new_ms = 20000;
+	if (!l->header_ms)
+		l->header_ms = 10000;
+}
+
+/* The per-source table's key: the caller's (the stack's), else one of our own. */
+static int key_init(struct sk_tp *tp, const struct sk_tp_config *cfg)
+{
+	if (cfg->key) {
+		tp->key = *cfg->key;
+		return 0;
+	}
+	if (cfg->seed) {
+		/* a generator of its own, so that seeded branches replay as before */
+		struct sk_rng kr;
+		sk_rng_seed(&kr, cfg->seed ^ 0x50c4e75ULL);
+		sk_hash_key_from_rng(&tp->key, &kr);
+		return 0;
+	}
+	return sk_hash_key_from_os(&tp->key);
+}
+
+static void tp_tables_free(struct sk_tp *tp)
+{
+	sk_htab_free(&tp->sources);
+	sk_htab_free(&tp->conn_ids);
+	sk_htab_free(&tp->conn_remotes);
+}
 
 int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct sk_tp_user *user)
 {
@@ -73,14 +140,12 @@ int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct s
 		lim->max_vias = def.max_vias;
 	if (!lim->max_addrs)
 		lim->max_addrs = def.max_addrs;
-	if (!tp->cfg.max_conns)
-		tp->cfg.max_conns = 1024;
+	conn_limits_default(&tp->cfg.conns);
 	if (!tp->cfg.max_conn_buffer)
 		tp->cfg.max_conn_buffer = 1u << 20;
-	if (!tp->cfg.idle_timeout_ms)
-		tp->cfg.idle_timeout_ms = 120000;
 	if (!tp->cfg.udp_max)
 		tp->cfg.udp_max = 1300;
+	tp->cfg.key = NULL; /* copied below: the caller's may not outlive us */
 	if (user)
 		tp->user = *user;
 	if (cfg->seed)
@@ -89,9 +154,12 @@ int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct s
 		free(tp);
 		return -SK_EAGAIN;
 	}
-	if (sk_msg_new(&tp->msg, &tp->cfg.limits) < 0) {
+	int rc = key_init(tp, cfg);
+	if (rc < 0 || sk_htab_init(&tp->sources, 64) < 0 || sk_htab_init(&tp->conn_ids, 64) < 0 ||
+	    sk_htab_init(&tp->conn_remotes, 64) < 0 || sk_msg_new(&tp->msg, &tp->cfg.limits) < 0) {
+		tp_tables_free(tp);
 		free(tp);
-		return -SK_ENOMEM;
+		return rc < 0 ? rc : -SK_ENOMEM;
 	}
 	cfg->net->up = tp_up;
 	cfg->net->up_arg = tp;
@@ -119,6 +187,7 @@ void sk_tp_free(struct sk_tp *tp)
 		free(l);
 	}
 	sk_msg_free(tp->msg);
+	tp_tables_free(tp);
 	free(tp);
 }
 
@@ -159,8 +228,70 @@ int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr
 /* ---- connections --------------------------------------------------------- */
 
 static void idle_fired(void *arg);
+static void header_fired(void *arg);
 
-static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, const struct sk_sa *remote)
+/*
+ * The address of a, zero elsewhere (so keys compare and hash as bytes); with
+ * the port for a connection's remote end, without it for a source. A source
+ * on IPv6 is its /64: one host holds a whole /64 (RFC 4291 §2.5.1 interface
+ * identifiers, SLAAC), so counting single addresses would cap nobody. IPv4
+ * mapped into IPv6 stays one IPv4 address.
+ */
+static void sa_key(const struct sk_sa *a, bool port, struct sk_sa *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->u.sa.sa_family = a->u.sa.sa_family;
+	if (a->u.sa.sa_family == AF_INET) {
+		k->u.in.sin_addr = a->u.in.sin_addr;
+		k->u.in.sin_port = port ? a->u.in.sin_port : 0;
+	} else if (a->u.sa.sa_family == AF_INET6) {
+		const struct in6_addr *in6 = &a->u.in6.sin6_addr;
+		size_t n = port || IN6_IS_ADDR_V4MAPPED(in6) ? 16 : 8;
+		memcpy(k->u.in6.sin6_addr.s6_addr, in6->s6_addr, n);
+		k->u.in6.sin6_port = port ? a->u.in6.sin6_port : 0;
+	}
+}
+
+static uint64_t sa_hash(const struct sk_tp *tp, const struct sk_sa *k)
+{
+	return sk_hash(&tp->key, k, sizeof(*k));
+}
+
+static bool source_eq(const struct sk_hnode *n, const void *ctx)
+{
+	return !memcmp(&sk_container_of(n, struct source, node)->host, ctx, sizeof(struct sk_sa));
+}
+
+/* The source of peer: found in O(1) under the keyed hash, NULL when it holds none. */
+static struct source *source_find(struct sk_tp *tp, const struct sk_sa *k, uint64_t h)
+{
+	struct sk_hnode *n = sk_htab_find(&tp->sources, h, source_eq, k);
+	return n ? sk_container_of(n, struct source, node) : NULL;
+}
+
+/* One line now, or none until a second has passed; *quiet: lines left out since. */
+static bool ratelog_pass(struct sk_tp *tp, struct ratelog *r, uint64_t *quiet)
+{
+	uint64_t now = sk_timers_now(tp->cfg.timers);
+	if (r->used && now - r->at < 1000) {
+		r->quiet++;
+		return false;
+	}
+	*quiet = r->quiet;
+	r->at = now;
+	r->quiet = 0;
+	r->used = true;
+	return true;
+}
+
+static uint32_t idle_ms(const struct conn *c)
+{
+	const struct sk_tp_conn_limits *l = &c->tp->cfg.conns;
+	return c->established ? l->idle_ms : l->idle_new_ms;
+}
+
+static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, const struct sk_sa *remote,
+                             bool inbound)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -170,16 +301,49 @@ static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, const s
 	c->id = ++tp->next_conn;
 	c->remote = *remote;
 	c->local = sock->local;
+	c->inbound = inbound;
+	/* ours carry what we send from the start; an accepted one has to earn the long idle
+	 * timeout with a complete message */
+	c->established = !inbound;
 	sock->user = c;
 	sk_timer_init(&c->idle, idle_fired, c);
-	sk_timer_start(tp->cfg.timers, &c->idle, tp->cfg.idle_timeout_ms);
+	sk_timer_init(&c->header, header_fired, c);
+	sk_timer_start(tp->cfg.timers, &c->idle, idle_ms(c));
+	struct sk_sa k;
+	sa_key(remote, true, &k);
+	sk_htab_insert(&tp->conn_ids, &c->by_id, sk_hash(&tp->key, &c->id, sizeof(c->id)));
+	sk_htab_insert(&tp->conn_remotes, &c->by_remote, sa_hash(tp, &k));
 	c->next = tp->conns;
 	if (tp->conns)
 		tp->conns->prev = c;
 	tp->conns = c;
 	tp->st.conns++;
+	if (inbound)
+		tp->st.conns_in++;
+	else
+		tp->st.conns_out++;
 	tp->st.conns_opened++;
 	return c;
+}
+
+/* A source lives while it has connections (the table holds at most max_in). */
+static void source_drop_empty(struct sk_tp *tp, struct source *src)
+{
+	if (src && !src->conns) {
+		sk_htab_remove(&tp->sources, &src->node);
+		tp->st.sources--;
+		free(src);
+	}
+}
+
+static void source_leave(struct sk_tp *tp, struct conn *c)
+{
+	struct source *src = c->src;
+	c->src = NULL;
+	if (src) {
+		src->conns--;
+		source_drop_empty(tp, src);
+	}
 }
 
 /* Closes the socket and forgets the connection (later, if it is dispatching). */
@@ -190,6 +354,10 @@ static void conn_free(struct conn *c)
 		tp->cfg.net->ops->close(c->sock);
 		c->sock = NULL;
 		sk_timer_stop(tp->cfg.timers, &c->idle);
+		sk_timer_stop(tp->cfg.timers, &c->header);
+		sk_htab_remove(&tp->conn_ids, &c->by_id);
+		sk_htab_remove(&tp->conn_remotes, &c->by_remote);
+		source_leave(tp, c);
 		if (c->prev)
 			c->prev->next = c->next;
 		else
@@ -197,6 +365,10 @@ static void conn_free(struct conn *c)
 		if (c->next)
 			c->next->prev = c->prev;
 		tp->st.conns--;
+		if (c->inbound)
+			tp->st.conns_in--;
+		else
+			tp->st.conns_out--;
 		tp->st.conns_closed++;
 	}
 	if (c->dispatching) {
@@ -217,30 +389,63 @@ static void conn_fail(struct conn *c, int err)
 		tp->user.conn_lost(tp->user.arg, id, err);
 }
 
-static struct conn *conn_by_id(struct sk_tp *tp, uint64_t id)
+static bool conn_id_eq(const struct sk_hnode *n, const void *ctx)
 {
-	for (struct conn *c = tp->conns; c; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
+	return sk_container_of(n, struct conn, by_id)->id == *(const uint64_t *)ctx;
 }
 
+static struct conn *conn_by_id(struct sk_tp *tp, uint64_t id)
+{
+	struct sk_hnode *n =
+	    sk_htab_find(&tp->conn_ids, sk_hash(&tp->key, &id, sizeof(id)), conn_id_eq, &id);
+	return n ? sk_container_of(n, struct conn, by_id) : NULL;
+}
+
+static bool conn_remote_eq(const struct sk_hnode *n, const void *ctx)
+{
+	return sk_sa_equal(&sk_container_of(n, struct conn, by_remote)->remote, ctx);
+}
+
+/* An open connection to remote (reuse, §18.1.1 / RFC 5923 §1), in O(1). */
 static struct conn *conn_by_remote(struct sk_tp *tp, const struct sk_sa *remote)
 {
-	for (struct conn *c = tp->conns; c; c = c->next)
-		if (sk_sa_equal(&c->remote, remote))
-			return c;
-	return NULL;
+	struct sk_sa k;
+	sa_key(remote, true, &k);
+	struct sk_hnode *n =
+	    sk_htab_find(&tp->conn_remotes, sa_hash(tp, &k), conn_remote_eq, remote);
+	return n ? sk_container_of(n, struct conn, by_remote) : NULL;
+}
+
+/* A connection closed by one of its timers: not a failure, a response can still come on a
+ * new connection (§18.2.2); the line is rate-limited, strangers make as many as they like. */
+static void conn_expire(struct conn *c, const char *why)
+{
+	struct sk_tp *tp = c->tp;
+	uint64_t quiet;
+	if (ratelog_pass(tp, &tp->log_closed, &quiet)) {
+		char a[64];
+		sk_sa_print(&c->remote, a, sizeof(a));
+		sk_logf(tp->cfg.log, SK_LOG_INFO,
+		        "transport: closing %s connection %llu to %s (%llu more not logged)", why,
+		        (unsigned long long)c->id, a, (unsigned long long)quiet);
+	}
+	conn_free(c);
 }
 
 static void idle_fired(void *arg)
 {
 	struct conn *c = arg;
-	char a[64];
-	sk_sa_print(&c->remote, a, sizeof(a));
-	sk_logf(c->tp->cfg.log, SK_LOG_INFO, "transport: closing idle connection %llu to %s",
-	        (unsigned long long)c->id, a);
-	conn_free(c); /* not a failure: a response can still come on a new connection */
+	c->tp->st.closed_idle++;
+	conn_expire(c, "idle");
+}
+
+/* A message begun header_ms ago is still not whole: a slow sender (slowloris) or a broken
+ * one; either way it holds a connection it does not use. */
+static void header_fired(void *arg)
+{
+	struct conn *c = arg;
+	c->tp->st.closed_header++;
+	conn_expire(c, c->established ? "stalled" : "stalled new");
 }
 
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn)
@@ -398,24 +603,57 @@ static void up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_sock *c
                         const struct sk_sa *peer)
 {
 	struct sk_tp *tp = arg;
+	const struct sk_tp_conn_limits *lim = &tp->cfg.conns;
 	(void)ls;
-	if (tp->st.conns >= tp->cfg.max_conns) {
-		char a[64];
-		sk_sa_print(peer, a, sizeof(a));
-		sk_logf(tp->cfg.log, SK_LOG_WARN,
-		        "transport: refusing connection from %s: %u connections open", a,
-		        (unsigned)tp->cfg.max_conns);
+	struct sk_sa k;
+	sa_key(peer, false, &k);
+	uint64_t h = sa_hash(tp, &k);
+	struct source *src = source_find(tp, &k, h);
+	const char *why = NULL;
+	uint32_t limit = 0;
+	/* Refused at once, in O(1): a connection we cannot keep costs nothing to keep. */
+	if (tp->st.conns_in >= lim->max_in) {
+		tp->st.refused_in++;
+		why = "accepted connections open";
+		limit = lim->max_in;
+	} else if (src && src->conns >= lim->max_per_source) {
+		tp->st.refused_source++;
+		why = "connections open from that source";
+		limit = lim->max_per_source;
+	}
+	if (why) {
+		uint64_t quiet;
 		tp->st.conns_refused++;
+		if (ratelog_pass(tp, &tp->log_refused, &quiet)) {
+			char a[64];
+			sk_sa_print(peer, a, sizeof(a));
+			sk_logf(tp->cfg.log, SK_LOG_WARN,
+			        "transport: refusing connection from %s: %u %s (%llu more refused, "
+			        "not logged)",
+			        a, (unsigned)limit, why, (unsigned long long)quiet);
+		}
 		tp->cfg.net->ops->close(cs);
 		return;
 	}
-	struct conn *c = conn_new(tp, cs, peer);
+	if (!src) {
+		src = calloc(1, sizeof(*src));
+		if (!src) {
+			tp->cfg.net->ops->close(cs);
+			return;
+		}
+		src->host = k;
+		sk_htab_insert(&tp->sources, &src->node, h);
+		tp->st.sources++;
+	}
+	struct conn *c = conn_new(tp, cs, peer, true);
 	if (!c) {
+		source_drop_empty(tp, src);
 		tp->cfg.net->ops->close(cs);
 		return;
 	}
+	c->src = src;
+	src->conns++;
 	c->up = true;
-	c->inbound = true;
 }
 
 static void up_connected(void *arg, struct sk_net_sock *s, int err)
@@ -444,6 +682,28 @@ static void conn_reject(struct conn *c, const char *why)
 	conn_fail(c, -SK_EIO);
 }
 
+/*
+ * The timers after a read. whole: at least one message completed; pinged: a
+ * keep-alive ping came (RFC 5626 §4.4.1); partial: a message has begun and is
+ * not whole. A message resets the idle timer and makes the connection an
+ * established one; a ping keeps an established connection only (an accepted
+ * one that never sent a message has nothing to keep alive). The header timer
+ * runs from the first byte of a message until it is whole: more bytes of the
+ * same message never restart it.
+ */
+static void conn_timers(struct conn *c, bool whole, bool pinged, bool partial)
+{
+	struct sk_timers *ts = c->tp->cfg.timers;
+	if (whole)
+		c->established = true;
+	if (whole || (pinged && c->established))
+		sk_timer_start(ts, &c->idle, idle_ms(c));
+	if (!partial)
+		sk_timer_stop(ts, &c->header);
+	else if (whole || !sk_timer_pending(&c->header))
+		sk_timer_start(ts, &c->header, c->tp->cfg.conns.header_ms);
+}
+
 static void up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t len)
 {
 	struct sk_tp *tp = arg;
@@ -468,7 +728,9 @@ static void up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t 
 	}
 	memcpy(c->in + c->in_len, buf, len);
 	c->in_len += len;
-	sk_timer_start(tp->cfg.timers, &c->idle, tp->cfg.idle_timeout_ms);
+	/* No timer moves for bytes: a complete message or ping resets the idle one, the
+	 * header one runs from a message's first byte (conn_timers). */
+	bool whole = false, pinged = false, crlf_only = false;
 
 	struct sk_flow flow = {
 	    .proto = SK_PROTO_TCP, .local = c->local, .remote = c->remote, .conn = c->id};
@@ -489,10 +751,12 @@ static void up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t 
 			/* Only CRLFs so far: a ping cut by the stream ("\r\n\r" + "\n") is
 			 * whole only with the next read, so its last 3 bytes wait for it. */
 			off += skip > 3 ? skip - 3 : 0;
+			crlf_only = true;
 			break;
 		}
 		if (ping && c->sock)
 			tp->cfg.net->ops->write(c->sock, "\r\n", 2);
+		pinged = pinged || ping;
 		off += skip;
 		if (rc == -SK_EAGAIN)
 			break;
@@ -500,6 +764,7 @@ static void up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t 
 			conn_reject(c, err.why ? err.why : "malformed stream");
 			break; /* c is dead now, freed below */
 		}
+		whole = true;
 		handle_msg(tp, c->in + off, mlen, &flow, true);
 		off += mlen;
 	}
@@ -511,6 +776,7 @@ static void up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t 
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
+	conn_timers(c, whole, pinged, c->in_len > 0 && !crlf_only);
 }
 
 static void up_closed(void *arg, struct sk_net_sock *s, int err)
@@ -635,17 +901,23 @@ static int send_stream(struct sk_tp *tp, struct sk_flow *flow, const char *buf, 
 	if (!c)
 		c = conn_by_remote(tp, &flow->remote);
 	if (!c) {
-		if (tp->st.conns >= tp->cfg.max_conns) {
+		/* our own cap: accepted connections, however many, never count against it */
+		if (tp->st.conns_out >= tp->cfg.conns.max_out) {
+			uint64_t quiet;
 			tp->st.conns_refused++;
-			sk_logf(tp->cfg.log, SK_LOG_WARN,
-			        "transport: no new connection: %u connections open",
-			        (unsigned)tp->cfg.max_conns);
-			return -SK_ENOMEM;
+			tp->st.refused_out++;
+			if (ratelog_pass(tp, &tp->log_refused, &quiet))
+				sk_logf(
+				    tp->cfg.log, SK_LOG_WARN,
+				    "transport: no new connection: %u outgoing connections open "
+				    "(%llu more refused, not logged)",
+				    (unsigned)tp->cfg.conns.max_out, (unsigned long long)quiet);
+			return -SK_EFULL;
 		}
 		struct sk_net_sock *s;
 		if (ops->tcp_connect(tp->cfg.net, &flow->remote, &s) < 0)
 			return -SK_EIO;
-		c = conn_new(tp, s, &flow->remote);
+		c = conn_new(tp, s, &flow->remote, false);
 		if (!c) {
 			ops->close(s);
 			return -SK_ENOMEM;
@@ -660,7 +932,10 @@ static int send_stream(struct sk_tp *tp, struct sk_flow *flow, const char *buf, 
 		conn_fail(c, -SK_EIO);
 		return -SK_EIO;
 	}
-	sk_timer_start(tp->cfg.timers, &c->idle, tp->cfg.idle_timeout_ms);
+	/* What we send keeps a connection in use, but only one that has earned it: an
+	 * accepted one that never completed a message keeps its short timeout. */
+	if (c->established)
+		sk_timer_start(tp->cfg.timers, &c->idle, idle_ms(c));
 	return 0;
 }
 

@@ -49,9 +49,9 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	                          .net = cfg->net,
 	                          .log = cfg->log,
 	                          .limits = cfg->limits,
-	                          .max_conns = cfg->max_conns,
-	                          .idle_timeout_ms = cfg->idle_timeout_ms,
-	                          .seed = cfg->seed};
+	                          .conns = cfg->conns,
+	                          .seed = cfg->seed,
+	                          .key = &st->key};
 	if ((rc = sk_tp_new(&st->tp, &tc, NULL)) < 0)
 		goto fail;
 	struct sk_txl_config xc = {.timers = cfg->timers,

@@ -11,6 +11,10 @@
  *    connection cap; idle connections closed
  *  - refused and broken connections (conn_lost), UDP sends without a listener
  *  - UDP loss, duplication and a filter
+ *  - a stranger's connections (section 11): 2,000 silent and 1,000 dripping
+ *    ones from 100 addresses closed by the idle and header timeouts while
+ *    legitimate clients are served; the per-source cap; outgoing connections
+ *    still made with the inbound cap full; a slow honest message accepted
  * and a smoke test on OS sockets, 127.0.0.1 and ::1 only (IPv6 skipped when
  * ::1 cannot be bound). Nothing else leaves the process: simnet's 10.0.0.x and
  * fd00:: addresses are in-process.
@@ -21,6 +25,8 @@
 #include "sk_test.h"
 
 #include "sipkit/transport.h"
+
+#include "../../src/transport/net.h"
 
 /* ---- what a transport hands up ------------------------------------------- */
 
@@ -151,7 +157,11 @@ struct env {
 	char a_wrote[256];
 	const char *drop_if;   /* datagrams containing this are lost */
 	uint32_t stream_delay; /* nonzero: every stream write takes this delay */
+	struct attackers *atk; /* raw sockets from many addresses (section 11), or NULL */
 };
+
+struct attackers;
+static void atk_free(struct attackers *at);
 
 static int setup(void **state)
 {
@@ -172,6 +182,8 @@ static int teardown(void **state)
 		sk_tp_free(e->st[i].tp);
 	for (int i = 0; i < e->n; i++)
 		sk_net_free(e->st[i].net);
+	if (e->atk)
+		atk_free(e->atk);
 	sk_simnet_free(e->sn);
 	sk_timers_free(e->timers);
 	sk_clock_free(e->clock);
@@ -874,7 +886,7 @@ static void test_tcp_oversize_peer(void **state)
 static void test_conn_cap(void **state)
 {
 	struct env *e = *state;
-	struct sk_tp_config cap = {.max_conns = 2};
+	struct sk_tp_config cap = {.conns.max_in = 2};
 	struct stack *a = add_stack(e, "10.0.0.1", 5060, L_UDP | L_TCP, &cap);
 	struct stack *b = add_stack(e, "10.0.0.2", 5060, L_TCP, NULL);
 	struct stack *c = add_stack(e, "10.0.0.3", 5060, L_TCP, NULL);
@@ -893,6 +905,7 @@ static void test_conn_cap(void **state)
 	assert_int_equal(st.conns, 2);
 	assert_int_equal(st.conns_opened, 2);
 	assert_int_equal(st.conns_refused, 1);
+	assert_int_equal(st.refused_in, 1);
 	assert_true(warned(&e->cap, "refusing connection from 10.0.0.4:"));
 	assert_string_equal(a->rec.seq, "1:b 2:c ");
 	assert_int_equal(sk_tp_stats(d->tp).conns, 0); /* D's connection was closed */
@@ -903,28 +916,43 @@ static void test_conn_cap(void **state)
 	run(e, 5);
 	assert_string_equal(a->rec.seq, "1:b 2:c 4:b 5:c ");
 
-	/* no room for an outgoing one either */
+	/* an outgoing one does not compete with them: it has a cap of its own */
 	struct sk_target tx = {.proto = SK_PROTO_TCP, .addr = x->addr};
 	struct sk_flow f;
 	char buf[1024];
 	size_t len = mk_req(buf, sizeof(buf), "SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bK9", 9, "");
 	assert_int_equal(sk_tp_flow_for(a->tp, &tx, len, &f), 0);
-	assert_true(sk_tp_send(a->tp, &f, buf, len) < 0);
-	assert_int_equal(f.conn, 0);
-	assert_int_equal(sk_tp_stats(a->tp).conns_refused, 2);
-	assert_int_equal(sk_tp_stats(a->tp).tx_msgs, 0);
-	run(e, 5);
-	assert_int_equal(x->rec.msgs, 0);
-
-	/* once B leaves, there is room again */
-	sk_tp_conn_close(b->tp, bf.conn);
-	run(e, 5);
-	assert_int_equal(sk_tp_stats(a->tp).conns, 1);
 	assert_int_equal(sk_tp_send(a->tp, &f, buf, len), 0);
 	run(e, 5);
 	assert_int_equal(x->rec.requests, 1);
-	assert_int_equal(sk_tp_stats(a->tp).conns, 2);
+	st = sk_tp_stats(a->tp);
+	assert_int_equal(st.conns, 3);
+	assert_int_equal(st.conns_in, 2);
+	assert_int_equal(st.conns_out, 1);
+	assert_int_equal(st.conns_refused, 1);
+
+	/* once B leaves, there is room again for D */
+	sk_tp_conn_close(b->tp, bf.conn);
+	run(e, 5);
+	assert_int_equal(sk_tp_stats(a->tp).conns_in, 1);
+	send_req(d, SK_PROTO_TCP, &a->addr, via, 10, "d");
+	run(e, 5);
+	assert_string_equal(a->rec.seq, "1:b 2:c 4:b 5:c 10:d ");
+	assert_int_equal(sk_tp_stats(a->tp).conns_in, 2);
 	assert_int_equal(a->rec.lost, 0);
+
+	/* the outgoing cap: one here, and the second target is refused at once */
+	struct sk_tp_config one = {.conns.max_out = 1};
+	struct stack *o = add_stack(e, "10.0.0.6", 5060, L_TCP, &one);
+	send_req(o, SK_PROTO_TCP, &a->addr, via, 11, "o");
+	assert_int_equal(sk_tp_flow_for(o->tp, &tx, len, &f), 0);
+	assert_int_equal(sk_tp_send(o->tp, &f, buf, len), -SK_EFULL);
+	assert_int_equal(f.conn, 0);
+	st = sk_tp_stats(o->tp);
+	assert_int_equal(st.conns_out, 1);
+	assert_int_equal(st.refused_out, 1);
+	assert_int_equal(st.conns_refused, 1);
+	assert_true(warned(&e->cap, "no new connection: 1 outgoing connections open"));
 }
 
 /* ---- 8. idle connections --------------------------------------------------- */
@@ -932,7 +960,7 @@ static void test_conn_cap(void **state)
 static void test_idle_timeout(void **state)
 {
 	struct env *e = *state;
-	struct sk_tp_config idle = {.idle_timeout_ms = 1000};
+	struct sk_tp_config idle = {.conns.idle_ms = 1000};
 	struct stack *a = add_stack(e, "10.0.0.1", 5060, L_TCP, &idle);
 	struct stack *b = add_stack(e, "10.0.0.2", 5060, L_TCP, NULL);
 	struct stack *c = add_stack(e, "10.0.0.3", 5060, L_TCP, NULL);
@@ -1120,7 +1148,342 @@ static void test_udp_loss_dup_filter(void **state)
 	assert_int_equal(b->rec.lost, 0);
 }
 
-/* ---- 11. OS sockets on loopback ------------------------------------------- */
+/* ---- 11. a stranger with many connections (issue: TCP limits) ------------ */
+
+/*
+ * Attackers are raw simnet sockets (net.h), one node per source address: they
+ * connect and then write what they like, byte by byte, which a transport of
+ * ours would never do. The server under attack runs with default settings.
+ */
+#define ATK_MAX_SRC   128
+#define ATK_MAX_CONNS 3200
+
+struct atk_conn {
+	struct attackers *at;
+	struct sk_net_sock *s;
+	bool closed; /* by the server (refused or timed out) */
+};
+
+struct attackers {
+	struct sk_net *net[ATK_MAX_SRC];
+	struct sk_sa src[ATK_MAX_SRC];
+	int nsrc;
+	struct atk_conn c[ATK_MAX_CONNS];
+	size_t n, closed;
+};
+
+static void atk_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_sock *cs,
+                         const struct sk_sa *peer)
+{
+	(void)arg, (void)ls, (void)peer;
+	cs->net->ops->close(cs);
+}
+
+static void atk_gone(struct atk_conn *c)
+{
+	if (c->closed)
+		return;
+	c->s->net->ops->close(c->s);
+	c->closed = true;
+	c->at->closed++;
+}
+
+static void atk_connected(void *arg, struct sk_net_sock *s, int err)
+{
+	(void)arg;
+	if (err < 0)
+		atk_gone(s->user);
+}
+
+static void atk_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t len)
+{
+	(void)arg, (void)s, (void)buf, (void)len; /* attackers do not read */
+}
+
+static void atk_closed(void *arg, struct sk_net_sock *s, int err)
+{
+	(void)arg, (void)err;
+	atk_gone(s->user);
+}
+
+static const struct sk_net_up atk_up = {.accepted = atk_accepted,
+                                        .connected = atk_connected,
+                                        .stream = atk_stream,
+                                        .closed = atk_closed};
+
+static struct attackers *atk_new(struct env *e)
+{
+	struct attackers *at = calloc(1, sizeof(*at));
+	assert_non_null(at);
+	e->atk = at;
+	return at;
+}
+
+static void atk_free(struct attackers *at)
+{
+	for (int i = 0; i < at->nsrc; i++)
+		sk_net_free(at->net[i]);
+	free(at);
+}
+
+/* A source address of its own: a node with one UDP socket there (connections leave from it). */
+static int atk_source(struct env *e, struct attackers *at, const char *host)
+{
+	assert_true(at->nsrc < ATK_MAX_SRC);
+	int i = at->nsrc++;
+	assert_int_equal(sk_simnet_node(e->sn, &at->net[i]), 0);
+	at->net[i]->up = atk_up;
+	at->net[i]->up_arg = at;
+	at->src[i] = sa(host, 5060);
+	struct sk_net_sock *u;
+	assert_int_equal(at->net[i]->ops->udp_bind(at->net[i], &at->src[i], &u), 0);
+	return i;
+}
+
+/* Opens n connections from source src to `to`; returns the index of the first. */
+static size_t atk_connect(struct attackers *at, int src, const struct sk_sa *to, size_t n)
+{
+	size_t first = at->n;
+	for (size_t k = 0; k < n; k++) {
+		assert_true(at->n < ATK_MAX_CONNS);
+		struct atk_conn *c = &at->c[at->n++];
+		c->at = at;
+		assert_int_equal(at->net[src]->ops->tcp_connect(at->net[src], to, &c->s), 0);
+		c->s->user = c;
+	}
+	return first;
+}
+
+static void atk_write(struct atk_conn *c, const char *buf, size_t len)
+{
+	if (!c->closed)
+		assert_int_equal(c->s->net->ops->write(c->s, buf, len), 0);
+}
+
+/* Connections the attackers still hold. */
+static size_t atk_open(const struct attackers *at)
+{
+	return at->n - at->closed;
+}
+
+/* A answers the request it got last, on the flow the transport gives (§18.2.2). */
+static void answer_last(struct stack *a, unsigned cseq)
+{
+	char buf[1024];
+	size_t len = mk_resp(buf, sizeof(buf), a->rec.via_line + 5, cseq);
+	struct sk_flow f = a->rec.resp_flow;
+	assert_int_equal(a->rec.resp_rc, 0);
+	assert_int_equal(sk_tp_send(a->tp, &f, buf, len), 0);
+}
+
+/*
+ * 2,000 connections that never say anything and 1,000 that drip one byte of a
+ * request every 5 s, from 100 addresses (slowloris), against a transport with
+ * default limits, while a UDP client and a TCP client that connected first
+ * send a request every second and every 5 s. Every legitimate request gets
+ * through and is answered; the header timeout (10 s after a message's first
+ * byte) and the idle timeout of connections that never completed a message
+ * (20 s) close every attacker connection; only the TCP client's remains.
+ */
+static void test_tcp_flood_slowloris(void **state)
+{
+	struct env *e = *state;
+	struct stack *a = add_stack(e, "10.0.0.1", 5060, L_UDP | L_TCP, NULL);
+	struct stack *u = add_stack(e, "10.0.0.2", 5060, L_UDP, NULL);
+	struct stack *t = add_stack(e, "10.0.0.3", 5060, L_TCP, NULL);
+	struct attackers *at = atk_new(e);
+	unsigned cseq = 1;
+	int u_sent = 0, t_sent = 0;
+
+	send_req(t, SK_PROTO_TCP, &a->addr, "SIP/2.0/TCP 10.0.0.3:5060;branch=z9hG4bKt0", cseq++,
+	         "");
+	run(e, 5);
+	assert_int_equal(a->rec.requests, 1);
+	answer_last(a, 1);
+	t_sent++;
+	uint64_t t_conn = a->rec.flow.conn;
+
+	/* from each address 30 connections: 20 silent ones, then 10 drippers (k >= 20) */
+	for (int s = 0; s < 100; s++) {
+		char host[32];
+		snprintf(host, sizeof(host), "10.1.0.%d", 1 + s);
+		atk_connect(at, atk_source(e, at, host), &a->addr, 30);
+	}
+#define DRIPPER(i) ((i) % 30 >= 20)
+	run(e, 5);
+	size_t held_idle = 0, held_drip = 0;
+	for (size_t i = 0; i < at->n; i++)
+		if (!at->c[i].closed)
+			*(DRIPPER(i) ? &held_drip : &held_idle) += 1;
+	size_t held_peak = sk_tp_stats(a->tp).conns;
+	print_message("held after the flood: %zu silent and %zu dripping of %zu connections "
+	              "(+1 legitimate)\n",
+	              held_idle, held_drip, at->n);
+	/* the inbound cap (2048) is full: the rest were refused at once */
+	assert_int_equal(held_peak, 2048);
+	assert_int_equal(held_idle + held_drip, 2047);
+
+	static const char drip[] = "OPTIONS sip:a@10.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP x;branch=z";
+	for (int sec = 0; sec < 40; sec++) {
+		struct sk_tp_stats now = sk_tp_stats(a->tp);
+		if (sec == 16) {
+			/* every dripper's first byte came by t = 5 s: gone 10 s later, bytes
+			 * since notwithstanding; the silent ones have 20 s */
+			assert_int_equal(now.closed_header, held_drip);
+			assert_int_equal(now.closed_idle, 0);
+			assert_int_equal(now.conns, 1 + held_idle);
+		}
+		if (sec == 21)
+			assert_int_equal(now.conns, 1);
+		/* every dripper writes its next byte once every 5 s */
+		for (size_t i = 0; i < at->n; i++)
+			if (DRIPPER(i) && (int)(i % 5) == sec % 5)
+				atk_write(&at->c[i], &drip[(sec / 5) % (sizeof(drip) - 1)], 1);
+		char via[128];
+		snprintf(via, sizeof(via), "SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKu%u", cseq);
+		int before = a->rec.requests;
+		send_req(u, SK_PROTO_UDP, &a->addr, via, cseq, "");
+		run(e, 2);
+		assert_int_equal(a->rec.requests, before + 1);
+		assert_int_equal(a->rec.flow.proto, SK_PROTO_UDP);
+		answer_last(a, cseq++);
+		u_sent++;
+		if (sec % 5 == 0) {
+			snprintf(via, sizeof(via), "SIP/2.0/TCP 10.0.0.3:5060;branch=z9hG4bKt%u",
+			         cseq);
+			send_req(t, SK_PROTO_TCP, &a->addr, via, cseq, "");
+			run(e, 2);
+			assert_int_equal(a->rec.requests, before + 2);
+			assert_int_equal(a->rec.flow.conn, t_conn);
+			answer_last(a, cseq++);
+			t_sent++;
+		}
+		run(e, 1000 - (sec % 5 == 0 ? 4 : 2));
+	}
+	/* t = 40 s: every attacker connection was closed by the server */
+	struct sk_tp_stats st = sk_tp_stats(a->tp);
+	print_message("held after the timeouts: %zu (attackers %zu)\n", st.conns, atk_open(at));
+	assert_int_equal(atk_open(at), 0);
+	assert_int_equal(st.conns, 1);
+	assert_int_equal(st.sources, 1); /* the TCP client's */
+	assert_int_equal(st.closed_header, held_drip);
+	assert_int_equal(st.closed_idle, held_idle);
+	assert_int_equal(st.refused_in, 3000 - 2047);
+	assert_int_equal(st.refused_source, 0);
+	assert_true(sk_tp_conn_open(a->tp, t_conn));
+	run(e, 5);
+	assert_int_equal(u->rec.responses, u_sent);
+	assert_int_equal(t->rec.responses, t_sent);
+	assert_int_equal(a->rec.lost, 0);
+#undef DRIPPER
+}
+
+/*
+ * One address opens more connections than the per-source cap (default 64):
+ * the ones beyond it are closed at once and counted, while another address
+ * still connects and is served.
+ */
+static void test_tcp_per_source_cap(void **state)
+{
+	struct env *e = *state;
+	struct stack *a = add_stack(e, "10.0.0.1", 5060, L_TCP, NULL);
+	struct stack *b = add_stack(e, "10.0.0.2", 5060, L_TCP, NULL);
+	struct attackers *at = atk_new(e);
+	int src = atk_source(e, at, "10.9.9.9");
+	atk_connect(at, src, &a->addr, 100);
+	run(e, 5);
+	struct sk_tp_stats st = sk_tp_stats(a->tp);
+	assert_int_equal(st.conns, 64);
+	assert_int_equal(atk_open(at), 64);
+	assert_int_equal(st.conns_refused, 36);
+	assert_int_equal(st.refused_source, 36);
+	assert_int_equal(st.sources, 1);
+	assert_true(warned(&e->cap, "refusing connection from 10.9.9.9:"));
+	assert_true(warned(&e->cap, "64 connections open from that source"));
+	/* another source is not held back by the first */
+	send_req(b, SK_PROTO_TCP, &a->addr, "SIP/2.0/TCP 10.0.0.2:5060;branch=z9hG4bKb1", 1, "b");
+	run(e, 5);
+	assert_string_equal(a->rec.seq, "1:b ");
+	assert_int_equal(sk_tp_stats(a->tp).conns, 65);
+	/* once the source's connections go, it may connect again */
+	for (size_t i = 0; i < at->n; i++)
+		atk_gone(&at->c[i]);
+	run(e, 5);
+	assert_int_equal(sk_tp_stats(a->tp).conns, 1);
+	assert_int_equal(sk_tp_stats(a->tp).sources, 1); /* B's; 10.9.9.9 is forgotten */
+	atk_connect(at, src, &a->addr, 1);
+	run(e, 5);
+	assert_int_equal(atk_open(at), 1);
+	assert_int_equal(sk_tp_stats(a->tp).conns, 2);
+}
+
+/*
+ * The inbound cap (default 2048) is full of strangers' connections: a request
+ * to a new TCP target still gets its own outgoing connection, because
+ * outgoing connections have a cap of their own; a new inbound one is refused.
+ */
+static void test_tcp_inbound_full_outbound_ok(void **state)
+{
+	struct env *e = *state;
+	struct stack *a = add_stack(e, "10.0.0.1", 5060, L_TCP, NULL);
+	struct stack *x = add_stack(e, "10.0.0.5", 5060, L_TCP, NULL);
+	struct attackers *at = atk_new(e);
+	for (int s = 0; s < 40; s++) {
+		char host[32];
+		snprintf(host, sizeof(host), "10.2.0.%d", 1 + s);
+		atk_connect(at, atk_source(e, at, host), &a->addr, 60);
+	}
+	run(e, 5);
+	assert_int_equal(atk_open(at), 2048);
+	uint64_t refused = sk_tp_stats(a->tp).conns_refused;
+	assert_int_equal(refused, 40 * 60 - 2048);
+	assert_int_equal(sk_tp_stats(a->tp).refused_in, refused);
+
+	send_req(a, SK_PROTO_TCP, &x->addr, "SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bKo1", 1, "o");
+	run(e, 5);
+	assert_string_equal(x->rec.seq, "1:o ");
+	assert_int_equal(sk_tp_stats(a->tp).conns, 2049);
+	assert_int_equal(sk_tp_stats(a->tp).conns_out, 1);
+	assert_int_equal(sk_tp_stats(a->tp).conns_refused, refused);
+	/* ... and the response comes back on it */
+	answer_last(x, 1);
+	run(e, 5);
+	assert_int_equal(a->rec.responses, 1);
+	assert_int_equal(a->rec.lost, 0);
+}
+
+/*
+ * A slow but honest client: one request in three segments 2 s apart (4 s from
+ * its first byte to its last) is accepted under the default header timeout,
+ * and the connection then lives on as an established one.
+ */
+static void test_tcp_slow_message_ok(void **state)
+{
+	struct env *e = *state;
+	struct stack *a = add_stack(e, "10.0.0.1", 5060, L_TCP, NULL);
+	struct attackers *at = atk_new(e);
+	int src = atk_source(e, at, "10.0.0.7");
+	size_t i = atk_connect(at, src, &a->addr, 1);
+	char buf[1024];
+	size_t len =
+	    mk_req(buf, sizeof(buf), "SIP/2.0/TCP 10.0.0.7:5060;branch=z9hG4bKs1", 1, "slow");
+	size_t third = len / 3;
+	run(e, 5000); /* silent for 5 s first */
+	atk_write(&at->c[i], buf, third);
+	run(e, 2000);
+	atk_write(&at->c[i], buf + third, third);
+	run(e, 2000);
+	atk_write(&at->c[i], buf + 2 * third, len - 2 * third);
+	run(e, 5);
+	assert_string_equal(a->rec.seq, "1:slow ");
+	assert_int_equal(atk_open(at), 1);
+	assert_int_equal(sk_tp_stats(a->tp).rx_bad, 0);
+	/* established: a minute of silence is no reason to close it */
+	run(e, 60000);
+	assert_int_equal(atk_open(at), 1);
+}
+
+/* ---- 12. OS sockets on loopback ------------------------------------------- */
 
 struct os_env {
 	struct sk_clock *clock;
@@ -1294,6 +1657,10 @@ int main(void)
 	    T(test_idle_timeout),
 	    T(test_transport_errors),
 	    T(test_udp_loss_dup_filter),
+	    T(test_tcp_flood_slowloris),
+	    T(test_tcp_per_source_cap),
+	    T(test_tcp_inbound_full_outbound_ok),
+	    T(test_tcp_slow_message_ok),
 	    cmocka_unit_test_teardown(test_os_loopback_v4, os_teardown),
 	    cmocka_unit_test_teardown(test_os_loopback_v6, os_teardown),
 	};
