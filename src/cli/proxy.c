@@ -291,7 +291,7 @@ static void usage(FILE *f)
 	    "request seen that often already is a loop (482); --max-pending (50000) requests\n"
 	    "in progress, then 503 with Retry-After; --overload-queue-kb (512): unread bytes\n"
 	    "on the UDP sockets from which new requests are answered 503 until the load has\n"
-	    "been low for a second (CANCELs and requests of a dialog never are); --src-rate\n"
+	    "been low for 200 ms (CANCELs and requests of a dialog never are); --src-rate\n"
 	    "(10000) new requests a second from one address before 503s, past ten times that\n"
 	    "no answer; --trust CIDR,... exempts peers and gateways from --src-rate.\n"
 	    "TCP limits (RFC 3261 §18): --tcp-max-in accepted connections (2048),\n"

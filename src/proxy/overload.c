@@ -31,7 +31,7 @@
 #include "proxy_int.h"
 
 #define OL_SAMPLE_MS 20   /* load sampled this often while requests come */
-#define OL_HOLD_MS   1000 /* calm needed before new requests are taken again */
+#define OL_HOLD_MS   200 /* calm needed before new requests are taken again */
 #define SRC_SLOTS    4096 /* sources remembered */
 #define SRC_SILENCE  10   /* past src_rate times this in a second: silence */
 #define SRC_WINDOW   1000 /* ms */

@@ -262,8 +262,8 @@ static void test_source_flood(void **state)
  * Overload (here from pending requests near the cap: 9 of max_pending 10;
  * the UDP receive queue is the other signal, which simnet does not have):
  * a new INVITE is answered 503 at once, a CANCEL of a pending call still
- * goes through (200, then the branch's 487 up); once the load is low for a
- * second, new requests are taken again.
+ * goes through (200, then the branch's 487 up); once the load has been low
+ * for 200 ms, new requests are taken again.
  */
 static void test_overload_sheds_new_not_cancel(void **state)
 {
@@ -294,7 +294,7 @@ static void test_overload_sheds_new_not_cancel(void **state)
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "200/CANCEL", NULL), 1);
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "487/INVITE", NULL), 1);
 	/* Timer C ends the others; the contexts go with their transactions, the
-	 * load falls, and after a calm second the proxy takes calls again */
+	 * load falls, and after 200 ms of calm the proxy takes calls again */
 	ph_run(h, 240000);
 	assert_false(sk_proxy_overloaded(h->proxy));
 	invites_from(h, 0, "after", 1);
