@@ -86,19 +86,20 @@ struct sk_proxy_config {
 };
 
 struct sk_proxy_stats {
-	uint64_t calls;        /* INVITEs proxied (response contexts) */
-	uint64_t cancelled;    /* calls cancelled by the caller (a CANCEL that matched) */
-	uint64_t cancels_sent; /* CANCELs sent to branches */
-	uint64_t absorbed_487; /* 487s from cancelled branches not passed upstream */
-	uint64_t sent_481;     /* CANCELs matching nothing answered 481 */
-	uint64_t forks;        /* INVITEs forwarded to more than one target */
-	uint64_t branches;     /* client transactions started */
-	uint64_t released;     /* pending calls released by the proxy (Timer C, operator) */
-	uint64_t loops;        /* requests answered 482: a loop or too many passes through us */
-	uint64_t breadth_440;  /* requests answered 440 or targets not tried (RFC 5393) */
-	uint64_t shed_503;     /* new requests answered 503: pending cap, overload, source rate */
-	uint64_t dropped;      /* new requests not answered: a source past 10 x src_rate */
-	uint64_t overloads;    /* times the proxy became overloaded */
+	uint64_t calls;          /* INVITEs proxied (response contexts) */
+	uint64_t cancelled;      /* calls cancelled by the caller (a CANCEL that matched) */
+	uint64_t cancels_sent;   /* CANCELs sent to branches */
+	uint64_t absorbed_487;   /* 487s from cancelled branches not passed upstream */
+	uint64_t sent_481;       /* CANCELs matching nothing answered 481 */
+	uint64_t forks;          /* INVITEs forwarded to more than one target */
+	uint64_t branches;       /* client transactions started */
+	uint64_t released;       /* pending calls released by the proxy (Timer C, operator) */
+	uint64_t loops;          /* requests answered 482: a loop or too many passes through us */
+	uint64_t breadth_440;    /* requests answered 440 or targets not tried (RFC 5393) */
+	uint64_t shed_503;       /* new requests answered 503: pending cap, overload, source rate */
+	uint64_t dropped;        /* new requests not answered: a source past 10 x src_rate */
+	uint64_t overloads;      /* times the proxy became overloaded */
+	uint64_t strays_dropped; /* responses matching no transaction and not ours: dropped */
 	uint64_t registers, bindings;
 	size_t pending; /* response contexts alive (until their transactions end) */
 	size_t active;  /* of them, requests in progress: no final sent yet (max_pending) */

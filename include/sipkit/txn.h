@@ -174,6 +174,11 @@ int sk_txl_send_stateless(struct sk_txl *txl, struct sk_str req, const struct sk
  */
 int sk_txl_prepare_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                              struct sk_flow *flow, char **wire, size_t *len);
+/**
+ * True for the branch of a request this layer sent statelessly (its MAC under
+ * the layer's secret checks out): a response with it is an answer to us.
+ */
+bool sk_txl_branch_is_ours(const struct sk_txl *txl, struct sk_str branch);
 
 /** sk_txn_cancel results */
 enum sk_cancel_result {
@@ -205,6 +210,14 @@ struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict);
  * 100 to a non-INVITE (RFC 4320 §4.1).
  */
 int sk_txn_respond(struct sk_txn *st, struct sk_str resp);
+/**
+ * An INVITE server transaction retransmits its non-2xx final on Timer G at
+ * most n times (§17.2.1 says until Timer H): for a source that may be
+ * spoofed, so that one INVITE cannot make us send a dozen copies to a victim.
+ * A retransmitted INVITE still gets the final again, so a real client is not
+ * left without it.
+ */
+void sk_txn_limit_retransmits(struct sk_txn *st, unsigned n);
 /** Builds a response to the request per §8.2.6 (to_tag added unless 100) and sends it. */
 int sk_txn_reply(struct sk_txn *st, int code, const char *reason, const char *to_tag);
 

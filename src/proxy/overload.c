@@ -31,7 +31,7 @@
 #include "proxy_int.h"
 
 #define OL_SAMPLE_MS 20   /* load sampled this often while requests come */
-#define OL_HOLD_MS   200 /* calm needed before new requests are taken again */
+#define OL_HOLD_MS   200  /* calm needed before new requests are taken again */
 #define SRC_SLOTS    4096 /* sources remembered */
 #define SRC_SILENCE  10   /* past src_rate times this in a second: silence */
 #define SRC_WINDOW   1000 /* ms */
@@ -196,6 +196,13 @@ static bool trusted(const struct sk_overload *o, const uint8_t *addr, size_t len
 			return true;
 	}
 	return false;
+}
+
+bool sk_proxy_trusted(const struct sk_proxy *p, const struct sk_sa *from)
+{
+	uint8_t addr[16];
+	size_t len = addr_of(from, addr);
+	return len && trusted(p->ol, addr, len);
 }
 
 static enum sk_admit source_check(struct sk_overload *o, const struct sk_sa *from, uint64_t now)

@@ -265,7 +265,13 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 	return rc == 0;
 }
 
-/* A response no transaction of ours wanted (§16.11; a 2xx retransmitted late). */
+/*
+ * A response no transaction of ours wanted. §18.2.2 lets a proxy relay it to
+ * the next Via, which lets a stranger make us send what it likes where it
+ * likes: only the answers to a request we forwarded statelessly (a CANCEL or
+ * ACK, §16.11), known by the MAC in their branch, are relayed; the rest
+ * (a 2xx after Timer M included, RFC 6026 §7.3) is dropped and counted.
+ */
 static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow *flow)
 {
 	struct sk_proxy *p = arg;
@@ -273,6 +279,10 @@ static void on_stray(void *arg, const struct sk_msg *resp, const struct sk_flow 
 	struct sk_str wire;
 	struct sk_msg *m;
 	struct sk_flow out;
+	if (!sk_txl_branch_is_ours(sk_stack_txl(p->stack), sk_msg_via(resp, 0)->branch)) {
+		p->st.strays_dropped++;
+		return;
+	}
 	if (sk_msg_via_count(resp) < 2 || sk_build_forward_response(&b, resp) < 0)
 		return;
 	if (sk_build_finish(b, &wire) == 0 && sk_msg_new(&m, NULL) == 0) {
@@ -309,6 +319,10 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			sk_proxy_reply(p, st, 481, NULL, NULL);
 		return;
 	}
+	/* a source we cannot trust may be a spoofed victim: a final goes to it a few
+	 * times, not until Timer H (its INVITE's retransmissions still get it) */
+	if (sk_txn_kind(st) == SK_TXN_IST && !sk_proxy_trusted(p, &sk_txn_flow(st)->remote))
+		sk_txn_limit_retransmits(st, PROXY_G_UNTRUSTED);
 	if (validate(p, st, req))
 		return;
 	struct sk_forward fw;

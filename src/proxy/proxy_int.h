@@ -10,6 +10,7 @@
 #define PROXY_MAX_ROUTES   256 /* static routes */
 #define PROXY_MAX_BINDINGS 16  /* bindings per AOR looked up */
 #define PROXY_MAX_TRUST    16  /* --trust CIDRs */
+#define PROXY_G_UNTRUSTED  3   /* Timer G copies of a final to a source we cannot trust */
 
 struct branch;
 struct rctx;
@@ -58,6 +59,8 @@ int sk_proxy_overload_init(struct sk_proxy *p);
 void sk_proxy_overload_free(struct sk_overload *o);
 /* The sk_txl_user admit callback (arg: the proxy). */
 enum sk_admit sk_proxy_admit(void *arg, const struct sk_msg *req, const struct sk_flow *flow);
+/* True when from is in one of the --trust CIDRs. */
+bool sk_proxy_trusted(const struct sk_proxy *p, const struct sk_sa *from);
 /* "10.0.0.0/8", "::1", "2001:db8::/32": 0 or -SK_EINVAL. */
 int sk_cidr_parse(struct sk_cidr *c, const char *text);
 

@@ -39,13 +39,51 @@ static int compose(struct sk_txl *txl, struct sk_str req, const struct sk_flow *
 	return 0;
 }
 
-/* Chooses the flow (§18.1.1: by the size with our Via) and composes the request. */
+/* The MAC of a stateless request's branch, under the layer's secret key. */
+static uint32_t stateless_mac(const struct sk_txl *txl, const char *branch, size_t len)
+{
+	uint64_t h = sk_hash(&txl->key, branch, len);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/*
+ * A request sent without a transaction (a CANCEL or ACK a proxy passes on,
+ * §16.11) carries a branch "RANDOM.sMAC": the responses to it, which no
+ * transaction awaits, are known for answers to us by the MAC alone, and
+ * anything else that matches no transaction can be dropped (a stranger's
+ * responses are not relayed to a Via of its choosing).
+ */
+bool sk_txl_branch_is_ours(const struct sk_txl *txl, struct sk_str branch)
+{
+	const char *dot = branch.len > 10 ? branch.p + branch.len - 10 : NULL;
+	if (!dot || dot[0] != '.' || dot[1] != 's')
+		return false;
+	uint32_t want = stateless_mac(txl, branch.p, (size_t)(dot - branch.p)), got = 0;
+	for (int i = 2; i < 10; i++) {
+		char c = dot[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return false;
+		got = got << 4 | (uint32_t)v;
+	}
+	return got == want;
+}
+
+/*
+ * Chooses the flow (§18.1.1: by the size with our Via) and composes the
+ * request; suffix NULL: a stateless request (its branch gets a MAC).
+ */
 static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                    struct sk_flow *flow, char *branch, size_t branch_size, const char *suffix,
                    char **out, size_t *out_len)
 {
 	size_t blen = sk_tp_branch(txl->cfg.tp, branch, branch_size);
-	if (suffix && *suffix) { /* e.g. a proxy's loop-detection hash (§16.6 step 8) */
+	char mac[16];
+	if (!suffix) { /* stateless: the branch vouches for itself (sk_txl_branch_is_ours) */
+		snprintf(mac, sizeof(mac), "s%08x", (unsigned)stateless_mac(txl, branch, blen));
+		suffix = mac;
+	}
+	if (*suffix) { /* e.g. a proxy's loop-detection hash (§16.6 step 8) */
 		int n = snprintf(branch + blen, branch_size - blen, ".%s", suffix);
 		if (n < 0 || (size_t)n >= branch_size - blen)
 			return -SK_EINVAL;
@@ -171,7 +209,8 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 	char branch[96], *buf;
 	size_t len;
 	struct sk_flow flow;
-	int rc = prepare(txl, req, dst, &flow, branch, sizeof(branch), suffix, &buf, &len);
+	int rc =
+	    prepare(txl, req, dst, &flow, branch, sizeof(branch), suffix ? suffix : "", &buf, &len);
 	if (rc < 0)
 		return rc;
 	struct sk_txn *t = client_from_wire(txl, buf, len, &flow, &rc);

@@ -216,6 +216,12 @@ int sk_txn_reply(struct sk_txn *t, int code, const char *reason, const char *to_
 	return rc;
 }
 
+void sk_txn_limit_retransmits(struct sk_txn *st, unsigned n)
+{
+	if (st && st->kind == SK_TXN_IST)
+		st->g_max = (uint8_t)(n > 255 ? 255 : n ? n : 1);
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 /* A retransmission of the request: the last response again, or nothing. */
@@ -350,6 +356,11 @@ void sk_txn_server_retransmit_fired(void *arg)
 		sk_txn_reply(t, 100, NULL, NULL);
 	} else if (t->state == SK_TXN_COMPLETED && t->kind == SK_TXN_IST) {
 		uint32_t t2 = txl->cfg.times.t2;
+		if (t->g_max && t->g_sent++ >= t->g_max) {
+			sk_txn_release(t);
+			return; /* Timer H still ends it; the client's retransmissions still get it
+			         */
+		}
 		t->interval = t->interval * 2 < t2 ? t->interval * 2 : t2;
 		if (sk_txn_send(t, t->resp, t->resp_len) == 0)
 			sk_timer_start(txl->cfg.timers, &t->tr, t->interval);

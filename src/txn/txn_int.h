@@ -23,9 +23,10 @@ struct sk_txn {
 	uint16_t status;
 	uint16_t busy; /* callbacks in progress: a terminated txn is freed when 0 */
 	uint16_t sent_port;
-	uint32_t interval;  /* current retransmission interval */
-	struct sk_timer tr; /* retransmissions (A, E, G) and the 100 Trying delay */
-	struct sk_timer tt; /* timeouts and absorbing timers (B, D, F, H, I, J, K, L, M) */
+	uint8_t g_max, g_sent; /* IST: Timer G retransmissions allowed (0: all) and made */
+	uint32_t interval;     /* current retransmission interval */
+	struct sk_timer tr;    /* retransmissions (A, E, G) and the 100 Trying delay */
+	struct sk_timer tt;    /* timeouts and absorbing timers (B, D, F, H, I, J, K, L, M) */
 	struct sk_flow flow;
 	struct sk_sa src;   /* server: where the request came from (to stamp a re-parse) */
 	char *data;         /* server: branch and sent-by host (the key), then the request;

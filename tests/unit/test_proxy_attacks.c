@@ -15,7 +15,9 @@
  *     max_passes times already is answered 482;
  *   - pending calls bounded: past max_pending, 503 with Retry-After;
  *   - a source flooding past its rate: 503, then silence; a trusted one not;
- *   - overload: new requests 503 at once, CANCELs still served, recovery.
+ *   - overload: new requests 503 at once, CANCELs still served, recovery;
+ *   - reflection: stray responses not relayed, finals to a spoofed source
+ *     repeated 3 times, not until Timer H.
  */
 #include "proxy_harness.h"
 
@@ -304,6 +306,55 @@ static void test_overload_sheds_new_not_cancel(void **state)
 	ph_finish(h);
 }
 
+/* Bytes from node `from` straight to the proxy over UDP, no transaction of its own. */
+static void raw_bytes(struct ph *h, int from, const char *msg)
+{
+	struct sk_flow f = {
+	    .proto = SK_PROTO_UDP, .local = h->nodes[from].addr, .remote = h->nodes[PH_PROXY].addr};
+	assert_int_equal(sk_tp_send(sk_stack_tp(h->nodes[from].st), &f, msg, strlen(msg)), 0);
+}
+
+/*
+ * Reflection. (1) Responses that match no transaction, their second Via
+ * naming a victim (node 3): §18.2.2 would relay them there; only answers to
+ * what we forwarded statelessly (a MAC in our branch) are, the rest dropped.
+ * (2) An INVITE from a source that never ACKs (spoofed): its 404 goes out
+ * once and 3 times more on Timer G, not 11 times until Timer H.
+ */
+static void test_reflection(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(506, 2);
+	o.raw_mask = 1u | 1u << 3;
+	struct ph *h = ph_new(&o);
+	char msg[1024], victim[64], proxy[64];
+	sk_sa_print(&h->nodes[3].addr, victim, sizeof(victim));
+	snprintf(proxy, sizeof(proxy), "%s", proxy_addr(h));
+	for (int i = 0; i < 100; i++) {
+		snprintf(msg, sizeof(msg),
+		         "SIP/2.0 %d OK\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKx%d.s0badcafe\r\n"
+		         "Via: SIP/2.0/UDP %s;branch=z9hG4bKvictim%d\r\n"
+		         "From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: r%d\r\n"
+		         "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+		         i % 2 ? 200 : 486, proxy, i, victim, i, i);
+		raw_bytes(h, 0, msg);
+	}
+	ph_run(h, 1000);
+	assert_int_equal(
+	    ph_count(h, PH_PROXY, 3, "200", NULL) + ph_count(h, PH_PROXY, 3, "486", NULL), 0);
+	assert_int_equal(sk_proxy_stats(h->proxy).strays_dropped, 100);
+
+	snprintf(msg, sizeof(msg),
+	         "INVITE sip:nobody@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKspoof1\r\n"
+	         "Max-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:nobody@x>\r\n"
+	         "Call-ID: spoof@test\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+	         proxy, victim);
+	raw_bytes(h, 3, msg);
+	ph_run(h, 40000);
+	assert_int_equal(ph_count(h, PH_PROXY, 3, "404/INVITE", NULL), 1 + 3);
+	ph_finish(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +364,7 @@ int main(void)
 	    cmocka_unit_test(test_pending_cap),
 	    cmocka_unit_test(test_source_flood),
 	    cmocka_unit_test(test_overload_sheds_new_not_cancel),
+	    cmocka_unit_test(test_reflection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
