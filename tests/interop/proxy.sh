@@ -20,6 +20,9 @@
 #                             both cancelled while ringing (--cancel-after 300,
 #                             --no-answer): `result: cancelled (487)`, the callee
 #                             cancelled with the caller's Reason, pending 0
+#   overload                  SIPp at 3000 cancelled calls/s for 2 s (503 to
+#                             some, the proxy stays up), then 60 calls at 20/s:
+#                             all complete, none shed
 #
 # Kamailio runs in the foreground (-DD -E) with tests/interop/kamailio/kamailio.cfg
 # (derived from ../shared/peers/kamailio/kamailio.cfg, its ports filled in
@@ -398,8 +401,46 @@ kamailio_chain() { # name order(sipkit-first|kamailio-first)
 	verdict
 }
 
+# f. overload (a small-scale make bench-proxy-overload): SIPp offers 3000
+# cancelled calls a second for 2 s, far beyond what the sanitizer build carries,
+# through a proxy whose overload threshold is low (--overload-queue-kb 64): it
+# must answer some calls 503 and stay up; once the load has passed (ctl stats
+# overloaded 0), 60 calls at 20 a second must all complete, none shed
+overload() {
+	begin overload
+	need_sipp || { verdict; return; }
+	if start_sipp_server sipp-b.out "$SCEN/uas_ring.xml" -m 100000 -bind_local; then
+		B_PORT=$SIPP_PORT
+		if start_proxy --route "one=sip:$LO:$B_PORT" --overload-queue-kb 64; then
+			alloc 5
+			# shellcheck disable=SC2046
+			timeout -k 5 40 sipp "$LO:$PROXY_PORT" -sf "$root/bench/proxy/uac_cancel_503.xml" -s one \
+				-r 3000 -m 6000 -d 100 -l 20000 $(sipp_opts "$PORT") </dev/null >sipp-1.out 2>&1
+			ctl_stats
+			shed=$(awk '$1 == "shed_503" {print $2}' ctl-stats.out)
+			[ "${shed:-0}" -gt 0 ] || bad "no call answered 503 at 3000 calls/s"
+			n=0
+			until grep -qx 'overloaded 0' ctl-stats.out; do
+				[ $n -ge 50 ] && { bad "still overloaded 5 s after the load"; break; }
+				sleep 0.1
+				n=$((n + 1))
+				ctl_stats
+			done
+			alloc 5
+			# shellcheck disable=SC2046
+			timeout -k 5 40 sipp "$LO:$PROXY_PORT" -sf "$SCEN/uac_cancel.xml" -s one \
+				-r 20 -m 60 -d 100 $(sipp_opts "$PORT") </dev/null >sipp-2.out 2>&1
+			check_sipp "after the overload" sipp-2.out $? 60
+			ctl_stats
+			stat_is shed_503 "$shed"
+			stop_proxy
+		fi
+	fi
+	verdict
+}
+
 # ---- run ---------------------------------------------------------------------
-all="fork-cancel fork-answer-reason fork-answer-reason-wrong kamailio-after-sipkit kamailio-before-sipkit"
+all="fork-cancel fork-answer-reason fork-answer-reason-wrong kamailio-after-sipkit kamailio-before-sipkit overload"
 
 run_case() {
 	PROXY_PID="" KAM_PID=""
@@ -409,6 +450,7 @@ run_case() {
 	fork-answer-reason-wrong) fork_answer_reason wrong ;;
 	kamailio-after-sipkit) kamailio_chain kamailio-after-sipkit sipkit-first ;;
 	kamailio-before-sipkit) kamailio_chain kamailio-before-sipkit kamailio-first ;;
+	overload) overload ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	# nothing of a case outlives it
