@@ -110,7 +110,7 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
 		        "bindings %llu\ncontexts %zu\nlog_suppressed %llu\nloops %llu\n"
 		        "breadth_440 %llu\nshed_503 %llu\ndropped %llu\noverloads %llu\n"
-		        "overloaded %d\n",
+		        "overloaded %d\nstrays_dropped %llu\n",
 		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
 		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
 		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
@@ -119,7 +119,8 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        (unsigned long long)sk_log_suppressed_total(&pd->ph.log),
 		        (unsigned long long)s.loops, (unsigned long long)s.breadth_440,
 		        (unsigned long long)s.shed_503, (unsigned long long)s.dropped,
-		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy));
+		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy),
+		        (unsigned long long)s.strays_dropped);
 		ctl_tcp_stats(pd, f);
 		fprintf(f, "ok\n");
 	} else if (!strcmp(cmd, "release")) {
