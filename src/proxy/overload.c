@@ -30,11 +30,13 @@
 
 #include "proxy_int.h"
 
-#define OL_SAMPLE_MS 20   /* load sampled this often while requests come */
-#define OL_HOLD_MS   200  /* calm needed before new requests are taken again */
-#define SRC_SLOTS    4096 /* sources remembered */
-#define SRC_SILENCE  10   /* past src_rate times this in a second: silence */
-#define SRC_WINDOW   1000 /* ms */
+#define OL_SAMPLE_MS   20    /* load sampled this often while requests come */
+#define OL_HOLD_MS     200   /* calm needed before new requests are taken again */
+#define SRC_SLOTS      4096  /* sources remembered */
+#define SRC_SILENCE    10    /* past src_rate times this in a second: silence */
+#define SRC_WINDOW     1000  /* ms */
+#define SRC_AOR_WINDOW 60000 /* ms */
+#define SRC_FILLED     1000  /* new AORs a minute: a source that fills the registrar */
 
 struct src {
 	struct sk_hnode node;
@@ -44,6 +46,8 @@ struct src {
 	uint64_t window; /* start of the current second */
 	uint32_t count;  /* new requests in it */
 	uint64_t silent_until;
+	uint64_t aor_window; /* start of the minute new_aors counts in */
+	uint32_t new_aors;   /* addresses of record it registered anew in it */
 };
 
 struct sk_overload {
@@ -233,6 +237,38 @@ static enum sk_admit source_check(struct sk_overload *o, const struct sk_sa *fro
 	        "a while",
 	        a, (unsigned)(p->cfg.src_rate * SRC_SILENCE));
 	return SK_ADMIT_DROP;
+}
+
+/*
+ * Who fills the registrar: new addresses of record per source and minute. A
+ * store full of AORs answers 503 (the load passes as bindings expire), but
+ * 403 to a source that registered SRC_FILLED new ones in the last minute:
+ * the stranger who filled it is told no, not to come back later.
+ */
+void sk_proxy_source_new_aor(struct sk_proxy *p, const struct sk_sa *from)
+{
+	uint8_t addr[16];
+	size_t len = addr_of(from, addr);
+	uint64_t now = sk_stack_now(p->stack);
+	if (!len || trusted(p->ol, addr, len))
+		return;
+	struct src *s = src_get(p->ol, addr, len, now);
+	if (now - s->aor_window >= SRC_AOR_WINDOW) {
+		s->aor_window = now;
+		s->new_aors = 0;
+	}
+	s->new_aors++;
+}
+
+bool sk_proxy_source_filled(struct sk_proxy *p, const struct sk_sa *from)
+{
+	uint8_t addr[16];
+	size_t len = addr_of(from, addr);
+	uint64_t now = sk_stack_now(p->stack);
+	if (!len || trusted(p->ol, addr, len))
+		return false;
+	struct src *s = src_get(p->ol, addr, len, now);
+	return now - s->aor_window < SRC_AOR_WINDOW && s->new_aors >= SRC_FILLED;
 }
 
 /* ---- admission ---------------------------------------------------------- */

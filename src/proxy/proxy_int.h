@@ -59,6 +59,10 @@ int sk_proxy_overload_init(struct sk_proxy *p);
 void sk_proxy_overload_free(struct sk_overload *o);
 /* The sk_txl_user admit callback (arg: the proxy). */
 enum sk_admit sk_proxy_admit(void *arg, const struct sk_msg *req, const struct sk_flow *flow);
+/* A REGISTER from `from` made a new address of record. */
+void sk_proxy_source_new_aor(struct sk_proxy *p, const struct sk_sa *from);
+/* True when from made so many new AORs lately that it filled the store: 403, not 503. */
+bool sk_proxy_source_filled(struct sk_proxy *p, const struct sk_sa *from);
 /* True when from is in one of the --trust CIDRs. */
 bool sk_proxy_trusted(const struct sk_proxy *p, const struct sk_sa *from);
 /* "10.0.0.0/8", "::1", "2001:db8::/32": 0 or -SK_EINVAL. */

@@ -19,7 +19,8 @@
  * update "MUST fail with a 500 (Server Error)", and a 503 would send the
  * client to another registrar of the domain, sharing this store, to meet the
  * same limit. A store full of AORs is a load that passes (bindings expire): it
- * is answered 503 with Retry-After (§21.5.4), decided in O(1) (location.c).
+ * is answered 503 with Retry-After (§21.5.4), decided in O(1) (location.c),
+ * or 403 to the source that filled it (overload.c).
  *
  * The 200 has no Date header (step 8 SHOULD): the stack has a monotonic clock
  * only, and nothing outside src/core reads the wall clock.
@@ -136,6 +137,7 @@ struct reg_ctx {
 	uint64_t now;
 	struct sk_binding old[PROXY_MAX_BINDINGS + 1]; /* the snapshot */
 	size_t nold;
+	const struct sk_sa *from; /* who sent the REGISTER */
 	struct reg_entry e[PROXY_MAX_BINDINGS + 1 + REG_MAX_CONTACTS];
 	size_t ne;
 	bool star;
@@ -327,6 +329,8 @@ static int apply(struct sk_proxy *p, struct reg_ctx *c, struct reg_fail *f)
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "registrar: %s: store refused %s: %s",
 			        c->aor, b.contact, sk_strerror(rc));
 			restore(p, c);
+			if (rc == -SK_EFULL && sk_proxy_source_filled(p, c->from))
+				return fail(f, 403, "Too Many Registrations From Your Address");
 			if (rc == -SK_EFULL) {
 				/* the store is full for now (expired AORs make room as the
 				 * sweeps go round): §21.5.4, try again later */
@@ -448,6 +452,7 @@ void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const str
 	c->cseq = cseq->num;
 	c->now = sk_stack_now(p->stack);
 	c->nold = p->loc.ops->lookup(p->loc.st, c->aor, c->now, c->old, PROXY_MAX_BINDINGS + 1);
+	c->from = &sk_txn_flow(st)->remote;
 	struct reg_fail f = {0};
 	/* step 6: no Contact is a query; the bindings are left as they are (§10.2.3) */
 	if (sk_msg_addr_count(req, SK_HDR_CONTACT) && (plan(p, c, req, &f) || apply(p, c, &f))) {
@@ -455,6 +460,11 @@ void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const str
 		free(c);
 		return;
 	}
+	bool added = false;
+	for (size_t k = 0; k < c->ne && !c->star; k++)
+		added = added || (c->e[k].touched && c->e[k].expires);
+	if (!c->nold && added)
+		sk_proxy_source_new_aor(p, c->from); /* a new AOR: it may be filling the store */
 	answer_ok(p, st, req, c);
 	free(c);
 }

@@ -17,7 +17,8 @@
  *   - a source flooding past its rate: 503, then silence; a trusted one not;
  *   - overload: new requests 503 at once, CANCELs still served, recovery;
  *   - reflection: stray responses not relayed, finals to a spoofed source
- *     repeated 3 times, not until Timer H.
+ *     repeated 3 times, not until Timer H;
+ *   - the registrar filled by one source: 403 to it, 503 to the others.
  */
 #include "proxy_harness.h"
 
@@ -355,6 +356,51 @@ static void test_reflection(void **state)
 	ph_finish(h);
 }
 
+/* A REGISTER of user@example.test from raw node `from` (Contact at that node). */
+static void register_user(struct ph *h, int from, int user)
+{
+	char buf[1024], a[64];
+	sk_sa_print(&h->nodes[from].addr, a, sizeof(a));
+	int k = snprintf(buf, sizeof(buf),
+	                 "REGISTER sip:" PH_DOMAIN " SIP/2.0\r\nMax-Forwards: 70\r\n"
+	                 "From: <sip:u%d@" PH_DOMAIN ">;tag=r%d\r\nTo: <sip:u%d@" PH_DOMAIN ">\r\n"
+	                 "Call-ID: reg-%d-%d@test\r\nCSeq: 1 REGISTER\r\n"
+	                 "Contact: <sip:u%d@%s>\r\nExpires: 3600\r\nContent-Length: 0\r\n\r\n",
+	                 user, user, user, from, user, user, a);
+	assert_true(k > 0 && (size_t)k < sizeof(buf));
+	ph_raw_send(h, from, SK_PROTO_UDP, (struct sk_str){buf, (size_t)k});
+}
+
+/*
+ * The registrar filled by one stranger (anyone may register): its store of
+ * 1000 AORs full, the source that registered 1000 new users within the minute
+ * gets 403 for the next one, another source 503 with Retry-After (the load
+ * passes as bindings expire). Each answer is decided in O(1).
+ */
+static void test_registrar_filled(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(507, 2);
+	o.raw_mask = 1u | 1u << 3;
+	o.proxy.domain = PH_DOMAIN;
+	o.proxy.registrar = true;
+	assert_int_equal(sk_location_memory(&o.proxy.location, 1000, 4), 0);
+	struct ph *h = ph_new(&o);
+	for (int i = 0; i < 1000; i++) {
+		register_user(h, 0, i);
+		if (i % 100 == 99)
+			ph_run(h, 50);
+	}
+	ph_run(h, 500);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "200/REGISTER", NULL), 1000);
+	register_user(h, 0, 1000);
+	register_user(h, 3, 1001);
+	ph_run(h, 500);
+	assert_int_equal(ph_count(h, PH_PROXY, 0, "403/REGISTER", NULL), 1);
+	assert_int_equal(ph_count(h, PH_PROXY, 3, "503/REGISTER", NULL), 1);
+	ph_finish(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +411,7 @@ int main(void)
 	    cmocka_unit_test(test_source_flood),
 	    cmocka_unit_test(test_overload_sheds_new_not_cancel),
 	    cmocka_unit_test(test_reflection),
+	    cmocka_unit_test(test_registrar_filled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
