@@ -2,8 +2,8 @@
 /*
  * The socket layer under the transport (internal to src/transport): two
  * backends, OS sockets (net_os.c) and simnet (simnet.c), implement these
- * operations; the transport (transport.c) owns everything above raw bytes:
- * framing, connection reuse, caps, idle timeouts, Via handling.
+ * operations; the transport (transport.c, conn.c) owns everything above raw
+ * bytes: framing, connection reuse, caps, idle timeouts, Via handling.
  */
 #ifndef SK_TRANSPORT_NET_H
 #define SK_TRANSPORT_NET_H

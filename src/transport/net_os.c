@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The OS-socket backend of net.h: non-blocking UDP and TCP sockets watched by
- * an sk_loop. Everything above raw bytes (framing, caps, reuse) is transport.c's.
+ * an sk_loop. Everything above raw bytes (framing, caps, reuse) is conn.c's.
  *
  * Re-entrancy: any upcall may close any socket, the one being dispatched
  * included. A socket therefore counts the dispatches it is inside (depth);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The transport (src/transport/transport.c), on simnet and a virtual clock:
+ * The transport (src/transport/transport.c, conn.c), on simnet and a virtual clock:
  *  - received/rport on incoming requests (§18.2.1, RFC 3581 §4), responses whose
  *    top Via is not ours dropped (§18.1.2), where responses go (§18.2.2)
  *  - the flow of a request: TCP above 1300 bytes (§18.1.1), connection reuse,

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The transport's private header (internal to src/transport): the structs that
+ * transport.c (the layer, listeners, Via, response routing, intake) and conn.c
+ * (stream connections) share, and the functions each calls in the other.
+ */
+#ifndef SK_TRANSPORT_TP_INT_H
+#define SK_TRANSPORT_TP_INT_H
+
+#include "net.h"
+
+struct listener {
+	struct sk_tp *tp;
+	struct sk_net_sock *sock;
+	enum sk_proto proto;
+	struct sk_sa addr;
+	char sent_by[64]; /* "host:port" as our Vias write it */
+	struct listener *next;
+};
+
+/* The accepted connections open from one IPv4 address or IPv6 /64. */
+struct source {
+	struct sk_hnode node; /* in tp->sources, hashed under tp->key */
+	struct sk_sa host;    /* source_key: the address alone, zero elsewhere */
+	uint32_t conns;
+};
+
+struct conn {
+	struct sk_tp *tp;
+	struct sk_net_sock *sock;
+	uint64_t id;
+	struct sk_sa remote, local;
+	bool up;
+	bool inbound;     /* accepted: the peer is the client, the one that pings */
+	bool established; /* carried a complete message (ours are from the start) */
+	bool dead;        /* closed during its own dispatch; freed when it returns */
+	int dispatching;
+	char *in; /* bytes received and not yet framed */
+	size_t in_len, in_cap;
+	struct sk_timer idle;   /* no complete message for idle_ms (idle_new_ms) */
+	struct sk_timer header; /* a message begun and not whole for header_ms */
+	struct source *src;     /* accepted ones: their source */
+	struct sk_hnode by_id, by_remote;
+	struct conn *prev, *next;
+};
+
+/* At most one log line a second per kind of event a stranger can repeat at will. */
+struct ratelog {
+	uint64_t at;    /* time of the last line */
+	uint64_t quiet; /* events since, not logged */
+	bool used;
+};
+
+struct sk_tp {
+	struct sk_tp_config cfg;
+	struct sk_tp_user user;
+	struct sk_rng rng;
+	struct sk_msg *msg; /* parse buffer, reused for every message */
+	struct listener *listeners;
+	struct conn *conns;
+	uint64_t next_conn;
+	struct sk_hash_key key;
+	struct sk_htab sources, conn_ids, conn_remotes;
+	struct ratelog log_refused, log_closed;
+	struct sk_tp_stats st;
+	sk_tp_trace_fn trace;
+	void *trace_arg;
+};
+
+/* ---- conn.c: stream connections ------------------------------------------ */
+
+/** Gives each zero connection limit its default. */
+void sk_tp_conn_limits_default(struct sk_tp_conn_limits *l);
+/** Closes the socket and forgets the connection (later, if it is dispatching). */
+void sk_tp_conn_free(struct conn *c);
+/** The open connection with this id, in O(1); NULL when there is none. */
+struct conn *sk_tp_conn_by_id(struct sk_tp *tp, uint64_t id);
+/** An open connection to remote (reuse, §18.1.1 / RFC 5923 §1), in O(1); NULL when none. */
+struct conn *sk_tp_conn_by_remote(struct sk_tp *tp, const struct sk_sa *remote);
+/** Sends on flow's connection, else one to its remote, opened within the outgoing cap;
+ * sets flow->conn. */
+int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len);
+/** The stream upcalls of struct sk_net_up (net.h); arg is the transport. */
+void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_sock *cs,
+                            const struct sk_sa *peer);
+void sk_tp_conn_up_connected(void *arg, struct sk_net_sock *s, int err);
+void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t len);
+void sk_tp_conn_up_closed(void *arg, struct sk_net_sock *s, int err);
+
+/* ---- transport.c: intake ------------------------------------------------- */
+
+/** One message, a datagram or framed from a stream: parsed, stamped and passed up, or
+ * dropped, or answered when it is a malformed request. */
+void sk_tp_handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow,
+                      bool stream);
+
+#endif
