@@ -131,12 +131,13 @@ reg_phase() {
 		-recv_timeout 10000 -timeout $(($4 / $5 + 40))s
 	_t1=$(date +%s.%N)
 	_c1=$(cpu_ticks "$PROXY_PID")
-	_ok=$(counts_col "$_pd" 3_200_Recv)
+	_ok=$(counts_col "$_pd" 4_200_Recv)
+	_e403=$(counts_col "$_pd" 3_403_Recv)
 	_e500=$(counts_col "$_pd" 1_500_Recv)
 	_e503=$(counts_col "$_pd" 2_503_Recv)
 	_failed=$(sipp_count "$_pd/sipp.out" "Failed call")
 	_secs=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }')
-	_line="registers $4 rate $5 seconds $_secs answered_200 $_ok answered_500 $_e500 answered_503 $_e503 failed ${_failed:-?} cpu_s $(awk -v c=$((_c1 - _c0)) -v hz="$HZ" 'BEGIN { printf "%.2f", c / hz }') cpu_ms_per_register $(per_ms $((_c1 - _c0)) "$4") cpu_ms_per_answered $(per_ms $((_c1 - _c0)) $((_ok + _e500 + _e503))) proxy_rss_kb $(rss_kb "$PROXY_PID" 2>/dev/null)"
+	_line="registers $4 rate $5 seconds $_secs answered_200 $_ok answered_500 $_e500 answered_503 $_e503 answered_403 $_e403 failed ${_failed:-?} cpu_s $(awk -v c=$((_c1 - _c0)) -v hz="$HZ" 'BEGIN { printf "%.2f", c / hz }') cpu_ms_per_register $(per_ms $((_c1 - _c0)) "$4") cpu_ms_per_answered $(per_ms $((_c1 - _c0)) $((_ok + _e500 + _e503 + _e403))) proxy_rss_kb $(rss_kb "$PROXY_PID" 2>/dev/null)"
 	echo "run registrar $_n $_line"
 	REG_TABLE="$REG_TABLE
 registrar $_n $_line"
