@@ -203,7 +203,8 @@ static int stack_new(struct stack *s, enum answer answer)
 	struct sk_tp_config tc = {.timers = s->timers, .net = s->net, .seed = 1};
 	if (sk_tp_new(&s->tp, &tc, NULL) < 0)
 		goto fail;
-	struct sk_txl_config xc = {.timers = s->timers, .tp = s->tp};
+	/* the live-ist measurement holds a million: above the layer's default cap */
+	struct sk_txl_config xc = {.timers = s->timers, .tp = s->tp, .max_transactions = 4000000};
 	if (sk_txl_new(&s->txl, &xc, &u) < 0)
 		goto fail;
 	up = sk_txl_tp_user(s->txl);
