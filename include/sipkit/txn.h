@@ -199,8 +199,10 @@ enum sk_cancel_result {
  */
 int sk_txn_cancel(struct sk_txn *ict, const char *reason, const struct sk_txn_handler *h,
                   void *arg);
-/** The CANCEL client transaction of an INVITE client transaction, if sent. */
+/** The CANCEL client transaction of an INVITE client transaction, while it lives. */
 struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict);
+/** True once a CANCEL of ict went out (§9.1: not before a provisional). */
+bool sk_txn_cancel_sent(const struct sk_txn *ict);
 
 /**
  * Sends a response on a server transaction (wire bytes, e.g. from

@@ -293,8 +293,10 @@ static int send_cancel(struct sk_txn *ict)
 	sk_timer_start(txl->cfg.timers, &ict->tt, 64u * txl->cfg.times.t1);
 	sk_txn_hold(c);
 	rc = client_start(c);
-	if (rc == 0)
+	if (rc == 0) {
 		sk_txn_bind(c, ict->cancel_h, ict->cancel_arg);
+		ict->cancel_sent = true; /* ict is held by whoever asked (callers of send_cancel) */
+	}
 	sk_txn_release(c);
 	return rc;
 }

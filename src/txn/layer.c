@@ -244,6 +244,11 @@ void *sk_txn_arg(const struct sk_txn *t, const struct sk_txn_handler *h)
 {
 	return t && h && t->h == h ? t->arg : NULL;
 }
+bool sk_txn_cancel_sent(const struct sk_txn *ict)
+{
+	return ict && ict->kind == SK_TXN_ICT && ict->cancel_sent;
+}
+
 struct sk_txn *sk_txn_cancel_txn(const struct sk_txn *ict)
 {
 	return ict->kind == SK_TXN_ICT ? ict->cancel : NULL;

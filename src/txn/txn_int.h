@@ -19,6 +19,7 @@ struct sk_txn {
 	bool reliable;    /* timers D, I, J, K are zero */
 	bool tu_answered; /* IST: no 100 Trying of our own needed */
 	bool cancel_asked;
+	bool cancel_sent;  /* ICT: its CANCEL transaction was started */
 	bool msg_borrowed; /* msg is the transport's, during the request callback */
 	uint16_t status;
 	uint16_t busy; /* callbacks in progress: a terminated txn is freed when 0 */

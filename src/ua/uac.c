@@ -102,7 +102,8 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	if (p->from)
 		snprintf(from, sizeof(from), "%s", p->from);
 	else
-		snprintf(from, sizeof(from), "sip:%s@%s", ua->user, host);
+		snprintf(from, sizeof(from), strchr(host, ':') ? "sip:%s@[%s]" : "sip:%s@%s",
+		         ua->user, host); /* an IPv6 reference in brackets (§25.1) */
 	size_t n = strlen(from) + strlen(c->local_tag) + 8;
 	c->dst = dst;
 	c->user = p->user;
@@ -382,10 +383,12 @@ void sk_uac_failed(struct sk_call *c, struct sk_txn *ct, int err)
 	if (ct == c->ict) {
 		if (c->dlg || c->ended)
 			return;
-		/* §9.1: no final within 64*T1 of the CANCEL: the call ends as cancelled */
-		sk_ua_call_end(c, c->cancel_asked        ? SK_OUTCOME_CANCELLED
-		                  : err == -SK_ETIMEDOUT ? SK_OUTCOME_TIMEOUT
-		                                         : SK_OUTCOME_FAILED);
+		/* §9.1: no final within 64*T1 of the CANCEL: the call ends as cancelled;
+		 * a cancel asked but never sent (no provisional came, §9.1) is no
+		 * cancel: the outcome follows what went on the wire */
+		sk_ua_call_end(c, c->cancel_asked && sk_txn_cancel_sent(ct) ? SK_OUTCOME_CANCELLED
+		                  : err == -SK_ETIMEDOUT                    ? SK_OUTCOME_TIMEOUT
+		                                                            : SK_OUTCOME_FAILED);
 	} else if (ct == c->re_ct) {
 		c->reinvite_status = 408;
 		if (c->dlg && !c->ended) { /* §14.1: a 408 ends the dialog */

@@ -126,6 +126,30 @@ static void test_cancel_before_provisional(void **state)
 	uah_finish(&h);
 }
 
+/*
+ * §9.1: the callee never answers at all. The cancel is asked but no CANCEL
+ * can be sent (no provisional); Timer B ends the INVITE, and the outcome
+ * says what happened on the wire: a timeout, not a cancelled call.
+ */
+static void test_cancel_never_sent_times_out(void **state)
+{
+	(void)state;
+	struct uah h;
+	uah_init(&h, 110, 2, 0);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	/* the callee gives up after a minute (its 480 lost too, but it ends its call) */
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = 60000, .reject_code = 480};
+	uah_rule(&h, "SIP/2.0", NULL, 1)->drop_nth = -1; /* nothing of the callee's arrives */
+	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
+	uah_run(&h, 200);
+	assert_int_equal(sk_call_cancel(c, NULL), SK_CANCEL_DEFERRED);
+	uah_run(&h, 64 * 500);
+	assert_int_equal(uah_count(a, true, "CANCEL", NULL), 0);
+	assert_int_equal(a->outcomes[SK_OUTCOME_TIMEOUT], 1);
+	assert_int_equal(a->outcomes[SK_OUTCOME_CANCELLED], 0);
+	uah_finish(&h);
+}
+
 /* §9.1: a final response came: nothing to cancel, nothing sent. */
 static void test_cancel_after_final(void **state)
 {
@@ -590,6 +614,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cancel_on_the_wire),
 	    cmocka_unit_test(test_cancel_before_provisional),
+	    cmocka_unit_test(test_cancel_never_sent_times_out),
 	    cmocka_unit_test(test_cancel_after_final),
 	    cmocka_unit_test(test_cancel_twice),
 	    cmocka_unit_test(test_cancel_no_final),
