@@ -66,13 +66,20 @@ struct sk_overload {
 
 /* ---- the load ------------------------------------------------------------- */
 
+/* cap less its 1/part (90% for 10, 80% for 5), at least 1: small caps stay usable */
+static size_t near(size_t cap, size_t part)
+{
+	size_t v = cap - cap / part;
+	return v ? v : 1;
+}
+
 static bool load_high(const struct sk_overload *o)
 {
 	const struct sk_proxy *p = o->p;
 	const struct sk_txl *txl = sk_stack_txl(p->stack);
 	return sk_tp_rx_queued(sk_stack_tp(p->stack)) >= o->queue_high ||
-	       p->active >= p->cfg.max_pending / 10 * 9 ||
-	       sk_txl_count(txl) >= sk_txl_max(txl) / 10 * 9;
+	       p->active >= near(p->cfg.max_pending, 10) ||
+	       sk_txl_count(txl) >= near(sk_txl_max(txl), 10);
 }
 
 static bool load_low(const struct sk_overload *o)
@@ -80,8 +87,8 @@ static bool load_low(const struct sk_overload *o)
 	const struct sk_proxy *p = o->p;
 	const struct sk_txl *txl = sk_stack_txl(p->stack);
 	return sk_tp_rx_queued(sk_stack_tp(p->stack)) < o->queue_high / 4 &&
-	       p->active < p->cfg.max_pending / 10 * 8 &&
-	       sk_txl_count(txl) < sk_txl_max(txl) / 10 * 8;
+	       p->active < near(p->cfg.max_pending, 5) &&
+	       sk_txl_count(txl) < near(sk_txl_max(txl), 5);
 }
 
 static void sample_fired(void *arg)
