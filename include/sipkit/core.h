@@ -21,6 +21,7 @@ enum sk_err {
 	SK_ETIMEDOUT = 8,  /* a transaction timer ran out */
 	SK_ESTATE = 9,     /* not allowed in the current state */
 	SK_EFULL = 10,     /* a bounded store or table is full: try again later */
+	SK_ENOTSUP = 11,   /* valid input asking for something not supported (an algorithm) */
 };
 
 /** A non-owning view of bytes: never NUL-terminated, may contain NUL. */

@@ -75,6 +75,7 @@ const char *sk_strerror(int err)
 	case SK_ETIMEDOUT: return "timed out";
 	case SK_ESTATE: return "not allowed in this state";
 	case SK_EFULL: return "full: try again later";
+	case SK_ENOTSUP: return "not supported";
 	default: return "unknown error";
 	}
 }
