@@ -436,6 +436,7 @@ struct sk_forward {
 	    drop_last_route; /* the last Route value removed (§16.4, strict-router compatibility) */
 	const char *route_tail; /* a Route value appended (strict-router compatibility) */
 	uint32_t max_breadth; /* RFC 5393 §5.3: the copy's Max-Breadth, replacing any; 0: as is */
+	const struct sk_hdr *drop_hdr; /* a header line of req not copied (credentials we used) */
 };
 
 /**

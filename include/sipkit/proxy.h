@@ -60,8 +60,14 @@ bool sk_location_memory_held(const struct sk_location *loc, uint64_t *bindings, 
 
 struct sk_proxy_config {
 	struct sk_stack *stack;
-	const char
-	    *domain; /* requests for this host (or our addresses) are ours; NULL: addresses only */
+	/* the served domains, comma-separated: requests for them (or our addresses) are
+	 * ours, and requests beyond them are relayed only for trusted sources and
+	 * authenticated users (403 otherwise); NULL: an open proxy that relays anything */
+	const char *domain;
+	/* users and their HA1s, "user:realm:HA1[:HA1-SHA-256]" a line (needs domain): every
+	 * request not of a dialog of ours, from an untrusted source, is authenticated
+	 * (§22; CANCEL and ACK never are); NULL: nobody is challenged */
+	const char *users_file;
 	enum sk_fork_mode fork;
 	bool record_route; /* add Record-Route (§16.6 step 4) */
 	bool registrar;    /* answer REGISTER for our domain (§10.3) */
@@ -101,8 +107,13 @@ struct sk_proxy_stats {
 	uint64_t overloads;      /* times the proxy became overloaded */
 	uint64_t strays_dropped; /* responses matching no transaction and not ours: dropped */
 	uint64_t registers, bindings;
-	size_t pending; /* response contexts alive (until their transactions end) */
-	size_t active;  /* of them, requests in progress: no final sent yet (max_pending) */
+	uint64_t relay_denied; /* requests beyond our domains refused (403), ACKs dropped */
+	uint64_t challenges;   /* 401/407 sent */
+	uint64_t auth_failed;  /* credentials that did not verify (unknown user or wrong) */
+	uint64_t auth_refused; /* 403: a blocked source, or a user claiming another identity */
+	uint64_t auth_blocked; /* sources blocked for their failed authentications */
+	size_t pending;        /* response contexts alive (until their transactions end) */
+	size_t active;         /* of them, requests in progress: no final sent yet (max_pending) */
 };
 
 int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg);
@@ -110,6 +121,11 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg);
 bool sk_proxy_overloaded(const struct sk_proxy *p);
 /** Frees the proxy and its state without callbacks (free the stack after). NULL-safe. */
 void sk_proxy_free(struct sk_proxy *p);
+/** Reads the users file again (SIGHUP); the old users stay when it does not parse, with
+ * why in err. 0, -SK_EINVAL. */
+int sk_proxy_users_reload(struct sk_proxy *p, char *err, size_t errsize);
+/** The users known (0 without a users file). */
+size_t sk_proxy_users(const struct sk_proxy *p);
 /** A static route: requests for user (any domain of ours) go to uris (comma-separated). */
 int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris);
 struct sk_proxy_stats sk_proxy_stats(const struct sk_proxy *p);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@
 struct proxy_opts {
 	const char *listen[MAX_LISTEN];
 	int nlisten;
-	const char *domain, *ctl;
+	char domains[1024]; /* every --domain, comma-separated */
+	const char *users, *ctl;
 	char *routes[MAX_ROUTES];
 	int nroutes;
 	enum sk_fork_mode fork;
@@ -50,8 +52,18 @@ struct ctl_client {
 	size_t len;
 };
 
+static volatile sig_atomic_t reload_asked; /* SIGHUP: read the users file again */
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
+
 struct proxyd {
 	struct phone ph;
+	struct sk_timer reload_check;
+	bool reloading; /* reload_check runs */
 	struct sk_proxy *proxy;
 	struct proxy_opts o;
 	int ctl_fd;
@@ -121,6 +133,12 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        (unsigned long long)s.shed_503, (unsigned long long)s.dropped,
 		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy),
 		        (unsigned long long)s.strays_dropped);
+		fprintf(f,
+		        "relay_denied %llu\nchallenges %llu\nauth_failed %llu\nauth_refused %llu\n"
+		        "auth_blocked %llu\nusers %zu\n",
+		        (unsigned long long)s.relay_denied, (unsigned long long)s.challenges,
+		        (unsigned long long)s.auth_failed, (unsigned long long)s.auth_refused,
+		        (unsigned long long)s.auth_blocked, sk_proxy_users(pd->proxy));
 		ctl_tcp_stats(pd, f);
 		fprintf(f, "ok\n");
 	} else if (!strcmp(cmd, "release")) {
@@ -261,14 +279,54 @@ static int ctl_open(struct proxyd *pd, const char *path)
 	return 0;
 }
 
+/* ---- SIGHUP: the users file read again ---------------------------------------- */
+
+#define RELOAD_CHECK_MS 200
+
+static void reload_check(void *arg)
+{
+	struct proxyd *pd = arg;
+	if (reload_asked) {
+		char err[300];
+		reload_asked = 0;
+		if (sk_proxy_users_reload(pd->proxy, err, sizeof(err)) < 0)
+			fprintf(stderr, "sipkit proxy: users not reloaded, the old ones stay: %s\n",
+			        err);
+		else
+			fprintf(stderr, "sipkit proxy: %zu users reloaded from %s\n",
+			        sk_proxy_users(pd->proxy), pd->o.users);
+	}
+	sk_timer_start(sk_loop_timers(pd->ph.loop), &pd->reload_check, RELOAD_CHECK_MS);
+}
+
+/* What the proxy is on this network: said once at start, so nobody runs an open relay
+ * without knowing it. */
+static void say_policy(struct proxyd *pd)
+{
+	const struct proxy_opts *o = &pd->o;
+	if (!o->domains[0])
+		fprintf(stderr, "sipkit proxy: no --domain: an OPEN proxy, relaying any request "
+		                "to anywhere (a lab proxy; give --domain to serve domains)\n");
+	else if (!o->users)
+		fprintf(stderr,
+		        "sipkit proxy: serving %s; no --users: registrations are open and nobody "
+		        "is challenged; relaying beyond these domains only for --trust sources\n",
+		        o->domains);
+	else
+		fprintf(stderr,
+		        "sipkit proxy: serving %s; %zu users from %s (SIGHUP reloads); relaying "
+		        "only for them and --trust sources\n",
+		        o->domains, sk_proxy_users(pd->proxy), o->users);
+}
+
 /* ---- options and the configuration file ----------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME] [--route "
-	    "USER=URI[,URI...] ...]\n"
+	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME ...] [--users FILE]\n"
+	    "                    [--route USER=URI[,URI...] ...]\n"
 	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
 	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
 	    "[--ladder]\n"
@@ -284,7 +342,12 @@ static void usage(FILE *f)
 	    "A CANCEL is answered at once and every pending branch is cancelled with the\n"
 	    "caller's Reason; when one branch answers, the others are cancelled with\n"
 	    "'Reason: SIP;cause=200;text=\"Call completed elsewhere\"'.\n"
-	    "-c FILE reads the same settings, one per line: listen, domain, route, fork,\n"
+	    "With --domain (several allowed) requests beyond the served domains are relayed\n"
+	    "only for --trust sources and authenticated users (403 'Relaying denied'); without\n"
+	    "it the proxy relays anything (a lab proxy). --users FILE ('user:realm:HA1' lines,\n"
+	    "htdigest's format, ':HA1-SHA-256' optional; SIGHUP reloads) authenticates every\n"
+	    "request not of a dialog of ours (401/407, SHA-256 and MD5; CANCEL and ACK never).\n"
+	    "-c FILE reads the same settings, one per line: listen, domain, users, route, fork,\n"
 	    "record-route, cancel-481, timer-c, ctl, log-burst, log-rate, tcp-* and the\n"
 	    "bounds below ('#' starts a comment).\n"
 	    "Bounds, each enforced in O(1): --max-breadth (RFC 5393, default 60) branches of\n"
@@ -369,7 +432,13 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 			goto bad;
 		o->listen[o->nlisten++] = val;
 	} else if (!strcmp(key, "domain") && val) {
-		o->domain = val;
+		size_t used = strlen(o->domains);
+		if (used + strlen(val) + 2 > sizeof(o->domains))
+			goto bad;
+		snprintf(o->domains + used, sizeof(o->domains) - used, "%s%s", used ? "," : "",
+		         val);
+	} else if (!strcmp(key, "users") && val) {
+		o->users = val;
 	} else if (!strcmp(key, "route") && val && strchr(val, '=')) {
 		if (o->nroutes == MAX_ROUTES)
 			goto bad;
@@ -507,7 +576,8 @@ int cmd_proxy(int argc, char **argv)
 	sk_ua_free(pd->ph.ua); /* the proxy core is this stack's transaction user */
 	pd->ph.ua = NULL;
 	struct sk_proxy_config pc = {.stack = pd->ph.stack,
-	                             .domain = o->domain,
+	                             .domain = o->domains[0] ? o->domains : NULL,
+	                             .users_file = o->users,
 	                             .fork = o->fork,
 	                             .record_route = o->record_route,
 	                             .registrar = true,
@@ -520,6 +590,12 @@ int cmd_proxy(int argc, char **argv)
 	                             .src_rate = (uint32_t)o->src_rate,
 	                             .trust = o->trust};
 	if ((rc = sk_proxy_new(&pd->proxy, &pc)) < 0) {
+		if (rc == -SK_EINVAL && o->users) {
+			fprintf(stderr, "sipkit proxy: cannot use --users %s (see above)\n",
+			        o->users);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 		if (rc == -SK_EINVAL && o->trust) {
 			fprintf(stderr,
 			        "sipkit proxy: bad --trust '%s' (CIDR,...: 10.0.0.0/8,::1)\n",
@@ -566,6 +642,14 @@ int cmd_proxy(int argc, char **argv)
 	if ((rc = ctl_open(pd, o->ctl ? o->ctl : path)) != 0)
 		goto out;
 	fprintf(stderr, "sipkit proxy: control socket %s\n", pd->ctl_path);
+	say_policy(pd);
+	if (o->users) {
+		struct sigaction sa = {.sa_handler = on_sighup};
+		sigaction(SIGHUP, &sa, NULL);
+		sk_timer_init(&pd->reload_check, reload_check, pd);
+		sk_timer_start(sk_loop_timers(pd->ph.loop), &pd->reload_check, RELOAD_CHECK_MS);
+		pd->reloading = true;
+	}
 	phone_run(&pd->ph, &pd->done, o->duration_ms);
 	struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
 	fprintf(stderr,
@@ -585,6 +669,8 @@ out:
 		close(pd->ctl_fd);
 		unlink(pd->ctl_path);
 	}
+	if (pd->reloading)
+		sk_timer_stop(sk_loop_timers(pd->ph.loop), &pd->reload_check);
 	sk_proxy_free(pd->proxy);
 	phone_free(&pd->ph);
 out_opts:

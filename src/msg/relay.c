@@ -32,6 +32,7 @@ struct insert {
 	const char *record_route;
 	int max_forwards;     /* -1: none */
 	uint32_t max_breadth; /* 0: none (any received one is copied) */
+	const struct sk_hdr *drop;
 };
 
 static int put_insert(struct sk_build *b, const struct insert *ins)
@@ -65,7 +66,8 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
 				return rc;
 			inserted = true;
 		}
-		if (h->id == SK_HDR_CONTENT_LENGTH || (ins && h->id == SK_HDR_MAX_FORWARDS))
+		if (h->id == SK_HDR_CONTENT_LENGTH || (ins && h->id == SK_HDR_MAX_FORWARDS) ||
+		    (ins && h == ins->drop))
 			continue;
 		if (ins && ins->max_breadth && h->id == SK_HDR_OTHER &&
 		    sk_str_caseeq_c(h->name, "Max-Breadth"))
@@ -95,7 +97,7 @@ int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
 		return rc;
 	/* §16.6 step 3: Max-Forwards one less, 70 when absent; step 4: Record-Route */
 	struct insert ins = {fw->record_route, req->max_forwards >= 0 ? req->max_forwards - 1 : 70,
-	                     fw->max_breadth};
+	                     fw->max_breadth, fw->drop_hdr};
 	rc = copy_headers(b, req,
 	                  fw->drop_routes || fw->drop_last_route ? SK_HDR_ROUTE : SK_HDR_OTHER,
 	                  fw->drop_routes, fw->drop_last_route ? 1 : 0, &ins);

@@ -369,16 +369,18 @@ static int forward_branch(struct rctx *c, struct branch *b)
 	}
 	if (p->cfg.record_route) { /* §16.6 step 4: a URI that resolves to us, lr */
 		const struct sk_flow *in = sk_txn_flow(c->st);
-		char a[64];
+		char a[64], mark[24];
 		sk_sa_print(&in->local, a, sizeof(a));
-		snprintf(rr, sizeof(rr), "<sip:%s;lr%s>", a,
-		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "");
+		sk_proxy_rr_mark(p, req, mark, sizeof(mark)); /* the dialog's own (policy.c) */
+		snprintf(rr, sizeof(rr), "<sip:%s;lr%s%s>", a,
+		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "", mark);
 		fw.record_route = rr;
 	}
 	int rc = sk_target_from_uri(&dst, hop, SK_PROTO_NONE);
 	if (rc < 0)
 		return rc;
-	fw.max_breadth = c->branch_breadth; /* RFC 5393 §5.3 */
+	fw.drop_hdr = sk_proxy_auth_consumed(p, req); /* our credentials stop here */
+	fw.max_breadth = c->branch_breadth;           /* RFC 5393 §5.3 */
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
 	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);

@@ -25,7 +25,7 @@ bool sk_proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri)
 {
 	if (uri->scheme != SK_URI_SIP && uri->scheme != SK_URI_SIPS)
 		return false;
-	if (p->cfg.domain && sk_str_caseeq_c(uri->host, p->cfg.domain))
+	if (sk_proxy_serves(p, uri->host))
 		return true;
 	return sk_tp_is_local(sk_stack_tp(p->stack), uri->host, uri->port ? uri->port : 5060);
 }
@@ -241,8 +241,10 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
 
 /* ---- forwarding without state --------------------------------------------- */
 
-/* The ACK for a 2xx, and a CANCEL that matches nothing (§16.11), passed on; false: not sent. */
-static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
+/* The ACK for a 2xx, and a CANCEL that matches nothing (§16.11), passed on where the
+ * policy lets it go (flow: where it came from); false: not sent. */
+static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req,
+                              const struct sk_flow *flow)
 {
 	struct sk_forward fw;
 	struct sk_str ruri, route;
@@ -253,8 +255,13 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 	if (sk_msg_max_forwards(req) == 0)
 		return false;
 	sk_proxy_preprocess(p, req, &fw, &ruri, &route);
-	if (!route.len && sk_proxy_is_us(p, sk_msg_ruri(req)))
+	struct sk_uri target;
+	if (sk_uri_parse(&target, ruri, NULL) < 0)
+		return false;
+	if (!route.len && sk_proxy_hop_is_us(p, &target))
 		return false; /* for us, with nowhere further to go */
+	if (!sk_proxy_may_forward_stateless(p, req, flow, &fw, &target, route))
+		return false;
 	if (sk_target_from_uri(&dst, route.len ? route : ruri, SK_PROTO_NONE) < 0)
 		return false;
 	if (sk_build_forward_request(&b, req, &fw) < 0)
@@ -314,8 +321,9 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			return;
 		}
 		/* §16.10: forwarded statelessly, no answer of ours: the next hop's
-		 * comes back as a stray response; nowhere to go: 481 (§9.2) */
-		if (!forward_stateless(p, req))
+		 * comes back as a stray response; nowhere to go, or nowhere we
+		 * relay to for this source: 481 (§9.2) */
+		if (!forward_stateless(p, req, sk_txn_flow(st)))
 			sk_proxy_reply(p, st, 481, NULL, NULL);
 		return;
 	}
@@ -333,10 +341,12 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 		sk_proxy_reply(p, st, 400, NULL, NULL);
 		return;
 	}
+	if (sk_proxy_policy(p, st, req, &fw, &target_uri, route))
+		return;                       /* challenged, or not ours to relay */
 	char targets[PROXY_MAX_TARGETS][256]; /* on the stack: no allocation per request */
 	uint16_t q[PROXY_MAX_TARGETS];
 	size_t n = 0;
-	if (!route.len && sk_proxy_is_us(p, &target_uri)) {
+	if (!route.len && sk_proxy_hop_is_us(p, &target_uri)) {
 		if (sk_str_eq(m, SK_STR_LIT("REGISTER")) && p->cfg.registrar) {
 			sk_proxy_registrar_request(p, st, req);
 			return;
@@ -366,10 +376,23 @@ static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
                    const struct sk_flow *flow)
 {
 	(void)ist;
-	(void)flow;
 	/* the ACK for a 2xx goes end to end (§16.7 step 1, §13.2.2.4); the ACK
 	 * for a non-2xx was absorbed by the INVITE server transaction */
-	forward_stateless(arg, ack);
+	forward_stateless(arg, ack, flow);
+}
+
+/* The users file, read once now: a proxy that cannot check its users does not start. */
+static int start_auth(struct sk_proxy *p, const char *path)
+{
+	char err[300];
+	int rc = -SK_EINVAL;
+	if (!p->ndomains)
+		snprintf(err, sizeof(err), "a users file needs the domains it serves (--domain)");
+	else
+		rc = sk_proxy_auth_init(p, path, err, sizeof(err));
+	if (rc < 0)
+		sk_logf(sk_proxy_log(p), SK_LOG_ERR, "proxy: %s", err);
+	return rc;
 }
 
 int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
@@ -401,15 +424,17 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		p->cfg.overload_queue_kb = 512;
 	if (!p->cfg.src_rate)
 		p->cfg.src_rate = 10000;
-	if (cfg->domain && !(p->cfg.domain = strdup(cfg->domain))) {
-		free(p);
-		return -SK_ENOMEM;
-	}
+	p->cfg.domain = NULL; /* the list is in p->domains */
+	p->cfg.users_file = NULL;
 	int rc = 0;
-	if (!p->loc.ops && !cfg->location.ops)
+	if (!cfg->location.ops) /* the store is the proxy's from here on, whatever happens */
 		rc = sk_location_memory(&p->loc, 100000, 16);
 	else
 		p->loc = cfg->location;
+	if (rc == 0)
+		rc = sk_proxy_domains_set(p, cfg->domain);
+	if (rc == 0 && cfg->users_file)
+		rc = start_auth(p, cfg->users_file);
 	if (rc == 0)
 		rc = sk_proxy_fork_table_init(p) < 0 ? -SK_ENOMEM : 0;
 	if (rc == 0)
@@ -433,11 +458,12 @@ void sk_proxy_free(struct sk_proxy *p)
 	if (!p)
 		return;
 	sk_proxy_overload_free(p->ol);
+	sk_proxy_auth_free(p->auth);
+	free(p->domains);
 	sk_proxy_fork_table_free(p);
 	if (p->loc.ops && p->loc.ops->free)
 		p->loc.ops->free(p->loc.st);
 	free(p->routes);
-	free((char *)p->cfg.domain);
 	free(p);
 }
 

@@ -11,10 +11,12 @@
 #define PROXY_MAX_BINDINGS 16  /* bindings per AOR looked up */
 #define PROXY_MAX_TRUST    16  /* --trust CIDRs */
 #define PROXY_G_UNTRUSTED  3   /* Timer G copies of a final to a source we cannot trust */
+#define PROXY_DOMAIN_MAX   128 /* a --domain name and its NUL */
 
 struct branch;
 struct rctx;
 struct sk_overload;
+struct sk_proxy_auth;
 
 /* An address block: len 4 or 16 bytes of addr, the first bits of which count. */
 struct sk_cidr {
@@ -37,7 +39,10 @@ struct sk_proxy {
 	struct sk_htab ctxs; /* response contexts by Call-ID (struct rctx) */
 	size_t active;       /* of them, those whose final has not gone up: in progress */
 	struct sk_overload *ol;
-	char rr[160]; /* our Record-Route value per transport, "<sip:host:port;lr>" */
+	char (*domains)[PROXY_DOMAIN_MAX]; /* served, lower-case; none: the open lab proxy */
+	size_t ndomains;
+	struct sk_proxy_auth *auth; /* users and nonces; NULL: nobody is challenged */
+	char rr[160];               /* our Record-Route value per transport, "<sip:host:port;lr>" */
 };
 
 /* proxy.c */
@@ -67,5 +72,37 @@ bool sk_proxy_source_filled(struct sk_proxy *p, const struct sk_sa *from);
 bool sk_proxy_trusted(const struct sk_proxy *p, const struct sk_sa *from);
 /* "10.0.0.0/8", "::1", "2001:db8::/32": 0 or -SK_EINVAL. */
 int sk_cidr_parse(struct sk_cidr *c, const char *text);
+
+/* policy.c: who may use the proxy (§16.5) */
+/* Sets the served domains from a comma-separated list. */
+int sk_proxy_domains_set(struct sk_proxy *p, const char *list);
+/* True when host is one of the served domains. */
+bool sk_proxy_serves(const struct sk_proxy *p, struct sk_str host);
+/* True when a request sent to uri comes to us: a maddr naming us, or no maddr and a URI of ours. */
+bool sk_proxy_hop_is_us(const struct sk_proxy *p, const struct sk_uri *uri);
+/* The parameter our Record-Route carries for req's dialog (";sk=MAC"), "" without domains. */
+size_t sk_proxy_rr_mark(const struct sk_proxy *p, const struct sk_msg *req, char *buf, size_t size);
+/* True for a request of a dialog whose Route value naming us carries our mark. */
+bool sk_proxy_in_our_dialog(const struct sk_proxy *p, const struct sk_msg *req,
+                            const struct sk_forward *fw);
+/* True when the next hop (route, else target) is not us. */
+bool sk_proxy_goes_out(const struct sk_proxy *p, const struct sk_uri *target, struct sk_str route);
+/* Authentication and relaying for a request about to be proxied: 0 to go on, else
+ * the status it was answered (401/407 challenge, 403). */
+int sk_proxy_policy(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
+                    const struct sk_forward *fw, const struct sk_uri *target, struct sk_str route);
+/* For an ACK or CANCEL forwarded without state (§16.11): may it go where it goes? */
+bool sk_proxy_may_forward_stateless(struct sk_proxy *p, const struct sk_msg *req,
+                                    const struct sk_flow *flow, const struct sk_forward *fw,
+                                    const struct sk_uri *target, struct sk_str route);
+
+/* auth.c: digest authentication of the users file's users (§22) */
+int sk_proxy_auth_init(struct sk_proxy *p, const char *path, char *err, size_t errsize);
+void sk_proxy_auth_free(struct sk_proxy_auth *a);
+/* 0: authenticated (*authed) or nothing to authenticate; else the status answered. */
+int sk_proxy_auth_check(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req, bool local,
+                        bool *authed);
+/* The Proxy-Authorization line of ours in req (not passed on), or NULL. */
+const struct sk_hdr *sk_proxy_auth_consumed(const struct sk_proxy *p, const struct sk_msg *req);
 
 #endif

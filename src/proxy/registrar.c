@@ -3,10 +3,11 @@
  * The registrar (§10.3): REGISTER requests for our domain, answered from and
  * applied to the location store behind struct sk_location_ops.
  *
- * Steps 3 and 4 (authentication, authorisation) are not done: there is no
- * credential store, and §10.3 step 3 allows taking the From address as the
- * originator's identity. Step 1 is the caller's: registrar_request is only
- * called for a Request-URI of ours.
+ * Steps 3 and 4 (authentication, authorisation) are the proxy's policy, done
+ * before this is called (policy.c, auth.c): with a users file, only the user
+ * of the To AOR gets here; without one, §10.3 step 3 allows taking the From
+ * address as the originator's identity, and registrations are open. Step 1 is
+ * the caller's too: registrar_request is only called for a Request-URI of ours.
  *
  * A REGISTER is processed atomically (§10.3: "either processed completely or
  * not at all"): every Contact is checked against a snapshot of the AOR's

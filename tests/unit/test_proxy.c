@@ -258,6 +258,7 @@ static void test_strict_next_hop(void **state)
 {
 	(void)state;
 	struct ph_opts o = ph_opts(8, 5);
+	o.proxy.domain = NULL; /* a bare proxy: §16 routing for anyone, no relay policy */
 	o.raw_mask = 1 | 1u << 6;
 	struct ph *h = ph_new(&o);
 	h->nodes[6].pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 50, .reject_code = 486};
@@ -284,6 +285,7 @@ static void test_strict_previous_hop(void **state)
 {
 	(void)state;
 	struct ph_opts o = ph_opts(9, 1);
+	o.proxy.domain = NULL; /* a bare proxy: §16 routing for anyone, no relay policy */
 	o.raw_mask = 1 | 1u << 2;
 	struct ph *h = ph_new(&o);
 	h->nodes[2].pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 50, .reject_code = 486};

@@ -394,6 +394,7 @@ static void test_unmatched_cancel_forwarded(void **state)
 {
 	(void)state;
 	struct ph_opts o = ph_opts(400, 1);
+	o.proxy.domain = NULL; /* a bare proxy: §16 routing for anyone, no relay policy */
 	o.raw_mask = 1;
 	struct ph *h = ph_new(&o);
 	char buf[1024];
