@@ -4,7 +4,7 @@
 #                   unit tests (cmocka, ASan+UBSan), command-line golden tests, trace checker
 #   make test       everything: `make check`, the HTML report in Chromium, the SIPp and
 #                   Kamailio interop tests, the fuzz targets replayed (ASan+UBSan)
-#   make interop    the interoperability tests alone (SIPp, Kamailio)
+#   make interop    the interoperability tests alone (SIPp, Kamailio, sipsak, SIPVicious)
 #   make demo       build and run `sipkit demo`
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
 #   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre; transactions)
@@ -32,7 +32,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # Debian packages; the targets that need them install them once, at their start.
 DEPS_BUILD := build-essential libpcap-dev libssl-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
-DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium
+DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium \
+              sipsak sipvicious
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
@@ -219,6 +220,7 @@ INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
 interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/sipp.sh
 	@$(INTEROP_ENV) sh tests/interop/proxy.sh
+	@$(INTEROP_ENV) sh tests/interop/proxy_policy.sh
 
 demo:
 	+@$(SUBMAKE) deps

@@ -68,6 +68,8 @@ struct sk_proxy_config {
 	 * request not of a dialog of ours, from an untrusted source, is authenticated
 	 * (§22; CANCEL and ACK never are); NULL: nobody is challenged */
 	const char *users_file;
+	/* the digest algorithms offered, in order: "MD5,SHA-256" (NULL), "SHA-256,MD5", "MD5" */
+	const char *auth_algorithms;
 	enum sk_fork_mode fork;
 	bool record_route; /* add Record-Route (§16.6 step 4) */
 	bool registrar;    /* answer REGISTER for our domain (§10.3) */

@@ -27,7 +27,7 @@ struct proxy_opts {
 	const char *listen[MAX_LISTEN];
 	int nlisten;
 	char domains[1024]; /* every --domain, comma-separated */
-	const char *users, *ctl;
+	const char *users, *auth_algs, *ctl;
 	char *routes[MAX_ROUTES];
 	int nroutes;
 	enum sk_fork_mode fork;
@@ -326,6 +326,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME ...] [--users FILE]\n"
+	    "                    [--auth-algorithms MD5,SHA-256]\n"
 	    "                    [--route USER=URI[,URI...] ...]\n"
 	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
 	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
@@ -346,7 +347,9 @@ static void usage(FILE *f)
 	    "only for --trust sources and authenticated users (403 'Relaying denied'); without\n"
 	    "it the proxy relays anything (a lab proxy). --users FILE ('user:realm:HA1' lines,\n"
 	    "htdigest's format, ':HA1-SHA-256' optional; SIGHUP reloads) authenticates every\n"
-	    "request not of a dialog of ours (401/407, SHA-256 and MD5; CANCEL and ACK never).\n"
+	    "request not of a dialog of ours (401/407; CANCEL and ACK never), offering the\n"
+	    "--auth-algorithms in order (default MD5,SHA-256: clients answer the first they\n"
+	    "know, and some take the first blindly).\n"
 	    "-c FILE reads the same settings, one per line: listen, domain, users, route, fork,\n"
 	    "record-route, cancel-481, timer-c, ctl, log-burst, log-rate, tcp-* and the\n"
 	    "bounds below ('#' starts a comment).\n"
@@ -439,6 +442,8 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		         val);
 	} else if (!strcmp(key, "users") && val) {
 		o->users = val;
+	} else if (!strcmp(key, "auth-algorithms") && val) {
+		o->auth_algs = val;
 	} else if (!strcmp(key, "route") && val && strchr(val, '=')) {
 		if (o->nroutes == MAX_ROUTES)
 			goto bad;
@@ -578,6 +583,7 @@ int cmd_proxy(int argc, char **argv)
 	struct sk_proxy_config pc = {.stack = pd->ph.stack,
 	                             .domain = o->domains[0] ? o->domains : NULL,
 	                             .users_file = o->users,
+	                             .auth_algorithms = o->auth_algs,
 	                             .fork = o->fork,
 	                             .record_route = o->record_route,
 	                             .registrar = true,

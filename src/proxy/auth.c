@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fork.h"
 #include "sipkit/auth.h"
@@ -76,6 +77,8 @@ struct sk_proxy_auth {
 	uint32_t next_index;
 	struct nonce_slot *nonces;
 	struct fail_slot *fails;
+	enum sk_digest_alg algs[2]; /* offered, in this order (RFC 8760 §2.4) */
+	size_t nalgs;
 };
 
 /* ---- users ------------------------------------------------------------------- */
@@ -238,7 +241,39 @@ size_t sk_proxy_users(const struct sk_proxy *p)
 	return p->auth ? sk_htab_count(&p->auth->users->tab) : 0;
 }
 
-int sk_proxy_auth_init(struct sk_proxy *p, const char *path, char *err, size_t errsize)
+/*
+ * "MD5,SHA-256" (the default), "SHA-256,MD5", "SHA-256"...: what is offered, in order.
+ * MD5 comes first by default although SHA-256 is stronger: RFC 7616 §3.7 has a client
+ * answer the first challenge it supports, and clients that take the first one blindly
+ * fail on a SHA-256 one (SIPp 3.6.1: "authentication must use MD5"); a network whose
+ * phones all speak SHA-256 says "SHA-256,MD5" or "SHA-256".
+ */
+static int parse_algs(struct sk_proxy_auth *a, const char *list, char *err, size_t errsize)
+{
+	char copy[64];
+	snprintf(copy, sizeof(copy), "%s", list ? list : "MD5,SHA-256");
+	a->nalgs = 0;
+	for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t;
+	     t = strtok_r(NULL, ", ", &save)) {
+		enum sk_digest_alg alg = !strcasecmp(t, "MD5")       ? SK_DIGEST_MD5
+		                         : !strcasecmp(t, "SHA-256") ? SK_DIGEST_SHA256
+		                                                     : SK_DIGEST_NONE;
+		if (!alg || a->nalgs == 2 || (a->nalgs && a->algs[0] == alg)) {
+			snprintf(err, errsize,
+			         "bad digest algorithms '%s' (MD5, SHA-256, in order)", list);
+			return -SK_EINVAL;
+		}
+		a->algs[a->nalgs++] = alg;
+	}
+	if (!a->nalgs) {
+		snprintf(err, errsize, "no digest algorithm in '%s'", list);
+		return -SK_EINVAL;
+	}
+	return 0;
+}
+
+int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs, char *err,
+                       size_t errsize)
 {
 	struct sk_proxy_auth *a = calloc(1, sizeof(*a));
 	if (!a || !(a->path = strdup(path)) ||
@@ -262,6 +297,8 @@ int sk_proxy_auth_init(struct sk_proxy *p, const char *path, char *err, size_t e
 		return -SK_EINVAL;
 	}
 	a->next_index = (uint32_t)sk_rng_next(sk_stack_rng(p->stack));
+	if (parse_algs(a, algs, err, errsize) < 0)
+		return -SK_EINVAL;
 	return sk_proxy_users_reload(p, err, errsize);
 }
 
@@ -409,7 +446,7 @@ static void source_failed(struct sk_proxy_auth *a, const struct sk_sa *from)
 
 /* ---- challenges and checks ---------------------------------------------------- */
 
-/* 401 (REGISTER for us) or 407 with a challenge per algorithm, SHA-256 first (RFC 8760 §2.4). */
+/* 401 (REGISTER for us) or 407 with a challenge per algorithm offered, in order (RFC 8760 §2.4). */
 static int challenge(struct sk_proxy_auth *a, struct sk_txn *st, bool www, struct sk_str realm,
                      bool stale)
 {
@@ -417,12 +454,12 @@ static int challenge(struct sk_proxy_auth *a, struct sk_txn *st, bool www, struc
 	const char *name = www ? "WWW-Authenticate" : "Proxy-Authenticate";
 	nonce_make(a, realm, nonce);
 	size_t n = 0;
-	static const char *const algs[] = {"SHA-256", "MD5"};
-	for (int i = 0; i < 2; i++)
+	for (size_t i = 0; i < a->nalgs; i++)
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
 		                      "%s: Digest realm=\"%.*s\", nonce=\"%s\", qop=\"auth\", "
 		                      "algorithm=%s%s\r\n",
-		                      name, (int)realm.len, realm.p, nonce, algs[i],
+		                      name, (int)realm.len, realm.p, nonce,
+		                      sk_digest_alg_name(a->algs[i], false),
 		                      stale ? ", stale=true" : "");
 	a->p->st.challenges++;
 	return sk_proxy_reply(a->p, st, www ? 401 : 407, NULL, extra) < 0 ? 500 : (www ? 401 : 407);

@@ -382,14 +382,14 @@ static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
 }
 
 /* The users file, read once now: a proxy that cannot check its users does not start. */
-static int start_auth(struct sk_proxy *p, const char *path)
+static int start_auth(struct sk_proxy *p, const char *path, const char *algs)
 {
 	char err[300];
 	int rc = -SK_EINVAL;
 	if (!p->ndomains)
 		snprintf(err, sizeof(err), "a users file needs the domains it serves (--domain)");
 	else
-		rc = sk_proxy_auth_init(p, path, err, sizeof(err));
+		rc = sk_proxy_auth_init(p, path, algs, err, sizeof(err));
 	if (rc < 0)
 		sk_logf(sk_proxy_log(p), SK_LOG_ERR, "proxy: %s", err);
 	return rc;
@@ -424,8 +424,9 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		p->cfg.overload_queue_kb = 512;
 	if (!p->cfg.src_rate)
 		p->cfg.src_rate = 10000;
-	p->cfg.domain = NULL; /* the list is in p->domains */
-	p->cfg.users_file = NULL;
+	p->cfg.domain = NULL;     /* the list is in p->domains */
+	p->cfg.users_file = NULL; /* read once, here */
+	p->cfg.auth_algorithms = NULL;
 	int rc = 0;
 	if (!cfg->location.ops) /* the store is the proxy's from here on, whatever happens */
 		rc = sk_location_memory(&p->loc, 100000, 16);
@@ -434,7 +435,7 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 	if (rc == 0)
 		rc = sk_proxy_domains_set(p, cfg->domain);
 	if (rc == 0 && cfg->users_file)
-		rc = start_auth(p, cfg->users_file);
+		rc = start_auth(p, cfg->users_file, cfg->auth_algorithms);
 	if (rc == 0)
 		rc = sk_proxy_fork_table_init(p) < 0 ? -SK_ENOMEM : 0;
 	if (rc == 0)

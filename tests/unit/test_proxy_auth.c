@@ -242,6 +242,10 @@ static void challenge_of(struct ph *h, const char *what, int nth, enum sk_digest
 		}
 	}
 	assert_int_equal(seen, 1 << SK_DIGEST_MD5 | 1 << SK_DIGEST_SHA256); /* RFC 8760 §2.4 */
+	/* MD5 first by default: clients that take the first challenge blindly (SIPp) */
+	struct sk_digest_challenge first;
+	assert_int_equal(sk_digest_challenge_parse(&first, sk_msg_hdr_first(m, id)->value), 0);
+	assert_int_equal(first.alg, SK_DIGEST_MD5);
 	sk_msg_free(m);
 }
 
