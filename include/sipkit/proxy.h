@@ -56,6 +56,28 @@ int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bind
  * another store. Either pointer may be NULL. */
 bool sk_location_memory_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors);
 
+/* ---- what happened, one event per call and per REGISTER ------------------------ */
+
+enum sk_proxy_event_kind {
+	SK_PROXY_EV_CALL,     /* an INVITE's final went upstream */
+	SK_PROXY_EV_REGISTER, /* the registrar answered a REGISTER */
+};
+
+/** One line of the proxy's log of calls and registrations; the strings live for the call. */
+struct sk_proxy_event {
+	enum sk_proxy_event_kind kind;
+	const char *call_id, *from, *to; /* From and To URIs */
+	const char *source;              /* "udp:ADDR:PORT" the request came from */
+	const char *targets;  /* call: its branches' Request-URIs; REGISTER: the contacts it
+	                       * holds now; comma-separated, cut at 512 bytes */
+	int status;           /* the final sent upstream (0: none, a non-INVITE that timed out) */
+	const char *outcome;  /* call: answered, cancelled, rejected, timeout, failed;
+	                       * REGISTER: registered, unregistered, refused */
+	const char *reason;   /* the CANCEL's Reason (RFC 3326) or the proxy's own, "" if none */
+	uint64_t duration_ms; /* from the request to its final */
+	unsigned bindings;    /* REGISTER: bindings of the AOR after it */
+};
+
 /* ---- the proxy ----------------------------------------------------------- */
 
 struct sk_proxy_config {
@@ -91,6 +113,9 @@ struct sk_proxy_config {
 	                             * ten times that: silence); 0: 10000 */
 	const char *trust; /* comma-separated CIDRs exempt from src_rate (peers, gateways) */
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
+	/* called once per call and per REGISTER (a log line); NULL: nothing */
+	void (*on_event)(void *arg, const struct sk_proxy_event *ev);
+	void *event_arg;
 };
 
 struct sk_proxy_stats {

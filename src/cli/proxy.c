@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "eventlog.h"
 #include "phone.h"
 #include "sipkit/proxy.h"
 
@@ -28,6 +29,7 @@ struct proxy_opts {
 	int nlisten;
 	char domains[1024]; /* every --domain, comma-separated */
 	const char *users, *auth_algs, *ctl;
+	enum eventlog_format log_format; /* the line per call and per REGISTER on stdout */
 	char *routes[MAX_ROUTES];
 	int nroutes;
 	enum sk_fork_mode fork;
@@ -279,6 +281,12 @@ static int ctl_open(struct proxyd *pd, const char *path)
 	return 0;
 }
 
+static void on_event(void *arg, const struct sk_proxy_event *ev)
+{
+	const struct proxyd *pd = arg;
+	eventlog_write(stdout, pd->o.log_format, ev);
+}
+
 /* ---- SIGHUP: the users file read again ---------------------------------------- */
 
 #define RELOAD_CHECK_MS 200
@@ -326,7 +334,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: sipkit proxy [-l udp:HOST:PORT ...] [--domain NAME ...] [--users FILE]\n"
-	    "                    [--auth-algorithms MD5,SHA-256]\n"
+	    "                    [--auth-algorithms MD5,SHA-256] [--log-format logfmt|json]\n"
 	    "                    [--route USER=URI[,URI...] ...]\n"
 	    "                    [--fork parallel|sequential] [--record-route] [--cancel-481]\n"
 	    "                    [--timer-c MS] [--ctl PATH] [-c FILE] [--duration S] "
@@ -367,6 +375,9 @@ static void usage(FILE *f)
 	    "cap a connection is closed at once. Only a complete message keeps a connection:\n"
 	    "--tcp-idle-ms (120000), --tcp-idle-new-ms for accepted ones that never sent one\n"
 	    "(20000), --tcp-header-ms from a message's first byte to its last (10000).\n"
+	    "One line per call and per REGISTER on stdout (Call-ID, From, To, source,\n"
+	    "targets, outcome, Reason, status, duration), --log-format logfmt (default) or\n"
+	    "json.\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
 	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
 	    "Log lines are limited per kind (per place in the code): --log-burst at once\n"
@@ -442,6 +453,9 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		         val);
 	} else if (!strcmp(key, "users") && val) {
 		o->users = val;
+	} else if (!strcmp(key, "log-format") && val &&
+	           (!strcmp(val, "logfmt") || !strcmp(val, "json"))) {
+		o->log_format = !strcmp(val, "json") ? EVENTLOG_JSON : EVENTLOG_LOGFMT;
 	} else if (!strcmp(key, "auth-algorithms") && val) {
 		o->auth_algs = val;
 	} else if (!strcmp(key, "route") && val && strchr(val, '=')) {
@@ -584,6 +598,8 @@ int cmd_proxy(int argc, char **argv)
 	                             .domain = o->domains[0] ? o->domains : NULL,
 	                             .users_file = o->users,
 	                             .auth_algorithms = o->auth_algs,
+	                             .on_event = on_event,
+	                             .event_arg = pd,
 	                             .fork = o->fork,
 	                             .record_route = o->record_route,
 	                             .registrar = true,

@@ -236,6 +236,11 @@ int sk_proxy_users_reload(struct sk_proxy *p, char *err, size_t errsize)
 	return 0;
 }
 
+bool sk_proxy_user_known(const struct sk_proxy *p, const char *aor)
+{
+	return p->auth && user_find(p->auth, aor);
+}
+
 size_t sk_proxy_users(const struct sk_proxy *p)
 {
 	return p->auth ? sk_htab_count(&p->auth->users->tab) : 0;

@@ -69,7 +69,8 @@ struct rctx {
 	int best;
 	char *best_wire; /* the best final so far, as received */
 	size_t best_len;
-	char *auth; /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
+	char *auth;   /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
+	char *reason; /* the CANCEL's Reason, for the call's event */
 	size_t auth_len;
 	struct sk_timer group; /* sequential forking: the current group's time */
 	struct sk_flow up;     /* where the server transaction's responses go */
@@ -129,6 +130,7 @@ static void ctx_free(struct rctx *c)
 	free(c->call_id);
 	free(c->best_wire);
 	free(c->auth);
+	free(c->reason);
 	free(c);
 }
 
@@ -235,6 +237,33 @@ static int add_challenges(struct sk_build *b, const struct sk_msg *best, const c
 	return 0;
 }
 
+/* The call's event (events.c) as its final goes up: status, targets, the CANCEL's Reason. */
+static void ctx_event(struct rctx *c, int status, bool cancelled, const char *reason)
+{
+	struct sk_proxy *p = c->p;
+	if (!p->cfg.on_event || !c->invite || !c->st)
+		return;
+	char targets[512];
+	size_t n = 0;
+	targets[0] = '\0';
+	for (unsigned i = 0; i < c->nbr && n < sizeof(targets); i++)
+		if (c->br[i].target)
+			n += (size_t)snprintf(targets + n, sizeof(targets) - n, "%s%s",
+			                      n ? "," : "", c->br[i].target);
+	sk_proxy_event_call(p, sk_txn_msg(c->st), &c->up, status, cancelled,
+	                    reason ? reason : c->reason, c->created, targets);
+}
+
+/* What send_best sends up (0: nothing, a non-INVITE that timed out). */
+static int status_up(const struct rctx *c, bool cancelled)
+{
+	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487))
+		return 408;
+	if (!c->best_wire)
+		return c->best == 503 ? 500 : c->invite ? 408 : 0;
+	return c->best == 503 ? 500 : c->best;
+}
+
 static void send_best(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
@@ -242,6 +271,9 @@ static void send_best(struct rctx *c)
 	ctx_final(c, CTX_DONE);
 	if (!c->st)
 		return;
+	int up = status_up(c, cancelled);
+	ctx_event(c, up, cancelled,
+	          up == 408 && c->timer_c ? "SIP;cause=408;text=\"Timer C\"" : NULL);
 	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487)) {
 		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
 		sk_proxy_reply(
@@ -592,8 +624,10 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 		ctx_final(c, CTX_ANSWERED);
 		sk_timer_stop(sk_stack_timers(p->stack), &c->group);
 		pass_up(c, resp);
-		if (first) /* §16.7 step 10, RFC 3326 */
+		if (first) { /* §16.7 step 10, RFC 3326 */
+			ctx_event(c, code, false, NULL);
 			cancel_others(c, b, "SIP;cause=200;text=\"Call completed elsewhere\"");
+		}
 	} else {
 		if (code == 487)
 			p->st.absorbed_487++; /* until it is the one passed up */
@@ -693,6 +727,8 @@ bool sk_proxy_fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk
 	/* RFC 3326: the caller's Reason goes to every branch */
 	char reason[512];
 	size_t n = sk_msg_hdr_join(cancel, SK_HDR_REASON, reason, sizeof(reason));
+	if (n && !c->reason)
+		c->reason = strdup(reason); /* NULL: the event goes without it */
 	ctx_hold(c);
 	cancel_others(c, NULL, n ? reason : NULL);
 	check_done(c);

@@ -239,6 +239,23 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
 	return nb;
 }
 
+/*
+ * §16.5: nowhere to send a request for one of ours. A user of the users file
+ * who has no binding now is Temporarily Unavailable (480, §21.4.18); anyone
+ * else is Not Found (404). Only trusted sources and authenticated users get
+ * this far when a users file is given, so strangers learn nothing from the
+ * difference. The Warning (§20.43) says why, for the person reading a trace.
+ */
+static void no_target(struct sk_proxy *p, struct sk_txn *st, const struct sk_uri *ru)
+{
+	char extra[PROXY_AOR_MAX + 96], aor[PROXY_AOR_MAX];
+	const char *host = p->ndomains ? p->domains[0] : "proxy";
+	bool known = sk_proxy_aor(ru, aor, sizeof(aor)) == 0 && sk_proxy_user_known(p, aor);
+	snprintf(extra, sizeof(extra), "Warning: 399 %s \"%s\"\r\n", host,
+	         known ? "the user has no registered contact" : "no such user here");
+	sk_proxy_reply(p, st, known ? 480 : 404, NULL, extra);
+}
+
 /* ---- forwarding without state --------------------------------------------- */
 
 /* The ACK for a 2xx, and a CANCEL that matches nothing (§16.11), passed on where the
@@ -356,9 +373,8 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			return;
 		}
 		n = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
-		if (!n) { /* §16.5: no binding, no route: 480 for a known user would need a store of
-			     users */
-			sk_proxy_reply(p, st, 404, NULL, NULL);
+		if (!n) {
+			no_target(p, st, &target_uri);
 			return;
 		}
 	}

@@ -104,7 +104,17 @@ void sk_proxy_auth_free(struct sk_proxy_auth *a);
 /* 0: authenticated (*authed) or nothing to authenticate; else the status answered. */
 int sk_proxy_auth_check(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req, bool local,
                         bool *authed);
+/* True when aor ("user@domain", as sk_proxy_aor makes it) is a user of the users file. */
+bool sk_proxy_user_known(const struct sk_proxy *p, const char *aor);
 /* The Proxy-Authorization line of ours in req (not passed on), or NULL. */
 const struct sk_hdr *sk_proxy_auth_consumed(const struct sk_proxy *p, const struct sk_msg *req);
+
+/* events.c: one event per call and per REGISTER (cfg.on_event) */
+void sk_proxy_event_call(struct sk_proxy *p, const struct sk_msg *req, const struct sk_flow *from,
+                         int status, bool cancelled, const char *reason, uint64_t started,
+                         const char *targets);
+void sk_proxy_event_register(struct sk_proxy *p, const struct sk_msg *req,
+                             const struct sk_flow *from, int status, const char *contacts,
+                             unsigned bindings);
 
 #endif

@@ -395,6 +395,15 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
 		return;
 	}
 	p->st.registers++;
+	if (p->cfg.on_event) {
+		char contacts[512];
+		size_t used = 0;
+		contacts[0] = '\0';
+		for (size_t i = 0; i < n && used < sizeof(contacts); i++)
+			used += (size_t)snprintf(contacts + used, sizeof(contacts) - used, "%s%s",
+			                         used ? "," : "", c->cur[i].contact);
+		sk_proxy_event_register(p, req, sk_txn_flow(st), 200, contacts, (unsigned)n);
+	}
 	uint64_t held;
 	if (sk_location_memory_held(&p->loc, &held, NULL))
 		p->st.bindings = held;
@@ -458,6 +467,7 @@ void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const str
 	/* step 6: no Contact is a query; the bindings are left as they are (§10.2.3) */
 	if (sk_msg_addr_count(req, SK_HDR_CONTACT) && (plan(p, c, req, &f) || apply(p, c, &f))) {
 		sk_proxy_reply(p, st, f.code, f.reason, f.extra[0] ? f.extra : NULL);
+		sk_proxy_event_register(p, req, sk_txn_flow(st), f.code, NULL, (unsigned)c->nold);
 		free(c);
 		return;
 	}

@@ -7,7 +7,9 @@
 #                    the callee never sees an INVITE; sipsak's OPTIONS to that
 #                    host the same; ctl stats relay_denied counts them
 #   relay-trusted    the same call from a --trust source is relayed and
-#                    cancelled cleanly (the policy is not a blanket refusal)
+#                    cancelled cleanly (the policy is not a blanket refusal); the
+#                    proxy's log line for it (logfmt) has the caller's Reason with
+#                    its ESC escaped
 #   sipp-auth        SIPp (sip-tester) REGISTER with [authentication] (401, then
 #                    200), then INVITE challenged 407, sent again with
 #                    credentials, ringing at `sipkit uas --no-answer` and
@@ -70,14 +72,19 @@ relay() { # name trust(yes|no)
 	trust=""
 	[ "$2" = yes ] && trust="--trust $LO/32"
 	if start_uas --no-answer && start_proxy --domain sipkit.test $trust; then
+		# a Reason with an ESC in it: the proxy's log line must not carry it raw
+		esc=$(printf 'SIP;cause=16;text="red \033[31m"')
 		# shellcheck disable=SC2086
 		timeout -k 5 20 "$SIPKIT" call "sip:carol@$LO:$UAS_PORT" --route "sip:$LO:$PROXY_PORT;lr" \
-			--cancel-after 300 >call.out 2>call.err
+			--cancel-after 300 --reason "$esc" >call.out 2>call.err
 		st=$?
 		if [ "$2" = yes ]; then
 			[ $st = 0 ] || bad "sipkit call exit $st, expected 0 (relayed for a trusted source)"
 			grep -q '^result: cancelled' call.out || bad "no 'result: cancelled' line"
 			grep -q 'cancelled' uas.out || bad "the callee did not see the call cancelled"
+			grep -q '^ts=.* event=call .*outcome=cancelled .*reason="SIP;cause=16;text=\\"red \\u001b\[31m\\"" status=487 duration_ms=' \
+				proxy.out || bad "no logfmt line for the cancelled call, its Reason escaped"
+			grep -q "$(printf '\033')" proxy.out && bad "a raw ESC in the proxy's output"
 		else
 			[ $st = 1 ] || bad "sipkit call exit $st, expected 1 (403)"
 			grep -q '^result: .*403' call.out || bad "no result line with 403"
@@ -116,6 +123,8 @@ sipp_auth() {
 		ctl_stats
 		stat_is registers 1
 		stat_is challenges 2
+		grep -q '^ts=.* event=register .*outcome=registered .*status=200 bindings=1' proxy.out ||
+			bad "no logfmt line for the REGISTER"
 		stat_is cancelled 1
 		stat_is auth_failed 0
 		check_no_pending

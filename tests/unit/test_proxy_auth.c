@@ -202,7 +202,7 @@ static void write_users(const char *path, const char *password_bob)
 	fclose(f);
 }
 
-static void auth_world(struct auth_world *aw, uint64_t seed)
+static void auth_world_trusting(struct auth_world *aw, uint64_t seed, const char *trust)
 {
 	snprintf(aw->users, sizeof(aw->users), "/tmp/sk-users-%d-%llu", (int)getpid(),
 	         (unsigned long long)seed);
@@ -211,7 +211,13 @@ static void auth_world(struct auth_world *aw, uint64_t seed)
 	o.raw_mask = 1;
 	o.proxy.users_file = aw->users;
 	o.proxy.registrar = true;
+	o.proxy.trust = trust;
 	aw->h = ph_new(&o);
+}
+
+static void auth_world(struct auth_world *aw, uint64_t seed)
+{
+	auth_world_trusting(aw, seed, NULL);
 }
 
 static void auth_done(struct auth_world *aw)
@@ -405,6 +411,37 @@ static void test_invite_authenticated_and_cancelled(void **state)
 	auth_done(&aw);
 }
 
+/* §16.5: a user with no binding is 480, an unknown one 404, each with a Warning saying why. */
+static void test_no_target(void **state)
+{
+	(void)state;
+	struct auth_world aw;
+	auth_world_trusting(&aw, 714, "10.0.0.1/32"); /* a peer: past the challenge */
+	struct ph *h = aw.h;
+	char buf[2048];
+	const char *alice = "sip:alice@" PH_DOMAIN, *nobody = "sip:nobody@" PH_DOMAIN;
+	ask(h, req_as(buf, sizeof(buf), "INVITE", alice, "sip:p@peer.test", alice, "n1@t", 1, NULL),
+	    500);
+	ask(h,
+	    req_as(buf, sizeof(buf), "INVITE", nobody, "sip:p@peer.test", nobody, "n2@t", 1, NULL),
+	    500);
+	const char *want[2][2] = {{"480/INVITE", "no registered contact"},
+	                          {"404/INVITE", "no such user"}};
+	for (int i = 0; i < 2; i++) {
+		const struct hw_wire *w = ph_get(h, PH_PROXY, 0, want[i][0], 1);
+		assert_non_null(w);
+		struct sk_msg *m = hw_wire_parse(w);
+		const struct sk_hdr *warn = sk_msg_hdr_find(m, "Warning");
+		assert_non_null(warn);
+		char v[128];
+		sk_str_cpy(v, sizeof(v), warn->value);
+		assert_non_null(strstr(v, want[i][1]));
+		assert_int_equal(strncmp(v, "399 ", 4), 0);
+		sk_msg_free(m);
+	}
+	auth_done(&aw);
+}
+
 /* A users file that does not parse stops the start; a reload that fails keeps the users. */
 static void test_users_file(void **state)
 {
@@ -432,6 +469,7 @@ int main(void)
 	    PH_TEST(test_register_challenged),
 	    PH_TEST(test_no_enumeration_and_throttle),
 	    PH_TEST(test_invite_authenticated_and_cancelled),
+	    PH_TEST(test_no_target),
 	    PH_TEST(test_users_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
