@@ -109,6 +109,11 @@ struct sk_call_params {
 	enum sk_proto proto; /* NONE: the URI's transport parameter, else UDP */
 	const char *sdp;     /* offer; NULL: a default audio offer */
 	void *user;
+	/* Digest credentials (RFC 3261 §22.2, §22.3): with a password, a 401/407 to the
+	 * INVITE is answered once per challenge (sk_call_auth_answers); without, it ends
+	 * the call. The user name is auth_user, else the From URI's user part. */
+	const char *auth_user;
+	const char *password;
 };
 
 /** Sends an INVITE (§13.2.1). The call is in CALLING on success. */
@@ -119,7 +124,10 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
  * `RELEASE_CAUSE;cause=3`). Returns SK_CANCEL_SENT, SK_CANCEL_DEFERRED (no
  * provisional yet: sent when the first arrives), SK_CANCEL_ALREADY, or
  * -SK_ESTATE when a final response has come (nothing is sent), -SK_EINVAL
- * for a malformed reason.
+ * for a malformed reason. Asked from the response event of a 401/407 that
+ * would be answered (or deferred before it came): the INVITE is not sent
+ * again, the call ends rejected with that response (nothing was cancelled on
+ * the wire), and SK_CANCEL_DEFERRED is returned.
  */
 int sk_call_cancel(struct sk_call *c, const char *reason);
 /**
@@ -154,6 +162,8 @@ const char *sk_call_id(const struct sk_call *c);
 unsigned sk_call_dialogs(const struct sk_call *c);
 /** The final status of the last re-INVITE (0: none yet). */
 int sk_call_reinvite_status(const struct sk_call *c);
+/** out: the 401/407 challenges the call answered by sending its INVITE again. */
+unsigned sk_call_auth_answers(const struct sk_call *c);
 /** True when a CANCEL was asked for (out) or received (in). */
 bool sk_call_cancel_asked(const struct sk_call *c);
 void *sk_call_user(const struct sk_call *c);

@@ -113,6 +113,9 @@ static void call_free(struct sk_call *c)
 	free(c->sdp);
 	free(c->in_from_tag);
 	free(c->resp2xx);
+	sk_uac_auth_free(c->auth);
+	free(c->to_uri);
+	free(c->route_hdr);
 	free(c);
 }
 
@@ -338,6 +341,11 @@ unsigned sk_call_dialogs(const struct sk_call *c)
 int sk_call_reinvite_status(const struct sk_call *c)
 {
 	return c->reinvite_status;
+}
+
+unsigned sk_call_auth_answers(const struct sk_call *c)
+{
+	return sk_uac_auth_answers(c->auth);
 }
 
 bool sk_call_cancel_asked(const struct sk_call *c)
