@@ -100,6 +100,42 @@ struct sk_ua_stats sk_ua_stats(const struct sk_ua *ua);
  */
 int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uint32_t expires);
 
+/* ---- registrations that last (§10.2) -------------------------------------- */
+
+struct sk_reg;
+
+struct sk_reg_params {
+	const char *registrar; /* Request-URI: "sip:example.com" or "sip:127.0.0.1:5060" */
+	const char *aor;       /* To and From: "sip:alice@example.com" */
+	uint32_t expires;      /* asked for (seconds); 0: 3600 */
+	/* Digest credentials (§22.2): a 401/407 is answered as for a call; the
+	 * refreshes carry them from the start. The user name is auth_user, else the
+	 * AOR's user part. */
+	const char *auth_user;
+	const char *password;
+	/**
+	 * The outcome of each REGISTER: status 200-699 (after any challenge was
+	 * answered), or -SK_ETIMEDOUT / -SK_EIO. After sk_reg_stop, the last one
+	 * reports the removal; r is freed after that call returns.
+	 */
+	void (*done)(void *arg, struct sk_reg *r, int status);
+	void *arg;
+};
+
+/**
+ * Registers our Contact for p->aor and keeps it registered: refreshed before the
+ * granted expiry (§10.2.4; same Call-ID, CSeq + 1), 423 answered with its
+ * Min-Expires (§10.2.8), a failure retried 30 s later. The UA owns it.
+ */
+int sk_reg_start(struct sk_ua *ua, const struct sk_reg_params *p, struct sk_reg **out);
+/** Removes the binding (Expires: 0, §10.2.2); done reports it, then r is freed. */
+int sk_reg_stop(struct sk_reg *r);
+/** The status of the last final response (0: none yet) and the expiry granted (s). */
+int sk_reg_status(const struct sk_reg *r);
+uint32_t sk_reg_expires(const struct sk_reg *r);
+/** Registrations the UA still holds (stopped ones until their last transaction ends). */
+size_t sk_ua_regs(const struct sk_ua *ua);
+
 /* ---- calls we place (§13.2) ---------------------------------------------- */
 
 struct sk_call_params {

@@ -288,6 +288,7 @@ void sk_ua_free(struct sk_ua *ua)
 	     n = sk_htab_iter_next(&it))
 		call_free(call_of(n));
 	sk_htab_free(&ua->calls);
+	sk_ua_regs_free(ua);
 	free(ua);
 }
 

@@ -86,6 +86,7 @@ struct sk_call {
 };
 
 struct sk_ua {
+	struct sk_reg *regs; /* registrations (reg.c) */
 	struct sk_ua_config cfg;
 	struct sk_stack *stack;
 	struct sk_htab calls; /* struct sk_call by Call-ID */
@@ -160,7 +161,14 @@ int sk_uac_auth_challenge(struct sk_uac_auth *a, const struct sk_msg *resp, cons
 int sk_uac_auth_lines(struct sk_uac_auth *a, struct sk_stack *st, const char *method,
                       const char *uri, uint32_t cseq, const char **lines);
 const char *sk_uac_auth_sent(const struct sk_uac_auth *a, uint32_t cseq);
+/* A new request (a REGISTER refresh): no realm counts as answered for it yet. */
+void sk_uac_auth_restart(struct sk_uac_auth *a);
+/* Realms whose credentials go into the next request. */
+unsigned sk_uac_auth_realms(const struct sk_uac_auth *a);
 unsigned sk_uac_auth_answers(const struct sk_uac_auth *a);
+
+/* reg.c: frees every registration (sk_ua_free) */
+void sk_ua_regs_free(struct sk_ua *ua);
 
 /* uas.c: requests we receive */
 void sk_uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,

@@ -8,7 +8,9 @@
  *  - every challenge of the response is looked at, WWW-Authenticate and
  *    Proxy-Authenticate alike (a forking proxy gathers them, §16.7 step 6), the
  *    strongest per header line (SHA-256 over MD5, RFC 8760 §2.4), one per realm;
- *  - a realm answered before is answered again only when its new challenge says
+ *  - a realm answered before for the same request (a refresh is a new one, its
+ *    credentials sent before any challenge) is answered again only when its new
+ *    challenge says
  *    stale=true; otherwise our credentials were refused and the request fails with
  *    that response (§22.1: "MUST NOT re-attempt requests with the credentials that
  *    have just been rejected (though the request may be retried if the nonce was
@@ -34,7 +36,8 @@ struct auth_realm {
 	bool proxy; /* Proxy-Authorization (a Proxy-Authenticate challenge) */
 	char *text; /* the challenge as received: ch's views point into it */
 	struct sk_digest_challenge ch;
-	uint32_t nc; /* nonce count of the last use of ch.nonce */
+	uint32_t nc;   /* nonce count of the last use of ch.nonce */
+	bool answered; /* challenged and answered for the request under way */
 };
 
 struct sk_uac_auth {
@@ -70,6 +73,15 @@ void sk_uac_auth_free(struct sk_uac_auth *a)
 	free(a->password);
 	free(a->lines);
 	free(a);
+}
+
+void sk_uac_auth_restart(struct sk_uac_auth *a)
+{
+	/* a new request (a refresh): the credentials go preemptively, and a challenge
+	 * to them is a first one again */
+	a->answers = 0;
+	for (unsigned i = 0; i < a->nrealms; i++)
+		a->realm[i].answered = false;
 }
 
 unsigned sk_uac_auth_answers(const struct sk_uac_auth *a)
@@ -157,7 +169,7 @@ int sk_uac_auth_challenge(struct sk_uac_auth *a, const struct sk_msg *resp, cons
 	/* all or nothing: a realm we may not answer again fails the request */
 	for (unsigned i = 0; i < n; i++) {
 		struct auth_realm *r = realm_find(a, p[i].proxy, p[i].ch.realm);
-		if (r && !p[i].ch.stale) {
+		if (r && r->answered && !p[i].ch.stale) {
 			*why = "credentials refused (challenged again without stale=true, §22.1)";
 			return -SK_EINVAL;
 		}
@@ -186,6 +198,7 @@ int sk_uac_auth_challenge(struct sk_uac_auth *a, const struct sk_msg *resp, cons
 		/* the views again, now into our copy */
 		sk_digest_challenge_parse(&r->ch, sk_str_c(text));
 		r->nc = 0;
+		r->answered = true;
 		a->answers++;
 	}
 	return 0;
@@ -228,4 +241,9 @@ int sk_uac_auth_lines(struct sk_uac_auth *a, struct sk_stack *st, const char *me
 const char *sk_uac_auth_sent(const struct sk_uac_auth *a, uint32_t cseq)
 {
 	return a && a->lines && a->lines_cseq == cseq ? a->lines : NULL;
+}
+
+unsigned sk_uac_auth_realms(const struct sk_uac_auth *a)
+{
+	return a ? a->nrealms : 0;
 }

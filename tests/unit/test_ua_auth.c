@@ -77,6 +77,24 @@ static void challenger_request(struct hw_node *n, struct sk_txn *st, const struc
                                struct sk_txn *invite)
 {
 	struct challenger *ch = n->ctx;
+	if (sk_str_eq(sk_msg_method(req), SK_STR_LIT("REGISTER"))) {
+		int i = ch->invites++;
+		verify(ch, req);
+		if (i < ch->nsteps && ch->steps[i].code) {
+			assert_int_equal(
+			    sk_test_respond(st, ch->steps[i].code, "chal", ch->steps[i].lines), 0);
+			return;
+		}
+		/* §10.3 step 8: the bindings with their expiry */
+		char extra[256];
+		const struct sk_addr *ct = sk_msg_addr(req, SK_HDR_CONTACT, 0);
+		long e = sk_msg_expires(req);
+		assert_non_null(ct);
+		snprintf(extra, sizeof(extra), "Contact: <%.*s>;expires=%ld\r\n",
+		         (int)ct->uri.raw.len, ct->uri.raw.p, e > 60 ? 60 : e);
+		assert_int_equal(sk_test_respond(st, 200, "reg", e ? extra : NULL), 0);
+		return;
+	}
 	if (sk_str_eq(sk_msg_method(req), SK_STR_LIT("INVITE"))) {
 		int i = ch->invites++;
 		verify(ch, req);
@@ -364,12 +382,135 @@ static void test_no_password(void **state)
 	uah_finish(&h);
 }
 
+struct regs_seen {
+	int done, last;
+	char trail[128];
+};
+
+static void reg_done(void *arg, struct sk_reg *r, int status)
+{
+	struct regs_seen *rs = arg;
+	(void)r;
+	rs->done++;
+	rs->last = status;
+	size_t n = strlen(rs->trail);
+	snprintf(rs->trail + n, sizeof(rs->trail) - n, "%d ", status);
+}
+
+/* REGISTER challenged (§10.2, §22.2): answered, refreshed with credentials, removed. */
+static void test_register_challenged(void **state)
+{
+	(void)state;
+	static const struct step steps[] = {
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"r1\", qop=\"auth\", "
+	          "algorithm=SHA-256\r\n"},
+	    {0, NULL}, /* the answer: 200 */
+	    {0, NULL}, /* the first refresh, credentials sent at once: 200 */
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"r2\", qop=\"auth\", "
+	          "algorithm=SHA-256, stale=true\r\n"}, /* the second: the nonce went stale */
+	};
+	struct challenger ch = {.steps = steps, .nsteps = 4};
+	struct regs_seen rs = {0};
+	struct uah h;
+	uah_init(&h, 311, 2, 1u << 1);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->ctx = &ch;
+	b->raw_request = challenger_request;
+	struct sk_reg_params p = {.registrar = "sip:10.0.0.2:5060",
+	                          .aor = "sip:alice@reg.test",
+	                          .expires = 600,
+	                          .password = PASSWORD,
+	                          .done = reg_done,
+	                          .arg = &rs};
+	struct sk_reg *r = NULL;
+	assert_int_equal(sk_reg_start(a->ua, &p, &r), 0);
+	uah_run(&h, 100);
+	assert_int_equal(rs.done, 1);
+	assert_int_equal(rs.last, 200);
+	assert_int_equal(sk_reg_expires(r), 60); /* what the registrar granted */
+	assert_int_equal(ch.invites, 2);
+	assert_int_equal(ch.verified, 1);
+	struct sk_msg *r1 = uah_sent(a, "REGISTER", NULL, 1),
+	              *r2 = uah_sent(a, "REGISTER", NULL, 2);
+	assert_int_equal(sk_msg_cseq(r2)->num, sk_msg_cseq(r1)->num + 1);
+	assert_true(sk_str_eq(sk_msg_call_id(r2), sk_msg_call_id(r1)));
+	uah_assert_same_hdr(r2, r1, "From");
+	assert_false(hw_has(r1, "Authorization"));
+	assert_true(hw_has(r2, "Authorization"));
+	sk_msg_free(r1);
+	sk_msg_free(r2);
+	/* refreshed before the 60 s granted, same Call-ID, credentials at once (nc 2) */
+	uah_run(&h, 31000);
+	assert_int_equal(ch.invites, 3);
+	assert_int_equal(ch.verified, 2);
+	assert_int_equal(ch.last_nc[0], 2);
+	assert_int_equal(rs.done, 2);
+	/* the next refresh meets a stale nonce: answered again (nc 1 for the new one) */
+	uah_run(&h, 31000);
+	assert_int_equal(ch.invites, 5);
+	assert_int_equal(ch.verified, 4);
+	assert_int_equal(ch.last_nc[0], 1);
+	assert_int_equal(rs.done, 3);
+	assert_int_equal(rs.last, 200);
+	struct sk_msg *r5 = uah_sent(a, "REGISTER", NULL, 5);
+	assert_int_equal(sk_msg_cseq(r5)->num, 5);
+	sk_msg_free(r5);
+	/* removed: Expires 0, with credentials; reported, then freed */
+	assert_int_equal(sk_reg_stop(r), 0);
+	uah_run(&h, 100);
+	assert_int_equal(rs.done, 4);
+	assert_string_equal(rs.trail, "200 200 200 200 ");
+	struct sk_msg *r6 = uah_sent(a, "REGISTER", NULL, 6);
+	assert_int_equal(sk_msg_expires(r6), 0);
+	assert_true(hw_has(r6, "Authorization"));
+	sk_msg_free(r6);
+	assert_int_equal(ch.refused, 0);
+	uah_run(&h, 40000);
+	assert_int_equal(sk_ua_regs(a->ua), 0);
+	uah_finish(&h);
+
+	/* wrong password: refused after one answer, retried 30 s later, stopped */
+	static const struct step always[] = {
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"a\"\r\n"},
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"b\"\r\n"},
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"c\"\r\n"},
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"d\"\r\n"},
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"e\"\r\n"},
+	    {401, "WWW-Authenticate: Digest realm=\"reg.test\", nonce=\"f\"\r\n"},
+	};
+	struct challenger ch2 = {.steps = always, .nsteps = 6};
+	struct regs_seen rs2 = {0};
+	uah_init(&h, 312, 2, 1u << 1);
+	a = &h.nodes[0];
+	h.nodes[1].ctx = &ch2;
+	h.nodes[1].raw_request = challenger_request;
+	p.password = "wrong";
+	p.arg = &rs2;
+	assert_int_equal(sk_reg_start(a->ua, &p, &r), 0);
+	uah_run(&h, 100);
+	assert_int_equal(ch2.invites, 2);
+	assert_int_equal(ch2.refused, 1);
+	assert_string_equal(rs2.trail, "401 ");
+	uah_run(&h, 30000);
+	assert_int_equal(ch2.invites, 4);
+	assert_string_equal(rs2.trail, "401 401 ");
+	assert_int_equal(sk_reg_stop(r), 0);
+	uah_run(&h, 100);
+	/* the removal: the server's next step (the script's fifth: 401) and its answer */
+	assert_int_equal(ch2.invites, 6);
+	assert_string_equal(rs2.trail, "401 401 401 ");
+	uah_run(&h, 40000);
+	assert_int_equal(sk_ua_regs(a->ua), 0);
+	uah_finish(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_retry_ring_cancel),       cmocka_unit_test(test_401_then_407),
 	    cmocka_unit_test(test_refused_then_stale),      cmocka_unit_test(test_sha256_preferred),
 	    cmocka_unit_test(test_cancel_during_challenge), cmocka_unit_test(test_no_password),
+	    cmocka_unit_test(test_register_challenged),
 	};
 	return cmocka_run_group_tests_name("ua_auth", tests, NULL, NULL);
 }
