@@ -9,7 +9,8 @@
 #                             alice (SIPp's regexps), rings, is cancelled: the
 #                             CANCEL has CSeq 2 and the RETRY's Via branch (not
 #                             the challenged INVITE's, read from SIPp's message
-#                             log); result: cancelled (487), exit 0
+#                             log); result: cancelled (487), exit 0; sipkit
+#                             check on the call's capture: cancelled, clean
 #   kamailio-auth-cancel      sipkit uas --no-answer --register (401 answered,
 #                             Kamailio logs the authenticated REGISTER) <-
 #                             Kamailio <- sipkit call --user alice --password
@@ -167,10 +168,16 @@ sipp_407() {
 		n=$((n + 1))
 	done
 	timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --user alice \
-		--password "$PASSWORD" --cancel-after 300 >call.out 2>call.err
+		--password "$PASSWORD" --cancel-after 300 --trace call.pcap >call.out 2>call.err
 	st=$?
 	[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
 	grep -qx 'result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' from sipkit call"
+	# sipkit check follows the call to the retried INVITE (§22.2): cancelled cleanly
+	"$SIPKIT" check --json --no-progress call.pcap >check.out 2>check.err
+	st=$?
+	[ $st = 0 ] || bad "sipkit check exit $st on the call's capture, expected 0"
+	grep -q '"outcome":"cancelled cleanly"' check.out || bad "sipkit check: the call is not 'cancelled cleanly'"
+	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings"
 	wait_bounded "$SIPP_PID" 5
 	st=$?
 	[ $st = 0 ] || bad "sipp exit $st, expected 0 (its checks of the retry and the CANCEL)"
