@@ -105,6 +105,15 @@ int sk_digest_authorize(const struct sk_digest_challenge *ch, struct sk_str user
                         struct sk_str password, struct sk_str method, struct sk_str uri,
                         struct sk_str cnonce, uint32_t nc, char *out, size_t size);
 
+/**
+ * Writes a challenge for a WWW-Authenticate / Proxy-Authenticate value (the server's
+ * side, RFC 7616 §3.3): "Digest realm=..., nonce=..." then opaque and domain when
+ * present, algorithm, qop="auth" (and auth-int) when set, stale=true when set.
+ * realm, nonce, opaque and domain go between quotes as given: a quote, a backslash or
+ * a control character in them is -SK_EINVAL. 0, -SK_EINVAL or -SK_ETOOBIG.
+ */
+int sk_digest_challenge_format(const struct sk_digest_challenge *c, char *out, size_t size);
+
 /** "MD5", "SHA-256", "MD5-sess", "SHA-256-sess" (the algorithm parameter's value). */
 const char *sk_digest_alg_name(enum sk_digest_alg alg, bool sess);
 

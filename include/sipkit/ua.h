@@ -100,6 +100,42 @@ struct sk_ua_stats sk_ua_stats(const struct sk_ua *ua);
  */
 int sk_ua_register(struct sk_ua *ua, const char *registrar, const char *aor, uint32_t expires);
 
+/* ---- registrations that last (§10.2) -------------------------------------- */
+
+struct sk_reg;
+
+struct sk_reg_params {
+	const char *registrar; /* Request-URI: "sip:example.com" or "sip:127.0.0.1:5060" */
+	const char *aor;       /* To and From: "sip:alice@example.com" */
+	uint32_t expires;      /* asked for (seconds); 0: 3600 */
+	/* Digest credentials (§22.2): a 401/407 is answered as for a call; the
+	 * refreshes carry them from the start. The user name is auth_user, else the
+	 * AOR's user part. */
+	const char *auth_user;
+	const char *password;
+	/**
+	 * The outcome of each REGISTER: status 200-699 (after any challenge was
+	 * answered), or -SK_ETIMEDOUT / -SK_EIO. After sk_reg_stop, the last one
+	 * reports the removal; r is freed after that call returns.
+	 */
+	void (*done)(void *arg, struct sk_reg *r, int status);
+	void *arg;
+};
+
+/**
+ * Registers our Contact for p->aor and keeps it registered: refreshed before the
+ * granted expiry (§10.2.4; same Call-ID, CSeq + 1), 423 answered with its
+ * Min-Expires (§10.2.8), a failure retried 30 s later. The UA owns it.
+ */
+int sk_reg_start(struct sk_ua *ua, const struct sk_reg_params *p, struct sk_reg **out);
+/** Removes the binding (Expires: 0, §10.2.2); done reports it, then r is freed. */
+int sk_reg_stop(struct sk_reg *r);
+/** The status of the last final response (0: none yet) and the expiry granted (s). */
+int sk_reg_status(const struct sk_reg *r);
+uint32_t sk_reg_expires(const struct sk_reg *r);
+/** Registrations the UA still holds (stopped ones until their last transaction ends). */
+size_t sk_ua_regs(const struct sk_ua *ua);
+
 /* ---- calls we place (§13.2) ---------------------------------------------- */
 
 struct sk_call_params {
@@ -109,6 +145,11 @@ struct sk_call_params {
 	enum sk_proto proto; /* NONE: the URI's transport parameter, else UDP */
 	const char *sdp;     /* offer; NULL: a default audio offer */
 	void *user;
+	/* Digest credentials (RFC 3261 §22.2, §22.3): with a password, a 401/407 to the
+	 * INVITE is answered once per challenge (sk_call_auth_answers); without, it ends
+	 * the call. The user name is auth_user, else the From URI's user part. */
+	const char *auth_user;
+	const char *password;
 };
 
 /** Sends an INVITE (§13.2.1). The call is in CALLING on success. */
@@ -119,7 +160,10 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
  * `RELEASE_CAUSE;cause=3`). Returns SK_CANCEL_SENT, SK_CANCEL_DEFERRED (no
  * provisional yet: sent when the first arrives), SK_CANCEL_ALREADY, or
  * -SK_ESTATE when a final response has come (nothing is sent), -SK_EINVAL
- * for a malformed reason.
+ * for a malformed reason. Asked from the response event of a 401/407 that
+ * would be answered (or deferred before it came): the INVITE is not sent
+ * again, the call ends rejected with that response (nothing was cancelled on
+ * the wire), and SK_CANCEL_DEFERRED is returned.
  */
 int sk_call_cancel(struct sk_call *c, const char *reason);
 /**
@@ -154,6 +198,8 @@ const char *sk_call_id(const struct sk_call *c);
 unsigned sk_call_dialogs(const struct sk_call *c);
 /** The final status of the last re-INVITE (0: none yet). */
 int sk_call_reinvite_status(const struct sk_call *c);
+/** out: the 401/407 challenges the call answered by sending its INVITE again. */
+unsigned sk_call_auth_answers(const struct sk_call *c);
 /** True when a CANCEL was asked for (out) or received (in). */
 bool sk_call_cancel_asked(const struct sk_call *c);
 void *sk_call_user(const struct sk_call *c);

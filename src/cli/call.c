@@ -15,6 +15,8 @@
 
 struct call_opts {
 	const char *uri, *route, *from, *listen, *reason;
+	const char *user, *auth_user, *password; /* --user, --auth-user, --password(-file) */
+	char password_buf[256];
 	enum sk_proto proto;
 	long cancel_after; /* -1: no cancel */
 	unsigned long hangup_after, calls, rate;
@@ -99,7 +101,17 @@ static void describe(struct caller *cr, struct sk_call *c, const struct one_call
 			snprintf(r, n, "answered (%d), hung up", st);
 		break;
 	case SK_OUTCOME_REJECTED:
-		snprintf(r, n, "rejected (%d %s)", st, sk_status_phrase(st));
+		if ((st == 401 || st == 407) && sk_call_cancel_asked(c))
+			/* the cancel came before the retry: no INVITE to cancel was sent */
+			snprintf(r, n,
+			         "rejected (%d %s; not sent again: cancel asked before the retry)",
+			         st, sk_status_phrase(st));
+		else if ((st == 401 || st == 407) && sk_call_auth_answers(c))
+			snprintf(r, n, "rejected (%d %s: credentials refused after %u challenge%s)",
+			         st, sk_status_phrase(st), sk_call_auth_answers(c),
+			         sk_call_auth_answers(c) == 1 ? "" : "s");
+		else
+			snprintf(r, n, "rejected (%d %s)", st, sk_status_phrase(st));
 		break;
 	case SK_OUTCOME_TIMEOUT:
 		snprintf(r, n, "timed out (no final response within 64*T1, Timer B)");
@@ -144,7 +156,9 @@ static void place_one(struct caller *cr)
 	                           .from = cr->o.from,
 	                           .route = cr->o.route,
 	                           .proto = cr->o.proto,
-	                           .user = oc};
+	                           .user = oc,
+	                           .auth_user = cr->o.auth_user ? cr->o.auth_user : cr->o.user,
+	                           .password = cr->o.password};
 	int rc = oc ? sk_call_invite(cr->ph.ua, &p, &oc->call) : -SK_ENOMEM;
 	cr->placed++;
 	if (rc < 0) {
@@ -209,7 +223,9 @@ static void usage(FILE *f)
 	        "usage: sipkit call URI [--route URI] [--from URI] [-l udp:HOST:PORT]\n"
 	        "                  [--transport udp|tcp] [--cancel-after MS]\n"
 	        "                  [--reason 'SIP;cause=...;text=\"...\"'] [--hangup-after MS]\n"
-	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n\n"
+	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n"
+	        "                  [--user USER] [--auth-user NAME]\n"
+	        "                  [--password PASSWORD | --password-file FILE]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
 	        "§9.1) after MS ms, with the Reason (RFC 3326) given; otherwise an answered\n"
@@ -218,7 +234,13 @@ static void usage(FILE *f)
 	        "and prints a summary. Exit 0 when every call went as asked (cancelled when\n"
 	        "--cancel-after is given, else answered), 1 when not, 69 when the peer was\n"
 	        "unreachable, 64 on bad usage. --trace FILE writes every message for `sipkit\n"
-	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
+	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
+	        "--user sets the user of From and Contact (default: caller); with --password\n"
+	        "(or the first line of --password-file) a 401/407 is answered with Digest\n"
+	        "credentials (RFC 3261 §22, RFC 7616: MD5 or SHA-256, qop=auth) for the user\n"
+	        "--auth-user, else --user, else From's: the INVITE goes again once per\n"
+	        "challenge, and --cancel-after cancels that INVITE. The password never goes\n"
+	        "on the wire, only its digest.\n");
 }
 
 static int parse_args(struct caller *cr, int argc, char **argv)
@@ -238,6 +260,20 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 			o->route = argv[++i];
 		} else if (!strcmp(a, "--from") && takes) {
 			o->from = argv[++i];
+		} else if (!strcmp(a, "--user") && takes) {
+			o->user = argv[++i];
+		} else if (!strcmp(a, "--auth-user") && takes) {
+			o->auth_user = argv[++i];
+		} else if (!strcmp(a, "--password") && takes) {
+			o->password = argv[++i];
+		} else if (!strcmp(a, "--password-file") && takes) {
+			if (cli_read_password(val, o->password_buf, sizeof(o->password_buf)) < 0) {
+				fprintf(stderr, "sipkit call: cannot read a password from '%s'\n",
+				        val);
+				return EXIT_USAGE;
+			}
+			o->password = o->password_buf;
+			i++;
 		} else if (!strcmp(a, "-l") && takes) {
 			o->listen = argv[++i];
 		} else if (!strcmp(a, "--transport") && takes) {
@@ -332,7 +368,7 @@ int cmd_call(int argc, char **argv)
 		dst.proto = o->proto;
 	cr->ph.ladder = o->calls == 1 && !cr->ph.quiet;
 	struct sk_ua_events ev = {.answered = on_answered, .ended = on_ended, .arg = cr};
-	if (phone_init(&cr->ph, "sipkit call", &ev, "caller") < 0) {
+	if (phone_init(&cr->ph, "sipkit call", &ev, o->user ? o->user : "caller") < 0) {
 		phone_free(&cr->ph);
 		free(cr);
 		return 1;

@@ -25,6 +25,10 @@ int cmd_check(int argc, char **argv);
  * Returns 0, -SK_ETOOBIG when larger (the first max+1 bytes are read), or -errno. */
 int cli_read_file(const char *path, size_t max, char **buf, size_t *len);
 
+/* The first line of a file (a password: --password-file), without its line end, into
+ * buf: 0, or -1 when it cannot be read, is empty or does not fit. */
+int cli_read_password(const char *path, char *buf, size_t size);
+
 /* Writes s as a JSON string literal (with quotes). */
 void cli_json_str(FILE *f, struct sk_str s);
 

@@ -16,6 +16,10 @@ struct uas_opts {
 	unsigned long ring_after, answer_after, calls, duration_ms;
 	unsigned long reject; /* 0: answer */
 	bool no_answer;
+	/* --register: keep our Contact registered there (§10.2), with credentials */
+	const char *registrar, *aor, *user, *auth_user, *password;
+	unsigned long expires;
+	char password_buf[256], aor_buf[256];
 };
 
 struct uas {
@@ -25,7 +29,58 @@ struct uas {
 	unsigned long outcomes[SK_OUTCOME_FAILED + 1];
 	bool done;
 	struct uas_call *live;
+	struct sk_reg *reg;
+	int reg_status; /* of the last REGISTER; 0 none yet */
+	bool reg_gone;  /* the removal was answered (or failed) */
 };
+
+static void on_registered(void *arg, struct sk_reg *r, int status)
+{
+	struct uas *u = arg;
+	int before = u->reg_status;
+	u->reg_status = status;
+	if (u->reg_gone || status == 0)
+		return;
+	if (u->reg == NULL) { /* the removal's answer (unregister) */
+		u->reg_gone = true;
+		if (status >= 200 && status < 300)
+			fprintf(stderr, "sipkit uas: unregistered %s\n", u->o.aor);
+		else
+			fprintf(stderr, "sipkit uas: unregistering %s failed: %d\n", u->o.aor,
+			        status);
+		return;
+	}
+	if (status >= 200 && status < 300) {
+		if (before < 200 || before >= 300) /* the first time, and after a failure */
+			fprintf(stderr, "sipkit uas: registered %s at %s for %u s\n", u->o.aor,
+			        u->o.registrar, (unsigned)sk_reg_expires(r));
+	} else if (status > 0) {
+		fprintf(
+		    stderr, "sipkit uas: registering %s at %s failed: %d %s%s (again in 30 s)\n",
+		    u->o.aor, u->o.registrar, status, sk_status_phrase(status),
+		    status == 401 || status == 407
+		        ? (u->o.password ? ": credentials refused" : ": give --user and --password")
+		        : "");
+	} else {
+		fprintf(stderr, "sipkit uas: registering %s at %s failed: %s (again in 30 s)\n",
+		        u->o.aor, u->o.registrar, sk_strerror(status));
+	}
+}
+
+/* After the calls: our binding removed (§10.2.2), waited for a few seconds at most,
+ * also after Ctrl-C (the loop is run here, not by phone_run, which a signal stops). */
+static void unregister(struct uas *u)
+{
+	struct sk_reg *r = u->reg;
+	u->reg = NULL;
+	if (!r || sk_reg_stop(r) < 0)
+		return;
+	uint64_t end = phone_now(&u->ph) + 4000;
+	while (!u->reg_gone && phone_now(&u->ph) < end)
+		sk_loop_run_once(u->ph.loop, 100);
+	if (!u->reg_gone)
+		fprintf(stderr, "sipkit uas: no answer to the removal of %s\n", u->o.aor);
+}
 
 /* One incoming call and its two timers. */
 struct uas_call {
@@ -128,12 +183,36 @@ static void on_ended(void *arg, struct sk_call *c)
 		u->done = true;
 }
 
+/* --register: a sip: URI with a numeric address; the AOR defaults to USER at its host. */
+static int registrar_aor(struct uas *u)
+{
+	struct sk_uri uri;
+	struct sk_target t;
+	if (sk_uri_parse(&uri, sk_str_c(u->o.registrar), NULL) < 0 || uri.scheme != SK_URI_SIP ||
+	    sk_target_from_uri(&t, sk_str_c(u->o.registrar), SK_PROTO_NONE) < 0) {
+		fprintf(stderr,
+		        "sipkit uas: --register takes a sip: URI with a numeric address, e.g. "
+		        "sip:127.0.0.1:5060, not '%s'\n",
+		        u->o.registrar);
+		return EXIT_USAGE;
+	}
+	if (!u->o.aor) {
+		snprintf(u->o.aor_buf, sizeof(u->o.aor_buf), "sip:%s@%.*s",
+		         u->o.user ? u->o.user : "uas", (int)uri.host.len, uri.host.p);
+		u->o.aor = u->o.aor_buf;
+	}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
 	        "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
-	        "                  [--duration S] [--ladder] [--trace FILE]\n\n"
+	        "                  [--duration S] [--ladder] [--trace FILE]\n"
+	        "                  [--register sip:REGISTRAR [--aor URI] [--expires S]]\n"
+	        "                  [--user USER] [--auth-user NAME]\n"
+	        "                  [--password PASSWORD | --password-file FILE]\n\n"
 	        "An answering phone: each INVITE rings (180) after --ring-after ms (default 0),\n"
 	        "then is answered with 200 (after --answer-after ms, default 2000), rejected\n"
 	        "with CODE at that time, or left ringing (--no-answer) until the caller\n"
@@ -141,7 +220,13 @@ static void usage(FILE *f)
 	        "answered call. One line per call with its outcome. Serves until stopped\n"
 	        "(Ctrl-C), until N calls are done, or for S seconds.\n"
 	        "--ladder prints every message sent and received; --trace FILE writes them for\n"
-	        "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
+	        "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
+	        "--register keeps our Contact (user --user, default uas) registered for the\n"
+	        "AOR (--aor, default sip:USER@REGISTRAR-HOST) at the registrar (RFC 3261\n"
+	        "§10.2): refreshed before it expires (--expires, default 3600), removed on\n"
+	        "exit; a 401/407 is answered with Digest credentials (RFC 7616) of\n"
+	        "--auth-user (else --user) and --password or the first line of\n"
+	        "--password-file.\n");
 }
 
 int cmd_uas(int argc, char **argv)
@@ -188,6 +273,35 @@ int cmd_uas(int argc, char **argv)
 		           v) {
 			u->o.duration_ms = v * 1000;
 			i++;
+		} else if (!strcmp(a, "--register") && val) {
+			u->o.registrar = val;
+			i++;
+		} else if (!strcmp(a, "--aor") && val) {
+			u->o.aor = val;
+			i++;
+		} else if (!strcmp(a, "--expires") && val && parse_uint(val, 86400 * 7, &v) == 0 &&
+		           v) {
+			u->o.expires = v;
+			i++;
+		} else if (!strcmp(a, "--user") && val) {
+			u->o.user = val;
+			i++;
+		} else if (!strcmp(a, "--auth-user") && val) {
+			u->o.auth_user = val;
+			i++;
+		} else if (!strcmp(a, "--password") && val) {
+			u->o.password = val;
+			i++;
+		} else if (!strcmp(a, "--password-file") && val) {
+			if (cli_read_password(val, u->o.password_buf, sizeof(u->o.password_buf)) <
+			    0) {
+				fprintf(stderr, "sipkit uas: cannot read a password from '%s'\n",
+				        val);
+				free(u);
+				return EXIT_USAGE;
+			}
+			u->o.password = u->o.password_buf;
+			i++;
 		} else if (!strcmp(a, "--ladder")) {
 			u->ph.ladder = true;
 		} else if (!strcmp(a, "--trace") && val) {
@@ -206,8 +320,17 @@ int cmd_uas(int argc, char **argv)
 		free(u);
 		return EXIT_USAGE;
 	}
+	if ((u->o.aor || u->o.password) && !u->o.registrar) {
+		fprintf(stderr, "sipkit uas: --aor and --password go with --register\n");
+		free(u);
+		return EXIT_USAGE;
+	}
+	if (u->o.registrar && (rc = registrar_aor(u)) != 0) {
+		free(u);
+		return rc;
+	}
 	struct sk_ua_events ev = {.incoming = on_incoming, .ended = on_ended, .arg = u};
-	if (phone_init(&u->ph, "sipkit uas", &ev, "uas") < 0) {
+	if (phone_init(&u->ph, "sipkit uas", &ev, u->o.user ? u->o.user : "uas") < 0) {
 		phone_free(&u->ph);
 		free(u);
 		return 1;
@@ -221,10 +344,26 @@ int cmd_uas(int argc, char **argv)
 			fprintf(stderr, "sipkit uas: listening on %.3s:%s\n", listen[i], a);
 		}
 	}
+	if (rc == 0 && u->o.registrar) {
+		struct sk_reg_params rp = {.registrar = u->o.registrar,
+		                           .aor = u->o.aor,
+		                           .expires = (uint32_t)u->o.expires,
+		                           .auth_user = u->o.auth_user ? u->o.auth_user : u->o.user,
+		                           .password = u->o.password,
+		                           .done = on_registered,
+		                           .arg = u};
+		rc = sk_reg_start(u->ph.ua, &rp, &u->reg);
+		if (rc < 0) {
+			fprintf(stderr, "sipkit uas: cannot register at %s: %s\n", u->o.registrar,
+			        sk_strerror(rc));
+			rc = EXIT_UNAVAILABLE;
+		}
+	}
 	if (rc == 0) {
 		phone_run(&u->ph, &u->done, u->o.duration_ms);
 		if (u->done)
 			phone_drain(&u->ph, 2000);
+		unregister(u);
 		fprintf(
 		    stderr,
 		    "sipkit uas: %lu calls: %lu answered, %lu cancelled, %lu rejected, %lu timed "

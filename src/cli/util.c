@@ -99,3 +99,19 @@ void cli_json_str(FILE *f, struct sk_str s)
 	}
 	fputc('"', f);
 }
+
+int cli_read_password(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	bool ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	size_t n = strcspn(buf, "\r\n");
+	if (buf[n] == '\0' && n + 1 >= size) /* no line end within the buffer: too long */
+		ok = false;
+	buf[n] = '\0';
+	return ok && n > 0 ? 0 : -1;
+}

@@ -784,3 +784,44 @@ int sk_digest_authorize(const struct sk_digest_challenge *ch, struct sk_str user
 	}
 	return 0;
 }
+
+int sk_digest_challenge_format(const struct sk_digest_challenge *c, char *out, size_t size)
+{
+	struct wbuf w = {out, size, 0, false};
+
+	if (!c || !out || size == 0 || !md_of(c->alg) || !sk_str_present(c->realm) ||
+	    !sk_str_present(c->nonce) || !quotable(c->realm) || !quotable(c->nonce) ||
+	    !quotable(c->opaque) || !quotable(c->domain))
+		return -SK_EINVAL;
+	out[0] = '\0';
+	w_str(&w, "Digest realm=\"");
+	w_bytes(&w, c->realm.p, c->realm.len);
+	w_str(&w, "\", nonce=\"");
+	w_bytes(&w, c->nonce.p, c->nonce.len);
+	w_str(&w, "\"");
+	if (sk_str_present(c->opaque)) {
+		w_str(&w, ", opaque=\"");
+		w_bytes(&w, c->opaque.p, c->opaque.len);
+		w_str(&w, "\"");
+	}
+	if (sk_str_present(c->domain)) {
+		w_str(&w, ", domain=\"");
+		w_bytes(&w, c->domain.p, c->domain.len);
+		w_str(&w, "\"");
+	}
+	w_str(&w, ", algorithm=");
+	w_str(&w, sk_digest_alg_name(c->alg, c->sess));
+	if (c->qop_auth || c->qop_auth_int)
+		w_str(&w, c->qop_auth && c->qop_auth_int ? ", qop=\"auth,auth-int\""
+		          : c->qop_auth                  ? ", qop=\"auth\""
+		                                         : ", qop=\"auth-int\"");
+	if (c->stale)
+		w_str(&w, ", stale=true");
+	if (c->userhash)
+		w_str(&w, ", userhash=true");
+	if (w.over) {
+		out[0] = '\0';
+		return -SK_ETOOBIG;
+	}
+	return 0;
+}

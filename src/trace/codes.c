@@ -52,6 +52,13 @@ static const struct sk_trace_code codes[] = {
      "response was lost on its way to the caller",
      "whether the final response reached the CANCEL's sender, and how long before",
      "do not cancel a request that has its final response; send ACK (and BYE after a 2xx)"},
+    {"cancel.challenged_invite", SK_SEV_ERROR, "RFC 3261 §9.1, §22.2",
+     "the CANCEL targets the INVITE that was challenged (401/407), not its retry with "
+     "credentials",
+     "the caller sent the INVITE again with credentials (CSeq + 1, a new branch) but built "
+     "its CANCEL from the first one: the retry is never cancelled and keeps ringing",
+     "the top Via branch and the CSeq of the CANCEL, of the challenged INVITE and of its retry",
+     "build the CANCEL from the INVITE last sent: its branch, its CSeq number, its Route set"},
     {"cancel.non_invite", SK_SEV_WARNING, "RFC 3261 §9.1",
      "a CANCEL aimed at a request other than INVITE",
      "CANCEL was sent for a non-INVITE request, which a server answers at once anyway",

@@ -2,7 +2,9 @@
 /*
  * The call as its caller lived it: the first INVITE of the call that no
  * proxy forwarded (no parent) is the caller's; its final response, and the
- * CANCEL that matched it (or missed it), decide the outcome.
+ * CANCEL that matched it (or missed it), decide the outcome. An INVITE that
+ * got a 401/407 and was sent again with credentials (RFC 3261 §22.2, §22.3:
+ * same Call-ID, CSeq + 1, a new transaction) hands the call over to its retry.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,20 +12,36 @@
 
 #include "trace_int.h"
 
-static int32_t find_root(const struct sk_trace_call *c)
+static bool challenged(const struct sk_trace_txn *t)
 {
-	int32_t any = -1;
+	return t->final >= 0 && (t->final_status == 401 || t->final_status == 407);
+}
+
+/* The caller's INVITE; *challenges: the challenged ones before it. */
+static int32_t find_root(const struct sk_trace_call *c, unsigned *challenges)
+{
+	int32_t any = -1, root = -1;
+	*challenges = 0;
 	for (size_t k = 0; k < c->ntxns; k++) {
 		const struct sk_trace_txn *t = &c->txns[k];
 		if (!t->invite || t->parent >= 0)
 			continue;
 		const struct sk_addr *to = sk_msg_to(sk_trace_flow_req(c, t));
-		if (to && to->tag.len == 0)
-			return (int32_t)k; /* an initial INVITE, not a re-INVITE */
+		if (to && to->tag.len == 0) { /* an initial INVITE, not a re-INVITE */
+			if (root < 0) {
+				root = (int32_t)k;
+			} else if (challenged(&c->txns[root]) &&
+			           c->txns[root].from_host == t->from_host &&
+			           t->request > c->txns[root].request) {
+				root = (int32_t)k; /* the retry with credentials (§22.2) */
+				(*challenges)++;
+			}
+			continue;
+		}
 		if (any < 0)
 			any = (int32_t)k;
 	}
-	return any;
+	return root >= 0 ? root : any;
 }
 
 /* A CANCEL from the caller toward the root's destination that matched nothing. */
@@ -63,7 +81,8 @@ static size_t put(char *buf, size_t size, size_t w, const char *s)
 
 void sk_trace_outcome_decide(struct sk_trace_call *c)
 {
-	int32_t r = find_root(c);
+	unsigned challenges;
+	int32_t r = find_root(c, &challenges);
 	c->root = r;
 	if (r < 0) {
 		bool cancel = false;
@@ -101,6 +120,9 @@ void sk_trace_outcome_decide(struct sk_trace_call *c)
 	char *b = c->outcome_detail;
 	size_t n = sizeof(c->outcome_detail), w = 0;
 	w = put(b, n, w, "INVITE");
+	if (challenges)
+		w = say(b, n, w, " (sent again with credentials after %u challenge%s)", challenges,
+		        challenges == 1 ? "" : "s");
 	if (c->first_prov_us >= 0)
 		w = say(b, n, w, ", first provisional after %.3f s",
 		        (double)c->first_prov_us / 1e6);

@@ -232,9 +232,44 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 	}
 }
 
+/*
+ * The INVITE sent again with credentials (§22.2: same Call-ID, From tag and hop,
+ * CSeq + 1, a new branch) after it got its 401/407, before message ci; NULL if none.
+ */
+static const struct sk_trace_txn *retry_of(const struct sk_trace_call *c,
+                                           const struct sk_trace_txn *it, uint32_t ci)
+{
+	if (it->final < 0 || it->final > (int32_t)ci ||
+	    (it->final_status != 401 && it->final_status != 407))
+		return NULL;
+	for (size_t k = 0; k < c->ntxns; k++) {
+		const struct sk_trace_txn *t = &c->txns[k];
+		if (t == it || !t->invite || t->from_host != it->from_host ||
+		    t->to_host != it->to_host || t->request <= it->request || t->request >= ci)
+			continue;
+		const struct sk_addr *to = sk_msg_to(sk_trace_flow_req(c, t));
+		if (to && to->tag.len == 0)
+			return t;
+	}
+	return NULL;
+}
+
 static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
                           struct sk_trace_txn *ct, struct sk_trace_txn *it)
 {
+	const struct sk_trace_txn *retry = retry_of(c, it, ct->request);
+	if (retry) {
+		/* §9.1: the CANCEL must be built from the INVITE it cancels, which is now
+		 * the retry; this one leaves the retry ringing (its timing against the
+		 * challenged INVITE says nothing more) */
+		sk_trace_finding_add(
+		    c, "cancel.challenged_invite", ct->request, (int32_t)retry->request,
+		    "the CANCEL carries the branch and CSeq of the INVITE that got %u, not those "
+		    "of "
+		    "its retry with credentials (frame %llu), which it leaves ringing",
+		    it->final_status, (unsigned long long)c->msgs[retry->request].frame);
+		return;
+	}
 	uint32_t ci = ct->request, ii = it->request;
 	int64_t tc = ts(c, (int32_t)ci);
 	bool crossed = false;

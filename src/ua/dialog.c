@@ -200,7 +200,9 @@ int sk_ua_dialog_ack(struct sk_call *c, struct dialog *d, uint32_t cseq)
 	/* §13.2.2.4: the ACK is built by the UA core, CSeq number of the INVITE,
 	 * and goes straight to the transport; the same one answers each
 	 * retransmission of the 2xx */
-	int rc = sk_ua_dialog_request(c, d, "ACK", cseq, NULL, NULL, &b, &dst);
+	/* §13.2.2.4, §22.1: the ACK duplicates the credentials of its INVITE */
+	int rc = sk_ua_dialog_request(c, d, "ACK", cseq, sk_uac_auth_sent(c->auth, cseq), NULL, &b,
+	                              &dst);
 	if (rc < 0)
 		return rc;
 	if ((rc = sk_build_finish(b, &wire)) == 0) {

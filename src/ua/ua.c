@@ -113,6 +113,9 @@ static void call_free(struct sk_call *c)
 	free(c->sdp);
 	free(c->in_from_tag);
 	free(c->resp2xx);
+	sk_uac_auth_free(c->auth);
+	free(c->to_uri);
+	free(c->route_hdr);
 	free(c);
 }
 
@@ -285,6 +288,7 @@ void sk_ua_free(struct sk_ua *ua)
 	     n = sk_htab_iter_next(&it))
 		call_free(call_of(n));
 	sk_htab_free(&ua->calls);
+	sk_ua_regs_free(ua);
 	free(ua);
 }
 
@@ -338,6 +342,11 @@ unsigned sk_call_dialogs(const struct sk_call *c)
 int sk_call_reinvite_status(const struct sk_call *c)
 {
 	return c->reinvite_status;
+}
+
+unsigned sk_call_auth_answers(const struct sk_call *c)
+{
+	return sk_uac_auth_answers(c->auth);
 }
 
 bool sk_call_cancel_asked(const struct sk_call *c)

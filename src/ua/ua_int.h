@@ -65,6 +65,10 @@ struct sk_call {
 	struct sk_txn *re_ct; /* a re-INVITE we sent */
 	uint32_t re_cseq;
 	struct sk_target dst; /* where out-of-dialog requests go */
+	/* out, with credentials: the INVITE rebuilt for each challenge (§22.2) */
+	struct sk_uac_auth *auth;
+	char *to_uri, *route_hdr;
+	bool auth_window; /* the 401/407 event is being given: its retry is not out yet */
 	/* in */
 	struct pending_ist ist, re_st;
 	char *in_from_tag; /* the caller's From tag and the INVITE's CSeq (§8.2.2.2) */
@@ -82,6 +86,7 @@ struct sk_call {
 };
 
 struct sk_ua {
+	struct sk_reg *regs; /* registrations (reg.c) */
 	struct sk_ua_config cfg;
 	struct sk_stack *stack;
 	struct sk_htab calls; /* struct sk_call by Call-ID */
@@ -143,6 +148,27 @@ void sk_uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *
 void sk_uac_failed(struct sk_call *c, struct sk_txn *ct, int err);
 /* A 2xx matching no transaction (after Timer M): the same ACK again. */
 void sk_uac_stray_2xx(struct sk_ua *ua, const struct sk_msg *resp);
+
+/* uac_auth.c: Digest credentials of the requests we send (§22.2, §22.3) */
+struct sk_uac_auth;
+int sk_uac_auth_new(struct sk_uac_auth **out, const char *user, const char *password);
+void sk_uac_auth_free(struct sk_uac_auth *a);
+/* Takes in the challenges of a 401/407: 0 when the request is to be sent again,
+ * else an error and why (credentials refused, nothing we can answer, too many). */
+int sk_uac_auth_challenge(struct sk_uac_auth *a, const struct sk_msg *resp, const char **why);
+/* The credential lines ("Proxy-Authorization: ...\r\n"...) for a request; *lines stays
+ * valid until the next call, sk_uac_auth_sent gives it again for that CSeq. */
+int sk_uac_auth_lines(struct sk_uac_auth *a, struct sk_stack *st, const char *method,
+                      const char *uri, uint32_t cseq, const char **lines);
+const char *sk_uac_auth_sent(const struct sk_uac_auth *a, uint32_t cseq);
+/* A new request (a REGISTER refresh): no realm counts as answered for it yet. */
+void sk_uac_auth_restart(struct sk_uac_auth *a);
+/* Realms whose credentials go into the next request. */
+unsigned sk_uac_auth_realms(const struct sk_uac_auth *a);
+unsigned sk_uac_auth_answers(const struct sk_uac_auth *a);
+
+/* reg.c: frees every registration (sk_ua_free) */
+void sk_ua_regs_free(struct sk_ua *ua);
 
 /* uas.c: requests we receive */
 void sk_uas_request(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *req,

@@ -29,11 +29,13 @@ static int route_value(const char *route, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -SK_ETOOBIG : 0;
 }
 
-static int build_invite(struct sk_call *c, const struct sk_call_params *p, const char *route,
+/* The INVITE of call c (again, after a challenge: CSeq c->local_cseq, with the
+ * credential lines of extra; §22.2). */
+static int build_invite(struct sk_call *c, const char *to, const char *route, const char *extra,
                         struct sk_str *wire, struct sk_build **bp)
 {
 	struct sk_build *b;
-	int rc = sk_build_request(&b, SK_STR_LIT("INVITE"), sk_str_c(p->to));
+	int rc = sk_build_request(&b, SK_STR_LIT("INVITE"), sk_str_c(to));
 	if (rc < 0)
 		return rc;
 	rc = sk_build_hdr(b, "Max-Forwards", SK_STR_LIT("70"));
@@ -42,7 +44,7 @@ static int build_invite(struct sk_call *c, const struct sk_call_params *p, const
 	if (rc == 0)
 		rc = sk_build_hdr(b, "From", sk_str_c(c->local_hdr));
 	if (rc == 0)
-		rc = sk_build_hdrf(b, "To", "<%s>", p->to);
+		rc = sk_build_hdrf(b, "To", "<%s>", to);
 	if (rc == 0)
 		rc = sk_build_hdr(b, "Call-ID", sk_str_c(c->call_id));
 	if (rc == 0)
@@ -53,6 +55,8 @@ static int build_invite(struct sk_call *c, const struct sk_call_params *p, const
 		rc = sk_build_hdr(b, "Allow", SK_STR_LIT(ALLOW));
 	if (rc == 0)
 		rc = sk_build_hdr(b, "User-Agent", sk_str_c(c->ua->agent));
+	if (rc == 0 && extra)
+		rc = sk_build_hdr_lines(b, extra);
 	if (rc == 0)
 		rc = sk_build_body(b, "application/sdp", c->sdp, strlen(c->sdp));
 	if (rc == 0)
@@ -63,6 +67,55 @@ static int build_invite(struct sk_call *c, const struct sk_call_params *p, const
 	}
 	*bp = b;
 	return 0;
+}
+
+/* With a password, what a retry needs (§22.2): credentials, Request-URI, Route. */
+static int keep_credentials(struct sk_call *c, const struct sk_call_params *p, const char *from,
+                            const char *route)
+{
+	char user[128];
+	const char *name = p->auth_user;
+	if (!p->password)
+		return 0;
+	if (!name) { /* the From URI's user part */
+		struct sk_uri u;
+		if (sk_uri_parse(&u, sk_str_c(from), NULL) < 0 || u.user.len == 0)
+			return -SK_EINVAL;
+		name = sk_str_cpy(user, sizeof(user), u.user);
+	}
+	int rc = sk_uac_auth_new(&c->auth, name, p->password);
+	if (rc < 0)
+		return rc;
+	c->to_uri = strdup(p->to);
+	c->route_hdr = route ? strdup(route) : NULL;
+	return c->to_uri && (!route || c->route_hdr) ? 0 : -SK_ENOMEM;
+}
+
+/*
+ * A 401/407 to the INVITE with credentials at hand (§22.2, §22.3): the INVITE
+ * again, CSeq + 1 (§22.1), same Call-ID, From and To (no tag), Route and body,
+ * a new branch (a new client transaction: the challenged one is done, the
+ * transaction layer ACKed its final, §17.1.1.3). It is the call's INVITE from now
+ * on: sk_call_cancel cancels it, never the challenged one.
+ */
+static int invite_again(struct sk_call *c)
+{
+	const char *lines;
+	struct sk_build *b = NULL;
+	struct sk_str wire;
+	uint32_t cseq = c->local_cseq + 1;
+	int rc = sk_uac_auth_lines(c->auth, c->ua->stack, "INVITE", c->to_uri, cseq, &lines);
+	if (rc < 0)
+		return rc;
+	c->local_cseq = cseq;
+	if ((rc = build_invite(c, c->to_uri, c->route_hdr, lines, &wire, &b)) == 0)
+		rc = sk_ua_request(c, wire, &c->dst, &c->ict);
+	sk_build_free(b);
+	if (rc == 0) {
+		c->state = SK_CALL_CALLING;
+		c->status = 0;
+	}
+	return rc;
 }
 
 int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_call **out)
@@ -116,7 +169,8 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	struct sk_str wire;
 	rc = -SK_ENOMEM;
 	if (c->contact && c->sdp && c->local_hdr &&
-	    (rc = build_invite(c, p, p->route ? route : NULL, &wire, &b)) == 0)
+	    (rc = keep_credentials(c, p, from, p->route ? route : NULL)) == 0 &&
+	    (rc = build_invite(c, p->to, p->route ? route : NULL, NULL, &wire, &b)) == 0)
 		rc = sk_ua_request(c, wire, &dst, &c->ict);
 	sk_build_free(b);
 	if (rc < 0) {
@@ -184,6 +238,10 @@ int sk_call_cancel(struct sk_call *c, const char *reason)
 	 * To carries the tag); the dialog stays whatever happens */
 	if (c->re_ct && !c->reinvite_status)
 		return sk_txn_cancel(c->re_ct, reason, NULL, NULL);
+	if (c->auth_window) { /* a 401/407 being answered: its retry will not go out */
+		c->cancel_asked = true;
+		return SK_CANCEL_DEFERRED;
+	}
 	if (!c->ict || c->dlg)
 		return -SK_ESTATE; /* a final response came: nothing is sent (§9.1) */
 	int rc = sk_txn_cancel(c->ict, reason, NULL, NULL);
@@ -309,6 +367,20 @@ static void invite_2xx(struct sk_call *c, const struct sk_msg *resp, uint32_t cs
 		ev->answered(ev->arg, c);
 }
 
+/* A challenge the call can answer (credentials given, no cancel asked). */
+static bool challenge_taken(struct sk_call *c, const struct sk_msg *resp)
+{
+	const char *why = NULL;
+	if (!c->auth || c->cancel_asked)
+		return false;
+	if (sk_uac_auth_challenge(c->auth, resp, &why) < 0) {
+		sk_logf(sk_ua_log(c->ua), SK_LOG_INFO, "ua %s: %d not answered: %s", c->call_id,
+		        sk_msg_status(resp), why);
+		return false;
+	}
+	return true;
+}
+
 static void invite_response(struct sk_call *c, const struct sk_msg *resp, int code, uint32_t cseq)
 {
 	if (code < 200) {
@@ -322,8 +394,22 @@ static void invite_response(struct sk_call *c, const struct sk_msg *resp, int co
 		invite_2xx(c, resp, cseq);
 	} else if (!c->dlg) {
 		/* the transaction ACKs it (§17.1.1.3) */
+		bool retry = (code == 401 || code == 407) && challenge_taken(c, resp);
 		c->status = code;
+		c->auth_window = retry;
 		event_response(c, resp);
+		c->auth_window = false;
+		/* a cancel asked before the retry went out (deferred before the challenge
+		 * came, or from this event): the INVITE is not sent again (§9.1: nothing
+		 * to cancel is better than a new INVITE to cancel); the call ends with
+		 * the challenge, which is what went on the wire (issue 15) */
+		if (retry && !c->cancel_asked && !c->ended) {
+			int rc = invite_again(c);
+			if (rc == 0)
+				return;
+			sk_logf(sk_ua_log(c->ua), SK_LOG_WARN, "ua %s: INVITE not sent again: %s",
+			        c->call_id, sk_strerror(rc));
+		}
 		sk_ua_call_end(c, c->cancel_asked && code == 487 ? SK_OUTCOME_CANCELLED
 		                                                 : SK_OUTCOME_REJECTED);
 	}

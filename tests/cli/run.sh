@@ -69,6 +69,13 @@ check_err proxy-tcp-unknown 64 "bad setting 'tcp-bogus 3'" "$SIPKIT" proxy --tcp
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
 check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
 check_err call-no-uri 64 "no URI to call" "$SIPKIT" call
+# Digest credentials (RFC 3261 §22): a password file that cannot be read, credentials
+# without a registrar, a registrar that is no sip: URI with an address
+check_err call-password-file 64 "cannot read a password from" "$SIPKIT" call sip:b@127.0.0.1 --password-file /nonexistent/pw
+check_err uas-password-alone 64 "go with --register" "$SIPKIT" uas -l udp:127.0.0.1:0 --user bob --password x
+check_err uas-register-bad 64 "--register takes a sip: URI" "$SIPKIT" uas -l udp:127.0.0.1:0 --register registrar.example
+check_out call-help-auth 0 "--password PASSWORD | --password-file FILE" "$SIPKIT" call --help
+check_out uas-help-register 0 "--register sip:REGISTRAR" "$SIPKIT" uas --help
 check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
 check_err decode-too-big 65 "larger than the limit of 100 bytes" "$SIPKIT" decode --max-size 100 "$data/valid/wsinv.dat"
 

@@ -292,6 +292,7 @@ def main():
     expect("msg_unparsed", 0, "failed", ["msg.unparsed:info"])
 
     fork_scenarios()
+    auth_scenarios()
 
     with open(os.path.join(OUT, "MANIFEST.tsv"), "w") as f:
         f.write("# file\texit\toutcome of the call\texpected findings (code:severity)\n")
@@ -384,6 +385,47 @@ def fork_scenarios():
     c.add(2.011, ALICE, PROXY, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
     c.write()
     expect("clean_fork_cancel", 0, "cancelled cleanly", [])
+
+
+def challenged_start(c):
+    """alice -> proxy: INVITE, 407 with a challenge, ACK; the INVITE again with
+    credentials (RFC 3261 22.2: CSeq 2, same Call-ID and From tag, new branch)."""
+    v0 = ALICE + ";branch=z9hG4bK-a0"
+    c.add(0.0, ALICE, PROXY, req("INVITE", c, v0, extra=CONTACT))
+    c.add(0.001, PROXY, ALICE, resp(407, "Proxy Authentication Required", c, v0, totag="px",
+                                    extra=['Proxy-Authenticate: Digest realm="127.0.0.1", '
+                                           'nonce="n1", qop="auth"']))
+    c.add(0.002, ALICE, PROXY, req("ACK", c, v0, cseq="1 ACK", to=TO + ";tag=px"))
+    cred = ('Proxy-Authorization: Digest username="alice", realm="127.0.0.1", nonce="n1", '
+            'uri="%s", response="0123456789abcdef0123456789abcdef", algorithm=MD5, '
+            'cnonce="c1", qop=auth, nc=00000001' % RURI)
+    c.add(0.003, ALICE, PROXY, req("INVITE", c, V_A, cseq="2 INVITE", extra=CONTACT + [cred]))
+    c.add(0.004, PROXY, ALICE, resp(100, "Trying", c, V_A, cseq="2 INVITE"))
+    c.add(0.050, PROXY, ALICE, resp(180, "Ringing", c, V_A, cseq="2 INVITE", totag="b1"))
+
+
+def auth_scenarios():
+    # clean: challenged, sent again with credentials, cancelled while ringing
+    c = Call("auth_cancel")
+    challenged_start(c)
+    c.add(2.0, ALICE, PROXY, req("CANCEL", c, V_A, cseq="2 CANCEL"))
+    c.add(2.001, PROXY, ALICE, resp(200, "OK", c, V_A, cseq="2 CANCEL", totag="b1"))
+    c.add(2.002, PROXY, ALICE, resp(487, "Request Terminated", c, V_A, cseq="2 INVITE",
+                                    totag="b1"))
+    c.add(2.003, ALICE, PROXY, req("ACK", c, V_A, cseq="2 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("auth_cancel", 0, "cancelled cleanly", [])
+
+    # the bug phones have: the CANCEL built from the challenged INVITE (its branch
+    # and CSeq 1), so the retried INVITE, which is ringing, is never cancelled
+    c = Call("auth_cancel_challenged")
+    challenged_start(c)
+    v0 = ALICE + ";branch=z9hG4bK-a0"
+    c.add(2.0, ALICE, PROXY, req("CANCEL", c, v0, cseq="1 CANCEL"))
+    c.add(2.001, PROXY, ALICE, resp(481, "Call/Transaction Does Not Exist", c, v0,
+                                    cseq="1 CANCEL", totag="px"))
+    c.write()
+    expect("auth_cancel_challenged", 1, "unfinished", ["cancel.challenged_invite:error"])
 
 
 if __name__ == "__main__":

@@ -440,12 +440,48 @@ static void test_hostile(void **state)
 	assert_true(cr.sess && cr.quoted_pair);
 }
 
+/* The server's challenge: written, then parsed back to the same values. */
+static void test_challenge_format(void **state)
+{
+	(void)state;
+	struct sk_digest_challenge c = {.realm = SK_STR_LIT("sip.test"),
+	                                .nonce = SK_STR_LIT("MTcwMDAwMDAwMDphYmM="),
+	                                .opaque = SK_STR_LIT("o1"),
+	                                .alg = SK_DIGEST_SHA256,
+	                                .qop_auth = true,
+	                                .stale = true},
+	                           back;
+	char out[256];
+	assert_int_equal(sk_digest_challenge_format(&c, out, sizeof(out)), 0);
+	assert_string_equal(out, "Digest realm=\"sip.test\", nonce=\"MTcwMDAwMDAwMDphYmM=\", "
+	                         "opaque=\"o1\", algorithm=SHA-256, qop=\"auth\", stale=true");
+	assert_int_equal(sk_digest_challenge_parse(&back, sk_str_c(out)), 0);
+	assert_int_equal(back.alg, SK_DIGEST_SHA256);
+	assert_true(back.qop_auth && !back.qop_auth_int && back.stale);
+	assert_str_view(back.realm, "sip.test");
+	assert_str_view(back.opaque, "o1");
+	assert_int_equal(sk_digest_challenge_format(&c, out, 20), -SK_ETOOBIG);
+	assert_string_equal(out, "");
+	c.realm = SK_STR_LIT("a\"b");
+	assert_int_equal(sk_digest_challenge_format(&c, out, sizeof(out)), -SK_EINVAL);
+	c.realm = SK_STR_LIT("r");
+	c.alg = SK_DIGEST_NONE;
+	assert_int_equal(sk_digest_challenge_format(&c, out, sizeof(out)), -SK_EINVAL);
+	c.alg = SK_DIGEST_MD5;
+	c.opaque = SK_STR_NULL;
+	c.qop_auth = c.stale = false;
+	assert_int_equal(sk_digest_challenge_format(&c, out, sizeof(out)), 0);
+	assert_string_equal(out,
+	                    "Digest realm=\"r\", nonce=\"MTcwMDAwMDAwMDphYmM=\", algorithm=MD5");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rfc7616_challenge), cmocka_unit_test(test_rfc7616_credentials),
 	    cmocka_unit_test(test_rfc2617_example),   cmocka_unit_test(test_authorize_roundtrip),
-	    cmocka_unit_test(test_choices),           cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_choices),           cmocka_unit_test(test_challenge_format),
+	    cmocka_unit_test(test_hostile),
 	};
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }
