@@ -30,16 +30,17 @@ SK_CFLAGS   = $(WARN) $(WERROR) $(OPT) $(CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages; the targets that need them install them once, at their start.
-DEPS_BUILD := build-essential libpcap-dev
+DEPS_BUILD := build-essential libpcap-dev libhiredis-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
-DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium
+DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium \
+              redis-server
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
 LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c src/ua/*.c src/proxy/*.c \
              src/trace/*.c)
-# libpcap reads captures (src/trace)
-LIBS    := -lpcap
+# libpcap reads captures (src/trace); hiredis speaks to the Redis location store (src/proxy)
+LIBS    := -lpcap -lhiredis
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -77,9 +78,10 @@ $(FLAGS_STAMP): FORCE
 	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 FORCE:
 
-# Without libpcap's (cmocka's) header, `make deps` (`make deps-unit`) runs before the
-# first compile; with it, no package is checked.
-NEED_BUILD_DEPS := $(if $(wildcard /usr/include/pcap/pcap.h),,deps)
+# Without libpcap's or hiredis's (cmocka's) header, `make deps` (`make deps-unit`) runs
+# before the first compile; with them, no package is checked.
+NEED_BUILD_DEPS := $(if $(and $(wildcard /usr/include/pcap/pcap.h),\
+                     $(wildcard /usr/include/hiredis/hiredis.h)),,deps)
 NEED_UNIT_DEPS  := $(if $(wildcard /usr/include/cmocka.h),,deps-unit)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(NEED_BUILD_DEPS)

@@ -206,9 +206,10 @@ void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk
 
 /* ---- §16.5: targets -------------------------------------------------------- */
 
-/* Targets of a request for us: a static route of the user, else the registered contacts. */
-static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[256],
-                          uint16_t *q, size_t max)
+/* Targets of a request for us: a static route of the user, else the registered contacts;
+ * -SK_EIO when the location store cannot be read. */
+static int targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[256], uint16_t *q,
+                       size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->nroutes && !n; i++) {
@@ -225,14 +226,14 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
 		}
 	}
 	if (n)
-		return n;
+		return (int)n;
 	char aor[PROXY_AOR_MAX];
 	if (sk_proxy_aor(ru, aor, sizeof(aor)) < 0)
 		return 0;
 	struct sk_binding b[PROXY_MAX_BINDINGS];
-	size_t nb = p->loc.ops->lookup(p->loc.st, aor, sk_stack_now(p->stack), b,
-	                               max < PROXY_MAX_BINDINGS ? max : PROXY_MAX_BINDINGS);
-	for (size_t i = 0; i < nb; i++) {
+	int nb = p->loc.ops->lookup(p->loc.st, aor, sk_stack_now(p->stack), b,
+	                            max < PROXY_MAX_BINDINGS ? max : PROXY_MAX_BINDINGS);
+	for (int i = 0; i < nb; i++) {
 		sk_str_cpy(out[i], 256, sk_str_c(b[i].contact));
 		q[i] = b[i].q;
 	}
@@ -345,7 +346,12 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			sk_proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
 			return;
 		}
-		n = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
+		int nt = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
+		if (nt < 0) { /* the store is down: 480 with a Warning, not "no such user" */
+			sk_proxy_reply_store_down(p, st, false);
+			return;
+		}
+		n = (size_t)nt;
 		if (!n) { /* §16.5: no binding, no route: 480 for a known user would need a store of
 			     users */
 			sk_proxy_reply(p, st, 404, NULL, NULL);

@@ -54,6 +54,10 @@ int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size);
 /* Answers a REGISTER whose Request-URI names our domain. */
 void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req);
 
+/* store.c: the location store unavailable (-SK_EIO): 500 with Retry-After to a REGISTER,
+ * 480 with a Warning to another request. */
+int sk_proxy_reply_store_down(struct sk_proxy *p, struct sk_txn *st, bool registering);
+
 /* overload.c: overload control, per-source limits */
 int sk_proxy_overload_init(struct sk_proxy *p);
 void sk_proxy_overload_free(struct sk_overload *o);
