@@ -213,7 +213,8 @@ trace-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
-# SIPp phones and in chains with Kamailio, on loopback, under the sanitizers:
+# SIPp phones and in chains with Kamailio, and on a Redis location store
+# (redis-server of its own), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -221,6 +222,7 @@ INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
 interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/sipp.sh
 	@$(INTEROP_ENV) sh tests/interop/proxy.sh
+	@$(INTEROP_ENV) sh tests/interop/redis.sh
 
 demo:
 	+@$(SUBMAKE) deps

@@ -36,6 +36,7 @@ struct proxy_opts {
 	unsigned long log_burst, log_rate; /* the log's limits per kind of line; 0: defaults */
 	/* bounds (0: the proxy's defaults) */
 	unsigned long max_breadth, max_passes, max_pending, overload_kb, src_rate;
+	unsigned long min_expires;                /* registrar: shortest registration (423 below) */
 	const char *trust;                        /* CIDRs exempt from src-rate, comma-separated */
 	const char *location;                     /* --location: memory, redis://HOST:PORT[/DB] */
 	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
@@ -283,7 +284,7 @@ static void usage(FILE *f)
 	    "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n"
 	    "                    [--tcp-max-in N] [--tcp-max-out N] [--tcp-max-per-source N]\n"
 	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n"
-	    "                    [--location memory|redis://HOST:PORT[/DB]]\n\n"
+	    "                    [--location memory|redis://HOST:PORT[/DB]] [--min-expires S]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	    "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -308,6 +309,7 @@ static void usage(FILE *f)
 	    "cap a connection is closed at once. Only a complete message keeps a connection:\n"
 	    "--tcp-idle-ms (120000), --tcp-idle-new-ms for accepted ones that never sent one\n"
 	    "(20000), --tcp-header-ms from a message's first byte to its last (10000).\n"
+	    "--min-expires (60): the shortest registration granted (423 below, §10.3).\n"
 	    "--location keeps the registrations in memory (the default) or in Redis, where\n"
 	    "they survive a restart and several proxies share them; while Redis is down,\n"
 	    "REGISTER gets 500 with Retry-After and calls 480, and the proxy reconnects\n"
@@ -333,6 +335,7 @@ static int set_bound(struct proxy_opts *o, const char *key, const char *val)
 	    {"max-pending", &o->max_pending, 10000000},
 	    {"overload-queue-kb", &o->overload_kb, 1 << 20},
 	    {"src-rate", &o->src_rate, 1000000000},
+	    {"min-expires", &o->min_expires, 3600},
 	};
 	unsigned long v;
 	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
@@ -531,6 +534,7 @@ int cmd_proxy(int argc, char **argv)
 	                             .max_pending = o->max_pending,
 	                             .overload_queue_kb = (uint32_t)o->overload_kb,
 	                             .src_rate = (uint32_t)o->src_rate,
+	                             .min_expires = (uint32_t)o->min_expires,
 	                             .trust = o->trust};
 	if ((rc = cli_location_open(&pc.location, o->location, pd->ph.clock, &pd->ph.log)) != 0)
 		goto out;

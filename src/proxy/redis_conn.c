@@ -267,7 +267,9 @@ static int read_reply(struct sk_redis *r, redisReply **reply, uint64_t deadline)
 				return rc;
 			continue;
 		}
-		return -SK_EIO; /* 0: the server closed the connection */
+		if (n == 0)
+			errno = ECONNRESET; /* the server closed the connection */
+		return -SK_EIO;
 	}
 }
 
@@ -301,8 +303,10 @@ static int conn_open(struct sk_redis *r, uint64_t now)
 		socklen_t el = sizeof(err);
 		if (rc < 0)
 			return rc;
-		if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)
+		if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+			errno = err ? err : errno; /* for the log line */
 			return -SK_EIO;
+		}
 	}
 	r->reader = redisReaderCreate();
 	if (!r->reader)
