@@ -48,8 +48,11 @@
 #define LR_SCAN_COUNT   64 /* SCAN's COUNT hint per step */
 #define LR_SCAN_CALLS   16 /* SCAN calls per list step at most */
 
+enum lr_script { LR_LOOKUP, LR_PUT, LR_REMOVE, LR_NSCRIPTS };
+
 struct loc_redis {
 	struct sk_redis *conn;
+	char sha[LR_NSCRIPTS][41]; /* SHA1 of each script as the server loaded it, "" unknown */
 	const struct sk_clock *clock;
 	const struct sk_log *log;
 	size_t max_bindings;
@@ -104,6 +107,8 @@ static const char LUA_REMOVE[] = "if ARGV[1] ~= '' then\n"
                                  "end\n"
                                  "redis.call('DEL', KEYS[1])\n"
                                  "return 1\n";
+
+static const char *const lr_scripts[LR_NSCRIPTS] = {LUA_LOOKUP, LUA_PUT, LUA_REMOVE};
 
 /* ---- keys ------------------------------------------------------------------------- */
 
@@ -180,27 +185,58 @@ static int set_key(char *out, size_t size, const char *aor)
 
 /* ---- the scripts -------------------------------------------------------------------- */
 
-/* EVAL script 1 key args...: the reply, or -SK_EIO (down, or an error reply). */
-static int eval(struct loc_redis *s, const char *script, const char *key, int nargs,
+/* SCRIPT LOAD: the script's SHA1 into sha (41 bytes), or -SK_EIO. */
+static int load_script(struct loc_redis *s, const char *script, char *sha)
+{
+	const char *argv[] = {"SCRIPT", "LOAD", script};
+	size_t lens[] = {6, 4, strlen(script)};
+	redisReply *rep;
+	int rc = sk_redis_command(s->conn, 3, argv, lens, &rep);
+	if (rc < 0)
+		return rc;
+	rc = rep->type == REDIS_REPLY_STRING && rep->len == 40 ? 0 : -SK_EIO;
+	if (rc == 0)
+		memcpy(sha, rep->str, 41);
+	freeReplyObject(rep);
+	return rc;
+}
+
+/*
+ * EVALSHA of a script, loaded first when its SHA1 is not known yet or the
+ * server lost it (NOSCRIPT: a restarted Redis): the script's text crosses
+ * once per connection, not with every operation. The reply, or -SK_EIO (down,
+ * or an error reply).
+ */
+static int eval(struct loc_redis *s, enum lr_script which, const char *key, int nargs,
                 const char **args, redisReply **reply)
 {
-	const char *argv[16] = {"EVAL", script, "1", key};
-	size_t lens[16] = {4, strlen(script), 1, strlen(key)};
+	char *sha = s->sha[which];
+	const char *argv[16] = {"EVALSHA", sha, "1", key};
+	size_t lens[16] = {7, 40, 1, strlen(key)};
 	for (int i = 0; i < nargs && i < 12; i++) {
 		argv[4 + i] = args[i];
 		lens[4 + i] = strlen(args[i]);
 	}
-	int rc = sk_redis_command(s->conn, 4 + nargs, argv, lens, reply);
-	if (rc < 0)
-		return rc;
-	if ((*reply)->type == REDIS_REPLY_ERROR) {
-		sk_logf(s->log, SK_LOG_ERR, "location: redis %s: %.200s", sk_redis_name(s->conn),
-		        (*reply)->str ? (*reply)->str : "error");
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc = sha[0] ? 0 : load_script(s, lr_scripts[which], sha);
+		if (rc == 0)
+			rc = sk_redis_command(s->conn, 4 + nargs, argv, lens, reply);
+		if (rc < 0)
+			return rc;
+		if ((*reply)->type != REDIS_REPLY_ERROR)
+			return 0;
+		bool lost = (*reply)->str && !strncmp((*reply)->str, "NOSCRIPT", 8);
+		if (!lost || attempt) {
+			sk_logf(s->log, SK_LOG_ERR, "location: redis %s: %.200s",
+			        sk_redis_name(s->conn), (*reply)->str ? (*reply)->str : "error");
+		}
 		freeReplyObject(*reply);
 		*reply = NULL;
-		return -SK_EIO;
+		sha[0] = '\0';
+		if (!lost)
+			break;
 	}
-	return 0;
+	return -SK_EIO;
 }
 
 /* A string element copied into a field of size bytes: false when absent or too long. */
@@ -258,7 +294,7 @@ static int read_set(struct loc_redis *s, const char *key, uint64_t now, struct s
 	snprintf(most, sizeof(most), "%zu", max < LR_MAX_BINDINGS ? max : LR_MAX_BINDINGS);
 	const char *args[] = {most};
 	redisReply *rep;
-	int rc = eval(s, LUA_LOOKUP, key, 1, args, &rep);
+	int rc = eval(s, LR_LOOKUP, key, 1, args, &rep);
 	if (rc < 0)
 		return rc;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements % LR_FIELDS) {
@@ -304,7 +340,7 @@ static int redis_remove(void *st, const char *aor, const char *contact)
 		return 0; /* no binding has such a contact */
 	const char *args[] = {esc};
 	redisReply *rep;
-	int rc = eval(s, LUA_REMOVE, key, 1, args, &rep);
+	int rc = eval(s, LR_REMOVE, key, 1, args, &rep);
 	if (rc == 0)
 		freeReplyObject(rep);
 	return rc;
@@ -334,7 +370,7 @@ static int redis_put(void *st, const char *aor, const struct sk_binding *b)
 	const char *args[] = {contact, ttl, max,       b->contact,  b->call_id,
 	                      cseq,    q,   b->source, b->transport};
 	redisReply *rep;
-	int rc = eval(s, LUA_PUT, key, 9, args, &rep);
+	int rc = eval(s, LR_PUT, key, 9, args, &rep);
 	if (rc < 0)
 		return rc;
 	rc = rep->type == REDIS_REPLY_INTEGER ? (rep->integer == 1 ? 0 : -SK_ETOOBIG) : -SK_EIO;

@@ -8,7 +8,11 @@
 #                         (sipkit uas) and is answered
 #   redis-two-proxies     proxies A and B on one Redis: bob registers through A,
 #                         a call through B reaches him; `sipkit ctl bindings` on
-#                         B lists the binding with its source and transport
+#                         B lists the binding with its source and transport; the
+#                         registrar's rules across both (§10.3): a q 0.5 contact
+#                         and a refresh through B seen by A in q order, a lower
+#                         CSeq of the same Call-ID refused (500), one contact
+#                         removed, then all (Contact: *): no key left in Redis
 #   redis-outage          Redis killed mid-test: REGISTER gets 500 with
 #                         Retry-After, a call to bob 480 with a Warning, and the
 #                         proxy answers its control socket at once (no stall, no
@@ -164,6 +168,30 @@ redis_two_proxies() {
 		grep -q "^binding bob@$LO contact sip:bob@$LO:$PHONE_PORT expires [0-9]* q 1 source $LO:$src transport udp call-id reg-[0-9]*@$LO cseq 1\$" ctl.txt ||
 			bad "ctl bindings on B: $(cat ctl.txt)"
 		grep -qx 'bindings 1' ctl.txt || bad "ctl bindings on B: not 1 binding"
+		# the registrar's rules on the shared bindings (RFC 3261 §10.3 step 7): through
+		# B, a second contact with q 0.5 and a refresh of the first by its Call-ID;
+		# through A, the same Call-ID with a lower CSeq refused; one removed; then all
+		cid=$(sed -n 's/^Call-ID: //p' reg.txt)
+		$REG "$B_PORT" bob "sip:bob2@$LO:$PHONE_PORT" 300 other-cid 1 0.5 >q.txt 2>&1
+		expect_status q.txt 200 "second contact through B"
+		$REG "$B_PORT" bob "sip:bob@$LO:$PHONE_PORT" 900 "$cid" 5 >refresh.txt 2>&1
+		expect_status refresh.txt 200 "refresh through B"
+		"$SIPKIT" ctl -s "$dir/a.sock" bindings "bob@$LO" >ctl2.txt 2>&1
+		first=$(sed -n '1s/^binding [^ ]* contact \([^ ]*\) expires \([0-9]*\) q \([^ ]*\) .* cseq \([0-9]*\)$/\1 \2 \3 \4/p' ctl2.txt)
+		second=$(sed -n '2s/^binding [^ ]* contact \([^ ]*\) expires [0-9]* q \([^ ]*\) .*$/\1 \2/p' ctl2.txt)
+		case $first in "sip:bob@$LO:$PHONE_PORT 9"[0-9][0-9]" 1 5") ;; *) bad "A after the refresh: '$first' ($(cat ctl2.txt))" ;; esac
+		[ "$second" = "sip:bob2@$LO:$PHONE_PORT 0.5" ] || bad "A, the q 0.5 contact: '$second'"
+		$REG "$A_PORT" bob "sip:bob@$LO:$PHONE_PORT" 600 "$cid" 4 >old.txt 2>&1
+		expect_status old.txt 500 "a lower CSeq of the same Call-ID through A"
+		$REG "$A_PORT" bob "sip:bob2@$LO:$PHONE_PORT" 0 other-cid 2 >rm1.txt 2>&1
+		expect_status rm1.txt 200 "removing one contact through A"
+		grep -q "bob2" rm1.txt && bad "the removed contact is still in the 200"
+		$REG "$A_PORT" bob '*' 0 "$cid" 6 >rmall.txt 2>&1
+		expect_status rmall.txt 200 "Contact: * through A"
+		"$SIPKIT" ctl -s "$dir/b.sock" bindings >ctl3.txt 2>&1
+		grep -qx 'bindings 0' ctl3.txt || bad "B after Contact *: $(cat ctl3.txt)"
+		keys=$(redis-cli -p "$REDIS_PORT" -n 2 --scan --pattern 'sipkit:loc:*' 2>&1)
+		[ -z "$keys" ] || bad "keys left in Redis after Contact *: $keys"
 		stop "$a_PID"
 		stop "$b_PID"
 	fi

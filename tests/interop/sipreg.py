@@ -4,9 +4,9 @@
 REGISTER (RFC 3261 §10.2) and prints the final response's status line and
 headers; retransmits like Timer E (500 ms doubling) for at most 4 s.
 
-  sipreg.py PROXY_PORT USER CONTACT EXPIRES [CALL_ID CSEQ]
+  sipreg.py PROXY_PORT USER CONTACT EXPIRES [CALL_ID CSEQ [Q]]
 
-CONTACT '*' removes every binding (with EXPIRES 0). Exit 0 with a final
+CONTACT '*' removes every binding (with EXPIRES 0); Q adds ;q=Q to the Contact. Exit 0 with a final
 response, 2 without one. Loopback only: it binds and sends on 127.0.0.1.
 """
 import random
@@ -22,11 +22,12 @@ def main():
     port, user, contact, expires = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
     call_id = sys.argv[5] if len(sys.argv) > 5 else "reg-%d@127.0.0.1" % random.getrandbits(48)
     cseq = int(sys.argv[6]) if len(sys.argv) > 6 else 1
+    q = ";q=%s" % sys.argv[7] if len(sys.argv) > 7 else ""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     lport = s.getsockname()[1]
     branch = "z9hG4bK-reg-%x" % random.getrandbits(48)
-    c = "*" if contact == "*" else "<%s>" % contact
+    c = "*" if contact == "*" else "<%s>%s" % (contact, q)
     req = (
         "REGISTER sip:127.0.0.1:%d SIP/2.0\r\n"
         "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"

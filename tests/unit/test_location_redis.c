@@ -2,7 +2,8 @@
 /*
  * The Redis location store (src/proxy/location_redis.c, redis_conn.c) against
  * servers that are not Redis: a fake on loopback, in a child process, that
- * answers any command with canned bytes. Every case ends in -SK_EIO or a
+ * loads the store's scripts (SCRIPT LOAD: a SHA1) and answers the next
+ * command with canned bytes. Every case ends in -SK_EIO or a
  * clean result, never a crash, a hang or an allocation the reply asked for:
  *  - an array header of two billion elements, a bulk string of a gigabyte
  *    that keeps coming, arrays nested deeper than hiredis follows, bytes that
@@ -66,7 +67,17 @@ static void fake_serve(struct fake *f, const char *reply, size_t len, int repeat
 	signal(SIGPIPE, SIG_IGN);
 	int c = accept(f->lfd, NULL, NULL);
 	char buf[65536];
-	if (c < 0 || read(c, buf, sizeof(buf)) <= 0)
+	ssize_t n;
+	/* the store loads its scripts first (SCRIPT LOAD): a SHA1, then the reply */
+	while (c >= 0 && (n = read(c, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (!strstr(buf, "SCRIPT"))
+			break;
+		const char sha[] = "$40\r\n0123456789012345678901234567890123456789\r\n";
+		if (write(c, sha, sizeof(sha) - 1) < 0)
+			_exit(1);
+	}
+	if (c < 0 || n <= 0)
 		_exit(1);
 	for (int i = 0; repeat == 0 || i < repeat; i++)
 		if (write(c, reply, len) < 0)
