@@ -38,8 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "location_redis.h"
 #include "proxy_int.h"
-#include "redis_conn.h"
 
 #define LR_PREFIX       "sipkit:loc:"
 #define LR_KEY_MAX      (sizeof(LR_PREFIX) + 2 + 3 * 256 + 1 + 3 * 256 + 1)
@@ -286,6 +286,29 @@ static int by_q_then_contact(const void *a, const void *b)
 	return strcmp(x->contact, y->contact);
 }
 
+/*
+ * The bindings of a lookup script's reply into out[0..max), by q descending
+ * then contact: the count, or -SK_EIO for a reply of the wrong shape; bindings
+ * with a field that is missing, too long or out of range are skipped and
+ * counted in *bad.
+ */
+int sk_location_redis_bindings(const redisReply *rep, uint64_t now, struct sk_binding *out,
+                               size_t max, size_t *bad)
+{
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements % LR_FIELDS)
+		return -SK_EIO;
+	size_t n = 0;
+	*bad = 0;
+	for (size_t i = 0; i + LR_FIELDS <= rep->elements && n < max; i += LR_FIELDS) {
+		if (parse_binding(&out[n], &rep->element[i], now))
+			n++;
+		else
+			(*bad)++;
+	}
+	qsort(out, n, sizeof(*out), by_q_then_contact);
+	return (int)n;
+}
+
 /* The bindings of the set key into out[0..max): the count, or -SK_EIO. */
 static int read_set(struct loc_redis *s, const char *key, uint64_t now, struct sk_binding *out,
                     size_t max)
@@ -297,26 +320,17 @@ static int read_set(struct loc_redis *s, const char *key, uint64_t now, struct s
 	int rc = eval(s, LR_LOOKUP, key, 1, args, &rep);
 	if (rc < 0)
 		return rc;
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements % LR_FIELDS) {
+	size_t bad = 0;
+	int n = sk_location_redis_bindings(rep, now, out, max, &bad);
+	freeReplyObject(rep);
+	if (n < 0)
 		sk_logf(s->log, SK_LOG_ERR,
 		        "location: redis %s: a lookup's reply has the wrong shape",
 		        sk_redis_name(s->conn));
-		freeReplyObject(rep);
-		return -SK_EIO;
-	}
-	size_t n = 0, bad = 0;
-	for (size_t i = 0; i + LR_FIELDS <= rep->elements && n < max; i += LR_FIELDS) {
-		if (parse_binding(&out[n], &rep->element[i], now))
-			n++;
-		else
-			bad++;
-	}
-	freeReplyObject(rep);
-	if (bad)
+	else if (bad)
 		sk_logf(s->log, SK_LOG_WARN,
 		        "location: redis: %s: %zu malformed binding(s) skipped", key, bad);
-	qsort(out, n, sizeof(*out), by_q_then_contact);
-	return (int)n;
+	return n;
 }
 
 /* ---- the operations -------------------------------------------------------------------- */

@@ -86,6 +86,46 @@ static void *bounded_nil(const redisReadTask *t)
 	return r->base->createNil(t);
 }
 
+/* A hiredis reader with hiredis's own objects behind our bounds. */
+static redisReader *bounded_reader(struct sk_redis *r)
+{
+	redisReader *rd = redisReaderCreate();
+	if (!rd)
+		return NULL;
+	r->base = rd->fn;
+	r->fns = (redisReplyObjectFunctions){bounded_string, bounded_array, bounded_integer,
+	                                     bounded_nil, r->base->freeObject};
+	rd->fn = &r->fns;
+	rd->privdata = r;
+	return rd;
+}
+
+/*
+ * One reply from bytes, with the bounds of a connection's replies: 0 and
+ * *reply, -SK_EAGAIN (incomplete), -SK_EMALFORMED (the protocol or a bound
+ * broken), -SK_ENOMEM. For captured replies and the fuzz target.
+ */
+int sk_redis_decode(struct sk_redis *r, const char *bytes, size_t len, redisReply **reply)
+{
+	*reply = NULL;
+	if (len > r->cfg.max_reply_bytes)
+		return -SK_EMALFORMED;
+	redisReader *rd = bounded_reader(r);
+	if (!rd)
+		return -SK_ENOMEM;
+	void *out = NULL;
+	r->elements = 0;
+	int rc =
+	    redisReaderFeed(rd, bytes, len) == REDIS_OK && redisReaderGetReply(rd, &out) == REDIS_OK
+	        ? 0
+	        : -SK_EMALFORMED;
+	redisReaderFree(rd);
+	if (rc == 0 && !out)
+		rc = -SK_EAGAIN;
+	*reply = out;
+	return rc;
+}
+
 /* ---- set-up --------------------------------------------------------------------- */
 
 /* "redis://HOST:PORT[/DB]", HOST a name, IPv4 or [IPv6]; resolved here, once. */
@@ -308,14 +348,9 @@ static int conn_open(struct sk_redis *r, uint64_t now)
 			return -SK_EIO;
 		}
 	}
-	r->reader = redisReaderCreate();
+	r->reader = bounded_reader(r);
 	if (!r->reader)
 		return -SK_ENOMEM;
-	r->base = r->reader->fn;
-	r->fns = (redisReplyObjectFunctions){bounded_string, bounded_array, bounded_integer,
-	                                     bounded_nil, r->base->freeObject};
-	r->reader->fn = &r->fns;
-	r->reader->privdata = r;
 	if (r->db) {
 		char db[16];
 		snprintf(db, sizeof(db), "%u", r->db);

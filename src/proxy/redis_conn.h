@@ -38,6 +38,9 @@ void sk_redis_free(struct sk_redis *r);
  */
 int sk_redis_command(struct sk_redis *r, int argc, const char **argv, const size_t *lens,
                      redisReply **reply);
+/** One reply decoded from bytes with the same bounds: 0, -SK_EAGAIN (incomplete),
+ * -SK_EMALFORMED, -SK_ENOMEM. No I/O. */
+int sk_redis_decode(struct sk_redis *r, const char *bytes, size_t len, redisReply **reply);
 /** The URL's host:port/db, for messages. */
 const char *sk_redis_name(const struct sk_redis *r);
 
