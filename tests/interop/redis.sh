@@ -19,6 +19,11 @@
 #                         crash); Redis started again on the same port: without
 #                         restarting the proxy, REGISTER gets 200 again (within
 #                         the breaker's backoff) and the call is answered
+#   redis-hung            Redis stopped (SIGSTOP) with the proxy connected to it:
+#                         REGISTER gets 500 and a call 480 once the command's
+#                         deadline passes, the control socket answers at once
+#                         meanwhile (the breaker is open: no further waits);
+#                         SIGCONT: served again without a restart
 #   redis-expiry          a registration of 2 s (--min-expires 1): listed, then
 #                         gone from `ctl bindings` and from Redis itself (no key
 #                         left) after it expired, and a call gets 404
@@ -29,7 +34,7 @@
 # --appendonly no --bind 127.0.0.1, never the system service) and stops it by
 # PID. Every process listens and sends on 127.0.0.1 only and runs under
 # `timeout`; background processes are killed on exit (tests/interop/lib.sh).
-# About 15 s.
+# About 20 s.
 #
 #   sh tests/interop/redis.sh [CASE...]
 set -u
@@ -54,7 +59,7 @@ fail=0
 # shellcheck source=tests/interop/lib.sh
 . "$here/lib.sh"
 
-all="redis-restart-proxy redis-two-proxies redis-outage redis-expiry memory-ctl-bindings"
+all="redis-restart-proxy redis-two-proxies redis-outage redis-hung redis-expiry memory-ctl-bindings"
 
 # start_redis: a redis-server of our own on $REDIS_PORT (allocated once per case)
 start_redis() {
@@ -235,6 +240,36 @@ redis_outage() {
 	verdict
 }
 
+redis_hung() {
+	begin redis-hung
+	alloc 3
+	REDIS_PORT=$PORT PROXY_PORT=$((PORT + 1)) PHONE_PORT=$((PORT + 2))
+	URL=redis://$LO:$REDIS_PORT
+	if start_redis && phone && proxy a "$PROXY_PORT" --location "$URL"; then
+		register "$PROXY_PORT" 600 reg1.txt
+		expect_status reg1.txt 200 "REGISTER before"
+		server=$(ps -o pid= --ppid "$REDIS_PID" | awk 'NR == 1 {print $1}')
+		kill -STOP "$server"
+		register "$PROXY_PORT" 600 reg2.txt
+		expect_status reg2.txt 500 "REGISTER with Redis stopped"
+		call "$PROXY_PORT" call1
+		grep -q '^result: rejected (480' call1.out || bad "call with Redis stopped: $(grep '^result' call1.out) (expected 480)"
+		timeout 1 "$SIPKIT" ctl -s "$dir/a.sock" stats >stats.txt 2>&1 || bad "the proxy did not answer its control socket at once"
+		kill -CONT "$server"
+		n=0
+		while register "$PROXY_PORT" 600 reg3.txt && ! head -n 1 reg3.txt | grep -q '^SIP/2.0 200 ' && [ $n -lt 12 ]; do
+			sleep 0.5
+			n=$((n + 1))
+		done
+		expect_status reg3.txt 200 "REGISTER after SIGCONT"
+		call "$PROXY_PORT" call2
+		expect_answered call2
+		grep -q 'unavailable (no answer in time)' a.err || bad "no 'no answer in time' in the proxy's log"
+		stop "$a_PID"
+	fi
+	verdict
+}
+
 redis_expiry() {
 	begin redis-expiry
 	alloc 3
@@ -284,6 +319,7 @@ run_case() {
 	redis-restart-proxy) redis_restart_proxy ;;
 	redis-two-proxies) redis_two_proxies ;;
 	redis-outage) redis_outage ;;
+	redis-hung) redis_hung ;;
 	redis-expiry) redis_expiry ;;
 	memory-ctl-bindings) memory_ctl_bindings ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
