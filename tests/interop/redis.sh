@@ -5,7 +5,8 @@
 #   redis-restart-proxy   bob registers (tests/interop/sipreg.py) through a proxy
 #                         on Redis; the proxy is stopped and started again; a
 #                         sipkit call to bob through it reaches his phone
-#                         (sipkit uas) and is answered
+#                         (sipkit uas) and is answered (the second proxy reads
+#                         `location redis://...` from its -c file)
 #   redis-two-proxies     proxies A and B on one Redis: bob registers through A,
 #                         a call through B reaches him; `sipkit ctl bindings` on
 #                         B lists the binding with its source and transport; the
@@ -44,6 +45,7 @@ root=$(cd "$here/../.." && pwd)
 if [ -z "${SIPKIT:-}" ]; then
 	if [ -x "$root/build/asan/sipkit" ]; then SIPKIT=$root/build/asan/sipkit; else SIPKIT=$root/build/sipkit; fi
 fi
+case $SIPKIT in /*) ;; *) SIPKIT=$(pwd)/$SIPKIT ;; esac # the cases cd into their directories
 REDIS=${REDIS:-$(command -v redis-server || echo /usr/bin/redis-server)}
 REG="python3 $here/sipreg.py"
 LO=127.0.0.1
@@ -148,7 +150,9 @@ redis_restart_proxy() {
 		expect_status reg.txt 200 REGISTER
 		stop "$a_PID"
 		mv a.err a-first.err
-		if proxy a "$PROXY_PORT" --location "$URL"; then
+		# the second time from a configuration file (-c): the same key
+		printf 'location %s   # the shared store\n' "$URL" >proxy.cfg
+		if proxy a "$PROXY_PORT" -c proxy.cfg; then
 			call "$PROXY_PORT" call
 			expect_answered call
 			stop "$a_PID"
