@@ -10,7 +10,9 @@
  *  - a store that fails (-SK_EIO: a remote store's outage) makes REGISTER
  *    answer 500 with Retry-After (§21.5.1, §20.33), a call to the user 480
  *    with a Warning 399 naming the proxy (§20.43), never 404 and never
- *    silence; once the store is back, both are served again.
+ *    silence; once the store is back, both are served again; a store that
+ *    fails midway through a REGISTER (the put, the remove, the lookup for the
+ *    200) gives 500 with Retry-After too.
  */
 #include "proxy_harness.h"
 #include "sk_test.h"
@@ -119,29 +121,41 @@ struct flaky {
 	struct sk_location mem;
 	bool down;
 	int calls_down; /* operations refused while down */
+	int ops;        /* operations asked */
+	int fail_at;    /* > 0: the store goes down at this operation (1: the first) */
 };
+
+/* Down for this operation? */
+static bool is_down(struct flaky *f)
+{
+	if (f->fail_at && ++f->ops >= f->fail_at)
+		f->down = true;
+	if (f->down)
+		f->calls_down++;
+	return f->down;
+}
 
 static int fl_lookup(void *st, const char *aor, uint64_t now, struct sk_binding *out, size_t max)
 {
 	struct flaky *f = st;
-	if (f->down)
-		return f->calls_down++, -SK_EIO;
+	if (is_down(f))
+		return -SK_EIO;
 	return f->mem.ops->lookup(f->mem.st, aor, now, out, max);
 }
 
 static int fl_put(void *st, const char *aor, const struct sk_binding *b)
 {
 	struct flaky *f = st;
-	if (f->down)
-		return f->calls_down++, -SK_EIO;
+	if (is_down(f))
+		return -SK_EIO;
 	return f->mem.ops->put(f->mem.st, aor, b);
 }
 
 static int fl_remove(void *st, const char *aor, const char *contact)
 {
 	struct flaky *f = st;
-	if (f->down)
-		return f->calls_down++, -SK_EIO;
+	if (is_down(f))
+		return -SK_EIO;
 	return f->mem.ops->remove(f->mem.st, aor, contact);
 }
 
@@ -149,8 +163,8 @@ static int fl_list(void *st, uint64_t now, uint64_t *cursor, size_t max, sk_loca
                    void *arg)
 {
 	struct flaky *f = st;
-	if (f->down)
-		return f->calls_down++, -SK_EIO;
+	if (is_down(f))
+		return -SK_EIO;
 	return f->mem.ops->list(f->mem.st, now, cursor, max, fn, arg);
 }
 
@@ -246,11 +260,54 @@ static void test_store_down(void **state)
 	ph_finish(h);
 }
 
+/*
+ * The store failing in the middle of a REGISTER (§10.3 step 7: processed
+ * completely or not at all, as far as a store that fails allows): the put
+ * after a successful lookup fails, or the lookup for the 200 does. Either way
+ * the answer is 500 with Retry-After, never a 200 that lies.
+ */
+static void test_store_down_midway(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(173, 2);
+	o.raw_mask = 1u | 1u << 3;
+	o.proxy.domain = PH_DOMAIN;
+	o.proxy.registrar = true;
+	struct flaky *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	assert_int_equal(sk_location_memory(&f->mem, 100, 4), 0);
+	o.proxy.location = (struct sk_location){&flaky_ops, f};
+	struct ph *h = ph_new(&o);
+	/* lookup, put, lookup: down at the put */
+	f->fail_at = 2;
+	register_bob(h, 1, NULL, "600");
+	assert_int_equal(ph_count(h, PH_PROXY, 3, "500/REGISTER", NULL), 1);
+	assert_non_null(strstr(last_text(h, PH_PROXY, 3, "500/REGISTER"), "\r\nRetry-After: "));
+	/* down at the lookup for the 200: the binding is stored, the answer still 500 */
+	f->down = false;
+	f->ops = 0;
+	f->fail_at = 3;
+	register_bob(h, 2, NULL, "600");
+	assert_int_equal(ph_count(h, PH_PROXY, 3, "500/REGISTER", NULL), 2);
+	assert_int_equal(ph_count(h, PH_PROXY, 3, "200/REGISTER", NULL), 0);
+	struct sk_binding b[4];
+	assert_int_equal(f->mem.ops->lookup(f->mem.st, "bob@" PH_DOMAIN, ph_now(h), b, 4), 1);
+	/* a removal (Expires: 0) whose remove fails: 500, the binding stays */
+	f->down = false;
+	f->ops = 0;
+	f->fail_at = 2;
+	register_bob(h, 3, NULL, "0");
+	assert_int_equal(ph_count(h, PH_PROXY, 3, "500/REGISTER", NULL), 3);
+	assert_int_equal(f->mem.ops->lookup(f->mem.st, "bob@" PH_DOMAIN, ph_now(h), b, 4), 1);
+	ph_finish(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_list_walk),
 	    PH_TEST(test_store_down),
+	    PH_TEST(test_store_down_midway),
 	};
 	return cmocka_run_group_tests_name("location", tests, NULL, NULL);
 }
