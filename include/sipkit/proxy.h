@@ -57,7 +57,8 @@ struct sk_location_ops {
 	 * calls fn for the unexpired bindings of a few AORs, about max of them (a step
 	 * finishes the AORs it started), and sets *cursor to where the next step
 	 * starts, 0 when the walk is over. Bindings added or removed meanwhile may be
-	 * listed or not. Returns how many were listed, or -SK_EIO.
+	 * listed or not. Returns how many were listed, or -SK_EIO, or -SK_ETIMEDOUT
+	 * (a remote store too slow to finish the step in its time: the walk stops).
 	 */
 	int (*list)(void *st, uint64_t now, uint64_t *cursor, size_t max, sk_location_list_fn fn,
 	            void *arg);

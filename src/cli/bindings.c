@@ -12,6 +12,7 @@
 
 #define BINDINGS_STEP 100  /* bindings a step of the walk asks for */
 #define BINDINGS_MAX  1000 /* bindings listed at most */
+#define BINDINGS_MS   1000 /* and for at most this long (ms), then "truncated" */
 
 struct bindings_out {
 	FILE *f;
@@ -70,7 +71,8 @@ static int canonical_aor(const char *in, char *out, size_t size)
 	return 0;
 }
 
-void cli_ctl_bindings(const struct sk_location *loc, uint64_t now, const char *aor, FILE *f)
+void cli_ctl_bindings(const struct sk_location *loc, const struct sk_clock *clock, uint64_t now,
+                      const char *aor, FILE *f)
 {
 	struct bindings_out o = {f, now, 0};
 	if (aor) {
@@ -90,16 +92,19 @@ void cli_ctl_bindings(const struct sk_location *loc, uint64_t now, const char *a
 		fprintf(f, "bindings %zu\nok\n", o.n);
 		return;
 	}
-	uint64_t cursor = 0;
+	/* the walk runs on the proxy's loop: bounded in bindings and in time */
+	uint64_t cursor = 0, until = sk_clock_now(clock) + BINDINGS_MS;
 	do {
 		int n = loc->ops->list(loc->st, now, &cursor, BINDINGS_STEP, print_binding, &o);
 		if (n < 0) {
-			fprintf(f, "error: location store unavailable (after %zu bindings)\n", o.n);
+			fprintf(f, "error: location store %s (after %zu bindings)\n",
+			        n == -SK_ETIMEDOUT ? "too slow to list" : "unavailable", o.n);
 			return;
 		}
-	} while (cursor && o.n < BINDINGS_MAX);
+	} while (cursor && o.n < BINDINGS_MAX && sk_clock_now(clock) < until);
 	if (cursor || o.n > BINDINGS_MAX)
-		fprintf(f, "truncated: the first %d bindings\n", BINDINGS_MAX);
+		fprintf(f, "truncated: the first %zu bindings (at most %d, in %d ms)\n",
+		        o.n < BINDINGS_MAX ? o.n : (size_t)BINDINGS_MAX, BINDINGS_MAX, BINDINGS_MS);
 	fprintf(f, "bindings %zu\nok\n", o.n < BINDINGS_MAX ? o.n : (size_t)BINDINGS_MAX);
 }
 

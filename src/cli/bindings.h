@@ -7,7 +7,8 @@
 #include "sipkit/proxy.h"
 
 /* The answer to `bindings [AOR]` on the control socket, ending "ok" or "error: ...". */
-void cli_ctl_bindings(const struct sk_location *loc, uint64_t now, const char *aor, FILE *f);
+void cli_ctl_bindings(const struct sk_location *loc, const struct sk_clock *clock, uint64_t now,
+                      const char *aor, FILE *f);
 /* The store --location names ("memory": ops NULL, the proxy's default; "redis://..."):
  * 0, or EXIT_USAGE with the reason on stderr. A Redis that does not answer yet is
  * only a warning: the proxy reconnects by itself. */

@@ -104,8 +104,8 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		fprintf(f, "commands: calls | stats | bindings [AOR] | release CALL-ID [STATUS "
 		           "[REASON]]\nok\n");
 	} else if (!strcmp(cmd, "bindings")) {
-		cli_ctl_bindings(sk_proxy_location(pd->proxy), sk_stack_now(pd->ph.stack),
-		                 strtok_r(NULL, " \t", &save), f);
+		cli_ctl_bindings(sk_proxy_location(pd->proxy), pd->ph.clock,
+		                 sk_stack_now(pd->ph.stack), strtok_r(NULL, " \t", &save), f);
 	} else if (!strcmp(cmd, "calls")) {
 		struct list_out lo = {f, 0};
 		sk_proxy_pending(pd->proxy, list_one, &lo);

@@ -43,10 +43,11 @@
 
 #define LR_PREFIX       "sipkit:loc:"
 #define LR_KEY_MAX      (sizeof(LR_PREFIX) + 2 + 3 * 256 + 1 + 3 * 256 + 1)
-#define LR_FIELDS       7  /* per binding in a lookup's reply: six fields and the PTTL */
-#define LR_MAX_BINDINGS 64 /* per AOR: a lookup's reply stays small */
-#define LR_SCAN_COUNT   64 /* SCAN's COUNT hint per step */
-#define LR_SCAN_CALLS   16 /* SCAN calls per list step at most */
+#define LR_FIELDS       7   /* per binding in a lookup's reply: six fields and the PTTL */
+#define LR_MAX_BINDINGS 64  /* per AOR: a lookup's reply stays small */
+#define LR_SCAN_COUNT   64  /* SCAN's COUNT hint per step */
+#define LR_SCAN_CALLS   16  /* SCAN calls per list step at most */
+#define LR_LIST_BUDGET  250 /* ms a list step may take (one round trip per AOR) */
 
 enum lr_script { LR_LOOKUP, LR_PUT, LR_REMOVE, LR_NSCRIPTS };
 
@@ -392,11 +393,14 @@ static int redis_put(void *st, const char *aor, const struct sk_binding *b)
 	return rc;
 }
 
-/* Lists the bindings of the set keys of one SCAN page; false: a failure (*rc). */
+/* Lists the bindings of the set keys of one SCAN page: 0, -SK_EIO, or -SK_ETIMEDOUT when
+ * the step's time ran out before the page's end (a Redis answering, slowly). */
 static int list_page(struct loc_redis *s, const redisReply *keys, uint64_t now,
-                     sk_location_list_fn fn, void *arg, size_t *listed)
+                     sk_location_list_fn fn, void *arg, size_t *listed, uint64_t deadline)
 {
 	for (size_t i = 0; i < keys->elements; i++) {
+		if (sk_clock_now(s->clock) > deadline)
+			return -SK_ETIMEDOUT;
 		const redisReply *k = keys->element[i];
 		char aor[PROXY_AOR_MAX], key[LR_KEY_MAX];
 		if (k->type != REDIS_REPLY_STRING || k->len >= sizeof(key) ||
@@ -423,6 +427,7 @@ static int redis_list(void *st, uint64_t now, uint64_t *cursor, size_t max, sk_l
 	if (!cursor || !fn || !max)
 		return -SK_EINVAL;
 	size_t listed = 0;
+	uint64_t deadline = sk_clock_now(s->clock) + LR_LIST_BUDGET;
 	for (int call = 0; call < LR_SCAN_CALLS && listed < max; call++) {
 		char cur[24], count[8];
 		snprintf(cur, sizeof(cur), "%llu", (unsigned long long)*cursor);
@@ -448,14 +453,14 @@ static int redis_list(void *st, uint64_t now, uint64_t *cursor, size_t max, sk_l
 			ok = errno == 0;
 		}
 		if (ok)
-			rc = list_page(s, rep->element[1], now, fn, arg, &listed);
+			rc = list_page(s, rep->element[1], now, fn, arg, &listed, deadline);
 		freeReplyObject(rep);
 		if (!ok)
 			return -SK_EIO;
 		if (rc < 0)
 			return rc;
 		*cursor = next;
-		if (next == 0)
+		if (next == 0 || sk_clock_now(s->clock) > deadline)
 			break;
 	}
 	return listed > INT32_MAX ? INT32_MAX : (int)listed;
