@@ -7,6 +7,7 @@
 #   make bench-callgrind              instructions per message (bench/callgrind.sh)
 #   make bench-corpus-check           CRLF, Content-Length and addresses of bench/corpus
 #                                     (the corpus is written by bench/gen_corpus.py)
+#   make bench-proxy-register         REGISTERs/s, location store in memory vs Redis
 #
 # Always -O2 without sanitizers, whatever OPT says. sipkit's own files get the
 # project's $(WARN); each peer's headers come in with -isystem and the few
@@ -94,6 +95,13 @@ bench-proxy-attacks:
 	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/attacks.sh
 
+# The registrar with its store in memory and in Redis: REGISTERs/s and CPU per
+# REGISTER of the proxy and of redis-server (bench/proxy/register.sh; ~20 s).
+bench-proxy-register:
+	+@$(SUBMAKE) deps-test
+	+@$(SUBMAKE) $(BUILD)/sipkit
+	SIPKIT=$(BUILD)/sipkit sh bench/proxy/register.sh
+
 # `sipkit check` on a generated capture of >= 1 GB (and one 4x smaller): messages/s,
 # MB/s, peak RSS (bench/trace/run.sh; about 1 min, 3 GB free in TMPDIR, ~9 GB of RAM).
 BENCH_GEN_OBJ := $(BENCH_DIR)/trace/gen.o
@@ -110,7 +118,7 @@ $(BUILD)/bench-gen-capture: $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a
 bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture
 	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture sh bench/trace/run.sh
 
-.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-check
+.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-proxy-register bench-check
 
 # Keyed hashing and the table (bench/bench_hash.c): ns per hash of a 40-byte
 # branch, FNV-1a against SipHash; ns per insert and find.

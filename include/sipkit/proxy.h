@@ -25,23 +25,43 @@ enum sk_fork_mode {
 struct sk_binding {
 	char contact[256]; /* the Contact URI */
 	char call_id[128]; /* of the REGISTER that made it (§10.3 step 7) */
+	char source[56];   /* address:port the REGISTER came from ("[v6]:port"), "" unknown */
+	char transport[8]; /* transport it came over, "udp" or "tcp", "" unknown */
 	uint32_t cseq;
 	uint16_t q;          /* q-value * 1000 (§20.10), 1000 when absent */
 	uint64_t expires_at; /* stack clock, ms */
 };
 
-/** A location store; the embedded default keeps bindings in memory. */
+/** Called by the list operation for each binding, with its address of record. */
+typedef void (*sk_location_list_fn)(void *arg, const char *aor, const struct sk_binding *b);
+
+/**
+ * A location store; the embedded default keeps bindings in memory. Every
+ * operation may fail with -SK_EIO: the store could not be reached or answered
+ * nonsense (a remote store's outage), which is distinct from "no binding" (0
+ * bindings) and "full" (-SK_EFULL). Callers answer accordingly (500 with
+ * Retry-After to a REGISTER, 480 to a call) and never block on a retry.
+ */
 struct sk_location_ops {
-	/** Bindings of aor (canonical "user@host"), unexpired at now, into out[0..max); returns the
-	 * count. */
-	size_t (*lookup)(void *st, const char *aor, uint64_t now, struct sk_binding *out,
-	                 size_t max);
+	/** Bindings of aor (canonical "user@host"), unexpired at now, into out[0..max), by q
+	 * descending; returns the count, or -SK_EIO. */
+	int (*lookup)(void *st, const char *aor, uint64_t now, struct sk_binding *out, size_t max);
 	/** Adds or replaces the binding of aor with the same contact. 0 or -SK_ENOMEM/-SK_ETOOBIG
-	 * (a limit of the AOR), -SK_EFULL (the store holds all the AORs it may, for now).
+	 * (a limit of the AOR), -SK_EFULL (the store holds all the AORs it may, for now), -SK_EIO.
 	 */
 	int (*put)(void *st, const char *aor, const struct sk_binding *b);
-	/** Removes the binding of aor with that contact (NULL: all of them). */
-	void (*remove)(void *st, const char *aor, const char *contact);
+	/** Removes the binding of aor with that contact (NULL: all of them); 0 or -SK_EIO. */
+	int (*remove)(void *st, const char *aor, const char *contact);
+	/**
+	 * One bounded step of a walk over every binding: from *cursor (0: the start),
+	 * calls fn for the unexpired bindings of a few AORs, about max of them (a step
+	 * finishes the AORs it started), and sets *cursor to where the next step
+	 * starts, 0 when the walk is over. Bindings added or removed meanwhile may be
+	 * listed or not. Returns how many were listed, or -SK_EIO, or -SK_ETIMEDOUT
+	 * (a remote store too slow to finish the step in its time: the walk stops).
+	 */
+	int (*list)(void *st, uint64_t now, uint64_t *cursor, size_t max, sk_location_list_fn fn,
+	            void *arg);
 	void (*free)(void *st);
 };
 
@@ -77,6 +97,27 @@ struct sk_proxy_event {
 	uint64_t duration_ms; /* from the request to its final */
 	unsigned bindings;    /* REGISTER: bindings of the AOR after it */
 };
+/**
+ * The Redis store (hiredis): bindings that survive a restart of the proxy
+ * and that several proxies share. Synchronous with deadlines and a circuit
+ * breaker: after a failure the store answers -SK_EIO at once for a backoff
+ * period, then tries again by itself (src/proxy/redis_conn.c).
+ */
+struct sk_location_redis_config {
+	const char *url;              /* redis://HOST:PORT[/DB]; HOST resolved once, here */
+	const struct sk_clock *clock; /* the stack's clock: expiry times, deadlines, backoff */
+	const struct sk_log *log;     /* outages and recoveries; NULL: silent */
+	size_t max_bindings;          /* per AOR, 0: 16, at most 64 */
+	uint32_t connect_ms;          /* 0: 250 */
+	uint32_t command_ms;          /* one command's round trip, 0: 250 */
+	uint32_t backoff_ms;          /* no attempt after a failure, 0: 500; doubles ... */
+	uint32_t backoff_max_ms;      /* ... up to this while failures go on, 0: 8 x backoff_ms */
+};
+/** Makes a Redis store (no I/O yet): 0, -SK_EINVAL (a bad URL, a host that does not
+ * resolve), -SK_ENOMEM. */
+int sk_location_redis(struct sk_location *loc, const struct sk_location_redis_config *cfg);
+/** A PING to a Redis store: 0, -SK_EIO (down), -SK_EINVAL (another store). */
+int sk_location_redis_ping(const struct sk_location *loc);
 
 /* ---- the proxy ----------------------------------------------------------- */
 
@@ -156,6 +197,8 @@ size_t sk_proxy_users(const struct sk_proxy *p);
 /** A static route: requests for user (any domain of ours) go to uris (comma-separated). */
 int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris);
 struct sk_proxy_stats sk_proxy_stats(const struct sk_proxy *p);
+/** The proxy's location store (for listing bindings; owned by the proxy). */
+const struct sk_location *sk_proxy_location(const struct sk_proxy *p);
 
 /** One pending call (a response context without a final response upstream). */
 struct sk_proxy_call_info {

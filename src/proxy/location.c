@@ -98,7 +98,9 @@ static void sweep_aor(void *arg, struct sk_hnode *n)
 static bool binding_ok(const struct sk_binding *b)
 {
 	return memchr(b->contact, '\0', sizeof(b->contact)) && b->contact[0] &&
-	       memchr(b->call_id, '\0', sizeof(b->call_id));
+	       memchr(b->call_id, '\0', sizeof(b->call_id)) &&
+	       memchr(b->source, '\0', sizeof(b->source)) &&
+	       memchr(b->transport, '\0', sizeof(b->transport));
 }
 
 /* ---- the operations -------------------------------------------------------- */
@@ -109,8 +111,7 @@ static bool binding_ok(const struct sk_binding *b)
  * number written. Expired bindings are dropped, and the AOR with them when
  * none is left.
  */
-static size_t mem_lookup(void *st, const char *aor, uint64_t now, struct sk_binding *out,
-                         size_t max)
+static int mem_lookup(void *st, const char *aor, uint64_t now, struct sk_binding *out, size_t max)
 {
 	struct loc_mem *s = st;
 	if (now > s->last_now)
@@ -139,7 +140,7 @@ static size_t mem_lookup(void *st, const char *aor, uint64_t now, struct sk_bind
 		if (k < max)
 			k++;
 	}
-	return k;
+	return (int)k; /* k <= max_bindings <= LOC_MAX_BINDINGS */
 }
 
 /*
@@ -212,14 +213,14 @@ static int mem_put(void *st, const char *aor, const struct sk_binding *b)
 }
 
 /* Removes the binding of aor with that contact string; contact NULL: all of them. */
-static void mem_remove(void *st, const char *aor, const char *contact)
+static int mem_remove(void *st, const char *aor, const char *contact)
 {
 	struct loc_mem *s = st;
 	if (!aor || strlen(aor) >= LOC_AOR_MAX)
-		return;
+		return 0;
 	struct loc_aor *a = aor_find(s, aor, aor_hash(s, aor, strlen(aor)));
 	if (!a)
-		return;
+		return 0;
 	if (contact) {
 		purge(s, a, s->last_now);
 		for (size_t i = 0; i < a->n; i++) {
@@ -233,6 +234,56 @@ static void mem_remove(void *st, const char *aor, const char *contact)
 	}
 	if (!contact || a->n == 0)
 		aor_unlink_free(s, a);
+	return 0;
+}
+
+/* One step of a listing: the sk_htab_scan visit of one AOR. */
+struct list_step {
+	struct loc_mem *s;
+	uint64_t now;
+	sk_location_list_fn fn;
+	void *arg;
+	size_t n;
+};
+
+static void list_aor(void *arg, struct sk_hnode *node)
+{
+	struct list_step *ls = arg;
+	struct loc_aor *a = sk_container_of(node, struct loc_aor, node);
+	purge(ls->s, a, ls->now);
+	if (a->n == 0) {
+		aor_unlink_free(ls->s, a);
+		return;
+	}
+	for (size_t i = 0; i < a->n; i++)
+		ls->fn(ls->arg, a->key, &a->b[i]);
+	ls->n += a->n;
+}
+
+/*
+ * The walk is sk_htab_scan's: a bucket at a time, so a step costs about max
+ * bindings plus the buckets on the way (each step visits at most max buckets,
+ * empty ones included, so it stays bounded in a sparse table too), and
+ * inserts and growth between steps neither stop it nor make it miss an AOR
+ * held throughout.
+ */
+static int mem_list(void *st, uint64_t now, uint64_t *cursor, size_t max, sk_location_list_fn fn,
+                    void *arg)
+{
+	struct loc_mem *s = st;
+	if (!cursor || !fn || !max)
+		return -SK_EINVAL;
+	if (now > s->last_now)
+		s->last_now = now;
+	struct list_step ls = {s, now, fn, arg, 0};
+	size_t c = (size_t)*cursor;
+	for (size_t steps = 0; steps < max && ls.n < max; steps++) {
+		c = sk_htab_scan(&s->aors, c, list_aor, &ls);
+		if (c == 0)
+			break;
+	}
+	*cursor = c;
+	return ls.n > INT32_MAX ? INT32_MAX : (int)ls.n;
 }
 
 static void mem_free(void *st)
@@ -251,6 +302,7 @@ static const struct sk_location_ops mem_ops = {
     .lookup = mem_lookup,
     .put = mem_put,
     .remove = mem_remove,
+    .list = mem_list,
     .free = mem_free,
 };
 

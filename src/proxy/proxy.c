@@ -206,9 +206,10 @@ void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk
 
 /* ---- §16.5: targets -------------------------------------------------------- */
 
-/* Targets of a request for us: a static route of the user, else the registered contacts. */
-static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[256],
-                          uint16_t *q, size_t max)
+/* Targets of a request for us: a static route of the user, else the registered contacts;
+ * -SK_EIO when the location store cannot be read. */
+static int targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[256], uint16_t *q,
+                       size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->nroutes && !n; i++) {
@@ -225,14 +226,14 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
 		}
 	}
 	if (n)
-		return n;
+		return (int)n;
 	char aor[PROXY_AOR_MAX];
 	if (sk_proxy_aor(ru, aor, sizeof(aor)) < 0)
 		return 0;
 	struct sk_binding b[PROXY_MAX_BINDINGS];
-	size_t nb = p->loc.ops->lookup(p->loc.st, aor, sk_stack_now(p->stack), b,
-	                               max < PROXY_MAX_BINDINGS ? max : PROXY_MAX_BINDINGS);
-	for (size_t i = 0; i < nb; i++) {
+	int nb = p->loc.ops->lookup(p->loc.st, aor, sk_stack_now(p->stack), b,
+	                            max < PROXY_MAX_BINDINGS ? max : PROXY_MAX_BINDINGS);
+	for (int i = 0; i < nb; i++) {
 		sk_str_cpy(out[i], 256, sk_str_c(b[i].contact));
 		q[i] = b[i].q;
 	}
@@ -246,10 +247,20 @@ static size_t targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*ou
  * this far when a users file is given, so strangers learn nothing from the
  * difference. The Warning (§20.43) says why, for the person reading a trace.
  */
+void sk_proxy_warn_agent(const struct sk_proxy *p, struct sk_txn *st, char *buf, size_t size)
+{
+	/* §20.43: warn-agent = hostport / pseudonym: our domain, else the address
+	 * the request reached us on */
+	if (p->ndomains)
+		snprintf(buf, size, "%s", p->domains[0]);
+	else if (sk_sa_print(&sk_txn_flow(st)->local, buf, size) == 0)
+		snprintf(buf, size, "sipkit");
+}
+
 static void no_target(struct sk_proxy *p, struct sk_txn *st, const struct sk_uri *ru)
 {
-	char extra[PROXY_AOR_MAX + 96], aor[PROXY_AOR_MAX];
-	const char *host = p->ndomains ? p->domains[0] : "proxy";
+	char extra[PROXY_AOR_MAX + 192], aor[PROXY_AOR_MAX], host[96];
+	sk_proxy_warn_agent(p, st, host, sizeof(host));
 	bool known = sk_proxy_aor(ru, aor, sizeof(aor)) == 0 && sk_proxy_user_known(p, aor);
 	snprintf(extra, sizeof(extra), "Warning: 399 %s \"%s\"\r\n", host,
 	         known ? "the user has no registered contact" : "no such user here");
@@ -372,7 +383,12 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			sk_proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
 			return;
 		}
-		n = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
+		int nt = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
+		if (nt < 0) { /* the store is down: 480 with a Warning, not "no such user" */
+			sk_proxy_reply_store_down(p, st, false);
+			return;
+		}
+		n = (size_t)nt;
 		if (!n) {
 			no_target(p, st, &target_uri);
 			return;

@@ -53,11 +53,18 @@ bool sk_proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri);
 int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
                    const char *extra);
 
+/* The warn-agent of our Warning headers (§20.43): our first domain, else our address. */
+void sk_proxy_warn_agent(const struct sk_proxy *p, struct sk_txn *st, char *buf, size_t size);
+
 /* registrar.c (§10.3) */
 /* The address of record of a URI, "user@host" (host lower-case), for the location store. */
 int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size);
 /* Answers a REGISTER whose Request-URI names our domain. */
 void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req);
+
+/* store.c: the location store unavailable (-SK_EIO): 500 with Retry-After to a REGISTER,
+ * 480 with a Warning to another request. */
+int sk_proxy_reply_store_down(struct sk_proxy *p, struct sk_txn *st, bool registering);
 
 /* overload.c: overload control, per-source limits */
 int sk_proxy_overload_init(struct sk_proxy *p);

@@ -139,6 +139,7 @@ struct reg_ctx {
 	struct sk_binding old[PROXY_MAX_BINDINGS + 1]; /* the snapshot */
 	size_t nold;
 	const struct sk_sa *from; /* who sent the REGISTER */
+	enum sk_proto proto;      /* and over what */
 	struct reg_entry e[PROXY_MAX_BINDINGS + 1 + REG_MAX_CONTACTS];
 	size_t ne;
 	bool star;
@@ -150,6 +151,7 @@ struct reg_fail {
 	int code;
 	const char *reason;
 	char extra[512];
+	bool store_down; /* the store failed (-SK_EIO): 500 with Retry-After (store.c) */
 };
 
 static int fail(struct reg_fail *f, int code, const char *reason)
@@ -157,6 +159,12 @@ static int fail(struct reg_fail *f, int code, const char *reason)
 	f->code = code;
 	f->reason = reason;
 	return code;
+}
+
+static int fail_store(struct reg_fail *f)
+{
+	f->store_down = true;
+	return fail(f, 500, NULL);
 }
 
 /* §20.10, §25.1: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), times 1000. */
@@ -295,7 +303,8 @@ static int plan(const struct sk_proxy *p, struct reg_ctx *c, const struct sk_msg
 static void restore(struct sk_proxy *p, struct reg_ctx *c)
 {
 	const struct sk_location_ops *ops = p->loc.ops;
-	ops->remove(p->loc.st, c->aor, NULL);
+	if (ops->remove(p->loc.st, c->aor, NULL) < 0)
+		return; /* the store is down: nothing was added either */
 	for (size_t j = 0; j < c->nold; j++)
 		if (ops->put(p->loc.st, c->aor, &c->old[j]) < 0)
 			sk_logf(sk_proxy_log(p), SK_LOG_ERR,
@@ -307,13 +316,12 @@ static void restore(struct sk_proxy *p, struct reg_ctx *c)
 static int apply(struct sk_proxy *p, struct reg_ctx *c, struct reg_fail *f)
 {
 	const struct sk_location_ops *ops = p->loc.ops;
-	if (c->star) {
-		ops->remove(p->loc.st, c->aor, NULL);
-		return 0;
-	}
+	if (c->star)
+		return ops->remove(p->loc.st, c->aor, NULL) < 0 ? fail_store(f) : 0;
 	for (size_t k = 0; k < c->ne; k++)
-		if (c->e[k].touched && !c->e[k].expires && c->e[k].old >= 0)
-			ops->remove(p->loc.st, c->aor, c->old[c->e[k].old].contact);
+		if (c->e[k].touched && !c->e[k].expires && c->e[k].old >= 0 &&
+		    ops->remove(p->loc.st, c->aor, c->old[c->e[k].old].contact) < 0)
+			return fail_store(f); /* nothing added yet; removals done stay done */
 	for (size_t k = 0; k < c->ne; k++) {
 		const struct reg_entry *e = &c->e[k];
 		if (!e->touched || !e->expires)
@@ -324,12 +332,17 @@ static int apply(struct sk_proxy *p, struct reg_ctx *c, struct reg_fail *f)
 		memcpy(b.call_id, c->call_id, sizeof(b.call_id));
 		b.cseq = c->cseq;
 		b.q = e->q;
+		sk_sa_print(c->from, b.source, sizeof(b.source));
+		snprintf(b.transport, sizeof(b.transport), "%s",
+		         c->proto == SK_PROTO_TCP ? "tcp" : "udp");
 		b.expires_at = c->now + (uint64_t)e->expires * 1000;
 		int rc = ops->put(p->loc.st, c->aor, &b);
 		if (rc < 0) {
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "registrar: %s: store refused %s: %s",
 			        c->aor, b.contact, sk_strerror(rc));
 			restore(p, c);
+			if (rc == -SK_EIO)
+				return fail_store(f);
 			if (rc == -SK_EFULL && sk_proxy_source_filled(p, c->from))
 				return fail(f, 403, "Too Many Registrations From Your Address");
 			if (rc == -SK_EFULL) {
@@ -362,7 +375,12 @@ static void answer_ok(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg
                       struct reg_ctx *c)
 {
 	const struct sk_location_ops *ops = p->loc.ops;
-	size_t n = ops->lookup(p->loc.st, c->aor, c->now, c->cur, PROXY_MAX_BINDINGS);
+	int got = ops->lookup(p->loc.st, c->aor, c->now, c->cur, PROXY_MAX_BINDINGS);
+	if (got < 0) {
+		sk_proxy_reply_store_down(p, st, true);
+		return;
+	}
+	size_t n = (size_t)got;
 	struct sk_build *b;
 	struct sk_str wire;
 	char tag[17];
@@ -461,13 +479,24 @@ void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const str
 	sk_str_cpy(c->call_id, sizeof(c->call_id), call_id);
 	c->cseq = cseq->num;
 	c->now = sk_stack_now(p->stack);
-	c->nold = p->loc.ops->lookup(p->loc.st, c->aor, c->now, c->old, PROXY_MAX_BINDINGS + 1);
+	int nold = p->loc.ops->lookup(p->loc.st, c->aor, c->now, c->old, PROXY_MAX_BINDINGS + 1);
+	if (nold < 0) { /* §10.3 step 7: the update cannot be processed; try later */
+		sk_proxy_reply_store_down(p, st, true);
+		free(c);
+		return;
+	}
+	c->nold = (size_t)nold;
 	c->from = &sk_txn_flow(st)->remote;
+	c->proto = sk_txn_flow(st)->proto;
 	struct reg_fail f = {0};
 	/* step 6: no Contact is a query; the bindings are left as they are (§10.2.3) */
 	if (sk_msg_addr_count(req, SK_HDR_CONTACT) && (plan(p, c, req, &f) || apply(p, c, &f))) {
-		sk_proxy_reply(p, st, f.code, f.reason, f.extra[0] ? f.extra : NULL);
-		sk_proxy_event_register(p, req, sk_txn_flow(st), f.code, NULL, (unsigned)c->nold);
+		if (f.store_down)
+			sk_proxy_reply_store_down(p, st, true);
+		else
+			sk_proxy_reply(p, st, f.code, f.reason, f.extra[0] ? f.extra : NULL);
+		sk_proxy_event_register(p, req, sk_txn_flow(st), f.store_down ? 500 : f.code, NULL,
+		                        (unsigned)c->nold);
 		free(c);
 		return;
 	}
