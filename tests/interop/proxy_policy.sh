@@ -129,8 +129,7 @@ sipp_auth() {
 		stat_is auth_failed 0
 		check_no_pending
 		stop_proxy
-		# not check_trace: sipkit check still judges a challenged call by its first
-		# INVITE ("failed: 407"), the first class of issue 13
+		check_trace "cancelled cleanly" # followed through its challenge (issue 13)
 	fi
 	verdict
 }
