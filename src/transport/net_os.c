@@ -261,10 +261,19 @@ static int os_send_to(struct sk_net_sock *bs, const struct sk_sa *to, const char
 	if (!s || s->kind != OS_UDP || !to || !sa_len(to) || (!buf && len))
 		return -SK_EINVAL;
 	/* no queue for datagrams: EAGAIN is the caller's loss, like any other */
-	do
+	for (int tries = 0; tries < 3; tries++) {
 		w = sendto(s->fd, buf, len, MSG_NOSIGNAL, &to->u.sa, sa_len(to));
-	while (w < 0 && errno == EINTR);
-	return w < 0 ? -errno : 0;
+		if (w >= 0)
+			return 0;
+		/* An ICMP error for an earlier datagram, to whatever destination, is also
+		 * left pending on the socket (IP_RECVERR) and fails the next send once,
+		 * clearing itself: it is not this datagram's. Its destination comes up
+		 * from the error queue; this datagram is sent again. */
+		if (errno != EINTR && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+		    errno != ENETUNREACH && errno != EHOSTDOWN)
+			break;
+	}
+	return -errno;
 }
 
 static int set_watch(struct os_sock *s, unsigned events)
