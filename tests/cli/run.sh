@@ -283,6 +283,84 @@ if command -v python3 >/dev/null 2>&1; then
 	uas_line uas-failed 1 ": failed: transport error"
 fi
 
+# a scripted callee (UDP): 180, then nothing (ring-only) or its 200 crossing our
+# CANCEL (answer-on-cancel); wait_udp: until it is bound
+cat >"$ph_dir/peer.py" <<'PYEOF'
+import socket, sys, time
+# a scripted callee on UDP: 180 to an INVITE; then by mode:
+#   ring-only: nothing more (a CANCEL is never answered)
+#   answer-on-cancel: the CANCEL crosses our 200 to the INVITE; 200 to a BYE
+mode, port, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port)); s.settimeout(0.05)
+def resp(req, code, phrase, tag=True):
+    lines = req.split("\r\n")
+    keep = [l for l in lines[1:] if l.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
+    keep = [l + ";tag=p1" if tag and l.lower().startswith("to:") and "tag=" not in l else l for l in keep]
+    return "SIP/2.0 %d %s\r\n%s\r\nContact: <sip:peer@127.0.0.1:%d>\r\nContent-Length: 0\r\n\r\n" % (
+        code, phrase, "\r\n".join(keep), port)
+invite = None
+end = time.time() + hold
+while time.time() < end:
+    try: data, peer = s.recvfrom(65535)
+    except socket.timeout: continue
+    req = data.decode(errors="replace")
+    method = req.split(" ", 1)[0]
+    if method == "INVITE" and invite is None:
+        invite = req
+        s.sendto(resp(req, 180, "Ringing").encode(), peer)
+    elif method == "CANCEL" and mode == "answer-on-cancel" and invite:
+        s.sendto(resp(invite, 200, "OK").encode(), peer)
+    elif method == "BYE":
+        s.sendto(resp(req, 200, "OK", False).encode(), peer)
+PYEOF
+wait_udp() {
+	n=0
+	while ! ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+}
+if command -v python3 >/dev/null 2>&1; then
+	free_port
+	python3 "$ph_dir/peer.py" ring-only "$PORT" 5 &
+	peer=$!
+	wait_udp "$PORT"
+	phone_case cancel-unanswered 0 "cancelled (no final response within 64*T1 of the CANCEL)" -- \
+		sip:bob@$lo:$PORT --cancel-after 100 --t1 10
+	kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null
+	free_port
+	python3 "$ph_dir/peer.py" answer-on-cancel "$PORT" 5 &
+	peer=$!
+	wait_udp "$PORT"
+	phone_case answered-late 1 "answered before cancel took effect (ACK+BYE sent)" -- \
+		sip:bob@$lo:$PORT --cancel-after 100 --t1 10
+	kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null
+fi
+
+free_port
+phone_case answered-first 1 "answered (200) before the cancel was due (BYE sent)" \
+	-l udp:$lo:$PORT --answer-after 0 --calls 1 -- sip:bob@$lo:$PORT --cancel-after 500
+uas_line answered-first 0 ": answered (200), BYE after"
+
+free_port
+start_uas -l udp:$lo:$PORT --no-answer --duration 5
+timeout --preserve-status -s TERM 1 "$SIPKIT" call sip:bob@$lo:$PORT >"$ph_dir/call.out" 2>&1; got=$?
+kill "$uas_pid" 2>/dev/null; wait "$uas_pid" 2>/dev/null; uas_pid=""
+if [ "$got" != 1 ] || ! grep -qx "result: interrupted while the call was pending" "$ph_dir/call.out"; then
+	echo "FAIL phone interrupted: exit $got"; cat "$ph_dir/call.out"; fail=$((fail + 1))
+else
+	pass=$((pass + 1))
+fi
+
+# ::1 configured on this machine (IPv6 cases are skipped otherwise)
+have_v6=0
+grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null && have_v6=1
+
+# an IPv4 target with only an IPv6 listener: nothing can leave
+if [ $have_v6 = 1 ]; then
+	phone_case not-sent 69 "failed (INVITE not sent: not found)" -- sip:bob@$lo:5999 -l "udp:[::1]:0"
+fi
+
 # nothing listens on the UDP port: the ICMP port unreachable ends the call at
 # once (not Timer B, 32 s later)
 free_port
@@ -296,7 +374,7 @@ phone_case refused-tcp 69 "failed (transport error: peer unreachable or connecti
 	sip:bob@$lo:$PORT --transport tcp
 
 free_port
-if "$SIPKIT" uas -l "udp:[::1]:$PORT" --duration 1 >/dev/null 2>&1; then
+if [ $have_v6 = 1 ]; then
 	phone_case ipv6 0 "answered (200), hung up" -l "udp:[::1]:$PORT" --answer-after 0 --calls 1 -- \
 		"sip:bob@[::1]:$PORT"
 	uas_line ipv6 0 ": answered (200), BYE after"
