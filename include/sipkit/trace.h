@@ -122,6 +122,9 @@ void sk_trace_reader_free(struct sk_trace_reader *r);
 struct sk_trace_writer;
 int sk_trace_writer_open(struct sk_trace_writer **out, const char *path, enum sk_trace_format fmt);
 int sk_trace_writer_add(struct sk_trace_writer *w, const struct sk_trace_pkt *pkt);
+/** Hands what is buffered to the OS, so that a reader of the file sees every message
+ * added so far, each whole (a live trace): 0 or -SK_EIO. */
+int sk_trace_writer_flush(struct sk_trace_writer *w);
 /** Flushes and closes; 0 or -SK_EIO when a write failed. */
 int sk_trace_writer_close(struct sk_trace_writer *w);
 

@@ -99,6 +99,10 @@ struct sk_simnet_link {
 	uint32_t delay_min_ms; /* one-way delay, uniform in [min, max] */
 	uint32_t delay_max_ms;
 	uint32_t split_pm; /* stream writes cut in two pieces, per mille */
+	/* A datagram to an address and port no socket is bound to comes back as an ICMP
+	 * port unreachable to its sender (a host that answers for closed ports, RFC 1122
+	 * §3.2.2.1); false: it is lost without a word (a firewall that drops). */
+	bool icmp;
 };
 
 /** What a filter sees of one datagram or stream write, and may change. */
@@ -111,6 +115,8 @@ struct sk_simnet_packet {
 	uint32_t delay_ms;  /* one-way delay chosen; may be changed */
 	uint32_t copies;    /* 1, or more to duplicate (datagrams only) */
 	uint32_t drop_conn; /* set on a stream write: the connection breaks instead */
+	bool unreachable;   /* set on a datagram: not delivered, and the sender's socket hears
+	                     * an ICMP port unreachable for `to` (as from a closed port) */
 };
 
 /** Called for every packet before delivery; tests use it for targeted loss or reordering. */
@@ -147,6 +153,13 @@ struct sk_tp_user {
 	void (*recv)(void *arg, struct sk_msg *m, const struct sk_flow *flow);
 	/** A stream connection broke or could not be set up (§17.1.4, §17.2.4). */
 	void (*conn_lost)(void *arg, uint64_t conn, int err);
+	/**
+	 * A datagram we sent on flow (UDP, from flow->local to flow->remote) was
+	 * refused: the OS reported an ICMP port, host or network unreachable for
+	 * exactly that address and port (§17.1.4 transport error; err -SK_EIO).
+	 * May be NULL.
+	 */
+	void (*unreachable)(void *arg, const struct sk_flow *flow, int err);
 	void *arg;
 };
 
@@ -183,6 +196,7 @@ struct sk_tp_config {
 
 struct sk_tp_stats {
 	uint64_t rx_msgs, tx_msgs, rx_bad, rx_foreign_resp;
+	uint64_t rx_unreachable; /* ICMP unreachable reports for datagrams we sent */
 	uint64_t conns_opened, conns_closed;
 	uint64_t conns_refused;  /* refused_in + refused_source + refused_out */
 	uint64_t refused_in;     /* accepted and closed at once: max_in reached */

@@ -130,6 +130,10 @@ void sk_txl_free(struct sk_txl *txl);
 void sk_txl_input(struct sk_txl *txl, struct sk_msg *m, const struct sk_flow *flow);
 /** The transport's conn_lost: client transactions waiting on conn fail (§17.1.4). */
 void sk_txl_conn_lost(struct sk_txl *txl, uint64_t conn, int err);
+/** The transport's unreachable (an ICMP error for a UDP destination): the client
+ * transactions sent from flow->local to exactly flow->remote that have had no response
+ * yet fail with -SK_EIO (§17.1.4), in O(their number). */
+void sk_txl_unreachable(struct sk_txl *txl, const struct sk_flow *flow, int err);
 /** A struct sk_tp_user that feeds txl (set its arg to txl). */
 struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
 /** Replaces the core on top (a stack is built before its core). */

@@ -3,6 +3,8 @@
  * sipkit call: places one call (printing its messages as a ladder and a
  * one-line result) or many (--calls N --rate R, with a summary). A call can
  * be cancelled after a delay with a Reason (§9.1, RFC 3326) or hung up.
+ * --json prints each call's result as one JSON object per line (JSON Lines),
+ * with --calls N a summary object last; the ladder then goes to stderr.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@ struct call_opts {
 	enum sk_proto proto;
 	long cancel_after; /* -1: no cancel */
 	unsigned long hangup_after, calls, rate;
+	bool json;
 };
 
 struct caller {
@@ -42,6 +45,12 @@ struct one_call {
 	struct sk_call *call;
 	struct sk_timer cancel, hangup;
 	bool answered_first; /* answered before --cancel-after came due */
+	unsigned long n;     /* 1, 2 ... in the order placed */
+	/* for --json: ms since the INVITE left (-1: never), the cancel, the final */
+	uint64_t t0;
+	int64_t t_prov, t_final, t_cancel, t_cancel_sent;
+	int cancel_rc; /* sk_call_cancel's answer; 1 (none) before it is asked */
+	char phrase[64], reason[256];
 };
 
 static void unlink_call(struct caller *cr, struct one_call *oc)
@@ -54,15 +63,45 @@ static void unlink_call(struct caller *cr, struct one_call *oc)
 		oc->next->prev = oc->prev;
 }
 
+static int64_t since(const struct one_call *oc)
+{
+	return (int64_t)(phone_now(&oc->cr->ph) - oc->t0);
+}
+
 static void cancel_fired(void *arg)
 {
 	struct one_call *oc = arg;
 	int rc = sk_call_cancel(oc->call, oc->cr->o.reason);
+	oc->cancel_rc = rc;
+	oc->t_cancel = since(oc);
+	if (rc == SK_CANCEL_SENT)
+		oc->t_cancel_sent = oc->t_cancel;
 	if (rc == -SK_ESTATE && sk_call_state(oc->call) == SK_CALL_CONFIRMED) {
 		/* answered before the cancel was due: the caller still wants out */
 		oc->answered_first = true;
 		sk_call_hangup(oc->call);
 	}
+}
+
+/* The times of the first provisional and of the final, its phrase and Reason (RFC 3326). */
+static void on_response(void *arg, struct sk_call *c, const struct sk_msg *resp)
+{
+	struct one_call *oc = sk_call_user(c);
+	int st = sk_msg_status(resp);
+	(void)arg;
+	if (!oc || oc->t_final >= 0)
+		return;
+	if (st < 200) {
+		if (oc->t_prov < 0)
+			oc->t_prov = since(oc);
+		/* §9.1: a CANCEL held back for want of a provisional leaves with this one */
+		if (oc->cancel_rc == SK_CANCEL_DEFERRED && oc->t_cancel_sent < 0)
+			oc->t_cancel_sent = oc->t_prov;
+		return;
+	}
+	oc->t_final = since(oc);
+	sk_str_cpy(oc->phrase, sizeof(oc->phrase), sk_msg_reason_phrase(resp));
+	sk_msg_hdr_join(resp, SK_HDR_REASON, oc->reason, sizeof(oc->reason));
 }
 
 static void hangup_fired(void *arg)
@@ -123,6 +162,57 @@ static void describe(struct caller *cr, struct sk_call *c, const struct one_call
 	}
 }
 
+static void json_ms(const char *name, int64_t ms, bool comma)
+{
+	if (ms < 0)
+		printf("\"%s\":null%s", name, comma ? "," : "");
+	else
+		printf("\"%s\":%lld%s", name, (long long)ms, comma ? "," : "");
+}
+
+/*
+ * One call as a JSON object on one line (README, "sipkit call --json"): its
+ * number, Call-ID, outcome, the result line, whether it went as asked, the
+ * final status with its phrase and Reason, the cancel asked and sent, and
+ * the times in ms from the INVITE.
+ */
+static void print_json(struct caller *cr, struct sk_call *c, const struct one_call *oc,
+                       bool as_asked)
+{
+	int st = sk_call_status(c);
+	const char *reason = oc->reason[0] ? oc->reason : sk_call_reason(c);
+	printf("{\"call\":%lu,\"call_id\":", oc->n);
+	cli_json_str(stdout, sk_str_c(sk_call_id(c)));
+	printf(",\"outcome\":");
+	cli_json_str(stdout, sk_str_c(sk_call_outcome_name(sk_call_outcome(c))));
+	printf(",\"result\":");
+	cli_json_str(stdout, sk_str_c(cr->last_result));
+	printf(",\"as_asked\":%s,\"status\":", as_asked ? "true" : "false");
+	if (st) {
+		printf("%d,\"reason_phrase\":", st);
+		cli_json_str(stdout, sk_str_c(oc->phrase));
+	} else {
+		printf("null,\"reason_phrase\":null");
+	}
+	printf(",\"reason\":");
+	if (reason && *reason)
+		cli_json_str(stdout, sk_str_c(reason));
+	else
+		printf("null");
+	printf(",\"cancel\":{\"asked\":%s,\"sent\":%s},\"timing_ms\":{",
+	       oc->t_cancel >= 0 ? "true" : "false", oc->t_cancel_sent >= 0 ? "true" : "false");
+	json_ms("first_provisional", oc->t_prov, true);
+	json_ms("final", oc->t_final, true);
+	json_ms("answer",
+	        sk_call_outcome(c) == SK_OUTCOME_ANSWERED || st / 100 == 2 ? oc->t_final : -1,
+	        true);
+	json_ms("cancel", oc->t_cancel, true);
+	json_ms("cancel_sent", oc->t_cancel_sent, true);
+	json_ms("ended", since(oc), false);
+	printf("}}\n");
+	fflush(stdout);
+}
+
 static void on_ended(void *arg, struct sk_call *c)
 {
 	struct caller *cr = arg;
@@ -132,9 +222,12 @@ static void on_ended(void *arg, struct sk_call *c)
 	cr->last_status = sk_call_status(c);
 	cr->outcomes[o]++;
 	bool want_cancel = cr->o.cancel_after >= 0;
-	if ((want_cancel && o == SK_OUTCOME_CANCELLED) ||
-	    (!want_cancel && o == SK_OUTCOME_ANSWERED))
+	bool as_asked = (want_cancel && o == SK_OUTCOME_CANCELLED) ||
+	                (!want_cancel && o == SK_OUTCOME_ANSWERED);
+	if (as_asked)
 		cr->as_asked++;
+	if (oc && cr->o.json)
+		print_json(cr, c, oc, as_asked);
 	if (oc) {
 		if (oc->answered_first)
 			cr->answered_before_cancel++;
@@ -159,6 +252,13 @@ static void place_one(struct caller *cr)
 	                           .user = oc,
 	                           .auth_user = cr->o.auth_user ? cr->o.auth_user : cr->o.user,
 	                           .password = cr->o.password};
+	if (oc) {
+		oc->cr = cr;
+		oc->n = cr->placed + 1;
+		oc->t0 = phone_now(&cr->ph);
+		oc->t_prov = oc->t_final = oc->t_cancel = oc->t_cancel_sent = -1;
+		oc->cancel_rc = 1;
+	}
 	int rc = oc ? sk_call_invite(cr->ph.ua, &p, &oc->call) : -SK_ENOMEM;
 	cr->placed++;
 	if (rc < 0) {
@@ -167,11 +267,20 @@ static void place_one(struct caller *cr)
 		cr->place_errors++;
 		snprintf(cr->last_result, sizeof(cr->last_result), "failed (INVITE not sent: %s)",
 		         sk_strerror(rc));
+		if (cr->o.json) {
+			printf(
+			    "{\"call\":%lu,\"call_id\":null,\"outcome\":\"not-sent\",\"result\":",
+			    cr->placed);
+			cli_json_str(stdout, sk_str_c(cr->last_result));
+			printf(",\"as_asked\":false,\"status\":null,\"error\":");
+			cli_json_str(stdout, sk_str_c(sk_strerror(rc)));
+			printf("}\n");
+			fflush(stdout);
+		}
 		if (cr->ended + cr->place_errors >= cr->o.calls)
 			cr->done = true;
 		return;
 	}
-	oc->cr = cr;
 	oc->next = cr->live;
 	if (cr->live)
 		cr->live->prev = oc;
@@ -194,6 +303,20 @@ static void next_call_fired(void *arg)
 		sk_timer_start(sk_stack_timers(cr->ph.stack), &cr->next_call,
 		               due > now ? due - now : 0);
 	}
+}
+
+/* --json --calls N: the summary line's numbers, as one object after the calls'. */
+static void print_summary_json(const struct caller *cr)
+{
+	uint64_t ms = phone_now(&cr->ph) - cr->start;
+	printf("{\"summary\":{\"placed\":%lu,\"elapsed_ms\":%llu,\"cancelled\":%lu,"
+	       "\"answered\":%lu,\"answered_late\":%lu,\"rejected\":%lu,\"timeout\":%lu,"
+	       "\"failed\":%lu,\"not_sent\":%lu,\"as_asked\":%lu}}\n",
+	       cr->placed, (unsigned long long)ms, cr->outcomes[SK_OUTCOME_CANCELLED],
+	       cr->outcomes[SK_OUTCOME_ANSWERED], cr->outcomes[SK_OUTCOME_ANSWERED_LATE],
+	       cr->outcomes[SK_OUTCOME_REJECTED], cr->outcomes[SK_OUTCOME_TIMEOUT],
+	       cr->outcomes[SK_OUTCOME_FAILED], cr->place_errors, cr->as_asked);
+	fflush(stdout);
 }
 
 /* The local address the kernel would use towards the target (no packet is sent). */
@@ -223,8 +346,8 @@ static void usage(FILE *f)
 	        "usage: sipkit call URI [--route URI] [--from URI] [-l udp:HOST:PORT]\n"
 	        "                  [--transport udp|tcp] [--cancel-after MS]\n"
 	        "                  [--reason 'SIP;cause=...;text=\"...\"'] [--hangup-after MS]\n"
-	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n"
-	        "                  [--user USER] [--auth-user NAME]\n"
+	        "                  [--calls N --rate R] [--quiet] [--json] [--t1 MS]\n"
+	        "                  [--trace FILE] [--user USER] [--auth-user NAME]\n"
 	        "                  [--password PASSWORD | --password-file FILE]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
@@ -233,8 +356,12 @@ static void usage(FILE *f)
 	        "a loose-routing proxy. --calls N --rate R places N calls at R per second\n"
 	        "and prints a summary. Exit 0 when every call went as asked (cancelled when\n"
 	        "--cancel-after is given, else answered), 1 when not, 69 when the peer was\n"
-	        "unreachable, 64 on bad usage. --trace FILE writes every message for `sipkit\n"
-	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
+	        "unreachable (a closed UDP port, told by ICMP, or a refused TCP connection),\n"
+	        "64 on bad usage. --json prints each call's result as one JSON object per\n"
+	        "line (with --calls N, a summary object last) and the ladder on stderr.\n"
+	        "--t1 sets T1 (default 500 ms; Timer B is 64*T1). --trace FILE writes every\n"
+	        "message for `sipkit check` (a pcap capture when FILE ends in .pcap, else a\n"
+	        "sipkit log).\n"
 	        "--user sets the user of From and Contact (default: caller); with --password\n"
 	        "(or the first line of --password-file) a 401/407 is answered with Digest\n"
 	        "credentials (RFC 3261 §22, RFC 7616: MD5 or SHA-256, qop=auth) for the user\n"
@@ -319,6 +446,11 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--quiet")) {
 			cr->ph.quiet = true;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "--t1") && takes && parse_uint(val, 60000, &v) == 0 && v) {
+			cr->ph.times.t1 = (uint32_t)v;
+			i++;
 		} else if (!strcmp(a, "--trace") && takes) {
 			cr->ph.trace_path = argv[++i];
 		} else if (a[0] != '-' && !o->uri) {
@@ -367,7 +499,10 @@ int cmd_call(int argc, char **argv)
 	if (o->proto) /* --transport overrides the URI's transport parameter */
 		dst.proto = o->proto;
 	cr->ph.ladder = o->calls == 1 && !cr->ph.quiet;
-	struct sk_ua_events ev = {.answered = on_answered, .ended = on_ended, .arg = cr};
+	if (o->json)
+		cr->ph.ladder_out = stderr; /* stdout is the JSON's alone */
+	struct sk_ua_events ev = {
+	    .response = on_response, .answered = on_answered, .ended = on_ended, .arg = cr};
 	if (phone_init(&cr->ph, "sipkit call", &ev, o->user ? o->user : "caller") < 0) {
 		phone_free(&cr->ph);
 		free(cr);
@@ -401,7 +536,10 @@ int cmd_call(int argc, char **argv)
 		sk_timer_init(&cr->next_call, next_call_fired, cr);
 		next_call_fired(cr);
 		phone_run(&cr->ph, &cr->done, 0);
-		if (o->calls == 1) {
+		if (o->json) {
+			if (o->calls > 1)
+				print_summary_json(cr);
+		} else if (o->calls == 1) {
 			printf("result: %s\n", cr->last_result[0]
 			                           ? cr->last_result
 			                           : "interrupted while the call was pending");

@@ -56,10 +56,11 @@ static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const c
 	sk_sa_print(&flow->local, local, sizeof(local));
 	sk_sa_print(&flow->remote, remote, sizeof(remote));
 	uint64_t t = phone_now(ph) - ph->t0;
-	printf("%4llu.%03llu  %s %s %s %s  %.*s%s\n", (unsigned long long)(t / 1000),
-	       (unsigned long long)(t % 1000), local, out ? "-->" : "<--", remote,
-	       sk_proto_name(flow->proto), (int)l1, buf, cseq);
-	fflush(stdout);
+	FILE *f = ph->ladder_out ? ph->ladder_out : stdout;
+	fprintf(f, "%4llu.%03llu  %s %s %s %s  %.*s%s\n", (unsigned long long)(t / 1000),
+	        (unsigned long long)(t % 1000), local, out ? "-->" : "<--", remote,
+	        sk_proto_name(flow->proto), (int)l1, buf, cseq);
+	fflush(f);
 }
 
 int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev, const char *user)
@@ -69,6 +70,10 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	struct sk_log_limits lim = {.burst = ph->log_burst, .rate = ph->log_rate};
 	struct sk_stack_config sc = {.log = &ph->log, .conns = ph->conns};
 	int rc;
+	if (ph->times.t1) { /* --t1: the other values as RFC 3261 Table 4 has them */
+		sc.times = sk_txn_times_default();
+		sc.times.t1 = ph->times.t1;
+	}
 	ph->prog = prog;
 	ph->log = (struct sk_log){.fn = log_line, .arg = ph, .max = SK_LOG_WARN};
 	if ((rc = sk_clock_new_real(&ph->clock)) < 0 ||

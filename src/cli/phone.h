@@ -28,6 +28,8 @@ struct phone {
 	bool quiet;                         /* no log lines below warnings */
 	const char *trace_path;             /* --trace FILE, or NULL */
 	struct sk_tp_conn_limits conns;     /* TCP caps and timeouts (--tcp-*); zero: defaults */
+	struct sk_txn_times times;          /* T1 ... (--t1); zero: RFC 3261 Table 4 */
+	FILE *ladder_out;                   /* where ladder lines go; NULL: stdout */
 	struct sk_trace_writer *trace;      /* open while the phone runs */
 	uint64_t t0;                        /* ladder times are relative to it */
 	int listening;                      /* listeners opened */

@@ -2,7 +2,8 @@
 /*
  * --trace FILE of the phones, the proxy and the demo: every message the
  * transport sends or receives, written as a pcap capture (FILE ending in
- * .pcap) or a sipkit log (anything else), for `sipkit check` or Wireshark.
+ * .pcap) or a sipkit log (anything else), for `sipkit check` or Wireshark;
+ * written through, message by message, so it can be read while it grows.
  */
 #include <string.h>
 
@@ -52,5 +53,9 @@ void cli_trace_write(struct sk_trace_writer *w, const struct sk_clock *clock, bo
 	if (!w)
 		return;
 	cli_trace_pkt(&pkt, clock, out, flow, buf, len);
-	sk_trace_writer_add(w, &pkt);
+	/* Written through: a trace of a running proxy or phone can be copied or followed
+	 * (tail -f, sipkit check) at any time and holds every message handled so far,
+	 * each whole; one write(2) per message is small beside its send or receive. */
+	if (sk_trace_writer_add(w, &pkt) == 0)
+		sk_trace_writer_flush(w);
 }

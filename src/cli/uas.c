@@ -14,6 +14,7 @@
 
 struct uas_opts {
 	unsigned long ring_after, answer_after, calls, duration_ms;
+	long reinvite_after;  /* -1: re-INVITEs answered at once */
 	unsigned long reject; /* 0: answer */
 	bool no_answer;
 	/* --register: keep our Contact registered there (§10.2), with credentials */
@@ -88,7 +89,8 @@ struct uas_call {
 	struct uas *u;
 	struct sk_call *call;
 	struct sk_timer ring, answer;
-	unsigned long n;
+	struct sk_timer reanswer; /* a re-INVITE answered after --reinvite-answer-after */
+	unsigned long n, reinvites, reinvites_cancelled;
 	uint64_t start;
 	char from[128];
 };
@@ -106,6 +108,49 @@ static void answer_fired(void *arg)
 		sk_call_reject(uc->call, (int)uc->u->o.reject, NULL);
 	else
 		sk_call_answer(uc->call, NULL);
+}
+
+static void reanswer_fired(void *arg)
+{
+	struct uas_call *uc = arg;
+	/* -SK_ESTATE when a CANCEL ended it first (487 sent, §9.2): nothing more to send */
+	sk_call_answer(uc->call, NULL);
+}
+
+/*
+ * A re-INVITE (§14.2): answered 200 with our session at once, or after
+ * --reinvite-answer-after ms, so that the caller (or SIPp) can CANCEL it
+ * meanwhile: the CANCEL gets 200, the re-INVITE 487 and the dialog goes on
+ * as it was (§9.2, §14.1).
+ */
+static void on_reinvite(void *arg, struct sk_call *c, const struct sk_msg *invite)
+{
+	struct uas *u = arg;
+	struct uas_call *uc = sk_call_user(c);
+	(void)invite;
+	if (uc)
+		uc->reinvites++;
+	if (!uc || u->o.reinvite_after < 0) {
+		sk_call_answer(c, NULL);
+		return;
+	}
+	sk_timer_start(sk_stack_timers(u->ph.stack), &uc->reanswer, (uint64_t)u->o.reinvite_after);
+}
+
+static void on_cancelled(void *arg, struct sk_call *c, const struct sk_msg *cancel)
+{
+	struct uas *u = arg;
+	struct uas_call *uc = sk_call_user(c);
+	(void)cancel;
+	if (!uc || sk_call_state(c) != SK_CALL_CONFIRMED)
+		return; /* the initial INVITE: ended follows */
+	sk_timer_stop(sk_stack_timers(u->ph.stack), &uc->reanswer);
+	uc->reinvites_cancelled++;
+	const char *reason = sk_call_reason(c);
+	printf("call %lu (Call-ID %s): re-INVITE cancelled by the caller (487 sent, the dialog "
+	       "goes on)%s%s\n",
+	       uc->n, sk_call_id(c), *reason ? ", Reason: " : "", reason);
+	fflush(stdout);
 }
 
 static void on_incoming(void *arg, struct sk_call *c, const struct sk_msg *invite)
@@ -130,6 +175,7 @@ static void on_incoming(void *arg, struct sk_call *c, const struct sk_msg *invit
 	sk_call_set_user(c, uc);
 	sk_timer_init(&uc->ring, ring_fired, uc);
 	sk_timer_init(&uc->answer, answer_fired, uc);
+	sk_timer_init(&uc->reanswer, reanswer_fired, uc);
 	if (u->o.ring_after)
 		sk_timer_start(ts, &uc->ring, u->o.ring_after);
 	else
@@ -147,6 +193,7 @@ static void on_ended(void *arg, struct sk_call *c)
 	struct sk_timers *ts = sk_stack_timers(u->ph.stack);
 	sk_timer_stop(ts, &uc->ring);
 	sk_timer_stop(ts, &uc->answer);
+	sk_timer_stop(ts, &uc->reanswer);
 	enum sk_call_outcome o = sk_call_outcome(c);
 	uint64_t ms = phone_now(&u->ph) - uc->start;
 	const char *reason = sk_call_reason(c);
@@ -166,6 +213,9 @@ static void on_ended(void *arg, struct sk_call *c)
 		break;
 	case SK_OUTCOME_TIMEOUT:
 		printf("timed out: no ACK for our 200 within 64*T1, BYE sent\n");
+		break;
+	case SK_OUTCOME_FAILED:
+		printf("failed: transport error (the caller unreachable or its connection lost)\n");
 		break;
 	default: printf("%s\n", sk_call_outcome_name(o)); break;
 	}
@@ -209,7 +259,8 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
 	        "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
-	        "                  [--duration S] [--ladder] [--trace FILE]\n"
+	        "                  [--duration S] [--reinvite-answer-after MS] [--t1 MS]\n"
+	        "                  [--ladder] [--trace FILE]\n"
 	        "                  [--register sip:REGISTRAR [--aor URI] [--expires S]]\n"
 	        "                  [--user USER] [--auth-user NAME]\n"
 	        "                  [--password PASSWORD | --password-file FILE]\n\n"
@@ -218,7 +269,11 @@ static void usage(FILE *f)
 	        "with CODE at that time, or left ringing (--no-answer) until the caller\n"
 	        "cancels. A CANCEL gets 200 and the INVITE 487 (RFC 3261 §9.2); a BYE ends an\n"
 	        "answered call. One line per call with its outcome. Serves until stopped\n"
-	        "(Ctrl-C), until N calls are done, or for S seconds.\n"
+	        "(Ctrl-C), until N calls are done, or for S seconds. A re-INVITE is answered\n"
+	        "200 at once, or after --reinvite-answer-after MS so that the caller can\n"
+	        "CANCEL it (200, then 487; the call goes on). --t1 sets T1 (default 500 ms).\n"
+	        "Exit 0 when no call timed out or failed, 1 when one did (or --duration\n"
+	        "ended before --calls N were done), 69 when it cannot listen, 64 on bad usage.\n"
 	        "--ladder prints every message sent and received; --trace FILE writes them for\n"
 	        "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
 	        "--register keeps our Contact (user --user, default uas) registered for the\n"
@@ -238,6 +293,7 @@ int cmd_uas(int argc, char **argv)
 	if (!u)
 		return 1;
 	u->o.answer_after = 2000;
+	u->o.reinvite_after = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -258,6 +314,13 @@ int cmd_uas(int argc, char **argv)
 		} else if (!strcmp(a, "--answer-after") && val &&
 		           parse_uint(val, 3600000, &v) == 0) {
 			u->o.answer_after = v;
+			i++;
+		} else if (!strcmp(a, "--reinvite-answer-after") && val &&
+		           parse_uint(val, 3600000, &v) == 0) {
+			u->o.reinvite_after = (long)v;
+			i++;
+		} else if (!strcmp(a, "--t1") && val && parse_uint(val, 60000, &v) == 0 && v) {
+			u->ph.times.t1 = (uint32_t)v;
 			i++;
 		} else if (!strcmp(a, "--no-answer")) {
 			u->o.no_answer = true;
@@ -329,7 +392,11 @@ int cmd_uas(int argc, char **argv)
 		free(u);
 		return rc;
 	}
-	struct sk_ua_events ev = {.incoming = on_incoming, .ended = on_ended, .arg = u};
+	struct sk_ua_events ev = {.incoming = on_incoming,
+	                          .reinvite = on_reinvite,
+	                          .cancelled = on_cancelled,
+	                          .ended = on_ended,
+	                          .arg = u};
 	if (phone_init(&u->ph, "sipkit uas", &ev, u->o.user ? u->o.user : "uas") < 0) {
 		phone_free(&u->ph);
 		free(u);
@@ -371,6 +438,10 @@ int cmd_uas(int argc, char **argv)
 		    u->seen, u->outcomes[SK_OUTCOME_ANSWERED], u->outcomes[SK_OUTCOME_CANCELLED],
 		    u->outcomes[SK_OUTCOME_REJECTED], u->outcomes[SK_OUTCOME_TIMEOUT],
 		    u->outcomes[SK_OUTCOME_FAILED]);
+		/* README, exit status: a call that timed out or failed, or --calls N not done */
+		if (u->outcomes[SK_OUTCOME_TIMEOUT] || u->outcomes[SK_OUTCOME_FAILED] ||
+		    (u->o.calls && u->done_calls < u->o.calls && !phone_stopped()))
+			rc = 1;
 	}
 	/* calls still ringing when stopped are dropped with the stack */
 	while (u->live) {

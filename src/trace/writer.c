@@ -7,7 +7,8 @@
  * (RFC 768) or TCP (RFC 9293) with correct lengths and checksums. A UDP
  * datagram whose IP packet exceeds a 1500-byte MTU is cut into IP fragments
  * (IPv4 fragments; IPv6 Fragment headers). A TCP stream (one direction of a
- * connection) starts with a SYN, then carries each message in segments of at
+ * connection) starts with a SYN (SYN-ACK for the direction that answers one
+ * already written), then carries each message in segments of at
  * most 1460 bytes (1440 over IPv6) with running sequence numbers.
  * Addresses of family 0 (logs without addresses) are written as 127.0.0.1
  * (local) and 127.0.0.2 (peer), port 5060; a message of a log that does not
@@ -269,7 +270,10 @@ static int write_tcp(struct sk_trace_writer *w, const struct sk_trace_pkt *pkt,
 
 	s->used = ++w->tick;
 	if (created) {
-		tcp_segment(w, pkt->ts_us, src, dst, s->next_seq, 0, SYN, NULL, 0);
+		/* the answering side of a connection already seen opens with SYN-ACK (RFC 9293
+		 * §3.5): one connection, not a second one opened from the other end */
+		tcp_segment(w, pkt->ts_us, src, dst, s->next_seq, back ? back->next_seq : 0,
+		            (uint8_t)(back ? SYN | ACK : SYN), NULL, 0);
 		s->next_seq++;
 	}
 	for (size_t off = 0; off < pkt->len; off += mss) {
@@ -399,6 +403,15 @@ int sk_trace_writer_add(struct sk_trace_writer *w, const struct sk_trace_pkt *pk
 		rc = write_udp(w, pkt, &src, &dst);
 	if (rc < 0)
 		return rc;
+	return w->failed ? -SK_EIO : 0;
+}
+
+int sk_trace_writer_flush(struct sk_trace_writer *w)
+{
+	if (!w)
+		return -SK_EINVAL;
+	if (fflush(w->f) != 0)
+		w->failed = true;
 	return w->failed ? -SK_EIO : 0;
 }
 

@@ -31,6 +31,12 @@ struct sk_net_up {
 	void (*stream)(void *arg, struct sk_net_sock *conn, const char *buf, size_t len);
 	/** The peer closed or the connection broke (err 0 or < 0); conn must then be closed. */
 	void (*closed)(void *arg, struct sk_net_sock *conn, int err);
+	/**
+	 * A datagram sent from UDP socket s to dst met an ICMP error the OS reported
+	 * (port, host or network unreachable; err a negative errno). dst is the
+	 * address and port the datagram was sent to, as quoted in the ICMP error.
+	 */
+	void (*unreachable)(void *arg, struct sk_net_sock *s, const struct sk_sa *dst, int err);
 };
 
 /** Common head of every backend socket. */

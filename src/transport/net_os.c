@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
 #include <linux/sock_diag.h>
 
 #include "net.h"
@@ -180,6 +182,13 @@ static int open_bound(struct sk_net *net, const struct sk_sa *addr, enum os_kind
 	if (kind == OS_UDP) {
 		int rcvbuf = 4 << 20;
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+		/* ICMP errors for datagrams we send, each with the destination it was
+		 * for, on the socket's error queue (ip(7), ipv6(7)): an unconnected
+		 * socket hears of nothing otherwise. Best effort. */
+		if (fam == AF_INET)
+			(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+		else
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	}
 	if ((fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    (kind == OS_LISTENER &&
@@ -252,10 +261,19 @@ static int os_send_to(struct sk_net_sock *bs, const struct sk_sa *to, const char
 	if (!s || s->kind != OS_UDP || !to || !sa_len(to) || (!buf && len))
 		return -SK_EINVAL;
 	/* no queue for datagrams: EAGAIN is the caller's loss, like any other */
-	do
+	for (int tries = 0; tries < 3; tries++) {
 		w = sendto(s->fd, buf, len, MSG_NOSIGNAL, &to->u.sa, sa_len(to));
-	while (w < 0 && errno == EINTR);
-	return w < 0 ? -errno : 0;
+		if (w >= 0)
+			return 0;
+		/* An ICMP error for an earlier datagram, to whatever destination, is also
+		 * left pending on the socket (IP_RECVERR) and fails the next send once,
+		 * clearing itself: it is not this datagram's. Its destination comes up
+		 * from the error queue; this datagram is sent again. */
+		if (errno != EINTR && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
+		    errno != ENETUNREACH && errno != EHOSTDOWN)
+			break;
+	}
+	return -errno;
 }
 
 static int set_watch(struct os_sock *s, unsigned events)
@@ -444,6 +462,71 @@ static void conn_event(struct os_sock *s, unsigned events)
 		conn_break(s, rc);
 }
 
+/* An ICMP error that says nobody takes datagrams at the destination. */
+static bool is_unreachable(const struct sock_extended_err *ee)
+{
+	if (ee->ee_origin != SO_EE_ORIGIN_ICMP && ee->ee_origin != SO_EE_ORIGIN_ICMP6)
+		return false;
+	switch (ee->ee_errno) {
+	case ECONNREFUSED: /* port unreachable */
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case EACCES: /* administratively prohibited (ICMPv6) */ return true;
+	default: return false; /* EMSGSIZE (path MTU), time exceeded: no verdict on the peer */
+	}
+}
+
+/*
+ * The error queue (IP_RECVERR): each entry is one ICMP error, its
+ * sock_extended_err in a control message and, in msg_name, the destination
+ * of the datagram it quotes. Unreachables go up with that destination; false
+ * when the socket was closed by an upcall.
+ */
+static bool udp_errqueue(struct os_sock *s)
+{
+	struct sk_net *net = &s->owner->base;
+	char data[64], ctl[512], a[64];
+
+	for (int i = 0; i < BATCH_DGRAMS; i++) {
+		struct sk_sa dst;
+		struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+		struct msghdr mh = {.msg_name = &dst.u,
+		                    .msg_namelen = sizeof(dst.u),
+		                    .msg_iov = &iov,
+		                    .msg_iovlen = 1,
+		                    .msg_control = ctl,
+		                    .msg_controllen = sizeof(ctl)};
+		memset(&dst, 0, sizeof(dst));
+		ssize_t r = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return true; /* EAGAIN: the queue is empty */
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			struct sock_extended_err ee;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (!is_unreachable(&ee) || !sa_len(&dst)) {
+				sk_logf(s->owner->log, SK_LOG_DEBUG,
+				        "net: udp icmp error ignored: %s",
+				        strerror((int)ee.ee_errno));
+				continue;
+			}
+			sk_logf(s->owner->log, SK_LOG_DEBUG, "net: udp to %s: %s",
+			        sa_str(&dst, a, sizeof(a)), strerror((int)ee.ee_errno));
+			if (net->up.unreachable)
+				net->up.unreachable(net->up_arg, &s->base, &dst, -(int)ee.ee_errno);
+			if (s->dead)
+				return false;
+		}
+	}
+	return true;
+}
+
 static void udp_event(struct os_sock *s, unsigned events)
 {
 	struct sk_net *net = &s->owner->base;
@@ -451,9 +534,11 @@ static void udp_event(struct os_sock *s, unsigned events)
 	char buf[UDP_BUF], a[64];
 
 	if (events & SK_IO_ERROR) {
-		int err = so_error(s->fd); /* reading it clears it */
+		if (!udp_errqueue(s))
+			return;
+		int err = so_error(s->fd); /* reading it clears it; the queue said who */
 		if (err)
-			sk_logf(log, SK_LOG_DEBUG, "net: udp error ignored: %s", strerror(err));
+			sk_logf(log, SK_LOG_DEBUG, "net: udp error: %s", strerror(err));
 	}
 	for (int i = 0; i < BATCH_DGRAMS; i++) {
 		struct sk_sa from;
@@ -467,7 +552,8 @@ static void udp_event(struct os_sock *s, unsigned events)
 				return;
 			if (errno == EINTR)
 				continue;
-			/* ICMP errors from earlier sends: the peer is gone, nothing to do */
+			/* an ICMP error from an earlier send, also on the error queue (read
+			 * above, with its destination) */
 			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
 			    errno == ENETUNREACH) {
 				sk_logf(log, SK_LOG_DEBUG, "net: udp error ignored: %s",

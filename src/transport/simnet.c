@@ -14,7 +14,16 @@
 #include "net.h"
 
 enum sim_kind { SIM_UDP, SIM_LISTEN, SIM_CONN };
-enum pkt_kind { PKT_DGRAM, PKT_CONNECT, PKT_CONNECTED, PKT_REFUSED, PKT_SEG, PKT_FIN, PKT_RST };
+enum pkt_kind {
+	PKT_DGRAM,
+	PKT_CONNECT,
+	PKT_CONNECTED,
+	PKT_REFUSED,
+	PKT_SEG,
+	PKT_FIN,
+	PKT_RST,
+	PKT_ICMP, /* port unreachable for a datagram of socket dst_id sent to `to` */
+};
 
 struct sim_node;
 
@@ -260,11 +269,24 @@ static void reset_pair(struct sk_simnet *sn, uint64_t a, uint64_t b)
 	}
 }
 
+/* An ICMP port unreachable back to the socket that sent a datagram to `to`. */
+static void icmp_back(struct sk_simnet *sn, uint64_t sender, const struct sk_sa *to)
+{
+	struct sim_pkt *r = pkt_new(sn, PKT_ICMP, NULL, 0);
+	if (!r)
+		return;
+	r->dst_id = sender;
+	r->to = *to;
+	pkt_launch(r, draw_delay(sn));
+}
+
 static void deliver_dgram(struct sk_simnet *sn, struct sim_pkt *p)
 {
 	struct sim_sock *s = find_bound(sn, SIM_UDP, &p->to);
 	if (!s) {
 		sn->st.unreachable++;
+		if (sn->link.icmp)
+			icmp_back(sn, p->src_id, &p->to);
 		return;
 	}
 	sn->st.delivered++;
@@ -330,6 +352,8 @@ static void deliver(void *arg)
 		} else if (p->kind == PKT_RST) {
 			s->peer_id = 0;
 			node->net.up.closed(node->net.up_arg, &s->base, -ECONNRESET);
+		} else if (p->kind == PKT_ICMP && s->kind == SIM_UDP && node->net.up.unreachable) {
+			node->net.up.unreachable(node->net.up_arg, &s->base, &p->to, -ECONNREFUSED);
 		}
 	}
 	free(p);
@@ -358,6 +382,11 @@ static int sim_send_to(struct sk_net_sock *bs, const struct sk_sa *to, const cha
 		sn->st.lost++;
 		return 0; /* UDP: the sender never knows */
 	}
+	if (view.unreachable) {
+		sn->st.unreachable++;
+		icmp_back(sn, s->id, to); /* and the sender hears of it, later */
+		return 0;
+	}
 	if (view.copies > 1)
 		sn->st.duplicated += view.copies - 1;
 	for (uint32_t i = 0; i < view.copies && i < 16; i++) {
@@ -366,6 +395,7 @@ static int sim_send_to(struct sk_net_sock *bs, const struct sk_sa *to, const cha
 			return -SK_ENOMEM;
 		p->from = s->base.local;
 		p->to = *to;
+		p->src_id = s->id;
 		if (pkt_launch(p, (uint64_t)view.delay_ms + i) < 0)
 			return -SK_ENOMEM;
 	}

@@ -285,8 +285,31 @@ static void up_datagram(void *arg, struct sk_net_sock *s, const struct sk_sa *fr
 	sk_tp_handle_msg(tp, buf, len, &flow, false);
 }
 
+/*
+ * The OS says a datagram we sent from listener l to dst met an ICMP
+ * unreachable: passed up as a transport error for that exact flow (§17.1.4),
+ * never for a host or a port range. Who may fail for it is the user's rule
+ * (the transaction layer: its client transactions to dst that heard nothing yet).
+ */
+static void up_unreachable(void *arg, struct sk_net_sock *s, const struct sk_sa *dst, int err)
+{
+	struct sk_tp *tp = arg;
+	struct listener *l = s->user;
+	char a[64];
+	if (!l || l->proto != SK_PROTO_UDP)
+		return;
+	tp->st.rx_unreachable++;
+	sk_sa_print(dst, a, sizeof(a));
+	sk_logf(tp->cfg.log, SK_LOG_DEBUG, "transport: udp:%s unreachable (%s)", a,
+	        strerror(err < 0 ? -err : err));
+	struct sk_flow flow = {.proto = SK_PROTO_UDP, .local = l->addr, .remote = *dst};
+	if (tp->user.unreachable)
+		tp->user.unreachable(tp->user.arg, &flow, -SK_EIO);
+}
+
 static const struct sk_net_up tp_up = {
     .datagram = up_datagram,
+    .unreachable = up_unreachable,
     .accepted = sk_tp_conn_up_accepted,
     .connected = sk_tp_conn_up_connected,
     .stream = sk_tp_conn_up_stream,
@@ -408,12 +431,17 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 	if (rc == 0) {
 		tp->st.tx_msgs++;
 		if (tp->trace) {
-			/* a stream leaves from its connection's address, not the listener's */
+			/* What went on the wire: a stream goes between its connection's two
+			 * ends, not from the listener to the Via's sent-by (§18.2.2: a
+			 * response goes back on the request's connection, whose far end is
+			 * the peer's ephemeral port). */
 			struct sk_flow shown = *flow;
 			struct conn *c =
 			    flow->proto == SK_PROTO_TCP ? sk_tp_conn_by_id(tp, flow->conn) : NULL;
 			if (c && c->local.u.sa.sa_family)
 				shown.local = c->local;
+			if (c && c->remote.u.sa.sa_family)
+				shown.remote = c->remote;
 			tp->trace(tp->trace_arg, true, &shown, buf, len);
 		}
 	}

@@ -202,9 +202,20 @@ static void tp_conn_lost(void *arg, uint64_t conn, int err)
 	sk_txl_conn_lost(arg, conn, err);
 }
 
+void sk_txl_unreachable(struct sk_txl *txl, const struct sk_flow *flow, int err)
+{
+	sk_txn_table_unreachable(txl, flow, err < 0 ? err : -SK_EIO);
+}
+
+static void tp_unreachable(void *arg, const struct sk_flow *flow, int err)
+{
+	sk_txl_unreachable(arg, flow, err);
+}
+
 struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl)
 {
-	return (struct sk_tp_user){.recv = tp_recv, .conn_lost = tp_conn_lost, .arg = txl};
+	return (struct sk_tp_user){
+	    .recv = tp_recv, .conn_lost = tp_conn_lost, .unreachable = tp_unreachable, .arg = txl};
 }
 
 /* ---- accessors ----------------------------------------------------------- */

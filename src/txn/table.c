@@ -10,6 +10,8 @@
  * The connection index: each connection that carries live transactions has a
  * txl_conn listing them, so a lost connection ends its own transactions in
  * O(their number) (§17.1.4, §17.2.4), not by a walk over the whole table.
+ * Client transactions over UDP are listed the same way by their destination
+ * (address and port), so an ICMP unreachable for it ends exactly those.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,8 @@
 
 struct txl_conn {
 	struct sk_hnode node;
-	uint64_t id;
+	uint64_t id;      /* a TCP connection; 0: a UDP destination */
+	struct sk_sa dst; /* UDP: the destination in key form (dst_key), zero elsewhere */
 	size_t n;
 	struct sk_txn *head;
 };
@@ -59,12 +62,42 @@ static uint64_t hash_conn(const struct sk_txl *txl, uint64_t id)
 	return sk_hash(&txl->key, &id, sizeof(id));
 }
 
+/* The address and port of a, zero elsewhere: compared and hashed as bytes. */
+static void dst_key(const struct sk_sa *a, struct sk_sa *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->u.sa.sa_family = a->u.sa.sa_family;
+	if (a->u.sa.sa_family == AF_INET) {
+		k->u.in.sin_addr = a->u.in.sin_addr;
+		k->u.in.sin_port = a->u.in.sin_port;
+	} else if (a->u.sa.sa_family == AF_INET6) {
+		k->u.in6.sin6_addr = a->u.in6.sin6_addr;
+		k->u.in6.sin6_port = a->u.in6.sin6_port;
+	}
+}
+
+static uint64_t hash_dst(const struct sk_txl *txl, const struct sk_sa *k)
+{
+	return sk_hash(&txl->key, k, sizeof(*k));
+}
+
 static struct txl_conn *conn_find(const struct sk_txl *txl, uint64_t id)
 {
 	uint64_t h = hash_conn(txl, id);
 	for (struct sk_hnode *n = sk_htab_first(&txl->conns, h); n; n = sk_htab_next(n)) {
 		struct txl_conn *c = sk_container_of(n, struct txl_conn, node);
 		if (c->id == id)
+			return c;
+	}
+	return NULL;
+}
+
+static struct txl_conn *dst_find(const struct sk_txl *txl, const struct sk_sa *k)
+{
+	uint64_t h = hash_dst(txl, k);
+	for (struct sk_hnode *n = sk_htab_first(&txl->conns, h); n; n = sk_htab_next(n)) {
+		struct txl_conn *c = sk_container_of(n, struct txl_conn, node);
+		if (!c->id && !memcmp(&c->dst, k, sizeof(*k)))
 			return c;
 	}
 	return NULL;
@@ -83,9 +116,15 @@ void sk_txn_table_free(struct sk_txl *txl)
 static void conn_link(struct sk_txl *txl, struct sk_txn *t)
 {
 	uint64_t id = t->flow.conn;
-	if (!id || t->flow.proto != SK_PROTO_TCP)
+	bool udp_client = t->flow.proto == SK_PROTO_UDP && !t->server;
+	struct sk_sa k;
+	if (!udp_client && (!id || t->flow.proto != SK_PROTO_TCP))
 		return;
-	struct txl_conn *c = conn_find(txl, id);
+	if (udp_client) {
+		id = 0;
+		dst_key(&t->flow.remote, &k);
+	}
+	struct txl_conn *c = udp_client ? dst_find(txl, &k) : conn_find(txl, id);
 	if (!c) {
 		if (!(c = calloc(1, sizeof(*c)))) {
 			/* unindexed: a lost connection leaves it to its own timers */
@@ -94,7 +133,10 @@ static void conn_link(struct sk_txl *txl, struct sk_txn *t)
 			return;
 		}
 		c->id = id;
-		sk_htab_insert(&txl->conns, &c->node, hash_conn(txl, id));
+		if (udp_client)
+			c->dst = k;
+		sk_htab_insert(&txl->conns, &c->node,
+		               udp_client ? hash_dst(txl, &k) : hash_conn(txl, id));
 	}
 	t->conn = c;
 	t->cprev = NULL;
@@ -160,26 +202,43 @@ static bool conn_lost_ends(const struct sk_txn *t)
 	       t->state == SK_TXN_COMPLETED;
 }
 
+/*
+ * Who an ICMP unreachable for a UDP destination ends (§17.1.4): a client
+ * transaction that sent from that very listener and has heard nothing from
+ * the destination yet (Calling, or Trying). One that has a response has the
+ * proof the peer lives: a late or forged ICMP does not end it; its timers do.
+ */
+static bool unreachable_ends(const struct sk_txn *t, const struct sk_flow *flow)
+{
+	return !t->server &&
+	       (t->state == SK_TXN_CALLING || (t->state == SK_TXN_TRYING && !t->status)) &&
+	       sk_sa_equal(&t->flow.local, &flow->local);
+}
+
 #define CONN_BATCH 64
 
 /*
- * Contract: every transaction on conn that conn_lost_ends fails with err, in
- * batches held across the callbacks (which may end any transaction, and free
- * the list with its last one); no allocation, so it works out of memory. A
- * pass resumes after the last transaction it left alive, while that one is
- * still on the list, so the whole costs O(transactions on conn).
+ * Contract: every transaction on the list (conn, or the UDP destination of
+ * flow) that ends_fn says ends fails with err, in batches held across the
+ * callbacks (which may end any transaction, and free the list with its last
+ * one); no allocation, so it works out of memory. A pass resumes after the
+ * last transaction it left alive, while that one is still on the list, so
+ * the whole costs O(transactions on the list).
  */
-void sk_txn_table_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
+static void fail_listed(struct sk_txl *txl, uint64_t conn, const struct sk_flow *flow, int err)
 {
 	struct sk_txn *resume = NULL; /* held: the last one left alive */
+	struct sk_sa k;
+	if (flow)
+		dst_key(&flow->remote, &k);
 	for (;;) {
-		struct txl_conn *c = conn_find(txl, conn);
+		struct txl_conn *c = flow ? dst_find(txl, &k) : conn_find(txl, conn);
 		struct sk_txn *batch[CONN_BATCH], *t = NULL;
 		size_t n = 0;
 		if (c)
 			t = resume && resume->conn == c ? resume->cnext : c->head;
 		for (; t && n < CONN_BATCH; t = t->cnext) {
-			if (conn_lost_ends(t)) {
+			if (flow ? unreachable_ends(t, flow) : conn_lost_ends(t)) {
 				sk_txn_hold(t);
 				batch[n++] = t;
 			} else {
@@ -198,6 +257,17 @@ void sk_txn_table_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
 	}
 	if (resume)
 		sk_txn_release(resume);
+}
+
+void sk_txn_table_conn_lost(struct sk_txl *txl, uint64_t conn, int err)
+{
+	fail_listed(txl, conn, NULL, err);
+}
+
+void sk_txn_table_unreachable(struct sk_txl *txl, const struct sk_flow *flow, int err)
+{
+	if (flow->proto == SK_PROTO_UDP)
+		fail_listed(txl, 0, flow, err);
 }
 
 /* §17.2.3 steps 1 and 2: branch and sent-by (match.c). */

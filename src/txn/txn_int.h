@@ -69,6 +69,9 @@ uint64_t sk_txn_hash_2543(const struct sk_txl *txl, const struct sk_msg *m);
 void sk_txn_table_reindex(struct sk_txl *txl, struct sk_txn *t);
 /* The transactions a lost connection ends fail with err (§17.1.4, §17.2.4). */
 void sk_txn_table_conn_lost(struct sk_txl *txl, uint64_t conn, int err);
+/* The UDP client transactions to flow->remote, sent from flow->local, that heard nothing
+ * yet fail with err (an ICMP unreachable, §17.1.4). */
+void sk_txn_table_unreachable(struct sk_txl *txl, const struct sk_flow *flow, int err);
 static inline struct sk_txn *sk_txn_of(const struct sk_hnode *n)
 {
 	return sk_container_of(n, struct sk_txn, node);

@@ -156,6 +156,362 @@ if command -v python3 >/dev/null 2>&1; then
 	rm -f /tmp/sk_cli_json.$$
 fi
 
+# ---- the phones: each line of the README's exit-status table, on loopback ----
+# Each case starts at most one `sipkit uas` (bounded by timeout, stopped by its
+# pid), runs `sipkit call` against it (bounded too) and checks the call's exit
+# status and result line, and the uas's per-call line and exit status.
+ph_dir=/tmp/sk_cli_phones.$$
+mkdir -p "$ph_dir"
+ph_port=$((20000 + ($$ % 500) * 20))
+uas_pid=""
+free_port() { # PORT: a port no TCP or UDP socket uses
+	while command -v ss >/dev/null 2>&1 &&
+		ss -Htuan 2>/dev/null | awk '{print $5}' | grep -q ":$ph_port\$"; do
+		ph_port=$((ph_port + 1))
+	done
+	PORT=$ph_port
+	ph_port=$((ph_port + 1))
+}
+start_uas() { # args...: a uas in the background, its stdout/stderr in $ph_dir/uas.*
+	rm -f "$ph_dir/uas.out" "$ph_dir/uas.err"
+	timeout -k 2 20 "$SIPKIT" uas "$@" >"$ph_dir/uas.out" 2>"$ph_dir/uas.err" &
+	uas_pid=$!
+	n=0
+	while ! grep -q "listening on" "$ph_dir/uas.err" 2>/dev/null && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+}
+stop_uas() { # UAS_STATUS: its exit status (after a TERM if it still runs after 5 s)
+	n=0
+	while kill -0 "$uas_pid" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	kill "$uas_pid" 2>/dev/null
+	wait "$uas_pid"; UAS_STATUS=$?
+	uas_pid=""
+}
+phone_case() { # name want-exit want-result-line uas-args -- call-args
+	name=$1; want=$2; line=$3; shift 3
+	uas_args=""
+	while [ "$1" != "--" ]; do uas_args="$uas_args $1"; shift; done
+	shift
+	# shellcheck disable=SC2086
+	[ -n "$uas_args" ] && start_uas $uas_args
+	timeout -k 2 20 "$SIPKIT" call "$@" >"$ph_dir/call.out" 2>"$ph_dir/call.err"; got=$?
+	[ -n "$uas_pid" ] && stop_uas
+	if [ "$got" != "$want" ] || ! grep -qxF -- "result: $line" "$ph_dir/call.out"; then
+		echo "FAIL phone $name: exit $got (expected $want), expected 'result: $line':"
+		cat "$ph_dir/call.out" "$ph_dir/call.err" "$ph_dir/uas.out" "$ph_dir/uas.err" 2>/dev/null
+		fail=$((fail + 1)); return 1
+	fi
+	pass=$((pass + 1))
+}
+uas_line() { # name want-exit line-pattern: the uas's last case
+	if [ "$UAS_STATUS" != "$2" ] || ! grep -q -- "$3" "$ph_dir/uas.out"; then
+		echo "FAIL phone $1: uas exit $UAS_STATUS (expected $2), no line '$3':"
+		cat "$ph_dir/uas.out" "$ph_dir/uas.err"
+		fail=$((fail + 1)); return 1
+	fi
+	pass=$((pass + 1))
+}
+lo=127.0.0.1
+
+free_port
+phone_case answered 0 "answered (200), hung up" -l udp:$lo:$PORT --answer-after 0 --calls 1 -- \
+	sip:bob@$lo:$PORT
+uas_line answered 0 ": answered (200), BYE after [0-9]* ms"
+
+free_port
+phone_case cancelled 0 "cancelled (487)" -l udp:$lo:$PORT --no-answer --calls 1 -- \
+	sip:bob@$lo:$PORT --cancel-after 100 --reason 'SIP;cause=200;text="Call completed elsewhere"'
+uas_line cancelled 0 ": cancelled by the caller after [0-9]* ms (487 sent), Reason: SIP;cause=200"
+
+free_port
+phone_case rejected 1 "rejected (486 Busy Here)" -l udp:$lo:$PORT --answer-after 0 --reject 486 --calls 1 -- \
+	sip:bob@$lo:$PORT
+uas_line rejected 0 ": rejected (486 Busy Here)"
+
+free_port
+if command -v python3 >/dev/null 2>&1; then
+	# a silent peer: takes datagrams, answers none; the caller's Timer B (64*T1) ends it
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.settimeout(0.2)
+end = time.time() + 5
+while time.time() < end:
+    try: s.recv(65535)
+    except socket.timeout: pass
+' "$PORT" &
+	sink=$!
+	n=0
+	while ! ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	phone_case timeout 1 "timed out (no final response within 64*T1, Timer B)" -- \
+		sip:bob@$lo:$PORT --t1 10
+	kill "$sink" 2>/dev/null; wait "$sink" 2>/dev/null
+fi
+
+# a raw caller: one INVITE (udp or tcp), never an ACK; over tcp it hangs up at once
+cat >"$ph_dir/inv.py" <<'PYEOF'
+import socket, sys, time
+proto, port, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+fam = socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+lp = s.getsockname()[1]
+msg = ("INVITE sip:bob@127.0.0.1:%d SIP/2.0\r\n"
+       "Via: SIP/2.0/%s 127.0.0.1:%d;branch=z9hG4bK-cli-%d;rport\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:raw@127.0.0.1>;tag=r1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+       "Call-ID: raw-%d@127.0.0.1\r\nCSeq: 1 INVITE\r\nContact: <sip:raw@127.0.0.1:%d>\r\n"
+       "Content-Length: 0\r\n\r\n") % (port, proto.upper(), lp, lp, lp, lp)
+if proto == "udp":
+    s.sendto(msg.encode(), ("127.0.0.1", port))
+    s.settimeout(0.1)
+    end = time.time() + hold
+    while time.time() < end:
+        try: s.recv(65535)
+        except socket.timeout: pass
+else:
+    s.connect(("127.0.0.1", port)); s.sendall(msg.encode()); time.sleep(hold)
+s.close()
+PYEOF
+if command -v python3 >/dev/null 2>&1; then
+	# our 200 never ACKed: timed out after 64*T1 (T1 10 ms), exit 1
+	free_port
+	start_uas -l udp:$lo:$PORT --answer-after 0 --calls 1 --t1 10
+	python3 "$ph_dir/inv.py" udp "$PORT" 1.5
+	stop_uas
+	uas_line uas-timeout 1 ": timed out: no ACK for our 200 within 64\*T1, BYE sent"
+	# the caller's connection gone before our answer, nowhere to open a new one: failed, exit 1
+	free_port
+	start_uas -l tcp:$lo:$PORT --answer-after 300 --calls 1
+	python3 "$ph_dir/inv.py" tcp "$PORT" 0.05
+	stop_uas
+	uas_line uas-failed 1 ": failed: transport error"
+fi
+
+# a scripted callee (UDP): 180, then nothing (ring-only) or its 200 crossing our
+# CANCEL (answer-on-cancel); wait_udp: until it is bound
+cat >"$ph_dir/peer.py" <<'PYEOF'
+import socket, sys, time
+# a scripted callee on UDP: 180 to an INVITE; then by mode:
+#   ring-only: nothing more (a CANCEL is never answered)
+#   answer-on-cancel: the CANCEL crosses our 200 to the INVITE; 200 to a BYE
+mode, port, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port)); s.settimeout(0.05)
+def resp(req, code, phrase, tag=True):
+    lines = req.split("\r\n")
+    keep = [l for l in lines[1:] if l.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
+    keep = [l + ";tag=p1" if tag and l.lower().startswith("to:") and "tag=" not in l else l for l in keep]
+    return "SIP/2.0 %d %s\r\n%s\r\nContact: <sip:peer@127.0.0.1:%d>\r\nContent-Length: 0\r\n\r\n" % (
+        code, phrase, "\r\n".join(keep), port)
+invite = None
+end = time.time() + hold
+while time.time() < end:
+    try: data, peer = s.recvfrom(65535)
+    except socket.timeout: continue
+    req = data.decode(errors="replace")
+    method = req.split(" ", 1)[0]
+    if method == "INVITE" and invite is None:
+        invite = req
+        s.sendto(resp(req, 180, "Ringing").encode(), peer)
+    elif method == "CANCEL" and mode == "answer-on-cancel" and invite:
+        s.sendto(resp(invite, 200, "OK").encode(), peer)
+    elif method == "BYE":
+        s.sendto(resp(req, 200, "OK", False).encode(), peer)
+PYEOF
+wait_udp() {
+	n=0
+	while ! ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+}
+if command -v python3 >/dev/null 2>&1; then
+	free_port
+	python3 "$ph_dir/peer.py" ring-only "$PORT" 5 &
+	peer=$!
+	wait_udp "$PORT"
+	phone_case cancel-unanswered 0 "cancelled (no final response within 64*T1 of the CANCEL)" -- \
+		sip:bob@$lo:$PORT --cancel-after 100 --t1 10
+	kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null
+	free_port
+	python3 "$ph_dir/peer.py" answer-on-cancel "$PORT" 5 &
+	peer=$!
+	wait_udp "$PORT"
+	phone_case answered-late 1 "answered before cancel took effect (ACK+BYE sent)" -- \
+		sip:bob@$lo:$PORT --cancel-after 100 --t1 10
+	kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null
+fi
+
+free_port
+phone_case answered-first 1 "answered (200) before the cancel was due (BYE sent)" \
+	-l udp:$lo:$PORT --answer-after 0 --calls 1 -- sip:bob@$lo:$PORT --cancel-after 500
+uas_line answered-first 0 ": answered (200), BYE after"
+
+free_port
+start_uas -l udp:$lo:$PORT --no-answer --duration 5
+timeout --preserve-status -s TERM 1 "$SIPKIT" call sip:bob@$lo:$PORT >"$ph_dir/call.out" 2>&1; got=$?
+kill "$uas_pid" 2>/dev/null; wait "$uas_pid" 2>/dev/null; uas_pid=""
+if [ "$got" != 1 ] || ! grep -qx "result: interrupted while the call was pending" "$ph_dir/call.out"; then
+	echo "FAIL phone interrupted: exit $got"; cat "$ph_dir/call.out"; fail=$((fail + 1))
+else
+	pass=$((pass + 1))
+fi
+
+# ::1 configured on this machine (IPv6 cases are skipped otherwise)
+have_v6=0
+grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null && have_v6=1
+
+# an IPv4 target with only an IPv6 listener: nothing can leave
+if [ $have_v6 = 1 ]; then
+	phone_case not-sent 69 "failed (INVITE not sent: not found)" -- sip:bob@$lo:5999 -l "udp:[::1]:0"
+fi
+
+# nothing listens on the UDP port: the ICMP port unreachable ends the call at
+# once (not Timer B, 32 s later)
+free_port
+start=$(date +%s)
+phone_case dead-udp 69 "failed (transport error: peer unreachable or connection lost)" -- \
+	sip:bob@$lo:$PORT
+[ $(($(date +%s) - start)) -le 3 ] || { echo "FAIL phone dead-udp: took more than 3 s"; fail=$((fail + 1)); }
+
+free_port
+phone_case refused-tcp 69 "failed (transport error: peer unreachable or connection lost)" -- \
+	sip:bob@$lo:$PORT --transport tcp
+
+free_port
+if [ $have_v6 = 1 ]; then
+	phone_case ipv6 0 "answered (200), hung up" -l "udp:[::1]:$PORT" --answer-after 0 --calls 1 -- \
+		"sip:bob@[::1]:$PORT"
+	uas_line ipv6 0 ": answered (200), BYE after"
+else
+	echo "skip phone ipv6: ::1 cannot be bound on this machine"
+fi
+
+check_err call-bad-reason 64 "malformed --reason" "$SIPKIT" call sip:bob@$lo:5060 --reason 'SIP;cause=x'
+check_err call-bad-address 64 "bad address" "$SIPKIT" call sip:bob@host.invalid:5060
+check_err uas-bad-option 64 "bad or incomplete option" "$SIPKIT" uas --bogus
+free_port
+timeout -k 2 10 "$SIPKIT" uas -l udp:$lo:$PORT --duration 3 >/dev/null 2>&1 &
+busy=$!
+sleep 0.5
+check_err uas-port-in-use 69 "address already in use" "$SIPKIT" uas -l udp:$lo:$PORT --duration 1
+kill "$busy" 2>/dev/null; wait "$busy" 2>/dev/null
+
+# --json: one object per call on stdout, nothing else there (the ladder on stderr)
+if command -v python3 >/dev/null 2>&1; then
+	free_port
+	start_uas -l udp:$lo:$PORT --no-answer --calls 1
+	timeout -k 2 20 "$SIPKIT" call sip:bob@$lo:$PORT --cancel-after 100 --json \
+		>"$ph_dir/call.json" 2>"$ph_dir/call.err"; got=$?
+	stop_uas
+	if [ "$got" != 0 ] || ! python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+o = json.loads(lines[0])
+assert o["outcome"] == "cancelled" and o["status"] == 487 and o["as_asked"] is True, o
+assert o["reason_phrase"] == "Request Terminated" and o["cancel"] == {"asked": True, "sent": True}, o
+t = o["timing_ms"]
+assert 0 <= t["first_provisional"] <= t["cancel"] <= t["final"] <= t["ended"], t
+assert o["call_id"] and o["result"] == "cancelled (487)", o
+' "$ph_dir/call.json"; then
+		echo "FAIL phone json: exit $got"; cat "$ph_dir/call.json" "$ph_dir/call.err"; fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+	grep -q "INVITE sip:bob@" "$ph_dir/call.err" || { echo "FAIL phone json: no ladder on stderr"; fail=$((fail + 1)); }
+	# --calls N: one object per call, then the summary
+	free_port
+	timeout -k 2 20 "$SIPKIT" call sip:bob@$lo:$PORT --calls 3 --rate 100 --json \
+		>"$ph_dir/calls.json" 2>/dev/null; got=$?
+	if [ "$got" != 69 ] || ! python3 -c '
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert [o.get("call") for o in objs[:3]] == [1, 2, 3] or sorted(o["call"] for o in objs[:3]) == [1, 2, 3], objs
+assert all(o["outcome"] == "failed" for o in objs[:3]), objs
+assert objs[3]["summary"]["placed"] == 3 and objs[3]["summary"]["failed"] == 3, objs
+assert len(objs) == 4
+' "$ph_dir/calls.json"; then
+		echo "FAIL phone json-calls: exit $got"; cat "$ph_dir/calls.json"; fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+fi
+# Traces show the wire: a TCP call through `sipkit uas`, and through `sipkit
+# proxy` to it, each written as a pcap; each leg is one connection between two
+# hosts (the responses on the request's connection, not towards the Via's
+# sent-by), read back by a pcap parser and by `sipkit check`. The proxy's trace
+# is read while the proxy still runs: every message handled is in it already.
+if command -v python3 >/dev/null 2>&1; then
+	cat >"$ph_dir/conns.py" <<'PYEOF'
+import struct, sys
+# the TCP connections of a pcap (Ethernet, IPv4): {frozenset of the two ends: SYNs}
+data = open(sys.argv[1], "rb").read()
+want = int(sys.argv[2])
+off, conns = 24, {}
+while off + 16 <= len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    f = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+        continue
+    ihl = (f[14] & 15) * 4
+    t = f[14 + ihl:]
+    src = (f[26:30], struct.unpack("!H", t[0:2])[0])
+    dst = (f[30:34], struct.unpack("!H", t[2:4])[0])
+    key = frozenset([src, dst])
+    conns.setdefault(key, [0, 0])
+    if t[13] & 0x02:
+        conns[key][0 if not t[13] & 0x10 else 1] += 1
+assert len(conns) == want, "%d connections, expected %d: %s" % (len(conns), want, list(conns))
+for k, (syn, synack) in conns.items():
+    assert syn == 1 and synack <= 1, (k, syn, synack)
+PYEOF
+	free_port
+	start_uas -l tcp:$lo:$PORT --answer-after 0 --calls 2 --trace "$ph_dir/uas.pcap"
+	uport=$PORT
+	timeout -k 2 20 "$SIPKIT" call sip:bob@$lo:$uport --transport tcp >/dev/null 2>&1
+	free_port
+	timeout -k 2 20 "$SIPKIT" proxy -l tcp:$lo:$PORT -l udp:$lo:$PORT --duration 15 --record-route \
+		--route "bob=sip:$lo:$uport;transport=tcp" --trace "$ph_dir/proxy.pcap" \
+		--ctl "$ph_dir/ctl.sock" >/dev/null 2>"$ph_dir/proxy.err" &
+	proxy_pid=$!
+	n=0
+	while [ "$(grep -c 'listening on' "$ph_dir/proxy.err" 2>/dev/null)" != 2 ] && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	timeout -k 2 20 "$SIPKIT" call sip:bob@$lo:$PORT --transport tcp >"$ph_dir/call.out" 2>&1
+	grep -qx "result: answered (200), hung up" "$ph_dir/call.out" ||
+		{ echo "FAIL phone trace-proxy: the call through the proxy:"; cat "$ph_dir/call.out"; fail=$((fail + 1)); }
+	sleep 0.3
+	# the proxy runs on: its trace already holds the whole call, each leg one connection
+	if ! kill -0 "$proxy_pid" 2>/dev/null; then
+		echo "FAIL phone trace-live: the proxy is gone"; fail=$((fail + 1))
+	elif ! python3 "$ph_dir/conns.py" "$ph_dir/proxy.pcap" 2; then
+		echo "FAIL phone trace-live: the running proxy's trace"; fail=$((fail + 1))
+	elif ! "$SIPKIT" check "$ph_dir/proxy.pcap" >"$ph_dir/check.out" 2>&1 ||
+		! grep -q "^call 1  Call-ID .*(12 messages, 4 hosts)" "$ph_dir/check.out" ||
+		! grep -q "answered  *1" "$ph_dir/check.out"; then
+		echo "FAIL phone trace-live: sipkit check of the running proxy's trace:"
+		cat "$ph_dir/check.out"; fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+	kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null
+	stop_uas
+	if ! python3 "$ph_dir/conns.py" "$ph_dir/uas.pcap" 2 ||
+		! "$SIPKIT" check "$ph_dir/uas.pcap" >"$ph_dir/check.out" 2>&1 ||
+		[ "$(grep -c "^call .*(6 messages, 2 hosts)" "$ph_dir/check.out")" != 2 ]; then
+		echo "FAIL phone trace-uas: two calls, one connection and two hosts each:"
+		cat "$ph_dir/check.out"; fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+fi
+rm -rf "$ph_dir"
+
 rm -f /tmp/sk_cli_err.$$ /tmp/sk_cli_out.$$
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -442,10 +442,35 @@ call_ipv6() {
 }
 
 # ---- run ---------------------------------------------------------------------
+# sipkit uas --reinvite-answer-after 2000 called by SIPp (uac_reinvite_cancel.xml):
+# the call answered, a re-INVITE, its 100 Trying, a CANCEL of it: 200 to the
+# CANCEL, 487 to the re-INVITE (§9.2, §14.2), ACKed; the dialog survives (a
+# BYE in it gets 200) and the uas reports both
+uas_reinvite_cancelled() {
+	begin uas-reinvite-cancel-udp
+	alloc 1
+	uport=$PORT
+	if start_uas 1 -l "udp:$LO:$uport" --answer-after 0 --reinvite-answer-after 2000 --calls 1; then
+		alloc 5
+		# shellcheck disable=SC2046
+		timeout 30 sipp "$LO:$uport" -sf "$SCEN/uac_reinvite_cancel.xml" -s bob -m 1 \
+			$(sipp_opts "$PORT") </dev/null >sipp.out 2>&1
+		check_sipp sipp.out $? 1
+		wait_bounded "$UAS_PID" 5
+		st=$?
+		[ $st = 0 ] || bad "sipkit uas exit $st, expected 0 after --calls 1"
+		grep -q '^call 1 (Call-ID [^)]*): re-INVITE cancelled by the caller (487 sent, the dialog goes on), Reason: SIP;cause=487' uas.out ||
+			bad "the uas log has no 're-INVITE cancelled' line with the CANCEL's Reason"
+		grep -q '^call 1 from .*: answered (200), BYE after [0-9]* ms' uas.out ||
+			bad "the call did not survive its cancelled re-INVITE (no 'answered (200), BYE after')"
+	fi
+	verdict
+}
+
 all="uas-cancel-udp uas-cancel-udp-5calls uas-answer-udp call-cancel-udp check-catches-bad-cancel \
 check-catches-missing-reason call-answer-udp uas-naive-cancel-udp call-cancel-tcp uas-cancel-tcp \
 call-cancel-before-provisional check-catches-early-cancel call-cancel-crossing-2xx \
-uas-port-in-use call-bad-address call-bad-reason call-tcp-refused call-ipv6"
+uas-port-in-use call-bad-address call-bad-reason call-tcp-refused call-ipv6 uas-reinvite-cancel-udp"
 
 run_case() {
 	case $1 in
@@ -467,6 +492,7 @@ run_case() {
 	call-bad-reason) call_bad_reason ;;
 	call-tcp-refused) call_tcp_refused ;;
 	call-ipv6) call_ipv6 ;;
+	uas-reinvite-cancel-udp) uas_reinvite_cancelled ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	# nothing of a case outlives it

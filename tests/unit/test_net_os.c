@@ -7,6 +7,8 @@
  *  - a peer's close gives closed(0) once; a closed port gives connected(< 0)
  *  - closing a socket from inside its own upcall stops its dispatch (ASan)
  *  - freeing the backend closes leftover sockets (ASan leak check)
+ *  - a datagram to a closed port: unreachable names that very destination
+ *    (IP_RECVERR, the ICMP port unreachable loopback sends back)
  * IPv6 cases are skipped when ::1 cannot be bound.
  */
 #include <arpa/inet.h>
@@ -43,6 +45,10 @@ struct env {
 	struct sk_sa peer;
 	bool close_on_fail;
 	struct sink srv, cli;
+	/* icmp */
+	int unreachables, unreachable_err;
+	struct sk_sa unreachable_dst;
+	struct sk_net_sock *unreachable_sock;
 };
 
 static void on_datagram(void *arg, struct sk_net_sock *s, const struct sk_sa *from, const char *buf,
@@ -112,6 +118,15 @@ static void on_closed(void *arg, struct sk_net_sock *conn, int err)
 	k->closed_err = err;
 }
 
+static void on_unreachable(void *arg, struct sk_net_sock *s, const struct sk_sa *dst, int err)
+{
+	struct env *e = arg;
+	e->unreachables++;
+	e->unreachable_sock = s;
+	e->unreachable_dst = *dst;
+	e->unreachable_err = err;
+}
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -119,8 +134,8 @@ static int setup(void **state)
 	assert_int_equal(sk_clock_new_real(&e->clock), 0);
 	assert_int_equal(sk_loop_new(&e->loop, e->clock), 0);
 	assert_int_equal(sk_net_os_new(&e->net, e->loop, NULL), 0);
-	e->net->up =
-	    (struct sk_net_up){on_datagram, on_accepted, on_connected, on_stream, on_closed};
+	e->net->up = (struct sk_net_up){on_datagram, on_accepted, on_connected,
+	                                on_stream,   on_closed,   on_unreachable};
 	e->net->up_arg = e;
 	*state = e;
 	return 0;
@@ -440,6 +455,48 @@ static void test_free_with_open_sockets(void **state)
 	assert_int_equal(sk_loop_run_once(e->loop, 0), 0);          /* nothing watched */
 }
 
+/*
+ * A datagram to a port nobody binds: the kernel answers with an ICMP port
+ * unreachable, which comes up at once with the destination it quotes, for
+ * the socket that sent; the socket goes on working.
+ */
+static void udp_unreachable(struct env *e, int fam)
+{
+	struct sk_net_sock *s, *gone;
+	if (!udp_bind(e, fam, &s) || !udp_bind(e, fam, &gone))
+		return;
+	struct sk_sa dst = gone->local; /* a port just freed: nothing listens there */
+	e->net->ops->close(gone);
+	struct sk_net_sock *t;
+	assert_true(udp_bind(e, fam, &t));
+	assert_int_equal(e->net->ops->send_to(s, &dst, "x", 1), 0);
+	/* before the loop reads the error (on loopback it is already there): a datagram to
+	 * someone else still leaves, the earlier destination's error is not its own */
+	assert_int_equal(e->net->ops->send_to(s, &t->local, "y", 1), 0);
+	RUN_UNTIL(e, e->unreachables == 1 && e->datagrams == 1);
+	assert_ptr_equal(e->unreachable_sock, s);
+	assert_same_sa(&e->unreachable_dst, &dst);
+	assert_int_equal(e->unreachable_err, -ECONNREFUSED);
+	assert_ptr_equal(e->dgram_sock, t);
+	/* the socket still takes datagrams */
+	assert_int_equal(e->net->ops->send_to(t, &s->local, "z", 1), 0);
+	RUN_UNTIL(e, e->datagrams == 2);
+	assert_ptr_equal(e->dgram_sock, s);
+	assert_int_equal(e->unreachables, 1);
+	e->net->ops->close(t);
+	e->net->ops->close(s);
+}
+
+static void test_udp_unreachable_v4(void **state)
+{
+	udp_unreachable(*state, AF_INET);
+}
+
+static void test_udp_unreachable_v6(void **state)
+{
+	udp_unreachable(*state, AF_INET6);
+}
+
 static int log_lines;
 static void count_log(void *arg, enum sk_log_level level, const char *line)
 {
@@ -481,6 +538,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_close_in_upcall, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_with_open_sockets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_arguments_and_log, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_unreachable_v4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_unreachable_v6, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("net_os", tests, NULL, NULL);
 }

@@ -315,6 +315,74 @@ static void test_cancel_reinvite(void **state)
 	uah_finish(&h);
 }
 
+/* The callee's user answers its re-INVITE late (`sipkit uas --reinvite-answer-after`). */
+struct late_answer {
+	struct hw_node *callee;
+	int rc;
+};
+
+static void answer_reinvite_late(struct uah *h, void *arg)
+{
+	struct late_answer *la = arg;
+	(void)h;
+	la->rc = sk_call_answer(la->callee->call, NULL);
+}
+
+/*
+ * §9.2, §14.2: re-INVITEs answered 400 ms late. The first is cancelled at
+ * 300 ms: 200 to the CANCEL, 487 to it, and the late answer finds nothing to
+ * answer (-SK_ESTATE, nothing sent). The second is not: its late 200 sets
+ * the session, a CANCEL after it is refused locally. The dialog lives on.
+ */
+static void test_cancel_reinvite_answered_late(void **state)
+{
+	(void)state;
+	struct uah h;
+	uah_init(&h, 115, 2, 0);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = -1, .answer_ms = 0, .reinvite_hold = true};
+	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
+	uah_run(&h, 50);
+	assert_int_equal(b->answered, 1);
+	size_t ok_before = uah_count(b, true, "SIP/2.0 200", "INVITE");
+
+	struct late_answer la = {.callee = b, .rc = 1};
+	assert_int_equal(sk_call_reinvite(c, NULL), 0);
+	uah_at(&h, 400, answer_reinvite_late, &la);
+	uah_run(&h, 300);
+	assert_int_equal(uah_count(b, true, "SIP/2.0 100", "INVITE"), 1); /* at 200 ms */
+	assert_int_equal(sk_call_cancel(c, REASON), SK_CANCEL_SENT);
+	uah_run(&h, 50);
+	assert_int_equal(uah_count(b, true, "SIP/2.0 200", "CANCEL"), 1);
+	assert_int_equal(uah_count(b, true, "SIP/2.0 487", "INVITE"), 1);
+	assert_int_equal(sk_call_reinvite_status(c), 487);
+	assert_int_equal(sk_call_reinvite_status(b->call), 487);
+	uah_run(&h, 100); /* the late answer comes due: nothing left to answer */
+	assert_int_equal(la.rc, -SK_ESTATE);
+	assert_int_equal(uah_count(b, true, "SIP/2.0 200", "INVITE"), ok_before);
+	assert_int_equal(sk_call_state(c), SK_CALL_CONFIRMED);
+	assert_int_equal(sk_call_state(b->call), SK_CALL_CONFIRMED);
+
+	/* the second re-INVITE is answered late, before any CANCEL: 200, then nothing to cancel */
+	uah_run(&h, 100);
+	assert_int_equal(sk_call_reinvite(c, NULL), 0);
+	uah_at(&h, 400, answer_reinvite_late, &la);
+	uah_run(&h, 450);
+	assert_int_equal(la.rc, 0);
+	assert_int_equal(sk_call_reinvite_status(c), 200);
+	assert_int_equal(uah_count(b, true, "SIP/2.0 200", "INVITE"), ok_before + 1);
+	assert_int_equal(sk_call_cancel(c, NULL), -SK_ESTATE);
+	assert_int_equal(uah_count(a, true, "CANCEL", NULL), 1);
+	assert_int_equal(b->reinvites, 2);
+	assert_int_equal(b->cancelled, 1);
+	assert_int_equal(a->ended + b->ended, 0);
+	assert_int_equal(sk_call_hangup(c), 0);
+	uah_run(&h, 50);
+	assert_int_equal(a->outcomes[SK_OUTCOME_ANSWERED], 1);
+	assert_int_equal(b->outcomes[SK_OUTCOME_ANSWERED], 1);
+	uah_finish(&h);
+}
+
 /* ---- races ------------------------------------------------------------------ */
 
 /* The first 487 lost: the callee's transaction resends it (Timer G); one end. */
@@ -620,6 +688,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel_no_final),
 	    cmocka_unit_test(test_200_crosses_cancel),
 	    cmocka_unit_test(test_cancel_reinvite),
+	    cmocka_unit_test(test_cancel_reinvite_answered_late),
 	    cmocka_unit_test(test_487_lost),
 	    cmocka_unit_test(test_cancel_lost),
 	    cmocka_unit_test(test_cancel_tcp),
