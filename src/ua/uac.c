@@ -374,7 +374,7 @@ static bool challenge_taken(struct sk_call *c, const struct sk_msg *resp)
 	if (!c->auth || c->cancel_asked)
 		return false;
 	if (sk_uac_auth_challenge(c->auth, resp, &why) < 0) {
-		sk_logf(sk_ua_log(c->ua), SK_LOG_INFO, "ua %s: %d not answered: %s", c->call_id,
+		sk_logf(sk_ua_log(c->ua), SK_LOG_WARN, "ua %s: %d not answered: %s", c->call_id,
 		        sk_msg_status(resp), why);
 		return false;
 	}
