@@ -4,6 +4,7 @@
 #   make bench BENCH_ARGS='--seconds 0.5 --skip libre'
 #   make bench BENCH_TXN_ARGS='--count 100000 --live 100000'
 #   make bench-hash                   ns per keyed hash of a branch vs FNV-1a (bench/bench_hash.c)
+#   make bench-auth                   us per Digest parse, verification, answer (bench/bench_auth.c)
 #   make bench-callgrind              instructions per message (bench/callgrind.sh)
 #   make bench-corpus-check           CRLF, Content-Length and addresses of bench/corpus
 #                                     (the corpus is written by bench/gen_corpus.py)
@@ -137,3 +138,21 @@ bench-hash: $(BUILD)/bench-hash
 	$(BUILD)/bench-hash
 
 .PHONY: bench-hash
+
+# Digest authentication (bench/bench_auth.c): us per credentials parse, per server-side
+# verification (MD5, SHA-256), per client answer and per choice among challenges.
+BENCH_AUTH_OBJ := $(BENCH_DIR)/bench_auth.o
+
+$(BENCH_AUTH_OBJ): $(BENCH_DIR)/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(SK_CPPFLAGS) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench-auth: $(BENCH_AUTH_OBJ) $(BUILD)/libsipkit.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_AUTH_OBJ) $(BUILD)/libsipkit.a -lcrypto
+
+bench-auth: $(BUILD)/bench-auth
+	$(BUILD)/bench-auth
+
+.PHONY: bench-auth

@@ -214,7 +214,7 @@ static void on_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 	    send_register(r, r->stopping ? 0 : r->expires) == 0)
 		return; /* §22.2: the same REGISTER again, CSeq + 1, same Call-ID */
 	if (why)
-		sk_logf(sk_ua_log(r->ua), SK_LOG_INFO, "ua: %d to REGISTER for %s not answered: %s",
+		sk_logf(sk_ua_log(r->ua), SK_LOG_WARN, "ua: %d to REGISTER for %s not answered: %s",
 		        code, r->aor, why);
 	const struct sk_hdr *min = sk_msg_hdr_first(resp, SK_HDR_MIN_EXPIRES);
 	uint64_t m;

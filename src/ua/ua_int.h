@@ -68,7 +68,8 @@ struct sk_call {
 	/* out, with credentials: the INVITE rebuilt for each challenge (§22.2) */
 	struct sk_uac_auth *auth;
 	char *to_uri, *route_hdr;
-	bool auth_window; /* the 401/407 event is being given: its retry is not out yet */
+	bool auth_window;    /* the 401/407 event is being given: its retry is not out yet */
+	bool bye_challenged; /* our BYE got a 401/407 (answered once per realm, §22.1) */
 	/* in */
 	struct pending_ist ist, re_st;
 	char *in_from_tag; /* the caller's From tag and the INVITE's CSeq (§8.2.2.2) */

@@ -374,7 +374,7 @@ static bool challenge_taken(struct sk_call *c, const struct sk_msg *resp)
 	if (!c->auth || c->cancel_asked)
 		return false;
 	if (sk_uac_auth_challenge(c->auth, resp, &why) < 0) {
-		sk_logf(sk_ua_log(c->ua), SK_LOG_INFO, "ua %s: %d not answered: %s", c->call_id,
+		sk_logf(sk_ua_log(c->ua), SK_LOG_WARN, "ua %s: %d not answered: %s", c->call_id,
 		        sk_msg_status(resp), why);
 		return false;
 	}
@@ -441,6 +441,42 @@ static void reinvite_response(struct sk_call *c, const struct sk_msg *resp, int 
 	event_response(c, resp);
 }
 
+/*
+ * A 401/407 to our BYE, with credentials at hand (§22.2, §22.3: a proxy or the
+ * peer challenging in-dialog requests): the BYE again in its dialog, CSeq + 1, with
+ * the credentials of every realm so far. A BYE is a new request: the INVITE's
+ * realms count as not yet answered for it, its own challenge only once.
+ */
+static int bye_again(struct sk_call *c, const struct sk_msg *resp)
+{
+	const struct sk_addr *to = sk_msg_to(resp);
+	struct dialog *d = to ? sk_ua_dialog_find(c, to->tag) : NULL;
+	const char *why = NULL, *lines;
+	if (!c->auth || !d || !d->remote_target)
+		return -SK_EINVAL;
+	if (!c->bye_challenged) {
+		sk_uac_auth_restart(c->auth);
+		c->bye_challenged = true;
+	}
+	if (sk_uac_auth_challenge(c->auth, resp, &why) < 0) {
+		sk_logf(sk_ua_log(c->ua), SK_LOG_WARN, "ua %s: %d to BYE not answered: %s",
+		        c->call_id, sk_msg_status(resp), why);
+		return -SK_EINVAL;
+	}
+	struct sk_build *b;
+	struct sk_target dst;
+	struct sk_str wire;
+	uint32_t cseq = ++c->local_cseq;
+	/* the digest-uri is the BYE's Request-URI: the remote target (§12.2.1.1) */
+	int rc = sk_uac_auth_lines(c->auth, c->ua->stack, "BYE", d->remote_target, cseq, &lines);
+	if (rc == 0 && (rc = sk_ua_dialog_request(c, d, "BYE", cseq, lines, NULL, &b, &dst)) == 0) {
+		if ((rc = sk_build_finish(b, &wire)) == 0)
+			rc = sk_ua_request(c, wire, &dst, NULL);
+		sk_build_free(b);
+	}
+	return rc;
+}
+
 void sk_uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp)
 {
 	int code = sk_msg_status(resp);
@@ -460,8 +496,11 @@ void sk_uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *
 			reinvite_response(c, resp, code, cs->num);
 		return;
 	}
-	if (is_method(sk_txn_method(ct), "BYE") && code >= 200)
+	if (is_method(sk_txn_method(ct), "BYE") && code >= 200) {
+		if ((code == 401 || code == 407) && bye_again(c, resp) == 0)
+			return; /* the BYE is still under way, with credentials */
 		sk_ua_call_bye_done(c);
+	}
 }
 
 void sk_uac_failed(struct sk_call *c, struct sk_txn *ct, int err)

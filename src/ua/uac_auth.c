@@ -19,7 +19,9 @@
  *  - the credentials of every realm answered so far go into each retry (a 407
  *    from a proxy, then a 401 from the callee through it), the nonce count of a
  *    reused nonce counting up (RFC 7616 §3.4: nc is 1 for a nonce's first use);
- *  - the password never leaves this file: only the digest goes on the wire.
+ *  - the password never leaves this file: only the digest goes on the wire;
+ *  - in-dialog requests carry no credentials until challenged (the BYE answers its
+ *    own 401/407, uac.c); the ACK of a 2xx repeats the INVITE's (§22.1).
  */
 #include <stdio.h>
 #include <stdlib.h>

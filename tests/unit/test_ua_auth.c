@@ -34,6 +34,8 @@ struct step {
 struct challenger {
 	const struct step *steps;
 	int nsteps, invites;
+	const struct step *bye_steps; /* the same for BYEs */
+	int nbye, byes;
 	int verified, refused; /* credential values checked at the callee */
 	uint32_t last_nc[2];   /* per header kind of the last verified INVITE */
 	char last_alg[16];
@@ -77,6 +79,16 @@ static void challenger_request(struct hw_node *n, struct sk_txn *st, const struc
                                struct sk_txn *invite)
 {
 	struct challenger *ch = n->ctx;
+	if (sk_str_eq(sk_msg_method(req), SK_STR_LIT("BYE"))) {
+		int i = ch->byes++;
+		verify(ch, req);
+		if (i < ch->nbye && ch->bye_steps[i].code) {
+			assert_int_equal(sk_test_respond(st, ch->bye_steps[i].code, NULL,
+			                                 ch->bye_steps[i].lines),
+			                 0);
+			return;
+		}
+	}
 	if (sk_str_eq(sk_msg_method(req), SK_STR_LIT("REGISTER"))) {
 		int i = ch->invites++;
 		verify(ch, req);
@@ -504,13 +516,60 @@ static void test_register_challenged(void **state)
 	uah_finish(&h);
 }
 
+/* A BYE challenged (a proxy or the peer authenticating in-dialog requests): sent again
+ * once with credentials, CSeq + 1; a second challenge ends it. */
+static void test_bye_challenged(void **state)
+{
+	(void)state;
+	static const struct step steps[] = {{407, PROXY_407}};
+	static const struct step bye_steps[] = {
+	    {401, "WWW-Authenticate: Digest realm=\"bob.test\", nonce=\"b1\", qop=\"auth\"\r\n"}};
+	struct challenger ch = {.steps = steps, .nsteps = 1, .bye_steps = bye_steps, .nbye = 1};
+	struct uah h;
+	uah_init(&h, 313, 2, 1u << 1);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	b->pol = (struct hw_policy){.ring_ms = 0, .answer_ms = 10};
+	a->hangup_ms = 10;
+	auth_call(&h, &ch, PASSWORD, NULL);
+	uah_run(&h, 200);
+	assert_int_equal(ch.byes, 2);
+	assert_int_equal(b->raw_byes, 1); /* the second one was answered 200 */
+	/* INVITE 2 verified, BYE 2: the callee's realm and the proxy's again */
+	assert_int_equal(ch.verified, 1 + 2);
+	assert_int_equal(ch.refused, 0);
+	assert_string_equal(a->events, "r407 r180 r200 answered ended:answered ");
+	struct sk_msg *bye1 = uah_sent(a, "BYE", NULL, 1), *bye2 = uah_sent(a, "BYE", NULL, 2);
+	assert_int_equal(sk_msg_cseq(bye2)->num, sk_msg_cseq(bye1)->num + 1);
+	assert_true(hw_has(bye2, "Authorization"));
+	uah_assert_same_hdr(bye2, bye1, "To");
+	assert_false(hw_has(bye1, "Authorization"));
+	sk_msg_free(bye1);
+	sk_msg_free(bye2);
+	uah_finish(&h);
+
+	/* challenged twice: not answered again, the call still ends */
+	static const struct step twice[] = {
+	    {401, "WWW-Authenticate: Digest realm=\"bob.test\", nonce=\"b1\"\r\n"},
+	    {401, "WWW-Authenticate: Digest realm=\"bob.test\", nonce=\"b2\"\r\n"}};
+	struct challenger ch2 = {.steps = steps, .nsteps = 1, .bye_steps = twice, .nbye = 2};
+	uah_init(&h, 314, 2, 1u << 1);
+	a = &h.nodes[0];
+	h.nodes[1].pol = (struct hw_policy){.ring_ms = 0, .answer_ms = 10};
+	a->hangup_ms = 10;
+	auth_call(&h, &ch2, PASSWORD, NULL);
+	uah_run(&h, 200);
+	assert_int_equal(ch2.byes, 2);
+	assert_string_equal(a->events, "r407 r180 r200 answered ended:answered ");
+	uah_finish(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_retry_ring_cancel),       cmocka_unit_test(test_401_then_407),
 	    cmocka_unit_test(test_refused_then_stale),      cmocka_unit_test(test_sha256_preferred),
 	    cmocka_unit_test(test_cancel_during_challenge), cmocka_unit_test(test_no_password),
-	    cmocka_unit_test(test_register_challenged),
+	    cmocka_unit_test(test_register_challenged),     cmocka_unit_test(test_bye_challenged),
 	};
 	return cmocka_run_group_tests_name("ua_auth", tests, NULL, NULL);
 }
