@@ -209,7 +209,8 @@ static void usage(FILE *f)
 	        "usage: sipkit call URI [--route URI] [--from URI] [-l udp:HOST:PORT]\n"
 	        "                  [--transport udp|tcp] [--cancel-after MS]\n"
 	        "                  [--reason 'SIP;cause=...;text=\"...\"'] [--hangup-after MS]\n"
-	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n\n"
+	        "                  [--calls N --rate R] [--100rel off|supported|required]\n"
+	        "                  [--quiet] [--trace FILE]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
 	        "§9.1) after MS ms, with the Reason (RFC 3326) given; otherwise an answered\n"
@@ -218,7 +219,10 @@ static void usage(FILE *f)
 	        "and prints a summary. Exit 0 when every call went as asked (cancelled when\n"
 	        "--cancel-after is given, else answered), 1 when not, 69 when the peer was\n"
 	        "unreachable, 64 on bad usage. --trace FILE writes every message for `sipkit\n"
-	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
+	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
+	        "--100rel (RFC 3262): supported (default) sends Supported: 100rel and PRACKs\n"
+	        "every reliable provisional of every early dialog; required sends Require:\n"
+	        "100rel; off sends neither and PRACKs nothing.\n");
 }
 
 static int parse_args(struct caller *cr, int argc, char **argv)
@@ -228,6 +232,7 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 	o->cancel_after = -1;
 	o->calls = 1;
 	o->rate = 10;
+	cr->ph.rel100 = SK_100REL_SUPPORTED;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = val != NULL;
@@ -281,6 +286,9 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 		} else if (!strcmp(a, "--rate") && takes && parse_uint(val, 100000, &v) == 0 && v) {
 			o->rate = v;
 			i++;
+		} else if (!strcmp(a, "--100rel") && takes) {
+			if (parse_100rel("sipkit call", argv[++i], &cr->ph.rel100) < 0)
+				return EXIT_USAGE;
 		} else if (!strcmp(a, "--quiet")) {
 			cr->ph.quiet = true;
 		} else if (!strcmp(a, "--trace") && takes) {

@@ -133,13 +133,19 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
 	        "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
-	        "                  [--duration S] [--ladder] [--trace FILE]\n\n"
+	        "                  [--duration S] [--100rel off|supported|required]\n"
+	        "                  [--ladder] [--trace FILE]\n\n"
 	        "An answering phone: each INVITE rings (180) after --ring-after ms (default 0),\n"
 	        "then is answered with 200 (after --answer-after ms, default 2000), rejected\n"
 	        "with CODE at that time, or left ringing (--no-answer) until the caller\n"
 	        "cancels. A CANCEL gets 200 and the INVITE 487 (RFC 3261 §9.2); a BYE ends an\n"
 	        "answered call. One line per call with its outcome. Serves until stopped\n"
 	        "(Ctrl-C), until N calls are done, or for S seconds.\n"
+	        "--100rel (RFC 3262): supported (default) sends provisionals reliably (RSeq,\n"
+	        "retransmitted until their PRACK, 500 after 64*T1) when the INVITE has\n"
+	        "Require: 100rel; required does so when it has Supported or Require: 100rel\n"
+	        "and answers 421 to one that has neither; off answers Require: 100rel 420.\n"
+	        "UPDATE (RFC 3311) is answered 200 with the session unchanged.\n"
 	        "--ladder prints every message sent and received; --trace FILE writes them for\n"
 	        "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
 }
@@ -153,6 +159,7 @@ int cmd_uas(int argc, char **argv)
 	if (!u)
 		return 1;
 	u->o.answer_after = 2000;
+	u->ph.rel100 = SK_100REL_SUPPORTED;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -187,6 +194,12 @@ int cmd_uas(int argc, char **argv)
 		} else if (!strcmp(a, "--duration") && val && parse_uint(val, 86400, &v) == 0 &&
 		           v) {
 			u->o.duration_ms = v * 1000;
+			i++;
+		} else if (!strcmp(a, "--100rel") && val) {
+			if (parse_100rel("sipkit uas", val, &u->ph.rel100) < 0) {
+				free(u);
+				return EXIT_USAGE;
+			}
 			i++;
 		} else if (!strcmp(a, "--ladder")) {
 			u->ph.ladder = true;

@@ -69,6 +69,10 @@ check_err proxy-tcp-unknown 64 "bad setting 'tcp-bogus 3'" "$SIPKIT" proxy --tcp
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
 check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
 check_err call-no-uri 64 "no URI to call" "$SIPKIT" call
+check uas-help 0 "$SIPKIT" uas --help
+check call-help 0 "$SIPKIT" call --help
+check_err uas-100rel-bad 64 "--100rel is off, supported or required, not 'maybe'" "$SIPKIT" uas -l udp:127.0.0.1:0 --100rel maybe
+check_err call-100rel-bad 64 "--100rel is off, supported or required, not 'yes'" "$SIPKIT" call sip:b@127.0.0.1 --100rel yes
 check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
 check_err decode-too-big 65 "larger than the limit of 100 bytes" "$SIPKIT" decode --max-size 100 "$data/valid/wsinv.dat"
 
