@@ -4,6 +4,9 @@
  * in the UA core, on simnet and virtual time. Cases and what each proves:
  *  - reliable_180_wire: §3 Require: 100rel and RSeq on the 180, §4/§7 the
  *    PRACK in the early dialog with its RAck, 200 to it, no retransmission after
+ *  - reliable_tcp: the same over TCP with a 183
+ *  - update_at_caller: UPDATE from the callee in the early dialog: 200, and
+ *    491 for an offer crossing the INVITE's unanswered one (RFC 3311 §5.2)
  *  - retransmit_schedule_and_give_up: §3 T1 doubling (not capped at T2) until
  *    64*T1, then the INVITE rejected 500
  *  - prack_lost: the PRACK's own retransmission acknowledges; the 180
@@ -142,6 +145,29 @@ static void test_reliable_180_wire(void **state)
 	sk_msg_free(inv);
 	sk_msg_free(ring);
 	sk_msg_free(pr);
+	uah_finish(&h);
+}
+
+/* The same over TCP: the PRACK on the call's transport, answered; then a hang-up. */
+static void test_reliable_tcp(void **state)
+{
+	(void)state;
+	struct uah h;
+	uah_init(&h, 313, 2, 0);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	set_modes(&h, SK_100REL_SUPPORTED, SK_100REL_REQUIRED);
+	b->pol = (struct hw_policy){.ring_ms = 10, .ring_code = 183, .answer_ms = 1000};
+	a->hangup_ms = 50;
+	uah_call(a, b, SK_PROTO_TCP);
+	uah_run(&h, 500);
+	const struct hw_wire *pr = uah_nth(a, true, "PRACK", NULL, 1);
+	assert_non_null(pr);
+	assert_int_equal(pr->flow.proto, SK_PROTO_TCP);
+	assert_int_equal(last_status(a, "PRACK"), 200);
+	assert_int_equal(uah_count(b, true, "SIP/2.0 183", NULL), 1);
+	uah_run(&h, 2000);
+	assert_int_equal(a->outcomes[SK_OUTCOME_ANSWERED], 1);
+	assert_int_equal(b->outcomes[SK_OUTCOME_ANSWERED], 1);
 	uah_finish(&h);
 }
 
@@ -585,6 +611,50 @@ static void test_update(void **state)
 	uah_finish(&h);
 }
 
+/* UPDATE at the caller, from a raw callee in the early dialog (RFC 3311 §5.2). */
+static void callee_update(struct uah *h, void *arg)
+{
+	struct hw_node *b = &h->nodes[1];
+	const char *body = arg;
+	struct sk_msg *inv = hw_wire_parse(uah_nth(b, false, "INVITE", NULL, 1));
+	char from[256], to[256], call_id[128], target[128], buf[2048];
+	sk_str_cpy(to, sizeof(to), sk_msg_from(inv)->raw);
+	snprintf(from, sizeof(from), "<sip:bob@10.0.0.2>;tag=raw");
+	sk_str_cpy(call_id, sizeof(call_id), sk_msg_call_id(inv));
+	sk_str_cpy(target, sizeof(target), sk_msg_addr(inv, SK_HDR_CONTACT, 0)->uri.raw);
+	int k = snprintf(buf, sizeof(buf),
+	                 "UPDATE %s SIP/2.0\r\nMax-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\n"
+	                 "Call-ID: %s\r\nCSeq: %u UPDATE\r\n"
+	                 "Contact: <sip:bob@10.0.0.2:5060>\r\n%sContent-Length: %zu\r\n\r\n%s",
+	                 target, from, to, call_id, body ? 101u : 100u,
+	                 body ? "Content-Type: application/sdp\r\n" : "", body ? strlen(body) : 0,
+	                 body ? body : "");
+	uah_raw_send(b, &h->nodes[0], SK_PROTO_UDP, (struct sk_str){buf, (size_t)k});
+	sk_msg_free(inv);
+}
+
+static void test_update_at_caller(void **state)
+{
+	(void)state;
+	struct uah h;
+	uah_init(&h, 312, 2, 1u << 1);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	set_modes(&h, SK_100REL_SUPPORTED, SK_100REL_OFF);
+	b->pol = (struct hw_policy){.ring_ms = 10, .answer_ms = -1};
+	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
+	uah_at(&h, 50, callee_update, NULL);
+	uah_at(&h, 100, callee_update, (void *)SDP_AUDIO);
+	uah_run(&h, 200);
+	/* no body: 200, the session unchanged; an offer crossing our unanswered one: 491 */
+	assert_int_equal(uah_count(a, true, "SIP/2.0 200", "UPDATE"), 1);
+	assert_int_equal(uah_count(a, true, "SIP/2.0 491", "UPDATE"), 1);
+	assert_int_equal(sk_call_state(c), SK_CALL_EARLY);
+	assert_int_equal(sk_call_cancel(c, NULL), SK_CANCEL_SENT);
+	uah_run(&h, 100);
+	assert_int_equal(a->outcomes[SK_OUTCOME_CANCELLED], 1);
+	uah_finish(&h);
+}
+
 /* ---- a seeded sweep with loss ------------------------------------------------- */
 
 static uint64_t lcg(uint64_t *s)
@@ -652,6 +722,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reliable_180_wire),
+	    cmocka_unit_test(test_reliable_tcp),
 	    cmocka_unit_test(test_retransmit_schedule_and_give_up),
 	    cmocka_unit_test(test_prack_lost),
 	    cmocka_unit_test(test_cancel_while_180_unacked),
@@ -662,6 +733,7 @@ int main(void)
 	    cmocka_unit_test(test_hostile_prack),
 	    cmocka_unit_test(test_negotiation),
 	    cmocka_unit_test(test_update),
+	    cmocka_unit_test(test_update_at_caller),
 	    cmocka_unit_test(test_loss_sweep),
 	};
 	return cmocka_run_group_tests_name("ua prack", tests, NULL, NULL);
