@@ -6,8 +6,12 @@
  * PRACK is end to end, so it is looked for at any hop; a provisional seen
  * at several hops (a proxy forwarding it) or retransmitted is judged once.
  * Its absence is only a finding once the capture proves it: the callee
- * retransmitted it (no PRACK reached it within T1), the caller sent another
- * request after it, or the capture runs 64*T1 past it.
+ * retransmitted it (no PRACK reached it within T1); or, where this capture
+ * is on the PRACK's path (its first hop, the provisional's last Record-Route
+ * or else its Contact, is where the INVITE went at this hop), the caller
+ * sent another request after it or the capture runs 64*T1 past it. A PRACK
+ * that a Record-Route or the Contact sends around the capture point is not
+ * missing for want of being seen.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,11 +66,50 @@ static bool judged(const struct sk_trace_call *c, uint32_t i, uint32_t rseq)
 	return false;
 }
 
+/* "host:port" of an addr's URI (5060 when it has none). */
+static void uri_hop(const struct sk_addr *a, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.*s:%u", (int)a->uri.host.len, a->uri.host.p,
+	         a->uri.port ? a->uri.port : 5060u);
+}
+
+/*
+ * Whether the PRACK passes the element that received provisional p. The
+ * caller (a hop with no parent) sends it to its first route, the last
+ * Record-Route, else to the Contact (§12.1.2, §12.2.1.1): on this capture's
+ * path when that is where the INVITE went. A proxy (a forwarded INVITE) sees
+ * it only when it record-routed (§16.6 step 4).
+ */
+static bool on_prack_path(const struct sk_trace_call *c, const struct sk_trace_msg *p)
+{
+	const struct sk_msg *m = p->msg;
+	const struct sk_trace_txn *t = &c->txns[p->txn];
+	size_t n = sk_msg_addr_count(m, SK_HDR_RECORD_ROUTE);
+	char hop[96], at[96];
+	if (t->parent >= 0) {
+		sk_trace_addr_print(&c->hosts[p->to_host], at, sizeof(at));
+		for (size_t i = 0; i < n; i++) {
+			uri_hop(sk_msg_addr(m, SK_HDR_RECORD_ROUTE, i), hop, sizeof(hop));
+			if (!strcmp(hop, at))
+				return true;
+		}
+		return false;
+	}
+	const struct sk_addr *a =
+	    n ? sk_msg_addr(m, SK_HDR_RECORD_ROUTE, n - 1) : sk_msg_addr(m, SK_HDR_CONTACT, 0);
+	if (!a || a->star)
+		return false;
+	uri_hop(a, hop, sizeof(hop));
+	sk_trace_addr_print(&c->hosts[t->to_host], at, sizeof(at));
+	return !strcmp(hop, at);
+}
+
 /* Proof that no PRACK is coming: a retransmission, a later request of the caller, or time. */
 static int32_t proof(const struct sk_trace_call *c, const struct analysis *a, uint32_t i,
                      uint32_t rseq)
 {
 	const struct sk_trace_msg *p = &c->msgs[i];
+	bool on_path = on_prack_path(c, p);
 	for (uint32_t j = i + 1; j < c->nmsgs; j++) {
 		const struct sk_trace_msg *tm = &c->msgs[j];
 		if (!tm->msg)
@@ -74,11 +117,11 @@ static int32_t proof(const struct sk_trace_call *c, const struct analysis *a, ui
 		if (tm->retrans && reliable_rseq(c, tm) == rseq &&
 		    sk_str_caseeq(msg_to_tag(tm->msg), msg_to_tag(p->msg)))
 			return (int32_t)j; /* §3: retransmitted: no PRACK had come in T1 */
-		if (sk_msg_is_request(tm->msg) && tm->from_host == p->to_host && !tm->retrans &&
-		    !is_method(tm->msg, "PRACK"))
+		if (on_path && sk_msg_is_request(tm->msg) && tm->from_host == p->to_host &&
+		    !tm->retrans && !is_method(tm->msg, "PRACK"))
 			return (int32_t)j; /* the caller went on (CANCEL, ACK, BYE) without it */
 	}
-	return sk_trace_covered(a, p->ts_us) ? (int32_t)i : -1;
+	return on_path && sk_trace_covered(a, p->ts_us) ? (int32_t)i : -1;
 }
 
 void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a)

@@ -447,6 +447,41 @@ def prack_scenarios():
     c.write()
     expect("prack_crossing_200", 0, "answered", [])
 
+    # the callee answers at once, the caller ACKs and never PRACKs: missing
+    c = Call("prack_missing_answered")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=invite))
+    reliable(c, 180, "Ringing", 9, 0.050)
+    c.add(0.060, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                   extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    c.add(0.070, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                                  to=TO + ";tag=b1"))
+    c.add(3.0, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                to=TO + ";tag=b1"))
+    c.add(3.001, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                   totag="b1"))
+    c.write()
+    expect("prack_missing_answered", 0, "answered", ["prack.missing:warning"])
+
+    # captured at a proxy that does not record-route: the PRACK goes from the
+    # caller to the callee's Contact, around the capture; nothing is missing
+    c = Call("prack_bypass_proxy")
+    vp = PROXY + ";branch=z9hG4bK-p1"
+    c.add(0.0, ALICE, PROXY, req("INVITE", c, V_A, extra=invite))
+    c.add(0.001, PROXY, BOB1, req("INVITE", c, [vp, V_A], extra=invite))
+    rel = ["Contact: <sip:bob@127.0.0.1:5062>", "Require: 100rel", "RSeq: 33"]
+    c.add(0.050, BOB1, PROXY, resp(180, "Ringing", c, [vp, V_A], totag="b1", extra=rel))
+    c.add(0.051, PROXY, ALICE, resp(180, "Ringing", c, V_A, totag="b1", extra=rel))
+    c.add(2.0, ALICE, PROXY, req("CANCEL", c, V_A))
+    c.add(2.001, PROXY, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+    c.add(2.002, PROXY, BOB1, req("CANCEL", c, vp))
+    c.add(2.003, BOB1, PROXY, resp(200, "OK", c, vp, cseq="1 CANCEL", totag="b1"))
+    c.add(2.004, BOB1, PROXY, resp(487, "Request Terminated", c, [vp, V_A], totag="b1"))
+    c.add(2.005, PROXY, BOB1, req("ACK", c, vp, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.add(2.006, PROXY, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+    c.add(2.007, ALICE, PROXY, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("prack_bypass_proxy", 0, "cancelled cleanly", [])
+
 
 if __name__ == "__main__":
     main()
