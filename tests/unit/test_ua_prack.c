@@ -20,6 +20,8 @@
  *  - hostile_prack: RAck matching nothing 481, malformed 400, a second PRACK
  *    200 without effect, one unacknowledged provisional at a time (a later
  *    ring waits for the PRACK, one slot)
+ *  - hostile_reliable_flood: 40 early dialogs and 40 RSeqs at once: at most
+ *    16 dialogs, one PRACK in flight per dialog, the rest discarded
  *  - negotiation: 420 with 100rel off, 421 when required and not supported,
  *    Supported alone per the setting, the UAC's option tags
  *  - update: RFC 3311 in the early and the confirmed dialog
@@ -489,6 +491,64 @@ static void test_hostile_prack(void **state)
 	uah_finish(&h);
 }
 
+/*
+ * A hostile callee floods reliable provisionals: 40 early dialogs (new To
+ * tags) and, in one of them, 40 in-order RSeqs at once. The caller keeps at
+ * most UA_MAX_DIALOGS dialogs and one PRACK in flight per dialog; the rest is
+ * discarded, nothing grows.
+ */
+static void flood(struct uah *h, void *arg)
+{
+	(void)arg;
+	struct hw_node *b = &h->nodes[1];
+	char tag[16], extra[160];
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(tag, sizeof(tag), "f%u", i);
+		snprintf(extra, sizeof(extra),
+		         "Contact: <sip:bob@10.0.0.2:5060>\r\nRequire: 100rel\r\nRSeq: %u\r\n",
+		         1000 + i);
+		assert_int_equal(sk_test_respond(b->raw_ist, 180, tag, extra), 0);
+	}
+	for (unsigned i = 0; i < 40; i++) {
+		snprintf(extra, sizeof(extra),
+		         "Contact: <sip:bob@10.0.0.2:5060>\r\nRequire: 100rel\r\nRSeq: %u\r\n",
+		         1001 + i);
+		assert_int_equal(sk_test_respond(b->raw_ist, 183, "f0", extra), 0);
+	}
+}
+
+static void test_hostile_reliable_flood(void **state)
+{
+	(void)state;
+	struct uah h;
+	uah_init(&h, 314, 2, 1u << 1);
+	struct hw_node *a = &h.nodes[0], *b = &h.nodes[1];
+	set_modes(&h, SK_100REL_SUPPORTED, SK_100REL_OFF);
+	struct sk_call *c = uah_call(a, b, SK_PROTO_UDP);
+	uah_at(&h, 10, flood, NULL);
+	uah_run(&h, 100);
+	/* 16 dialogs, one PRACK each; every other provisional discarded */
+	assert_int_equal(sk_call_dialogs(c), 16);
+	assert_int_equal(sk_ua_stats(a->ua).pracks_sent, 16);
+	assert_int_equal(sk_ua_stats(a->ua).rel1xx_discarded, 80 - 16);
+	assert_int_equal(uah_count(a, true, "PRACK", NULL), 16);
+	/* a 17th dialog is still refused; once the PRACK of f0 is answered, its
+	 * next RSeq (as the callee retransmits it) is taken */
+	static struct rel_step again[] = {{0, 180, "t1", 101}, {0, 183, "f0", 1001}};
+	uah_at(&h, 1, send_step, &again[0]);
+	uah_at(&h, 2, send_step, &again[1]);
+	uah_run(&h, 100);
+	assert_int_equal(sk_ua_stats(a->ua).pracks_sent, 17);
+	struct sk_msg *p = uah_sent(a, "PRACK", NULL, 17);
+	assert_str_view(sk_msg_to(p)->tag, "f0");
+	uah_assert_hdr(p, "RAck", "1001 1 INVITE");
+	sk_msg_free(p);
+	assert_int_equal(sk_call_cancel(c, NULL), SK_CANCEL_SENT);
+	uah_run(&h, 1000);
+	assert_int_equal(a->outcomes[SK_OUTCOME_CANCELLED], 1);
+	uah_finish(&h);
+}
+
 /* ---- negotiation ------------------------------------------------------------ */
 
 static int invite_status(enum sk_100rel mode, const char *extra, struct sk_msg **resp)
@@ -731,6 +791,7 @@ int main(void)
 	    cmocka_unit_test(test_forked_early_dialogs),
 	    cmocka_unit_test(test_uac_off),
 	    cmocka_unit_test(test_hostile_prack),
+	    cmocka_unit_test(test_hostile_reliable_flood),
 	    cmocka_unit_test(test_negotiation),
 	    cmocka_unit_test(test_update),
 	    cmocka_unit_test(test_update_at_caller),
