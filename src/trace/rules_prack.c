@@ -124,12 +124,20 @@ static int32_t proof(const struct sk_trace_call *c, const struct analysis *a, ui
 	return on_path && sk_trace_covered(a, p->ts_us) ? (int32_t)i : -1;
 }
 
+/* Reliable provisionals judged per call: each costs a walk over the call, and a
+ * real call has a handful (a hostile capture is not made quadratic by them). */
+#define PRACK_MAX_JUDGED 64
+
 void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a)
 {
-	for (uint32_t i = 0; i < c->nmsgs; i++) {
+	unsigned judged_n = 0;
+	for (uint32_t i = 0; i < c->nmsgs && judged_n < PRACK_MAX_JUDGED; i++) {
 		const struct sk_trace_msg *tm = &c->msgs[i];
 		uint32_t rseq = reliable_rseq(c, tm);
-		if (!rseq || tm->retrans || judged(c, i, rseq) || pracked(c, tm->msg, rseq))
+		if (!rseq || tm->retrans)
+			continue;
+		judged_n++;
+		if (judged(c, i, rseq) || pracked(c, tm->msg, rseq))
 			continue;
 		int32_t why = proof(c, a, i, rseq);
 		if (why < 0)
