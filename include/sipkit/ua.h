@@ -73,8 +73,26 @@ struct sk_ua_events {
 	void *arg;
 };
 
+/**
+ * Reliable provisional responses (RFC 3262). As caller: off sends no option
+ * tag and PRACKs nothing; supported sends `Supported: 100rel` and PRACKs every
+ * reliable provisional (§4); required sends `Require: 100rel`. As callee:
+ * off rejects `Require: 100rel` with 420 (§3); supported sends provisionals
+ * reliably when the INVITE requires it; required sends them reliably when
+ * the INVITE supports or requires it, and answers 421 to one that does
+ * neither (RFC 3261 §21.4.16).
+ */
+enum sk_100rel {
+	SK_100REL_OFF = 0,
+	SK_100REL_SUPPORTED,
+	SK_100REL_REQUIRED,
+};
+
+const char *sk_100rel_name(enum sk_100rel m);
+
 struct sk_ua_config {
 	struct sk_stack *stack;
+	enum sk_100rel rel100;  /* zero: off */
 	const char *user;       /* user part of our Contact and default From; NULL: "sipkit" */
 	const char *user_agent; /* User-Agent and Server value; NULL: "sipkit" */
 	struct sk_ua_events ev;
@@ -83,6 +101,11 @@ struct sk_ua_config {
 struct sk_ua_stats {
 	uint64_t calls_out, calls_in, cancels_sent, cancels_received, answered_late;
 	uint64_t resp_481, resp_487, rejected_requests; /* rejected: 4xx/5xx for bad requests */
+	/* RFC 3262: reliable provisionals sent and retransmitted, PRACKs sent and
+	 * received, reliable provisionals received and discarded (retransmitted or
+	 * out of order, §4), INVITEs given up for want of a PRACK (§3), UPDATEs */
+	uint64_t rel1xx_sent, rel1xx_retransmits, pracks_sent, pracks_received;
+	uint64_t rel1xx_discarded, prack_timeouts, updates_received;
 };
 
 /** Creates the UA and makes it the stack's transaction user. */
@@ -177,7 +200,12 @@ int sk_call_reinvite(struct sk_call *c, const char *sdp);
 
 /* ---- calls we answer (§13.3) --------------------------------------------- */
 
-/** A provisional (180, 183) with our To tag: an early dialog (§13.3.1.1). */
+/**
+ * A provisional (180, 183) with our To tag: an early dialog (§13.3.1.1).
+ * When the INVITE asked for 100rel it goes reliably (RFC 3262 §3: RSeq,
+ * Require: 100rel, retransmitted until its PRACK); while one is
+ * unacknowledged a later ring waits for the PRACK (the newest code wins).
+ */
 int sk_call_ring(struct sk_call *c, int code);
 /** A 2xx with our session, retransmitted until the ACK comes (§13.3.1.4). */
 int sk_call_answer(struct sk_call *c, const char *sdp);
@@ -200,6 +228,8 @@ unsigned sk_call_dialogs(const struct sk_call *c);
 int sk_call_reinvite_status(const struct sk_call *c);
 /** out: the 401/407 challenges the call answered by sending its INVITE again. */
 unsigned sk_call_auth_answers(const struct sk_call *c);
+/** True when the INVITE uses reliable provisionals (RFC 3262). */
+bool sk_call_100rel(const struct sk_call *c);
 /** True when a CANCEL was asked for (out) or received (in). */
 bool sk_call_cancel_asked(const struct sk_call *c);
 void *sk_call_user(const struct sk_call *c);

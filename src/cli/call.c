@@ -346,8 +346,9 @@ static void usage(FILE *f)
 	        "usage: sipkit call URI [--route URI] [--from URI] [-l udp:HOST:PORT]\n"
 	        "                  [--transport udp|tcp] [--cancel-after MS]\n"
 	        "                  [--reason 'SIP;cause=...;text=\"...\"'] [--hangup-after MS]\n"
-	        "                  [--calls N --rate R] [--quiet] [--json] [--t1 MS]\n"
-	        "                  [--trace FILE] [--user USER] [--auth-user NAME]\n"
+	        "                  [--calls N --rate R] [--100rel off|supported|required]\n"
+	        "                  [--quiet] [--json] [--t1 MS] [--trace FILE]\n"
+	        "                  [--user USER] [--auth-user NAME]\n"
 	        "                  [--password PASSWORD | --password-file FILE]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
@@ -362,6 +363,9 @@ static void usage(FILE *f)
 	        "--t1 sets T1 (default 500 ms; Timer B is 64*T1). --trace FILE writes every\n"
 	        "message for `sipkit check` (a pcap capture when FILE ends in .pcap, else a\n"
 	        "sipkit log).\n"
+	        "--100rel (RFC 3262): supported (default) sends Supported: 100rel and PRACKs\n"
+	        "every reliable provisional of every early dialog; required sends Require:\n"
+	        "100rel; off sends neither and PRACKs nothing.\n"
 	        "--user sets the user of From and Contact (default: caller); with --password\n"
 	        "(or the first line of --password-file) a 401/407 is answered with Digest\n"
 	        "credentials (RFC 3261 §22, RFC 7616: MD5 or SHA-256, qop=auth) for the user\n"
@@ -377,6 +381,7 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 	o->cancel_after = -1;
 	o->calls = 1;
 	o->rate = 10;
+	cr->ph.rel100 = SK_100REL_SUPPORTED;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes = val != NULL;
@@ -444,6 +449,9 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 		} else if (!strcmp(a, "--rate") && takes && parse_uint(val, 100000, &v) == 0 && v) {
 			o->rate = v;
 			i++;
+		} else if (!strcmp(a, "--100rel") && takes) {
+			if (parse_100rel("sipkit call", argv[++i], &cr->ph.rel100) < 0)
+				return EXIT_USAGE;
 		} else if (!strcmp(a, "--quiet")) {
 			cr->ph.quiet = true;
 		} else if (!strcmp(a, "--json")) {

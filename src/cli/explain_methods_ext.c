@@ -173,7 +173,9 @@ static const struct explain_method table[] = {
 			"3. CSeq of the PRACK is a new number, not the INVITE's.\n"
 			"4. Retransmissions of the same 18x stop when the PRACK arrives; if they "
 			"go on, it did not.\n"
-			"5. Check Supported or Require 100rel in the INVITE.",
+			"5. Check Supported or Require 100rel in the INVITE.\n"
+			"6. `sipkit check` reports a reliable 1xx never PRACKed (prack.missing) "
+			"and marks its retransmissions.",
 		.related = (const char *const[]){
 			"INVITE", "UPDATE", "183", "180", "481", "RAck", "RSeq", "Require",
 			"Supported", NULL,

@@ -89,7 +89,8 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	sc.net = net;
 	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0)
 		goto fail;
-	struct sk_ua_config uc = {.stack = ph->stack, .user = user, .ev = *ev};
+	struct sk_ua_config uc = {
+	    .stack = ph->stack, .rel100 = ph->rel100, .user = user, .ev = *ev};
 	if ((rc = sk_ua_new(&ph->ua, &uc)) < 0) {
 		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
 		return rc;
@@ -185,6 +186,18 @@ void phone_drain(struct phone *ph, uint64_t max_ms)
 			wait = (int)next;
 		sk_loop_run_once(ph->loop, wait);
 	}
+}
+
+int parse_100rel(const char *prog, const char *s, enum sk_100rel *out)
+{
+	for (int m = SK_100REL_OFF; m <= SK_100REL_REQUIRED; m++) {
+		if (s && !strcmp(s, sk_100rel_name((enum sk_100rel)m))) {
+			*out = (enum sk_100rel)m;
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: --100rel is off, supported or required, not '%s'\n", prog, s ? s : "");
+	return -1;
 }
 
 int parse_uint(const char *s, unsigned long max, unsigned long *out)

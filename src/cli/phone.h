@@ -30,6 +30,7 @@ struct phone {
 	struct sk_tp_conn_limits conns;     /* TCP caps and timeouts (--tcp-*); zero: defaults */
 	struct sk_txn_times times;          /* T1 ... (--t1); zero: RFC 3261 Table 4 */
 	FILE *ladder_out;                   /* where ladder lines go; NULL: stdout */
+	enum sk_100rel rel100;              /* --100rel (RFC 3262), set before phone_init */
 	struct sk_trace_writer *trace;      /* open while the phone runs */
 	uint64_t t0;                        /* ladder times are relative to it */
 	int listening;                      /* listeners opened */
@@ -48,6 +49,8 @@ uint64_t phone_now(const struct phone *ph);
 /* True when a signal asked to stop. */
 bool phone_stopped(void);
 
+/* Parses --100rel off|supported|required: 0 or -1 (with a message on stderr). */
+int parse_100rel(const char *prog, const char *s, enum sk_100rel *out);
 /* Parses a non-negative number of milliseconds (or any count): 0 or -1. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -260,7 +260,7 @@ static void usage(FILE *f)
 	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
 	        "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
 	        "                  [--duration S] [--reinvite-answer-after MS] [--t1 MS]\n"
-	        "                  [--ladder] [--trace FILE]\n"
+	        "                  [--100rel off|supported|required] [--ladder] [--trace FILE]\n"
 	        "                  [--register sip:REGISTRAR [--aor URI] [--expires S]]\n"
 	        "                  [--user USER] [--auth-user NAME]\n"
 	        "                  [--password PASSWORD | --password-file FILE]\n\n"
@@ -274,6 +274,11 @@ static void usage(FILE *f)
 	        "CANCEL it (200, then 487; the call goes on). --t1 sets T1 (default 500 ms).\n"
 	        "Exit 0 when no call timed out or failed, 1 when one did (or --duration\n"
 	        "ended before --calls N were done), 69 when it cannot listen, 64 on bad usage.\n"
+	        "--100rel (RFC 3262): supported (default) sends provisionals reliably (RSeq,\n"
+	        "retransmitted until their PRACK, 500 after 64*T1) when the INVITE has\n"
+	        "Require: 100rel; required does so when it has Supported or Require: 100rel\n"
+	        "and answers 421 to one that has neither; off answers Require: 100rel 420.\n"
+	        "UPDATE (RFC 3311) is answered 200 with the session unchanged.\n"
 	        "--ladder prints every message sent and received; --trace FILE writes them for\n"
 	        "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
 	        "--register keeps our Contact (user --user, default uas) registered for the\n"
@@ -294,6 +299,7 @@ int cmd_uas(int argc, char **argv)
 		return 1;
 	u->o.answer_after = 2000;
 	u->o.reinvite_after = -1;
+	u->ph.rel100 = SK_100REL_SUPPORTED;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -364,6 +370,12 @@ int cmd_uas(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			u->o.password = u->o.password_buf;
+			i++;
+		} else if (!strcmp(a, "--100rel") && val) {
+			if (parse_100rel("sipkit uas", val, &u->ph.rel100) < 0) {
+				free(u);
+				return EXIT_USAGE;
+			}
 			i++;
 		} else if (!strcmp(a, "--ladder")) {
 			u->ph.ladder = true;

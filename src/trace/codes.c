@@ -149,6 +149,15 @@ static const struct sk_trace_code codes[] = {
      "the capture was cut (disk full, tcpdump killed) or damaged in a copy",
      "the frame number where reading stopped",
      "everything before that frame was checked; capture again to see the rest"},
+    {"prack.missing", SK_SEV_WARNING, "RFC 3262 §4, §3",
+     "a reliable provisional response (Require: 100rel, RSeq) was never acknowledged by a PRACK",
+     "the caller does not implement 100rel although it offered it (Supported or Require: "
+     "100rel), discarded the provisional, or its PRACK was lost or sent elsewhere; the "
+     "callee retransmits the provisional and rejects the INVITE with a 5xx after 64*T1",
+     "the provisional's RSeq and CSeq, and any PRACK in its dialog (its RAck must read "
+     "RSeq, CSeq number, method); the provisional's retransmissions",
+     "the caller must answer every in-order reliable provisional with a PRACK in its early "
+     "dialog; a caller that cannot must not send Supported: 100rel"},
 };
 
 #define NCODES (sizeof(codes) / sizeof(codes[0]))

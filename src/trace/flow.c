@@ -84,7 +84,50 @@ static int32_t find_client(const struct sk_trace_call *c, uint32_t i)
 	return -1;
 }
 
-/* An earlier response of transaction k with the same status and To tag. */
+static bool parse_u32(struct sk_str s, size_t *pos, uint32_t *out)
+{
+	uint64_t v = 0;
+	size_t i = *pos, start = i;
+	while (i < s.len && s.p[i] >= '0' && s.p[i] <= '9' && i - start < 11)
+		v = v * 10 + (uint64_t)(s.p[i++] - '0');
+	if (i == start || v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	*pos = i;
+	return true;
+}
+
+uint32_t sk_trace_rseq(const struct sk_msg *m)
+{
+	const struct sk_hdr *h = sk_msg_hdr_first(m, SK_HDR_RSEQ);
+	uint32_t v = 0;
+	size_t pos = 0;
+	return h && parse_u32(h->value, &pos, &v) && pos == h->value.len ? v : 0;
+}
+
+int sk_trace_rack(const struct sk_msg *m, uint32_t *rseq, uint32_t *cseq, char *method, size_t size)
+{
+	/* RFC 3262 §7.2: response-num LWS CSeq-num LWS Method */
+	const struct sk_hdr *h = sk_msg_hdr_first(m, SK_HDR_RACK);
+	size_t pos = 0;
+	if (!h || !parse_u32(h->value, &pos, rseq))
+		return -1;
+	while (pos < h->value.len && (h->value.p[pos] == ' ' || h->value.p[pos] == '\t'))
+		pos++;
+	if (!parse_u32(h->value, &pos, cseq))
+		return -1;
+	while (pos < h->value.len && (h->value.p[pos] == ' ' || h->value.p[pos] == '\t'))
+		pos++;
+	if (pos == h->value.len)
+		return -1;
+	sk_str_cpy(method, size, (struct sk_str){h->value.p + pos, h->value.len - pos});
+	return 0;
+}
+
+/*
+ * An earlier response of transaction k with the same status and To tag (and
+ * the same RSeq: another reliable provisional is a new response, RFC 3262 §3).
+ */
 static bool seen_response(const struct sk_trace_call *c, int32_t k, uint32_t i)
 {
 	const struct sk_msg *m = c->msgs[i].msg;
@@ -92,7 +135,8 @@ static bool seen_response(const struct sk_trace_call *c, int32_t k, uint32_t i)
 		const struct sk_msg *o = c->msgs[j].msg;
 		if (c->msgs[j].txn == k && o && !sk_msg_is_request(o) &&
 		    sk_msg_status(o) == sk_msg_status(m) &&
-		    sk_str_caseeq(msg_to_tag(o), msg_to_tag(m)))
+		    sk_str_caseeq(msg_to_tag(o), msg_to_tag(m)) &&
+		    sk_trace_rseq(o) == sk_trace_rseq(m))
 			return true;
 	}
 	return false;

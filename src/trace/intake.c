@@ -145,6 +145,7 @@ static void analyse(struct sk_trace_checker *c, struct sk_trace_call *p)
 	sk_trace_rules_cancel(p, &a);
 	sk_trace_rules_ack_reason(p, &a);
 	sk_trace_rules_fork(p, &a);
+	sk_trace_rules_prack(p, &a);
 	sk_trace_outcome_decide(p);
 }
 

@@ -45,6 +45,14 @@ static void annotate(FILE *f, const struct sk_trace_msg *m)
 		fprintf(f, "  does not parse: %s", m->error);
 		return;
 	}
+	/* RFC 3262: a reliable provisional and the PRACK that acknowledges it */
+	uint32_t rseq = sk_trace_rseq(m->msg), rn, cn;
+	char method[16];
+	if (rseq && !sk_msg_is_request(m->msg))
+		fprintf(f, "  reliable, RSeq %u", (unsigned)rseq);
+	else if (sk_msg_is_request(m->msg) &&
+	         sk_trace_rack(m->msg, &rn, &cn, method, sizeof(method)) == 0)
+		fprintf(f, "  RAck %u %u %s", (unsigned)rn, (unsigned)cn, method);
 	struct sk_reason r[4];
 	size_t n = 0;
 	if (!sk_msg_hdr_first(m->msg, SK_HDR_REASON) || sk_msg_reasons(m->msg, r, 4, &n, NULL) < 0)

@@ -50,6 +50,12 @@ const struct sk_msg *sk_trace_flow_req(const struct sk_trace_call *c, const stru
 void sk_trace_rules_cancel(struct sk_trace_call *c, const struct analysis *a);
 void sk_trace_rules_ack_reason(struct sk_trace_call *c, const struct analysis *a);
 void sk_trace_rules_fork(struct sk_trace_call *c, const struct analysis *a);
+/* rules_prack.c: reliable provisionals and their PRACK (RFC 3262) */
+void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a);
+/* flow.c: RSeq of a response (0: none), RAck of a PRACK (0 or -1) */
+uint32_t sk_trace_rseq(const struct sk_msg *m);
+int sk_trace_rack(const struct sk_msg *m, uint32_t *rseq, uint32_t *cseq, char *method,
+                  size_t size);
 void sk_trace_outcome_decide(struct sk_trace_call *c);
 
 /* findings.c */

@@ -66,6 +66,7 @@ struct sk_call *sk_ua_call_new(struct sk_ua *ua, enum sk_call_dir dir, const cha
 	c->dir = (uint8_t)dir;
 	c->state = SK_CALL_CALLING;
 	sk_timer_init(&c->t2xx, NULL, c);
+	sk_timer_init(&c->rel.t, NULL, c);
 	sk_htab_insert(&ua->calls, &c->node, hash_call_id(ua, sk_str_c(call_id)));
 	return c;
 }
@@ -101,6 +102,7 @@ static void call_free(struct sk_call *c)
 	struct sk_ua *ua = c->ua;
 	sk_htab_remove(&ua->calls, &c->node);
 	sk_timer_stop(sk_stack_timers(ua->stack), &c->t2xx);
+	sk_prack_uas_final(c);
 	while (c->dialogs) {
 		struct dialog *d = c->dialogs;
 		c->dialogs = d->next;
@@ -153,6 +155,7 @@ void sk_ua_call_end(struct sk_call *c, enum sk_call_outcome outcome)
 	c->outcome = (uint8_t)outcome;
 	c->state = SK_CALL_ENDED;
 	sk_uas_stop_2xx(c);
+	sk_prack_uas_final(c);
 	const struct sk_ua_events *ev = &c->ua->cfg.ev;
 	sk_ua_call_hold(c);
 	if (ev->ended)

@@ -26,6 +26,32 @@ struct dialog {
 	size_t ack_len;
 	uint32_t ack_cseq;
 	struct sk_flow ack_flow;
+	/* out, RFC 3262 §4: the RSeq of the last in-order reliable provisional
+	 * (kept until the final response), and our PRACK while it has no final */
+	uint32_t rseq;
+	bool rseq_set;
+	bool prack_pending;
+	uint32_t prack_cseq;
+};
+
+/*
+ * in, RFC 3262 §3: the reliable provisionals of the INVITE being answered.
+ * One is unacknowledged at a time; a later ring waits in `queued` (one code,
+ * the newest) until its PRACK.
+ */
+struct rel_uas {
+	bool on;      /* this INVITE gets reliable provisionals */
+	bool unacked; /* the last one waits for its PRACK */
+	bool started; /* rseq holds the last RSeq sent */
+	uint32_t first, rseq;
+	uint32_t cseq; /* the INVITE's: the RAck's CSeq-num */
+	int queued;    /* a provisional waiting for the PRACK, 0: none */
+	struct sk_txn *st;
+	char *wire; /* the unacknowledged one, passed again to st */
+	size_t len;
+	struct sk_timer t;
+	uint32_t interval;
+	uint64_t since;
 };
 
 /* The server INVITE a call is answering: the initial one or a re-INVITE. */
@@ -84,6 +110,9 @@ struct sk_call {
 	uint64_t t2xx_since;
 	char reason[UA_REASON_MAX];
 	void *user;
+	struct rel_uas rel;
+	bool rel100_used; /* out: a reliable provisional was PRACKed; in: rel.on */
+	bool oa_done;     /* the INVITE's offer has its answer (RFC 3311 §5.1) */
 };
 
 struct sk_ua {
@@ -178,5 +207,35 @@ void sk_uas_ack(struct sk_ua *ua, struct sk_txn *ist, const struct sk_msg *ack);
 void sk_uas_failed(struct sk_call *c, struct sk_txn *st, int err);
 void sk_uas_terminated(struct sk_call *c, struct sk_txn *st);
 void sk_uas_stop_2xx(struct sk_call *c);
+/* A response on st with our To tag, extra header lines and an optional SDP body. */
+int sk_uas_respond(struct sk_txn *st, int code, const char *reason, const char *tag,
+                   const char *extra, const char *sdp, struct sk_str *kept, char **keep);
+void sk_uas_reject(struct sk_ua *ua, struct sk_txn *st, int code, const char *extra);
+
+/* prack.c: reliable provisionals and PRACK (RFC 3262) */
+/* The Require option tags of req we do not support, joined into buf; 0: none. */
+size_t sk_prack_unsupported(const struct sk_ua *ua, const struct sk_msg *req, char *buf,
+                            size_t size);
+/* A new INVITE we must answer 421 (we require 100rel, it does not support it). */
+bool sk_prack_needs_421(const struct sk_ua *ua, const struct sk_msg *invite);
+/* The option tag header line of our INVITEs, "" for none. */
+const char *sk_prack_invite_hdr(const struct sk_ua *ua);
+/* in: the INVITE st (CSeq cseq) is now the one answered: negotiates 100rel. */
+void sk_prack_uas_start(struct sk_call *c, struct sk_txn *st, const struct sk_msg *invite,
+                        uint32_t cseq);
+/* in: sends provisional code on st reliably when negotiated; 1: not ours to send. */
+int sk_prack_uas_ring(struct sk_call *c, struct sk_txn *st, int code);
+/* in: the INVITE got its final: retransmissions stop, nothing more is queued (§3). */
+void sk_prack_uas_final(struct sk_call *c);
+/* in: a PRACK in dialog d (§3): 200, 481 or 400. */
+void sk_prack_request(struct sk_call *c, struct sk_txn *st, const struct sk_msg *req);
+/* out: a provisional to our INVITE; false: discard it (a retransmission or out of order, §4). */
+bool sk_prack_uac_provisional(struct sk_call *c, const struct sk_msg *resp);
+/* out: the final or failure of one of our PRACKs (resp NULL: it failed). */
+void sk_prack_uac_done(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *resp);
+
+/* update.c: UPDATE in early and confirmed dialogs (RFC 3311) */
+void sk_update_request(struct sk_call *c, struct dialog *d, struct sk_txn *st,
+                       const struct sk_msg *req);
 
 #endif

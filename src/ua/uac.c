@@ -11,7 +11,7 @@
 
 #include "ua_int.h"
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE"
 
 static bool is_method(struct sk_str m, const char *name)
 {
@@ -53,6 +53,8 @@ static int build_invite(struct sk_call *c, const char *to, const char *route, co
 		rc = sk_build_hdrf(b, "Contact", "<%s>", c->contact);
 	if (rc == 0)
 		rc = sk_build_hdr(b, "Allow", SK_STR_LIT(ALLOW));
+	if (rc == 0 && *sk_prack_invite_hdr(c->ua)) /* RFC 3262 §4 */
+		rc = sk_build_hdr_lines(b, sk_prack_invite_hdr(c->ua));
 	if (rc == 0)
 		rc = sk_build_hdr(b, "User-Agent", sk_str_c(c->ua->agent));
 	if (rc == 0 && extra)
@@ -384,6 +386,10 @@ static bool challenge_taken(struct sk_call *c, const struct sk_msg *resp)
 static void invite_response(struct sk_call *c, const struct sk_msg *resp, int code, uint32_t cseq)
 {
 	if (code < 200) {
+		/* RFC 3262 §4: a reliable one is PRACKed; a retransmitted or
+		 * out-of-order one goes no further */
+		if (!sk_prack_uac_provisional(c, resp))
+			return;
 		if (c->state == SK_CALL_CALLING)
 			c->state = SK_CALL_PROCEEDING;
 		/* §12.1.2, §13.2.2.1: each provisional with a new To tag is an early dialog */
@@ -500,6 +506,8 @@ void sk_uac_response(struct sk_call *c, struct sk_txn *ct, const struct sk_msg *
 		if ((code == 401 || code == 407) && bye_again(c, resp) == 0)
 			return; /* the BYE is still under way, with credentials */
 		sk_ua_call_bye_done(c);
+	} else if (is_method(sk_txn_method(ct), "PRACK") && code >= 200) {
+		sk_prack_uac_done(c, ct, resp);
 	}
 }
 
@@ -523,6 +531,8 @@ void sk_uac_failed(struct sk_call *c, struct sk_txn *ct, int err)
 		}
 	} else if (is_method(sk_txn_method(ct), "BYE")) {
 		sk_ua_call_bye_done(c);
+	} else if (is_method(sk_txn_method(ct), "PRACK")) {
+		sk_prack_uac_done(c, ct, NULL);
 	}
 }
 

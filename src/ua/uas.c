@@ -11,7 +11,7 @@
 
 #include "ua_int.h"
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE"
 
 static bool is_method(struct sk_str m, const char *name)
 {
@@ -60,6 +60,17 @@ static void reject(struct sk_ua *ua, struct sk_txn *st, int code, const char *ex
 	respond(st, code, NULL, tag, extra, NULL, NULL, NULL);
 }
 
+int sk_uas_respond(struct sk_txn *st, int code, const char *reason, const char *tag,
+                   const char *extra, const char *sdp, struct sk_str *kept, char **keep)
+{
+	return respond(st, code, reason, tag, extra, sdp, kept, keep);
+}
+
+void sk_uas_reject(struct sk_ua *ua, struct sk_txn *st, int code, const char *extra)
+{
+	reject(ua, st, code, extra);
+}
+
 /* ---- §8.2: what a UAS checks first ---------------------------------------- */
 
 static bool known_method(struct sk_str m)
@@ -75,7 +86,8 @@ static bool known_method(struct sk_str m)
 
 static bool allowed_method(struct sk_str m)
 {
-	return is_method(m, "INVITE") || is_method(m, "BYE") || is_method(m, "OPTIONS");
+	return is_method(m, "INVITE") || is_method(m, "BYE") || is_method(m, "OPTIONS") ||
+	       is_method(m, "PRACK") || is_method(m, "UPDATE"); /* RFC 3262, RFC 3311 */
 }
 
 /* Returns 0 when the request may go on, else the status sent. */
@@ -100,12 +112,19 @@ static int uas_check(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 		reject(ua, st, code, "Allow: " ALLOW "\r\n");
 		return code;
 	}
-	/* §8.2.2.3: every option tag in Require is unsupported here: 420 listing them */
+	/* §8.2.2.3: every option tag in Require we do not support (all but
+	 * 100rel, RFC 3262 §3): 420 listing them */
 	char tags[400];
-	if (sk_msg_list_join(req, SK_HDR_REQUIRE, tags, sizeof(tags))) {
+	if (sk_prack_unsupported(ua, req, tags, sizeof(tags))) {
 		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", tags);
 		reject(ua, st, 420, extra);
 		return 420;
+	}
+	/* RFC 3262 §3 with --100rel required: a new INVITE that cannot PRACK gets 421 */
+	const struct sk_addr *to = sk_msg_to(req);
+	if (is_method(m, "INVITE") && to && !to->tag.len && sk_prack_needs_421(ua, req)) {
+		reject(ua, st, 421, "Require: 100rel\r\n");
+		return 421;
 	}
 	/* §8.2.3: a body we cannot read (only SDP, without content coding): 415 */
 	struct sk_str ctype = sk_msg_content_type(req);
@@ -204,9 +223,13 @@ int sk_call_ring(struct sk_call *c, int code)
 	struct pending_ist *p = pending(c);
 	if (c->ended || !p)
 		return -SK_ESTATE;
-	char extra[200];
-	snprintf(extra, sizeof(extra), "Contact: <%s>\r\n", c->contact);
-	int rc = respond(p->st, code, NULL, c->local_tag, extra, NULL, NULL, NULL);
+	/* RFC 3262 §3: reliably when the INVITE asked for it */
+	int rc = sk_prack_uas_ring(c, p->st, code);
+	if (rc == 1) {
+		char extra[200];
+		snprintf(extra, sizeof(extra), "Contact: <%s>\r\n", c->contact);
+		rc = respond(p->st, code, NULL, c->local_tag, extra, NULL, NULL, NULL);
+	}
 	if (rc == 0 && p == &c->ist && c->state < SK_CALL_EARLY)
 		c->state = SK_CALL_EARLY; /* §12.1.1: a provisional with our tag */
 	return rc;
@@ -235,6 +258,7 @@ int sk_call_answer(struct sk_call *c, const char *sdp)
 	if (rc < 0)
 		return rc;
 	p->final_sent = true;
+	sk_prack_uas_final(c);
 	c->resp2xx_len = kept.len;
 	start_2xx(c, p->st, p->cseq);
 	if (p == &c->ist) {
@@ -259,6 +283,7 @@ int sk_call_reject(struct sk_call *c, int code, const char *reason)
 	if (rc < 0)
 		return rc;
 	p->final_sent = true;
+	sk_prack_uas_final(c);
 	if (p == &c->re_st) {
 		c->reinvite_status = code; /* the dialog goes on (§14.2) */
 		return 0;
@@ -318,6 +343,7 @@ static void new_call(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *r
 	}
 	c->local_cseq = 1;
 	attach(c, &c->ist, st, cs->num);
+	sk_prack_uas_start(c, st, req, cs->num);
 	ua->st.calls_in++;
 	const struct sk_ua_events *ev = &ua->cfg.ev;
 	sk_ua_call_hold(c);
@@ -410,6 +436,7 @@ static void reinvite(struct sk_call *c, struct dialog *d, struct sk_txn *st,
 		}
 	}
 	attach(c, &c->re_st, st, sk_msg_cseq(req)->num);
+	sk_prack_uas_start(c, st, req, sk_msg_cseq(req)->num);
 	const struct sk_ua_events *ev = &c->ua->cfg.ev;
 	sk_ua_call_hold(c);
 	if (ev->reinvite)
@@ -435,7 +462,11 @@ static void in_dialog(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *
 {
 	const struct sk_addr *from = sk_msg_from(req), *to = sk_msg_to(req);
 	struct sk_call *c = sk_ua_call_find(ua, sk_msg_call_id(req), to->tag);
-	struct dialog *d = c && !c->ended ? sk_ua_dialog_find(c, from->tag) : NULL;
+	struct sk_str m = sk_msg_method(req);
+	/* RFC 3262 §3: a PRACK is answered after the INVITE's final too (a CANCEL
+	 * or a 2xx crossed it), while the call lingers */
+	bool prack = is_method(m, "PRACK");
+	struct dialog *d = c && (!c->ended || prack) ? sk_ua_dialog_find(c, from->tag) : NULL;
 	if (!d) { /* §12.2.2 */
 		reject(ua, st, 481, NULL);
 		return;
@@ -448,7 +479,6 @@ static void in_dialog(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *
 	}
 	d->remote_cseq = cseq;
 	d->remote_cseq_set = true;
-	struct sk_str m = sk_msg_method(req);
 	if (c->dlg && d != c->dlg) {
 		/* §13.2.2.4, §15.1.2: a dialog that is not the call's (a fork's 2xx we
 		 * ACKed and hung up): its BYE ends that dialog alone, not the call;
@@ -464,6 +494,10 @@ static void in_dialog(struct sk_ua *ua, struct sk_txn *st, const struct sk_msg *
 		bye(c, st, req);
 	else if (is_method(m, "INVITE"))
 		reinvite(c, d, st, req);
+	else if (prack)
+		sk_prack_request(c, st, req);
+	else if (is_method(m, "UPDATE"))
+		sk_update_request(c, d, st, req);
 	else
 		options(ua, st, NULL);
 	sk_ua_call_release(c);

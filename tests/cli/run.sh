@@ -76,6 +76,10 @@ check_err uas-password-alone 64 "go with --register" "$SIPKIT" uas -l udp:127.0.
 check_err uas-register-bad 64 "--register takes a sip: URI" "$SIPKIT" uas -l udp:127.0.0.1:0 --register registrar.example
 check_out call-help-auth 0 "--password PASSWORD | --password-file FILE" "$SIPKIT" call --help
 check_out uas-help-register 0 "--register sip:REGISTRAR" "$SIPKIT" uas --help
+check uas-help 0 "$SIPKIT" uas --help
+check call-help 0 "$SIPKIT" call --help
+check_err uas-100rel-bad 64 "--100rel is off, supported or required, not 'maybe'" "$SIPKIT" uas -l udp:127.0.0.1:0 --100rel maybe
+check_err call-100rel-bad 64 "--100rel is off, supported or required, not 'yes'" "$SIPKIT" call sip:b@127.0.0.1 --100rel yes
 check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
 check_err decode-too-big 65 "larger than the limit of 100 bytes" "$SIPKIT" decode --max-size 100 "$data/valid/wsinv.dat"
 

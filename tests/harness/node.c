@@ -287,9 +287,10 @@ struct sk_txn *hw_raw_send(struct hw_node *n, const struct sk_sa *to, enum sk_pr
 
 /* ---- set-up and tear-down -------------------------------------------------- */
 
-static void make_ua(struct hw_node *n)
+static void make_ua(struct hw_node *n, enum sk_100rel rel100)
 {
 	struct sk_ua_config uc = {.stack = n->st,
+	                          .rel100 = rel100,
 	                          .user = n->idx == 0 ? "alice" : "bob",
 	                          .ev = {.incoming = ev_incoming,
 	                                 .reinvite = ev_reinvite,
@@ -337,8 +338,17 @@ void hw_node_init(struct hw_node *n, struct hw_world *w, void *h, int idx, uint6
 		                        .arg = n};
 		sk_stack_set_user(n->st, &u);
 	} else if (kind == HW_UA) {
-		make_ua(n);
+		make_ua(n, SK_100REL_OFF);
 	}
+}
+
+void hw_node_set_100rel(struct hw_node *n, enum sk_100rel rel100)
+{
+	assert_non_null(n->ua);
+	assert_int_equal(sk_ua_calls(n->ua), 0);
+	sk_ua_free(n->ua);
+	n->ua = NULL;
+	make_ua(n, rel100);
 }
 
 void hw_node_free(struct hw_node *n)

@@ -82,6 +82,8 @@ void hw_node_init(struct hw_node *n, struct hw_world *w, void *h, int idx, uint6
                   const struct sk_txn_times *times, enum hw_kind kind, sk_tp_trace_fn trace,
                   void *trace_arg);
 void hw_node_free(struct hw_node *n);
+/* A UA node made again with this 100rel setting (RFC 3262); no call may be live. */
+void hw_node_set_100rel(struct hw_node *n, enum sk_100rel rel100);
 void hw_node_event(struct hw_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Calls and transactions left on a node. */
 size_t hw_node_calls(const struct hw_node *n);

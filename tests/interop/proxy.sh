@@ -152,14 +152,19 @@ fork_answer_reason() {
 }
 
 # c. Kamailio and sipkit proxy chained, either order; the caller cancels
-kamailio_chain() { # name order(sipkit-first|kamailio-first)
+kamailio_chain() { # name order(sipkit-first|kamailio-first) [100rel]
 	begin "$1"
+	# with 100rel (RFC 3262): the callee requires it, the caller supports it, and
+	# the reliable 180 and its PRACK pass both proxies before the CANCEL
+	rel_uas="" rel_call=""
+	if [ "${3:-}" = 100rel ]; then rel_uas="--100rel required" rel_call="--100rel supported"; fi
 	need_kamailio || { verdict; return; }
 	reason='Q.850;cause=16;text="Normal call clearing"'
 	alloc 1
 	U_PORT=$PORT
 	ok=0
-	if start_bg uas 1 uas -l "udp:$LO:$U_PORT" --no-answer --calls 1; then
+	# shellcheck disable=SC2086
+	if start_bg uas 1 uas -l "udp:$LO:$U_PORT" --no-answer --calls 1 $rel_uas; then
 		U_PID=$BG_PID
 		if [ "$2" = sipkit-first ]; then
 			# call -> sipkit proxy (bob -> sip:one@kamailio) -> Kamailio (one -> uas)
@@ -173,10 +178,15 @@ kamailio_chain() { # name order(sipkit-first|kamailio-first)
 			target="sip:one@$LO:$KAM_PORT"
 		fi
 		if [ $ok = 1 ]; then
+			# shellcheck disable=SC2086
 			timeout -k 5 20 "$SIPKIT" call "$target" --cancel-after 300 --reason "$reason" \
-				--trace call.pcap >call.out 2>call.err
+				--trace call.pcap $rel_call >call.out 2>call.err
 			st=$?
 			[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
+			if [ -n "$rel_call" ]; then
+				grep -qE ' --> .* PRACK sip:.*\(CSeq 2 PRACK\)' call.out || bad "no PRACK in the caller's ladder"
+				grep -qE ' <-- .* SIP/2.0 200 OK  \(CSeq 2 PRACK\)' call.out || bad "no 200 to the PRACK in the caller's ladder"
+			fi
 			grep -qx 'result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' from sipkit call"
 			wait_bounded "$U_PID" 5
 			st=$?
@@ -241,7 +251,8 @@ overload() {
 }
 
 # ---- run ---------------------------------------------------------------------
-all="fork-cancel fork-answer-reason fork-answer-reason-wrong kamailio-after-sipkit kamailio-before-sipkit overload"
+all="fork-cancel fork-answer-reason fork-answer-reason-wrong kamailio-after-sipkit kamailio-before-sipkit \
+kamailio-prack overload"
 
 run_case() {
 	PROXY_PID="" KAM_PID=""
@@ -251,6 +262,7 @@ run_case() {
 	fork-answer-reason-wrong) fork_answer_reason wrong ;;
 	kamailio-after-sipkit) kamailio_chain kamailio-after-sipkit sipkit-first ;;
 	kamailio-before-sipkit) kamailio_chain kamailio-before-sipkit kamailio-first ;;
+	kamailio-prack) kamailio_chain kamailio-prack sipkit-first 100rel ;;
 	overload) overload ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac

@@ -369,6 +369,70 @@ uas_naive_cancel() {
 	verdict
 }
 
+# i. 100rel and PRACK (RFC 3262). A SIPp caller with "EXT: 100rel" (Require or
+# Supported) PRACKs the reliable 180 of `sipkit uas --100rel required`, then
+# cancels: the uas sent the 180 once (the PRACK stopped it), answered the PRACK
+# 200 and the INVITE 487; sipkit check on the uas's capture finds nothing wrong.
+uas_prack_cancel() { # name ext
+	begin "$1"
+	alloc 1
+	uport=$PORT
+	if start_uas 1 -l "udp:$LO:$uport" --100rel required --no-answer --calls 1 --ladder --trace uas.pcap; then
+		alloc 5
+		# shellcheck disable=SC2046
+		timeout 30 sipp "$LO:$uport" -sf "$SCEN/uac_prack_cancel.xml" -s bob -m 1 -d 300 \
+			-set ext "$2" $(sipp_opts "$PORT") </dev/null >sipp.out 2>&1
+		check_sipp sipp.out $? 1
+		wait_bounded "$UAS_PID" 5
+		st=$?
+		[ $st = 0 ] || bad "sipkit uas exit $st, expected 0 after --calls 1"
+		grep -q 'cancelled by the caller after [0-9]* ms (487 sent)' uas.out ||
+			bad "no 'cancelled by the caller' line in the uas log"
+		n=$(grep -c ' --> .* SIP/2.0 180 Ringing' uas.out)
+		[ "$n" = 1 ] || bad "$n 180s sent by the uas, expected 1 (PRACKed at once)"
+		grep -qE ' --> .* SIP/2.0 200 OK  \(CSeq 2 PRACK\)' uas.out || bad "no 200 to the PRACK in the uas ladder"
+		grep -qE ' --> .* SIP/2.0 487 .*\(CSeq 1 INVITE\)' uas.out || bad "no 487 in the uas ladder"
+		grep -q '^RSeq: [0-9]' uac_prack_cancel_*_messages.log 2>/dev/null || bad "no RSeq in SIPp's message log"
+		"$SIPKIT" check --json --no-progress uas.pcap >check.out 2>check.err
+		st=$?
+		[ $st = 0 ] || bad "sipkit check exit $st on the uas capture, expected 0"
+		grep -q '"outcome":"cancelled cleanly"' check.out || bad "sipkit check: the call is not 'cancelled cleanly'"
+		! grep -q '"code":' check.out || bad "sipkit check found: $(grep -o '"code":"[^"]*"' check.out | tr '\n' ' ')"
+	fi
+	verdict
+}
+
+# A SIPp callee sends a reliable 183 then a reliable 180 (uas_reliable_ring.xml,
+# which checks each RAck) to `sipkit call --100rel supported --cancel-after`:
+# both are PRACKed in order, then the CANCEL, the 487 and its ACK.
+call_prack_cancel() {
+	begin call-prack-cancel-udp
+	if start_sipp_server sipp.out udp uas_reliable_ring.xml -m 1; then
+		timeout --foreground -k 5 30 "$SIPKIT" call "sip:bob@$LO:$SIPP_PORT" --100rel supported \
+			--cancel-after 400 --trace call.log >call.out 2>call.err
+		st=$?
+		[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
+		grep -qx 'result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' from sipkit call"
+		grep -qE ' --> .* PRACK sip:.*\(CSeq 2 PRACK\)' call.out || bad "no PRACK for the 183 (CSeq 2) in the ladder"
+		grep -qE ' --> .* PRACK sip:.*\(CSeq 3 PRACK\)' call.out || bad "no PRACK for the 180 (CSeq 3) in the ladder"
+		n=$(grep -c ' --> .* PRACK sip:' call.out)
+		[ "$n" = 2 ] || bad "$n PRACKs sent, expected 2"
+		p=$(ladder_ms call.out " --> .* PRACK sip:.*CSeq 3 PRACK")
+		c=$(ladder_ms call.out " --> .* CANCEL sip:")
+		if [ -z "$p" ] || [ -z "$c" ] || [ "$c" -lt "$p" ]; then
+			bad "CANCEL at ${c:-never} ms, second PRACK at ${p:-never} ms: expected the PRACKs first"
+		fi
+		wait_bounded "$SIPP_PID" 5
+		check_sipp sipp.out $? 1
+		"$SIPKIT" check --json --no-progress call.log >check.out 2>check.err
+		st=$?
+		[ $st = 0 ] || bad "sipkit check exit $st on the caller's trace, expected 0"
+		grep -q '"outcome":"cancelled cleanly"' check.out || bad "sipkit check: the call is not 'cancelled cleanly'"
+		! grep -q '"code":' check.out || bad "sipkit check found: $(grep -o '"code":"[^"]*"' check.out | tr '\n' ' ')"
+	fi
+	verdict
+}
+
 # h. errors of the command line
 uas_port_in_use() {
 	begin uas-port-in-use
@@ -470,7 +534,8 @@ uas_reinvite_cancelled() {
 all="uas-cancel-udp uas-cancel-udp-5calls uas-answer-udp call-cancel-udp check-catches-bad-cancel \
 check-catches-missing-reason call-answer-udp uas-naive-cancel-udp call-cancel-tcp uas-cancel-tcp \
 call-cancel-before-provisional check-catches-early-cancel call-cancel-crossing-2xx \
-uas-port-in-use call-bad-address call-bad-reason call-tcp-refused call-ipv6 uas-reinvite-cancel-udp"
+uas-port-in-use call-bad-address call-bad-reason call-tcp-refused call-ipv6 uas-reinvite-cancel-udp \
+uas-prack-require-udp uas-prack-supported-udp call-prack-cancel-udp"
 
 run_case() {
 	case $1 in
@@ -493,6 +558,9 @@ run_case() {
 	call-tcp-refused) call_tcp_refused ;;
 	call-ipv6) call_ipv6 ;;
 	uas-reinvite-cancel-udp) uas_reinvite_cancelled ;;
+	uas-prack-require-udp) uas_prack_cancel uas-prack-require-udp Require ;;
+	uas-prack-supported-udp) uas_prack_cancel uas-prack-supported-udp Supported ;;
+	call-prack-cancel-udp) call_prack_cancel ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	# nothing of a case outlives it

@@ -293,6 +293,7 @@ def main():
 
     fork_scenarios()
     auth_scenarios()
+    prack_scenarios()
 
     with open(os.path.join(OUT, "MANIFEST.tsv"), "w") as f:
         f.write("# file\texit\toutcome of the call\texpected findings (code:severity)\n")
@@ -426,6 +427,100 @@ def auth_scenarios():
                                     cseq="1 CANCEL", totag="px"))
     c.write()
     expect("auth_cancel_challenged", 1, "unfinished", ["cancel.challenged_invite:error"])
+
+# ---- reliable provisionals and PRACK (RFC 3262) ------------------------------------
+
+def reliable(c, code, phrase, rseq, t, tag="b1"):
+    c.add(t, BOB1, ALICE, resp(code, phrase, c, V_A, totag=tag, extra=[
+        "Contact: <sip:bob@127.0.0.1:5062>", "Require: 100rel", "RSeq: %d" % rseq]))
+
+
+def prack(c, rseq, cseq, t, tag="b1"):
+    via = ALICE + ";branch=z9hG4bK-pr%d" % cseq
+    c.add(t, ALICE, BOB1, req("PRACK", c, via, cseq="%d PRACK" % cseq, ruri="sip:bob@127.0.0.1:5062",
+                             to=TO + ";tag=" + tag, extra=["RAck: %d 1 INVITE" % rseq]))
+    c.add(t + 0.001, BOB1, ALICE, resp(200, "OK", c, via, cseq="%d PRACK" % cseq, totag=tag))
+
+
+def prack_scenarios():
+    invite = ["Contact: <sip:alice@127.0.0.1:5061>", "Supported: 100rel"]
+    # two reliable provisionals, each PRACKed (the second is no retransmission),
+    # then a CANCEL: PRACK and its 200 do not get in the way of CANCEL matching
+    c = Call("prack_clean_cancel")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=invite))
+    c.add(0.001, BOB1, ALICE, resp(100, "Trying", c, V_A))
+    reliable(c, 183, "Session Progress", 4711, 0.050)
+    prack(c, 4711, 2, 0.051)
+    reliable(c, 180, "Ringing", 4712, 0.500)
+    prack(c, 4712, 3, 0.501)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    ok_after_cancel(c)
+    c.write()
+    expect("prack_clean_cancel", 0, "cancelled cleanly", [])
+
+    # a caller that offers 100rel and never PRACKs: the 183 is retransmitted
+    # (marked so), then the caller cancels
+    c = Call("prack_missing")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=invite))
+    c.add(0.001, BOB1, ALICE, resp(100, "Trying", c, V_A))
+    reliable(c, 183, "Session Progress", 7, 0.050)
+    reliable(c, 183, "Session Progress", 7, 0.550)
+    reliable(c, 183, "Session Progress", 7, 1.550)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    ok_after_cancel(c)
+    c.write()
+    expect("prack_missing", 0, "cancelled cleanly", ["prack.missing:warning"])
+
+    # the callee's 200 crosses the PRACK: nothing wrong
+    c = Call("prack_crossing_200")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=invite))
+    reliable(c, 180, "Ringing", 1, 0.050)
+    c.add(0.052, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                   extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    prack(c, 1, 2, 0.053)
+    c.add(0.054, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                                  to=TO + ";tag=b1"))
+    c.add(3.0, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="3 BYE",
+                                to=TO + ";tag=b1"))
+    c.add(3.001, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye", cseq="3 BYE",
+                                   totag="b1"))
+    c.write()
+    expect("prack_crossing_200", 0, "answered", [])
+
+    # the callee answers at once, the caller ACKs and never PRACKs: missing
+    c = Call("prack_missing_answered")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=invite))
+    reliable(c, 180, "Ringing", 9, 0.050)
+    c.add(0.060, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                   extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    c.add(0.070, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                                  to=TO + ";tag=b1"))
+    c.add(3.0, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                to=TO + ";tag=b1"))
+    c.add(3.001, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                   totag="b1"))
+    c.write()
+    expect("prack_missing_answered", 0, "answered", ["prack.missing:warning"])
+
+    # captured at a proxy that does not record-route: the PRACK goes from the
+    # caller to the callee's Contact, around the capture; nothing is missing
+    c = Call("prack_bypass_proxy")
+    vp = PROXY + ";branch=z9hG4bK-p1"
+    c.add(0.0, ALICE, PROXY, req("INVITE", c, V_A, extra=invite))
+    c.add(0.001, PROXY, BOB1, req("INVITE", c, [vp, V_A], extra=invite))
+    rel = ["Contact: <sip:bob@127.0.0.1:5062>", "Require: 100rel", "RSeq: 33"]
+    c.add(0.050, BOB1, PROXY, resp(180, "Ringing", c, [vp, V_A], totag="b1", extra=rel))
+    c.add(0.051, PROXY, ALICE, resp(180, "Ringing", c, V_A, totag="b1", extra=rel))
+    c.add(2.0, ALICE, PROXY, req("CANCEL", c, V_A))
+    c.add(2.001, PROXY, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+    c.add(2.002, PROXY, BOB1, req("CANCEL", c, vp))
+    c.add(2.003, BOB1, PROXY, resp(200, "OK", c, vp, cseq="1 CANCEL", totag="b1"))
+    c.add(2.004, BOB1, PROXY, resp(487, "Request Terminated", c, [vp, V_A], totag="b1"))
+    c.add(2.005, PROXY, BOB1, req("ACK", c, vp, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.add(2.006, PROXY, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+    c.add(2.007, ALICE, PROXY, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("prack_bypass_proxy", 0, "cancelled cleanly", [])
 
 
 if __name__ == "__main__":
