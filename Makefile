@@ -30,16 +30,16 @@ SK_CFLAGS   = $(WARN) $(WERROR) $(OPT) $(CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages; the targets that need them install them once, at their start.
-DEPS_BUILD := build-essential libpcap-dev
+DEPS_BUILD := build-essential libpcap-dev libc-ares-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
-DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium
+DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio dnsmasq-base chromium chromium-driver python3-selenium
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
 LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c src/ua/*.c src/proxy/*.c \
              src/trace/*.c)
-# libpcap reads captures (src/trace)
-LIBS    := -lpcap
+# libpcap reads captures (src/trace); c-ares resolves names (src/transport, RFC 3263)
+LIBS    := -lpcap -lcares
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -77,9 +77,9 @@ $(FLAGS_STAMP): FORCE
 	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 FORCE:
 
-# Without libpcap's (cmocka's) header, `make deps` (`make deps-unit`) runs before the
+# Without libpcap's or c-ares's (cmocka's) header, `make deps` (`make deps-unit`) runs before the
 # first compile; with it, no package is checked.
-NEED_BUILD_DEPS := $(if $(wildcard /usr/include/pcap/pcap.h),,deps)
+NEED_BUILD_DEPS := $(if $(and $(wildcard /usr/include/pcap/pcap.h),$(wildcard /usr/include/ares.h)),,deps)
 NEED_UNIT_DEPS  := $(if $(wildcard /usr/include/cmocka.h),,deps-unit)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(NEED_BUILD_DEPS)

@@ -11,6 +11,7 @@ struct sk_stack {
 	struct sk_txl *txl;
 	struct sk_rng rng;
 	struct sk_hash_key key; /* every table of the stack's hashes under it */
+	struct sk_resolver *resolver;
 };
 
 /* Until a user is set, requests are dropped unanswered and responses ignored. */
@@ -66,6 +67,17 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 		goto fail;
 	struct sk_tp_user up = sk_txl_tp_user(st->txl);
 	sk_tp_set_user(st->tp, &up);
+	if (cfg->dns.ops) {
+		struct sk_resolver_config rc_cfg = cfg->resolver;
+		rc_cfg.timers = cfg->timers;
+		rc_cfg.rng = &st->rng;
+		rc_cfg.log = cfg->log;
+		rc_cfg.dns = cfg->dns;
+		if ((rc = sk_resolver_new(&st->resolver, &rc_cfg)) < 0) {
+			sk_txl_free(st->txl);
+			goto fail;
+		}
+	}
 	*out = st;
 	return 0;
 fail:
@@ -78,6 +90,7 @@ void sk_stack_free(struct sk_stack *st)
 {
 	if (!st)
 		return;
+	sk_resolver_free(st->resolver);
 	sk_txl_free(st->txl);
 	sk_tp_free(st->tp);
 	sk_net_free(st->net);
@@ -97,6 +110,11 @@ void sk_stack_set_user(struct sk_stack *st, const struct sk_txl_user *user)
 struct sk_tp *sk_stack_tp(const struct sk_stack *st)
 {
 	return st->tp;
+}
+
+struct sk_resolver *sk_stack_resolver(const struct sk_stack *st)
+{
+	return st->resolver;
 }
 
 struct sk_txl *sk_stack_txl(const struct sk_stack *st)
