@@ -100,6 +100,8 @@ struct sk_proxy_stats {
 	uint64_t dropped;        /* new requests not answered: a source past 10 x src_rate */
 	uint64_t overloads;      /* times the proxy became overloaded */
 	uint64_t strays_dropped; /* responses matching no transaction and not ours: dropped */
+	uint64_t dns_fwd_dropped; /* stateless forwards (ACK, CANCEL) dropped: too many waiting
+	                           * for DNS, or the next hop did not resolve */
 	uint64_t registers, bindings;
 	size_t pending; /* response contexts alive (until their transactions end) */
 	size_t active;  /* of them, requests in progress: no final sent yet (max_pending) */

@@ -158,6 +158,11 @@ struct sk_resolve_lookup;
 int sk_resolve_uri(struct sk_resolver *r, struct sk_str uri, enum sk_proto dflt,
                    struct sk_target *out, size_t *n, char *why, size_t why_size, sk_resolve_fn fn,
                    void *arg, struct sk_resolve_lookup **lk);
+/** 0 when sk_resolve_uri can take uri (a sip URI with a known transport and a numeric or
+ * name host), else -SK_EINVAL: for configured routes, checked before any DNS. */
+int sk_resolve_check(struct sk_str uri);
+/** True when uri's next hop (maddr or host) is a name that needs DNS. */
+bool sk_resolve_needs_dns(struct sk_str uri);
 /** Ends a pending lookup: its callback never comes (NULL-safe). */
 void sk_resolve_cancel(struct sk_resolver *r, struct sk_resolve_lookup *lk);
 /** Forgets every cached answer. */

@@ -109,6 +109,9 @@ struct sk_call_params {
 	enum sk_proto proto; /* NONE: the URI's transport parameter, else UDP */
 	const char *sdp;     /* offer; NULL: a default audio offer */
 	void *user;
+	/* where the INVITE goes, resolved already (RFC 3263, sk_resolve_uri); NULL: the
+	 * route's or the Request-URI's numeric host */
+	const struct sk_target *first_hop;
 };
 
 /** Sends an INVITE (§13.2.1). The call is in CALLING on success. */

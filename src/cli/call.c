@@ -32,6 +32,7 @@ struct caller {
 	bool done;
 	int last_status;
 	char last_result[160];
+	struct sk_target first_hop; /* where the INVITEs go (RFC 3263) */
 };
 
 struct one_call {
@@ -144,6 +145,7 @@ static void place_one(struct caller *cr)
 	                           .from = cr->o.from,
 	                           .route = cr->o.route,
 	                           .proto = cr->o.proto,
+	                           .first_hop = &cr->first_hop,
 	                           .user = oc};
 	int rc = oc ? sk_call_invite(cr->ph.ua, &p, &oc->call) : -SK_ENOMEM;
 	cr->placed++;
@@ -209,7 +211,8 @@ static void usage(FILE *f)
 	        "usage: sipkit call URI [--route URI] [--from URI] [-l udp:HOST:PORT]\n"
 	        "                  [--transport udp|tcp] [--cancel-after MS]\n"
 	        "                  [--reason 'SIP;cause=...;text=\"...\"'] [--hangup-after MS]\n"
-	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n\n"
+	        "                  [--calls N --rate R] [--quiet] [--trace FILE]\n"
+	        "                  [--dns udp:HOST:PORT]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
 	        "§9.1) after MS ms, with the Reason (RFC 3326) given; otherwise an answered\n"
@@ -218,7 +221,10 @@ static void usage(FILE *f)
 	        "and prints a summary. Exit 0 when every call went as asked (cancelled when\n"
 	        "--cancel-after is given, else answered), 1 when not, 69 when the peer was\n"
 	        "unreachable, 64 on bad usage. --trace FILE writes every message for `sipkit\n"
-	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
+	        "check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n"
+	        "A host name in the next hop (--route, else URI) is resolved first by RFC 3263\n"
+	        "(NAPTR, SRV, AAAA/A) through /etc/resolv.conf or --dns udp:HOST:PORT; exit 68\n"
+	        "when it does not resolve, 75 when the DNS does not answer.\n");
 }
 
 static int parse_args(struct caller *cr, int argc, char **argv)
@@ -285,6 +291,10 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 			cr->ph.quiet = true;
 		} else if (!strcmp(a, "--trace") && takes) {
 			cr->ph.trace_path = argv[++i];
+		} else if (!strcmp(a, "--dns") && takes) {
+			if (phone_dns_check("sipkit call", val))
+				return EXIT_USAGE;
+			cr->ph.dns = argv[++i];
 		} else if (a[0] != '-' && !o->uri) {
 			o->uri = a;
 		} else {
@@ -320,16 +330,14 @@ int cmd_call(int argc, char **argv)
 		free(cr);
 		return EXIT_USAGE;
 	}
-	if (sk_target_from_uri(&dst, sk_str_c(next_hop), SK_PROTO_NONE) < 0) {
+	if (sk_resolve_check(sk_str_c(next_hop)) < 0) {
 		fprintf(stderr,
-		        "sipkit call: bad address '%.*s' in %s (a numeric IPv4 or [IPv6] address; "
-		        "names are not resolved; transport udp or tcp)\n",
+		        "sipkit call: bad address '%.*s' in %s (a numeric IPv4 or [IPv6] address "
+		        "or a host name; transport udp or tcp)\n",
 		        (int)uri.host.len, uri.host.p, next_hop);
 		free(cr);
 		return EXIT_USAGE;
 	}
-	if (o->proto) /* --transport overrides the URI's transport parameter */
-		dst.proto = o->proto;
 	cr->ph.ladder = o->calls == 1 && !cr->ph.quiet;
 	struct sk_ua_events ev = {.answered = on_answered, .ended = on_ended, .arg = cr};
 	if (phone_init(&cr->ph, "sipkit call", &ev, "caller") < 0) {
@@ -337,6 +345,15 @@ int cmd_call(int argc, char **argv)
 		free(cr);
 		return 1;
 	}
+	/* RFC 3263: a name resolved on the loop before the INVITE goes (phone.c) */
+	if ((rc = phone_resolve(&cr->ph, next_hop, &dst)) != 0) {
+		phone_free(&cr->ph);
+		free(cr);
+		return rc;
+	}
+	cr->first_hop = dst; /* the INVITE goes there, its Request-URI and Route as given */
+	if (o->proto)        /* --transport overrides the URI's transport parameter */
+		dst.proto = o->proto;
 	char spec[96];
 	if (o->listen) {
 		rc = phone_listen(&cr->ph, o->listen, NULL);

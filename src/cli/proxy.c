@@ -36,6 +36,7 @@ struct proxy_opts {
 	/* bounds (0: the proxy's defaults) */
 	unsigned long max_breadth, max_passes, max_pending, overload_kb, src_rate;
 	const char *trust;                        /* CIDRs exempt from src-rate, comma-separated */
+	const char *dns;                          /* --dns udp:HOST:PORT, NULL: resolv.conf */
 	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
@@ -276,7 +277,8 @@ static void usage(FILE *f)
 	    "                    [--max-breadth N] [--max-passes N] [--max-pending N]\n"
 	    "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n"
 	    "                    [--tcp-max-in N] [--tcp-max-out N] [--tcp-max-per-source N]\n"
-	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n\n"
+	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n"
+	    "                    [--dns udp:HOST:PORT]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	    "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -301,6 +303,12 @@ static void usage(FILE *f)
 	    "cap a connection is closed at once. Only a complete message keeps a connection:\n"
 	    "--tcp-idle-ms (120000), --tcp-idle-new-ms for accepted ones that never sent one\n"
 	    "(20000), --tcp-header-ms from a message's first byte to its last (10000).\n"
+	    "Next hops that are names (Request-URI, Route, --route targets) are resolved by\n"
+	    "RFC 3263 (NAPTR, SRV, AAAA/A; answers cached for their TTL) through the servers\n"
+	    "of /etc/resolv.conf, or --dns udp:HOST:PORT; a transport error, a timeout or a\n"
+	    "503 moves a branch to the next target. A name that does not resolve is answered\n"
+	    "604 (404 among several targets), 504 when the DNS does not answer, with a\n"
+	    "Warning saying why.\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
 	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
 	    "Log lines are limited per kind (per place in the code): --log-burst at once\n"
@@ -398,6 +406,10 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->ctl = val;
 	} else if (!strcmp(key, "trust") && val) {
 		o->trust = val;
+	} else if (!strcmp(key, "dns") && val) {
+		if (phone_dns_check("sipkit proxy", val))
+			return EXIT_USAGE;
+		o->dns = val;
 	} else if (set_bound(o, key, val) == 0) {
 		/* one of the numeric bounds */
 	} else if (!strncmp(key, "tcp-", 4) && val) {
@@ -500,6 +512,7 @@ int cmd_proxy(int argc, char **argv)
 	pd->ph.log_burst = (uint32_t)o->log_burst;
 	pd->ph.log_rate = (uint32_t)o->log_rate;
 	pd->ph.conns = o->conns;
+	pd->ph.dns = o->dns;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
 		goto out;
@@ -538,9 +551,8 @@ int cmd_proxy(int argc, char **argv)
 		*eq = '=';
 		if (rc < 0) {
 			fprintf(stderr,
-			        "sipkit proxy: bad route '%s' (USER=sip:HOST:PORT[,sip:...] with "
-			        "numeric "
-			        "addresses)\n",
+			        "sipkit proxy: bad route '%s' (USER=sip:HOST[:PORT][,sip:...], a "
+			        "numeric address or a name resolved by RFC 3263)\n",
 			        o->routes[i]);
 			rc = EXIT_USAGE;
 			goto out;

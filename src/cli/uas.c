@@ -130,18 +130,19 @@ static void on_ended(void *arg, struct sk_call *c)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
-	        "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
-	        "                  [--duration S] [--ladder] [--trace FILE]\n\n"
-	        "An answering phone: each INVITE rings (180) after --ring-after ms (default 0),\n"
-	        "then is answered with 200 (after --answer-after ms, default 2000), rejected\n"
-	        "with CODE at that time, or left ringing (--no-answer) until the caller\n"
-	        "cancels. A CANCEL gets 200 and the INVITE 487 (RFC 3261 §9.2); a BYE ends an\n"
-	        "answered call. One line per call with its outcome. Serves until stopped\n"
-	        "(Ctrl-C), until N calls are done, or for S seconds.\n"
-	        "--ladder prints every message sent and received; --trace FILE writes them for\n"
-	        "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
+	fprintf(
+	    f,
+	    "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
+	    "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
+	    "                  [--duration S] [--ladder] [--trace FILE] [--dns udp:HOST:PORT]\n\n"
+	    "An answering phone: each INVITE rings (180) after --ring-after ms (default 0),\n"
+	    "then is answered with 200 (after --answer-after ms, default 2000), rejected\n"
+	    "with CODE at that time, or left ringing (--no-answer) until the caller\n"
+	    "cancels. A CANCEL gets 200 and the INVITE 487 (RFC 3261 §9.2); a BYE ends an\n"
+	    "answered call. One line per call with its outcome. Serves until stopped\n"
+	    "(Ctrl-C), until N calls are done, or for S seconds.\n"
+	    "--ladder prints every message sent and received; --trace FILE writes them for\n"
+	    "`sipkit check` (a pcap capture when FILE ends in .pcap, else a sipkit log).\n");
 }
 
 int cmd_uas(int argc, char **argv)
@@ -192,6 +193,14 @@ int cmd_uas(int argc, char **argv)
 			u->ph.ladder = true;
 		} else if (!strcmp(a, "--trace") && val) {
 			u->ph.trace_path = val;
+			i++;
+		} else if (!strcmp(a, "--dns") && val) {
+			if (phone_dns_check("sipkit uas", val)) {
+				free(u);
+				return EXIT_USAGE;
+			}
+			u->ph.dns =
+			    val; /* the stack resolver's server; the UAS itself answers to Vias */
 			i++;
 		} else {
 			fprintf(stderr, "sipkit uas: bad or incomplete option '%s'\n\n", a);

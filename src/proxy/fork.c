@@ -14,12 +14,23 @@
 #include "fork.h"
 
 /*
- * A branch: WAITING (a later sequential group) -> PENDING (forwarded) ->
+ * A branch: WAITING (a later sequential group) -> [RESOLVING (its next hop is
+ * a name: RFC 3263 lookup, nothing sent yet)] -> PENDING (forwarded) ->
  * CANCELLING (a CANCEL asked: sent, or waiting for a provisional, §9.1) ->
  * DONE (its final, a timeout or a transport error); PENDING -> DONE directly
- * when it ends uncancelled.
+ * when it ends uncancelled; RESOLVING -> DONE when the name does not resolve
+ * or the branch is cancelled meanwhile (a 487 of ours, nothing sent).
+ * RFC 3263 §4.3: a transport error, a timeout of the client transaction or a
+ * 503 sends the branch on to the next target of its list, with a new client
+ * transaction; the list exhausted, the branch ends with what it got.
  */
-enum branch_state { BRANCH_WAITING, BRANCH_PENDING, BRANCH_CANCELLING, BRANCH_DONE };
+enum branch_state {
+	BRANCH_WAITING,
+	BRANCH_PENDING,
+	BRANCH_CANCELLING,
+	BRANCH_DONE,
+	BRANCH_RESOLVING
+};
 
 /*
  * A response context: FORKING while its branches may all end, until a 2xx
@@ -32,8 +43,9 @@ enum ctx_state { CTX_FORKING, CTX_CANCELLED, CTX_DECLINED, CTX_ANSWERED, CTX_DON
 
 static const char *branch_state_name(enum branch_state s)
 {
-	static const char *const names[] = {"waiting", "pending", "cancelling", "done"};
-	return (unsigned)s < 4 ? names[s] : "?";
+	static const char *const names[] = {"waiting", "pending", "cancelling", "done",
+	                                    "resolving"};
+	return (unsigned)s < 5 ? names[s] : "?";
 }
 
 static const char *ctx_state_name(enum ctx_state s)
@@ -50,6 +62,9 @@ struct branch {
 	struct sk_txn *ct;
 	char *target; /* its Request-URI */
 	struct sk_timer timer_c;
+	struct sk_resolve_lookup *lookup; /* while RESOLVING */
+	struct sk_target *hops;           /* where its next hop resolved to (RFC 3263 §4.3) */
+	uint8_t nhops, hop;               /* how many, the one in use */
 };
 
 struct rctx {
@@ -71,6 +86,8 @@ struct rctx {
 	size_t best_len;
 	char *auth; /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
 	size_t auth_len;
+	int local;             /* a final of ours (DNS, cancelled while resolving) when none came */
+	char warn[200];        /* why, as a Warning value (§20.43): `399 host "text"` */
 	struct sk_timer group; /* sequential forking: the current group's time */
 	struct sk_flow up;     /* where the server transaction's responses go */
 	struct branch br[];
@@ -122,7 +139,9 @@ static void ctx_free(struct rctx *c)
 		sk_timer_stop(ts, &c->br[i].timer_c);
 		if (c->br[i].ct)
 			sk_txn_bind(c->br[i].ct, NULL, NULL);
+		sk_resolve_cancel(sk_stack_resolver(p->stack), c->br[i].lookup);
 		free(c->br[i].target);
+		free(c->br[i].hops);
 	}
 	if (c->st)
 		sk_txn_bind(c->st, NULL, NULL);
@@ -154,8 +173,49 @@ static void ctx_release(struct rctx *c)
 
 /* ---- CANCEL of branches ----------------------------------------------------- */
 
+static void branch_done(struct branch *b, int status);
+static int rank(int code);
+
+/*
+ * A final of ours for the context when no branch brings one (§16.7 step 6
+ * prefers any received), with a Warning saying why (§20.43, warn-code 399).
+ */
+static void set_local(struct rctx *c, int code, const char *text)
+{
+	if (c->local && rank(code) >= rank(c->local))
+		return; /* §16.7 step 6 among ours too; the first reason of a rank is kept */
+	c->local = code;
+	if (!text) {
+		c->warn[0] = '\0';
+		return;
+	}
+	char host[64] = "";
+	const struct sk_flow *in = c->st ? sk_txn_flow(c->st) : &c->up;
+	if (c->p->cfg.domain)
+		snprintf(host, sizeof(host), "%s", c->p->cfg.domain);
+	else
+		sk_sa_print(&in->local, host, sizeof(host));
+	int n = snprintf(c->warn, sizeof(c->warn), "399 %s \"", host);
+	for (const char *t = text; *t && n > 0 && (size_t)n + 2 < sizeof(c->warn); t++)
+		c->warn[n++] = *t == '"' || *t == '\\' || (unsigned char)*t < 0x20 ? '\'' : *t;
+	if (n > 0 && (size_t)n + 1 < sizeof(c->warn)) {
+		c->warn[n++] = '"';
+		c->warn[n] = '\0';
+	}
+}
+
 static void cancel_branch(struct branch *b, const char *reason)
 {
+	if (b->state == BRANCH_RESOLVING) {
+		/* nothing was sent: it ends here, the lookup's answer never comes */
+		struct rctx *c = b->ctx;
+		sk_resolve_cancel(sk_stack_resolver(c->p->stack), b->lookup);
+		b->lookup = NULL;
+		branch_done(b, 487);
+		set_local(c, 487, NULL);
+		c->holds--; /* the lookup's hold; every caller holds the context too */
+		return;
+	}
 	if (b->state != BRANCH_PENDING || !b->ct)
 		return;
 	/* §16.10: a branch with no provisional yet is cancelled when one comes
@@ -249,15 +309,22 @@ static void send_best(struct rctx *c)
 		    "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
 		return;
 	}
+	char warn[240] = "";
+	if (c->warn[0])
+		snprintf(warn, sizeof(warn), "Warning: %s\r\n", c->warn);
+	if (!c->best_wire && c->local && (c->local != 487 || cancelled)) {
+		sk_proxy_reply(p, c->st, c->local, NULL, warn);
+		return;
+	}
 	if (!c->best_wire && c->best == 503) {
-		sk_proxy_reply(p, c->st, 500, NULL, NULL);
+		sk_proxy_reply(p, c->st, 500, NULL, warn[0] ? warn : NULL);
 		return;
 	}
 	if (!c->best_wire) {
 		/* no final at all: every branch timed out or failed; RFC 4320: a
 		 * non-INVITE gets no 408 of ours, its own client times out */
 		if (c->invite)
-			sk_proxy_reply(p, c->st, 408, NULL, NULL);
+			sk_proxy_reply(p, c->st, 408, NULL, warn[0] ? warn : NULL);
 		return;
 	}
 	struct sk_msg *m;
@@ -308,6 +375,8 @@ static void check_done(struct rctx *c)
 
 static void branch_done(struct branch *b, int status)
 {
+	if (b->state == BRANCH_WAITING)
+		return;
 	if (b->state == BRANCH_DONE)
 		return;
 	b->state = BRANCH_DONE;
@@ -329,22 +398,24 @@ static void timer_c_fired(void *arg)
 	/* §16.8 "has received a provisional response": a 100 Trying too, which
 	 * puts the client transaction in Proceeding */
 	bool proceeding = b->ct && sk_txn_state(b->ct) == SK_TXN_PROCEEDING;
-	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
-	if (proceeding)
-		return;
 	ctx_hold(c);
+	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
+	if (proceeding) {
+		ctx_release(c);
+		return;
+	}
 	branch_done(b, 408);
 	check_done(c);
 	ctx_release(c);
 }
 
-static int forward_branch(struct rctx *c, struct branch *b)
+/* Sends b's request to dst in a new client transaction (§16.6 steps 2-10). */
+static int send_branch(struct rctx *c, struct branch *b, const struct sk_target *dst)
 {
 	struct sk_proxy *p = c->p;
 	const struct sk_msg *req = c->st ? sk_txn_msg(c->st) : NULL;
 	struct sk_forward fw;
 	struct sk_str ruri, route;
-	struct sk_target dst;
 	struct sk_build *bld;
 	struct sk_str wire;
 	char rr[160], tail[300], hash[16];
@@ -375,15 +446,14 @@ static int forward_branch(struct rctx *c, struct branch *b)
 		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "");
 		fw.record_route = rr;
 	}
-	int rc = sk_target_from_uri(&dst, hop, SK_PROTO_NONE);
-	if (rc < 0)
-		return rc;
+	(void)hop;
+	int rc;
 	fw.max_breadth = c->branch_breadth; /* RFC 5393 §5.3 */
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
 	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);
 	if ((rc = sk_build_finish(bld, &wire)) == 0)
-		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, &dst, &branch_handler, b,
+		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, dst, &branch_handler, b,
 		                           hash, &b->ct);
 	sk_build_free(bld);
 	if (rc == 0) {
@@ -393,6 +463,122 @@ static int forward_branch(struct rctx *c, struct branch *b)
 			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
 	}
 	return rc;
+}
+
+/* The next hop of b (§16.6 steps 6-7): the first Route left, else its target. */
+static struct sk_str branch_hop(struct rctx *c, const struct branch *b)
+{
+	struct sk_forward fw;
+	struct sk_str ruri, route;
+	sk_proxy_preprocess(c->p, sk_txn_msg(c->st), &fw, &ruri, &route);
+	return route.len ? route : sk_str_c(b->target);
+}
+
+/* Sends b to its targets from the current one on, the first that takes it (RFC 3263 §4.3). */
+static int send_next(struct rctx *c, struct branch *b)
+{
+	int rc = -SK_EIO;
+	char a[64];
+	for (; b->hop < b->nhops; b->hop++) {
+		if ((rc = send_branch(c, b, &b->hops[b->hop])) == 0)
+			return 0;
+		sk_sa_print(&b->hops[b->hop].addr, a, sizeof(a));
+		sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: not sent to %s: %s",
+		        c->call_id, b->target, a, sk_strerror(rc));
+	}
+	return rc;
+}
+
+static int set_hops(struct branch *b, const struct sk_target *t, size_t n)
+{
+	free(b->hops);
+	b->nhops = b->hop = 0;
+	if (!(b->hops = malloc(n * sizeof(*t))))
+		return -SK_ENOMEM;
+	memcpy(b->hops, t, n * sizeof(*t));
+	b->nhops = (uint8_t)n;
+	return 0;
+}
+
+/* The next hop does not resolve: the branch ends with a final of ours saying why. */
+static void dns_failed(struct rctx *c, struct branch *b, int err, const char *why)
+{
+	/* §21.6.4 604: the domain does not exist anywhere (the only target), 404 among
+	 * several; §21.5.5 504: the DNS, a server we asked, did not answer in time */
+	int status = err == -SK_ENOTFOUND   ? (c->nbr == 1 ? 604 : 404)
+	             : err == -SK_ETIMEDOUT ? 504
+	                                    : 503;
+	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: %s (%d)", c->call_id, b->target,
+	        why, status);
+	branch_done(b, status);
+	set_local(c, status, why);
+}
+
+/* The lookup of a RESOLVING branch ended: its targets are tried in order. */
+static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
+{
+	struct branch *b = arg;
+	struct rctx *c = b->ctx;
+	b->lookup = NULL;
+	b->state = BRANCH_PENDING;
+	if (err < 0) {
+		dns_failed(c, b, err, res->why);
+	} else if (c->state != CTX_FORKING || set_hops(b, res->t, res->n) < 0) {
+		branch_done(b, 500);
+	} else if (send_next(c, b) < 0) {
+		branch_done(b, 503);
+		set_local(c, 500, "no target of the next hop could be reached");
+	}
+	check_done(c);
+	ctx_release(c); /* the lookup's */
+}
+
+/*
+ * Forwards b: its next hop resolved (RFC 3263 §4), then sent to the first
+ * target that takes it. A name the cache cannot answer makes it RESOLVING
+ * (Timer C runs meanwhile); 0 then, or once sent or ended with a final of ours.
+ */
+static int forward_branch(struct rctx *c, struct branch *b)
+{
+	struct sk_proxy *p = c->p;
+	struct sk_target t[SK_RESOLVE_MAX];
+	size_t n = 0;
+	char why[256];
+	if (!c->st || !sk_txn_msg(c->st))
+		return -SK_ENOMEM;
+	int rc = sk_resolve_uri(sk_stack_resolver(p->stack), branch_hop(c, b), SK_PROTO_NONE, t, &n,
+	                        why, sizeof(why), on_resolved, b, &b->lookup);
+	if (rc == SK_RESOLVE_PENDING) {
+		b->state = BRANCH_RESOLVING;
+		ctx_hold(c);
+		if (c->invite)
+			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
+		return 0;
+	}
+	if (rc == -SK_ENOTFOUND || rc == -SK_ETIMEDOUT || rc == -SK_EFULL) {
+		dns_failed(c, b, rc, why[0] ? why : "DNS: too many lookups in progress");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = set_hops(b, t, n)) < 0)
+		return rc;
+	return send_next(c, b);
+}
+
+/*
+ * RFC 3263 §4.3: a transport error, a timeout of the client transaction or a
+ * 503 moves the branch to its next target with a new client transaction;
+ * false when none is left (or the context no longer forks).
+ */
+static bool failover(struct rctx *c, struct branch *b)
+{
+	if (b->state != BRANCH_PENDING || c->state != CTX_FORKING || b->hop + 1 >= b->nhops)
+		return false;
+	b->hop++;
+	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: trying target %u of %u", c->call_id,
+	        b->target, (unsigned)b->hop + 1, (unsigned)b->nhops);
+	return send_next(c, b) == 0;
 }
 
 static void group_fired(void *arg);
@@ -449,9 +635,12 @@ static void start_group(struct rctx *c)
 		}
 		int rc = forward_branch(c, b);
 		if (rc < 0) {
+			char why[160];
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
 			        c->call_id, b->target, sk_strerror(rc));
 			branch_done(b, rc == -SK_EIO ? 503 : 500);
+			snprintf(why, sizeof(why), "not forwarded: %s", sk_strerror(rc));
+			set_local(c, 500, why); /* a final of ours, not a 408 nobody waited for */
 		}
 	}
 	if (more && c->pending)
@@ -569,12 +758,17 @@ static void pass_up(struct rctx *c, const struct sk_msg *resp)
 
 static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 {
-	(void)ct;
 	struct branch *b = arg;
 	struct rctx *c = b->ctx;
 	struct sk_proxy *p = c->p;
 	int code = sk_msg_status(resp);
+	if (ct != b->ct)
+		return; /* a target the branch moved on from (RFC 3263 §4.3) */
 	ctx_hold(c);
+	if (code == 503 && failover(c, b)) {
+		ctx_release(c);
+		return;
+	}
 	if (code < 200) {
 		if (code > 100) { /* §16.7 step 5: 100 absorbed, the others go up */
 			if (b->state != BRANCH_DONE) /* §16.8: Timer C starts again */
@@ -637,10 +831,15 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 
 static void branch_failed(void *arg, struct sk_txn *t, int err)
 {
-	(void)t;
 	struct branch *b = arg;
 	struct rctx *c = b->ctx;
+	if (t != b->ct)
+		return;
 	ctx_hold(c);
+	if ((err == -SK_EIO || err == -SK_ETIMEDOUT) && failover(c, b)) {
+		ctx_release(c);
+		return;
+	}
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
 	if (b->state != BRANCH_DONE) {
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
@@ -654,10 +853,11 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 
 static void branch_terminated(void *arg, struct sk_txn *t)
 {
-	(void)t;
 	struct branch *b = arg;
-	b->ct = NULL;
-	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+	if (b->ct == t) { /* not one the branch moved on from */
+		b->ct = NULL;
+		sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+	}
 	ctx_release(b->ctx);
 }
 

@@ -246,7 +246,6 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 {
 	struct sk_forward fw;
 	struct sk_str ruri, route;
-	struct sk_target dst;
 	struct sk_build *b;
 	struct sk_str wire;
 	int rc = -1;
@@ -255,12 +254,10 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req)
 	sk_proxy_preprocess(p, req, &fw, &ruri, &route);
 	if (!route.len && sk_proxy_is_us(p, sk_msg_ruri(req)))
 		return false; /* for us, with nowhere further to go */
-	if (sk_target_from_uri(&dst, route.len ? route : ruri, SK_PROTO_NONE) < 0)
-		return false;
 	if (sk_build_forward_request(&b, req, &fw) < 0)
 		return false;
-	if (sk_build_finish(b, &wire) == 0)
-		rc = sk_txl_send_stateless(sk_stack_txl(p->stack), wire, &dst);
+	if (sk_build_finish(b, &wire) == 0) /* the next hop resolved first (RFC 3263), dns_fwd.c */
+		rc = sk_proxy_send_stateless(p, route.len ? route : ruri, wire);
 	sk_build_free(b);
 	return rc == 0;
 }
@@ -434,6 +431,7 @@ void sk_proxy_free(struct sk_proxy *p)
 		return;
 	sk_proxy_overload_free(p->ol);
 	sk_proxy_fork_table_free(p);
+	sk_proxy_dns_fwd_free(p);
 	if (p->loc.ops && p->loc.ops->free)
 		p->loc.ops->free(p->loc.st);
 	free(p->routes);
@@ -452,10 +450,10 @@ int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris)
 	snprintf(copy, sizeof(copy), "%s", uris);
 	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		struct sk_target dst;
 		while (*t == ' ')
 			t++;
-		if (sk_target_from_uri(&dst, sk_str_c(t), SK_PROTO_NONE) < 0)
+		if (sk_resolve_check(sk_str_c(t)) <
+		    0) /* a name is resolved per request (RFC 3263) */
 			return -SK_EINVAL;
 	}
 	struct static_route *r = realloc(p->routes, (p->nroutes + 1) * sizeof(*r));

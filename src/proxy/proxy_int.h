@@ -15,6 +15,7 @@
 struct branch;
 struct rctx;
 struct sk_overload;
+struct dns_fwd;
 
 /* An address block: len 4 or 16 bytes of addr, the first bits of which count. */
 struct sk_cidr {
@@ -37,6 +38,8 @@ struct sk_proxy {
 	struct sk_htab ctxs; /* response contexts by Call-ID (struct rctx) */
 	size_t active;       /* of them, those whose final has not gone up: in progress */
 	struct sk_overload *ol;
+	struct dns_fwd *dns_fwds; /* stateless forwards waiting for DNS (dns_fwd.c) */
+	size_t ndns_fwds;
 	char rr[160]; /* our Record-Route value per transport, "<sip:host:port;lr>" */
 };
 
@@ -47,6 +50,13 @@ bool sk_proxy_is_us(const struct sk_proxy *p, const struct sk_uri *uri);
 /* Replies with extra header lines ("Name: value\r\n"...), statelessly tagged. */
 int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *reason,
                    const char *extra);
+
+/* dns_fwd.c: a request forwarded without state (ACK for 2xx, CANCEL, §16.11) to hop,
+ * resolved first (RFC 3263): at once from an IP or the cache, else after a lookup, at
+ * most PROXY_MAX_DNS_FWDS waiting (more are dropped and counted). 0 or -errno. */
+#define PROXY_MAX_DNS_FWDS 256
+int sk_proxy_send_stateless(struct sk_proxy *p, struct sk_str hop, struct sk_str wire);
+void sk_proxy_dns_fwd_free(struct sk_proxy *p);
 
 /* registrar.c (§10.3) */
 /* The address of record of a URI, "user@host" (host lower-case), for the location store. */

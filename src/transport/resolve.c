@@ -599,3 +599,31 @@ int sk_resolve_uri(struct sk_resolver *r, struct sk_str text, enum sk_proto dflt
 	sk_resolve_cancel(r, lk);
 	return err;
 }
+
+int sk_resolve_check(struct sk_str text)
+{
+	struct sk_uri uri;
+	struct sk_str v, host;
+	struct sk_sa sa;
+	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
+		return -SK_EINVAL;
+	host = uri.host;
+	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len)
+		host = v;
+	if (sk_uri_param(&uri, "transport", &v) == 0 && !sk_proto_from_token(v))
+		return -SK_EINVAL;
+	return sk_sa_from_host(&sa, host, 5060) == 0 || host_name_ok(host) ? 0 : -SK_EINVAL;
+}
+
+bool sk_resolve_needs_dns(struct sk_str text)
+{
+	struct sk_uri uri;
+	struct sk_str v, host;
+	struct sk_sa sa;
+	if (sk_uri_parse(&uri, text, NULL) < 0)
+		return false;
+	host = uri.host;
+	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len)
+		host = v;
+	return sk_sa_from_host(&sa, host, 5060) < 0 && host_name_ok(host);
+}

@@ -67,17 +67,6 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 		goto fail;
 	struct sk_tp_user up = sk_txl_tp_user(st->txl);
 	sk_tp_set_user(st->tp, &up);
-	if (cfg->dns.ops) {
-		struct sk_resolver_config rc_cfg = cfg->resolver;
-		rc_cfg.timers = cfg->timers;
-		rc_cfg.rng = &st->rng;
-		rc_cfg.log = cfg->log;
-		rc_cfg.dns = cfg->dns;
-		if ((rc = sk_resolver_new(&st->resolver, &rc_cfg)) < 0) {
-			sk_txl_free(st->txl);
-			goto fail;
-		}
-	}
 	*out = st;
 	return 0;
 fail:
@@ -110,6 +99,31 @@ void sk_stack_set_user(struct sk_stack *st, const struct sk_txl_user *user)
 struct sk_tp *sk_stack_tp(const struct sk_stack *st)
 {
 	return st->tp;
+}
+
+int sk_stack_set_dns(struct sk_stack *st, struct sk_dns_backend dns,
+                     const struct sk_resolver_config *cfg)
+{
+	struct sk_resolver_config rc = cfg ? *cfg : (struct sk_resolver_config){0};
+	struct sk_resolver *r;
+	if (!st || !dns.ops) {
+		if (dns.ops && dns.ops->free)
+			dns.ops->free(dns.be);
+		return -SK_EINVAL;
+	}
+	rc.timers = st->cfg.timers;
+	rc.rng = &st->rng;
+	rc.log = st->cfg.log;
+	rc.dns = dns;
+	int err = sk_resolver_new(&r, &rc);
+	if (err < 0) {
+		if (dns.ops->free)
+			dns.ops->free(dns.be);
+		return err;
+	}
+	sk_resolver_free(st->resolver);
+	st->resolver = r;
+	return 0;
 }
 
 struct sk_resolver *sk_stack_resolver(const struct sk_stack *st)
