@@ -211,7 +211,8 @@ trace-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
-# SIPp phones and in chains with Kamailio, on loopback, under the sanitizers:
+# SIPp phones and in chains with Kamailio, on loopback, under the sanitizers;
+# RFC 3263 names served by a dnsmasq of the test's own (dnsmasq-base):
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -219,6 +220,7 @@ INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
 interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/sipp.sh
 	@$(INTEROP_ENV) sh tests/interop/proxy.sh
+	@$(INTEROP_ENV) sh tests/interop/dns.sh
 
 demo:
 	+@$(SUBMAKE) deps

@@ -112,8 +112,8 @@ setup() {
 	start_bg uas 1 uas -l "tcp:$LO:$UAS_PORT" --calls 1 "$@" || return 1
 	UAS_PID=$BG_PID
 	start_bg proxy 2 proxy -l "udp:$LO:$PROXY_PORT" -l "tcp:$LO:$PROXY_PORT" \
-		--ctl "$dir/ctl.sock" --dns "udp:$LO:$DNS_PORT" --ladder \
-		--route bob=sip:gw.sipkit.test --route carol=sip:nowhere.sipkit.test || return 1
+		--ctl "$dir/ctl.sock" --dns "udp:$LO:$DNS_PORT" --ladder --record-route --trace proxy.log \
+		--domain sipkit.test --route bob=sip:gw.sipkit.test --route carol=sip:nowhere.sipkit.test || return 1
 	PROXY_PID=$BG_PID
 }
 
@@ -134,8 +134,11 @@ dns_failover() {
 		[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
 		grep -q '^result: answered (200)' call.out || bad "no 'result: answered (200)'"
 		wait_bounded "$UAS_PID" 5 >/dev/null || bad "sipkit uas did not end after its call"
-		grep -q 'SRV.*_sip._tcp.gw.sipkit.test\|query\[SRV\] _sip._tcp.gw.sipkit.test' dnsmasq.log ||
+		grep -q 'query\[SRV\] _sip._tcp.gw.sipkit.test' dnsmasq.log ||
 			bad "dnsmasq was not asked for the SRV records"
+		# three client transactions: the INVITE to the refused target, to the uas, the BYE
+		"$SIPKIT" ctl -s "$dir/ctl.sock" stats >ctl-stats.out 2>&1 || bad "sipkit ctl stats failed"
+		grep -qx 'branches 3' ctl-stats.out || bad "ctl stats: '$(grep '^branches' ctl-stats.out)', expected 'branches 3'"
 		teardown
 	fi
 	verdict
@@ -166,10 +169,9 @@ dns_nxdomain() {
 		grep -q 'no such domain nowhere.sipkit.test' call.err || bad "no 'no such domain' on stderr"
 		timeout -k 5 20 "$SIPKIT" call "sip:carol@$LO:$PROXY_PORT" >call2.out 2>call2.err
 		grep -q '^result: .*604' call2.out || bad "through the proxy: no 604 in '$(grep result call2.out)'"
-		grep -q 'Warning: 399 .*DNS: no such domain nowhere.sipkit.test' proxy.out ||
-			grep -q 'no such domain nowhere.sipkit.test' proxy.err ||
-			bad "the proxy said nothing of the name"
-		teardown
+		teardown # the trace is whole once the proxy has exited
+		grep -q 'Warning: 399 sipkit.test "DNS: no such domain nowhere.sipkit.test"' proxy.log ||
+			bad "the proxy's 604 has no Warning saying why"
 	fi
 	verdict
 }
