@@ -24,6 +24,8 @@ struct ares_query_rec {
 	enum sk_dns_type type;
 	sk_dns_answer_fn fn; /* NULL once cancelled: the answer is dropped */
 	void *arg;
+	int early_err; /* answered from inside ares_query: delivered by `later` */
+	struct sk_timer later;
 };
 
 struct ares_sock {
@@ -40,6 +42,7 @@ struct dns_ares {
 	struct ares_query_rec *queries;
 	uint64_t next_id;
 	bool destroying;
+	bool in_query; /* inside ares_query: an answer now must wait (the ops contract) */
 };
 
 /* ---- raw answers: the TTLs (RFC 1035 §4.1) ------------------------------------- */
@@ -256,17 +259,42 @@ static int err_of(int status)
 	}
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+static void unlink_query(struct dns_ares *d, struct ares_query_rec *q)
 {
-	(void)timeouts;
-	struct ares_query_rec *q = arg;
-	struct dns_ares *d = q->d;
 	if (q->prev)
 		q->prev->next = q->next;
 	else
 		d->queries = q->next;
 	if (q->next)
 		q->next->prev = q->prev;
+	sk_timer_stop(sk_loop_timers(d->loop), &q->later);
+}
+
+/* An answer c-ares gave from inside ares_query (no server, a bad name), now. */
+static void on_later(void *arg)
+{
+	struct ares_query_rec *q = arg;
+	sk_dns_answer_fn fn = q->fn;
+	void *fa = q->arg;
+	int err = q->early_err;
+	unlink_query(q->d, q);
+	free(q);
+	if (fn)
+		fn(fa, err, NULL, 0);
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	(void)timeouts;
+	struct ares_query_rec *q = arg;
+	struct dns_ares *d = q->d;
+	if (d->in_query && !d->destroying) {
+		/* c-ares 1.18 has no cache: what comes at once is a failure */
+		q->early_err = err_of(status) ? err_of(status) : -SK_EIO;
+		sk_timer_start(sk_loop_timers(d->loop), &q->later, 0);
+		return;
+	}
+	unlink_query(d, q);
 	if (!q->fn || d->destroying) {
 		free(q);
 		return;
@@ -295,13 +323,16 @@ static int ares_query_start(void *be, const char *name, enum sk_dns_type type, s
 	q->type = type;
 	q->fn = fn;
 	q->arg = arg;
+	sk_timer_init(&q->later, on_later, q);
 	q->next = d->queries;
 	if (d->queries)
 		d->queries->prev = q;
 	d->queries = q;
 	*id = q->id;
 	/* ares_query, not ares_search: a SIP host is used as written, no search domains */
+	d->in_query = true;
 	ares_query(d->ch, name, 1 /* C_IN */, (int)type, on_answer, q);
+	d->in_query = false;
 	rearm(d);
 	return 0;
 }
@@ -325,9 +356,9 @@ static void ares_backend_free(void *be)
 		if (d->socks[i].fd >= 0)
 			sk_loop_io_del(d->loop, &d->socks[i].io);
 	sk_timer_stop(sk_loop_timers(d->loop), &d->timer);
-	while (d->queries) {
+	while (d->queries) { /* those answered early, waiting for their timer */
 		struct ares_query_rec *q = d->queries;
-		d->queries = q->next;
+		unlink_query(d, q);
 		free(q);
 	}
 	free(d);

@@ -384,12 +384,206 @@ static void test_bounds(void **state)
 	env_free(&e);
 }
 
+/* ---- raw answers through c-ares and our TTL walk (RFC 1035 §4.1) ------------------- */
+
+struct wire {
+	uint8_t b[65536];
+	size_t len;
+	size_t an_at; /* the ANCOUNT field */
+};
+
+static void put8(struct wire *w, unsigned v)
+{
+	if (w->len < sizeof(w->b))
+		w->b[w->len++] = (uint8_t)v;
+}
+
+static void put16(struct wire *w, unsigned v)
+{
+	put8(w, v >> 8);
+	put8(w, v & 0xff);
+}
+
+static void put32(struct wire *w, uint32_t v)
+{
+	put16(w, v >> 16);
+	put16(w, v & 0xffff);
+}
+
+static void put_name(struct wire *w, const char *n)
+{
+	while (*n) {
+		const char *dot = strchr(n, '.');
+		size_t l = dot ? (size_t)(dot - n) : strlen(n);
+		put8(w, (unsigned)l);
+		for (size_t i = 0; i < l; i++)
+			put8(w, (uint8_t)n[i]);
+		n += l + (dot ? 1 : 0);
+	}
+	put8(w, 0);
+}
+
+/* A response header and the question qname/qtype; answers are added after. */
+static void wire_start(struct wire *w, const char *qname, unsigned qtype, unsigned rcode)
+{
+	w->len = 0;
+	put16(w, 0x1234);
+	put16(w, 0x8180 | rcode);
+	put16(w, 1);
+	w->an_at = w->len;
+	put16(w, 0);
+	put16(w, 0);
+	put16(w, 0);
+	put_name(w, qname);
+	put16(w, qtype);
+	put16(w, 1);
+}
+
+/* An answer record named by a pointer to the question; rdata written by the caller. */
+static size_t wire_rr(struct wire *w, unsigned type, uint32_t ttl)
+{
+	unsigned an = (unsigned)w->b[w->an_at] << 8 | w->b[w->an_at + 1];
+	w->b[w->an_at] = (uint8_t)((an + 1) >> 8);
+	w->b[w->an_at + 1] = (uint8_t)((an + 1) & 0xff);
+	put16(w, 0xc00c);
+	put16(w, type);
+	put16(w, 1);
+	put32(w, ttl);
+	size_t at = w->len;
+	put16(w, 0); /* rdlength, fixed by wire_rr_end */
+	return at;
+}
+
+static void wire_rr_end(struct wire *w, size_t at)
+{
+	size_t len = w->len - at - 2;
+	w->b[at] = (uint8_t)(len >> 8);
+	w->b[at + 1] = (uint8_t)(len & 0xff);
+}
+
+static void wire_srv(struct wire *w, uint32_t ttl, unsigned prio, unsigned weight, unsigned port,
+                     const char *target)
+{
+	size_t at = wire_rr(w, SK_DNS_SRV, ttl);
+	put16(w, prio);
+	put16(w, weight);
+	put16(w, port);
+	put_name(w, target);
+	wire_rr_end(w, at);
+}
+
+static void test_parse_hostile(void **state)
+{
+	(void)state;
+	static struct wire w;
+	static struct sk_dns_rr rr[SK_DNS_MAX_RR];
+	size_t n;
+	/* 1000 SRV records in one answer: SK_DNS_MAX_RR kept, the smallest TTL for all */
+	wire_start(&w, "_sip._udp.big.test", SK_DNS_SRV, 0);
+	for (int i = 0; i < 1000; i++)
+		wire_srv(&w, i == 500 ? 7 : 3600, (unsigned)i % 5, 10, 5060, "t.big.test");
+	assert_int_equal(sk_dns_parse_answer(w.b, w.len, SK_DNS_SRV, rr, SK_DNS_MAX_RR, &n), 0);
+	assert_int_equal(n, SK_DNS_MAX_RR);
+	assert_int_equal(rr[0].ttl, 7);
+	assert_string_equal(rr[0].name, "t.big.test");
+	/* TTLs 0 and 2^32-1 (top bit set: 0, RFC 2181 §8) */
+	wire_start(&w, "_sip._udp.t.test", SK_DNS_SRV, 0);
+	wire_srv(&w, 0xffffffffu, 1, 1, 0, "t.test"); /* port 0 too */
+	assert_int_equal(sk_dns_parse_answer(w.b, w.len, SK_DNS_SRV, rr, SK_DNS_MAX_RR, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rr[0].ttl, 0);
+	assert_int_equal(rr[0].port, 0);
+	/* a target longer than a name may be (4 labels of 63 and one more): c-ares refuses
+	 * the answer or we drop the name, never more than SK_DNS_NAME_MAX */
+	char longname[400];
+	memset(longname, 'a', sizeof(longname));
+	for (int i = 63; i < 390; i += 64)
+		longname[i] = '.';
+	longname[390] = '\0';
+	wire_start(&w, "_sip._udp.l.test", SK_DNS_SRV, 0);
+	wire_srv(&w, 60, 1, 1, 5060, longname);
+	int rc = sk_dns_parse_answer(w.b, w.len, SK_DNS_SRV, rr, SK_DNS_MAX_RR, &n);
+	assert_true(rc == -SK_EMALFORMED || (n == 1 && rr[0].name[0] == '\0'));
+	/* a CNAME to itself for an A query: no address, no loop */
+	wire_start(&w, "loop.test", SK_DNS_A, 0);
+	size_t at = wire_rr(&w, 5 /* CNAME */, 60);
+	put16(&w, 0xc00c);
+	wire_rr_end(&w, at);
+	rc = sk_dns_parse_answer(w.b, w.len, SK_DNS_A, rr, SK_DNS_MAX_RR, &n);
+	assert_true(rc == -SK_EMALFORMED || n == 0);
+	/* a compression pointer to itself in an answer name */
+	wire_start(&w, "p.test", SK_DNS_SRV, 0);
+	size_t self = w.len;
+	w.b[w.an_at + 1] = 1;
+	put16(&w, 0xc000 | (unsigned)self);
+	rc = sk_dns_parse_answer(w.b, w.len, SK_DNS_SRV, rr, SK_DNS_MAX_RR, &n);
+	assert_true(rc == -SK_EMALFORMED || n == 0);
+	/* NAPTR: a regexp rewrite and a non-SIP service come through, unusable */
+	wire_start(&w, "n.test", SK_DNS_NAPTR, 0);
+	at = wire_rr(&w, SK_DNS_NAPTR, 60);
+	put16(&w, 10);
+	put16(&w, 10);
+	put8(&w, 1);
+	put8(&w, 'u');
+	put8(&w, 7);
+	for (const char *c = "E2U+sip"; *c; c++)
+		put8(&w, (uint8_t)*c);
+	put8(&w, 14);
+	for (const char *c = "!^.*$!sip:x@y!"; *c; c++)
+		put8(&w, (uint8_t)*c);
+	put8(&w, 0);
+	wire_rr_end(&w, at);
+	assert_int_equal(sk_dns_parse_answer(w.b, w.len, SK_DNS_NAPTR, rr, SK_DNS_MAX_RR, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rr[0].name, "");
+	assert_string_equal(rr[0].service, "E2U+sip");
+	/* truncated and empty input */
+	assert_int_equal(sk_dns_parse_answer(w.b, 5, SK_DNS_NAPTR, rr, SK_DNS_MAX_RR, &n),
+	                 -SK_EMALFORMED);
+	assert_int_equal(sk_dns_parse_answer(w.b, 0, SK_DNS_A, rr, SK_DNS_MAX_RR, &n),
+	                 -SK_EMALFORMED);
+}
+
+/* c-ares on a real loop: a server that refuses (nothing on the port) ends the lookup
+ * with an error, through the socket watchers and the timer; nothing is left behind. */
+static void test_ares_refused(void **state)
+{
+	(void)state;
+	struct sk_clock *clock;
+	struct sk_loop *loop;
+	struct sk_rng rng;
+	struct sk_resolver *r;
+	struct sk_dns_backend dns;
+	struct got g = {0};
+	assert_int_equal(sk_clock_new_real(&clock), 0);
+	assert_int_equal(sk_loop_new(&loop, clock), 0);
+	sk_rng_seed(&rng, 1);
+	assert_int_equal(sk_dns_ares_new(&dns, loop, "udp:127.0.0.1:9", 200, 1), 0);
+	struct sk_resolver_config c = {
+	    .timers = sk_loop_timers(loop), .rng = &rng, .dns = dns, .query_timeout_ms = 3000};
+	assert_int_equal(sk_resolver_new(&r, &c), 0);
+	struct sk_resolve_lookup *lk;
+	assert_int_equal(sk_resolve_uri(r, sk_str_c("sip:bob@refused.test:5060"), SK_PROTO_NONE,
+	                                g.t, &g.n, NULL, 0, on_done, &g, &lk),
+	                 SK_RESOLVE_PENDING);
+	for (int i = 0; i < 1000 && !g.calls; i++)
+		sk_loop_run_once(loop, 50);
+	assert_int_equal(g.calls, 1);
+	assert_true(g.err == -SK_EIO || g.err == -SK_ETIMEDOUT);
+	/* a bad server is refused at once */
+	assert_int_equal(sk_dns_ares_new(&dns, loop, "udp:nowhere:53", 0, 0), -SK_EINVAL);
+	sk_resolver_free(r);
+	sk_loop_free(loop);
+	sk_clock_free(clock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_naptr_srv_a),        cmocka_unit_test(test_no_naptr_no_srv),
 	    cmocka_unit_test(test_srv_weights),        cmocka_unit_test(test_ttl),
 	    cmocka_unit_test(test_timeout_and_cancel), cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_parse_hostile),      cmocka_unit_test(test_ares_refused),
 	};
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);
 }
