@@ -88,9 +88,11 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	struct sk_dns_backend dns;
 	if ((rc = sk_dns_ares_new(&dns, ph->loop, ph->dns, 0, 0)) < 0 ||
 	    (rc = sk_stack_set_dns(ph->stack, dns, NULL)) < 0) {
-		fprintf(stderr, "%s: cannot start the DNS resolver%s%s: %s\n", prog,
+		fprintf(stderr, "%s: %s the DNS resolver%s%s: %s\n", prog,
+		        ph->dns ? "cannot start" : "warning: host names will not resolve: no",
 		        ph->dns ? " for " : "", ph->dns ? ph->dns : "", sk_strerror(rc));
-		return rc;
+		if (ph->dns) /* asked for: an error; the system's: IP addresses still work */
+			return rc;
 	}
 	struct sk_ua_config uc = {.stack = ph->stack, .user = user, .ev = *ev};
 	if ((rc = sk_ua_new(&ph->ua, &uc)) < 0) {

@@ -94,6 +94,21 @@ static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
 	        (unsigned long long)t.closed_header);
 }
 
+/* The resolver's counters (RFC 3263) and the stateless forwards it could not serve. */
+static void ctl_dns_stats(struct proxyd *pd, FILE *f)
+{
+	struct sk_resolver *r = sk_stack_resolver(pd->ph.stack);
+	struct sk_resolver_stats d = r ? sk_resolver_stats(r) : (struct sk_resolver_stats){0};
+	fprintf(f,
+	        "dns_lookups %llu\ndns_queries %llu\ndns_cache_hits %llu\ndns_cached %zu\n"
+	        "dns_timeouts %llu\ndns_failures %llu\ndns_refused %llu\ndns_pending %zu\n"
+	        "dns_fwd_dropped %llu\n",
+	        (unsigned long long)d.lookups, (unsigned long long)d.queries,
+	        (unsigned long long)d.cache_hits, d.cached, (unsigned long long)d.timeouts,
+	        (unsigned long long)d.failures, (unsigned long long)d.refused, d.pending,
+	        (unsigned long long)sk_proxy_stats(pd->proxy).dns_fwd_dropped);
+}
+
 /* One command line: calls | stats | release CALL-ID [STATUS [REASON]] | help. */
 static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 {
@@ -123,6 +138,7 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy),
 		        (unsigned long long)s.strays_dropped);
 		ctl_tcp_stats(pd, f);
+		ctl_dns_stats(pd, f);
 		fprintf(f, "ok\n");
 	} else if (!strcmp(cmd, "release")) {
 		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
