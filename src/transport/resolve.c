@@ -507,6 +507,19 @@ static bool host_name_ok(struct sk_str h)
 {
 	if (!h.len || h.len > 253)
 		return false;
+	/* RFC 1123 §2.1: a name never has the dotted-decimal form (999.1.2.3 is a bad
+	 * address, not a name to look up): its last label is not all digits */
+	size_t last = h.len;
+	if (h.p[last - 1] == '.')
+		last--;
+	size_t start = last;
+	while (start > 0 && h.p[start - 1] != '.')
+		start--;
+	bool digits = start < last;
+	for (size_t k = start; k < last; k++)
+		digits &= h.p[k] >= '0' && h.p[k] <= '9';
+	if (digits)
+		return false;
 	for (size_t i = 0; i < h.len; i++) {
 		char c = h.p[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -381,6 +381,14 @@ static void test_bounds(void **state)
 		sk_resolve_cancel(e.r, lk[i]);
 	/* a host name that is no name */
 	assert_int_equal(resolve(&e, "sip:bob@bad!host", &g), -SK_EINVAL);
+	assert_int_equal(resolve(&e, "sip:bob@999.1.2.3", &g), -SK_EINVAL); /* RFC 1123 §2.1 */
+	assert_int_equal(sk_resolve_check(SK_STR_LIT("sip:10.0.0.300")), -SK_EINVAL);
+	assert_int_equal(sk_resolve_check(SK_STR_LIT("sip:gw.example.test;transport=tcp")), 0);
+	assert_int_equal(sk_resolve_check(SK_STR_LIT("sip:gw.example.test;transport=sctp")),
+	                 -SK_EINVAL);
+	assert_true(sk_resolve_needs_dns(SK_STR_LIT("sip:a@gw.example.test")));
+	assert_false(sk_resolve_needs_dns(SK_STR_LIT("sip:a@127.0.0.1;maddr=10.0.0.1")));
+	assert_true(sk_resolve_needs_dns(SK_STR_LIT("sip:a@127.0.0.1;maddr=gw.test")));
 	env_free(&e);
 }
 
