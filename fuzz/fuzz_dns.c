@@ -3,7 +3,8 @@
  * libFuzzer target: DNS answers (RFC 1035 §4.1) as the resolver takes them.
  * The first byte picks the record type asked (A, AAAA, SRV, NAPTR), the rest
  * is the raw answer: parsed by c-ares through sk_dns_parse_answer (with our
- * own walk of the answer section for the TTLs), then the records go through
+ * own walk of the answer section for the TTLs, and of the authority section for
+ * the SOA of a negative answer, RFC 2308), then the records go through
  * our code: the RFC 2782 order of SRV records, and a resolver on a virtual
  * clock whose table backend answers with them, so selection, the NAPTR
  * filter, the bounds and the cache (TTLs, expiry) see hostile values.
@@ -105,6 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0;
 	if (!rr)
 		return 0;
+	volatile uint32_t neg = sk_dns_negative_ttl(data + 1, size - 1); /* the SOA walk */
+	(void)neg;
 	if (sk_dns_parse_answer(data + 1, size - 1, type, rr, SK_DNS_MAX_RR, &n) == 0) {
 		if (n > SK_DNS_MAX_RR)
 			abort();

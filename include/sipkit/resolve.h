@@ -44,8 +44,11 @@ struct sk_dns_rr {
 };
 
 /** An answer: err 0 (n records, possibly none: no data), -SK_ENOTFOUND (no such
- * domain), -SK_ETIMEDOUT, -SK_EIO (server failure, refused, malformed). */
-typedef void (*sk_dns_answer_fn)(void *arg, int err, const struct sk_dns_rr *rr, size_t n);
+ * domain), -SK_ETIMEDOUT, -SK_EIO (server failure, refused, malformed). neg_ttl: for
+ * "no such domain" and "no data", the seconds the answer's SOA lets it be kept
+ * (RFC 2308 §5), 0 when it carried none. */
+typedef void (*sk_dns_answer_fn)(void *arg, int err, const struct sk_dns_rr *rr, size_t n,
+                                 uint32_t neg_ttl);
 
 /**
  * A DNS client. query starts one query whose answer comes later through fn,
@@ -82,6 +85,9 @@ int sk_dns_ares_new(struct sk_dns_backend *out, struct sk_loop *loop, const char
  */
 int sk_dns_parse_answer(const unsigned char *abuf, size_t alen, enum sk_dns_type type,
                         struct sk_dns_rr *out, size_t max, size_t *n);
+/** RFC 2308 §5: how long a negative answer may be kept, min(SOA TTL, SOA MINIMUM) of the
+ * SOA in its authority section (seconds); 0 when it has none or it does not parse. */
+uint32_t sk_dns_negative_ttl(const unsigned char *abuf, size_t alen);
 
 /**
  * A backend answering from a table (tests, fuzzing): records added with
@@ -112,7 +118,8 @@ struct sk_resolver_config {
 	struct sk_dns_backend dns; /* owned: freed with the resolver */
 	uint32_t cache_entries;    /* name+type answers cached, oldest evicted; 0: 4096 */
 	uint32_t max_ttl;          /* seconds an answer is kept at most; 0: 3600 */
-	uint32_t negative_ttl;     /* seconds a "no such domain" or "no data" is kept; 0: 30 */
+	uint32_t negative_ttl;     /* seconds a "no such domain" or "no data" without an SOA
+	                            * is kept (with one: its TTL, RFC 2308, up to max_ttl); 0: 30 */
 	uint32_t max_queries;      /* queries in flight; 0: 256 */
 	uint32_t max_lookups;      /* lookups in progress; 0: 1024 */
 	uint32_t query_timeout_ms; /* a query not answered by then fails the lookup; 0: 5000 */

@@ -95,6 +95,45 @@ static uint32_t answer_min_ttl(const unsigned char *b, size_t len, uint16_t type
 	return ttl;
 }
 
+uint32_t sk_dns_negative_ttl(const unsigned char *b, size_t len)
+{
+	if (len < 12 || len > 65535)
+		return 0;
+	unsigned qd = (unsigned)b[4] << 8 | b[5], an = (unsigned)b[6] << 8 | b[7];
+	unsigned ns = (unsigned)b[8] << 8 | b[9];
+	size_t off = 12;
+	for (unsigned i = 0; i < qd && off; i++) {
+		off = skip_name(b, len, off);
+		off = off && off + 4 <= len ? off + 4 : 0;
+	}
+	for (unsigned i = 0; i < an + ns && off; i++) {
+		off = skip_name(b, len, off);
+		if (!off || off + 10 > len)
+			return 0;
+		uint16_t t = (uint16_t)(b[off] << 8 | b[off + 1]);
+		uint32_t ttl = (uint32_t)b[off + 4] << 24 | (uint32_t)b[off + 5] << 16 |
+		               (uint32_t)b[off + 6] << 8 | b[off + 7];
+		size_t rdlen = (size_t)b[off + 8] << 8 | b[off + 9], rd = off + 10;
+		if (rd + rdlen > len)
+			return 0;
+		if (i >= an && t == 6 /* SOA */) {
+			/* MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM (RFC 1035 §3.3.13)
+			 */
+			size_t p = skip_name(b, rd + rdlen, rd);
+			p = p ? skip_name(b, rd + rdlen, p) : 0;
+			if (!p || p + 20 > rd + rdlen)
+				return 0;
+			uint32_t min = (uint32_t)b[p + 16] << 24 | (uint32_t)b[p + 17] << 16 |
+			               (uint32_t)b[p + 18] << 8 | b[p + 19];
+			if (ttl > 0x7fffffffu) /* RFC 2181 §8 */
+				ttl = 0;
+			return ttl < min ? ttl : min;
+		}
+		off = rd + rdlen;
+	}
+	return 0;
+}
+
 static void copy_name(char *dst, const char *src)
 {
 	size_t n = src ? strlen(src) : 0;
@@ -280,7 +319,7 @@ static void on_later(void *arg)
 	unlink_query(q->d, q);
 	free(q);
 	if (fn)
-		fn(fa, err, NULL, 0);
+		fn(fa, err, NULL, 0, 0);
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -305,10 +344,14 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	if (status == ARES_SUCCESS && abuf && alen > 0 &&
 	    sk_dns_parse_answer(abuf, (size_t)alen, q->type, rr, SK_DNS_MAX_RR, &n) < 0)
 		err = -SK_EIO; /* a malformed answer */
+	/* RFC 2308: a negative answer's SOA says how long it holds */
+	uint32_t neg = (err == -SK_ENOTFOUND || (!err && !n)) && abuf && alen > 0
+	                   ? sk_dns_negative_ttl(abuf, (size_t)alen)
+	                   : 0;
 	sk_dns_answer_fn fn = q->fn;
 	void *fa = q->arg;
 	free(q);
-	fn(fa, err, rr, err ? 0 : n);
+	fn(fa, err, rr, err ? 0 : n, neg);
 }
 
 static int ares_query_start(void *be, const char *name, enum sk_dns_type type, sk_dns_answer_fn fn,

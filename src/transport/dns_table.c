@@ -79,9 +79,9 @@ static void answer(void *arg)
 	void *qarg = q->arg;
 	unlink_query(t, q);
 	if (err)
-		fn(qarg, err, NULL, 0);
+		fn(qarg, err, NULL, 0, 0);
 	else
-		fn(qarg, known ? 0 : -SK_ENOTFOUND, rr, known ? k : 0);
+		fn(qarg, known ? 0 : -SK_ENOTFOUND, rr, known ? k : 0, 0);
 	free(rr);
 }
 

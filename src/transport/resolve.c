@@ -188,7 +188,7 @@ static void slot_done(struct sk_resolve_lookup *lk)
 		finish_async(lk);
 }
 
-static void on_answer(void *arg, int err, const struct sk_dns_rr *rr, size_t n)
+static void on_answer(void *arg, int err, const struct sk_dns_rr *rr, size_t n, uint32_t neg_ttl)
 {
 	struct lookup_query *q = arg;
 	struct sk_resolve_lookup *lk = q->lk;
@@ -197,7 +197,7 @@ static void on_answer(void *arg, int err, const struct sk_dns_rr *rr, size_t n)
 		lk->r->st.timeouts++;
 	else if (err && err != -SK_ENOTFOUND)
 		lk->r->st.failures++;
-	sk_resolve_cache_put(lk->r, s->name, s->type, err, rr, n);
+	sk_resolve_cache_put(lk->r, s->name, s->type, err, rr, n, neg_ttl);
 	query_end(lk, q);
 	slot_fill(s, err, rr, n);
 	slot_done(lk);

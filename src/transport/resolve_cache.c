@@ -2,10 +2,9 @@
 /*
  * The resolver's cache of DNS answers, keyed by name and type: each answer
  * kept for the smallest TTL of its records (RFC 1035 §3.2.1, RFC 2181 §5.2),
- * a negative one ("no such domain", "no data") for negative_ttl (RFC 2308
- * would take the SOA minimum, which the answer parsers do not give us), on
- * the stack clock. Bounded in entries; when full the oldest goes, in O(1).
- * And the RFC 2782 order of SRV records.
+ * a negative one ("no such domain", "no data") for the time its SOA gives
+ * (RFC 2308 §5), or negative_ttl when it carried none, on the stack clock. Bounded in entries; when
+ * full the oldest goes, in O(1). And the RFC 2782 order of SRV records.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +89,15 @@ int sk_resolve_cache_get(struct sk_resolver *r, const char *name, uint16_t type,
 
 /* Keeps an answer (err 0 or -SK_ENOTFOUND; others are not kept) for its TTL. */
 void sk_resolve_cache_put(struct sk_resolver *r, const char *name, uint16_t type, int err,
-                          const struct sk_dns_rr *rr, size_t n)
+                          const struct sk_dns_rr *rr, size_t n, uint32_t neg_ttl)
 {
 	if (err != 0 && err != -SK_ENOTFOUND)
 		return;
 	if (n > SK_DNS_MAX_RR)
 		n = SK_DNS_MAX_RR;
-	uint64_t ttl = r->cfg.negative_ttl;
+	/* RFC 2308 §5: a negative answer for its SOA's time, else ours */
+	uint64_t ttl =
+	    neg_ttl ? (neg_ttl < r->cfg.max_ttl ? neg_ttl : r->cfg.max_ttl) : r->cfg.negative_ttl;
 	if (n) {
 		ttl = r->cfg.max_ttl;
 		for (size_t i = 0; i < n; i++) /* the records used live as long as the shortest */

@@ -20,7 +20,7 @@ struct sk_resolver {
 int sk_resolve_cache_get(struct sk_resolver *r, const char *name, uint16_t type, int *err,
                          const struct sk_dns_rr **rr, size_t *n);
 void sk_resolve_cache_put(struct sk_resolver *r, const char *name, uint16_t type, int err,
-                          const struct sk_dns_rr *rr, size_t n);
+                          const struct sk_dns_rr *rr, size_t n, uint32_t neg_ttl);
 void sk_resolve_cache_flush(struct sk_resolver *r);
 size_t sk_resolve_cache_count(const struct sk_resolver *r);
 

@@ -545,6 +545,24 @@ static void test_parse_hostile(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(rr[0].name, "");
 	assert_string_equal(rr[0].service, "E2U+sip");
+	/* RFC 2308 §5: NXDOMAIN with an SOA (TTL 600, MINIMUM 120): 120 s; none: 0 */
+	wire_start(&w, "nx.test", SK_DNS_A, 3);
+	assert_int_equal(sk_dns_negative_ttl(w.b, w.len), 0);
+	w.b[9] = 1; /* NSCOUNT */
+	put16(&w, 0xc00c);
+	put16(&w, 6);
+	put16(&w, 1);
+	put32(&w, 600);
+	size_t rd = w.len;
+	put16(&w, 0);
+	put_name(&w, "ns.test");
+	put_name(&w, "hostmaster.test");
+	for (int i = 0; i < 4; i++)
+		put32(&w, 1000);
+	put32(&w, 120);
+	wire_rr_end(&w, rd);
+	assert_int_equal(sk_dns_negative_ttl(w.b, w.len), 120);
+	assert_int_equal(sk_dns_negative_ttl(w.b, w.len - 1), 0); /* cut short */
 	/* truncated and empty input */
 	assert_int_equal(sk_dns_parse_answer(w.b, 5, SK_DNS_NAPTR, rr, SK_DNS_MAX_RR, &n),
 	                 -SK_EMALFORMED);
