@@ -10,7 +10,9 @@
  *  - CANCEL while the branch resolves: 487 to the caller, nothing sent to any
  *    target, the late answer ignored; Timer C while it resolves: 408 with the
  *    Timer C Reason, nothing sent
- *  - a name that does not resolve: 604 with a Warning (§20.43) saying why
+ *  - a name that does not resolve: 604 with a Warning (§20.43) saying why, 504 when
+ *    the DNS does not answer; forked to two such names: 404; one of them a phone
+ *    that answers 486: the 486 goes up (a received final beats ours)
  *  - stateless forwarding (a CANCEL matching nothing) to a name: after the lookup
  */
 #include <arpa/inet.h>
@@ -265,6 +267,34 @@ static void test_no_such_domain(void **state)
 	ph_finish(h);
 }
 
+/* Forked to two names, neither resolves: 404 (not a 604 that would end the search), with
+ * the Warning; one of them a phone that answers 486: its 486 goes up, not ours. */
+static void test_no_such_domain_forked(void **state)
+{
+	(void)state;
+	struct ph_opts o = ph_opts(70, 1);
+	struct ph *h = ph_new(&o);
+	struct sk_dns_backend d = dns_setup(h, 50, NULL);
+	add_a(&d, "busy.example.test", "10.0.0.3");
+	assert_int_equal(sk_proxy_route_add(h->proxy, "bob", "sip:bob@a.invalid,sip:bob@b.invalid"),
+	                 0);
+	assert_int_equal(sk_proxy_route_add(h->proxy, "carol",
+	                                    "sip:carol@a.invalid,sip:carol@busy.example.test:5060"),
+	                 0);
+	ph_phone(h, 2, -1, 100, 486);
+	ph_call(h, SK_PROTO_UDP);
+	ph_run(h, 2000);
+	assert_int_equal(h->nodes[0].last_status, 404);
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 0, "404", 1));
+	assert_str_view(hw_hdr(m, "Warning"), "399 example.test \"DNS: no such domain a.invalid\"");
+	sk_msg_free(m);
+	struct sk_call_params p = {.to = "sip:carol@" PH_DOMAIN, .route = PH_PROXY_URI};
+	assert_int_equal(sk_call_invite(h->nodes[0].ua, &p, &h->nodes[0].call), 0);
+	ph_run(h, 2000);
+	assert_int_equal(h->nodes[0].last_status, 486);
+	ph_finish(h);
+}
+
 /* A CANCEL matching nothing, forwarded statelessly (§16.10) to a name: after the lookup. */
 static void test_stateless_to_name(void **state)
 {
@@ -289,7 +319,7 @@ int main(void)
 	    PH_TEST(test_failover_timeout),        PH_TEST(test_failover_503),
 	    PH_TEST(test_all_targets_fail),        PH_TEST(test_cancel_while_resolving),
 	    PH_TEST(test_timer_c_while_resolving), PH_TEST(test_no_such_domain),
-	    PH_TEST(test_stateless_to_name),
+	    PH_TEST(test_no_such_domain_forked),   PH_TEST(test_stateless_to_name),
 	};
 	return cmocka_run_group_tests_name("proxy_dns", tests, NULL, NULL);
 }
