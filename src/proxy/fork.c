@@ -180,15 +180,8 @@ static int rank(int code);
  * A final of ours for the context when no branch brings one (§16.7 step 6
  * prefers any received), with a Warning saying why (§20.43, warn-code 399).
  */
-static void set_local(struct rctx *c, int code, const char *text)
+static void set_warn(struct rctx *c, const char *text)
 {
-	if (c->local && rank(code) >= rank(c->local))
-		return; /* §16.7 step 6 among ours too; the first reason of a rank is kept */
-	c->local = code;
-	if (!text) {
-		c->warn[0] = '\0';
-		return;
-	}
 	char host[64] = "";
 	const struct sk_flow *in = c->st ? sk_txn_flow(c->st) : &c->up;
 	if (c->p->cfg.domain)
@@ -202,6 +195,17 @@ static void set_local(struct rctx *c, int code, const char *text)
 		c->warn[n++] = '"';
 		c->warn[n] = '\0';
 	}
+}
+
+static void set_local(struct rctx *c, int code, const char *text)
+{
+	if (c->local && rank(code) >= rank(c->local))
+		return; /* §16.7 step 6 among ours too; the first reason of a rank is kept */
+	c->local = code;
+	if (text)
+		set_warn(c, text);
+	else
+		c->warn[0] = '\0';
 }
 
 static void cancel_branch(struct branch *b, const char *reason)
@@ -842,6 +846,13 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 	}
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
 	if (b->state != BRANCH_DONE) {
+		if (b->nhops > 1 && !c->warn[0]) { /* RFC 3263 §4.3: the list is exhausted */
+			char why[160];
+			snprintf(why, sizeof(why), "none of the %u targets of %.100s answered (%s)",
+			         (unsigned)b->nhops, b->target,
+			         err == -SK_ETIMEDOUT ? "timeouts" : "transport errors");
+			set_warn(c, why);
+		}
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
 		/* §16.9: a transport error is a 503 in the context (a 500 up, §16.7 step 6) */
 		if (err != -SK_ETIMEDOUT && !c->best)

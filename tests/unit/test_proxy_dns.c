@@ -193,6 +193,11 @@ static void test_all_targets_fail(void **state)
 	ph_call(h, SK_PROTO_UDP);
 	ph_run(h, 3000);
 	assert_int_equal(h->nodes[0].last_status, 500);
+	struct sk_msg *m = hw_wire_parse(ph_get(h, PH_PROXY, 0, "500", 1));
+	assert_str_view(hw_hdr(m, "Warning"),
+	                "399 example.test \"none of the 2 targets of sip:bob@" GW
+	                " answered (transport errors)\"");
+	sk_msg_free(m);
 	ph_finish(h);
 }
 
