@@ -11,35 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fork.h"
-
-/*
- * A branch: WAITING (a later sequential group) -> [RESOLVING (its next hop is
- * a name: RFC 3263 lookup, nothing sent yet)] -> PENDING (forwarded) ->
- * CANCELLING (a CANCEL asked: sent, or waiting for a provisional, §9.1) ->
- * DONE (its final, a timeout or a transport error); PENDING -> DONE directly
- * when it ends uncancelled; RESOLVING -> DONE when the name does not resolve
- * or the branch is cancelled meanwhile (a 487 of ours, nothing sent).
- * RFC 3263 §4.3: a transport error, a timeout of the client transaction or a
- * 503 sends the branch on to the next target of its list, with a new client
- * transaction; the list exhausted, the branch ends with what it got.
- */
-enum branch_state {
-	BRANCH_WAITING,
-	BRANCH_PENDING,
-	BRANCH_CANCELLING,
-	BRANCH_DONE,
-	BRANCH_RESOLVING
-};
-
-/*
- * A response context: FORKING while its branches may all end, until a 2xx
- * goes up (ANSWERED: the others are cancelled), a 6xx comes (DECLINED: the
- * others are cancelled, the best final waits for their ends), the caller
- * cancels (CANCELLED: every branch is cancelled), or the final goes up
- * (DONE). A 2xx after the final (Timer C, release) still makes it ANSWERED.
- */
-enum ctx_state { CTX_FORKING, CTX_CANCELLED, CTX_DECLINED, CTX_ANSWERED, CTX_DONE };
+#include "fork_int.h"
 
 static const char *branch_state_name(enum branch_state s)
 {
@@ -53,45 +25,6 @@ static const char *ctx_state_name(enum ctx_state s)
 	static const char *const names[] = {"forking", "cancelled", "declined", "answered", "done"};
 	return (unsigned)s < 5 ? names[s] : "?";
 }
-
-struct branch {
-	uint8_t state; /* enum branch_state */
-	uint16_t q;
-	int status;
-	struct rctx *ctx;
-	struct sk_txn *ct;
-	char *target; /* its Request-URI */
-	struct sk_timer timer_c;
-	struct sk_resolve_lookup *lookup; /* while RESOLVING */
-	struct sk_target *hops;           /* where its next hop resolved to (RFC 3263 §4.3) */
-	uint8_t nhops, hop;               /* how many, the one in use */
-};
-
-struct rctx {
-	uint8_t state; /* enum ctx_state */
-	bool invite;
-	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
-	unsigned nbr, pending;
-	unsigned holds; /* its transactions (server, branches) and callers mid-call: freed at 0 */
-	struct sk_hnode node; /* in the proxy's contexts, by Call-ID */
-	struct sk_proxy *p;
-	struct sk_txn *st;
-	uint64_t created;
-	uint32_t loop_hash;      /* §16.6 step 8, in every branch's Via */
-	uint32_t breadth;        /* RFC 5393: the Max-Breadth the request came with (or ours) */
-	uint32_t branch_breadth; /* each branch of the group being started gets this */
-	char *call_id;
-	int best;
-	char *best_wire; /* the best final so far, as received */
-	size_t best_len;
-	char *auth; /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
-	size_t auth_len;
-	int local;             /* a final of ours (DNS, cancelled while resolving) when none came */
-	char warn[200];        /* why, as a Warning value (§20.43): `399 host "text"` */
-	struct sk_timer group; /* sequential forking: the current group's time */
-	struct sk_flow up;     /* where the server transaction's responses go */
-	struct branch br[];
-};
 
 /* What the branches' client transactions and the context's server transaction report to. */
 static const struct sk_txn_handler branch_handler, ctx_handler;
@@ -173,51 +106,10 @@ static void ctx_release(struct rctx *c)
 
 /* ---- CANCEL of branches ----------------------------------------------------- */
 
-static void branch_done(struct branch *b, int status);
-static int rank(int code);
-
-/*
- * A final of ours for the context when no branch brings one (§16.7 step 6
- * prefers any received), with a Warning saying why (§20.43, warn-code 399).
- */
-static void set_warn(struct rctx *c, const char *text)
-{
-	char host[64] = "";
-	const struct sk_flow *in = c->st ? sk_txn_flow(c->st) : &c->up;
-	if (c->p->cfg.domain)
-		snprintf(host, sizeof(host), "%s", c->p->cfg.domain);
-	else
-		sk_sa_print(&in->local, host, sizeof(host));
-	int n = snprintf(c->warn, sizeof(c->warn), "399 %s \"", host);
-	for (const char *t = text; *t && n > 0 && (size_t)n + 2 < sizeof(c->warn); t++)
-		c->warn[n++] = *t == '"' || *t == '\\' || (unsigned char)*t < 0x20 ? '\'' : *t;
-	if (n > 0 && (size_t)n + 1 < sizeof(c->warn)) {
-		c->warn[n++] = '"';
-		c->warn[n] = '\0';
-	}
-}
-
-static void set_local(struct rctx *c, int code, const char *text)
-{
-	if (c->local && rank(code) >= rank(c->local))
-		return; /* §16.7 step 6 among ours too; the first reason of a rank is kept */
-	c->local = code;
-	if (text)
-		set_warn(c, text);
-	else
-		c->warn[0] = '\0';
-}
-
 static void cancel_branch(struct branch *b, const char *reason)
 {
 	if (b->state == BRANCH_RESOLVING) {
-		/* nothing was sent: it ends here, the lookup's answer never comes */
-		struct rctx *c = b->ctx;
-		sk_resolve_cancel(sk_stack_resolver(c->p->stack), b->lookup);
-		b->lookup = NULL;
-		branch_done(b, 487);
-		set_local(c, 487, NULL);
-		c->holds--; /* the lookup's hold; every caller holds the context too */
+		sk_proxy_fork_cancel_lookup(b); /* nothing was sent: fork_dns.c */
 		return;
 	}
 	if (b->state != BRANCH_PENDING || !b->ct)
@@ -389,6 +281,32 @@ static void branch_done(struct branch *b, int status)
 	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
 }
 
+/* What fork_dns.c (names, failover) uses of this file. */
+void sk_proxy_fork_branch_done(struct branch *b, int status)
+{
+	branch_done(b, status);
+}
+
+void sk_proxy_fork_check_done(struct rctx *c)
+{
+	check_done(c);
+}
+
+void sk_proxy_fork_hold(struct rctx *c)
+{
+	ctx_hold(c);
+}
+
+void sk_proxy_fork_release(struct rctx *c)
+{
+	ctx_release(c);
+}
+
+int sk_proxy_fork_rank(int code)
+{
+	return rank(code);
+}
+
 /* ---- forwarding to a branch (§16.6) ----------------------------------------- */
 
 static void timer_c_fired(void *arg)
@@ -469,120 +387,9 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 	return rc;
 }
 
-/* The next hop of b (§16.6 steps 6-7): the first Route left, else its target. */
-static struct sk_str branch_hop(struct rctx *c, const struct branch *b)
+int sk_proxy_fork_send(struct rctx *c, struct branch *b, const struct sk_target *dst)
 {
-	struct sk_forward fw;
-	struct sk_str ruri, route;
-	sk_proxy_preprocess(c->p, sk_txn_msg(c->st), &fw, &ruri, &route);
-	return route.len ? route : sk_str_c(b->target);
-}
-
-/* Sends b to its targets from the current one on, the first that takes it (RFC 3263 §4.3). */
-static int send_next(struct rctx *c, struct branch *b)
-{
-	int rc = -SK_EIO;
-	char a[64];
-	for (; b->hop < b->nhops; b->hop++) {
-		if ((rc = send_branch(c, b, &b->hops[b->hop])) == 0)
-			return 0;
-		sk_sa_print(&b->hops[b->hop].addr, a, sizeof(a));
-		sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: not sent to %s: %s",
-		        c->call_id, b->target, a, sk_strerror(rc));
-	}
-	return rc;
-}
-
-static int set_hops(struct branch *b, const struct sk_target *t, size_t n)
-{
-	free(b->hops);
-	b->nhops = b->hop = 0;
-	if (!(b->hops = malloc(n * sizeof(*t))))
-		return -SK_ENOMEM;
-	memcpy(b->hops, t, n * sizeof(*t));
-	b->nhops = (uint8_t)n;
-	return 0;
-}
-
-/* The next hop does not resolve: the branch ends with a final of ours saying why. */
-static void dns_failed(struct rctx *c, struct branch *b, int err, const char *why)
-{
-	/* §21.6.4 604: the domain does not exist anywhere (the only target), 404 among
-	 * several; §21.5.5 504: the DNS, a server we asked, did not answer in time */
-	int status = err == -SK_ENOTFOUND   ? (c->nbr == 1 ? 604 : 404)
-	             : err == -SK_ETIMEDOUT ? 504
-	                                    : 503;
-	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: %s (%d)", c->call_id, b->target,
-	        why, status);
-	branch_done(b, status);
-	set_local(c, status, why);
-}
-
-/* The lookup of a RESOLVING branch ended: its targets are tried in order. */
-static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
-{
-	struct branch *b = arg;
-	struct rctx *c = b->ctx;
-	b->lookup = NULL;
-	b->state = BRANCH_PENDING;
-	if (err < 0) {
-		dns_failed(c, b, err, res->why);
-	} else if (c->state != CTX_FORKING || set_hops(b, res->t, res->n) < 0) {
-		branch_done(b, 500);
-	} else if (send_next(c, b) < 0) {
-		branch_done(b, 503);
-		set_local(c, 500, "no target of the next hop could be reached");
-	}
-	check_done(c);
-	ctx_release(c); /* the lookup's */
-}
-
-/*
- * Forwards b: its next hop resolved (RFC 3263 §4), then sent to the first
- * target that takes it. A name the cache cannot answer makes it RESOLVING
- * (Timer C runs meanwhile); 0 then, or once sent or ended with a final of ours.
- */
-static int forward_branch(struct rctx *c, struct branch *b)
-{
-	struct sk_proxy *p = c->p;
-	struct sk_target t[SK_RESOLVE_MAX];
-	size_t n = 0;
-	char why[256];
-	if (!c->st || !sk_txn_msg(c->st))
-		return -SK_ENOMEM;
-	int rc = sk_resolve_uri(sk_stack_resolver(p->stack), branch_hop(c, b), SK_PROTO_NONE, t, &n,
-	                        why, sizeof(why), on_resolved, b, &b->lookup);
-	if (rc == SK_RESOLVE_PENDING) {
-		b->state = BRANCH_RESOLVING;
-		ctx_hold(c);
-		if (c->invite)
-			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
-		return 0;
-	}
-	if (rc == -SK_ENOTFOUND || rc == -SK_ETIMEDOUT || rc == -SK_EFULL) {
-		dns_failed(c, b, rc, why[0] ? why : "DNS: too many lookups in progress");
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	if ((rc = set_hops(b, t, n)) < 0)
-		return rc;
-	return send_next(c, b);
-}
-
-/*
- * RFC 3263 §4.3: a transport error, a timeout of the client transaction or a
- * 503 moves the branch to its next target with a new client transaction;
- * false when none is left (or the context no longer forks).
- */
-static bool failover(struct rctx *c, struct branch *b)
-{
-	if (b->state != BRANCH_PENDING || c->state != CTX_FORKING || b->hop + 1 >= b->nhops)
-		return false;
-	b->hop++;
-	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: trying target %u of %u", c->call_id,
-	        b->target, (unsigned)b->hop + 1, (unsigned)b->nhops);
-	return send_next(c, b) == 0;
+	return send_branch(c, b, dst);
 }
 
 static void group_fired(void *arg);
@@ -637,14 +444,15 @@ static void start_group(struct rctx *c)
 			branch_done(b, 440);
 			continue;
 		}
-		int rc = forward_branch(c, b);
+		int rc = sk_proxy_fork_forward(c, b);
 		if (rc < 0) {
 			char why[160];
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
 			        c->call_id, b->target, sk_strerror(rc));
 			branch_done(b, rc == -SK_EIO ? 503 : 500);
 			snprintf(why, sizeof(why), "not forwarded: %s", sk_strerror(rc));
-			set_local(c, 500, why); /* a final of ours, not a 408 nobody waited for */
+			sk_proxy_fork_set_local(c, 500,
+			                        why); /* ours, not a 408 nobody waited for */
 		}
 	}
 	if (more && c->pending)
@@ -769,7 +577,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 	if (ct != b->ct)
 		return; /* a target the branch moved on from (RFC 3263 §4.3) */
 	ctx_hold(c);
-	if (code == 503 && failover(c, b)) {
+	if (code == 503 && sk_proxy_fork_failover(c, b)) {
 		ctx_release(c);
 		return;
 	}
@@ -840,7 +648,7 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 	if (t != b->ct)
 		return;
 	ctx_hold(c);
-	if ((err == -SK_EIO || err == -SK_ETIMEDOUT) && failover(c, b)) {
+	if ((err == -SK_EIO || err == -SK_ETIMEDOUT) && sk_proxy_fork_failover(c, b)) {
 		ctx_release(c);
 		return;
 	}
@@ -851,7 +659,7 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 			snprintf(why, sizeof(why), "none of the %u targets of %.100s answered (%s)",
 			         (unsigned)b->nhops, b->target,
 			         err == -SK_ETIMEDOUT ? "timeouts" : "transport errors");
-			set_warn(c, why);
+			sk_proxy_fork_set_warn(c, why);
 		}
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
 		/* §16.9: a transport error is a 503 in the context (a 500 up, §16.7 step 6) */
