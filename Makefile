@@ -30,18 +30,19 @@ SK_CFLAGS   = $(WARN) $(WERROR) $(OPT) $(CFLAGS)
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Debian packages; the targets that need them install them once, at their start.
-DEPS_BUILD := build-essential libpcap-dev libssl-dev libhiredis-dev
+DEPS_BUILD := build-essential libpcap-dev libssl-dev libhiredis-dev libc-ares-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
-DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio chromium chromium-driver python3-selenium \
-              sipsak sipvicious redis-server
+DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio dnsmasq-base chromium chromium-driver \
+              python3-selenium sipsak sipvicious redis-server
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
 LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c src/ua/*.c src/proxy/*.c \
              src/trace/*.c)
 # libpcap reads captures (src/trace); libcrypto hashes Digest authentication (src/msg/auth.c);
-# hiredis speaks to the Redis location store (src/proxy)
-LIBS    := -lpcap -lcrypto -lhiredis
+# hiredis speaks to the Redis location store (src/proxy); c-ares resolves names
+# (src/transport, RFC 3263)
+LIBS    := -lpcap -lcrypto -lhiredis -lcares
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -79,11 +80,12 @@ $(FLAGS_STAMP): FORCE
 	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 FORCE:
 
-# Without the headers of libpcap, libcrypto or hiredis (cmocka's), `make deps` (`make
-# deps-unit`) runs before the first compile; with them, no package is checked.
+# Without the headers of libpcap, libcrypto, hiredis or c-ares (cmocka's), `make deps`
+# (`make deps-unit`) runs before the first compile; with them, no package is checked.
 NEED_BUILD_DEPS := $(if $(and $(wildcard /usr/include/pcap/pcap.h),\
                      $(wildcard /usr/include/openssl/evp.h),\
-                     $(wildcard /usr/include/hiredis/hiredis.h)),,deps)
+                     $(wildcard /usr/include/hiredis/hiredis.h),\
+                     $(wildcard /usr/include/ares.h)),,deps)
 NEED_UNIT_DEPS  := $(if $(wildcard /usr/include/cmocka.h),,deps-unit)
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP) | $(NEED_BUILD_DEPS)
@@ -216,8 +218,9 @@ trace-test: $(BUILD)/asan/sipkit
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,
-# Digest authentication against SIPp and Kamailio's auth module (auth.sh), and on a
-# Redis location store (redis-server of its own), on loopback, under the sanitizers:
+# Digest authentication against SIPp and Kamailio's auth module (auth.sh), on a
+# Redis location store (redis-server of its own), and RFC 3263 names served by a
+# dnsmasq of the test's own (dnsmasq-base), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -228,6 +231,7 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/proxy_policy.sh
 	@$(INTEROP_ENV) sh tests/interop/auth.sh
 	@$(INTEROP_ENV) sh tests/interop/redis.sh
+	@$(INTEROP_ENV) sh tests/interop/dns.sh
 
 demo:
 	+@$(SUBMAKE) deps

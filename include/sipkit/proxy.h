@@ -174,6 +174,8 @@ struct sk_proxy_stats {
 	uint64_t dropped;        /* new requests not answered: a source past 10 x src_rate */
 	uint64_t overloads;      /* times the proxy became overloaded */
 	uint64_t strays_dropped; /* responses matching no transaction and not ours: dropped */
+	uint64_t dns_fwd_dropped; /* stateless forwards (ACK, CANCEL) dropped: too many waiting
+	                           * for DNS, or the next hop did not resolve */
 	uint64_t registers, bindings;
 	uint64_t relay_denied; /* requests beyond our domains refused (403), ACKs dropped */
 	uint64_t challenges;   /* 401/407 sent */

@@ -44,6 +44,16 @@ struct sk_rng *sk_stack_rng(struct sk_stack *st);
 const struct sk_log *sk_stack_log(const struct sk_stack *st);
 const struct sk_txn_times *sk_stack_times(const struct sk_stack *st);
 uint64_t sk_stack_now(const struct sk_stack *st);
+/**
+ * Gives the stack a resolver (RFC 3263) over dns, which the stack then owns
+ * (freed with it, or here on failure); cfg (may be NULL) sets its bounds, its
+ * timers, generator and log are the stack's. Replaces any resolver before.
+ * 0, -SK_EINVAL, -SK_ENOMEM.
+ */
+int sk_stack_set_dns(struct sk_stack *st, struct sk_dns_backend dns,
+                     const struct sk_resolver_config *cfg);
+/** The stack's resolver, NULL when it was given no DNS: IP literals only. */
+struct sk_resolver *sk_stack_resolver(const struct sk_stack *st);
 /** Writes n random characters of [0-9a-z] and a NUL (tags, Call-IDs; §19.3: >= 32 bits). */
 void sk_stack_token(struct sk_stack *st, char *buf, size_t n);
 

@@ -270,4 +270,6 @@ typedef void (*sk_tp_trace_fn)(void *arg, bool out, const struct sk_flow *flow, 
                                size_t len);
 void sk_tp_set_trace(struct sk_tp *tp, sk_tp_trace_fn fn, void *arg);
 
+#include "sipkit/resolve.h" /* RFC 3263: names to targets */
+
 #endif

@@ -173,6 +173,9 @@ struct sk_call_params {
 	 * the call. The user name is auth_user, else the From URI's user part. */
 	const char *auth_user;
 	const char *password;
+	/* where the INVITE goes, resolved already (RFC 3263, sk_resolve_uri); NULL: the
+	 * route's or the Request-URI's numeric host */
+	const struct sk_target *first_hop;
 };
 
 /** Sends an INVITE (§13.2.1). The call is in CALLING on success. */

@@ -37,6 +37,7 @@ struct caller {
 	bool done;
 	int last_status;
 	char last_result[160];
+	struct sk_target first_hop; /* where the INVITEs go (RFC 3263) */
 };
 
 struct one_call {
@@ -249,6 +250,7 @@ static void place_one(struct caller *cr)
 	                           .from = cr->o.from,
 	                           .route = cr->o.route,
 	                           .proto = cr->o.proto,
+	                           .first_hop = &cr->first_hop,
 	                           .user = oc,
 	                           .auth_user = cr->o.auth_user ? cr->o.auth_user : cr->o.user,
 	                           .password = cr->o.password};
@@ -349,7 +351,8 @@ static void usage(FILE *f)
 	        "                  [--calls N --rate R] [--100rel off|supported|required]\n"
 	        "                  [--quiet] [--json] [--t1 MS] [--trace FILE]\n"
 	        "                  [--user USER] [--auth-user NAME]\n"
-	        "                  [--password PASSWORD | --password-file FILE]\n\n"
+	        "                  [--password PASSWORD | --password-file FILE]\n"
+	        "                  [--dns udp:HOST:PORT]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
 	        "§9.1) after MS ms, with the Reason (RFC 3326) given; otherwise an answered\n"
@@ -371,7 +374,10 @@ static void usage(FILE *f)
 	        "credentials (RFC 3261 §22, RFC 7616: MD5 or SHA-256, qop=auth) for the user\n"
 	        "--auth-user, else --user, else From's: the INVITE goes again once per\n"
 	        "challenge, and --cancel-after cancels that INVITE. The password never goes\n"
-	        "on the wire, only its digest.\n");
+	        "on the wire, only its digest.\n"
+	        "A host name in the next hop (--route, else URI) is resolved first by RFC 3263\n"
+	        "(NAPTR, SRV, AAAA/A) through /etc/resolv.conf or --dns udp:HOST:PORT; exit 68\n"
+	        "when it does not resolve, 75 when the DNS does not answer.\n");
 }
 
 static int parse_args(struct caller *cr, int argc, char **argv)
@@ -461,6 +467,10 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--trace") && takes) {
 			cr->ph.trace_path = argv[++i];
+		} else if (!strcmp(a, "--dns") && takes) {
+			if (phone_dns_check("sipkit call", val))
+				return EXIT_USAGE;
+			cr->ph.dns = argv[++i];
 		} else if (a[0] != '-' && !o->uri) {
 			o->uri = a;
 		} else {
@@ -496,16 +506,14 @@ int cmd_call(int argc, char **argv)
 		free(cr);
 		return EXIT_USAGE;
 	}
-	if (sk_target_from_uri(&dst, sk_str_c(next_hop), SK_PROTO_NONE) < 0) {
+	if (sk_resolve_check(sk_str_c(next_hop)) < 0) {
 		fprintf(stderr,
-		        "sipkit call: bad address '%.*s' in %s (a numeric IPv4 or [IPv6] address; "
-		        "names are not resolved; transport udp or tcp)\n",
+		        "sipkit call: bad address '%.*s' in %s (a numeric IPv4 or [IPv6] address "
+		        "or a host name; transport udp or tcp)\n",
 		        (int)uri.host.len, uri.host.p, next_hop);
 		free(cr);
 		return EXIT_USAGE;
 	}
-	if (o->proto) /* --transport overrides the URI's transport parameter */
-		dst.proto = o->proto;
 	cr->ph.ladder = o->calls == 1 && !cr->ph.quiet;
 	if (o->json)
 		cr->ph.ladder_out = stderr; /* stdout is the JSON's alone */
@@ -516,6 +524,15 @@ int cmd_call(int argc, char **argv)
 		free(cr);
 		return 1;
 	}
+	/* RFC 3263: a name resolved on the loop before the INVITE goes (phone.c) */
+	if ((rc = phone_resolve(&cr->ph, next_hop, &dst)) != 0) {
+		phone_free(&cr->ph);
+		free(cr);
+		return rc;
+	}
+	cr->first_hop = dst; /* the INVITE goes there, its Request-URI and Route as given */
+	if (o->proto)        /* --transport overrides the URI's transport parameter */
+		dst.proto = o->proto;
 	char spec[96];
 	if (o->listen) {
 		rc = phone_listen(&cr->ph, o->listen, NULL);

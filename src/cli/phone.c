@@ -89,6 +89,16 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	sc.net = net;
 	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0)
 		goto fail;
+	/* RFC 3263: names resolved through c-ares on the loop, --dns or resolv.conf */
+	struct sk_dns_backend dns;
+	if ((rc = sk_dns_ares_new(&dns, ph->loop, ph->dns, 0, 0)) < 0 ||
+	    (rc = sk_stack_set_dns(ph->stack, dns, NULL)) < 0) {
+		fprintf(stderr, "%s: %s the DNS resolver%s%s: %s\n", prog,
+		        ph->dns ? "cannot start" : "warning: host names will not resolve: no",
+		        ph->dns ? " for " : "", ph->dns ? ph->dns : "", sk_strerror(rc));
+		if (ph->dns) /* asked for: an error; the system's: IP addresses still work */
+			return rc;
+	}
 	struct sk_ua_config uc = {
 	    .stack = ph->stack, .rel100 = ph->rel100, .user = user, .ev = *ev};
 	if ((rc = sk_ua_new(&ph->ua, &uc)) < 0) {
@@ -211,4 +221,64 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int phone_dns_check(const char *prog, const char *spec)
+{
+	struct sk_target t;
+	if (sk_target_parse(&t, spec) == 0)
+		return 0;
+	fprintf(stderr, "%s: bad --dns '%s' (expected udp:HOST:PORT with a numeric host)\n", prog,
+	        spec);
+	return EXIT_USAGE;
+}
+
+struct resolving {
+	bool done;
+	int err;
+	struct sk_target t;
+	char why[256];
+};
+
+static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
+{
+	struct resolving *r = arg;
+	r->done = true;
+	r->err = err;
+	if (err == 0)
+		r->t = res->t[0];
+	snprintf(r->why, sizeof(r->why), "%s", res->why);
+}
+
+int phone_resolve(struct phone *ph, const char *uri, struct sk_target *dst)
+{
+	struct resolving r = {0};
+	struct sk_target t[SK_RESOLVE_MAX];
+	struct sk_resolve_lookup *lk = NULL;
+	size_t n = 0;
+	int rc = sk_resolve_uri(sk_stack_resolver(ph->stack), sk_str_c(uri), SK_PROTO_NONE, t, &n,
+	                        r.why, sizeof(r.why), on_resolved, &r, &lk);
+	if (rc == SK_RESOLVE_PENDING) {
+		phone_run(ph, &r.done, 0);
+		if (!r.done) {
+			sk_resolve_cancel(sk_stack_resolver(ph->stack), lk);
+			return 1;
+		}
+		rc = r.err;
+		t[0] = r.t;
+	}
+	if (rc == 0) {
+		*dst = t[0];
+		return 0;
+	}
+	if (rc == -SK_EINVAL) {
+		fprintf(stderr,
+		        "%s: bad next hop '%s' (a sip: URI with a numeric address or a host name; "
+		        "transport udp or tcp)\n",
+		        ph->prog, uri);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "%s: cannot resolve the next hop of %s: %s\n", ph->prog, uri,
+	        r.why[0] ? r.why : sk_strerror(rc));
+	return rc == -SK_ENOTFOUND ? EXIT_NOHOST : EXIT_TEMPFAIL;
 }

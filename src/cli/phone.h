@@ -27,6 +27,7 @@ struct phone {
 	bool ladder;                        /* print every message as a ladder line */
 	bool quiet;                         /* no log lines below warnings */
 	const char *trace_path;             /* --trace FILE, or NULL */
+	const char *dns;                    /* --dns udp:HOST:PORT, NULL: /etc/resolv.conf */
 	struct sk_tp_conn_limits conns;     /* TCP caps and timeouts (--tcp-*); zero: defaults */
 	struct sk_txn_times times;          /* T1 ... (--t1); zero: RFC 3261 Table 4 */
 	FILE *ladder_out;                   /* where ladder lines go; NULL: stdout */
@@ -51,6 +52,20 @@ bool phone_stopped(void);
 
 /* Parses --100rel off|supported|required: 0 or -1 (with a message on stderr). */
 int parse_100rel(const char *prog, const char *s, enum sk_100rel *out);
+#define EXIT_NOHOST   68 /* sysexits(3): a host name that does not resolve (RFC 3263) */
+#define EXIT_TEMPFAIL 75 /* sysexits(3): the DNS did not answer; try again later */
+
+/*
+ * Where a request to uri goes first (RFC 3263), resolved on the loop (names
+ * through the stack's resolver): 0 with *dst, or the exit status after a
+ * message: EXIT_USAGE (not a sip URI, a bad transport), EXIT_NOHOST (the
+ * name does not resolve), EXIT_TEMPFAIL (the DNS did not answer), 1 (stopped).
+ */
+int phone_resolve(struct phone *ph, const char *uri, struct sk_target *dst);
+
+/* Checks a --dns value (udp:HOST:PORT or tcp:..., numeric): 0, or EXIT_USAGE with a message. */
+int phone_dns_check(const char *prog, const char *spec);
+
 /* Parses a non-negative number of milliseconds (or any count): 0 or -1. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 

@@ -43,6 +43,7 @@ struct proxy_opts {
 	unsigned long min_expires;                /* registrar: shortest registration (423 below) */
 	const char *trust;                        /* CIDRs exempt from src-rate, comma-separated */
 	const char *location;                     /* --location: memory, redis://HOST:PORT[/DB] */
+	const char *dns;                          /* --dns udp:HOST:PORT, NULL: resolv.conf */
 	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
@@ -110,6 +111,21 @@ static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
 	        (unsigned long long)t.closed_header);
 }
 
+/* The resolver's counters (RFC 3263) and the stateless forwards it could not serve. */
+static void ctl_dns_stats(struct proxyd *pd, FILE *f)
+{
+	struct sk_resolver *r = sk_stack_resolver(pd->ph.stack);
+	struct sk_resolver_stats d = r ? sk_resolver_stats(r) : (struct sk_resolver_stats){0};
+	fprintf(f,
+	        "dns_lookups %llu\ndns_queries %llu\ndns_cache_hits %llu\ndns_cached %zu\n"
+	        "dns_timeouts %llu\ndns_failures %llu\ndns_refused %llu\ndns_pending %zu\n"
+	        "dns_fwd_dropped %llu\n",
+	        (unsigned long long)d.lookups, (unsigned long long)d.queries,
+	        (unsigned long long)d.cache_hits, d.cached, (unsigned long long)d.timeouts,
+	        (unsigned long long)d.failures, (unsigned long long)d.refused, d.pending,
+	        (unsigned long long)sk_proxy_stats(pd->proxy).dns_fwd_dropped);
+}
+
 /* One command line: calls | stats | bindings [AOR] | release CALL-ID [STATUS [REASON]] | help. */
 static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 {
@@ -149,6 +165,7 @@ static void ctl_command(struct proxyd *pd, char *line, FILE *f)
 		        (unsigned long long)s.auth_failed, (unsigned long long)s.auth_refused,
 		        (unsigned long long)s.auth_blocked, sk_proxy_users(pd->proxy));
 		ctl_tcp_stats(pd, f);
+		ctl_dns_stats(pd, f);
 		fprintf(f, "ok\n");
 	} else if (!strcmp(cmd, "release")) {
 		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
@@ -351,7 +368,8 @@ static void usage(FILE *f)
 	    "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n"
 	    "                    [--tcp-max-in N] [--tcp-max-out N] [--tcp-max-per-source N]\n"
 	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n"
-	    "                    [--location memory|redis://HOST:PORT[/DB]] [--min-expires S]\n\n"
+	    "                    [--location memory|redis://HOST:PORT[/DB]] [--min-expires S]\n"
+	    "                    [--dns udp:HOST:PORT]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	    "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -392,6 +410,12 @@ static void usage(FILE *f)
 	    "they survive a restart and several proxies share them; while Redis is down,\n"
 	    "REGISTER gets 500 with Retry-After and calls 480, and the proxy reconnects\n"
 	    "by itself (each attempt bounded to 250 ms, then none for 0.5 s to 4 s).\n"
+	    "Next hops that are names (Request-URI, Route, --route targets) are resolved by\n"
+	    "RFC 3263 (NAPTR, SRV, AAAA/A; answers cached for their TTL) through the servers\n"
+	    "of /etc/resolv.conf, or --dns udp:HOST:PORT; a transport error, a timeout or a\n"
+	    "503 moves a branch to the next target. A name that does not resolve is answered\n"
+	    "604 (404 among several targets), 504 when the DNS does not answer, with a\n"
+	    "Warning saying why.\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
 	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
 	    "Log lines are limited per kind (per place in the code): --log-burst at once\n"
@@ -503,6 +527,10 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->trust = val;
 	} else if (!strcmp(key, "location") && val) {
 		o->location = val;
+	} else if (!strcmp(key, "dns") && val) {
+		if (phone_dns_check("sipkit proxy", val))
+			return EXIT_USAGE;
+		o->dns = val;
 	} else if (set_bound(o, key, val) == 0) {
 		/* one of the numeric bounds */
 	} else if (!strncmp(key, "tcp-", 4) && val) {
@@ -605,6 +633,7 @@ int cmd_proxy(int argc, char **argv)
 	pd->ph.log_burst = (uint32_t)o->log_burst;
 	pd->ph.log_rate = (uint32_t)o->log_rate;
 	pd->ph.conns = o->conns;
+	pd->ph.dns = o->dns;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
 		goto out;
@@ -656,9 +685,8 @@ int cmd_proxy(int argc, char **argv)
 		*eq = '=';
 		if (rc < 0) {
 			fprintf(stderr,
-			        "sipkit proxy: bad route '%s' (USER=sip:HOST:PORT[,sip:...] with "
-			        "numeric "
-			        "addresses)\n",
+			        "sipkit proxy: bad route '%s' (USER=sip:HOST[:PORT][,sip:...], a "
+			        "numeric address or a name resolved by RFC 3263)\n",
 			        o->routes[i]);
 			rc = EXIT_USAGE;
 			goto out;

@@ -263,7 +263,8 @@ static void usage(FILE *f)
 	        "                  [--100rel off|supported|required] [--ladder] [--trace FILE]\n"
 	        "                  [--register sip:REGISTRAR [--aor URI] [--expires S]]\n"
 	        "                  [--user USER] [--auth-user NAME]\n"
-	        "                  [--password PASSWORD | --password-file FILE]\n\n"
+	        "                  [--password PASSWORD | --password-file FILE]\n"
+	        "                  [--dns udp:HOST:PORT]\n\n"
 	        "An answering phone: each INVITE rings (180) after --ring-after ms (default 0),\n"
 	        "then is answered with 200 (after --answer-after ms, default 2000), rejected\n"
 	        "with CODE at that time, or left ringing (--no-answer) until the caller\n"
@@ -286,7 +287,8 @@ static void usage(FILE *f)
 	        "§10.2): refreshed before it expires (--expires, default 3600), removed on\n"
 	        "exit; a 401/407 is answered with Digest credentials (RFC 7616) of\n"
 	        "--auth-user (else --user) and --password or the first line of\n"
-	        "--password-file.\n");
+	        "--password-file. --dns names the DNS server that resolves host names\n"
+	        "(RFC 3263; default those of /etc/resolv.conf).\n");
 }
 
 int cmd_uas(int argc, char **argv)
@@ -381,6 +383,14 @@ int cmd_uas(int argc, char **argv)
 			u->ph.ladder = true;
 		} else if (!strcmp(a, "--trace") && val) {
 			u->ph.trace_path = val;
+			i++;
+		} else if (!strcmp(a, "--dns") && val) {
+			if (phone_dns_check("sipkit uas", val)) {
+				free(u);
+				return EXIT_USAGE;
+			}
+			u->ph.dns =
+			    val; /* the stack resolver's server; the UAS itself answers to Vias */
 			i++;
 		} else {
 			fprintf(stderr, "sipkit uas: bad or incomplete option '%s'\n\n", a);

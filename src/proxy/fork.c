@@ -11,29 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fork.h"
-
-/*
- * A branch: WAITING (a later sequential group) -> PENDING (forwarded) ->
- * CANCELLING (a CANCEL asked: sent, or waiting for a provisional, §9.1) ->
- * DONE (its final, a timeout or a transport error); PENDING -> DONE directly
- * when it ends uncancelled.
- */
-enum branch_state { BRANCH_WAITING, BRANCH_PENDING, BRANCH_CANCELLING, BRANCH_DONE };
-
-/*
- * A response context: FORKING while its branches may all end, until a 2xx
- * goes up (ANSWERED: the others are cancelled), a 6xx comes (DECLINED: the
- * others are cancelled, the best final waits for their ends), the caller
- * cancels (CANCELLED: every branch is cancelled), or the final goes up
- * (DONE). A 2xx after the final (Timer C, release) still makes it ANSWERED.
- */
-enum ctx_state { CTX_FORKING, CTX_CANCELLED, CTX_DECLINED, CTX_ANSWERED, CTX_DONE };
+#include "fork_int.h"
 
 static const char *branch_state_name(enum branch_state s)
 {
-	static const char *const names[] = {"waiting", "pending", "cancelling", "done"};
-	return (unsigned)s < 4 ? names[s] : "?";
+	static const char *const names[] = {"waiting", "pending", "cancelling", "done",
+	                                    "resolving"};
+	return (unsigned)s < 5 ? names[s] : "?";
 }
 
 static const char *ctx_state_name(enum ctx_state s)
@@ -41,41 +25,6 @@ static const char *ctx_state_name(enum ctx_state s)
 	static const char *const names[] = {"forking", "cancelled", "declined", "answered", "done"};
 	return (unsigned)s < 5 ? names[s] : "?";
 }
-
-struct branch {
-	uint8_t state; /* enum branch_state */
-	uint16_t q;
-	int status;
-	struct rctx *ctx;
-	struct sk_txn *ct;
-	char *target; /* its Request-URI */
-	struct sk_timer timer_c;
-};
-
-struct rctx {
-	uint8_t state; /* enum ctx_state */
-	bool invite;
-	bool timer_c; /* a branch was given up by Timer C: the caller is told why */
-	unsigned nbr, pending;
-	unsigned holds; /* its transactions (server, branches) and callers mid-call: freed at 0 */
-	struct sk_hnode node; /* in the proxy's contexts, by Call-ID */
-	struct sk_proxy *p;
-	struct sk_txn *st;
-	uint64_t created;
-	uint32_t loop_hash;      /* §16.6 step 8, in every branch's Via */
-	uint32_t breadth;        /* RFC 5393: the Max-Breadth the request came with (or ours) */
-	uint32_t branch_breadth; /* each branch of the group being started gets this */
-	char *call_id;
-	int best;
-	char *best_wire; /* the best final so far, as received */
-	size_t best_len;
-	char *auth;   /* WWW-/Proxy-Authenticate lines of every 401/407 (§16.7 step 7) */
-	char *reason; /* the CANCEL's Reason, for the call's event */
-	size_t auth_len;
-	struct sk_timer group; /* sequential forking: the current group's time */
-	struct sk_flow up;     /* where the server transaction's responses go */
-	struct branch br[];
-};
 
 /* What the branches' client transactions and the context's server transaction report to. */
 static const struct sk_txn_handler branch_handler, ctx_handler;
@@ -123,7 +72,9 @@ static void ctx_free(struct rctx *c)
 		sk_timer_stop(ts, &c->br[i].timer_c);
 		if (c->br[i].ct)
 			sk_txn_bind(c->br[i].ct, NULL, NULL);
+		sk_resolve_cancel(sk_stack_resolver(p->stack), c->br[i].lookup);
 		free(c->br[i].target);
+		free(c->br[i].hops);
 	}
 	if (c->st)
 		sk_txn_bind(c->st, NULL, NULL);
@@ -158,6 +109,10 @@ static void ctx_release(struct rctx *c)
 
 static void cancel_branch(struct branch *b, const char *reason)
 {
+	if (b->state == BRANCH_RESOLVING) {
+		sk_proxy_fork_cancel_lookup(b); /* nothing was sent: fork_dns.c */
+		return;
+	}
 	if (b->state != BRANCH_PENDING || !b->ct)
 		return;
 	/* §16.10: a branch with no provisional yet is cancelled when one comes
@@ -281,15 +236,22 @@ static void send_best(struct rctx *c)
 		    "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
 		return;
 	}
+	char warn[240] = "";
+	if (c->warn[0])
+		snprintf(warn, sizeof(warn), "Warning: %s\r\n", c->warn);
+	if (!c->best_wire && c->local && (c->local != 487 || cancelled)) {
+		sk_proxy_reply(p, c->st, c->local, NULL, warn);
+		return;
+	}
 	if (!c->best_wire && c->best == 503) {
-		sk_proxy_reply(p, c->st, 500, NULL, NULL);
+		sk_proxy_reply(p, c->st, 500, NULL, warn[0] ? warn : NULL);
 		return;
 	}
 	if (!c->best_wire) {
 		/* no final at all: every branch timed out or failed; RFC 4320: a
 		 * non-INVITE gets no 408 of ours, its own client times out */
 		if (c->invite)
-			sk_proxy_reply(p, c->st, 408, NULL, NULL);
+			sk_proxy_reply(p, c->st, 408, NULL, warn[0] ? warn : NULL);
 		return;
 	}
 	struct sk_msg *m;
@@ -340,12 +302,40 @@ static void check_done(struct rctx *c)
 
 static void branch_done(struct branch *b, int status)
 {
+	if (b->state == BRANCH_WAITING)
+		return;
 	if (b->state == BRANCH_DONE)
 		return;
 	b->state = BRANCH_DONE;
 	b->status = status;
 	b->ctx->pending--;
 	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+}
+
+/* What fork_dns.c (names, failover) uses of this file. */
+void sk_proxy_fork_branch_done(struct branch *b, int status)
+{
+	branch_done(b, status);
+}
+
+void sk_proxy_fork_check_done(struct rctx *c)
+{
+	check_done(c);
+}
+
+void sk_proxy_fork_hold(struct rctx *c)
+{
+	ctx_hold(c);
+}
+
+void sk_proxy_fork_release(struct rctx *c)
+{
+	ctx_release(c);
+}
+
+int sk_proxy_fork_rank(int code)
+{
+	return rank(code);
 }
 
 /* ---- forwarding to a branch (§16.6) ----------------------------------------- */
@@ -361,22 +351,24 @@ static void timer_c_fired(void *arg)
 	/* §16.8 "has received a provisional response": a 100 Trying too, which
 	 * puts the client transaction in Proceeding */
 	bool proceeding = b->ct && sk_txn_state(b->ct) == SK_TXN_PROCEEDING;
-	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
-	if (proceeding)
-		return;
 	ctx_hold(c);
+	cancel_branch(b, "SIP;cause=408;text=\"Timer C\""); /* or when one comes (§9.1) */
+	if (proceeding) {
+		ctx_release(c);
+		return;
+	}
 	branch_done(b, 408);
 	check_done(c);
 	ctx_release(c);
 }
 
-static int forward_branch(struct rctx *c, struct branch *b)
+/* Sends b's request to dst in a new client transaction (§16.6 steps 2-10). */
+static int send_branch(struct rctx *c, struct branch *b, const struct sk_target *dst)
 {
 	struct sk_proxy *p = c->p;
 	const struct sk_msg *req = c->st ? sk_txn_msg(c->st) : NULL;
 	struct sk_forward fw;
 	struct sk_str ruri, route;
-	struct sk_target dst;
 	struct sk_build *bld;
 	struct sk_str wire;
 	char rr[160], tail[300], hash[16];
@@ -408,16 +400,15 @@ static int forward_branch(struct rctx *c, struct branch *b)
 		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "", mark);
 		fw.record_route = rr;
 	}
-	int rc = sk_target_from_uri(&dst, hop, SK_PROTO_NONE);
-	if (rc < 0)
-		return rc;
+	(void)hop;
+	int rc;
 	fw.drop_hdr = sk_proxy_auth_consumed(p, req); /* our credentials stop here */
 	fw.max_breadth = c->branch_breadth;           /* RFC 5393 §5.3 */
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
 	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);
 	if ((rc = sk_build_finish(bld, &wire)) == 0)
-		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, &dst, &branch_handler, b,
+		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, dst, &branch_handler, b,
 		                           hash, &b->ct);
 	sk_build_free(bld);
 	if (rc == 0) {
@@ -427,6 +418,11 @@ static int forward_branch(struct rctx *c, struct branch *b)
 			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
 	}
 	return rc;
+}
+
+int sk_proxy_fork_send(struct rctx *c, struct branch *b, const struct sk_target *dst)
+{
+	return send_branch(c, b, dst);
 }
 
 static void group_fired(void *arg);
@@ -481,11 +477,15 @@ static void start_group(struct rctx *c)
 			branch_done(b, 440);
 			continue;
 		}
-		int rc = forward_branch(c, b);
+		int rc = sk_proxy_fork_forward(c, b);
 		if (rc < 0) {
+			char why[160];
 			sk_logf(sk_proxy_log(p), SK_LOG_WARN, "proxy %s: not forwarded to %s: %s",
 			        c->call_id, b->target, sk_strerror(rc));
 			branch_done(b, rc == -SK_EIO ? 503 : 500);
+			snprintf(why, sizeof(why), "not forwarded: %s", sk_strerror(rc));
+			sk_proxy_fork_set_local(c, 500,
+			                        why); /* ours, not a 408 nobody waited for */
 		}
 	}
 	if (more && c->pending)
@@ -603,12 +603,17 @@ static void pass_up(struct rctx *c, const struct sk_msg *resp)
 
 static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *resp)
 {
-	(void)ct;
 	struct branch *b = arg;
 	struct rctx *c = b->ctx;
 	struct sk_proxy *p = c->p;
 	int code = sk_msg_status(resp);
+	if (ct != b->ct)
+		return; /* a target the branch moved on from (RFC 3263 §4.3) */
 	ctx_hold(c);
+	if (code == 503 && sk_proxy_fork_failover(c, b)) {
+		ctx_release(c);
+		return;
+	}
 	if (code < 200) {
 		if (code > 100) { /* §16.7 step 5: 100 absorbed, the others go up */
 			if (b->state != BRANCH_DONE) /* §16.8: Timer C starts again */
@@ -673,12 +678,24 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 
 static void branch_failed(void *arg, struct sk_txn *t, int err)
 {
-	(void)t;
 	struct branch *b = arg;
 	struct rctx *c = b->ctx;
+	if (t != b->ct)
+		return;
 	ctx_hold(c);
+	if ((err == -SK_EIO || err == -SK_ETIMEDOUT) && sk_proxy_fork_failover(c, b)) {
+		ctx_release(c);
+		return;
+	}
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
 	if (b->state != BRANCH_DONE) {
+		if (b->nhops > 1 && !c->warn[0]) { /* RFC 3263 §4.3: the list is exhausted */
+			char why[160];
+			snprintf(why, sizeof(why), "none of the %u targets of %.100s answered (%s)",
+			         (unsigned)b->nhops, b->target,
+			         err == -SK_ETIMEDOUT ? "timeouts" : "transport errors");
+			sk_proxy_fork_set_warn(c, why);
+		}
 		branch_done(b, err == -SK_ETIMEDOUT ? 408 : 503);
 		/* §16.9: a transport error is a 503 in the context (a 500 up, §16.7 step 6) */
 		if (err != -SK_ETIMEDOUT && !c->best)
@@ -690,10 +707,11 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 
 static void branch_terminated(void *arg, struct sk_txn *t)
 {
-	(void)t;
 	struct branch *b = arg;
-	b->ct = NULL;
-	sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+	if (b->ct == t) { /* not one the branch moved on from */
+		b->ct = NULL;
+		sk_timer_stop(sk_stack_timers(b->ctx->p->stack), &b->timer_c);
+	}
 	ctx_release(b->ctx);
 }
 

@@ -247,20 +247,20 @@ static int targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[
  * this far when a users file is given, so strangers learn nothing from the
  * difference. The Warning (§20.43) says why, for the person reading a trace.
  */
-void sk_proxy_warn_agent(const struct sk_proxy *p, struct sk_txn *st, char *buf, size_t size)
+void sk_proxy_warn_agent(const struct sk_proxy *p, const struct sk_flow *in, char *buf, size_t size)
 {
 	/* §20.43: warn-agent = hostport / pseudonym: our domain, else the address
 	 * the request reached us on */
 	if (p->ndomains)
 		snprintf(buf, size, "%s", p->domains[0]);
-	else if (sk_sa_print(&sk_txn_flow(st)->local, buf, size) == 0)
+	else if (sk_sa_print(&in->local, buf, size) == 0)
 		snprintf(buf, size, "sipkit");
 }
 
 static void no_target(struct sk_proxy *p, struct sk_txn *st, const struct sk_uri *ru)
 {
 	char extra[PROXY_AOR_MAX + 192], aor[PROXY_AOR_MAX], host[96];
-	sk_proxy_warn_agent(p, st, host, sizeof(host));
+	sk_proxy_warn_agent(p, sk_txn_flow(st), host, sizeof(host));
 	bool known = sk_proxy_aor(ru, aor, sizeof(aor)) == 0 && sk_proxy_user_known(p, aor);
 	snprintf(extra, sizeof(extra), "Warning: 399 %s \"%s\"\r\n", host,
 	         known ? "the user has no registered contact" : "no such user here");
@@ -276,7 +276,6 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req,
 {
 	struct sk_forward fw;
 	struct sk_str ruri, route;
-	struct sk_target dst;
 	struct sk_build *b;
 	struct sk_str wire;
 	int rc = -1;
@@ -290,12 +289,10 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req,
 		return false; /* for us, with nowhere further to go */
 	if (!sk_proxy_may_forward_stateless(p, req, flow, &fw, &target, route))
 		return false;
-	if (sk_target_from_uri(&dst, route.len ? route : ruri, SK_PROTO_NONE) < 0)
-		return false;
 	if (sk_build_forward_request(&b, req, &fw) < 0)
 		return false;
-	if (sk_build_finish(b, &wire) == 0)
-		rc = sk_txl_send_stateless(sk_stack_txl(p->stack), wire, &dst);
+	if (sk_build_finish(b, &wire) == 0) /* the next hop resolved first (RFC 3263), dns_fwd.c */
+		rc = sk_proxy_send_stateless(p, route.len ? route : ruri, wire);
 	sk_build_free(b);
 	return rc == 0;
 }
@@ -494,6 +491,7 @@ void sk_proxy_free(struct sk_proxy *p)
 	sk_proxy_auth_free(p->auth);
 	free(p->domains);
 	sk_proxy_fork_table_free(p);
+	sk_proxy_dns_fwd_free(p);
 	if (p->loc.ops && p->loc.ops->free)
 		p->loc.ops->free(p->loc.st);
 	free(p->routes);
@@ -511,10 +509,10 @@ int sk_proxy_route_add(struct sk_proxy *p, const char *user, const char *uris)
 	snprintf(copy, sizeof(copy), "%s", uris);
 	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t;
 	     t = strtok_r(NULL, ",", &save)) {
-		struct sk_target dst;
 		while (*t == ' ')
 			t++;
-		if (sk_target_from_uri(&dst, sk_str_c(t), SK_PROTO_NONE) < 0)
+		if (sk_resolve_check(sk_str_c(t)) <
+		    0) /* a name is resolved per request (RFC 3263) */
 			return -SK_EINVAL;
 	}
 	struct static_route *r = realloc(p->routes, (p->nroutes + 1) * sizeof(*r));

@@ -17,6 +17,7 @@ struct branch;
 struct rctx;
 struct sk_overload;
 struct sk_proxy_auth;
+struct dns_fwd;
 
 /* An address block: len 4 or 16 bytes of addr, the first bits of which count. */
 struct sk_cidr {
@@ -42,7 +43,9 @@ struct sk_proxy {
 	char (*domains)[PROXY_DOMAIN_MAX]; /* served, lower-case; none: the open lab proxy */
 	size_t ndomains;
 	struct sk_proxy_auth *auth; /* users and nonces; NULL: nobody is challenged */
-	char rr[160];               /* our Record-Route value per transport, "<sip:host:port;lr>" */
+	struct dns_fwd *dns_fwds;   /* stateless forwards waiting for DNS (dns_fwd.c) */
+	size_t ndns_fwds;
+	char rr[160]; /* our Record-Route value per transport, "<sip:host:port;lr>" */
 };
 
 /* proxy.c */
@@ -54,7 +57,14 @@ int sk_proxy_reply(struct sk_proxy *p, struct sk_txn *st, int code, const char *
                    const char *extra);
 
 /* The warn-agent of our Warning headers (§20.43): our first domain, else our address. */
-void sk_proxy_warn_agent(const struct sk_proxy *p, struct sk_txn *st, char *buf, size_t size);
+void sk_proxy_warn_agent(const struct sk_proxy *p, const struct sk_flow *in, char *buf,
+                         size_t size);
+/* dns_fwd.c: a request forwarded without state (ACK for 2xx, CANCEL, §16.11) to hop,
+ * resolved first (RFC 3263): at once from an IP or the cache, else after a lookup, at
+ * most PROXY_MAX_DNS_FWDS waiting (more are dropped and counted). 0 or -errno. */
+#define PROXY_MAX_DNS_FWDS 256
+int sk_proxy_send_stateless(struct sk_proxy *p, struct sk_str hop, struct sk_str wire);
+void sk_proxy_dns_fwd_free(struct sk_proxy *p);
 
 /* registrar.c (§10.3) */
 /* The address of record of a URI, "user@host" (host lower-case), for the location store. */

@@ -28,7 +28,7 @@ int sk_proxy_reply_store_down(struct sk_proxy *p, struct sk_txn *st, bool regist
 		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", STORE_RETRY_AFTER_S);
 		return sk_proxy_reply(p, st, 500, "Location Store Unavailable", extra);
 	}
-	sk_proxy_warn_agent(p, st, host, sizeof(host));
+	sk_proxy_warn_agent(p, sk_txn_flow(st), host, sizeof(host));
 	snprintf(extra, sizeof(extra), "Warning: 399 %s \"location store unavailable\"\r\n", host);
 	return sk_proxy_reply(p, st, 480, NULL, extra);
 }

@@ -11,6 +11,7 @@ struct sk_stack {
 	struct sk_txl *txl;
 	struct sk_rng rng;
 	struct sk_hash_key key; /* every table of the stack's hashes under it */
+	struct sk_resolver *resolver;
 };
 
 /* Until a user is set, requests are dropped unanswered and responses ignored. */
@@ -78,6 +79,7 @@ void sk_stack_free(struct sk_stack *st)
 {
 	if (!st)
 		return;
+	sk_resolver_free(st->resolver);
 	sk_txl_free(st->txl);
 	sk_tp_free(st->tp);
 	sk_net_free(st->net);
@@ -97,6 +99,36 @@ void sk_stack_set_user(struct sk_stack *st, const struct sk_txl_user *user)
 struct sk_tp *sk_stack_tp(const struct sk_stack *st)
 {
 	return st->tp;
+}
+
+int sk_stack_set_dns(struct sk_stack *st, struct sk_dns_backend dns,
+                     const struct sk_resolver_config *cfg)
+{
+	struct sk_resolver_config rc = cfg ? *cfg : (struct sk_resolver_config){0};
+	struct sk_resolver *r;
+	if (!st || !dns.ops) {
+		if (dns.ops && dns.ops->free)
+			dns.ops->free(dns.be);
+		return -SK_EINVAL;
+	}
+	rc.timers = st->cfg.timers;
+	rc.rng = &st->rng;
+	rc.log = st->cfg.log;
+	rc.dns = dns;
+	int err = sk_resolver_new(&r, &rc);
+	if (err < 0) {
+		if (dns.ops->free)
+			dns.ops->free(dns.be);
+		return err;
+	}
+	sk_resolver_free(st->resolver);
+	st->resolver = r;
+	return 0;
+}
+
+struct sk_resolver *sk_stack_resolver(const struct sk_stack *st)
+{
+	return st->resolver;
 }
 
 struct sk_txl *sk_stack_txl(const struct sk_stack *st)

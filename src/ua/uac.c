@@ -136,11 +136,15 @@ int sk_call_invite(struct sk_ua *ua, const struct sk_call_params *p, struct sk_c
 	/* §8.1.2: the first hop is the pre-loaded route, else the Request-URI */
 	if (p->route) {
 		if ((rc = route_value(p->route, route, sizeof(route))) < 0 ||
-		    (rc = sk_target_from_uri(&dst, sk_str_c(p->route), p->proto)) < 0)
+		    (!p->first_hop &&
+		     (rc = sk_target_from_uri(&dst, sk_str_c(p->route), p->proto)) < 0))
 			return rc;
-	} else if ((rc = sk_target_from_uri(&dst, sk_str_c(p->to), p->proto)) < 0) {
+	} else if (!p->first_hop &&
+	           (rc = sk_target_from_uri(&dst, sk_str_c(p->to), p->proto)) < 0) {
 		return rc;
 	}
+	if (p->first_hop)
+		dst = *p->first_hop;
 	if (p->proto) /* asked for: overrides a transport parameter */
 		dst.proto = p->proto;
 	/* our address as the transport will send from it: Contact, From, Call-ID */

@@ -57,7 +57,10 @@ check_err decode-usage 64 "unknown option" "$SIPKIT" decode --bogus
 printf 'listen udp:127.0.0.1:0\nfork sideways\n' >/tmp/sk_cli_cfg.$$
 check_err proxy-bad-config 64 "sk_cli_cfg.$$:2: bad setting 'fork sideways'" "$SIPKIT" proxy -c /tmp/sk_cli_cfg.$$
 rm -f /tmp/sk_cli_cfg.$$
-check_err proxy-bad-route 64 "bad route" "$SIPKIT" proxy --route bob=sip:host.example:5060 -l udp:127.0.0.1:0
+check_err proxy-bad-route 64 "bad route" "$SIPKIT" proxy --route 'bob=sip:host.example:5060;transport=sctp' -l udp:127.0.0.1:0
+check_err proxy-bad-route-host 64 "bad route" "$SIPKIT" proxy --route 'bob=sip:bad!host' -l udp:127.0.0.1:0
+check_err proxy-bad-dns 64 "bad --dns 'localhost:53'" "$SIPKIT" proxy --dns localhost:53 -l udp:127.0.0.1:0
+check_err call-bad-dns 64 "bad --dns 'nowhere'" "$SIPKIT" call sip:bob@example.test --dns nowhere
 check_err proxy-timer-c 64 "Timer C must exceed 3 minutes" "$SIPKIT" proxy --timer-c 1000
 check_err proxy-log-burst 64 "bad setting 'log-burst 0'" "$SIPKIT" proxy --log-burst 0
 check_err proxy-max-breadth 64 "bad setting 'max-breadth 0'" "$SIPKIT" proxy --max-breadth 0
@@ -394,7 +397,7 @@ else
 fi
 
 check_err call-bad-reason 64 "malformed --reason" "$SIPKIT" call sip:bob@$lo:5060 --reason 'SIP;cause=x'
-check_err call-bad-address 64 "bad address" "$SIPKIT" call sip:bob@host.invalid:5060
+check_err call-bad-address 64 "is not a sip: URI" "$SIPKIT" call sip:bob@999.1.2.3:5060
 check_err uas-bad-option 64 "bad or incomplete option" "$SIPKIT" uas --bogus
 free_port
 timeout -k 2 10 "$SIPKIT" uas -l udp:$lo:$PORT --duration 3 >/dev/null 2>&1 &

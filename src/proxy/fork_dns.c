@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Branches whose next hop is a name (RFC 3263 §4): resolved before they are
+ * sent (RESOLVING), their targets tried in order (§4.3 failover on a
+ * transport error, a client transaction timeout or a 503), and the finals
+ * the proxy itself sends when no branch brought one, each with a Warning
+ * saying why (RFC 3261 §20.43). The response contexts are fork.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fork_int.h"
+
+/*
+ * A final of ours for the context when no branch brings one (§16.7 step 6
+ * prefers any received), with a Warning saying why (§20.43, warn-code 399).
+ */
+void sk_proxy_fork_set_warn(struct rctx *c, const char *text)
+{
+	char host[64] = "";
+	const struct sk_flow *in = c->st ? sk_txn_flow(c->st) : &c->up;
+	sk_proxy_warn_agent(c->p, in, host, sizeof(host));
+	int n = snprintf(c->warn, sizeof(c->warn), "399 %s \"", host);
+	for (const char *t = text; *t && n > 0 && (size_t)n + 2 < sizeof(c->warn); t++)
+		c->warn[n++] = *t == '"' || *t == '\\' || (unsigned char)*t < 0x20 ? '\'' : *t;
+	if (n > 0 && (size_t)n + 1 < sizeof(c->warn)) {
+		c->warn[n++] = '"';
+		c->warn[n] = '\0';
+	}
+}
+
+void sk_proxy_fork_set_local(struct rctx *c, int code, const char *text)
+{
+	if (c->local && sk_proxy_fork_rank(code) >= sk_proxy_fork_rank(c->local))
+		return; /* §16.7 step 6 among ours too; the first reason of a rank is kept */
+	c->local = code;
+	if (text)
+		sk_proxy_fork_set_warn(c, text);
+	else
+		c->warn[0] = '\0';
+}
+
+/* The next hop of b (§16.6 steps 6-7): the first Route left, else its target. */
+static struct sk_str branch_hop(struct rctx *c, const struct branch *b)
+{
+	struct sk_forward fw;
+	struct sk_str ruri, route;
+	sk_proxy_preprocess(c->p, sk_txn_msg(c->st), &fw, &ruri, &route);
+	return route.len ? route : sk_str_c(b->target);
+}
+
+/* Sends b to its targets from the current one on, the first that takes it (RFC 3263 §4.3). */
+static int send_next(struct rctx *c, struct branch *b)
+{
+	int rc = -SK_EIO;
+	char a[64];
+	for (; b->hop < b->nhops; b->hop++) {
+		if ((rc = sk_proxy_fork_send(c, b, &b->hops[b->hop])) == 0)
+			return 0;
+		sk_sa_print(&b->hops[b->hop].addr, a, sizeof(a));
+		sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: not sent to %s: %s",
+		        c->call_id, b->target, a, sk_strerror(rc));
+	}
+	return rc;
+}
+
+static int set_hops(struct branch *b, const struct sk_target *t, size_t n)
+{
+	free(b->hops);
+	b->nhops = b->hop = 0;
+	if (!(b->hops = malloc(n * sizeof(*t))))
+		return -SK_ENOMEM;
+	memcpy(b->hops, t, n * sizeof(*t));
+	b->nhops = (uint8_t)n;
+	return 0;
+}
+
+/* The next hop does not resolve: the branch ends with a final of ours saying why. */
+static void dns_failed(struct rctx *c, struct branch *b, int err, const char *why)
+{
+	/* §21.6.4 604: the domain does not exist anywhere (the only target), 404 among
+	 * several; §21.5.5 504: the DNS, a server we asked, did not answer in time */
+	int status = err == -SK_ENOTFOUND   ? (c->nbr == 1 ? 604 : 404)
+	             : err == -SK_ETIMEDOUT ? 504
+	                                    : 503;
+	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: %s (%d)", c->call_id, b->target,
+	        why, status);
+	sk_proxy_fork_branch_done(b, status);
+	sk_proxy_fork_set_local(c, status, why);
+}
+
+/* The lookup of a RESOLVING branch ended: its targets are tried in order. */
+static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
+{
+	struct branch *b = arg;
+	struct rctx *c = b->ctx;
+	b->lookup = NULL;
+	b->state = BRANCH_PENDING;
+	if (err < 0) {
+		dns_failed(c, b, err, res->why);
+	} else if (c->state != CTX_FORKING || set_hops(b, res->t, res->n) < 0) {
+		sk_proxy_fork_branch_done(b, 500);
+	} else if (send_next(c, b) < 0) {
+		sk_proxy_fork_branch_done(b, 503);
+		sk_proxy_fork_set_local(c, 500, "no target of the next hop could be reached");
+	}
+	sk_proxy_fork_check_done(c);
+	sk_proxy_fork_release(c); /* the lookup's */
+}
+
+/*
+ * Forwards b: its next hop resolved (RFC 3263 §4), then sent to the first
+ * target that takes it. A name the cache cannot answer makes it RESOLVING
+ * (Timer C runs meanwhile); 0 then, or once sent or ended with a final of ours.
+ */
+int sk_proxy_fork_forward(struct rctx *c, struct branch *b)
+{
+	struct sk_proxy *p = c->p;
+	struct sk_target t[SK_RESOLVE_MAX];
+	size_t n = 0;
+	char why[256];
+	if (!c->st || !sk_txn_msg(c->st))
+		return -SK_ENOMEM;
+	int rc = sk_resolve_uri(sk_stack_resolver(p->stack), branch_hop(c, b), SK_PROTO_NONE, t, &n,
+	                        why, sizeof(why), on_resolved, b, &b->lookup);
+	if (rc == SK_RESOLVE_PENDING) {
+		b->state = BRANCH_RESOLVING;
+		sk_proxy_fork_hold(c);
+		if (c->invite)
+			sk_timer_start(sk_stack_timers(p->stack), &b->timer_c, p->cfg.timer_c_ms);
+		return 0;
+	}
+	if (rc == -SK_ENOTFOUND || rc == -SK_ETIMEDOUT || rc == -SK_EFULL) {
+		dns_failed(c, b, rc, why[0] ? why : "DNS: too many lookups in progress");
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = set_hops(b, t, n)) < 0)
+		return rc;
+	return send_next(c, b);
+}
+
+/*
+ * RFC 3263 §4.3: a transport error, a timeout of the client transaction or a
+ * 503 moves the branch to its next target with a new client transaction;
+ * false when none is left (or the context no longer forks).
+ */
+bool sk_proxy_fork_failover(struct rctx *c, struct branch *b)
+{
+	if (b->state != BRANCH_PENDING || c->state != CTX_FORKING || b->hop + 1 >= b->nhops)
+		return false;
+	b->hop++;
+	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: trying target %u of %u", c->call_id,
+	        b->target, (unsigned)b->hop + 1, (unsigned)b->nhops);
+	return send_next(c, b) == 0;
+}
+
+void sk_proxy_fork_cancel_lookup(struct branch *b)
+{
+	struct rctx *c = b->ctx;
+	sk_resolve_cancel(sk_stack_resolver(c->p->stack), b->lookup);
+	b->lookup = NULL;
+	sk_proxy_fork_branch_done(b, 487);
+	sk_proxy_fork_set_local(c, 487, NULL);
+	c->holds--; /* the lookup's hold; every caller holds the context too */
+}
