@@ -36,4 +36,7 @@ void cli_json_str(FILE *f, struct sk_str s);
 int cli_decode_msg(FILE *f, const char *name, const char *buf, size_t len,
                    const struct sk_msg_limits *lim, bool json);
 
+/* A line of the proxy's control socket, both ends (proxy.c, ctl.c). */
+#define CTL_LINE_MAX 1024
+
 #endif

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One event per call and per REGISTER, for the log a person and a log shipper
- * follow (issue 17): who, to whom, where it went, how it ended, why and how
- * long it took. The proxy core fills struct sk_proxy_event; its user (the CLI)
- * writes it as logfmt or JSON. Nothing is built when nobody listens.
+ * What the proxy says about its calls: one event per call and per REGISTER,
+ * for the log a person and a log shipper follow (issue 17), and the pending
+ * calls `sipkit ctl calls` lists. An event says who, to whom, where it went,
+ * how it ended, why and how long it took. The proxy core fills struct
+ * sk_proxy_event; its user (the CLI) writes it as logfmt or JSON. Nothing is
+ * built when nobody listens.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "fork.h"
+#include "fork_int.h"
 
 #define EV_URI_MAX 256
 
@@ -85,4 +87,88 @@ void sk_proxy_event_register(struct sk_proxy *p, const struct sk_msg *req,
 	    .bindings = bindings,
 	};
 	p->cfg.on_event(p->cfg.event_arg, &ev);
+}
+
+/* ---- a response context's call (fork.c) ---------------------------------------- */
+
+/* The call's event (events.c) as its final goes up: status, targets, the CANCEL's Reason. */
+void sk_proxy_fork_event(struct rctx *c, int status, bool cancelled, const char *reason)
+{
+	struct sk_proxy *p = c->p;
+	if (!p->cfg.on_event || !c->invite || !c->st)
+		return;
+	char targets[512];
+	size_t n = 0;
+	targets[0] = '\0';
+	for (unsigned i = 0; i < c->nbr && n < sizeof(targets); i++)
+		if (c->br[i].target)
+			n += (size_t)snprintf(targets + n, sizeof(targets) - n, "%s%s",
+			                      n ? "," : "", c->br[i].target);
+	sk_proxy_event_call(p, sk_txn_msg(c->st), &c->up, status, cancelled,
+	                    reason ? reason : c->reason, c->created, targets);
+}
+
+/* What send_best sends up (0: nothing, a non-INVITE that timed out). */
+int sk_proxy_fork_status_up(const struct rctx *c, bool cancelled)
+{
+	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487))
+		return 408;
+	if (!c->best_wire)
+		return c->best == 503 ? 500 : c->invite ? 408 : 0;
+	return c->best == 503 ? 500 : c->best;
+}
+
+/* ---- the pending calls, as sipkit ctl calls lists them ---------------------------- */
+
+static const char *branch_state_name(enum branch_state s)
+{
+	static const char *const names[] = {"waiting", "pending", "cancelling", "done",
+	                                    "resolving"};
+	return (unsigned)s < 5 ? names[s] : "?";
+}
+
+static const char *ctx_state_name(enum ctx_state s)
+{
+	static const char *const names[] = {"forking", "cancelled", "declined", "answered", "done"};
+	return (unsigned)s < 5 ? names[s] : "?";
+}
+
+size_t sk_proxy_pending(const struct sk_proxy *p,
+                        void (*fn)(void *arg, const struct sk_proxy_call_info *c), void *arg)
+{
+	size_t n = 0;
+	uint64_t now = sk_stack_now(p->stack);
+	struct sk_htab_iter it;
+	for (struct sk_hnode *x = sk_htab_iter_first(&it, &p->ctxs); x;
+	     x = sk_htab_iter_next(&it)) {
+		const struct rctx *c = sk_container_of(x, struct rctx, node);
+		if (!c->invite || c->state == CTX_ANSWERED || c->state == CTX_DONE || !c->st)
+			continue;
+		n++;
+		if (!fn)
+			continue;
+		const struct sk_msg *m = sk_txn_msg(c->st);
+		char from[160] = "", to[160] = "";
+		if (m && sk_msg_from(m))
+			sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
+		if (m && sk_msg_to(m))
+			sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
+		struct sk_proxy_call_info info = {.call_id = c->call_id,
+		                                  .from = from,
+		                                  .to = to,
+		                                  .branches = c->nbr,
+		                                  .pending_branches = c->pending,
+		                                  .age_ms = now - c->created,
+		                                  .best_status = c->best,
+		                                  .state = ctx_state_name(c->state)};
+		size_t used = 0;
+		for (unsigned k = 0; k < c->nbr && used < sizeof(info.branch_states); k++) {
+			int w =
+			    snprintf(info.branch_states + used, sizeof(info.branch_states) - used,
+			             "%s%s", k ? "," : "", branch_state_name(c->br[k].state));
+			used += w > 0 ? (size_t)w : 0;
+		}
+		fn(arg, &info);
+	}
+	return n;
 }

@@ -13,19 +13,6 @@
 
 #include "fork_int.h"
 
-static const char *branch_state_name(enum branch_state s)
-{
-	static const char *const names[] = {"waiting", "pending", "cancelling", "done",
-	                                    "resolving"};
-	return (unsigned)s < 5 ? names[s] : "?";
-}
-
-static const char *ctx_state_name(enum ctx_state s)
-{
-	static const char *const names[] = {"forking", "cancelled", "declined", "answered", "done"};
-	return (unsigned)s < 5 ? names[s] : "?";
-}
-
 /* What the branches' client transactions and the context's server transaction report to. */
 static const struct sk_txn_handler branch_handler, ctx_handler;
 
@@ -192,33 +179,6 @@ static int add_challenges(struct sk_build *b, const struct sk_msg *best, const c
 	return 0;
 }
 
-/* The call's event (events.c) as its final goes up: status, targets, the CANCEL's Reason. */
-static void ctx_event(struct rctx *c, int status, bool cancelled, const char *reason)
-{
-	struct sk_proxy *p = c->p;
-	if (!p->cfg.on_event || !c->invite || !c->st)
-		return;
-	char targets[512];
-	size_t n = 0;
-	targets[0] = '\0';
-	for (unsigned i = 0; i < c->nbr && n < sizeof(targets); i++)
-		if (c->br[i].target)
-			n += (size_t)snprintf(targets + n, sizeof(targets) - n, "%s%s",
-			                      n ? "," : "", c->br[i].target);
-	sk_proxy_event_call(p, sk_txn_msg(c->st), &c->up, status, cancelled,
-	                    reason ? reason : c->reason, c->created, targets);
-}
-
-/* What send_best sends up (0: nothing, a non-INVITE that timed out). */
-static int status_up(const struct rctx *c, bool cancelled)
-{
-	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487))
-		return 408;
-	if (!c->best_wire)
-		return c->best == 503 ? 500 : c->invite ? 408 : 0;
-	return c->best == 503 ? 500 : c->best;
-}
-
 static void send_best(struct rctx *c)
 {
 	struct sk_proxy *p = c->p;
@@ -226,9 +186,9 @@ static void send_best(struct rctx *c)
 	ctx_final(c, CTX_DONE);
 	if (!c->st)
 		return;
-	int up = status_up(c, cancelled);
-	ctx_event(c, up, cancelled,
-	          up == 408 && c->timer_c ? "SIP;cause=408;text=\"Timer C\"" : NULL);
+	int up = sk_proxy_fork_status_up(c, cancelled);
+	sk_proxy_fork_event(c, up, cancelled,
+	                    up == 408 && c->timer_c ? "SIP;cause=408;text=\"Timer C\"" : NULL);
 	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487)) {
 		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
 		sk_proxy_reply(
@@ -630,7 +590,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 		sk_timer_stop(sk_stack_timers(p->stack), &c->group);
 		pass_up(c, resp);
 		if (first) { /* §16.7 step 10, RFC 3326 */
-			ctx_event(c, code, false, NULL);
+			sk_proxy_fork_event(c, code, false, NULL);
 			cancel_others(c, b, "SIP;cause=200;text=\"Call completed elsewhere\"");
 		}
 	} else {
@@ -787,44 +747,4 @@ int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const 
 	sk_proxy_reply(p, c->st, status, NULL, extra);
 	ctx_release(c);
 	return 0;
-}
-
-size_t sk_proxy_pending(const struct sk_proxy *p,
-                        void (*fn)(void *arg, const struct sk_proxy_call_info *c), void *arg)
-{
-	size_t n = 0;
-	uint64_t now = sk_stack_now(p->stack);
-	struct sk_htab_iter it;
-	for (struct sk_hnode *x = sk_htab_iter_first(&it, &p->ctxs); x;
-	     x = sk_htab_iter_next(&it)) {
-		const struct rctx *c = ctx_of(x);
-		if (!c->invite || final_sent(c) || !c->st)
-			continue;
-		n++;
-		if (!fn)
-			continue;
-		const struct sk_msg *m = sk_txn_msg(c->st);
-		char from[160] = "", to[160] = "";
-		if (m && sk_msg_from(m))
-			sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
-		if (m && sk_msg_to(m))
-			sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
-		struct sk_proxy_call_info info = {.call_id = c->call_id,
-		                                  .from = from,
-		                                  .to = to,
-		                                  .branches = c->nbr,
-		                                  .pending_branches = c->pending,
-		                                  .age_ms = now - c->created,
-		                                  .best_status = c->best,
-		                                  .state = ctx_state_name(c->state)};
-		size_t used = 0;
-		for (unsigned k = 0; k < c->nbr && used < sizeof(info.branch_states); k++) {
-			int w =
-			    snprintf(info.branch_states + used, sizeof(info.branch_states) - used,
-			             "%s%s", k ? "," : "", branch_state_name(c->br[k].state));
-			used += w > 0 ? (size_t)w : 0;
-		}
-		fn(arg, &info);
-	}
-	return n;
 }

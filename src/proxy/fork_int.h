@@ -97,4 +97,9 @@ bool sk_proxy_fork_failover(struct rctx *c, struct branch *b);
 /* A RESOLVING branch cancelled: ends as a 487 of ours, its lookup's answer never comes. */
 void sk_proxy_fork_cancel_lookup(struct branch *b);
 
+/* events.c: the call's event as its final goes up (status, targets, the CANCEL's Reason
+ * or reason); what send_best sends up (0: nothing, a non-INVITE that timed out). */
+void sk_proxy_fork_event(struct rctx *c, int status, bool cancelled, const char *reason);
+int sk_proxy_fork_status_up(const struct rctx *c, bool cancelled);
+
 #endif
