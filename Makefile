@@ -33,7 +33,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 DEPS_BUILD := build-essential libpcap-dev libssl-dev libhiredis-dev libc-ares-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
 DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio dnsmasq-base chromium chromium-driver \
-              python3-selenium sipsak sipvicious redis-server
+              python3-selenium sipsak sipvicious redis-server baresip
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 

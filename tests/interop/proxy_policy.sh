@@ -26,9 +26,18 @@
 #                    password is not found
 #   svcrack-control  the same with the password 2nd: svcrack finds it (the
 #                    check above can fail)
+#   baresip          baresip (Debian) registers 1000 with its password; `sipkit
+#                    call` as 2000 (authenticated) through the proxy reaches it,
+#                    it rings (no auto-answer) and the caller cancels: 487, exit
+#                    0, baresip's session closed, the trace cancelled cleanly.
+#                    The proxy offers MD5 only (--auth-algorithms MD5): baresip
+#                    1.0 on libre 1.1 gives up on the whole 401 when one of its
+#                    challenges is SHA-256 ("Register: Function not implemented")
+#   baresip-wrong    baresip with a wrong password is not registered; it answers
+#                    every new 401 again until the proxy blocks it (403)
 #
 # One line per case (PASS/FAIL), then `interop-proxy-policy: N passed, M failed`.
-# About 40 s. Needs sipp, sipsak and sipvicious (`make deps-test` installs them).
+# About 45 s. Needs sipp, sipsak, sipvicious and baresip (`make deps-test` installs them).
 #
 #   sh tests/interop/proxy_policy.sh [CASE...]
 set -u
@@ -208,8 +217,108 @@ svcrack_case() { # name position-of-the-password
 	verdict
 }
 
+# start_baresip PASSWORD: baresip (Debian) on udp $BS_PORT (allocated here),
+# loopback only, with its own config directory: registers 1000@127.0.0.1 with
+# PASSWORD at the proxy (outbound proxy sip:127.0.0.1:$PROXY_PORT), answers
+# nothing (answermode=manual, no UI: calls ring until cancelled), no audio
+# device (aubridge), its DNS client pointed at a closed loopback port.
+# Output in baresip.out, pid in $BS_PID; 1 if it is not up within 5 s.
+start_baresip() {
+	alloc 13
+	BS_PORT=$PORT
+	mkdir -p bs
+	cat >bs/config <<-EOF
+		poll_method		epoll
+		sip_listen		$LO:$BS_PORT
+		sip_trans_def		udp
+		net_interface		$LO
+		dns_server		$LO:$((BS_PORT + 1))
+		rtp_ports		$((BS_PORT + 2))-$((BS_PORT + 12))
+		call_local_timeout	120
+		audio_player		aubridge,null
+		audio_source		aubridge,null
+		audio_alert		aubridge,null
+		module_path		/usr/lib/baresip/modules
+		module			g711.so
+		module			aubridge.so
+		module_tmp		account.so
+		module_app		menu.so
+	EOF
+	echo "<sip:1000@$LO>;auth_pass=$1;outbound=\"sip:$LO:$PROXY_PORT;lr\";regint=60;answermode=manual" \
+		>bs/accounts
+	: >bs/contacts
+	timeout -k 5 30 baresip -f "$dir/bs" -v </dev/null >baresip.out 2>&1 &
+	BS_PID=$!
+	pids="$pids $BS_PID"
+	n=0
+	until listening udp "$BS_PORT"; do
+		if ! running $BS_PID || [ $n -ge 50 ]; then
+			bad "baresip did not start listening on udp:$LO:$BS_PORT"
+			return 1
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 0
+}
+
+# wait_for FILE PATTERN SECONDS: 0 once FILE has a line matching PATTERN
+wait_for() {
+	n=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		[ $n -ge $(($3 * 10)) ] && return 1
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 0
+}
+
+baresip_case() { # name password-of-baresip
+	begin "$1"
+	need baresip baresip || { verdict; return; }
+	users users 1000:secret 2000:pw2
+	if start_proxy --domain "$LO" --users users --auth-algorithms MD5 && start_baresip "$2"; then
+		if [ "$2" = secret ]; then
+			wait_for baresip.out '200 OK .*1 binding' 5 || bad "baresip did not register"
+			"$SIPKIT" ctl -s "$CTL" bindings >ctl-bindings.out 2>&1 || bad "sipkit ctl bindings failed"
+			grep -q "^binding 1000@$LO contact .*@$LO:$BS_PORT " ctl-bindings.out ||
+				bad "no binding of 1000 to baresip's port"
+			timeout -k 5 20 "$SIPKIT" call "sip:1000@$LO:$PROXY_PORT" --user 2000 --password pw2 \
+				--cancel-after 1000 >call.out 2>call.err
+			st=$?
+			[ $st = 0 ] || bad "sipkit call exit $st, expected 0"
+			grep -q '^result: cancelled (487)' call.out || bad "no 'result: cancelled (487)' line"
+			grep -q ' 180 ' call.out || bad "baresip did not ring (no 180)"
+			wait_for baresip.out 'session closed' 3 || bad "baresip's log does not show the call closed"
+			ctl_stats
+			stat_is auth_failed 0
+			for k in challenges registers; do
+				v=$(awk -v k="$k" '$1 == k {print $2}' ctl-stats.out)
+				[ "${v:-0}" -ge 1 ] || bad "ctl stats: $k ${v:-?}, expected >= 1"
+			done
+			stat_is cancelled 1
+			check_no_pending
+			stop_proxy
+			check_trace "cancelled cleanly"
+		else
+			# baresip answers every fresh 401 again with the same wrong password
+			# until the proxy blocks it (10 failures) and answers 403
+			wait_for baresip.out 'reg: .*403 Forbidden' 5 || bad "baresip was not refused (403)"
+			"$SIPKIT" ctl -s "$CTL" bindings >ctl-bindings.out 2>&1 || bad "sipkit ctl bindings failed"
+			grep -qx "bindings 0" ctl-bindings.out || bad "baresip registered with a wrong password"
+			ctl_stats
+			v=$(awk '$1 == "auth_failed" {print $2}' ctl-stats.out)
+			[ "${v:-0}" -ge 1 ] || bad "ctl stats: auth_failed ${v:-?}, expected >= 1"
+			stat_is registers 0
+			stat_is auth_blocked 1
+			stop_proxy
+		fi
+	fi
+	verdict
+}
+
 # ---- run ---------------------------------------------------------------------
-all="relay-denied relay-trusted sipp-auth sipsak-auth svwar svwar-control svcrack svcrack-control"
+all="relay-denied relay-trusted sipp-auth sipsak-auth svwar svwar-control svcrack svcrack-control baresip baresip-wrong"
 
 run_case() {
 	PROXY_PID="" KAM_PID=""
@@ -222,6 +331,8 @@ run_case() {
 	svwar-control) svwar_case svwar-control no ;;
 	svcrack) svcrack_case svcrack 15 ;;
 	svcrack-control) svcrack_case svcrack-control 2 ;;
+	baresip) baresip_case baresip secret ;;
+	baresip-wrong) baresip_case baresip-wrong wrong ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	cleanup
