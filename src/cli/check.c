@@ -31,6 +31,7 @@ struct row {
 
 struct check {
 	bool json, only_findings, summary_only;
+	FILE *out; /* text: stdout with what came off the network escaped (safe_out.c) */
 	FILE *html;
 	struct row *rows;
 	size_t nrows;
@@ -117,7 +118,7 @@ static void on_call(void *arg, const struct sk_trace_call *c)
 	if (ck->json)
 		sk_trace_render_json(stdout, c);
 	else if (!ck->summary_only && (has || !ck->only_findings))
-		sk_trace_render_text(stdout, c);
+		sk_trace_render_text(ck->out, c);
 	if (ck->html)
 		sk_trace_html_call(ck->html, c);
 	row_add(ck, c);
@@ -127,18 +128,18 @@ static void table(const struct check *ck)
 {
 	if (!ck->nrows)
 		return;
-	printf("%s:\n", ck->all_rows ? "calls" : "calls with findings");
-	printf("  %6s  %-29s %6s %8s  %-40s %s\n", "call", "outcome", "errors", "warnings",
-	       "findings", "Call-ID");
+	fprintf(ck->out, "%s:\n", ck->all_rows ? "calls" : "calls with findings");
+	fprintf(ck->out, "  %6s  %-29s %6s %8s  %-40s %s\n", "call", "outcome", "errors",
+	        "warnings", "findings", "Call-ID");
 	for (size_t i = 0; i < ck->nrows; i++) {
 		const struct row *r = &ck->rows[i];
-		printf("  %6llu  %-29s %6u %8u  %-40s %s\n", (unsigned long long)r->index,
-		       sk_trace_outcome_name(r->outcome), r->errors, r->warnings,
-		       r->codes[0] ? r->codes : "-", r->call_id);
+		fprintf(ck->out, "  %6llu  %-29s %6u %8u  %-40s %s\n", (unsigned long long)r->index,
+		        sk_trace_outcome_name(r->outcome), r->errors, r->warnings,
+		        r->codes[0] ? r->codes : "-", r->call_id);
 	}
 	if (ck->unlisted)
-		printf("  ... and %llu more calls with findings\n",
-		       (unsigned long long)ck->unlisted);
+		fprintf(ck->out, "  ... and %llu more calls with findings\n",
+		        (unsigned long long)ck->unlisted);
 }
 
 /* Seconds from ms a to ms b. */
@@ -308,6 +309,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (ck.html)
 		sk_trace_html_begin(ck.html, argv[optind]);
+	ck.out = ck.json ? stdout : cli_safe_stream(stdout);
 	ck.start = sk_clock_now(ck.clock);
 
 	int worst = 0;
@@ -328,8 +330,10 @@ int cmd_check(int argc, char **argv)
 		sk_trace_render_totals_json(stdout, &tot);
 	} else {
 		table(&ck);
-		sk_trace_render_totals_text(stdout, &tot);
+		sk_trace_render_totals_text(ck.out, &tot);
 	}
+	if (ck.out != stdout)
+		fclose(ck.out); /* stdout stays open */
 	if (ck.html) {
 		sk_trace_html_end(ck.html, &tot);
 		if (fclose(ck.html) != 0) {

@@ -36,6 +36,11 @@ void cli_json_str(FILE *f, struct sk_str s);
 int cli_decode_msg(FILE *f, const char *name, const char *buf, size_t len,
                    const struct sk_msg_limits *lim, bool json);
 
+/* A stream writing to `to` with control characters and bidi overrides escaped (\x1b,
+ * \u202e): text made of bytes off the network, for a terminal (safe_out.c). Closing it
+ * flushes `to` and leaves it open; `to` itself when the stream cannot be made. */
+FILE *cli_safe_stream(FILE *to);
+
 /* A line of the proxy's control socket, both ends (proxy.c, ctl.c). */
 #define CTL_LINE_MAX 1024
 

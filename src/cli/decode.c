@@ -473,7 +473,10 @@ int cmd_decode(int argc, char **argv)
 	}
 	struct sk_msg_limits lim = sk_msg_limits_default();
 	lim.max_msg_size = (uint32_t)max;
-	rc = cli_decode_msg(stdout, path, buf, len, &lim, json);
+	FILE *out = json ? stdout : cli_safe_stream(stdout); /* a terminal's safety, safe_out.c */
+	rc = cli_decode_msg(out, path, buf, len, &lim, json);
+	if (out != stdout)
+		fclose(out);
 	free(buf);
 	return rc;
 }

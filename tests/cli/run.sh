@@ -519,6 +519,27 @@ PYEOF
 fi
 rm -rf "$ph_dir"
 
+# Terminal safety (issue 13): a display name and a Reason text carrying ESC, BEL (legal
+# quoted-pairs, RFC 3261 §25.1) and a bidi override (U+202E) come out escaped in the text of
+# sipkit decode and sipkit check, never raw (OSC 0 would retitle the terminal, CSI 2J clear it)
+esc=$(printf '\033') bel=$(printf '\007') rlo=$(printf '\342\200\256')
+printf 'INVITE sip:b@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1\r\nFrom: "Ev\\%s]0;pwned\\%sil %s" <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nReason: SIP;cause=200;text="a\\%s[2Jb"\r\nContent-Length: 0\r\n\r\n' \
+	"$esc" "$bel" "$rlo" "$esc" >/tmp/sk_cli_esc.$$
+sed "/^CSeq: 1 CANCEL/a Reason: SIP;cause=487;text=\"x\\\\${esc}]0;pwned\\\\${bel} ${rlo}\"" \
+	tests/data/trace/clean_cancel.log >/tmp/sk_cli_esc_log.$$
+terminal_safe() { # name substring command...: stdout has the substring, no ESC, BEL or U+202E
+	name=$1; msg=$2; shift 2
+	"$@" >/tmp/sk_cli_out.$$ 2>/tmp/sk_cli_err.$$
+	if ! grep -qF -- "$msg" /tmp/sk_cli_out.$$ || grep -q "$esc\|$bel\|$rlo" /tmp/sk_cli_out.$$; then
+		echo "FAIL $name: control characters not escaped, stdout:"; cat -v /tmp/sk_cli_out.$$
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+terminal_safe decode-terminal-safe 'Ev\\x1b]0;pwned\\x07il \u202e' "$SIPKIT" decode /tmp/sk_cli_esc.$$
+terminal_safe check-terminal-safe 'x\\x1b]0;pwned\\x07 \u202e' "$SIPKIT" check --no-progress /tmp/sk_cli_esc_log.$$
+rm -f /tmp/sk_cli_esc.$$ /tmp/sk_cli_esc_log.$$
+
 rm -f /tmp/sk_cli_err.$$ /tmp/sk_cli_out.$$
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
