@@ -158,6 +158,13 @@ static const struct sk_trace_code codes[] = {
      "RSeq, CSeq number, method); the provisional's retransmissions",
      "the caller must answer every in-order reliable provisional with a PRACK in its early "
      "dialog; a caller that cannot must not send Supported: 100rel"},
+    {"capture.invite_outside", SK_SEV_INFO, "RFC 3261 §9.1, §9.2",
+     "the INVITE a CANCEL cancelled is not in the capture, but the CANCEL's 2xx and the "
+     "INVITE's 487 show that it matched",
+     "the capture started after the INVITE (a ring buffer, a capture started mid-call)",
+     "the CANCEL's 2xx, and the 487 with the CANCEL's branch and CSeq number",
+     "nothing to fix in the call; capture from before the INVITE to check the CANCEL "
+     "against it field by field"},
 };
 
 #define NCODES (sizeof(codes) / sizeof(codes[0]))

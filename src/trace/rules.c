@@ -151,6 +151,27 @@ static int32_t near_miss(const struct sk_trace_call *c, const struct sk_trace_tx
 	return best;
 }
 
+/*
+ * The 487 that ended the INVITE a CANCEL cancelled, when that INVITE is not in
+ * the input: a response 487 of CSeq "N INVITE" with the CANCEL's number and top
+ * Via branch (§9.1: the CANCEL copies both). -1 when there is none.
+ */
+static int32_t outside_invite_487(const struct sk_trace_call *c, const struct sk_msg *cm)
+{
+	const struct sk_cseq *cc = sk_msg_cseq(cm);
+	const struct sk_via *cv = sk_msg_via(cm, 0);
+	for (size_t i = 0; i < c->nmsgs; i++) {
+		const struct sk_msg *m = msg(c, (int32_t)i);
+		const struct sk_cseq *cs = m ? sk_msg_cseq(m) : NULL;
+		const struct sk_via *v = m && sk_msg_via_count(m) ? sk_msg_via(m, 0) : NULL;
+		if (m && sk_msg_status(m) == 487 && cs && cs->num == cc->num &&
+		    sk_str_eq(cs->method, SK_STR_LIT("INVITE")) && v && cv &&
+		    sk_str_caseeq(v->branch, cv->branch))
+			return (int32_t)i;
+	}
+	return -1;
+}
+
 static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 {
 	uint32_t ci = ct->request;
@@ -159,6 +180,17 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 	if (ct->final >= 0)
 		snprintf(answer, sizeof(answer), " (answered %u)", ct->final_status);
 	int32_t k = near_miss(c, ct);
+	int32_t r487 = k < 0 && !c->partial && ct->final_status >= 200 && ct->final_status < 300
+	                   ? outside_invite_487(c, cm)
+	                   : -1;
+	if (r487 >= 0) { /* a capture that started mid-call: proof, not a fault (issue 13) */
+		sk_trace_finding_add(
+		    c, "capture.invite_outside", ci, r487,
+		    "the INVITE was sent before the capture started: the CANCEL got "
+		    "%u and the INVITE 487 (frame %llu), same branch and CSeq",
+		    ct->final_status, (unsigned long long)c->msgs[r487].frame);
+		return;
+	}
 	if (k < 0) {
 		struct sk_trace_finding *f = sk_trace_finding_add(
 		    c, "cancel.no_match", ci, -1,

@@ -291,6 +291,22 @@ def main():
     c.write()
     expect("msg_unparsed", 0, "failed", ["msg.unparsed:info"])
 
+    # a capture that starts after the INVITE (a ring buffer): the CANCEL's 200 and the 487
+    # with its branch and CSeq prove it matched: a note, not cancel.no_match (issue 13)
+    c = Call("mid_call_cancel")
+    ringing(c)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    ok_after_cancel(c)
+    c.write()
+    expect("mid_call_cancel", 0, "no INVITE", ["capture.invite_outside:info"])
+    # the same with no 487 in the input: nothing proves the CANCEL matched
+    c = Call("mid_call_cancel_unproven")
+    ringing(c)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+    c.write()
+    expect("mid_call_cancel_unproven", 1, "no INVITE", ["cancel.no_match:error"])
+
     fork_scenarios()
     auth_scenarios()
     prack_scenarios()
