@@ -455,17 +455,19 @@ static void source_failed(struct sk_proxy_auth *a, const struct sk_sa *from)
 static int challenge(struct sk_proxy_auth *a, struct sk_txn *st, bool www, struct sk_str realm,
                      bool stale)
 {
-	char nonce[NONCE_LEN + 1], extra[2 * (AUTH_NAME_MAX + NONCE_LEN + 120)];
+	char nonce[NONCE_LEN + 1], extra[2 * (AUTH_NAME_MAX + NONCE_LEN + 120)], value[400];
 	const char *name = www ? "WWW-Authenticate" : "Proxy-Authenticate";
 	nonce_make(a, realm, nonce);
+	struct sk_digest_challenge ch = {
+	    .realm = realm, .nonce = sk_str_c(nonce), .qop_auth = true, .stale = stale};
 	size_t n = 0;
-	for (size_t i = 0; i < a->nalgs; i++)
-		n += (size_t)snprintf(extra + n, sizeof(extra) - n,
-		                      "%s: Digest realm=\"%.*s\", nonce=\"%s\", qop=\"auth\", "
-		                      "algorithm=%s%s\r\n",
-		                      name, (int)realm.len, realm.p, nonce,
-		                      sk_digest_alg_name(a->algs[i], false),
-		                      stale ? ", stale=true" : "");
+	extra[0] = '\0';
+	for (size_t i = 0; i < a->nalgs; i++) {
+		ch.alg = a->algs[i];
+		if (sk_digest_challenge_format(&ch, value, sizeof(value)) == 0)
+			n += (size_t)snprintf(extra + n, sizeof(extra) - n, "%s: %s\r\n", name,
+			                      value);
+	}
 	a->p->st.challenges++;
 	return sk_proxy_reply(a->p, st, www ? 401 : 407, NULL, extra) < 0 ? 500 : (www ? 401 : 407);
 }
@@ -602,7 +604,6 @@ int sk_proxy_auth_check(struct sk_proxy *p, struct sk_txn *st, const struct sk_m
 		sk_proxy_reply(p, st, 403, "Forbidden", extra);
 		return 403;
 	}
-	(void)h;
 	*authed = true;
 	return 0;
 }

@@ -32,47 +32,12 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-if [ -z "${SIPKIT:-}" ]; then
-	if [ -x "$root/build/asan/sipkit" ]; then SIPKIT=$root/build/asan/sipkit; else SIPKIT=$root/build/sipkit; fi
-fi
-SCEN=$here/scenarios
-KAMCFG=$here/kamailio/kamailio-auth.cfg
-LO=127.0.0.1
-PASSWORD=secret
-ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS UBSAN_OPTIONS
-
-pass=0
-fail=0
-
-case $SIPKIT in /*) ;; *) SIPKIT=$(pwd)/$SIPKIT ;; esac
-if [ ! -x "$SIPKIT" ]; then
-	echo "FAIL sipkit: $SIPKIT is not built"
-	echo "interop-auth: 0 passed, 1 failed"
-	exit 1
-fi
-have_sipp=0
-command -v sipp >/dev/null 2>&1 && have_sipp=1
-if [ -z "${KAMAILIO:-}" ]; then
-	KAMAILIO=$(command -v kamailio 2>/dev/null || { [ -x /usr/sbin/kamailio ] && echo /usr/sbin/kamailio; })
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/sk_iauth.XXXXXX") || exit 1
-pids=""
 suite=interop-auth
 PORT_SEED=11
-# shellcheck source=tests/interop/lib.sh
-. "$here/lib.sh"
-
-sipp_opts() { # base port: SIP on it, control +1, media +2 and +4
-	echo "-i $LO -p $1 -ci $LO -cp $(($1 + 1)) -mi $LO -mp $(($1 + 2)) -timeout 15s -timeout_error -recv_timeout 5000 -nostdin -trace_msg -trace_err -trace_logs"
-}
-
-sipp_count() { # file "Successful call" | "Failed call"
-	awk -F'|' -v k="$2" 'index($1, k) {v = $3} END {gsub(/ /, "", v); print v}' "$1"
-}
+KAMCFG=$here/kamailio/kamailio-auth.cfg
+PASSWORD=secret
+# shellcheck source=tests/interop/proxy_lib.sh
+. "$here/proxy_lib.sh"
 
 # the top Via branch of each request of a method in a SIPp message log, in order
 branches() { # log method
@@ -81,39 +46,6 @@ branches() { # log method
 		$0 ~ "^" m " sip:" { want = 1; next }
 		want && /^Via:/ { sub(/.*branch=/, ""); sub(/[;, \r].*/, ""); print; want = 0 }
 	' "$1"
-}
-
-start_kamailio() {
-	alloc 1
-	KAM_PORT=$PORT
-	mkdir -p "$dir/kamrun"
-	sed "s/@KAM_PORT@/$KAM_PORT/g; s|@RUNDIR@|$dir/kamrun|g; s/@PASSWORD@/$PASSWORD/g" \
-		"$KAMCFG" >kamailio.cfg
-	timeout -k 5 30 "$KAMAILIO" -DD -E -f "$dir/kamailio.cfg" -n 1 -Y "$dir/kamrun" -m 64 -M 8 \
-		</dev/null >kamailio.log 2>&1 &
-	KAM_PID=$!
-	pids="$pids $KAM_PID"
-	n=0
-	until listening udp "$KAM_PORT"; do
-		if ! running $KAM_PID || [ $n -ge 50 ]; then
-			bad "kamailio did not start listening on udp:$LO:$KAM_PORT"
-			return 1
-		fi
-		sleep 0.1
-		n=$((n + 1))
-	done
-	return 0
-}
-
-stop_kamailio() {
-	kids=$(descendants "$KAM_PID")
-	kill "$KAM_PID" 2>/dev/null
-	wait_bounded "$KAM_PID" 5
-	for k in $kids; do
-		n=0
-		while running "$k" && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
-		running "$k" && { bad "a kamailio process ($k) outlived its main process"; kill -9 "$k"; }
-	done
 }
 
 # sipkit uas registered as bob at Kamailio, never answering; 1 when it did not

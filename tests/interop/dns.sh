@@ -21,25 +21,11 @@
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-if [ -z "${SIPKIT:-}" ]; then
-	if [ -x "$root/build/asan/sipkit" ]; then SIPKIT=$root/build/asan/sipkit; else SIPKIT=$root/build/sipkit; fi
-fi
-LO=127.0.0.1
-ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS UBSAN_OPTIONS
-DNSMASQ=${DNSMASQ:-$(command -v dnsmasq 2>/dev/null || echo /usr/sbin/dnsmasq)}
-
-pass=0
-fail=0
-case $SIPKIT in /*) ;; *) SIPKIT=$(pwd)/$SIPKIT ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/sk_idns.XXXXXX") || exit 1
-pids=""
 suite=interop-dns
-PORT_SEED=11
-# shellcheck source=tests/interop/lib.sh
-. "$here/lib.sh"
+PORT_SEED=13
+# shellcheck source=tests/interop/proxy_lib.sh
+. "$here/proxy_lib.sh"
+DNSMASQ=${DNSMASQ:-$(command -v dnsmasq 2>/dev/null || echo /usr/sbin/dnsmasq)}
 
 # start_dns RECORD-OPTIONS...: dnsmasq on udp $DNS_PORT with those records only
 start_dns() {
@@ -69,25 +55,6 @@ start_dns() {
 stop_dns() {
 	term_child "$DNS_PID"
 	wait_bounded "$DNS_PID" 5 >/dev/null
-}
-
-# start_bg NAME NLISTEN CMD...: sipkit in the background, up once it printed NLISTEN
-# "listening on" lines (5 s at most)
-start_bg() {
-	name=$1 nl=$2
-	shift 2
-	timeout -k 5 30 "$SIPKIT" "$@" >"$name.out" 2>"$name.err" &
-	BG_PID=$!
-	pids="$pids $BG_PID"
-	n=0
-	while c=$(grep -c 'listening on' "$name.err" 2>/dev/null); [ "${c:-0}" -lt "$nl" ]; do
-		if ! running $BG_PID || [ $n -ge 50 ]; then
-			bad "sipkit $1 ($name) did not start listening"
-			return 1
-		fi
-		sleep 0.1
-		n=$((n + 1))
-	done
 }
 
 # the zone: gw.sipkit.test by NAPTR (TCP) to a dead port first, then the uas;

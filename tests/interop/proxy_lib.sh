@@ -12,7 +12,7 @@ if [ -z "${SIPKIT:-}" ]; then
 	if [ -x "$root/build/asan/sipkit" ]; then SIPKIT=$root/build/asan/sipkit; else SIPKIT=$root/build/sipkit; fi
 fi
 SCEN=$here/scenarios
-KAMCFG=$here/kamailio/kamailio.cfg
+KAMCFG=${KAMCFG:-$here/kamailio/kamailio.cfg} # auth.sh: its own
 LO=127.0.0.1
 REASON_200='SIP;cause=200;text="Call completed elsewhere"'
 # the ASan/UBSan options, unless the caller set some
@@ -137,14 +137,14 @@ check_trace() {
 	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings in $f"
 }
 
-# start_kamailio NEXT1 NEXT2: Kamailio on udp $KAM_PORT (allocated here),
-# sip:one@ to 127.0.0.1:NEXT1, sip:fork@ to NEXT1 and NEXT2
+# start_kamailio [NEXT1 NEXT2]: Kamailio ($KAMCFG) on udp $KAM_PORT (allocated here),
+# sip:one@ to 127.0.0.1:NEXT1, sip:fork@ to NEXT1 and NEXT2; @PASSWORD@ is $PASSWORD
 start_kamailio() {
 	alloc 1
 	KAM_PORT=$PORT
 	mkdir -p "$dir/kamrun"
-	sed "s/@KAM_PORT@/$KAM_PORT/g; s/@NEXT1_PORT@/$1/g; s/@NEXT2_PORT@/$2/g; s|@RUNDIR@|$dir/kamrun|g" \
-		"$KAMCFG" >kamailio.cfg
+	sed "s/@KAM_PORT@/$KAM_PORT/g; s/@NEXT1_PORT@/${1:-0}/g; s/@NEXT2_PORT@/${2:-0}/g;
+	     s|@RUNDIR@|$dir/kamrun|g; s/@PASSWORD@/${PASSWORD:-}/g" "$KAMCFG" >kamailio.cfg
 	timeout -k 5 30 "$KAMAILIO" -DD -E -f "$dir/kamailio.cfg" -n 1 -Y "$dir/kamrun" -m 64 -M 8 \
 		</dev/null >kamailio.log 2>&1 &
 	KAM_PID=$!
