@@ -40,9 +40,10 @@ DEPS_FUZZ  := clang libclang-rt-14-dev
 LIB_SRC := $(wildcard src/core/*.c src/msg/*.c src/transport/*.c src/txn/*.c src/ua/*.c src/proxy/*.c \
              src/trace/*.c)
 # libpcap reads captures (src/trace); libcrypto hashes Digest authentication (src/msg/auth.c);
+# libssl carries SIP over TLS (src/transport/tls.c, memory BIOs);
 # hiredis speaks to the Redis location store (src/proxy); c-ares resolves names
 # (src/transport, RFC 3263)
-LIBS    := -lpcap -lcrypto -lhiredis -lcares
+LIBS    := -lpcap -lssl -lcrypto -lhiredis -lcares
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -17,9 +17,15 @@
 
 /* ---- addresses ----------------------------------------------------------- */
 
-enum sk_proto { SK_PROTO_NONE = 0, SK_PROTO_UDP = 1, SK_PROTO_TCP = 2 };
+enum sk_proto { SK_PROTO_NONE = 0, SK_PROTO_UDP = 1, SK_PROTO_TCP = 2, SK_PROTO_TLS = 3 };
 
-/** "UDP" / "TCP" (the Via transport token), "" for none. */
+/** True for a protocol that runs on a connection (TCP, TLS): reliable, framed (§18.3). */
+static inline bool sk_proto_is_stream(enum sk_proto p)
+{
+	return p == SK_PROTO_TCP || p == SK_PROTO_TLS;
+}
+
+/** "UDP" / "TCP" / "TLS" (the Via transport token), "" for none. */
 const char *sk_proto_name(enum sk_proto p);
 /** A Via transport token to a protocol (case-insensitive), SK_PROTO_NONE if unknown. */
 enum sk_proto sk_proto_from_token(struct sk_str token);
@@ -180,6 +186,22 @@ struct sk_tp_conn_limits {
 	uint32_t idle_ms;        /* no complete message for this long: closed, 0: 120000 */
 	uint32_t idle_new_ms;    /* the same for an accepted one that never sent any, 0: 20000 */
 	uint32_t header_ms; /* a message must be whole this long after its first byte, 0: 10000 */
+};
+
+/**
+ * TLS (RFC 3261 §26.2, RFC 5630, RFC 5922): what a transport needs to listen
+ * on TLS (cert_file and key_file) and to open TLS connections (ca_file,
+ * unless insecure). Files are PEM. TLS 1.2 and 1.3 only, renegotiation off.
+ */
+struct sk_tls_config {
+	const char *cert_file; /* our certificate chain: a server's, or a client's for mutual TLS */
+	const char *key_file;  /* its private key */
+	const char *ca_file;   /* the CAs we trust for servers (and clients, with verify_client) */
+	bool insecure;         /* outgoing: no verification of the server at all (labs only) */
+	bool verify_client;    /* accepted: a client certificate signed by ca_file is required */
+	uint32_t handshake_ms; /* a handshake must end this long after the connection, 0: 10000 */
+	uint32_t max_handshakes; /* accepted handshakes in progress, more refused, 0: 256 */
+	uint32_t max_pending;    /* plaintext held until a handshake ends, 0: 256 KiB */
 };
 
 struct sk_tp_config {

@@ -12,6 +12,7 @@ const char *sk_proto_name(enum sk_proto p)
 	switch (p) {
 	case SK_PROTO_UDP: return "UDP";
 	case SK_PROTO_TCP: return "TCP";
+	case SK_PROTO_TLS: return "TLS";
 	default: return "";
 	}
 }
