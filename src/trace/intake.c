@@ -283,8 +283,14 @@ static void settle(struct sk_trace_checker *c, struct tcall *t, const struct sk_
 			t->bye_done = true;
 		}
 	}
-	/* an answered call ends with its BYE; one never answered with the ACK of its final */
-	bool settled = t->answered ? t->bye_done : t->acked;
+	/*
+	 * An answered call ends with its BYE; one never answered with the ACK of
+	 * its final, unless that final asks for the INVITE again: after a 401/407
+	 * the credentials may come when a person has typed them (§22.2), after a
+	 * 503 when its Retry-After has passed (§21.5.4), both longer than 64*T1.
+	 */
+	bool retry_due = t->invite_final == 401 || t->invite_final == 407 || t->invite_final == 503;
+	bool settled = t->answered ? t->bye_done : t->acked && !retry_due;
 	if (settled != t->settled) {
 		unlink_activity(c, t);
 		t->settled = settled;

@@ -404,9 +404,10 @@ def fork_scenarios():
     expect("clean_fork_cancel", 0, "cancelled cleanly", [])
 
 
-def challenged_start(c):
+def challenged_start(c, retry=0.003):
     """alice -> proxy: INVITE, 407 with a challenge, ACK; the INVITE again with
-    credentials (RFC 3261 22.2: CSeq 2, same Call-ID and From tag, new branch)."""
+    credentials (RFC 3261 22.2: CSeq 2, same Call-ID and From tag, new branch)
+    retry seconds later (a person typing a password takes longer than 64*T1)."""
     v0 = ALICE + ";branch=z9hG4bK-a0"
     c.add(0.0, ALICE, PROXY, req("INVITE", c, v0, extra=CONTACT))
     c.add(0.001, PROXY, ALICE, resp(407, "Proxy Authentication Required", c, v0, totag="px",
@@ -416,9 +417,9 @@ def challenged_start(c):
     cred = ('Proxy-Authorization: Digest username="alice", realm="127.0.0.1", nonce="n1", '
             'uri="%s", response="0123456789abcdef0123456789abcdef", algorithm=MD5, '
             'cnonce="c1", qop=auth, nc=00000001' % RURI)
-    c.add(0.003, ALICE, PROXY, req("INVITE", c, V_A, cseq="2 INVITE", extra=CONTACT + [cred]))
-    c.add(0.004, PROXY, ALICE, resp(100, "Trying", c, V_A, cseq="2 INVITE"))
-    c.add(0.050, PROXY, ALICE, resp(180, "Ringing", c, V_A, cseq="2 INVITE", totag="b1"))
+    c.add(retry, ALICE, PROXY, req("INVITE", c, V_A, cseq="2 INVITE", extra=CONTACT + [cred]))
+    c.add(retry + 0.001, PROXY, ALICE, resp(100, "Trying", c, V_A, cseq="2 INVITE"))
+    c.add(retry + 0.047, PROXY, ALICE, resp(180, "Ringing", c, V_A, cseq="2 INVITE", totag="b1"))
 
 
 def auth_scenarios():
@@ -432,6 +433,18 @@ def auth_scenarios():
     c.add(2.003, ALICE, PROXY, req("ACK", c, V_A, cseq="2 ACK", to=TO + ";tag=b1"))
     c.write()
     expect("auth_cancel", 0, "cancelled cleanly", [])
+
+    # the same, the credentials sent 40 s after the challenge (longer than the
+    # 64*T1 a settled call is kept): still one call, not a failed 407 and a second call
+    c = Call("auth_slow_retry")
+    challenged_start(c, retry=40.0)
+    c.add(42.0, ALICE, PROXY, req("CANCEL", c, V_A, cseq="2 CANCEL"))
+    c.add(42.001, PROXY, ALICE, resp(200, "OK", c, V_A, cseq="2 CANCEL", totag="b1"))
+    c.add(42.002, PROXY, ALICE, resp(487, "Request Terminated", c, V_A, cseq="2 INVITE",
+                                     totag="b1"))
+    c.add(42.003, ALICE, PROXY, req("ACK", c, V_A, cseq="2 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("auth_slow_retry", 0, "cancelled cleanly", [])
 
     # the bug phones have: the CANCEL built from the challenged INVITE (its branch
     # and CSeq 1), so the retried INVITE, which is ringing, is never cancelled
