@@ -35,11 +35,19 @@ static uint32_t reliable_rseq(const struct sk_trace_call *c, const struct sk_tra
 	return sk_trace_rseq(m);
 }
 
-/* A PRACK in the provisional's dialog whose RAck acknowledges it (§7.2). */
-static bool pracked(const struct sk_trace_call *c, const struct sk_msg *prov, uint32_t rseq)
+/*
+ * A PRACK in the provisional's dialog whose RAck acknowledges it (§7.2): its
+ * index, or -1. *near is the first PRACK of the dialog that names the RSeq but
+ * not the CSeq (a B2BUA passing its other leg's RAck on), or -1.
+ */
+static int32_t find_prack(const struct sk_trace_call *c, const struct sk_trace_msg *p,
+                          uint32_t rseq, int32_t *near)
 {
+	const struct sk_msg *prov = p->msg;
 	const struct sk_cseq *cs = sk_msg_cseq(prov);
+	bool near_at_hop = false;
 	struct sk_str ft = msg_from_tag(prov), tt = msg_to_tag(prov);
+	*near = -1;
 	for (size_t j = 0; j < c->nmsgs; j++) {
 		const struct sk_msg *m = c->msgs[j].msg;
 		uint32_t r, n;
@@ -49,9 +57,16 @@ static bool pracked(const struct sk_trace_call *c, const struct sk_msg *prov, ui
 		    sk_trace_rack(m, &r, &n, method, sizeof(method)) < 0)
 			continue;
 		if (r == rseq && n == cs->num && sk_str_caseeq_c(cs->method, method))
-			return true;
+			return (int32_t)j;
+		/* one sent back at the provisional's own hop says more than one elsewhere */
+		bool at_hop =
+		    c->msgs[j].from_host == p->to_host && c->msgs[j].to_host == p->from_host;
+		if (r == rseq && (*near < 0 || (at_hop && !near_at_hop))) {
+			*near = (int32_t)j;
+			near_at_hop = at_hop;
+		}
 	}
-	return false;
+	return -1;
 }
 
 /* Provisional i (or an earlier copy of it at another hop) was judged already. */
@@ -137,18 +152,30 @@ void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a)
 		if (!rseq || tm->retrans)
 			continue;
 		judged_n++;
-		if (judged(c, i, rseq) || pracked(c, tm->msg, rseq))
+		int32_t near;
+		if (judged(c, i, rseq) || find_prack(c, tm, rseq, &near) >= 0)
 			continue;
 		int32_t why = proof(c, a, i, rseq);
 		if (why < 0)
 			continue;
 		const struct sk_cseq *cs = sk_msg_cseq(tm->msg);
-		char after[64] = "";
-		if (why != (int32_t)i)
+		char after[96] = "";
+		uint32_t r, n;
+		char method[16];
+		if (near >= 0 &&
+		    sk_trace_rack(c->msgs[near].msg, &r, &n, method, sizeof(method)) == 0) {
+			/* the PRACK that came closest is the lead, more than the proof */
+			snprintf(after, sizeof(after),
+			         "; the PRACK of frame %llu reads RAck %u %u %s",
+			         (unsigned long long)c->msgs[near].frame, (unsigned)r, (unsigned)n,
+			         method);
+			why = near;
+		} else if (why != (int32_t)i) {
 			snprintf(after, sizeof(after),
 			         c->msgs[why].retrans ? " (retransmitted: no PRACK came)"
 			                              : ", though the caller went on with %s",
 			         c->msgs[why].label);
+		}
 		sk_trace_finding_add(
 		    c, "prack.missing", i, why == (int32_t)i ? -1 : why,
 		    "no PRACK with RAck %u %u %.*s acknowledged this reliable %d%s", (unsigned)rseq,

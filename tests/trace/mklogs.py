@@ -464,10 +464,10 @@ def reliable(c, code, phrase, rseq, t, tag="b1"):
         "Contact: <sip:bob@127.0.0.1:5062>", "Require: 100rel", "RSeq: %d" % rseq]))
 
 
-def prack(c, rseq, cseq, t, tag="b1"):
+def prack(c, rseq, cseq, t, tag="b1", rack_cseq=1):
     via = ALICE + ";branch=z9hG4bK-pr%d" % cseq
     c.add(t, ALICE, BOB1, req("PRACK", c, via, cseq="%d PRACK" % cseq, ruri="sip:bob@127.0.0.1:5062",
-                             to=TO + ";tag=" + tag, extra=["RAck: %d 1 INVITE" % rseq]))
+                             to=TO + ";tag=" + tag, extra=["RAck: %d %d INVITE" % (rseq, rack_cseq)]))
     c.add(t + 0.001, BOB1, ALICE, resp(200, "OK", c, via, cseq="%d PRACK" % cseq, totag=tag))
 
 
@@ -499,6 +499,19 @@ def prack_scenarios():
     ok_after_cancel(c)
     c.write()
     expect("prack_missing", 0, "cancelled cleanly", ["prack.missing:warning"])
+
+    # a PRACK whose RAck names the RSeq but another CSeq (a B2BUA passing its
+    # other leg's RAck on, as in sngrep's ipv6frag.pcap): the finding names it
+    c = Call("prack_wrong_rack")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=invite))
+    c.add(0.001, BOB1, ALICE, resp(100, "Trying", c, V_A))
+    reliable(c, 183, "Session Progress", 7, 0.050)
+    prack(c, 7, 2, 0.051, rack_cseq=2)
+    reliable(c, 183, "Session Progress", 7, 0.550)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    ok_after_cancel(c)
+    c.write()
+    expect("prack_wrong_rack", 0, "cancelled cleanly", ["prack.missing:warning"])
 
     # the callee's 200 crosses the PRACK: nothing wrong
     c = Call("prack_crossing_200")
