@@ -178,6 +178,26 @@ int sk_loop_io_add(struct sk_loop *loop, struct sk_io *io, int fd, unsigned even
 int sk_loop_io_mod(struct sk_loop *loop, struct sk_io *io, unsigned events);
 /** Stops watching (safe on an inactive watcher, also from a callback). */
 void sk_loop_io_del(struct sk_loop *loop, struct sk_io *io);
+/** Work a loop's user does once per pass instead of once per event. */
+typedef void (*sk_loop_hook_fn)(void *arg);
+
+/** A pass hook, embedded in its owner. Fields are the loop's own. */
+struct sk_loop_hook {
+	sk_loop_hook_fn fn;
+	void *arg;
+	struct sk_loop_hook *next;
+	bool active;
+};
+
+/**
+ * Runs fn at the end of every pass and before the loop waits (what was done
+ * between two passes is then also seen to): datagrams queued during a pass
+ * leave together (issue 16), a log is written once per pass. A hook may
+ * delete itself from fn, not another hook.
+ */
+int sk_loop_hook_add(struct sk_loop *loop, struct sk_loop_hook *h, sk_loop_hook_fn fn, void *arg);
+/** Stops running h (safe on an inactive hook). */
+void sk_loop_hook_del(struct sk_loop *loop, struct sk_loop_hook *h);
 /**
  * One iteration: waits for I/O at most timeout_ms (-1: until the next timer; a
  * virtual clock never waits), dispatches ready watchers, then due timers.

@@ -108,5 +108,5 @@ void eventlog_write(FILE *f, enum eventlog_format fmt, const struct sk_proxy_eve
 		else
 			fprintf(f, " bindings=%u\n", ev->bindings);
 	}
-	fflush(f); /* a line is followed as it happens (tail -f, a shipper) */
+	/* not flushed here: the caller flushes once per loop pass (cli/proxy.c) */
 }

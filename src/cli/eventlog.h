@@ -9,6 +9,7 @@
 
 enum eventlog_format { EVENTLOG_LOGFMT, EVENTLOG_JSON };
 
+/* One line for ev on f, not flushed: the caller flushes (once per loop pass). */
 void eventlog_write(FILE *f, enum eventlog_format fmt, const struct sk_proxy_event *ev);
 
 #endif

@@ -77,6 +77,7 @@ struct proxyd {
 	struct ctl_client *clients;
 	char ctl_path[108];
 	bool done;
+	struct sk_loop_hook log_flush; /* the event log's lines of a pass, in one write */
 };
 
 /* ---- the control socket ---------------------------------------------------- */
@@ -309,6 +310,14 @@ static void on_event(void *arg, const struct sk_proxy_event *ev)
 {
 	const struct proxyd *pd = arg;
 	eventlog_write(stdout, pd->o.log_format, ev);
+}
+
+/* Once per loop pass, not once per line (issue 16: a write per call): a line is
+ * still out as soon as the pass that made it ends (tail -f, a shipper). */
+static void log_flush(void *arg)
+{
+	(void)arg;
+	fflush(stdout);
 }
 
 /* ---- SIGHUP: the users file read again ---------------------------------------- */
@@ -640,6 +649,7 @@ int cmd_proxy(int argc, char **argv)
 	}
 	sk_ua_free(pd->ph.ua); /* the proxy core is this stack's transaction user */
 	pd->ph.ua = NULL;
+	sk_loop_hook_add(pd->ph.loop, &pd->log_flush, log_flush, pd);
 	struct sk_proxy_config pc = {.stack = pd->ph.stack,
 	                             .domain = o->domains[0] ? o->domains : NULL,
 	                             .users_file = o->users,
@@ -742,6 +752,9 @@ out:
 	if (pd->reloading)
 		sk_timer_stop(sk_loop_timers(pd->ph.loop), &pd->reload_check);
 	sk_proxy_free(pd->proxy);
+	if (pd->log_flush.active)
+		sk_loop_hook_del(pd->ph.loop, &pd->log_flush);
+	fflush(stdout);
 	phone_free(&pd->ph);
 out_opts:
 	for (int i = 0; i < pd->o.nowned; i++)

@@ -24,6 +24,7 @@ struct sk_loop {
 	size_t ndeleted;
 	bool deleted_overflow; /* more deletions than remembered: end the pass early */
 	bool dispatching;
+	struct sk_loop_hook *hooks;
 };
 
 int sk_loop_new(struct sk_loop **out, struct sk_clock *clock)
@@ -111,6 +112,36 @@ void sk_loop_io_del(struct sk_loop *loop, struct sk_io *io)
 	}
 }
 
+int sk_loop_hook_add(struct sk_loop *loop, struct sk_loop_hook *h, sk_loop_hook_fn fn, void *arg)
+{
+	if (!loop || !h || !fn || h->active)
+		return -SK_EINVAL;
+	*h = (struct sk_loop_hook){.fn = fn, .arg = arg, .next = loop->hooks, .active = true};
+	loop->hooks = h;
+	return 0;
+}
+
+void sk_loop_hook_del(struct sk_loop *loop, struct sk_loop_hook *h)
+{
+	if (!loop || !h || !h->active)
+		return;
+	for (struct sk_loop_hook **pp = &loop->hooks; *pp; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	}
+	h->active = false;
+}
+
+static void run_hooks(struct sk_loop *loop)
+{
+	for (struct sk_loop_hook *h = loop->hooks, *next; h; h = next) {
+		next = h->next; /* h may delete itself */
+		h->fn(h->arg);
+	}
+}
+
 static bool deleted_now(const struct sk_loop *loop, const struct sk_io *io)
 {
 	for (size_t i = 0; i < loop->ndeleted; i++)
@@ -127,6 +158,7 @@ int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 
 	/* the clock is read here and after the wait, and nowhere else in a pass */
 	sk_timers_update_time(loop->timers);
+	run_hooks(loop); /* what was queued since the last pass, before sleeping */
 	next = sk_timers_next_in(loop->timers);
 
 	if (sk_clock_is_virtual(loop->clock))
@@ -154,5 +186,7 @@ int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 		ran++;
 	}
 	loop->dispatching = false;
-	return ran + (int)sk_timers_run_max(loop->timers, TIMERS_PER_PASS);
+	ran += (int)sk_timers_run_max(loop->timers, TIMERS_PER_PASS);
+	run_hooks(loop);
+	return ran;
 }

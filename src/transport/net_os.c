@@ -23,11 +23,11 @@
 #include <linux/sock_diag.h>
 
 #include "net.h"
+#include "udp_batch.h"
 
-#define UDP_MAX        65535       /* larger datagrams are dropped */
-#define UDP_BUF        (65536 + 1) /* room to notice a datagram over UDP_MAX */
 #define STREAM_CHUNK   65536
-#define BATCH_DGRAMS   64 /* per wakeup, so one busy socket cannot starve the others */
+#define BATCH_DGRAMS   64  /* per wakeup, so one busy socket cannot starve the others */
+#define FLUSH_ROUNDS   256 /* sockets flushed per pass hook, however much failures queue */
 #define BATCH_ACCEPTS  64
 #define BATCH_READS    16 /* 1 MiB per wakeup and connection */
 #define LISTEN_BACKLOG 128
@@ -50,6 +50,9 @@ struct os_sock {
 	bool dead;           /* closed; memory freed when depth drops to 0 */
 	char *out;           /* unsent bytes are out[off, len) */
 	size_t off, len, cap;
+	struct sk_udp_txq *txq;     /* UDP: datagrams this pass sends, in one sendmmsg */
+	struct os_sock *dirty_next; /* on owner->dirty: txq holds datagrams or failures */
+	bool dirty;
 };
 
 struct os_net {
@@ -57,6 +60,10 @@ struct os_net {
 	struct sk_loop *loop;
 	const struct sk_log *log;
 	struct os_sock *socks;
+	struct sk_udp_rx *rx;      /* recvmmsg's slots, for every UDP socket (one thread) */
+	struct os_sock *dirty;     /* UDP sockets with something for the pass hook */
+	struct sk_loop_hook flush; /* sends what a pass queued: flush_dirty */
+	struct sk_udp_batch_stats bst;
 };
 
 static struct os_sock *os_of(struct sk_net_sock *s)
@@ -136,6 +143,19 @@ static struct os_sock *sock_new(struct os_net *n, int fd, enum os_kind kind, uns
 	return s;
 }
 
+static void undirty(struct os_net *n, struct os_sock *s)
+{
+	if (!s->dirty)
+		return;
+	for (struct os_sock **pp = &n->dirty; *pp; pp = &(*pp)->dirty_next) {
+		if (*pp == s) {
+			*pp = s->dirty_next;
+			break;
+		}
+	}
+	s->dirty = false;
+}
+
 static void os_close(struct sk_net_sock *bs)
 {
 	struct os_sock *s = os_of(bs);
@@ -145,6 +165,13 @@ static void os_close(struct sk_net_sock *bs)
 		return;
 	n = s->owner;
 	s->dead = true;
+	if (s->txq) {
+		/* what was queued still leaves; its failures have nobody to go to */
+		sk_udp_txq_flush(s->txq, s->fd, &n->bst);
+		sk_udp_txq_free(s->txq);
+		s->txq = NULL;
+		undirty(n, s);
+	}
 	sk_loop_io_del(n->loop, &s->io);
 	close(s->fd);
 	if (s->prev)
@@ -202,6 +229,11 @@ static int open_bound(struct sk_net *net, const struct sk_sa *addr, enum os_kind
 	s = sock_new(net_of(net), fd, kind, SK_IO_READ);
 	if (!s)
 		return -SK_ENOMEM;
+	if (kind == OS_UDP &&
+	    (sk_udp_txq_new(&s->txq) < 0 || (!s->owner->rx && sk_udp_rx_new(&s->owner->rx) < 0))) {
+		os_close(&s->base);
+		return -SK_ENOMEM;
+	}
 	rc = get_local(s); /* port 0: the kernel's choice */
 	if (rc < 0) {
 		os_close(&s->base);
@@ -253,27 +285,63 @@ static int os_tcp_connect(struct sk_net *net, const struct sk_sa *to, struct sk_
 	return 0;
 }
 
+/*
+ * A datagram is queued, not sent: the pass hook (flush_dirty) sends what the
+ * pass queued on each socket with one sendmmsg. A queue that fills is sent at
+ * once. Errors then come per datagram, as sendto's would: a destination
+ * refused or unroutable goes up as unreachable from the hook, never from
+ * inside this call (the caller is in the middle of its own work).
+ */
 static int os_send_to(struct sk_net_sock *bs, const struct sk_sa *to, const char *buf, size_t len)
 {
 	struct os_sock *s = os_of(bs);
-	ssize_t w;
+	struct os_net *n;
+	int rc;
 
-	if (!s || s->kind != OS_UDP || !to || !sa_len(to) || (!buf && len))
+	if (!s || s->kind != OS_UDP || s->dead || !to || !sa_len(to) || (!buf && len))
 		return -SK_EINVAL;
-	/* no queue for datagrams: EAGAIN is the caller's loss, like any other */
-	for (int tries = 0; tries < 3; tries++) {
-		w = sendto(s->fd, buf, len, MSG_NOSIGNAL, &to->u.sa, sa_len(to));
-		if (w >= 0)
-			return 0;
-		/* An ICMP error for an earlier datagram, to whatever destination, is also
-		 * left pending on the socket (IP_RECVERR) and fails the next send once,
-		 * clearing itself: it is not this datagram's. Its destination comes up
-		 * from the error queue; this datagram is sent again. */
-		if (errno != EINTR && errno != ECONNREFUSED && errno != EHOSTUNREACH &&
-		    errno != ENETUNREACH && errno != EHOSTDOWN)
-			break;
+	n = s->owner;
+	rc = sk_udp_txq_push(s->txq, to, buf, len);
+	if (rc == -SK_EFULL) {
+		sk_udp_txq_flush(s->txq, s->fd, &n->bst);
+		rc = sk_udp_txq_push(s->txq, to, buf, len);
 	}
-	return -errno;
+	if (rc < 0)
+		return rc == -SK_EINVAL ? -EMSGSIZE : rc;
+	if (!s->dirty) {
+		s->dirty = true;
+		s->dirty_next = n->dirty;
+		n->dirty = s;
+	}
+	return 0;
+}
+
+/* The pass hook: every socket's queue sent, then its failures passed up (which
+ * may queue more, on any socket, or close any socket). */
+static void flush_dirty(void *arg)
+{
+	struct os_net *n = arg;
+	struct sk_net *net = &n->base;
+	char a[64];
+
+	for (int round = 0; round < FLUSH_ROUNDS && n->dirty; round++) {
+		struct os_sock *s = n->dirty;
+		struct sk_sa to;
+		int err;
+
+		n->dirty = s->dirty_next;
+		s->dirty = false;
+		s->depth++;
+		sk_udp_txq_flush(s->txq, s->fd, &n->bst);
+		while (!s->dead && sk_udp_txq_failure(s->txq, &to, &err)) {
+			sk_logf(n->log, SK_LOG_DEBUG, "net: udp to %s: %s",
+			        sa_str(&to, a, sizeof(a)), strerror(-err));
+			if (net->up.unreachable)
+				net->up.unreachable(net->up_arg, &s->base, &to, err);
+		}
+		if (--s->depth == 0 && s->dead)
+			free(s);
+	}
 }
 
 static int set_watch(struct os_sock *s, unsigned events)
@@ -529,9 +597,10 @@ static bool udp_errqueue(struct os_sock *s)
 
 static void udp_event(struct os_sock *s, unsigned events)
 {
-	struct sk_net *net = &s->owner->base;
-	const struct sk_log *log = s->owner->log;
-	char buf[UDP_BUF], a[64];
+	struct os_net *n = s->owner;
+	struct sk_net *net = &n->base;
+	const struct sk_log *log = n->log;
+	char a[64];
 
 	if (events & SK_IO_ERROR) {
 		if (!udp_errqueue(s))
@@ -540,37 +609,39 @@ static void udp_event(struct os_sock *s, unsigned events)
 		if (err)
 			sk_logf(log, SK_LOG_DEBUG, "net: udp error: %s", strerror(err));
 	}
-	for (int i = 0; i < BATCH_DGRAMS; i++) {
-		struct sk_sa from;
-		socklen_t flen = sizeof(from.u);
-		ssize_t r;
-
-		memset(&from, 0, sizeof(from));
-		r = recvfrom(s->fd, buf, sizeof(buf), MSG_TRUNC, &from.u.sa, &flen);
+	/* one recvmmsg reads what is waiting; a short batch says the queue is empty,
+	 * so no read ends in EAGAIN */
+	for (int got = 0, tries = 0; got < BATCH_DGRAMS && tries < BATCH_DGRAMS; tries++) {
+		int r = sk_udp_rx_read(n->rx, s->fd, &n->bst);
 		if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			if (errno == EINTR)
-				continue;
 			/* an ICMP error from an earlier send, also on the error queue (read
 			 * above, with its destination) */
-			if (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-			    errno == ENETUNREACH) {
+			if (r == -ECONNREFUSED || r == -EHOSTUNREACH || r == -ENETUNREACH) {
 				sk_logf(log, SK_LOG_DEBUG, "net: udp error ignored: %s",
-				        strerror(errno));
+				        strerror(-r));
 				continue;
 			}
-			sk_logf(log, SK_LOG_WARN, "net: udp receive: %s", strerror(errno));
+			sk_logf(log, SK_LOG_WARN, "net: udp receive: %s", strerror(-r));
 			return;
 		}
-		if ((size_t)r > UDP_MAX) {
-			sk_logf(log, SK_LOG_WARN, "net: datagram of %zd bytes from %s dropped", r,
-			        sa_str(&from, a, sizeof(a)));
-			continue;
+		for (int i = 0; i < r; i++) {
+			struct sk_sa from;
+			size_t len;
+			bool truncated;
+			const char *buf = sk_udp_rx_get(n->rx, i, &len, &from, &truncated);
+			if (truncated) {
+				sk_logf(log, SK_LOG_WARN,
+				        "net: datagram of over %d bytes from %s dropped",
+				        SK_UDP_MAX, sa_str(&from, a, sizeof(a)));
+				continue;
+			}
+			net->up.datagram(net->up_arg, &s->base, &from, buf, len);
+			if (s->dead)
+				return;
 		}
-		net->up.datagram(net->up_arg, &s->base, &from, buf, (size_t)r);
-		if (s->dead)
+		if (r < SK_UDP_RX_BATCH)
 			return;
+		got += r;
 	}
 }
 
@@ -635,6 +706,8 @@ static void os_free(struct sk_net *net)
 		return;
 	while (n->socks) /* leftovers: the transport should have closed them */
 		os_close(&n->socks->base);
+	sk_loop_hook_del(n->loop, &n->flush);
+	sk_udp_rx_free(n->rx);
 	free(n);
 }
 
@@ -675,6 +748,10 @@ int sk_net_os_new(struct sk_net **out, struct sk_loop *loop, const struct sk_log
 	n->base.ops = &os_ops;
 	n->loop = loop;
 	n->log = log;
+	if (sk_loop_hook_add(loop, &n->flush, flush_dirty, n) < 0) {
+		free(n);
+		return -SK_EINVAL;
+	}
 	*out = &n->base;
 	return 0;
 }

@@ -5,6 +5,8 @@
  *  - re-arming for write; deleting a watcher stops its events
  *  - a watcher deleted by another callback of the same pass is not called
  *  - on a virtual clock run_once never waits, and runs the timers due
+ *  - a pass hook runs before the wait and after the timers of every pass,
+ *    sees what a timer of the pass did, and may delete itself
  */
 #include <unistd.h>
 
@@ -154,13 +156,64 @@ static void test_mass_expiry_spread(void **state)
 	sk_clock_free(c);
 }
 
+struct hooked {
+	struct sk_loop *loop;
+	struct sk_loop_hook h;
+	int runs, timer_seen, stop_after;
+	bool timer_fired;
+};
+
+static void on_hook(void *arg)
+{
+	struct hooked *k = arg;
+	k->runs++;
+	if (k->timer_fired)
+		k->timer_seen++;
+	k->timer_fired = false;
+	if (k->runs == k->stop_after)
+		sk_loop_hook_del(k->loop, &k->h);
+}
+
+static void on_hooked_timer(void *arg)
+{
+	((struct hooked *)arg)->timer_fired = true;
+}
+
+static void test_pass_hook(void **state)
+{
+	(void)state;
+	struct sk_clock *c;
+	struct sk_loop *loop = new_loop(&c);
+	struct hooked k = {.loop = loop, .stop_after = 5};
+	struct sk_timer t;
+
+	memset(&k.h, 0, sizeof(k.h));
+	assert_int_equal(sk_loop_hook_add(loop, &k.h, on_hook, &k), 0);
+	assert_int_equal(sk_loop_hook_add(loop, &k.h, on_hook, &k), -SK_EINVAL); /* twice */
+	assert_int_equal(sk_loop_run_once(loop, -1), 0);
+	assert_int_equal(k.runs, 2); /* before the wait, after the pass */
+	sk_timer_init(&t, on_hooked_timer, &k);
+	assert_int_equal(sk_timer_start(sk_loop_timers(loop), &t, 10), 0);
+	assert_int_equal(sk_clock_set(c, 10), 0);
+	assert_int_equal(sk_loop_run_once(loop, -1), 1);
+	assert_int_equal(k.runs, 4);
+	assert_int_equal(k.timer_seen, 1); /* the pass's own timer, seen at its end */
+	assert_int_equal(sk_loop_run_once(loop, -1), 0);
+	assert_int_equal(k.runs, 5); /* deleted itself on its fifth run */
+	assert_false(k.h.active);
+	assert_int_equal(sk_loop_run_once(loop, -1), 0);
+	assert_int_equal(k.runs, 5);
+	sk_loop_hook_del(loop, &k.h); /* inactive: nothing */
+	sk_loop_free(loop);
+	sk_clock_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_write_hangup),
-	    cmocka_unit_test(test_delete_during_dispatch),
-	    cmocka_unit_test(test_timers_in_loop),
-	    cmocka_unit_test(test_mass_expiry_spread),
+	    cmocka_unit_test(test_read_write_hangup), cmocka_unit_test(test_delete_during_dispatch),
+	    cmocka_unit_test(test_timers_in_loop),    cmocka_unit_test(test_mass_expiry_spread),
+	    cmocka_unit_test(test_pass_hook),
 	};
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
 }

@@ -9,6 +9,9 @@
  *  - freeing the backend closes leftover sockets (ASan leak check)
  *  - a datagram to a closed port: unreachable names that very destination
  *    (IP_RECVERR, the ICMP port unreachable loopback sends back)
+ *  - datagrams are sent by the loop's pass hook (one sendmmsg a pass): one
+ *    the kernel refuses comes up as unreachable from there, never from inside
+ *    send_to, and the others of the pass still leave
  * IPv6 cases are skipped when ::1 cannot be bound.
  */
 #include <arpa/inet.h>
@@ -497,6 +500,32 @@ static void test_udp_unreachable_v6(void **state)
 	udp_unreachable(*state, AF_INET6);
 }
 
+static void test_udp_send_failure_from_pass(void **state)
+{
+	struct env *e = *state;
+	struct sk_net_sock *s, *t;
+	struct sk_sa v6 = loopback(AF_INET6);
+
+	v6.u.in6.sin6_port = htons(9);
+	assert_true(udp_bind(e, AF_INET, &s));
+	assert_true(udp_bind(e, AF_INET, &t));
+	assert_int_equal(e->net->ops->send_to(s, &v6, "x", 1), 0); /* queued */
+	assert_int_equal(e->net->ops->send_to(s, &t->local, "y", 1), 0);
+	assert_int_equal(e->unreachables, 0);
+	RUN_UNTIL(e, e->unreachables == 1 && e->datagrams == 1);
+	assert_ptr_equal(e->unreachable_sock, s);
+	assert_same_sa(&e->unreachable_dst, &v6);
+	assert_true(e->unreachable_err < 0);
+	assert_int_equal(e->dgram_len, 1);
+	assert_memory_equal(e->dgram, "y", 1);
+	/* queued, then the socket closed: the datagram still leaves */
+	assert_int_equal(e->net->ops->send_to(s, &t->local, "z", 1), 0);
+	e->net->ops->close(s);
+	RUN_UNTIL(e, e->datagrams == 2);
+	assert_memory_equal(e->dgram, "z", 1);
+	e->net->ops->close(t);
+}
+
 static int log_lines;
 static void count_log(void *arg, enum sk_log_level level, const char *line)
 {
@@ -540,6 +569,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_arguments_and_log, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_udp_unreachable_v4, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_udp_unreachable_v6, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_udp_send_failure_from_pass, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("net_os", tests, NULL, NULL);
 }
