@@ -1,17 +1,17 @@
 #!/bin/sh
 # Layering (DESIGN.md): a layer includes only its own public header and those of
-# the layers below it. Order, bottom up: core, msg (msg.h + uri.h + auth.h), transport,
+# the layers below it. Order, bottom up: core, msg (msg.h + uri.h + auth.h + ws.h), transport,
 # txn (with stack.h, the assembled stack), ua, proxy, trace; cli sits on top and may include anything.
 fail=0
 allowed() { # layer -> public headers it may include
 	case $1 in
 	core) echo "core" ;;
-	msg) echo "core msg uri auth" ;;
-	transport) echo "core msg uri auth transport" ;;
-	txn) echo "core msg uri auth transport txn stack" ;;
-	ua) echo "core msg uri auth transport txn stack ua" ;;
-	proxy) echo "core msg uri auth transport txn stack proxy" ;;
-	trace) echo "core msg uri auth txn trace" ;;
+	msg) echo "core msg uri auth ws" ;;
+	transport) echo "core msg uri auth ws transport" ;;
+	txn) echo "core msg uri auth ws transport txn stack" ;;
+	ua) echo "core msg uri auth ws transport txn stack ua" ;;
+	proxy) echo "core msg uri auth ws transport txn stack proxy" ;;
+	trace) echo "core msg uri auth ws txn trace" ;;
 	*) echo "*" ;;
 	esac
 }
