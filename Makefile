@@ -220,8 +220,9 @@ trace-test: $(BUILD)/asan/sipkit
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,
 # Digest authentication against SIPp and Kamailio's auth module (auth.sh), on a
-# Redis location store (redis-server of its own), and RFC 3263 names served by a
-# dnsmasq of the test's own (dnsmasq-base), on loopback, under the sanitizers:
+# Redis location store (redis-server of its own), RFC 3263 names served by a
+# dnsmasq of the test's own (dnsmasq-base), and SIP over WebSocket (ws.sh, a
+# phone in Python's standard library), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -233,6 +234,7 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/auth.sh
 	@$(INTEROP_ENV) sh tests/interop/redis.sh
 	@$(INTEROP_ENV) sh tests/interop/dns.sh
+	@$(INTEROP_ENV) sh tests/interop/ws.sh
 
 demo:
 	+@$(SUBMAKE) deps

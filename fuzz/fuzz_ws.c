@@ -24,8 +24,7 @@
 
 #include "fuzz_util.h"
 
-static const struct sk_ws_limits lims[4] = {
-    {0, 0}, {125, 300}, {1000, 1000}, {16, 65536}};
+static const struct sk_ws_limits lims[4] = {{0, 0}, {125, 300}, {1000, 1000}, {16, 65536}};
 
 struct trail {
 	uint64_t h; /* a running hash of the events */

@@ -23,6 +23,7 @@ struct sk_stack_config {
 	size_t expected;                /* live transactions to size tables for; 0: 1024 */
 	size_t max_transactions;        /* see sk_txl_config; 0: 1000000 */
 	struct sk_tp_conn_limits conns; /* caps and timeouts of TCP connections; zero: defaults */
+	struct sk_ws_config ws;         /* WebSocket listeners (RFC 7118); zero: defaults */
 };
 
 struct sk_stack;

@@ -17,15 +17,23 @@
 
 /* ---- addresses ----------------------------------------------------------- */
 
-enum sk_proto { SK_PROTO_NONE = 0, SK_PROTO_UDP = 1, SK_PROTO_TCP = 2, SK_PROTO_TLS = 3 };
+/* WS: SIP over WebSocket (RFC 7118), on connections that a WebSocket client (a
+ * browser) opened to us; never opened by us. */
+enum sk_proto {
+	SK_PROTO_NONE = 0,
+	SK_PROTO_UDP = 1,
+	SK_PROTO_TCP = 2,
+	SK_PROTO_TLS = 3,
+	SK_PROTO_WS = 4
+};
 
-/** True for a protocol that runs on a connection (TCP, TLS): reliable, framed (§18.3). */
+/** True for a protocol that runs on a connection (TCP, TLS, WS): reliable, framed (§18.3). */
 static inline bool sk_proto_is_stream(enum sk_proto p)
 {
-	return p == SK_PROTO_TCP || p == SK_PROTO_TLS;
+	return p == SK_PROTO_TCP || p == SK_PROTO_TLS || p == SK_PROTO_WS;
 }
 
-/** "UDP" / "TCP" / "TLS" (the Via transport token), "" for none. */
+/** "UDP" / "TCP" / "TLS" / "WS" (the Via transport token; RFC 7118 §5.1), "" for none. */
 const char *sk_proto_name(enum sk_proto p);
 /** A Via transport token to a protocol (case-insensitive), SK_PROTO_NONE if unknown. */
 enum sk_proto sk_proto_from_token(struct sk_str token);
@@ -61,7 +69,8 @@ struct sk_target {
 	struct sk_sa addr;
 };
 
-/** "udp:HOST:PORT", "tcp:HOST:PORT" (DESIGN.md command-line form): 0 or -SK_EINVAL. */
+/** "udp:HOST:PORT", "tcp:HOST:PORT", "ws:HOST:PORT" (DESIGN.md command-line form): 0 or -SK_EINVAL.
+ */
 int sk_target_parse(struct sk_target *t, const char *s);
 /**
  * Where a sip: URI sends a request: its maddr or host (numeric: no DNS), its
@@ -204,12 +213,25 @@ struct sk_tls_config {
 	uint32_t max_pending;    /* plaintext held until a handshake ends, 0: 256 KiB */
 };
 
+/*
+ * WebSocket listeners (-l ws:, RFC 6455, RFC 7118). Each zero takes its
+ * default. An idle WebSocket connection is pinged (RFC 6455 §5.5.2) before
+ * it is closed: a browser that answers keeps its connection, and so the
+ * bindings it registered over it.
+ */
+struct sk_ws_config {
+	const char *origins;    /* comma-separated Origin values allowed; NULL: any (§10.2) */
+	uint32_t max_conns;     /* WebSocket connections open, 0: 1024 (within max_in) */
+	uint32_t max_handshake; /* bytes of an upgrade request, 0: 8192 */
+};
+
 struct sk_tp_config {
 	struct sk_timers *timers;
 	struct sk_net *net;
 	const struct sk_log *log;       /* NULL: silent */
 	struct sk_msg_limits limits;    /* zero: sk_msg_limits_default() */
 	struct sk_tp_conn_limits conns; /* zero: the defaults above */
+	struct sk_ws_config ws;         /* zero: the defaults above */
 	uint32_t max_conn_buffer;       /* unsent bytes per connection, 0: 1 MiB */
 	uint32_t udp_max;               /* requests above go over TCP (§18.1.1), 0: 1300 */
 	uint64_t seed;                  /* branch generator; 0: seeded from the OS */
@@ -226,6 +248,11 @@ struct sk_tp_stats {
 	uint64_t refused_out;    /* not opened: max_out reached */
 	uint64_t closed_idle;    /* closed by an idle timeout */
 	uint64_t closed_header;  /* closed by the header timeout */
+	uint64_t ws_upgrades;    /* WebSocket handshakes accepted */
+	uint64_t ws_refused;     /* upgrade requests refused (malformed, origin, version, cap) */
+	uint64_t ws_bad_frames;  /* connections closed for a bad frame (1002, 1007, 1009) */
+	uint64_t ws_pings;       /* pings sent to idle WebSocket connections */
+	size_t ws_conns;         /* WebSocket connections open (upgrade pending or done) */
 	size_t conns, conns_in, conns_out;
 	size_t sources; /* addresses (IPv6: /64s) with accepted connections open */
 };

@@ -98,7 +98,7 @@ enum sk_ws_event_kind {
 
 struct sk_ws_event {
 	enum sk_ws_event_kind kind;
-	uint8_t opcode;    /* SK_WS_TEXT or SK_WS_BINARY for a message */
+	uint8_t opcode;     /* SK_WS_TEXT or SK_WS_BINARY for a message */
 	struct sk_str data; /* valid until the reader's next call */
 	uint16_t close_code;
 };
@@ -110,14 +110,15 @@ struct sk_ws_reader {
 	uint8_t msg_opcode; /* of the message being reassembled, 0: none */
 	char *msg;          /* its payload so far, unmasked */
 	size_t msg_len, msg_cap;
-	char ctrl[125]; /* a control frame's payload, unmasked */
+	char ctrl[125];      /* a control frame's payload, unmasked */
 	uint16_t close_code; /* after an error: the code to close with */
 	const char *why;     /* after an error: why, for a log line */
 	uint64_t frames, messages;
 };
 
 /** Prepares a reader (lim NULL or zeros: the defaults); it allocates only as messages come. */
-void sk_ws_reader_init(struct sk_ws_reader *r, enum sk_ws_role role, const struct sk_ws_limits *lim);
+void sk_ws_reader_init(struct sk_ws_reader *r, enum sk_ws_role role,
+                       const struct sk_ws_limits *lim);
 /** Frees what a reader holds (it can be initialised again). */
 void sk_ws_reader_free(struct sk_ws_reader *r);
 /**
@@ -138,7 +139,7 @@ int sk_ws_reader_next(struct sk_ws_reader *r, const char *buf, size_t len, size_
 /** What an upgrade request says; views into the bytes parsed. */
 struct sk_ws_http_req {
 	struct sk_str method, path, host, origin, key, version, protocols;
-	bool upgrade_websocket; /* Upgrade: websocket */
+	bool upgrade_websocket;  /* Upgrade: websocket */
 	bool connection_upgrade; /* Connection: ... Upgrade ... */
 	bool offers_sip;         /* "sip" among Sec-WebSocket-Protocol's values */
 };

@@ -68,7 +68,7 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	struct sk_net *net = NULL;
 	/* a stranger's garbage writes a few lines a second, not one per datagram */
 	struct sk_log_limits lim = {.burst = ph->log_burst, .rate = ph->log_rate};
-	struct sk_stack_config sc = {.log = &ph->log, .conns = ph->conns};
+	struct sk_stack_config sc = {.log = &ph->log, .conns = ph->conns, .ws = ph->ws};
 	int rc;
 	if (ph->times.t1) { /* --t1: the other values as RFC 3261 Table 4 has them */
 		sc.times = sk_txn_times_default();

@@ -29,6 +29,7 @@ struct phone {
 	const char *trace_path;             /* --trace FILE, or NULL */
 	const char *dns;                    /* --dns udp:HOST:PORT, NULL: /etc/resolv.conf */
 	struct sk_tp_conn_limits conns;     /* TCP caps and timeouts (--tcp-*); zero: defaults */
+	struct sk_ws_config ws;             /* WebSocket listeners (--ws-*); zero: defaults */
 	struct sk_txn_times times;          /* T1 ... (--t1); zero: RFC 3261 Table 4 */
 	FILE *ladder_out;                   /* where ladder lines go; NULL: stdout */
 	enum sk_100rel rel100;              /* --100rel (RFC 3262), set before phone_init */

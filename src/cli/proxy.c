@@ -45,6 +45,7 @@ struct proxy_opts {
 	const char *location;                     /* --location: memory, redis://HOST:PORT[/DB] */
 	const char *dns;                          /* --dns udp:HOST:PORT, NULL: resolv.conf */
 	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
+	struct sk_ws_config ws;                   /* --ws-* (zero: the transport's defaults) */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
 };
@@ -110,6 +111,11 @@ static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
 	        (unsigned long long)t.refused_in, (unsigned long long)t.refused_source,
 	        (unsigned long long)t.refused_out, (unsigned long long)t.closed_idle,
 	        (unsigned long long)t.closed_header);
+	fprintf(
+	    f,
+	    "ws_conns %zu\nws_upgrades %llu\nws_refused %llu\nws_bad_frames %llu\nws_pings %llu\n",
+	    t.ws_conns, (unsigned long long)t.ws_upgrades, (unsigned long long)t.ws_refused,
+	    (unsigned long long)t.ws_bad_frames, (unsigned long long)t.ws_pings);
 }
 
 /* The resolver's counters (RFC 3263) and the stateless forwards it could not serve. */
@@ -377,6 +383,7 @@ static void usage(FILE *f)
 	    "                    [--overload-queue-kb KB] [--src-rate N] [--trust CIDR,...]\n"
 	    "                    [--tcp-max-in N] [--tcp-max-out N] [--tcp-max-per-source N]\n"
 	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n"
+	    "                    [--ws-origin ORIGIN[,ORIGIN...]] [--ws-max-conns N]\n"
 	    "                    [--location memory|redis://HOST:PORT[/DB]] [--min-expires S]\n"
 	    "                    [--dns udp:HOST:PORT]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
@@ -411,6 +418,12 @@ static void usage(FILE *f)
 	    "cap a connection is closed at once. Only a complete message keeps a connection:\n"
 	    "--tcp-idle-ms (120000), --tcp-idle-new-ms for accepted ones that never sent one\n"
 	    "(20000), --tcp-header-ms from a message's first byte to its last (10000).\n"
+	    "-l ws:HOST:PORT serves SIP over WebSocket (RFC 7118) to browsers: the upgrade\n"
+	    "must offer the 'sip' subprotocol and, with --ws-origin, come from one of those\n"
+	    "Origins (403 otherwise); --ws-max-conns (1024) WebSocket connections at once,\n"
+	    "within the TCP caps. A contact registered over WebSocket is reached over its\n"
+	    "connection only: once that is closed a call to it gets 480 at once. An idle\n"
+	    "WebSocket connection is pinged before it is closed (a live browser answers).\n"
 	    "One line per call and per REGISTER on stdout (Call-ID, From, To, source,\n"
 	    "targets, outcome, Reason, status, duration), --log-format logfmt (default) or\n"
 	    "json.\n"
@@ -542,6 +555,10 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->dns = val;
 	} else if (set_bound(o, key, val) == 0) {
 		/* one of the numeric bounds */
+	} else if (!strcmp(key, "ws-origin") && val) {
+		o->ws.origins = val;
+	} else if (!strcmp(key, "ws-max-conns") && val && parse_uint(val, 1000000, &v) == 0 && v) {
+		o->ws.max_conns = (uint32_t)v;
 	} else if (!strncmp(key, "tcp-", 4) && val) {
 		if (set_tcp_option(&o->conns, key + 4, val) < 0)
 			goto bad;
@@ -642,6 +659,7 @@ int cmd_proxy(int argc, char **argv)
 	pd->ph.log_burst = (uint32_t)o->log_burst;
 	pd->ph.log_rate = (uint32_t)o->log_rate;
 	pd->ph.conns = o->conns;
+	pd->ph.ws = o->ws;
 	pd->ph.dns = o->dns;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;
@@ -709,7 +727,8 @@ int cmd_proxy(int argc, char **argv)
 		if ((rc = phone_listen(&pd->ph, o->listen[i], &bound)) == 0) {
 			char a[64];
 			sk_sa_print(&bound, a, sizeof(a));
-			fprintf(stderr, "sipkit proxy: listening on %.3s:%s\n", o->listen[i], a);
+			fprintf(stderr, "sipkit proxy: listening on %.*s:%s\n",
+			        (int)strcspn(o->listen[i], ":"), o->listen[i], a);
 			if (i == 0)
 				first_port = sk_sa_port(&bound);
 		}

@@ -41,7 +41,7 @@ void cli_trace_pkt(struct sk_trace_pkt *pkt, const struct sk_clock *clock, bool 
 	pkt->data = buf;
 	pkt->len = len;
 	pkt->ts_us = sk_clock_wall_us(clock);
-	pkt->proto = flow->proto == SK_PROTO_TCP ? SK_TRACE_TCP : SK_TRACE_UDP;
+	pkt->proto = sk_proto_is_stream(flow->proto) ? SK_TRACE_TCP : SK_TRACE_UDP;
 	addr_of(out ? &pkt->src : &pkt->dst, &flow->local);
 	addr_of(out ? &pkt->dst : &pkt->src, &flow->remote);
 }

@@ -37,9 +37,11 @@ int sk_ws_frame_parse(const char *buf, size_t len, uint64_t max_frame, struct sk
 	f->masked = b[1] & 0x80;
 	/* §5.2: RSV1-3 MUST be 0 unless an extension says otherwise; we negotiate none */
 	if (b[0] & 0x70)
-		return fail(close_code, why, SK_WS_CLOSE_PROTOCOL, "reserved bits set", -SK_EMALFORMED);
+		return fail(close_code, why, SK_WS_CLOSE_PROTOCOL, "reserved bits set",
+		            -SK_EMALFORMED);
 	if (!opcode_known(f->opcode))
-		return fail(close_code, why, SK_WS_CLOSE_PROTOCOL, "unknown opcode", -SK_EMALFORMED);
+		return fail(close_code, why, SK_WS_CLOSE_PROTOCOL, "unknown opcode",
+		            -SK_EMALFORMED);
 	uint64_t plen = b[1] & 0x7f;
 	size_t hl = 2;
 	if (plen == 126) {

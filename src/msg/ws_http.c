@@ -22,7 +22,8 @@ static int find_end(const char *buf, size_t len, size_t max, size_t *end)
 {
 	size_t n = len < max ? len : max;
 	for (size_t i = 3; i < n; i++)
-		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' && buf[i - 3] == '\r') {
+		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' &&
+		    buf[i - 3] == '\r') {
 			*end = i + 1;
 			return 0;
 		}

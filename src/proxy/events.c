@@ -26,7 +26,11 @@ static const char *source_text(const struct sk_flow *f, char *buf, size_t size)
 	if (!f)
 		return "";
 	sk_sa_print(&f->remote, a, sizeof(a));
-	snprintf(buf, size, "%s:%s", f->proto == SK_PROTO_TCP ? "tcp" : "udp", a);
+	snprintf(buf, size, "%s:%s",
+	         f->proto == SK_PROTO_WS    ? "ws"
+	         : f->proto == SK_PROTO_TCP ? "tcp"
+	                                    : "udp",
+	         a);
 	return buf;
 }
 
@@ -113,6 +117,9 @@ int sk_proxy_fork_status_up(const struct rctx *c, bool cancelled)
 {
 	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487))
 		return 408;
+	if (!c->best_wire && c->local && (c->local != 487 || cancelled))
+		return c
+		    ->local; /* a final of ours (send_best): a DNS failure, a closed WebSocket */
 	if (!c->best_wire)
 		return c->best == 503 ? 500 : c->invite ? 408 : 0;
 	return c->best == 503 ? 500 : c->best;

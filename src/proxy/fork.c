@@ -352,12 +352,20 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 		}
 	}
 	if (p->cfg.record_route) { /* §16.6 step 4: a URI that resolves to us, lr */
-		const struct sk_flow *in = sk_txn_flow(c->st);
+		struct sk_flow rr_side = *sk_txn_flow(c->st);
 		char a[64], mark[24];
-		sk_sa_print(&in->local, a, sizeof(a));
+		/* from a browser (RFC 7118), the side that can reach us again is the next
+		 * hop's: its listener goes in the Record-Route */
+		if (rr_side.proto == SK_PROTO_WS &&
+		    sk_tp_flow_for(sk_stack_tp(p->stack), dst, 0, &rr_side) < 0)
+			rr_side = *sk_txn_flow(c->st);
+		sk_sa_print(&rr_side.local, a, sizeof(a));
 		sk_proxy_rr_mark(p, req, mark, sizeof(mark)); /* the dialog's own (policy.c) */
 		snprintf(rr, sizeof(rr), "<sip:%s;lr%s%s>", a,
-		         in->proto == SK_PROTO_TCP ? ";transport=tcp" : "", mark);
+		         rr_side.proto == SK_PROTO_TCP  ? ";transport=tcp"
+		         : rr_side.proto == SK_PROTO_WS ? ";transport=ws"
+		                                        : "",
+		         mark);
 		fw.record_route = rr;
 	}
 	(void)hop;
@@ -470,7 +478,8 @@ static void group_fired(void *arg)
 }
 
 void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
-                         char (*targets)[256], const uint16_t *q, size_t n)
+                         char (*targets)[256], const uint16_t *q, const struct sk_target *flows,
+                         size_t n)
 {
 	size_t nbr = n ? n : 1;
 	struct rctx *c = calloc(1, sizeof(*c) + nbr * sizeof(struct branch));
@@ -500,6 +509,7 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 		if (n) {
 			b->target = strdup(targets[i]);
 			b->q = q[i];
+			b->flow = flows[i];
 		} else {
 			struct sk_forward fw;
 			struct sk_str ruri, route;

@@ -20,10 +20,12 @@ void sk_proxy_fork_table_free(struct sk_proxy *p);
 /*
  * A response context for server transaction st (§16.7) and its branches: one
  * per target (targets NULL: the Request-URI after §16.4), in q-value groups
- * when sequential.
+ * when sequential. flows[i].proto, when set, is the only flow target i may
+ * be reached on (a WebSocket binding's connection, RFC 7118 §5).
  */
 void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
-                         char (*targets)[256], const uint16_t *q, size_t n);
+                         char (*targets)[256], const uint16_t *q, const struct sk_target *flows,
+                         size_t n);
 /* §16.10: a CANCEL for invite; false when invite has no response context. */
 bool sk_proxy_fork_cancel(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *cancel,
                           struct sk_txn *invite);

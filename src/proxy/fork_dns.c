@@ -110,6 +110,26 @@ static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
 }
 
 /*
+ * A WebSocket binding is reached over the connection it registered on, or not
+ * at all (RFC 7118 §5: nobody can open a connection to a browser). That
+ * connection gone, the binding is unusable: the branch ends at once with 480
+ * (§21.4.18, Temporarily Unavailable), not after Timer B or C.
+ */
+static int forward_on_flow(struct rctx *c, struct branch *b)
+{
+	int rc = set_hops(b, &b->flow, 1);
+	if (rc < 0)
+		return rc;
+	if (send_next(c, b) == 0)
+		return 0;
+	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO,
+	        "proxy %s: %s: its WebSocket connection is gone (480)", c->call_id, b->target);
+	sk_proxy_fork_branch_done(b, 480);
+	sk_proxy_fork_set_local(c, 480, "the contact's WebSocket connection is closed");
+	return 0;
+}
+
+/*
  * Forwards b: its next hop resolved (RFC 3263 §4), then sent to the first
  * target that takes it. A name the cache cannot answer makes it RESOLVING
  * (Timer C runs meanwhile); 0 then, or once sent or ended with a final of ours.
@@ -122,6 +142,8 @@ int sk_proxy_fork_forward(struct rctx *c, struct branch *b)
 	char why[256];
 	if (!c->st || !sk_txn_msg(c->st))
 		return -SK_ENOMEM;
+	if (b->flow.proto == SK_PROTO_WS)
+		return forward_on_flow(c, b);
 	int rc = sk_resolve_uri(sk_stack_resolver(p->stack), branch_hop(c, b), SK_PROTO_NONE, t, &n,
 	                        why, sizeof(why), on_resolved, b, &b->lookup);
 	if (rc == SK_RESOLVE_PENDING) {

@@ -44,6 +44,7 @@ struct branch {
 	struct sk_resolve_lookup *lookup; /* while RESOLVING */
 	struct sk_target *hops;           /* where its next hop resolved to (RFC 3263 §4.3) */
 	uint8_t nhops, hop;               /* how many, the one in use */
+	struct sk_target flow; /* proto set: the only flow its target is reached on (RFC 7118) */
 };
 
 struct rctx {

@@ -206,10 +206,25 @@ void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk
 
 /* ---- §16.5: targets -------------------------------------------------------- */
 
-/* Targets of a request for us: a static route of the user, else the registered contacts;
- * -SK_EIO when the location store cannot be read. */
+/*
+ * The flow a binding must be reached on, when it has one: a contact that
+ * registered over WebSocket (RFC 7118 §5) names a host of its own invention
+ * (".invalid"), and is reached only over the connection it registered on,
+ * which the binding's source (that connection's far end) names. proto NONE:
+ * the contact URI says where (RFC 3263).
+ */
+static void binding_flow(const struct sk_binding *b, struct sk_target *flow)
+{
+	memset(flow, 0, sizeof(*flow));
+	if (!strcmp(b->transport, "ws") && sk_sa_parse(&flow->addr, sk_str_c(b->source), 0) == 0)
+		flow->proto = SK_PROTO_WS;
+}
+
+/* Targets of a request for us: a static route of the user, else the registered contacts
+ * (with the flow each must be reached on, binding_flow); -SK_EIO when the location store
+ * cannot be read. */
 static int targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[256], uint16_t *q,
-                       size_t max)
+                       struct sk_target *flows, size_t max)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < p->nroutes && !n; i++) {
@@ -236,6 +251,7 @@ static int targets_for(struct sk_proxy *p, const struct sk_uri *ru, char (*out)[
 	for (int i = 0; i < nb; i++) {
 		sk_str_cpy(out[i], 256, sk_str_c(b[i].contact));
 		q[i] = b[i].q;
+		binding_flow(&b[i], &flows[i]);
 	}
 	return nb;
 }
@@ -370,6 +386,7 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 		return;                       /* challenged, or not ours to relay */
 	char targets[PROXY_MAX_TARGETS][256]; /* on the stack: no allocation per request */
 	uint16_t q[PROXY_MAX_TARGETS];
+	struct sk_target flows[PROXY_MAX_TARGETS];
 	size_t n = 0;
 	if (!route.len && sk_proxy_hop_is_us(p, &target_uri)) {
 		if (sk_str_eq(m, SK_STR_LIT("REGISTER")) && p->cfg.registrar) {
@@ -380,7 +397,8 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 			sk_proxy_reply(p, st, 200, NULL, "Allow: " ALLOW "\r\n");
 			return;
 		}
-		int nt = targets_for(p, &target_uri, targets, q, PROXY_MAX_TARGETS);
+		memset(flows, 0, sizeof(flows));
+		int nt = targets_for(p, &target_uri, targets, q, flows, PROXY_MAX_TARGETS);
 		if (nt < 0) { /* the store is down: 480 with a Warning, not "no such user" */
 			sk_proxy_reply_store_down(p, st, false);
 			return;
@@ -398,7 +416,7 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 		sk_proxy_reply(p, st, 503, NULL, "Retry-After: " PROXY_RETRY_AFTER "\r\n");
 		return;
 	}
-	sk_proxy_fork_start(p, st, req, targets, q, n);
+	sk_proxy_fork_start(p, st, req, targets, q, flows, n);
 }
 
 static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,

@@ -13,6 +13,7 @@ const char *sk_proto_name(enum sk_proto p)
 	case SK_PROTO_UDP: return "UDP";
 	case SK_PROTO_TCP: return "TCP";
 	case SK_PROTO_TLS: return "TLS";
+	case SK_PROTO_WS: return "WS";
 	default: return "";
 	}
 }
@@ -23,6 +24,8 @@ enum sk_proto sk_proto_from_token(struct sk_str token)
 		return SK_PROTO_UDP;
 	if (sk_str_caseeq_c(token, "TCP"))
 		return SK_PROTO_TCP;
+	if (sk_str_caseeq_c(token, "WS"))
+		return SK_PROTO_WS;
 	return SK_PROTO_NONE;
 }
 
@@ -143,13 +146,20 @@ size_t sk_sa_print(const struct sk_sa *a, char *buf, size_t size)
 int sk_target_parse(struct sk_target *t, const char *s)
 {
 	struct sk_str in = sk_str_c(s);
-	if (in.len > 4 && !strncasecmp(s, "udp:", 4))
+	size_t skip = 4;
+	if (in.len > 4 && !strncasecmp(s, "udp:", 4)) {
 		t->proto = SK_PROTO_UDP;
-	else if (in.len > 4 && !strncasecmp(s, "tcp:", 4))
+	} else if (in.len > 4 && !strncasecmp(s, "tcp:", 4)) {
 		t->proto = SK_PROTO_TCP;
-	else
+	} else if (in.len > 3 && !strncasecmp(s, "ws:", 3)) {
+		t->proto = SK_PROTO_WS;
+		skip = 3;
+	} else {
 		return -SK_EINVAL;
-	return sk_sa_parse(&t->addr, (struct sk_str){s + 4, in.len - 4}, 5060);
+	}
+	/* RFC 7118 §4: ws: takes HTTP's port 80 when none is given */
+	return sk_sa_parse(&t->addr, (struct sk_str){s + skip, in.len - skip},
+	                   t->proto == SK_PROTO_WS ? 80 : 5060);
 }
 
 void sk_net_free(struct sk_net *net)

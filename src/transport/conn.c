@@ -165,6 +165,7 @@ void sk_tp_conn_free(struct conn *c)
 		sk_htab_remove(&tp->conn_ids, &c->by_id);
 		sk_htab_remove(&tp->conn_remotes, &c->by_remote);
 		source_leave(tp, c);
+		sk_tp_ws_detach(c);
 		if (c->prev)
 			c->prev->next = c->next;
 		else
@@ -187,7 +188,7 @@ void sk_tp_conn_free(struct conn *c)
 }
 
 /* A connection that failed: the transaction layer hears of it (§17.1.4). */
-static void conn_fail(struct conn *c, int err)
+void sk_tp_conn_fail(struct conn *c, int err)
 {
 	struct sk_tp *tp = c->tp;
 	uint64_t id = c->id;
@@ -242,6 +243,11 @@ static void conn_expire(struct conn *c, const char *why)
 static void idle_fired(void *arg)
 {
 	struct conn *c = arg;
+	/* a WebSocket client is asked first (RFC 6455 §5.5.2): its pong keeps it */
+	if (c->ws && sk_tp_ws_idle(c)) {
+		sk_timer_start(c->tp->cfg.timers, &c->idle, idle_ms(c));
+		return;
+	}
 	c->tp->st.closed_idle++;
 	conn_expire(c, "idle");
 }
@@ -274,7 +280,6 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 {
 	struct sk_tp *tp = arg;
 	const struct sk_tp_conn_limits *lim = &tp->cfg.conns;
-	(void)ls;
 	struct sk_sa k;
 	sa_key(peer, false, &k);
 	uint64_t h = sa_hash(tp, &k);
@@ -324,6 +329,13 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 	c->src = src;
 	src->conns++;
 	c->up = true;
+	const struct listener *l = ls->user;
+	if (l && l->proto == SK_PROTO_WS && sk_tp_ws_attach(c) < 0) {
+		/* over the WebSocket cap: closed at once, as over the others */
+		tp->st.conns_refused++;
+		tp->st.ws_refused++;
+		sk_tp_conn_free(c);
+	}
 }
 
 void sk_tp_conn_up_connected(void *arg, struct sk_net_sock *s, int err)
@@ -335,7 +347,7 @@ void sk_tp_conn_up_connected(void *arg, struct sk_net_sock *s, int err)
 		sk_sa_print(&c->remote, a, sizeof(a));
 		sk_logf(c->tp->cfg.log, SK_LOG_WARN, "transport: connection to %s failed (%d)", a,
 		        err);
-		conn_fail(c, -SK_EIO);
+		sk_tp_conn_fail(c, -SK_EIO);
 		return;
 	}
 	c->up = true;
@@ -343,13 +355,13 @@ void sk_tp_conn_up_connected(void *arg, struct sk_net_sock *s, int err)
 }
 
 /* Too much or garbage: the peer is cut off, the others carry on. */
-static void conn_reject(struct conn *c, const char *why)
+void sk_tp_conn_reject(struct conn *c, const char *why)
 {
 	char a[64];
 	sk_sa_print(&c->remote, a, sizeof(a));
 	sk_logf(c->tp->cfg.log, SK_LOG_WARN, "transport: disconnecting %s: %s", a, why);
 	c->tp->st.rx_bad++;
-	conn_fail(c, -SK_EIO);
+	sk_tp_conn_fail(c, -SK_EIO);
 }
 
 /*
@@ -361,7 +373,7 @@ static void conn_reject(struct conn *c, const char *why)
  * runs from the first byte of a message until it is whole: more bytes of the
  * same message never restart it.
  */
-static void conn_timers(struct conn *c, bool whole, bool pinged, bool partial)
+void sk_tp_conn_timers(struct conn *c, bool whole, bool pinged, bool partial)
 {
 	struct sk_timers *ts = c->tp->cfg.timers;
 	if (whole)
@@ -381,7 +393,7 @@ void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, siz
 	size_t cap_limit = (size_t)tp->cfg.limits.max_msg_size + 4096;
 	if (c->in_len + len > cap_limit) {
 		/* More than one message's worth unframed: the framer would have cut it. */
-		conn_reject(c, "more unframed bytes than the message size limit");
+		sk_tp_conn_reject(c, "more unframed bytes than the message size limit");
 		return;
 	}
 	if (c->in_len + len > c->in_cap) {
@@ -390,7 +402,7 @@ void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, siz
 			ncap *= 2;
 		char *n = realloc(c->in, ncap);
 		if (!n) {
-			conn_reject(c, "out of memory");
+			sk_tp_conn_reject(c, "out of memory");
 			return;
 		}
 		c->in = n;
@@ -398,6 +410,10 @@ void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, siz
 	}
 	memcpy(c->in + c->in_len, buf, len);
 	c->in_len += len;
+	if (c->ws) {
+		sk_tp_ws_input(c); /* the upgrade, then frames (ws_conn.c) */
+		return;
+	}
 	/* No timer moves for bytes: a complete message or ping resets the idle one, the
 	 * header one runs from a message's first byte (conn_timers). */
 	bool whole = false, pinged = false, crlf_only = false;
@@ -431,7 +447,7 @@ void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, siz
 		if (rc == -SK_EAGAIN)
 			break;
 		if (rc < 0) {
-			conn_reject(c, err.why ? err.why : "malformed stream");
+			sk_tp_conn_reject(c, err.why ? err.why : "malformed stream");
 			break; /* c is dead now, freed below */
 		}
 		whole = true;
@@ -446,15 +462,17 @@ void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, siz
 	}
 	memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
-	conn_timers(c, whole, pinged, c->in_len > 0 && !crlf_only);
+	sk_tp_conn_timers(c, whole, pinged, c->in_len > 0 && !crlf_only);
 }
 
 void sk_tp_conn_up_closed(void *arg, struct sk_net_sock *s, int err)
 {
 	struct conn *c = s->user;
 	(void)arg;
-	if (err < 0)
-		conn_fail(c, -SK_EIO);
+	/* a WebSocket client's connection is never opened again by us (RFC 7118 §5): what
+	 * was to go back on it fails now */
+	if (err < 0 || c->ws)
+		sk_tp_conn_fail(c, -SK_EIO);
 	else
 		sk_tp_conn_free(c); /* an orderly close: responses may come on a new connection */
 }
@@ -467,6 +485,11 @@ int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, siz
 	struct conn *c = flow->conn ? sk_tp_conn_by_id(tp, flow->conn) : NULL;
 	if (!c)
 		c = sk_tp_conn_by_remote(tp, &flow->remote);
+	/* a WebSocket flow goes on the client's own connection or nowhere (RFC 7118 §5) */
+	if (flow->proto == SK_PROTO_WS && (!c || !c->ws))
+		return -SK_EIO;
+	if (flow->proto != SK_PROTO_WS && c && c->ws)
+		c = NULL;
 	if (!c) {
 		/* our own cap: accepted connections, however many, never count against it */
 		if (tp->st.conns_out >= tp->cfg.conns.max_out) {
@@ -492,11 +515,11 @@ int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, siz
 	}
 	flow->conn = c->id;
 	if (ops->pending(c->sock) + len > tp->cfg.max_conn_buffer) {
-		conn_reject(c, "peer does not read: send buffer full");
+		sk_tp_conn_reject(c, "peer does not read: send buffer full");
 		return -SK_EIO;
 	}
-	if (ops->write(c->sock, buf, len) < 0) {
-		conn_fail(c, -SK_EIO);
+	if (c->ws ? sk_tp_ws_write(c, buf, len) < 0 : ops->write(c->sock, buf, len) < 0) {
+		sk_tp_conn_fail(c, -SK_EIO);
 		return -SK_EIO;
 	}
 	/* What we send keeps a connection in use, but only one that has earned it: an

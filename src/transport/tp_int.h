@@ -40,6 +40,7 @@ struct conn {
 	struct sk_timer idle;   /* no complete message for idle_ms (idle_new_ms) */
 	struct sk_timer header; /* a message begun and not whole for header_ms */
 	struct source *src;     /* accepted ones: their source */
+	struct ws_conn *ws;     /* accepted on a ws: listener: its WebSocket state (ws_conn.c) */
 	struct sk_hnode by_id, by_remote;
 	struct conn *prev, *next;
 };
@@ -86,6 +87,30 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 void sk_tp_conn_up_connected(void *arg, struct sk_net_sock *s, int err);
 void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t len);
 void sk_tp_conn_up_closed(void *arg, struct sk_net_sock *s, int err);
+
+/** The timers after a read (conn.c): whole message(s), a ping, a message begun. */
+void sk_tp_conn_timers(struct conn *c, bool whole, bool pinged, bool partial);
+/** Too much or garbage: the peer is cut off (a log line, rx_bad), its transactions told. */
+void sk_tp_conn_reject(struct conn *c, const char *why);
+/** A connection that failed: freed, and the transaction layer hears of it (§17.1.4). */
+void sk_tp_conn_fail(struct conn *c, int err);
+
+/* ---- ws_conn.c: WebSocket connections (RFC 6455, RFC 7118) ---------------- */
+
+/** Gives each zero WebSocket setting its default. */
+void sk_tp_ws_config_default(struct sk_ws_config *w);
+/** An accepted connection on a ws: listener: its state, awaiting the upgrade request;
+ * -SK_EFULL over the WebSocket cap, -SK_ENOMEM. */
+int sk_tp_ws_attach(struct conn *c);
+/** Frees the WebSocket state of a connection being freed. */
+void sk_tp_ws_detach(struct conn *c);
+/** The bytes in c->in: the upgrade request, then frames; each SIP message passed up. */
+void sk_tp_ws_input(struct conn *c);
+/** Sends one SIP message as one text frame (RFC 7118 §5.1): 0 or -SK_EIO. */
+int sk_tp_ws_write(struct conn *c, const char *buf, size_t len);
+/** The idle timer fired: true when a ping went out and the connection waits for its pong,
+ * false when it must close (no handshake yet, or the last ping went unanswered). */
+bool sk_tp_ws_idle(struct conn *c);
 
 /* ---- transport.c: intake ------------------------------------------------- */
 

@@ -64,6 +64,7 @@ int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct s
 	if (!lim->max_addrs)
 		lim->max_addrs = def.max_addrs;
 	sk_tp_conn_limits_default(&tp->cfg.conns);
+	sk_tp_ws_config_default(&tp->cfg.ws);
 	if (!tp->cfg.max_conn_buffer)
 		tp->cfg.max_conn_buffer = 1u << 20;
 	if (!tp->cfg.udp_max)
@@ -78,9 +79,13 @@ int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct s
 		return -SK_EAGAIN;
 	}
 	int rc = key_init(tp, cfg);
+	/* the Origin list is copied: the caller's may not outlive us */
+	if (cfg->ws.origins && !(tp->cfg.ws.origins = strdup(cfg->ws.origins)))
+		rc = -SK_ENOMEM;
 	if (rc < 0 || sk_htab_init(&tp->sources, 64) < 0 || sk_htab_init(&tp->conn_ids, 64) < 0 ||
 	    sk_htab_init(&tp->conn_remotes, 64) < 0 || sk_msg_new(&tp->msg, &tp->cfg.limits) < 0) {
 		tp_tables_free(tp);
+		free((char *)tp->cfg.ws.origins);
 		free(tp);
 		return rc < 0 ? rc : -SK_ENOMEM;
 	}
@@ -109,6 +114,7 @@ void sk_tp_free(struct sk_tp *tp)
 	}
 	sk_msg_free(tp->msg);
 	tp_tables_free(tp);
+	free((char *)tp->cfg.ws.origins);
 	free(tp);
 }
 
@@ -116,7 +122,7 @@ int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr
                  struct sk_sa *bound)
 {
 	const struct sk_net_ops *ops = tp->cfg.net->ops;
-	if (proto != SK_PROTO_UDP && proto != SK_PROTO_TCP)
+	if (proto != SK_PROTO_UDP && proto != SK_PROTO_TCP && proto != SK_PROTO_WS)
 		return -SK_EINVAL;
 	struct listener *l = calloc(1, sizeof(*l));
 	if (!l)
@@ -354,9 +360,14 @@ int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, st
 	if (!l)
 		return -SK_ENOTFOUND;
 	*flow = (struct sk_flow){.proto = proto, .local = l->addr, .remote = dst->addr};
-	if (proto == SK_PROTO_TCP) {
+	if (proto == SK_PROTO_TCP || proto == SK_PROTO_WS) {
 		struct conn *c = sk_tp_conn_by_remote(tp, &dst->addr);
-		flow->conn = c ? c->id : 0;
+		bool fits = c && (proto == SK_PROTO_WS) == (c->ws != NULL);
+		flow->conn = fits ? c->id : 0;
+		/* RFC 7118 §5: no connection is opened to a WebSocket client; without its own
+		 * connection the flow does not exist */
+		if (proto == SK_PROTO_WS && !flow->conn)
+			return -SK_EIO;
 	}
 	return 0;
 }
@@ -393,6 +404,8 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
 		return -SK_EINVAL;
 	uint16_t port = v->port ? v->port : 5060;
 	struct sk_sa dst;
+	if (in->proto == SK_PROTO_WS)
+		return 0; /* RFC 7118 §5: the client's connection, its far end, nothing else */
 	if (in->proto == SK_PROTO_TCP) {
 		/* §18.2.2: the connection the request came on; failing that, received and sent-by
 		 * port */
@@ -416,7 +429,7 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
 int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len)
 {
 	int rc;
-	if (flow->proto == SK_PROTO_TCP) {
+	if (flow->proto == SK_PROTO_TCP || flow->proto == SK_PROTO_WS) {
 		rc = sk_tp_conn_send(tp, flow, buf, len);
 	} else if (flow->proto == SK_PROTO_UDP) {
 		/* A datagram leaves from the very address its flow names (its Via's sent-by,
@@ -437,7 +450,7 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 			 * the peer's ephemeral port). */
 			struct sk_flow shown = *flow;
 			struct conn *c =
-			    flow->proto == SK_PROTO_TCP ? sk_tp_conn_by_id(tp, flow->conn) : NULL;
+			    flow->proto != SK_PROTO_UDP ? sk_tp_conn_by_id(tp, flow->conn) : NULL;
 			if (c && c->local.u.sa.sa_family)
 				shown.local = c->local;
 			if (c && c->remote.u.sa.sa_family)

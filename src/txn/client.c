@@ -135,7 +135,7 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_str wire, struct 
 	t->method = (struct sk_str){t->req + (method.p - wire.p), method.len};
 	t->branch = (struct sk_str){t->req + (branch.p - wire.p), branch.len};
 	t->node.hash = sk_txn_hash_branch(txl, t->branch);
-	t->reliable = flow->proto == SK_PROTO_TCP;
+	t->reliable = sk_proto_is_stream(flow->proto);
 	t->created = sk_timers_now(txl->cfg.timers);
 	bool invite = sk_txn_method_is(t->method, "INVITE");
 	t->kind = invite ? SK_TXN_ICT : SK_TXN_NICT;

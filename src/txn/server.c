@@ -48,7 +48,7 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 	t->server = true;
 	t->rfc2543 = !sk_via_branch_is_3261(v);
 	t->node.hash = t->rfc2543 ? sk_txn_hash_2543(txl, m) : sk_txn_hash_branch(txl, v->branch);
-	t->reliable = flow->proto == SK_PROTO_TCP;
+	t->reliable = sk_proto_is_stream(flow->proto);
 	t->created = sk_timers_now(txl->cfg.timers);
 	bool invite = sk_txn_method_is(method, "INVITE");
 	t->kind = invite ? SK_TXN_IST : SK_TXN_NIST;

@@ -51,6 +51,7 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	                          .log = cfg->log,
 	                          .limits = cfg->limits,
 	                          .conns = cfg->conns,
+	                          .ws = cfg->ws,
 	                          .seed = cfg->seed,
 	                          .key = &st->key};
 	if ((rc = sk_tp_new(&st->tp, &tc, NULL)) < 0)

@@ -118,7 +118,7 @@ static void conn_link(struct sk_txl *txl, struct sk_txn *t)
 	uint64_t id = t->flow.conn;
 	bool udp_client = t->flow.proto == SK_PROTO_UDP && !t->server;
 	struct sk_sa k;
-	if (!udp_client && (!id || t->flow.proto != SK_PROTO_TCP))
+	if (!udp_client && (!id || !sk_proto_is_stream(t->flow.proto)))
 		return;
 	if (udp_client) {
 		id = 0;
@@ -180,7 +180,7 @@ void sk_txn_table_remove(struct sk_txl *txl, struct sk_txn *t)
 
 void sk_txn_table_reindex(struct sk_txl *txl, struct sk_txn *t)
 {
-	uint64_t now = t->flow.proto == SK_PROTO_TCP ? t->flow.conn : 0;
+	uint64_t now = sk_proto_is_stream(t->flow.proto) ? t->flow.conn : 0;
 	if ((t->conn ? t->conn->id : 0) == now)
 		return;
 	conn_unlink(txl, t);

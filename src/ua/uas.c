@@ -198,7 +198,7 @@ static void start_2xx(struct sk_call *c, struct sk_txn *st, uint32_t cseq)
 	c->resp2xx_cseq = cseq;
 	c->t2xx_since = sk_stack_now(c->ua->stack);
 	/* over a reliable transport the 2xx is not resent, the ACK is still awaited */
-	bool reliable = c->resp2xx_flow.proto == SK_PROTO_TCP;
+	bool reliable = sk_proto_is_stream(c->resp2xx_flow.proto);
 	c->t2xx_interval = reliable ? 64u * tm->t1 : tm->t1;
 	sk_timer_init(&c->t2xx, t2xx_fired, c);
 	sk_timer_start(sk_stack_timers(c->ua->stack), &c->t2xx, c->t2xx_interval);

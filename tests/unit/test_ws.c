@@ -233,9 +233,9 @@ static void test_handshake(void **state)
 	assert_int_equal(sk_ws_accept_value(SK_STR_LIT("dGhlIHNhbXBsZSBub25jZQ=="), v), 0);
 	assert_string_equal(v, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 	for (size_t cut = 0; cut < sizeof(upgrade) - 1; cut++)
-		assert_int_equal(sk_ws_http_request_parse(upgrade, cut, 8192, &req, &used, &status,
-		                                          &why),
-		                 -SK_EAGAIN);
+		assert_int_equal(
+		    sk_ws_http_request_parse(upgrade, cut, 8192, &req, &used, &status, &why),
+		    -SK_EAGAIN);
 	assert_int_equal(sk_ws_http_request_parse(LIT(upgrade), 8192, &req, &used, &status, &why),
 	                 0);
 	assert_int_equal(used, sizeof(upgrade) - 1);
@@ -304,16 +304,18 @@ static void test_handshake_refused(void **state)
 	int n = sk_ws_http_refuse_write(out, sizeof(out), 426, NULL);
 	assert_true(n > 0);
 	assert_non_null(strstr(out, "Sec-WebSocket-Version: 13\r\n"));
-	assert_int_equal(sk_ws_http_refuse_write(out, 20, 403, "origin not allowed"),
-	                 -SK_ETOOBIG);
+	assert_int_equal(sk_ws_http_refuse_write(out, 20, 403, "origin not allowed"), -SK_ETOOBIG);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc6455_examples),  cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_bad_frames),        cmocka_unit_test(test_fragments_bounded),
-	    cmocka_unit_test(test_close),             cmocka_unit_test(test_handshake),
+	    cmocka_unit_test(test_rfc6455_examples),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_bad_frames),
+	    cmocka_unit_test(test_fragments_bounded),
+	    cmocka_unit_test(test_close),
+	    cmocka_unit_test(test_handshake),
 	    cmocka_unit_test(test_handshake_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

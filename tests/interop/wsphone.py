@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A SIP phone over WebSocket (RFC 6455, RFC 7118) as a browser is one, for the
+interop tests: standard library only, loopback only, every wait bounded.
+
+    wsphone.py ring HOST:PORT USER DOMAIN READY_FILE
+        upgrades (subprotocol sip, masked frames), REGISTERs USER@DOMAIN with a
+        Contact at a .invalid host, writes READY_FILE, then answers the first
+        INVITE with 180, its CANCEL with 200 and the INVITE with 487, waits for
+        the ACK, and closes the connection with a close frame (1000). Exit 0
+        when all of that happened, 1 otherwise (the reason on stderr).
+    wsphone.py raw HOST:PORT HEXBYTES
+        upgrades, sends the bytes as they are, prints the close code the server
+        answers with (or "closed" / "open"), for the bad-frame cases.
+"""
+import base64
+import os
+import re
+import socket
+import struct
+import sys
+import time
+
+TIMEOUT = 10.0
+
+
+def upgrade(hostport):
+    host, port = hostport.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall((f"GET / HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+               f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n"
+               f"Origin: http://{host}\r\n\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise SystemExit("wsphone: closed during the upgrade")
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    if not head.startswith(b"HTTP/1.1 101"):
+        raise SystemExit("wsphone: upgrade refused: " + head.split(b"\r\n")[0].decode())
+    return s, rest
+
+
+def frame(op, payload, fin=True):
+    mask = os.urandom(4)
+    n = len(payload)
+    head = bytes([(0x80 if fin else 0) | op])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+class Reader:
+    def __init__(self, sock, rest):
+        self.s, self.buf = sock, rest
+
+    def next(self):
+        """(opcode, payload) of the next whole frame; None when the peer closed."""
+        while True:
+            if len(self.buf) >= 2:
+                n = self.buf[1] & 0x7F
+                hl = 2 + (2 if n == 126 else 8 if n == 127 else 0)
+                if len(self.buf) >= hl:
+                    if n == 126:
+                        n = struct.unpack(">H", self.buf[2:4])[0]
+                    elif n == 127:
+                        n = struct.unpack(">Q", self.buf[2:10])[0]
+                    if self.buf[1] & 0x80:
+                        raise SystemExit("wsphone: masked frame from the server (RFC 6455 §5.1)")
+                    if len(self.buf) >= hl + n:
+                        op, data = self.buf[0] & 0x0F, self.buf[hl:hl + n]
+                        self.buf = self.buf[hl + n:]
+                        return op, data
+            chunk = self.s.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+
+def header(msg, name):
+    m = re.search(r"^" + name + r":\s*(.*?)\r?$", msg, re.M | re.I)
+    return m.group(1).strip() if m else ""
+
+
+def response(req, code, text, to_tag=None):
+    vias = [v.rstrip("\r") for v in re.findall(r"^((?:Via|v):.*)$", req, re.M | re.I)]
+    to = header(req, "To") + (f";tag={to_tag}" if to_tag and "tag=" not in header(req, "To") else "")
+    return ("SIP/2.0 %d %s\r\n%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
+            "Content-Length: 0\r\n\r\n" % (code, text, "\r\n".join(vias), header(req, "From"), to,
+                                           header(req, "Call-ID"), header(req, "CSeq")))
+
+
+def ring(hostport, user, domain, ready):
+    s, rest = upgrade(hostport)
+    rd = Reader(s, rest)
+    inv = "x" + os.urandom(4).hex()
+    reg = (f"REGISTER sip:{domain} SIP/2.0\r\n"
+           f"Via: SIP/2.0/WS {inv}.invalid;branch=z9hG4bK{os.urandom(6).hex()}\r\n"
+           f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={os.urandom(4).hex()}\r\n"
+           f"To: <sip:{user}@{domain}>\r\nCall-ID: {os.urandom(8).hex()}\r\nCSeq: 1 REGISTER\r\n"
+           f"Contact: <sip:{user}@{inv}.invalid;transport=ws>\r\nExpires: 600\r\n\r\n")
+    s.sendall(frame(1, reg.encode()))
+    deadline = time.time() + TIMEOUT
+    invite = None
+    state = "register"
+    while time.time() < deadline:
+        f = rd.next()
+        if f is None:
+            raise SystemExit(f"wsphone: the server closed the connection ({state})")
+        op, data = f
+        if op == 9:
+            s.sendall(frame(10, data))
+            continue
+        if op not in (1, 2):
+            continue
+        msg = data.decode("utf-8", "replace")
+        first = msg.split("\r\n", 1)[0]
+        if state == "register":
+            if first.startswith("SIP/2.0 200") and "REGISTER" in header(msg, "CSeq"):
+                open(ready, "w").write("registered\n")
+                state = "wait-invite"
+            elif first.startswith("SIP/2.0 "):
+                raise SystemExit("wsphone: REGISTER answered " + first)
+        elif first.startswith("INVITE ") and state == "wait-invite":
+            invite = msg
+            s.sendall(frame(1, response(msg, 180, "Ringing", "ws1").encode()))
+            state = "ringing"
+        elif first.startswith("CANCEL ") and state == "ringing":
+            s.sendall(frame(1, response(msg, 200, "OK").encode()))
+            s.sendall(frame(1, response(invite, 487, "Request Terminated", "ws1").encode()))
+            state = "wait-ack"
+        elif first.startswith("ACK ") and state == "wait-ack":
+            s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
+            f = rd.next()
+            if f is None or f[0] != 8:
+                raise SystemExit("wsphone: no close frame in answer to ours")
+            s.close()
+            return 0
+    raise SystemExit(f"wsphone: timed out ({state})")
+
+
+def raw(hostport, hexbytes):
+    s, rest = upgrade(hostport)
+    s.sendall(bytes.fromhex(hexbytes))
+    rd = Reader(s, rest)
+    try:
+        f = rd.next()
+    except socket.timeout:
+        print("open")
+        return 0
+    if f is None:
+        print("closed")
+    elif f[0] == 8 and len(f[1]) >= 2:
+        print(struct.unpack(">H", f[1][:2])[0])
+    else:
+        print("frame %d" % f[0])
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "ring":
+        sys.exit(ring(*sys.argv[2:]))
+    if len(sys.argv) == 4 and sys.argv[1] == "raw":
+        sys.exit(raw(*sys.argv[2:]))
+    sys.exit(__doc__)
