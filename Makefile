@@ -58,12 +58,13 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
 
 # What `make check` and `make test` run, in this order, once everything is built.
 CHECK_RUNS := format-check layering symbols unit cli-test trace-test
-TEST_RUNS  := $(CHECK_RUNS) html-test interop fuzz-replay
+TEST_RUNS  := $(CHECK_RUNS) html-test webphone-test interop fuzz-replay
 CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit
 TEST_BINS  := $(CHECK_BINS) $(FUZZ_REPLAY_BIN)
 
 .PHONY: all check test test-bins check-bins format-check layering symbols unit cli-test \
-        html-test trace-test interop fuzz-replay demo fuzz bench deps deps-unit deps-test \
+        html-test webphone webphone-test trace-test interop fuzz-replay demo fuzz bench deps \
+        deps-unit deps-test \
         deps-bench deps-fuzz clean format FORCE
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
@@ -211,6 +212,21 @@ cli-test: $(BUILD)/asan/sipkit
 # a click on a CANCEL shows its text with the offending Via marked
 html-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/html/run.sh
+
+# The browser phone (examples/webphone): JsSIP and esbuild pinned in its
+# package-lock.json, installed by npm ci (no install scripts: esbuild's binary is a
+# package of its own) and bundled into dist/phone.js; nothing from a CDN.
+WEBPHONE := examples/webphone
+webphone: $(WEBPHONE)/dist/phone.js
+$(WEBPHONE)/node_modules/.package-lock.json: $(WEBPHONE)/package-lock.json $(WEBPHONE)/package.json
+	cd $(WEBPHONE) && npm ci --ignore-scripts --no-audit --no-fund
+$(WEBPHONE)/dist/phone.js: $(WEBPHONE)/src/phone.js $(WEBPHONE)/node_modules/.package-lock.json
+	cd $(WEBPHONE) && npm run --silent build
+
+# The page in headless Chromium against sipkit proxy -l ws: (flows in
+# tests/interop/webphone.sh), the proxy's capture checked by sipkit check
+webphone-test: $(BUILD)/asan/sipkit webphone
+	@$(INTEROP_ENV) sh tests/interop/webphone.sh
 
 # sipkit check on a trace per diagnostic code (tests/data/trace/MANIFEST.tsv),
 # on the demo's own capture, and on broken input
