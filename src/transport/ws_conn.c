@@ -139,8 +139,9 @@ static bool handshake(struct conn *c, size_t *off)
 		if (n > 0)
 			write_raw(c, out, (size_t)n);
 		sk_sa_print(&c->remote, a, sizeof(a));
-		sk_logf(tp->cfg.log, SK_LOG_INFO, "transport: ws: refusing the upgrade from %s: %d %s",
-		        a, status, why ? why : "");
+		sk_logf(tp->cfg.log, SK_LOG_INFO,
+		        "transport: ws: refusing the upgrade from %s: %d %s", a, status,
+		        why ? why : "");
 		sk_tp_conn_free(c);
 		return false;
 	}
@@ -200,9 +201,11 @@ static void read_frames(struct conn *c, size_t *off, bool *whole, bool *pinged)
 			break;
 		case SK_WS_EV_CLOSE:
 			/* §5.5.1: answer with a close, then the server closes the TCP connection
-			 * (§7.1.1); its transactions fail now, nothing can come back (RFC 7118 §5) */
-			write_close(c, ev.close_code == SK_WS_CLOSE_NO_STATUS ? SK_WS_CLOSE_NORMAL
-			                                                      : ev.close_code,
+			 * (§7.1.1); its transactions fail now, nothing can come back (RFC 7118 §5)
+			 */
+			write_close(c,
+			            ev.close_code == SK_WS_CLOSE_NO_STATUS ? SK_WS_CLOSE_NORMAL
+			                                                   : ev.close_code,
 			            NULL);
 			sk_tp_conn_fail(c, -SK_EIO);
 			return;
