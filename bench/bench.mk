@@ -9,6 +9,7 @@
 #   make bench-corpus-check           CRLF, Content-Length and addresses of bench/corpus
 #                                     (the corpus is written by bench/gen_corpus.py)
 #   make bench-proxy-register         REGISTERs/s, location store in memory vs Redis
+#   make bench-ws-idle                memory per idle WebSocket (and TCP) connection
 #   make bench-proxy-auth             CPU per 1000 authenticated REGISTERs and per 1000
 #                                     cancelled calls with auth, sipkit vs Kamailio auth_db
 #
@@ -166,3 +167,12 @@ bench-auth: $(BUILD)/bench-auth
 	$(BUILD)/bench-auth
 
 .PHONY: bench-auth
+
+# Memory per idle WebSocket connection of sipkit proxy -l ws: (bench/ws_idle.py): RSS and
+# private dirty memory before and after WS_IDLE_N upgraded connections (one OPTIONS each),
+# and the same for plain TCP connections; the build without sanitizers, on loopback.
+WS_IDLE_N ?= 2000
+bench-ws-idle: $(BUILD)/sipkit
+	python3 bench/ws_idle.py $(BUILD)/sipkit $(WS_IDLE_N)
+
+.PHONY: bench-ws-idle
