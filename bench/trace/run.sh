@@ -122,6 +122,7 @@ run() {
 	/^summary:/ { got["calls"] = $2; got["messages"] = $5; got["others"] = $11 }
 	/^  answered / { got["answered"] = $2 }
 	/^  cancelled cleanly / { got["cancelled"] = $3 }
+	/^  cancelled, not clean / { got["cancelled_unclean"] = $4 }
 	/^  cancelled but answered anyway / { got["answered_anyway"] = $5 }
 	/^  failed / { got["failed"] = $2 }
 	/^  unfinished / { got["unfinished"] = $2 }

@@ -148,12 +148,14 @@ bool sk_trace_addr_eq(const struct sk_trace_addr *a, const struct sk_trace_addr 
 enum sk_trace_severity { SK_SEV_INFO = 0, SK_SEV_WARNING, SK_SEV_ERROR };
 
 enum sk_trace_outcome {
-	SK_TRACE_OUT_NONE = 0,        /* no INVITE in this Call-ID (REGISTER, OPTIONS ...) */
-	SK_TRACE_OUT_ANSWERED,        /* a 2xx, no CANCEL */
-	SK_TRACE_OUT_CANCELLED,       /* cancelled cleanly: CANCEL, then a non-2xx final (487) */
-	SK_TRACE_OUT_ANSWERED_ANYWAY, /* cancelled, but a 2xx set the call up */
-	SK_TRACE_OUT_FAILED,          /* a non-2xx final without CANCEL, or a CANCEL that missed */
-	SK_TRACE_OUT_UNFINISHED,      /* no final response in the input */
+	SK_TRACE_OUT_NONE = 0,  /* no INVITE in this Call-ID (REGISTER, OPTIONS ...) */
+	SK_TRACE_OUT_ANSWERED,  /* a 2xx, no CANCEL */
+	SK_TRACE_OUT_CANCELLED, /* cancelled cleanly: CANCEL answered 2xx, INVITE 487, ACKed,
+	                           no error finding in the call */
+	SK_TRACE_OUT_CANCELLED_UNCLEAN, /* cancelled, not clean: outcome_why says what failed */
+	SK_TRACE_OUT_ANSWERED_ANYWAY,   /* cancelled, but a 2xx set the call up */
+	SK_TRACE_OUT_FAILED,     /* a non-2xx final without CANCEL, or a CANCEL that missed */
+	SK_TRACE_OUT_UNFINISHED, /* no final response in the input */
 	SK_TRACE_OUT_COUNT
 };
 
@@ -244,6 +246,7 @@ struct sk_trace_call {
 	size_t ndialogs;
 	enum sk_trace_outcome outcome;
 	char outcome_detail[256]; /* one line: the caller's hop, with timing */
+	char outcome_why[192];    /* why a cancelled call is not clean, "" when nothing to say */
 	int32_t root;             /* the caller's INVITE transaction, -1 */
 	/* timing at the caller's hop, microseconds from the INVITE; -1: did not happen */
 	int64_t first_prov_us, cancel_us, cancel_resp_us, final_us;

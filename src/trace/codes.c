@@ -165,6 +165,23 @@ static const struct sk_trace_code codes[] = {
      "the CANCEL's 2xx, and the 487 with the CANCEL's branch and CSeq number",
      "nothing to fix in the call; capture from before the INVITE to check the CANCEL "
      "against it field by field"},
+    {"cancel.rejected", SK_SEV_ERROR, "RFC 3261 §9.2, §17.1.2.2",
+     "a CANCEL that matched its INVITE was answered 408, 5xx or another error, not 200",
+     "the server or a proxy refused the CANCEL (overload, a timeout of its own CANCEL "
+     "downstream, a bug): the INVITE stays pending, the phone may ring on until the "
+     "INVITE's own timers end it",
+     "the response to the CANCEL, and whether the INVITE got its 487 after it",
+     "a CANCEL that matches an INVITE is answered 200 by the element itself (§9.2; §16.10 "
+     "for a proxy); find why this element refused it, and retry or let Timer B end the "
+     "INVITE"},
+    {"cancel.wrong_final", SK_SEV_WARNING, "RFC 3261 §9.2",
+     "the INVITE ended with another non-2xx final than 487 after the CANCEL",
+     "the callee or a proxy did not turn the CANCEL into a 487: a timer fired (408), the "
+     "callee rejected the call anyway (480, 486, 603), or a proxy passed another branch's "
+     "final up",
+     "the final response to the INVITE after the CANCEL and the CANCEL's 200, at each hop",
+     "a UAS that accepts a CANCEL SHOULD answer the INVITE 487 (§9.2); a proxy forwards the "
+     "best final of its branches, which are 487 once they are all cancelled"},
 };
 
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
@@ -195,8 +212,12 @@ const char *sk_trace_severity_name(enum sk_trace_severity s)
 
 const char *sk_trace_outcome_name(enum sk_trace_outcome o)
 {
-	static const char *const names[SK_TRACE_OUT_COUNT] = {
-	    "no INVITE", "answered",  "cancelled cleanly", "cancelled but answered anyway",
-	    "failed",    "unfinished"};
+	static const char *const names[SK_TRACE_OUT_COUNT] = {"no INVITE",
+	                                                      "answered",
+	                                                      "cancelled cleanly",
+	                                                      "cancelled, not clean",
+	                                                      "cancelled but answered anyway",
+	                                                      "failed",
+	                                                      "unfinished"};
 	return (unsigned)o < SK_TRACE_OUT_COUNT ? names[o] : "?";
 }

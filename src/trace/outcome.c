@@ -79,6 +79,80 @@ static size_t put(char *buf, size_t size, size_t w, const char *s)
 	return n > 0 ? w + (size_t)n : w;
 }
 
+/*
+ * Cancelled cleanly (README, "Outcomes"): the CANCEL got its 200 (§9.2), the
+ * INVITE ended 487 (§9.2: the UAS SHOULD answer it so), that 487 was ACKed
+ * (§17.1.1.3), and no finding of the call is an error. Otherwise false, and
+ * outcome_why says each thing that failed.
+ */
+static bool cancel_clean(struct sk_trace_call *c, const struct sk_trace_txn *t,
+                         const struct sk_trace_txn *ct)
+{
+	char *b = c->outcome_why;
+	size_t n = sizeof(c->outcome_why), w = 0;
+	if (ct->final < 0)
+		w = put(b, n, w, "; the CANCEL got no response");
+	else if (ct->final_status >= 300)
+		w = say(b, n, w, "; the CANCEL was answered %u, not 200", ct->final_status);
+	if (t->final_status != 487)
+		w = say(b, n, w, "; the INVITE ended %u, not 487", t->final_status);
+	else if (t->ack < 0)
+		w = put(b, n, w, "; the 487 was not ACKed in its transaction");
+	size_t errors = 0;
+	for (size_t i = 0; i < c->nfindings; i++) {
+		const struct sk_trace_finding *f = &c->findings[i];
+		bool again = false;
+		for (size_t j = 0; j < i; j++)
+			again |= c->findings[j].code == f->code;
+		if (f->severity != SK_SEV_ERROR || again)
+			continue;
+		w = say(b, n, w, "%s%s", errors++ ? ", " : "; error findings: ", f->code->code);
+	}
+	if (w >= 2) /* drop the leading "; " */
+		memmove(b, b + 2, strlen(b + 2) + 1);
+	return w == 0;
+}
+
+/*
+ * A non-2xx final other than 487 just after the CANCEL that rules.c did not
+ * call cancel.wrong_final: the callee sent it before the CANCEL reached it
+ * (the finals crossed), so the call failed with it and the CANCEL did nothing.
+ */
+static bool crossed_final(const struct sk_trace_call *c, const struct sk_trace_txn *t)
+{
+	if (t->final_status == 487)
+		return false;
+	for (size_t i = 0; i < c->nfindings; i++)
+		if (!strcmp(c->findings[i].code->code, "cancel.wrong_final") &&
+		    c->findings[i].msgs[0] == (uint32_t)t->final)
+			return false;
+	return true;
+}
+
+/* outcome_why for a call whose CANCEL did not end it: failed first, or never ended. */
+static void why_not_cancelled(struct sk_trace_call *c, const struct sk_trace_txn *t,
+                              const struct sk_trace_txn *ct)
+{
+	if (!ct || t->cancel < 0 || c->outcome == SK_TRACE_OUT_CANCELLED ||
+	    c->outcome == SK_TRACE_OUT_CANCELLED_UNCLEAN ||
+	    c->outcome == SK_TRACE_OUT_ANSWERED_ANYWAY)
+		return;
+	char *b = c->outcome_why;
+	size_t n = sizeof(c->outcome_why);
+	if (c->outcome == SK_TRACE_OUT_FAILED)
+		snprintf(b, n, "the INVITE's %u %s the CANCEL, which had no effect",
+		         t->final_status,
+		         (uint32_t)t->final < ct->request ? "came before" : "crossed");
+	else if (ct->final < 0)
+		snprintf(b, n, "the CANCEL got no response and the INVITE no final");
+	else if (ct->final_status / 100 == 2)
+		snprintf(b, n, "the CANCEL got its %u but the INVITE no final (no 487)",
+		         ct->final_status);
+	else
+		snprintf(b, n, "the CANCEL was answered %u and the INVITE got no final",
+		         ct->final_status);
+}
+
 void sk_trace_outcome_decide(struct sk_trace_call *c)
 {
 	unsigned challenges;
@@ -110,13 +184,15 @@ void sk_trace_outcome_decide(struct sk_trace_call *c)
 
 	if (t->first_2xx >= 0)
 		c->outcome = t->cancel >= 0 ? SK_TRACE_OUT_ANSWERED_ANYWAY : SK_TRACE_OUT_ANSWERED;
-	else if (t->cancel >= 0 && t->final >= 0)
-		c->outcome = SK_TRACE_OUT_CANCELLED;
+	else if (t->cancel >= 0 && t->final >= 0 && (uint32_t)t->final > ct->request &&
+	         !crossed_final(c, t))
+		c->outcome = cancel_clean(c, t, ct) ? SK_TRACE_OUT_CANCELLED
+		                                    : SK_TRACE_OUT_CANCELLED_UNCLEAN;
 	else if (missed >= 0 || t->final >= 0)
 		c->outcome = SK_TRACE_OUT_FAILED;
 	else
 		c->outcome = SK_TRACE_OUT_UNFINISHED;
-
+	why_not_cancelled(c, t, ct);
 	char *b = c->outcome_detail;
 	size_t n = sizeof(c->outcome_detail), w = 0;
 	w = put(b, n, w, "INVITE");

@@ -51,7 +51,8 @@ static const char css[] =
     ".call h2 a{color:inherit;text-decoration:none}"
     ".outcome{font-size:13px;padding:1px 6px;border-radius:3px;background:#ddd;margin:0 6px}"
     ".o-answered .outcome,.o-cancelled .outcome{background:#d4edda}"
-    ".o-failed .outcome,.o-answered_anyway .outcome{background:#f8d7da}"
+    ".o-failed .outcome,.o-answered_anyway .outcome,.o-cancelled_unclean .outcome{"
+    "background:#f8d7da}"
     ".o-unfinished .outcome{background:#fff3cd}"
     ".callid{font-size:12px;color:#555;overflow-wrap:anywhere}"
     ".odetail,.meta{margin:2px 0;color:#333}.meta{font-size:12px;color:#666}"
@@ -622,7 +623,8 @@ void sk_trace_html_begin(FILE *f, const char *title)
 static const char *outcome_slug(enum sk_trace_outcome o)
 {
 	static const char *const slugs[SK_TRACE_OUT_COUNT] = {
-	    "none", "answered", "cancelled", "answered_anyway", "failed", "unfinished"};
+	    "none",   "answered",  "cancelled", "cancelled_unclean", "answered_anyway",
+	    "failed", "unfinished"};
 	return (unsigned)o < SK_TRACE_OUT_COUNT ? slugs[o] : "unknown";
 }
 
@@ -640,6 +642,10 @@ static void call_head(FILE *f, const struct sk_trace_call *c)
 	put_s(f, c->call_id);
 	fputs("</code></h2>\n<p class=\"odetail\">", f);
 	put_s(f, c->outcome_detail);
+	if (c->outcome_why[0]) {
+		fputs("</p>\n<p class=\"odetail why\">why: ", f);
+		put_s(f, c->outcome_why);
+	}
 	fprintf(f, "</p>\n<p class=\"meta\">%zu message%s, %zu host%s", c->nmsgs,
 	        c->nmsgs == 1 ? "" : "s", c->nhosts, c->nhosts == 1 ? "" : "s");
 	if (c->dropped)

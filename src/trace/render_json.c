@@ -211,6 +211,11 @@ void sk_trace_render_json(FILE *f, const struct sk_trace_call *c)
 	json_cstr(f, sk_trace_outcome_name(c->outcome));
 	fputs(",\"outcome_detail\":", f);
 	json_cstr(f, c->outcome_detail);
+	fputs(",\"outcome_why\":", f);
+	if (c->outcome_why[0])
+		json_cstr(f, c->outcome_why);
+	else
+		fputs("null", f);
 	fputs(",\"timing_ms\":{", f);
 	json_ms(f, "first_provisional", c->first_prov_us, true);
 	json_ms(f, "cancel", c->cancel_us, true);

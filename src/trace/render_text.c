@@ -142,6 +142,8 @@ void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
 	        (unsigned long long)c->index, c->call_id, c->nmsgs, c->nmsgs == 1 ? "" : "s",
 	        c->nhosts, c->nhosts == 1 ? "" : "s");
 	fprintf(f, "outcome: %s: %s\n", sk_trace_outcome_name(c->outcome), c->outcome_detail);
+	if (c->outcome_why[0])
+		fprintf(f, "why: %s\n", c->outcome_why);
 	for (size_t d = 0; d < c->ndialogs; d++) {
 		const struct sk_trace_dialog *dl = &c->dialogs[d];
 		fprintf(f, "%s tags %s/%s: %s", d ? ";" : "dialogs:", dl->from_tag, dl->to_tag,

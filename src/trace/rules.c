@@ -286,6 +286,30 @@ static const struct sk_trace_txn *retry_of(const struct sk_trace_call *c,
 	return NULL;
 }
 
+/*
+ * §9.2: once the CANCEL matched, the UAS SHOULD end the INVITE with 487. A
+ * non-2xx final other than 487 that comes after the CANCEL's 200, or later
+ * than the hop's response time after the CANCEL (so it did not cross it),
+ * means the server (or a proxy on the way, §16.7) ended it another way: a
+ * 408 from a timer, a 480, a 5xx.
+ */
+static void wrong_final(struct sk_trace_call *c, const struct sk_trace_txn *ct,
+                        const struct sk_trace_txn *it, bool crossed)
+{
+	uint32_t ci = ct->request;
+	if (crossed || it->final < 0 || it->final < (int32_t)ci || it->final_status < 300 ||
+	    it->final_status == 487)
+		return;
+	bool after_200 = ct->final >= 0 && ct->final_status < 300 && it->final > ct->final;
+	int64_t gap = ts(c, it->final) - ts(c, (int32_t)ci);
+	if (!after_200 && gap <= race_window(c, it))
+		return; /* sent before the CANCEL arrived, most likely */
+	sk_trace_finding_add(c, "cancel.wrong_final", it->final, (int32_t)ci,
+	                     "the INVITE ended %u, not 487, %.3f s after the CANCEL%s",
+	                     it->final_status, (double)gap / 1e6,
+	                     after_200 ? " and after the CANCEL's 200" : "");
+}
+
 static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
                           struct sk_trace_txn *ct, struct sk_trace_txn *it)
 {
@@ -337,6 +361,15 @@ static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
 		    "server did not have that INVITE (the CANCEL overtook it, or the server "
 		    "matches by other fields)",
 		    (unsigned long long)c->msgs[ii].frame);
+	} else if (ct->final_status >= 300 && ct->final_status != 481) {
+		/* §9.2: a CANCEL that matched is answered 200 by the server itself; a
+		 * 408, 5xx or other refusal leaves the INVITE pending and the phone ringing */
+		sk_trace_finding_add(c, "cancel.rejected", ct->final, (int32_t)ci,
+		                     "the CANCEL was answered %u instead of 200: the INVITE of "
+		                     "frame %llu %s",
+		                     ct->final_status, (unsigned long long)c->msgs[ii].frame,
+		                     it->final > (int32_t)ci ? "went on until its own final"
+		                                             : "was left pending");
 	} else if (ct->final_status >= 200 && ct->final_status < 300 && it->invite) {
 		int64_t t200 = ts(c, ct->final);
 		if (it->final < 0 ? sk_trace_covered(a, t200)
@@ -347,6 +380,7 @@ static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
 			                     it->final < 0 ? "never got a final response"
 			                                   : "got its final only after 64*T1");
 	}
+	wrong_final(c, ct, it, crossed);
 	/* a 2xx after the CANCEL (or crossing it): the call was set up anyway */
 	if (it->first_2xx >= 0 && (it->first_2xx > (int32_t)ci || crossed))
 		sk_trace_finding_add(

@@ -157,7 +157,7 @@ def main():
     # CSeq copied whole
     direct_cancel_flow("cancel_cseq_method",
                        lambda c: req("CANCEL", c, V_A, cseq="1 INVITE"), ok_after_cancel)
-    expect("cancel_cseq_method", 1, "cancelled cleanly", ["cancel.cseq_method:error"])
+    expect("cancel_cseq_method", 1, "cancelled, not clean", ["cancel.cseq_method:error"])
 
     # CANCEL before any provisional
     c = Call("cancel_before_provisional")
@@ -168,7 +168,7 @@ def main():
     c.add(0.013, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
     c.add(0.014, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
     c.write()
-    expect("cancel_before_provisional", 1, "cancelled cleanly",
+    expect("cancel_before_provisional", 1, "cancelled, not clean",
            ["cancel.before_provisional:error"])
 
     # CANCEL 2 s after a 486
@@ -180,7 +180,7 @@ def main():
     c.add(3.0, ALICE, BOB1, req("CANCEL", c, V_A))
     c.add(3.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
     c.write()
-    expect("cancel_after_final", 0, "cancelled cleanly", ["cancel.after_final:warning"])
+    expect("cancel_after_final", 0, "failed", ["cancel.after_final:warning"])
 
     # CANCEL of a MESSAGE
     c = Call("cancel_non_invite")
@@ -196,7 +196,7 @@ def main():
     direct_cancel_flow("cancel_require",
                        lambda c: req("CANCEL", c, V_A, extra=["Require: 100rel"]),
                        ok_after_cancel)
-    expect("cancel_require", 1, "cancelled cleanly", ["cancel.require:error"])
+    expect("cancel_require", 1, "cancelled, not clean", ["cancel.require:error"])
 
     # Route set dropped from the CANCEL
     c = Call("cancel_route_mismatch")
@@ -206,7 +206,7 @@ def main():
     c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
     ok_after_cancel(c)
     c.write()
-    expect("cancel_route_mismatch", 1, "cancelled cleanly", ["cancel.route_mismatch:error"])
+    expect("cancel_route_mismatch", 1, "cancelled, not clean", ["cancel.route_mismatch:error"])
 
     # INVITE through the proxy, CANCEL straight to the phone
     c = Call("cancel_destination")
@@ -264,7 +264,7 @@ def main():
         for t in (2.002, 2.502, 3.502, 5.502):
             c.add(t, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
     direct_cancel_flow("ack_missing", lambda c: req("CANCEL", c, V_A), no_ack)
-    expect("ack_missing", 1, "cancelled cleanly", ["ack.missing:error"])
+    expect("ack_missing", 1, "cancelled, not clean", ["ack.missing:error"])
 
     # the 487's ACK on a new branch
     def ack_new_branch(c):
@@ -273,7 +273,55 @@ def main():
         c.add(2.003, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-new", cseq="1 ACK",
                                       to=TO + ";tag=b1"))
     direct_cancel_flow("ack_branch", lambda c: req("CANCEL", c, V_A), ack_new_branch)
-    expect("ack_branch", 1, "cancelled cleanly", ["ack.branch:error"])
+    expect("ack_branch", 1, "cancelled, not clean", ["ack.branch:error"])
+
+    # honest outcomes (issue 13, class 2): "cancelled cleanly" only with the CANCEL's 200,
+    # the INVITE's 487 and its ACK, and no error in the call
+    # the CANCEL refused with 408 (a proxy whose own CANCEL downstream timed out); the
+    # INVITE ends 487 later anyway
+    def rejected(c):
+        c.add(2.001, BOB1, ALICE, resp(408, "Request Timeout", c, V_A, cseq="1 CANCEL",
+                                       totag="b1"))
+        c.add(4.0, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1"))
+        c.add(4.001, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    direct_cancel_flow("cancel_rejected", lambda c: req("CANCEL", c, V_A), rejected)
+    expect("cancel_rejected", 1, "cancelled, not clean", ["cancel.rejected:error"])
+
+    # the CANCEL answered 503 and the INVITE never ends: the phone rings on
+    def rejected_503(c):
+        c.add(2.001, BOB1, ALICE, resp(503, "Service Unavailable", c, V_A, cseq="1 CANCEL",
+                                       totag="b1"))
+    direct_cancel_flow("cancel_rejected_pending", lambda c: req("CANCEL", c, V_A), rejected_503)
+    expect("cancel_rejected_pending", 1, "unfinished", ["cancel.rejected:error"])
+
+    # the CANCEL got its 200, but the INVITE ended 408 instead of 487
+    def wrong(c):
+        c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+        c.add(2.500, BOB1, ALICE, resp(408, "Request Timeout", c, V_A, totag="b1"))
+        c.add(2.501, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    direct_cancel_flow("cancel_wrong_final", lambda c: req("CANCEL", c, V_A), wrong)
+    expect("cancel_wrong_final", 0, "cancelled, not clean", ["cancel.wrong_final:warning"])
+
+    # the CANCEL retransmitted until Timer F (64*T1) without an answer; the INVITE
+    # ends 408 after that (Timer C of a proxy, or the callee's own timeout)
+    def timer_f(c):
+        t = 2.0
+        for i in range(1, 11):
+            t += min(0.5 * 2 ** (i - 1), 4.0)
+            c.add(t, ALICE, BOB1, req("CANCEL", c, V_A))
+        c.add(34.0, BOB1, ALICE, resp(408, "Request Timeout", c, V_A, totag="b1"))
+        c.add(34.001, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    direct_cancel_flow("cancel_timer_f", lambda c: req("CANCEL", c, V_A), timer_f, tail=80.0)
+    expect("cancel_timer_f", 1, "cancelled, not clean",
+           ["cancel.no_response:error", "cancel.wrong_final:warning"])
+
+    # a 486 that crosses the CANCEL (sent before the CANCEL arrived): failed, no fault
+    def crossing(c):
+        c.add(2.001, BOB1, ALICE, resp(486, "Busy Here", c, V_A, totag="b1"))
+        c.add(2.002, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"))
+        c.add(2.003, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    direct_cancel_flow("cancel_crossing_486", lambda c: req("CANCEL", c, V_A), crossing)
+    expect("cancel_crossing_486", 0, "failed", [])
 
     # a malformed Reason
     direct_cancel_flow("reason_malformed",
