@@ -50,6 +50,10 @@ struct sk_trace_pkt {
 	const char *data; /* the message's bytes (a stream: one framed message); valid until the
 	                     next read */
 	size_t len;
+	/* the identification of the IP packet that carried it (IPv4 ID, IPv6 fragment ID; the
+	   inner header of a tunnel): a packet captured twice has the same one */
+	uint32_t ip_id;
+	bool has_ip_id; /* false: none to compare (a TCP stream, a log, unfragmented IPv6) */
 };
 
 enum sk_trace_format {
@@ -203,7 +207,11 @@ struct sk_trace_msg {
 	uint16_t from_host, to_host; /* columns: indexes in the call's hosts */
 	int32_t txn;                 /* its transaction, -1: none (a stray response) */
 	bool retrans;                /* a retransmission of a message already seen at this hop */
-	char label[48];              /* "INVITE", "180 Ringing", "487 INVITE", "200 CANCEL" */
+	bool duplicate;  /* the same packet captured again (a second copy, not sent twice) */
+	uint32_t dup_of; /* then the first copy's index */
+	uint32_t ip_id;  /* its IP packet's identification, when has_ip_id */
+	bool has_ip_id;
+	char label[48]; /* "INVITE", "180 Ringing", "487 INVITE", "200 CANCEL" */
 };
 
 struct sk_trace_txn {
@@ -244,6 +252,9 @@ struct sk_trace_call {
 	size_t nfindings;
 	struct sk_trace_dialog *dialogs; /* at most SK_TRACE_MAX_DIALOGS */
 	size_t ndialogs;
+	const char *const *files; /* the names of the inputs (sk_trace_check_config), or NULL */
+	size_t nfiles;
+	uint64_t duplicates; /* messages that are a packet captured again (duplicate) */
 	enum sk_trace_outcome outcome;
 	char outcome_detail[256]; /* one line: the caller's hop, with timing */
 	char outcome_why[192];    /* why a cancelled call is not clean, "" when nothing to say */
@@ -259,6 +270,17 @@ struct sk_trace_check_config {
 	size_t max_call_msgs; /* messages kept per call (0: 2000) */
 	bool all;             /* report Call-IDs without an INVITE too */
 	struct sk_msg_limits limits;
+	const char *const *files; /* the inputs' names by file index, for the reports (optional) */
+	size_t nfiles;
+};
+
+/* Why messages did not parse: the first few distinct reasons, each with its count. */
+#define SK_TRACE_UNPARSED_WHYS 8
+struct sk_trace_unparsed_why {
+	char why[112];  /* "header CSeq: ...", "no Call-ID", "larger than 65536 bytes" */
+	uint64_t count; /* messages with this reason */
+	uint64_t frame; /* the first one: its frame and input */
+	uint32_t file;
 };
 
 struct sk_trace_totals {
@@ -268,6 +290,10 @@ struct sk_trace_totals {
 	uint64_t per_code[SK_TRACE_CODES_MAX];
 	uint64_t evicted; /* calls reported early at max_calls */
 	size_t peak_calls;
+	struct sk_trace_unparsed_why unparsed_why[SK_TRACE_UNPARSED_WHYS];
+	size_t nunparsed_why;
+	uint64_t unparsed_other; /* did not parse for a reason past the first few */
+	uint64_t duplicates;     /* messages that were the same packet captured again */
 };
 
 /** Called once per analysed call; the call is freed when it returns. */

@@ -292,6 +292,8 @@ int cmd_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rc.ports = ports;
+	cfg.files = (const char *const *)(argv + optind); /* each call says which input(s) */
+	cfg.nfiles = (size_t)(argc - optind);
 	if (html_path && !(ck.html = fopen(html_path, "w"))) {
 		fprintf(stderr, "sipkit check: %s: cannot write: %s\n", html_path, strerror(errno));
 		return EXIT_UNREADABLE;

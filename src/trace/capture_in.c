@@ -110,6 +110,10 @@ static bool port_ok(const struct sk_capture *c, uint16_t sport, uint16_t dport)
 struct ip_ends {
 	uint8_t family; /* 4 or 6 */
 	const uint8_t *src, *dst;
+	/* the packet's identification (RFC 791 §3.1; RFC 8200 §4.5 in a fragment header):
+	   the same packet captured twice keeps it, a retransmission gets a new one */
+	uint32_t ip_id;
+	bool has_ip_id;
 };
 
 static void set_addr(struct sk_trace_addr *a, const struct ip_ends *e, const uint8_t *ip,
@@ -165,7 +169,11 @@ static int udp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 		dropped(c);
 		return 0;
 	}
-	struct sk_trace_pkt pkt = {.frame = c->frame, .ts_us = c->ts_us, .proto = SK_TRACE_UDP};
+	struct sk_trace_pkt pkt = {.frame = c->frame,
+	                           .ts_us = c->ts_us,
+	                           .proto = SK_TRACE_UDP,
+	                           .ip_id = e->ip_id,
+	                           .has_ip_id = e->has_ip_id};
 	set_addr(&pkt.src, e, e->src, sport);
 	set_addr(&pkt.dst, e, e->dst, dport);
 	return sk_trace_queue_push(c->q, &pkt, msg, len);
@@ -264,7 +272,7 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	} else {
 		n = tot; /* Ethernet pads short frames: the padding is not payload */
 	}
-	struct ip_ends e = {4, p + 12, p + 16};
+	struct ip_ends e = {4, p + 12, p + 16, be16(p + 4), true};
 	uint16_t fo = be16(p + 6);
 	bool more = (fo & 0x2000) != 0;
 	uint32_t off = (uint32_t)(fo & 0x1fff) * 8;
@@ -337,7 +345,10 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 			memcpy(k.src, e->src, 16);
 			memcpy(k.dst, e->dst, 16);
 			struct sk_ipfrag_in in = {off, more, fnh, p + 8, n - 8, c->ts_us};
-			return fragment(c, e, &k, &in);
+			struct ip_ends fe = *e;
+			fe.ip_id = k.id;
+			fe.has_ip_id = true;
+			return fragment(c, &fe, &k, &in);
 		}
 		default: not_sip(c); return 0; /* IPP_NONE, ESP, ICMPv6 ... */
 		}
@@ -375,7 +386,7 @@ static int ip6(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 		truncated = true;
 		plen = n - 40;
 	}
-	struct ip_ends e = {6, p + 8, p + 24};
+	struct ip_ends e = {6, p + 8, p + 24, 0, false};
 	return ip6_walk(c, &e, p[6], p + 40, plen, truncated, false);
 }
 

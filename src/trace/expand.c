@@ -67,6 +67,85 @@ static int expand_msg(struct sk_trace_msg *tm, const struct sk_msg_limits *lim)
 	return 0;
 }
 
+/*
+ * A TCP connection's client end is an ephemeral port, not the host's SIP
+ * address: a request over TCP whose top Via sent-by port is not its source
+ * port came from one (§18.2.1: sent-by is where the sender listens; §18.2.2:
+ * responses go back on the connection). Such an end takes the column of
+ * the address its Via names (same IP, the Via's port), so a host that opens
+ * several connections stays one column.
+ */
+struct alias {
+	struct sk_trace_addr from, to;
+};
+#define MAX_ALIASES 16
+
+static size_t find_aliases(const struct sk_trace_call *p, struct alias *al)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nmsgs && n < MAX_ALIASES; i++) {
+		const struct sk_trace_msg *tm = &p->msgs[i];
+		if (tm->proto != SK_TRACE_TCP || !tm->msg || !sk_msg_is_request(tm->msg) ||
+		    !sk_msg_via_count(tm->msg))
+			continue;
+		const struct sk_via *v = sk_msg_via(tm->msg, 0);
+		uint16_t port = v->port ? v->port
+		                : sk_str_caseeq_c(v->transport, "TLS")
+		                    ? 5061
+		                    : 5060; /* §18.1.1, §19.1.2 */
+		if (port == tm->src.port)
+			continue;
+		bool known = false;
+		for (size_t k = 0; k < n; k++)
+			known |= sk_trace_addr_eq(&al[k].from, &tm->src);
+		if (known)
+			continue;
+		al[n].from = tm->src;
+		al[n].to = tm->src;
+		al[n].to.port = port;
+		n++;
+	}
+	return n;
+}
+
+static const struct sk_trace_addr *column_addr(const struct alias *al, size_t n,
+                                               const struct sk_trace_msg *tm,
+                                               const struct sk_trace_addr *a)
+{
+	if (tm->proto == SK_TRACE_TCP)
+		for (size_t k = 0; k < n; k++)
+			if (sk_trace_addr_eq(&al[k].from, a))
+				return &al[k].to;
+	return a;
+}
+
+/*
+ * The same packet captured twice (a bridge and its port, "any" with a VLAN
+ * interface, a mirror of both directions): the same bytes between the same
+ * ends with the same IP identification, within DUP_WINDOW_US. A
+ * retransmission is a new packet (a new identification) and T1 later. Looked
+ * for among the last DUP_LOOKBACK messages only: O(1) per message.
+ */
+#define DUP_WINDOW_US 5000
+#define DUP_LOOKBACK  32
+
+static int32_t duplicate_of(const struct sk_trace_call *p, size_t i)
+{
+	const struct sk_trace_msg *tm = &p->msgs[i];
+	if (!tm->has_ip_id)
+		return -1;
+	for (size_t j = i, steps = 0; j-- > 0 && steps < DUP_LOOKBACK; steps++) {
+		const struct sk_trace_msg *o = &p->msgs[j];
+		if (tm->ts_us - o->ts_us > DUP_WINDOW_US)
+			break;
+		if (o->has_ip_id && o->ip_id == tm->ip_id && o->proto == tm->proto &&
+		    o->len == tm->len && sk_trace_addr_eq(&o->src, &tm->src) &&
+		    sk_trace_addr_eq(&o->dst, &tm->dst) && memcmp(o->raw, tm->raw, tm->len) == 0)
+			return o->duplicate ? (int32_t)o->dup_of : (int32_t)j;
+	}
+	return -1;
+}
+
 int sk_trace_expand_call(struct sk_trace_call *p, const struct held *h, size_t n, char *bytes,
                          const struct sk_msg_limits *lim)
 {
@@ -85,12 +164,24 @@ int sk_trace_expand_call(struct sk_trace_call *p, const struct held *h, size_t n
 		tm->proto = (enum sk_trace_proto)h[i].proto;
 		tm->raw = bytes + h[i].off;
 		tm->len = h[i].len;
-		tm->from_host = host_of(p, &tm->src);
-		tm->to_host = host_of(p, &tm->dst);
+		tm->ip_id = h[i].ip_id;
+		tm->has_ip_id = h[i].has_ip_id;
 		tm->txn = -1;
 		p->nmsgs = i + 1;
+		int32_t first = duplicate_of(p, i);
+		tm->duplicate = first >= 0;
+		tm->dup_of = first >= 0 ? (uint32_t)first : 0;
+		p->duplicates += tm->duplicate;
 		if (expand_msg(tm, lim) < 0)
 			return -SK_ENOMEM;
+	}
+	/* the columns, once every message is parsed (the Vias name the TCP hosts) */
+	struct alias al[MAX_ALIASES];
+	size_t nal = find_aliases(p, al);
+	for (size_t i = 0; i < n; i++) {
+		struct sk_trace_msg *tm = &p->msgs[i];
+		tm->from_host = host_of(p, column_addr(al, nal, tm, &tm->src));
+		tm->to_host = host_of(p, column_addr(al, nal, tm, &tm->dst));
 	}
 	return 0;
 }

@@ -275,7 +275,11 @@ static void dialogs(struct sk_trace_call *c)
 			int st = sk_msg_status(m);
 			if (tm->txn < 0 || !c->txns[tm->txn].invite || !tt.len || st == 100)
 				continue;
-			struct sk_trace_dialog *dl = dialog_of(c, ft, tt, true, i);
+			/* §12.2.1.1: a re-INVITE from the callee carries the dialog's tags the
+			 * other way round; it is the same dialog, not a new one */
+			struct sk_trace_dialog *dl = dialog_of(c, tt, ft, false, i);
+			if (!dl)
+				dl = dialog_of(c, ft, tt, true, i);
 			if (!dl || dl->ended >= 0)
 				continue;
 			if (st >= 200 && st < 300 && dl->confirmed < 0)
@@ -299,8 +303,9 @@ int sk_trace_flow_build(struct sk_trace_call *c)
 	size_t cap = 0;
 	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		struct sk_trace_msg *tm = &c->msgs[i];
-		if (!matchable(tm->msg))
-			continue;
+		if (!matchable(tm->msg) || tm->duplicate)
+			continue; /* a packet captured twice went on the wire once: no
+			             retransmission */
 		if (sk_msg_is_request(tm->msg)) {
 			add_request(c, &cap, i);
 		} else {

@@ -168,11 +168,14 @@ static void report(struct sk_trace_checker *c, struct tcall *t)
 	struct sk_trace_totals *tot = &c->totals;
 	unlink_activity(c, t);
 	sk_htab_remove(&c->calls, &t->hnode);
+	p->files = c->cfg.files;
+	p->nfiles = c->cfg.nfiles;
 	if (sk_trace_expand_call(p, t->held, t->nheld, t->bytes, &c->cfg.limits) == 0 &&
 	    (has_invite(p) || c->cfg.all)) {
 		analyse(c, p);
 		p->index = ++c->next_index;
 		tot->calls++;
+		tot->duplicates += p->duplicates;
 		tot->outcomes[p->outcome]++;
 		for (size_t i = 0; i < p->nfindings; i++) {
 			tot->severity[p->findings[i].severity]++;
@@ -326,6 +329,8 @@ static int hold(struct tcall *t, const struct sk_trace_pkt *pkt, uint32_t file)
 	                                    .file = file,
 	                                    .off = (uint32_t)t->nbytes,
 	                                    .len = (uint32_t)pkt->len,
+	                                    .ip_id = pkt->ip_id,
+	                                    .has_ip_id = pkt->has_ip_id,
 	                                    .proto = (uint8_t)pkt->proto,
 	                                    .src = pkt->src,
 	                                    .dst = pkt->dst};
@@ -340,11 +345,41 @@ static void expire(struct sk_trace_checker *c, struct activity *l)
 		report(c, l->oldest);
 }
 
+/*
+ * Why a message did not parse, for the summary: the first SK_TRACE_UNPARSED_WHYS
+ * distinct reasons (the parser's text and header, not the line and column, so
+ * that the same fault in many messages is one row), each with its count and
+ * its first frame; the rest are only counted. O(1) per message.
+ */
+static void unparsed_why(struct sk_trace_totals *t, const struct sk_trace_pkt *pkt, uint32_t file,
+                         const char *hdr, const char *why)
+{
+	char text[sizeof(t->unparsed_why[0].why)];
+	bool named = !hdr[0] || !strncasecmp(why, hdr, strlen(hdr)); /* "CSeq: ..." says it */
+	snprintf(text, sizeof(text), "%s%s%s%s", named ? "" : "header ", named ? "" : hdr,
+	         named ? "" : ": ", why);
+	for (size_t i = 0; i < t->nunparsed_why; i++)
+		if (!strcmp(t->unparsed_why[i].why, text)) {
+			t->unparsed_why[i].count++;
+			return;
+		}
+	if (t->nunparsed_why == SK_TRACE_UNPARSED_WHYS) {
+		t->unparsed_other++;
+		return;
+	}
+	struct sk_trace_unparsed_why *u = &t->unparsed_why[t->nunparsed_why++];
+	memcpy(u->why, text, sizeof(text));
+	u->count = 1;
+	u->frame = pkt->frame;
+	u->file = file;
+}
+
 int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *pkt, uint32_t file)
 {
 	if (pkt->len > c->cfg.limits.max_msg_size || pkt->len > UINT32_MAX / 2) {
 		c->totals.messages++; /* the readers never hand out more than their limit */
 		c->totals.unparsed++;
+		unparsed_why(&c->totals, pkt, file, "", "larger than the message size limit");
 		return 0;
 	}
 	if (pkt->ts_us > c->now_us)
@@ -353,11 +388,16 @@ int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *
 	expire(c, &c->open);
 
 	c->totals.messages++;
-	bool parsed = sk_msg_parse(c->scratch, pkt->data, pkt->len, NULL) == 0 &&
+	struct sk_parse_err err;
+	memset(&err, 0, sizeof(err));
+	bool parsed = sk_msg_parse(c->scratch, pkt->data, pkt->len, &err) == 0 &&
 	              sk_msg_call_id(c->scratch).len;
 	struct sk_str id = parsed ? sk_msg_call_id(c->scratch) : scan_call_id(pkt->data, pkt->len);
-	if (!parsed)
+	if (!parsed) {
 		c->totals.unparsed++;
+		unparsed_why(&c->totals, pkt, file, err.why ? err.hdr : "",
+		             err.why ? err.why : "no Call-ID");
+	}
 	if (!id.len)
 		id = SK_STR_LIT("(no Call-ID)");
 	uint64_t h = sk_hash(&c->key, id.p, id.len);

@@ -650,6 +650,17 @@ static void call_head(FILE *f, const struct sk_trace_call *c)
 	        c->nmsgs == 1 ? "" : "s", c->nhosts, c->nhosts == 1 ? "" : "s");
 	if (c->dropped)
 		fprintf(f, "; %llu more not kept (per-call limit)", (unsigned long long)c->dropped);
+	if (c->duplicates)
+		fprintf(f, "; %llu captured twice (duplicates)", (unsigned long long)c->duplicates);
+	for (size_t k = 0, shown = 0; k < c->nfiles && c->nfiles > 1 && shown < 8; k++) {
+		bool used = false; /* the inputs this call came from, by their names */
+		for (size_t i = 0; i < c->nmsgs && !used; i++)
+			used = c->msgs[i].file == k;
+		if (!used)
+			continue;
+		fputs(shown++ ? ", " : "; from ", f);
+		put_s(f, c->files[k]);
+	}
 	fputs("</p>\n", f);
 }
 

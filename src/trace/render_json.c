@@ -138,6 +138,10 @@ static void message(FILE *f, const struct sk_trace_call *c, size_t i)
 		fputs(",\"error\":", f);
 		json_cstr(f, m->error);
 	}
+	if (m->has_ip_id)
+		fprintf(f, ",\"ip_id\":%u", m->ip_id);
+	if (m->duplicate)
+		fprintf(f, ",\"duplicate_of\":%u", m->dup_of);
 	fprintf(f, ",\"txn\":%d,\"retransmission\":%s,\"text\":", m->txn,
 	        m->retrans ? "true" : "false");
 	json_str(f, m->raw, m->len);
@@ -203,6 +207,24 @@ static void finding(FILE *f, const struct sk_trace_call *c, const struct sk_trac
 	fputc('}', f);
 }
 
+/* The names of the inputs the call's messages came from, in order of first message. */
+static void files(FILE *f, const struct sk_trace_call *c)
+{
+	uint32_t seen[16];
+	size_t nseen = 0;
+	for (size_t i = 0; i < c->nmsgs && c->files; i++) {
+		bool known = false;
+		for (size_t k = 0; k < nseen; k++)
+			known |= seen[k] == c->msgs[i].file;
+		if (known || nseen == 16 || c->msgs[i].file >= c->nfiles)
+			continue;
+		if (nseen)
+			fputc(',', f);
+		seen[nseen++] = c->msgs[i].file;
+		json_cstr(f, c->files[c->msgs[i].file]);
+	}
+}
+
 void sk_trace_render_json(FILE *f, const struct sk_trace_call *c)
 {
 	fprintf(f, "{\"call\":%llu,\"call_id\":", (unsigned long long)c->index);
@@ -227,7 +249,9 @@ void sk_trace_render_json(FILE *f, const struct sk_trace_call *c)
 	json_ms(f, "final_after_cancel",
 	        c->cancel_us >= 0 && c->final_us >= c->cancel_us ? c->final_us - c->cancel_us : -1,
 	        false);
-	fputs("},\"hosts\":[", f);
+	fputs("},\"files\":[", f);
+	files(f, c);
+	fputs("],\"hosts\":[", f);
 	for (size_t i = 0; i < c->nhosts; i++) {
 		if (i)
 			fputc(',', f);
@@ -280,7 +304,16 @@ void sk_trace_render_totals_json(FILE *f, const struct sk_trace_totals *t)
 		fprintf(f, "%s\"%s\":%llu", o ? "," : "",
 		        sk_trace_outcome_name((enum sk_trace_outcome)o),
 		        (unsigned long long)t->outcomes[o]);
-	fputs("},\"findings\":{", f);
+	fprintf(f, "},\"duplicates\":%llu,\"unparsed_why\":[", (unsigned long long)t->duplicates);
+	for (size_t i = 0; i < t->nunparsed_why; i++) {
+		const struct sk_trace_unparsed_why *u = &t->unparsed_why[i];
+		fputs(i ? ",{\"why\":" : "{\"why\":", f);
+		json_cstr(f, u->why);
+		fprintf(f, ",\"count\":%llu,\"frame\":%llu,\"file\":%u}",
+		        (unsigned long long)u->count, (unsigned long long)u->frame, u->file);
+	}
+	fprintf(f, "],\"unparsed_other\":%llu,\"findings\":{",
+	        (unsigned long long)t->unparsed_other);
 	bool first = true;
 	for (size_t i = 0; sk_trace_code_at(i); i++)
 		if (t->per_code[i]) {

@@ -10,8 +10,11 @@
 
 #include "trace_int.h"
 
-#define COL_MIN 18
-#define COL_MAX 30
+#define COL_MIN   18
+#define COL_MAX   30
+#define COL_FLOOR 10  /* narrower, a label no longer shows */
+#define WIDTH     100 /* the ladder fits a terminal this wide */
+#define LEFT      23  /* "  frame time  ": the columns start here */
 
 static size_t col_width(const struct sk_trace_call *c)
 {
@@ -25,22 +28,97 @@ static size_t col_width(const struct sk_trace_call *c)
 		size_t n = strlen(c->msgs[i].label) + 6;
 		w = n > w ? n : w;
 	}
-	return w < COL_MAX ? w : COL_MAX;
+	w = w < COL_MAX ? w : COL_MAX;
+	if (c->nhosts > 1 && LEFT + (c->nhosts - 1) * w > WIDTH) {
+		w = (WIDTH - LEFT) / (c->nhosts - 1);
+		w = w > COL_FLOOR ? w : COL_FLOOR;
+	}
+	return w;
 }
 
-static void frame_ref(char *buf, size_t size, const struct sk_trace_msg *m)
+/* Every host's address fits over its column: else the columns get letters and a legend. */
+static bool addresses_fit(const struct sk_trace_call *c, size_t cw)
 {
-	if (m->file)
+	for (size_t i = 0; i + 1 < c->nhosts; i++) { /* the last column may run on */
+		char a[64];
+		if (sk_trace_addr_print(&c->hosts[i], a, sizeof(a)) + 1 > cw)
+			return false;
+	}
+	return true;
+}
+
+/* A, B ... Z, then a ... z (MAX_HOSTS is 32). */
+static char host_letter(size_t i)
+{
+	return (char)(i < 26 ? 'A' + i : 'a' + (i - 26));
+}
+
+/* A message of column i from or to another port than the column's (a TCP client's). */
+static bool other_ports(const struct sk_trace_call *c)
+{
+	for (size_t k = 0; k < c->nmsgs; k++) {
+		const struct sk_trace_msg *m = &c->msgs[k];
+		if (m->src.port != c->hosts[m->from_host].port ||
+		    m->dst.port != c->hosts[m->to_host].port)
+			return true;
+	}
+	return false;
+}
+
+/* The legend: a letter per host, its address, and the other TCP ports it used. */
+static void legend(FILE *f, const struct sk_trace_call *c)
+{
+	for (size_t i = 0; i < c->nhosts; i++) {
+		char a[64];
+		sk_trace_addr_print(&c->hosts[i], a, sizeof(a));
+		fprintf(f, "%s %c  %s", i ? "      " : "hosts:", host_letter(i), a);
+		uint16_t seen[4];
+		size_t nseen = 0, more = 0;
+		for (size_t k = 0; k < c->nmsgs; k++) {
+			const struct sk_trace_msg *m = &c->msgs[k];
+			const struct sk_trace_addr *ends[2] = {m->from_host == i ? &m->src : NULL,
+			                                       m->to_host == i ? &m->dst : NULL};
+			for (size_t e = 0; e < 2; e++) {
+				if (!ends[e] || ends[e]->port == c->hosts[i].port)
+					continue;
+				bool dup = false;
+				for (size_t s = 0; s < nseen; s++)
+					dup |= seen[s] == ends[e]->port;
+				if (dup)
+					continue;
+				if (nseen < 4)
+					seen[nseen++] = ends[e]->port;
+				else
+					more++;
+			}
+		}
+		for (size_t s = 0; s < nseen; s++)
+			fprintf(f, "%s%u", s ? ", " : "  (and TCP from ports ", seen[s]);
+		fprintf(f, "%s", nseen ? (more ? ", ...)" : ")") : "");
+		fputc('\n', f);
+	}
+}
+
+/* "14", or "2:14" (input 2, frame 14) when several inputs were checked. */
+static void frame_ref(char *buf, size_t size, const struct sk_trace_call *c,
+                      const struct sk_trace_msg *m)
+{
+	if (m->file || c->nfiles > 1)
 		snprintf(buf, size, "%u:%llu", m->file + 1, (unsigned long long)m->frame);
 	else
 		snprintf(buf, size, "%llu", (unsigned long long)m->frame);
 }
 
 /* What goes right of the arrow: decoded Reasons, a retransmission, a parse error. */
-static void annotate(FILE *f, const struct sk_trace_msg *m)
+static void annotate(FILE *f, const struct sk_trace_call *c, const struct sk_trace_msg *m)
 {
 	if (m->retrans)
 		fprintf(f, "  (retransmission)");
+	if (m->duplicate) {
+		fprintf(f, "  (duplicate: the packet of frame %llu captured again)",
+		        (unsigned long long)c->msgs[m->dup_of].frame);
+		return;
+	}
 	if (!m->msg) {
 		fprintf(f, "  does not parse: %s", m->error);
 		return;
@@ -70,11 +148,17 @@ static void ladder(FILE *f, const struct sk_trace_call *c)
 	size_t width = (nh - 1) * cw + 1;
 	char line[MAX_HOSTS * COL_MAX + 2];
 	int64_t t0 = c->nmsgs ? c->msgs[0].ts_us : 0;
+	bool letters = !addresses_fit(c, cw) || other_ports(c);
 
+	if (letters) /* IPv6, or many hosts: the columns are A, B, C ... */
+		legend(f, c);
 	fprintf(f, "  %8s %9s  ", "frame", "time");
 	for (size_t i = 0; i < c->nhosts; i++) {
 		char a[64];
-		sk_trace_addr_print(&c->hosts[i], a, sizeof(a));
+		if (letters)
+			snprintf(a, sizeof(a), "%c", host_letter(i));
+		else
+			sk_trace_addr_print(&c->hosts[i], a, sizeof(a));
 		fprintf(f, "%-*.*s", i + 1 < c->nhosts ? (int)cw : 0, (int)cw - 1, a);
 	}
 	fputc('\n', f);
@@ -100,11 +184,11 @@ static void ladder(FILE *f, const struct sk_trace_call *c)
 			end--;
 		line[end] = '\0';
 		char fr[32];
-		frame_ref(fr, sizeof(fr), m);
+		frame_ref(fr, sizeof(fr), c, m);
 		fprintf(f, "  %8s %9.3f  %s", fr, (double)(m->ts_us - t0) / 1e6, line);
 		if (a == b)
 			fprintf(f, "  %s (to itself)", m->label);
-		annotate(f, m);
+		annotate(f, c, m);
 		fputc('\n', f);
 	}
 	if (c->dropped)
@@ -119,7 +203,7 @@ static void finding(FILE *f, const struct sk_trace_call *c, const struct sk_trac
 	int64_t t0 = c->msgs[0].ts_us;
 	for (size_t i = 0; i < fd->nmsgs; i++) {
 		char fr[32];
-		frame_ref(fr, sizeof(fr), &c->msgs[fd->msgs[i]]);
+		frame_ref(fr, sizeof(fr), c, &c->msgs[fd->msgs[i]]);
 		fprintf(f, "%s %s (%.3f s)", i ? "," : "", fr,
 		        (double)(c->msgs[fd->msgs[i]].ts_us - t0) / 1e6);
 	}
@@ -136,11 +220,39 @@ static void finding(FILE *f, const struct sk_trace_call *c, const struct sk_trac
 	        sc->cause, sc->inspect, sc->next);
 }
 
+/* "from: 1 a.pcap, 2 b.pcap": the inputs the call's messages came from, numbered as in the
+ * ladder's "file:frame". */
+static void files_line(FILE *f, const struct sk_trace_call *c)
+{
+	uint32_t seen[8];
+	size_t nseen = 0;
+	bool more = false;
+	for (size_t i = 0; i < c->nmsgs; i++) {
+		bool known = false;
+		for (size_t k = 0; k < nseen; k++)
+			known |= seen[k] == c->msgs[i].file;
+		if (known)
+			continue;
+		if (nseen == 8) {
+			more = true;
+			continue;
+		}
+		seen[nseen++] = c->msgs[i].file;
+	}
+	fprintf(f, "from:");
+	for (size_t k = 0; k < nseen; k++)
+		fprintf(f, "%s %u %s", k ? "," : "", seen[k] + 1,
+		        seen[k] < c->nfiles ? c->files[seen[k]] : "?");
+	fprintf(f, "%s\n", more ? ", ..." : "");
+}
+
 void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
 {
 	fprintf(f, "call %llu  Call-ID %s  (%zu message%s, %zu host%s)\n",
 	        (unsigned long long)c->index, c->call_id, c->nmsgs, c->nmsgs == 1 ? "" : "s",
 	        c->nhosts, c->nhosts == 1 ? "" : "s");
+	if (c->nfiles > 1) /* several inputs: where this call was found (frames: "file:frame") */
+		files_line(f, c);
 	fprintf(f, "outcome: %s: %s\n", sk_trace_outcome_name(c->outcome), c->outcome_detail);
 	if (c->outcome_why[0])
 		fprintf(f, "why: %s\n", c->outcome_why);
@@ -148,9 +260,11 @@ void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
 		const struct sk_trace_dialog *dl = &c->dialogs[d];
 		fprintf(f, "%s tags %s/%s: %s", d ? ";" : "dialogs:", dl->from_tag, dl->to_tag,
 		        dl->confirmed >= 0 ? "confirmed" : "early");
-		if (dl->ended >= 0)
-			fprintf(f, ", ended by %s (frame %llu)", c->msgs[dl->ended].label,
-			        (unsigned long long)c->msgs[dl->ended].frame);
+		if (dl->ended >= 0) {
+			char fr[32];
+			frame_ref(fr, sizeof(fr), c, &c->msgs[dl->ended]);
+			fprintf(f, ", ended by %s (frame %s)", c->msgs[dl->ended].label, fr);
+		}
 	}
 	fprintf(f, "%s\n", c->ndialogs ? "\n" : "");
 	ladder(f, c);
@@ -164,6 +278,27 @@ void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
 	fputc('\n', f);
 }
 
+/* Why messages did not parse: each reason with its count and first frame. */
+static void unparsed_text(FILE *f, const struct sk_trace_totals *t)
+{
+	if (!t->nunparsed_why)
+		return;
+	fprintf(f, "  did not parse:\n");
+	for (size_t i = 0; i < t->nunparsed_why; i++) {
+		const struct sk_trace_unparsed_why *u = &t->unparsed_why[i];
+		char fr[32];
+		if (u->file)
+			snprintf(fr, sizeof(fr), "%u:%llu", u->file + 1,
+			         (unsigned long long)u->frame);
+		else
+			snprintf(fr, sizeof(fr), "%llu", (unsigned long long)u->frame);
+		fprintf(f, "  %8llu  %s (first: frame %s)\n", (unsigned long long)u->count, u->why,
+		        fr);
+	}
+	if (t->unparsed_other)
+		fprintf(f, "  %8llu  for other reasons\n", (unsigned long long)t->unparsed_other);
+}
+
 void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
 {
 	fprintf(f,
@@ -173,6 +308,12 @@ void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
 	        (unsigned long long)t->messages, t->messages == 1 ? "" : "s",
 	        (unsigned long long)t->unparsed, (unsigned long long)t->others,
 	        t->others == 1 ? "" : "s");
+	unparsed_text(f, t);
+	if (t->duplicates)
+		fprintf(f,
+		        "  %llu message%s captured twice (same packet: same bytes and IP "
+		        "identification within 5 ms), shown as duplicates, not retransmissions\n",
+		        (unsigned long long)t->duplicates, t->duplicates == 1 ? "" : "s");
 	fprintf(f, "  %-32s %8s\n", "outcome", "calls");
 	for (int o = SK_TRACE_OUT_ANSWERED; o < SK_TRACE_OUT_COUNT; o++)
 		fprintf(f, "  %-32s %8llu\n", sk_trace_outcome_name((enum sk_trace_outcome)o),

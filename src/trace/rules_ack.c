@@ -128,6 +128,8 @@ void sk_trace_rules_ack_reason(struct sk_trace_call *c, const struct analysis *a
 	unsigned unparsed = 0;
 	for (uint32_t i = 0; i < c->nmsgs; i++) {
 		const struct sk_trace_msg *tm = &c->msgs[i];
+		if (tm->duplicate)
+			continue; /* said once, for the first copy */
 		if (!tm->msg) {
 			if (unparsed++ < MAX_UNPARSED_FINDINGS)
 				sk_trace_finding_add(c, "msg.unparsed", i, -1, "%s", tm->error);

@@ -149,7 +149,7 @@ void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a)
 	for (uint32_t i = 0; i < c->nmsgs && judged_n < PRACK_MAX_JUDGED; i++) {
 		const struct sk_trace_msg *tm = &c->msgs[i];
 		uint32_t rseq = reliable_rseq(c, tm);
-		if (!rseq || tm->retrans)
+		if (!rseq || tm->retrans || tm->duplicate)
 			continue;
 		judged_n++;
 		int32_t near;

@@ -32,6 +32,8 @@ struct held {
 	uint64_t frame;
 	int64_t ts_us;
 	uint32_t file, off, len;
+	uint32_t ip_id;
+	bool has_ip_id;
 	uint8_t proto;
 	struct sk_trace_addr src, dst;
 };

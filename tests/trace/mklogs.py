@@ -94,8 +94,8 @@ def ok_after_cancel(c, via=V_A):
 MANIFEST = []
 
 
-def expect(name, exit_code, outcome, codes):
-    MANIFEST.append((name, exit_code, outcome, " ".join(codes) or "-"))
+def expect(name, exit_code, outcome, codes, ext=".log"):
+    MANIFEST.append((name + ext, exit_code, outcome, " ".join(codes) or "-"))
 
 
 def main():
@@ -358,11 +358,12 @@ def main():
     fork_scenarios()
     auth_scenarios()
     prack_scenarios()
+    person_scenarios()
 
     with open(os.path.join(OUT, "MANIFEST.tsv"), "w") as f:
         f.write("# file\texit\toutcome of the call\texpected findings (code:severity)\n")
         for name, code, outcome, codes in MANIFEST:
-            f.write("%s.log\t%d\t%s\t%s\n" % (name, code, outcome, codes))
+            f.write("%s\t%d\t%s\t%s\n" % (name, code, outcome, codes))
 
 
 # ---- a forking proxy between alice and two phones --------------------------------
@@ -611,6 +612,182 @@ def prack_scenarios():
     c.add(2.007, ALICE, PROXY, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
     c.write()
     expect("prack_bypass_proxy", 0, "cancelled cleanly", [])
+
+
+# ---- what a person sees (issue 13, class 5) --------------------------------------
+
+class PcapCall(Call):
+    """A call written as a pcap (Ethernet, IPv4, UDP), each packet with its IP
+    identification: a capture is the only input that can show a duplicate."""
+
+    def add(self, t, src, dst, text, proto="udp", ip_id=None):
+        self.entries.append((t, proto, src, dst, text, ip_id))
+
+    def write(self, tail=40.0):
+        import struct
+        if tail is not None:
+            self.add(tail, ALICE, PROXY, options(), ip_id=9999)
+        base = 1764547200  # 2025-12-01T00:00:00Z
+
+        def csum(b):
+            s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+            while s >> 16:
+                s = (s & 0xffff) + (s >> 16)
+            return ~s & 0xffff
+
+        def ip4(a):
+            return bytes(int(x) for x in a.split(":")[0].split("."))
+
+        with open(os.path.join(OUT, self.name + ".pcap"), "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for n, (t, proto, src, dst, text, ip_id) in enumerate(self.entries):
+                payload = text.replace("\n", "\r\n").encode()
+                sport, dport = int(src.split(":")[1]), int(dst.split(":")[1])
+                udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+                ident = ip_id if ip_id is not None else 1000 + n
+                hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), ident, 0x4000, 64,
+                                  17, 0, ip4(src), ip4(dst))
+                hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+                frame = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + hdr + udp
+                us = int(round(t * 1e6))
+                f.write(struct.pack("<IIII", base + us // 1000000, us % 1000000, len(frame),
+                                    len(frame)))
+                f.write(frame)
+
+
+def person_scenarios():
+    # the same packets captured twice (a bridge and its port, "any" on a host with a
+    # VLAN): same bytes, same IP identification, 0.2 ms apart: duplicates, not
+    # retransmissions; the real retransmission of the CANCEL (new IP ID, 500 ms
+    # later) stays one
+    c = PcapCall("dup_capture")
+    seq = [(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT)),
+           (0.001, BOB1, ALICE, resp(100, "Trying", c, V_A)),
+           (0.050, BOB1, ALICE, resp(180, "Ringing", c, V_A, totag="b1")),
+           (2.0, ALICE, BOB1, req("CANCEL", c, V_A)),
+           (2.5, ALICE, BOB1, req("CANCEL", c, V_A)),
+           (2.501, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1")),
+           (2.502, BOB1, ALICE, resp(487, "Request Terminated", c, V_A, totag="b1")),
+           (2.503, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))]
+    for n, (t, src, dst, text) in enumerate(seq):
+        c.add(t, src, dst, text, ip_id=100 + n)
+        if n in (2, 6):  # the 180 and the 487 seen twice
+            c.add(t + 0.0002, src, dst, text, ip_id=100 + n)
+    c.write()
+    expect("dup_capture", 0, "cancelled cleanly", [], ext=".pcap")
+
+    # the 487 four times with one IP ID, no ACK, and the capture ends there: copies of
+    # one packet, so no proof that the 487 went unACKed (three retransmissions would be)
+    c = PcapCall("dup_not_retrans")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT), ip_id=1)
+    c.add(0.001, BOB1, ALICE, resp(100, "Trying", c, V_A), ip_id=2)
+    c.add(0.050, BOB1, ALICE, resp(180, "Ringing", c, V_A, totag="b1"), ip_id=3)
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A), ip_id=4)
+    c.add(2.001, BOB1, ALICE, resp(200, "OK", c, V_A, cseq="1 CANCEL", totag="b1"), ip_id=5)
+    for k in range(4):
+        c.add(2.002 + 0.0001 * k, BOB1, ALICE, resp(487, "Request Terminated", c, V_A,
+                                                   totag="b1"), ip_id=6)
+    c.write(tail=None)
+    expect("dup_not_retrans", 0, "cancelled, not clean", [], ext=".pcap")
+
+    # the callee sends a re-INVITE (its tags reversed): the same dialog
+    c = Call("callee_reinvite")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c)
+    c.add(1.0, BOB1, ALICE, resp(200, "OK", c, V_A, totag="b1",
+                                 extra=["Contact: <sip:bob@127.0.0.1:5062>"]))
+    c.add(1.001, ALICE, BOB1, req("ACK", c, ALICE + ";branch=z9hG4bK-ack", cseq="1 ACK",
+                                  to=TO + ";tag=b1"))
+    bob_from = "<sip:bob@127.0.0.1:5062>;tag=b1"
+    alice_to = "\"Alice\" <sip:alice@127.0.0.1>;tag=a1"
+    vb = BOB1 + ";branch=z9hG4bK-b2"
+    c.add(3.0, BOB1, ALICE, msg("INVITE sip:alice@127.0.0.1:5061 SIP/2.0", [vb], bob_from,
+                                alice_to, c.cid, "1 INVITE",
+                                ["Contact: <sip:bob@127.0.0.1:5062>"]))
+    c.add(3.001, ALICE, BOB1, msg("SIP/2.0 200 OK", [vb], bob_from, alice_to, c.cid,
+                                  "1 INVITE", CONTACT))
+    c.add(3.002, BOB1, ALICE, msg("ACK sip:alice@127.0.0.1:5061 SIP/2.0",
+                                  [BOB1 + ";branch=z9hG4bK-b3"], bob_from, alice_to, c.cid,
+                                  "1 ACK"))
+    c.add(5.0, ALICE, BOB1, req("BYE", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                to=TO + ";tag=b1"))
+    c.add(5.001, BOB1, ALICE, resp(200, "OK", c, ALICE + ";branch=z9hG4bK-bye", cseq="2 BYE",
+                                   totag="b1"))
+    c.write()
+    expect("callee_reinvite", 0, "answered", [])
+
+    # messages that do not parse: the summary says why (first reason, count)
+    c = Call("unparsed_reasons")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    c.add(0.001, BOB1, ALICE, resp(100, "Trying", c, V_A).replace("CSeq: 1 INVITE",
+                                                                  "CSeq: one INVITE"))
+    c.add(0.002, BOB1, ALICE, resp(180, "Ringing", c, V_A, totag="b1").replace(
+        "CSeq: 1 INVITE", "CSeq: one INVITE"))
+    c.add(1.0, BOB1, ALICE, resp(486, "Busy Here", c, V_A, totag="b1"))
+    c.add(1.001, ALICE, BOB1, req("ACK", c, V_A, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.add(2.0, ALICE, PROXY, options().replace("Call-ID: keepalive@127.0.0.1\n", ""))
+    c.write()
+    expect("unparsed_reasons", 0, "failed", ["msg.unparsed:info"])
+
+    # one call over two files (the capture rotated mid-call): the call names both
+    c = Call("two_files_a")
+    c.cid = CID.format(name="two_files")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c)
+    c.write(tail=None)
+    c = Call("two_files_b")
+    c.cid = CID.format(name="two_files")
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, V_A))
+    ok_after_cancel(c)
+    c.write()
+
+    # IPv6: three hosts whose addresses do not fit a column: letters and a legend
+    a6, p6, b6 = ("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:5061",
+                  "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:5060",
+                  "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:3]:5062")
+    c = Call("ipv6_ladder")
+    va = "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:5061;branch=z9hG4bK-a1"
+    vp = "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:5060;branch=z9hG4bK-p1"
+    c.add(0.0, a6, p6, req("INVITE", c, va, extra=CONTACT))
+    c.add(0.001, p6, a6, resp(100, "Trying", c, va))
+    c.add(0.002, p6, b6, req("INVITE", c, [vp, va], extra=CONTACT))
+    c.add(0.050, b6, p6, resp(180, "Ringing", c, [vp, va], totag="b1"))
+    c.add(0.051, p6, a6, resp(180, "Ringing", c, va, totag="b1"))
+    c.add(2.0, a6, p6, req("CANCEL", c, va))
+    c.add(2.001, p6, a6, resp(200, "OK", c, va, cseq="1 CANCEL", totag="b1"))
+    c.add(2.002, p6, b6, req("CANCEL", c, vp))
+    c.add(2.003, b6, p6, resp(200, "OK", c, vp, cseq="1 CANCEL", totag="b1"))
+    c.add(2.004, b6, p6, resp(487, "Request Terminated", c, [vp, va], totag="b1"))
+    c.add(2.005, p6, b6, req("ACK", c, vp, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.add(2.006, p6, a6, resp(487, "Request Terminated", c, va, totag="b1"))
+    c.add(2.007, a6, p6, req("ACK", c, va, cseq="1 ACK", to=TO + ";tag=b1"))
+    c.write()
+    expect("ipv6_ladder", 0, "cancelled cleanly", [])
+
+    # over TCP: the caller connects from an ephemeral port (its Via says 5061), the
+    # proxy from another to the callee; a second connection from the caller for the
+    # CANCEL's ACK. Three hosts, three columns, not five.
+    c = Call("tcp_ephemeral")
+    ae, ae2, pe = "127.0.0.1:40001", "127.0.0.1:40003", "127.0.0.1:40002"
+    vt = "127.0.0.1:5061;branch=z9hG4bK-a1"
+    vpt = "127.0.0.1:5060;branch=z9hG4bK-p1"
+    tcp = lambda m: m.replace("SIP/2.0/UDP", "SIP/2.0/TCP")
+    c.add(0.0, ae, PROXY, tcp(req("INVITE", c, vt, extra=CONTACT)), "tcp")
+    c.add(0.001, PROXY, ae, tcp(resp(100, "Trying", c, vt)), "tcp")
+    c.add(0.002, pe, BOB1, tcp(req("INVITE", c, [vpt, vt], extra=CONTACT)), "tcp")
+    c.add(0.050, BOB1, pe, tcp(resp(180, "Ringing", c, [vpt, vt], totag="b1")), "tcp")
+    c.add(0.051, PROXY, ae, tcp(resp(180, "Ringing", c, vt, totag="b1")), "tcp")
+    c.add(2.0, ae, PROXY, tcp(req("CANCEL", c, vt)), "tcp")
+    c.add(2.001, PROXY, ae, tcp(resp(200, "OK", c, vt, cseq="1 CANCEL", totag="b1")), "tcp")
+    c.add(2.002, pe, BOB1, tcp(req("CANCEL", c, vpt)), "tcp")
+    c.add(2.003, BOB1, pe, tcp(resp(200, "OK", c, vpt, cseq="1 CANCEL", totag="b1")), "tcp")
+    c.add(2.004, BOB1, pe, tcp(resp(487, "Request Terminated", c, [vpt, vt], totag="b1")),
+          "tcp")
+    c.add(2.005, pe, BOB1, tcp(req("ACK", c, vpt, cseq="1 ACK", to=TO + ";tag=b1")), "tcp")
+    c.add(2.006, PROXY, ae, tcp(resp(487, "Request Terminated", c, vt, totag="b1")), "tcp")
+    c.add(2.007, ae2, PROXY, tcp(req("ACK", c, vt, cseq="1 ACK", to=TO + ";tag=b1")), "tcp")
+    c.write()
+    expect("tcp_ephemeral", 0, "cancelled cleanly", [])
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ expect() { # name want-exit stdout-or-stderr-substring command...
 # the text report, byte for byte (the ladder, the findings, the summary)
 for g in tests/trace/golden/*.txt; do
 	name=$(basename "$g" .txt)
-	"$SIPKIT" check --no-progress "$data/$name.log" >"$out" 2>&1
+	input=$data/$name.log
+	[ -f "$input" ] || input=$data/$name.pcap
+	"$SIPKIT" check --no-progress "$input" >"$out" 2>&1
 	if ! diff -u "$g" "$out" >"$out.err"; then
 		echo "FAIL golden $name:"; head -30 "$out.err"; fail=$((fail + 1))
 	else
@@ -52,7 +54,7 @@ done
 
 # every JSON line parses (schema in the README)
 if command -v python3 >/dev/null 2>&1; then
-	for f in "$data"/*.log; do
+	for f in "$data"/*.log "$data"/*.pcap; do
 		"$SIPKIT" check --json --no-progress "$f" >"$out" 2>/dev/null
 		if ! python3 -c 'import json,sys
 for line in open(sys.argv[1], encoding="utf-8"):
@@ -63,6 +65,18 @@ for line in open(sys.argv[1], encoding="utf-8"):
 		fi
 	done
 fi
+
+# one call over two inputs (a rotated capture): the call names both, text and JSON
+expect two-files-text 0 "from: 1 $data/two_files_a.log, 2 $data/two_files_b.log" \
+	"$SIPKIT" check --no-progress "$data/two_files_a.log" "$data/two_files_b.log"
+expect two-files-frames 0 "ended by 487 INVITE (frame 2:3)" \
+	"$SIPKIT" check --no-progress "$data/two_files_a.log" "$data/two_files_b.log"
+expect two-files-json 0 "\"files\":[\"$data/two_files_a.log\",\"$data/two_files_b.log\"]" \
+	"$SIPKIT" check --json --no-progress "$data/two_files_a.log" "$data/two_files_b.log"
+# why messages did not parse, in the JSON summary too
+expect unparsed-json 0 '"unparsed_why":[{"why":"CSeq: missing sequence number","count":2' \
+	"$SIPKIT" check --json --no-progress "$data/unparsed_reasons.log"
+expect duplicates-json 0 '"duplicate_of":2,' "$SIPKIT" check --json --no-progress "$data/dup_capture.pcap"
 
 # the demo's own traffic, as a pcap capture: three calls, nothing wrong
 tmp=$(mktemp -d)

@@ -488,6 +488,10 @@ static void test_ip_headers(void **state)
 	expect_msg(&g, 1, RING, 2, 2000000, SK_TRACE_UDP);
 	expect_addr(&g.p[1].src, "[2001:db8::1]:5060");
 	expect_msg(&g, 2, RING, 3, 3000000, SK_TRACE_UDP);
+	/* the IP identification, what tells a packet captured twice from a retransmission */
+	assert_true(g.p[0].has_ip_id);
+	assert_int_equal(g.p[0].ip_id, 1);
+	assert_false(g.p[1].has_ip_id); /* IPv6 without a fragment header has none */
 	assert_int_equal(g.st.frames, 6);
 	assert_int_equal(g.st.not_sip, 3);
 	assert_int_equal(g.st.fragments, 0);
@@ -598,6 +602,9 @@ static void test_ipv6_fragments(void **state)
 	expect_msg(&g, 1, msg, 7, 7000, SK_TRACE_UDP);
 	expect_addr(&g.p[1].src, "[2001:db8::1]:5060");
 	expect_addr(&g.p[1].dst, "[2001:db8::2]:5062");
+	assert_true(g.p[0].has_ip_id && g.p[1].has_ip_id); /* the fragment header's */
+	assert_int_equal(g.p[0].ip_id, 0x10000001);
+	assert_int_equal(g.p[1].ip_id, 2);
 	assert_int_equal(g.st.fragments, 11);
 	assert_int_equal(g.st.reassembled, 2);
 	assert_int_equal(g.st.dropped, 1);
@@ -1522,14 +1529,14 @@ static void test_writer_roundtrip(void **state)
 	struct got g;
 	char *big = big_msg(5000, 'w'), *big2 = big_msg(5000, 'v');
 	struct sk_trace_pkt in[] = {
-	    {1, 1000001, addr(4, A4, 5060), addr(4, B4, 5070), SK_TRACE_UDP, INV, 0},
-	    {2, 1000002, addr(6, A6, 5060), addr(6, B6, 5070), SK_TRACE_UDP, RING, 0},
-	    {3, 1000003, addr(4, A4, 40000), addr(4, B4, 5060), SK_TRACE_TCP, INV, 0},
-	    {4, 1000004, addr(6, B6, 5060), addr(6, A6, 40000), SK_TRACE_TCP, RING, 0},
-	    {5, 1000005, addr(4, A4, 5060), addr(4, B4, 5070), SK_TRACE_UDP, big, 5000},
-	    {6, 1000006, addr(4, A4, 40000), addr(4, B4, 5060), SK_TRACE_TCP, big2, 5000},
-	    {7, 1000007, addr(6, A6, 5060), addr(6, B6, 5070), SK_TRACE_UDP, big2, 5000},
-	    {8, 1000008, {0}, {0}, SK_TRACE_OTHER, CANCEL_BODY, 0},
+	    {1, 1000001, addr(4, A4, 5060), addr(4, B4, 5070), SK_TRACE_UDP, INV, 0, 0, false},
+	    {2, 1000002, addr(6, A6, 5060), addr(6, B6, 5070), SK_TRACE_UDP, RING, 0, 0, false},
+	    {3, 1000003, addr(4, A4, 40000), addr(4, B4, 5060), SK_TRACE_TCP, INV, 0, 0, false},
+	    {4, 1000004, addr(6, B6, 5060), addr(6, A6, 40000), SK_TRACE_TCP, RING, 0, 0, false},
+	    {5, 1000005, addr(4, A4, 5060), addr(4, B4, 5070), SK_TRACE_UDP, big, 5000, 0, false},
+	    {6, 1000006, addr(4, A4, 40000), addr(4, B4, 5060), SK_TRACE_TCP, big2, 5000, 0, false},
+	    {7, 1000007, addr(6, A6, 5060), addr(6, B6, 5070), SK_TRACE_UDP, big2, 5000, 0, false},
+	    {8, 1000008, {0}, {0}, SK_TRACE_OTHER, CANCEL_BODY, 0, 0, false},
 	};
 	size_t nin = sizeof(in) / sizeof(in[0]);
 	in[7].src.ip[0] = SK_TRACE_SIDE_PEER;
