@@ -57,13 +57,13 @@ FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
 
 # What `make check` and `make test` run, in this order, once everything is built.
-CHECK_RUNS := format-check layering symbols unit cli-test trace-test
+CHECK_RUNS := format-check layering symbols unit cli-test trace-test corpus-test
 TEST_RUNS  := $(CHECK_RUNS) html-test webphone-test interop fuzz-replay
 CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit
 TEST_BINS  := $(CHECK_BINS) $(FUZZ_REPLAY_BIN)
 
 .PHONY: all check test test-bins check-bins format-check layering symbols unit cli-test \
-        html-test webphone webphone-test trace-test interop fuzz-replay demo fuzz bench deps \
+        html-test webphone webphone-test trace-test corpus-test interop fuzz-replay demo fuzz bench deps \
         deps-unit deps-test \
         deps-bench deps-fuzz clean format FORCE
 
@@ -232,6 +232,10 @@ webphone-test: $(BUILD)/asan/sipkit webphone
 # on the demo's own capture, and on broken input
 trace-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
+
+# sipkit check on public captures from other projects, against the verdicts written for them
+corpus-test: $(BUILD)/asan/sipkit
+	@SIPKIT=$(BUILD)/asan/sipkit python3 tests/corpus/run.py
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,
