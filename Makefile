@@ -33,7 +33,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 DEPS_BUILD := build-essential libpcap-dev libssl-dev libhiredis-dev libc-ares-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
 DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio dnsmasq-base chromium chromium-driver \
-              python3-selenium sipsak sipvicious redis-server baresip
+              python3-selenium sipsak sipvicious redis-server baresip kamailio-tls-modules
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
@@ -241,8 +241,9 @@ corpus-test: $(BUILD)/asan/sipkit
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,
 # Digest authentication against SIPp and Kamailio's auth module (auth.sh), on a
 # Redis location store (redis-server of its own), RFC 3263 names served by a
-# dnsmasq of the test's own (dnsmasq-base), and SIP over WebSocket (ws.sh, a
-# phone in Python's standard library), on loopback, under the sanitizers:
+# dnsmasq of the test's own (dnsmasq-base), SIP over WebSocket (ws.sh, a phone in
+# Python's standard library) and SIP over TLS against openssl s_client, Kamailio's
+# tls module and baresip (tls.sh), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -255,6 +256,7 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/redis.sh
 	@$(INTEROP_ENV) sh tests/interop/dns.sh
 	@$(INTEROP_ENV) sh tests/interop/ws.sh
+	@$(INTEROP_ENV) sh tests/interop/tls.sh
 
 demo:
 	+@$(SUBMAKE) deps

@@ -12,6 +12,9 @@
 #   make bench-ws-idle                memory per idle WebSocket (and TCP) connection
 #   make bench-proxy-auth             CPU per 1000 authenticated REGISTERs and per 1000
 #                                     cancelled calls with auth, sipkit vs Kamailio auth_db
+#   make bench-proxy-tls              cancelled calls per CPU second over TLS vs UDP,
+#                                     handshakes/s, memory per idle TLS connection,
+#                                     sipkit vs Kamailio's tls module
 #
 # Always -O2 without sanitizers, whatever OPT says. sipkit's own files get the
 # project's $(WARN); each peer's headers come in with -isystem and the few
@@ -99,6 +102,13 @@ bench-proxy-attacks:
 	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/attacks.sh
 
+# SIP over TLS: cancelled calls per CPU second over TLS against UDP, handshakes/s and
+# memory per idle TLS connection, sipkit vs Kamailio's tls module (bench/proxy/tls.sh; ~90 s).
+bench-proxy-tls:
+	+@$(SUBMAKE) deps-test
+	+@$(SUBMAKE) $(BUILD)/sipkit
+	SIPKIT=$(BUILD)/sipkit sh bench/proxy/tls.sh
+
 # The registrar with its store in memory and in Redis: REGISTERs/s and CPU per
 # REGISTER of the proxy and of redis-server (bench/proxy/register.sh; ~20 s).
 bench-proxy-register:
@@ -130,7 +140,7 @@ bench-proxy-auth:
 	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/auth.sh
 
-.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-proxy-register bench-proxy-auth bench-check
+.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-proxy-register bench-proxy-auth bench-proxy-tls bench-check
 
 # Keyed hashing and the table (bench/bench_hash.c): ns per hash of a 40-byte
 # branch, FNV-1a against SipHash; ns per insert and find.

@@ -14,16 +14,17 @@
 #include "sipkit/txn.h"
 
 struct sk_stack_config {
-	struct sk_timers *timers;       /* the clock: sk_loop_timers(loop) or a virtual clock's */
-	struct sk_net *net;             /* OS sockets or a simnet node; the stack frees it */
-	const struct sk_log *log;       /* NULL: silent */
-	struct sk_msg_limits limits;    /* zero: defaults */
-	struct sk_txn_times times;      /* zero: RFC 3261 Table 4 */
-	uint64_t seed;                  /* branches, tags, Call-IDs; 0: from the OS */
-	size_t expected;                /* live transactions to size tables for; 0: 1024 */
-	size_t max_transactions;        /* see sk_txl_config; 0: 1000000 */
-	struct sk_tp_conn_limits conns; /* caps and timeouts of TCP connections; zero: defaults */
-	struct sk_ws_config ws;         /* WebSocket listeners (RFC 7118); zero: defaults */
+	struct sk_timers *timers;        /* the clock: sk_loop_timers(loop) or a virtual clock's */
+	struct sk_net *net;              /* OS sockets or a simnet node; the stack frees it */
+	const struct sk_log *log;        /* NULL: silent */
+	struct sk_msg_limits limits;     /* zero: defaults */
+	struct sk_txn_times times;       /* zero: RFC 3261 Table 4 */
+	uint64_t seed;                   /* branches, tags, Call-IDs; 0: from the OS */
+	size_t expected;                 /* live transactions to size tables for; 0: 1024 */
+	size_t max_transactions;         /* see sk_txl_config; 0: 1000000 */
+	struct sk_tp_conn_limits conns;  /* caps and timeouts of TCP connections; zero: defaults */
+	struct sk_ws_config ws;          /* WebSocket listeners (RFC 7118); zero: defaults */
+	const struct sk_tls_config *tls; /* TLS certificates and policy; NULL: no TLS */
 };
 
 struct sk_stack;

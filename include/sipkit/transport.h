@@ -33,6 +33,11 @@ static inline bool sk_proto_is_stream(enum sk_proto p)
 	return p == SK_PROTO_TCP || p == SK_PROTO_TLS || p == SK_PROTO_WS;
 }
 
+/** The URI parameter that sends to us over p: "" (UDP), ";transport=tcp", ";transport=tls",
+ * ";transport=ws". */
+const char *sk_proto_uri_param(enum sk_proto p);
+/** "udp" / "tcp" / "tls" / "ws" (the command line's and the logs' form), "" for none. */
+const char *sk_proto_lower(enum sk_proto p);
 /** "UDP" / "TCP" / "TLS" / "WS" (the Via transport token; RFC 7118 §5.1), "" for none. */
 const char *sk_proto_name(enum sk_proto p);
 /** A Via transport token to a protocol (case-insensitive), SK_PROTO_NONE if unknown. */
@@ -67,15 +72,20 @@ size_t sk_sa_print(const struct sk_sa *a, char *buf, size_t size);
 struct sk_target {
 	enum sk_proto proto;
 	struct sk_sa addr;
+	/* TLS: the name the server's certificate must carry (RFC 5922 §7.2: the URI's host,
+	 * or the domain an SRV lookup started from); "": the address itself */
+	char name[256];
 };
 
-/** "udp:HOST:PORT", "tcp:HOST:PORT", "ws:HOST:PORT" (DESIGN.md command-line form): 0 or -SK_EINVAL.
- */
+/** "udp:HOST:PORT", "tcp:HOST:PORT", "tls:HOST:PORT", "ws:HOST:PORT" (DESIGN.md
+ * command-line form; TLS's port defaults to 5061, WS's to 80): 0 or -SK_EINVAL. */
 int sk_target_parse(struct sk_target *t, const char *s);
 /**
- * Where a sip: URI sends a request: its maddr or host (numeric: no DNS), its
- * port or 5060, its transport parameter or dflt (NONE: UDP). -SK_EINVAL for
- * another scheme (sips needs TLS, §26.2), a name, an unknown transport.
+ * Where a sip: or sips: URI sends a request: its maddr or host (numeric: no
+ * DNS), its port or 5060 (5061 for TLS, RFC 3263 §4.2), its transport
+ * parameter or dflt (NONE: UDP). A sips URI goes over TLS only (§26.2.2, RFC
+ * 5630 §3.1.3: transport=tcp there means TLS over TCP). -SK_EINVAL for another
+ * scheme, a name, an unknown transport, sips over UDP.
  */
 int sk_target_from_uri(struct sk_target *t, struct sk_str uri, enum sk_proto dflt);
 
@@ -228,21 +238,22 @@ struct sk_ws_config {
 struct sk_tp_config {
 	struct sk_timers *timers;
 	struct sk_net *net;
-	const struct sk_log *log;       /* NULL: silent */
-	struct sk_msg_limits limits;    /* zero: sk_msg_limits_default() */
-	struct sk_tp_conn_limits conns; /* zero: the defaults above */
-	struct sk_ws_config ws;         /* zero: the defaults above */
-	uint32_t max_conn_buffer;       /* unsent bytes per connection, 0: 1 MiB */
-	uint32_t udp_max;               /* requests above go over TCP (§18.1.1), 0: 1300 */
-	uint64_t seed;                  /* branch generator; 0: seeded from the OS */
-	const struct sk_hash_key *key;  /* the per-source table's; NULL: from seed or the OS */
+	const struct sk_log *log;        /* NULL: silent */
+	struct sk_msg_limits limits;     /* zero: sk_msg_limits_default() */
+	struct sk_tp_conn_limits conns;  /* zero: the defaults above */
+	struct sk_ws_config ws;          /* zero: the defaults above */
+	uint32_t max_conn_buffer;        /* unsent bytes per connection, 0: 1 MiB */
+	uint32_t udp_max;                /* requests above go over TCP (§18.1.1), 0: 1300 */
+	uint64_t seed;                   /* branch generator; 0: seeded from the OS */
+	const struct sk_hash_key *key;   /* the per-source table's; NULL: from seed or the OS */
+	const struct sk_tls_config *tls; /* NULL: no TLS; its files are read at sk_tp_new */
 };
 
 struct sk_tp_stats {
 	uint64_t rx_msgs, tx_msgs, rx_bad, rx_foreign_resp;
 	uint64_t rx_unreachable; /* ICMP unreachable reports for datagrams we sent */
 	uint64_t conns_opened, conns_closed;
-	uint64_t conns_refused;  /* refused_in + refused_source + refused_out */
+	uint64_t conns_refused;  /* refused_in + refused_source + refused_out + refused_handshake */
 	uint64_t refused_in;     /* accepted and closed at once: max_in reached */
 	uint64_t refused_source; /* the same: the source's max_per_source reached */
 	uint64_t refused_out;    /* not opened: max_out reached */
@@ -253,6 +264,11 @@ struct sk_tp_stats {
 	uint64_t ws_bad_frames;  /* connections closed for a bad frame (1002, 1007, 1009) */
 	uint64_t ws_pings;       /* pings sent to idle WebSocket connections */
 	size_t ws_conns;         /* WebSocket connections open (upgrade pending or done) */
+	uint64_t tls_up;         /* TLS handshakes that ended well (both directions) */
+	uint64_t tls_failed;     /* TLS handshakes or sessions that failed (garbage, refused) */
+	uint64_t closed_handshake;  /* TLS handshakes not done within handshake_ms */
+	uint64_t refused_handshake; /* accepted and closed at once: max_handshakes in progress */
+	size_t handshakes;          /* accepted TLS handshakes in progress */
 	size_t conns, conns_in, conns_out;
 	size_t sources; /* addresses (IPv6: /64s) with accepted connections open */
 };

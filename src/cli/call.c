@@ -337,7 +337,7 @@ static int default_listen(const struct sk_target *dst, char *buf, size_t size)
 	char host[64];
 	sk_sa_host(&local, host, sizeof(host));
 	bool v6 = local.u.sa.sa_family == AF_INET6;
-	snprintf(buf, size, "%s:%s%s%s:0", dst->proto == SK_PROTO_TCP ? "tcp" : "udp",
+	snprintf(buf, size, "%s:%s%s%s:0", dst->proto ? sk_proto_lower(dst->proto) : "udp",
 	         v6 ? "[" : "", host, v6 ? "]" : "");
 	return 0;
 }
@@ -352,7 +352,8 @@ static void usage(FILE *f)
 	        "                  [--quiet] [--json] [--t1 MS] [--trace FILE]\n"
 	        "                  [--user USER] [--auth-user NAME]\n"
 	        "                  [--password PASSWORD | --password-file FILE]\n"
-	        "                  [--dns udp:HOST:PORT]\n\n"
+	        "                  [--dns udp:HOST:PORT] [--tls-ca FILE] [--tls-insecure]\n"
+	        "                  [--tls-cert FILE --tls-key FILE]\n\n"
 	        "Places a call to URI (sip:user@HOST:PORT) and prints every message as a\n"
 	        "ladder line and a one-line result. --cancel-after cancels the INVITE (RFC 3261\n"
 	        "§9.1) after MS ms, with the Reason (RFC 3326) given; otherwise an answered\n"
@@ -377,13 +378,14 @@ static void usage(FILE *f)
 	        "on the wire, only its digest.\n"
 	        "A host name in the next hop (--route, else URI) is resolved first by RFC 3263\n"
 	        "(NAPTR, SRV, AAAA/A) through /etc/resolv.conf or --dns udp:HOST:PORT; exit 68\n"
-	        "when it does not resolve, 75 when the DNS does not answer.\n");
+	        "when it does not resolve, 75 when the DNS does not answer.\n" PHONE_TLS_HELP);
 }
 
 static int parse_args(struct caller *cr, int argc, char **argv)
 {
 	struct call_opts *o = &cr->o;
 	unsigned long v;
+	int tls;
 	o->cancel_after = -1;
 	o->calls = 1;
 	o->rate = 10;
@@ -420,9 +422,12 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 				o->proto = SK_PROTO_UDP;
 			else if (!strcasecmp(val, "tcp"))
 				o->proto = SK_PROTO_TCP;
+			else if (!strcasecmp(val, "tls"))
+				o->proto = SK_PROTO_TLS;
 			else {
 				fprintf(stderr,
-				        "sipkit call: --transport is udp or tcp, not '%s'\n", val);
+				        "sipkit call: --transport is udp, tcp or tls, not '%s'\n",
+				        val);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--cancel-after") && takes &&
@@ -471,6 +476,9 @@ static int parse_args(struct caller *cr, int argc, char **argv)
 			if (phone_dns_check("sipkit call", val))
 				return EXIT_USAGE;
 			cr->ph.dns = argv[++i];
+		} else if (!strncmp(a, "--tls-", 6) &&
+		           (tls = phone_tls_option(&cr->ph.tls, a + 2, val)) >= 0) {
+			i += tls;
 		} else if (a[0] != '-' && !o->uri) {
 			o->uri = a;
 		} else {
@@ -501,15 +509,16 @@ int cmd_call(int argc, char **argv)
 	struct sk_target dst;
 	struct sk_uri uri;
 	const char *next_hop = o->route ? o->route : o->uri;
-	if (sk_uri_parse(&uri, sk_str_c(next_hop), NULL) < 0 || uri.scheme != SK_URI_SIP) {
-		fprintf(stderr, "sipkit call: '%s' is not a sip: URI\n", next_hop);
+	if (sk_uri_parse(&uri, sk_str_c(next_hop), NULL) < 0 ||
+	    (uri.scheme != SK_URI_SIP && uri.scheme != SK_URI_SIPS)) {
+		fprintf(stderr, "sipkit call: '%s' is not a sip: or sips: URI\n", next_hop);
 		free(cr);
 		return EXIT_USAGE;
 	}
 	if (sk_resolve_check(sk_str_c(next_hop)) < 0) {
 		fprintf(stderr,
 		        "sipkit call: bad address '%.*s' in %s (a numeric IPv4 or [IPv6] address "
-		        "or a host name; transport udp or tcp)\n",
+		        "or a host name; transport udp, tcp or tls; sips over tls only)\n",
 		        (int)uri.host.len, uri.host.p, next_hop);
 		free(cr);
 		return EXIT_USAGE;
@@ -537,14 +546,15 @@ int cmd_call(int argc, char **argv)
 	if (o->listen) {
 		rc = phone_listen(&cr->ph, o->listen, NULL);
 		struct sk_target lt;
-		/* a TCP call needs a TCP listener for its Via sent-by: same host, any port */
-		if (rc == 0 && dst.proto == SK_PROTO_TCP && sk_target_parse(&lt, o->listen) == 0 &&
-		    lt.proto != SK_PROTO_TCP) {
+		/* a TCP (TLS) call needs a TCP (TLS) listener for its Via sent-by: same host,
+		 * any port */
+		if (rc == 0 && sk_proto_is_stream(dst.proto) &&
+		    sk_target_parse(&lt, o->listen) == 0 && lt.proto != dst.proto) {
 			char h[64];
 			sk_sa_host(&lt.addr, h, sizeof(h));
 			bool v6 = lt.addr.u.sa.sa_family == AF_INET6;
-			snprintf(spec, sizeof(spec), "tcp:%s%s%s:0", v6 ? "[" : "", h,
-			         v6 ? "]" : "");
+			snprintf(spec, sizeof(spec), "%s:%s%s%s:0", sk_proto_lower(dst.proto),
+			         v6 ? "[" : "", h, v6 ? "]" : "");
 			rc = phone_listen(&cr->ph, spec, NULL);
 		}
 	} else if (default_listen(&dst, spec, sizeof(spec)) < 0) {

@@ -68,7 +68,9 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	struct sk_net *net = NULL;
 	/* a stranger's garbage writes a few lines a second, not one per datagram */
 	struct sk_log_limits lim = {.burst = ph->log_burst, .rate = ph->log_rate};
-	struct sk_stack_config sc = {.log = &ph->log, .conns = ph->conns, .ws = ph->ws};
+	/* TLS always: a client context costs little, and sips: works without an option */
+	struct sk_stack_config sc = {
+	    .log = &ph->log, .conns = ph->conns, .ws = ph->ws, .tls = &ph->tls};
 	int rc;
 	if (ph->times.t1) { /* --t1: the other values as RFC 3261 Table 4 has them */
 		sc.times = sk_txn_times_default();
@@ -87,7 +89,12 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 		goto fail;
 	sc.timers = sk_loop_timers(ph->loop);
 	sc.net = net;
-	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0)
+	if (ph->tls.insecure) /* said loudly: nobody is verified */
+		fprintf(stderr,
+		        "%s: WARNING: --tls-insecure: TLS servers are NOT verified; anyone "
+		        "on the path can pose as them. For labs only.\n",
+		        prog);
+	if ((rc = sk_stack_new(&ph->stack, &sc)) < 0) /* a TLS file refused: logged */
 		goto fail;
 	/* RFC 3263: names resolved through c-ares on the loop, --dns or resolv.conf */
 	struct sk_dns_backend dns;
@@ -140,7 +147,8 @@ int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound)
 	struct sk_target t;
 	if (sk_target_parse(&t, spec) < 0) {
 		fprintf(stderr,
-		        "%s: bad listen address '%s' (expected udp:HOST:PORT or tcp:HOST:PORT)\n",
+		        "%s: bad listen address '%s' (expected udp:HOST:PORT, tcp:HOST:PORT or "
+		        "tls:HOST:PORT)\n",
 		        ph->prog, spec);
 		return EXIT_USAGE;
 	}
@@ -155,6 +163,33 @@ int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound)
 	}
 	ph->listening++;
 	return 0;
+}
+
+int phone_tls_option(struct sk_tls_config *t, const char *key, const char *val)
+{
+	unsigned long v;
+	int took = 1;
+	if (strncmp(key, "tls-", 4))
+		return -1;
+	if (!strcmp(key, "tls-insecure"))
+		t->insecure = true, took = 0;
+	else if (!strcmp(key, "tls-verify-client"))
+		t->verify_client = true, took = 0;
+	else if (!val)
+		return -1;
+	else if (!strcmp(key, "tls-cert"))
+		t->cert_file = val;
+	else if (!strcmp(key, "tls-key"))
+		t->key_file = val;
+	else if (!strcmp(key, "tls-ca"))
+		t->ca_file = val;
+	else if (!strcmp(key, "tls-handshake-ms") && parse_uint(val, 600000, &v) == 0 && v)
+		t->handshake_ms = (uint32_t)v;
+	else if (!strcmp(key, "tls-max-handshakes") && parse_uint(val, 1000000, &v) == 0 && v)
+		t->max_handshakes = (uint32_t)v;
+	else
+		return -1;
+	return took;
 }
 
 uint64_t phone_now(const struct phone *ph)
@@ -226,7 +261,7 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out)
 int phone_dns_check(const char *prog, const char *spec)
 {
 	struct sk_target t;
-	if (sk_target_parse(&t, spec) == 0)
+	if (sk_target_parse(&t, spec) == 0 && t.proto != SK_PROTO_TLS)
 		return 0;
 	fprintf(stderr, "%s: bad --dns '%s' (expected udp:HOST:PORT with a numeric host)\n", prog,
 	        spec);

@@ -30,6 +30,7 @@ struct phone {
 	const char *dns;                    /* --dns udp:HOST:PORT, NULL: /etc/resolv.conf */
 	struct sk_tp_conn_limits conns;     /* TCP caps and timeouts (--tcp-*); zero: defaults */
 	struct sk_ws_config ws;             /* WebSocket listeners (--ws-*); zero: defaults */
+	struct sk_tls_config tls;           /* --tls-* (TLS listeners, sips: and transport=tls) */
 	struct sk_txn_times times;          /* T1 ... (--t1); zero: RFC 3261 Table 4 */
 	FILE *ladder_out;                   /* where ladder lines go; NULL: stdout */
 	enum sk_100rel rel100;              /* --100rel (RFC 3262), set before phone_init */
@@ -50,6 +51,23 @@ void phone_drain(struct phone *ph, uint64_t max_ms);
 uint64_t phone_now(const struct phone *ph);
 /* True when a signal asked to stop. */
 bool phone_stopped(void);
+
+/*
+ * A TLS option (key without its dashes: tls-cert FILE, tls-key FILE, tls-ca FILE,
+ * tls-insecure, tls-verify-client, tls-handshake-ms MS, tls-max-handshakes N):
+ * 1 when it took val, 0 when it took none (a flag), -1 when key is no TLS option or
+ * val is bad (with a message on stderr).
+ */
+int phone_tls_option(struct sk_tls_config *t, const char *key, const char *val);
+/* The usage lines of the TLS options, for each command's help. */
+#define PHONE_TLS_HELP                                                                             \
+	"TLS (RFC 3261 §26.2, RFC 5630): -l tls:HOST:PORT listens on TLS with --tls-cert\n"       \
+	"FILE and --tls-key FILE (PEM); sips: URIs and ;transport=tls go over TLS, the\n"          \
+	"server verified against --tls-ca FILE (else the system's CAs) and the URI's host\n"       \
+	"(RFC 5922 §7.2); --tls-insecure verifies nothing (labs only, said on stderr);\n"         \
+	"--tls-verify-client asks clients for a certificate from --tls-ca (mutual TLS);\n"         \
+	"--tls-handshake-ms MS (10000) and --tls-max-handshakes N (256 in progress)\n"             \
+	"bound what unfinished handshakes hold. TLS 1.2 and 1.3 only.\n"
 
 /* Parses --100rel off|supported|required: 0 or -1 (with a message on stderr). */
 int parse_100rel(const char *prog, const char *s, enum sk_100rel *out);

@@ -46,6 +46,7 @@ struct proxy_opts {
 	const char *dns;                          /* --dns udp:HOST:PORT, NULL: resolv.conf */
 	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
 	struct sk_ws_config ws;                   /* --ws-* (zero: the transport's defaults) */
+	struct sk_tls_config tls;                 /* --tls-* */
 	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
 	int nowned;
 };
@@ -116,6 +117,11 @@ static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
 	    "ws_conns %zu\nws_upgrades %llu\nws_refused %llu\nws_bad_frames %llu\nws_pings %llu\n",
 	    t.ws_conns, (unsigned long long)t.ws_upgrades, (unsigned long long)t.ws_refused,
 	    (unsigned long long)t.ws_bad_frames, (unsigned long long)t.ws_pings);
+	fprintf(f,
+	        "tls_up %llu\ntls_failed %llu\ntls_handshakes %zu\ntls_closed_handshake %llu\n"
+	        "tls_refused_handshake %llu\n",
+	        (unsigned long long)t.tls_up, (unsigned long long)t.tls_failed, t.handshakes,
+	        (unsigned long long)t.closed_handshake, (unsigned long long)t.refused_handshake);
 }
 
 /* The resolver's counters (RFC 3263) and the stateless forwards it could not serve. */
@@ -385,7 +391,10 @@ static void usage(FILE *f)
 	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n"
 	    "                    [--ws-origin ORIGIN[,ORIGIN...]] [--ws-max-conns N]\n"
 	    "                    [--location memory|redis://HOST:PORT[/DB]] [--min-expires S]\n"
-	    "                    [--dns udp:HOST:PORT]\n\n"
+	    "                    [--dns udp:HOST:PORT] [-l tls:HOST:PORT --tls-cert FILE\n"
+	    "                    --tls-key FILE] [--tls-ca FILE] [--tls-insecure]\n"
+	    "                    [--tls-verify-client] [--tls-handshake-ms MS]\n"
+	    "                    [--tls-max-handshakes N]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	    "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -402,7 +411,7 @@ static void usage(FILE *f)
 	    "know, and some take the first blindly).\n"
 	    "-c FILE reads the same settings, one per line: listen, domain, users, route, fork,\n"
 	    "record-route, cancel-481, timer-c, ctl, location, log-format, log-burst, log-rate,\n"
-	    "tcp-* and the\n"
+	    "tcp-*, tls-* and the\n"
 	    "bounds below ('#' starts a comment).\n"
 	    "Bounds, each enforced in O(1): --max-breadth (RFC 5393, default 60) branches of\n"
 	    "a request at once across hops (440 when none is left); --max-passes (8): a\n"
@@ -439,7 +448,8 @@ static void usage(FILE *f)
 	    "604 (404 among several targets), 504 when the DNS does not answer, with a\n"
 	    "Warning saying why.\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
-	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in .pcap).\n"
+	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in "
+	    ".pcap).\n" PHONE_TLS_HELP
 	    "Log lines are limited per kind (per place in the code): --log-burst at once\n"
 	    "(default %u), then --log-rate a second (default %u); errors get %u, then %u a\n"
 	    "second. The next line of a kind says how many were suppressed; sipkit ctl\n"
@@ -559,6 +569,8 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		o->ws.origins = val;
 	} else if (!strcmp(key, "ws-max-conns") && val && parse_uint(val, 1000000, &v) == 0 && v) {
 		o->ws.max_conns = (uint32_t)v;
+	} else if (phone_tls_option(&o->tls, key, val) >= 0) {
+		/* --tls-* */
 	} else if (!strncmp(key, "tcp-", 4) && val) {
 		if (set_tcp_option(&o->conns, key + 4, val) < 0)
 			goto bad;
@@ -622,7 +634,8 @@ static int parse_args(struct proxyd *pd, int argc, char **argv)
 		} else if (!strcmp(a, "--trace") && val) {
 			o->trace = val;
 			i++;
-		} else if (!strcmp(a, "--record-route") || !strcmp(a, "--cancel-481")) {
+		} else if (!strcmp(a, "--record-route") || !strcmp(a, "--cancel-481") ||
+		           !strcmp(a, "--tls-insecure") || !strcmp(a, "--tls-verify-client")) {
 			rc = set_option(o, a + 2, NULL, "command line");
 		} else if (a[0] == '-' && val) {
 			rc = set_option(o, a + (a[1] == '-' ? 2 : 1), val, "command line");
@@ -660,6 +673,7 @@ int cmd_proxy(int argc, char **argv)
 	pd->ph.log_rate = (uint32_t)o->log_rate;
 	pd->ph.conns = o->conns;
 	pd->ph.ws = o->ws;
+	pd->ph.tls = o->tls;
 	pd->ph.dns = o->dns;
 	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
 		rc = 1;

@@ -257,14 +257,15 @@ static int registrar_aor(struct uas *u)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp:HOST:PORT ...] [--ring-after MS]\n"
+	        "usage: sipkit uas -l udp:HOST:PORT [-l tcp|tls:HOST:PORT ...] [--ring-after MS]\n"
 	        "                  [--answer-after MS | --no-answer | --reject CODE] [--calls N]\n"
 	        "                  [--duration S] [--reinvite-answer-after MS] [--t1 MS]\n"
 	        "                  [--100rel off|supported|required] [--ladder] [--trace FILE]\n"
 	        "                  [--register sip:REGISTRAR [--aor URI] [--expires S]]\n"
 	        "                  [--user USER] [--auth-user NAME]\n"
 	        "                  [--password PASSWORD | --password-file FILE]\n"
-	        "                  [--dns udp:HOST:PORT]\n\n"
+	        "                  [--dns udp:HOST:PORT] [--tls-cert FILE --tls-key FILE]\n"
+	        "                  [--tls-ca FILE] [--tls-insecure] [--tls-verify-client]\n\n"
 	        "An answering phone: each INVITE rings (180) after --ring-after ms (default 0),\n"
 	        "then is answered with 200 (after --answer-after ms, default 2000), rejected\n"
 	        "with CODE at that time, or left ringing (--no-answer) until the caller\n"
@@ -288,14 +289,14 @@ static void usage(FILE *f)
 	        "exit; a 401/407 is answered with Digest credentials (RFC 7616) of\n"
 	        "--auth-user (else --user) and --password or the first line of\n"
 	        "--password-file. --dns names the DNS server that resolves host names\n"
-	        "(RFC 3263; default those of /etc/resolv.conf).\n");
+	        "(RFC 3263; default those of /etc/resolv.conf).\n" PHONE_TLS_HELP);
 }
 
 int cmd_uas(int argc, char **argv)
 {
 	struct uas *u = calloc(1, sizeof(*u));
 	const char *listen[MAX_LISTEN];
-	int nlisten = 0, rc = 0;
+	int nlisten = 0, rc = 0, tls;
 	unsigned long v;
 	if (!u)
 		return 1;
@@ -392,6 +393,9 @@ int cmd_uas(int argc, char **argv)
 			u->ph.dns =
 			    val; /* the stack resolver's server; the UAS itself answers to Vias */
 			i++;
+		} else if (!strncmp(a, "--tls-", 6) &&
+		           (tls = phone_tls_option(&u->ph.tls, a + 2, val)) >= 0) {
+			i += tls;
 		} else {
 			fprintf(stderr, "sipkit uas: bad or incomplete option '%s'\n\n", a);
 			usage(stderr);

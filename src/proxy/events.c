@@ -26,11 +26,7 @@ static const char *source_text(const struct sk_flow *f, char *buf, size_t size)
 	if (!f)
 		return "";
 	sk_sa_print(&f->remote, a, sizeof(a));
-	snprintf(buf, size, "%s:%s",
-	         f->proto == SK_PROTO_WS    ? "ws"
-	         : f->proto == SK_PROTO_TCP ? "tcp"
-	                                    : "udp",
-	         a);
+	snprintf(buf, size, "%s:%s", sk_proto_lower(f->proto), a);
 	return buf;
 }
 

@@ -361,10 +361,7 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 			rr_side = *sk_txn_flow(c->st);
 		sk_sa_print(&rr_side.local, a, sizeof(a));
 		sk_proxy_rr_mark(p, req, mark, sizeof(mark)); /* the dialog's own (policy.c) */
-		snprintf(rr, sizeof(rr), "<sip:%s;lr%s%s>", a,
-		         rr_side.proto == SK_PROTO_TCP  ? ";transport=tcp"
-		         : rr_side.proto == SK_PROTO_WS ? ";transport=ws"
-		                                        : "",
+		snprintf(rr, sizeof(rr), "<sip:%s;lr%s%s>", a, sk_proto_uri_param(rr_side.proto),
 		         mark);
 		fw.record_route = rr;
 	}

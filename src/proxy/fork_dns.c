@@ -65,15 +65,42 @@ static int send_next(struct rctx *c, struct branch *b)
 	return rc;
 }
 
-static int set_hops(struct branch *b, const struct sk_target *t, size_t n)
+/* The request came for a sips URI: every hop of it goes over TLS (RFC 3261 §26.2.2, RFC
+ * 5630 §3.1.2), whatever the target it was retargeted to says. */
+static bool sips_request(const struct rctx *c)
+{
+	const struct sk_msg *req = c->st ? sk_txn_msg(c->st) : NULL;
+	return req && sk_msg_ruri(req) && sk_msg_ruri(req)->scheme == SK_URI_SIPS;
+}
+
+/* The targets of b, in order; for a sips request the TLS ones only (-SK_ENOTSUP: none). */
+static int set_hops(struct rctx *c, struct branch *b, const struct sk_target *t, size_t n)
 {
 	free(b->hops);
+	b->hops = NULL;
 	b->nhops = b->hop = 0;
-	if (!(b->hops = malloc(n * sizeof(*t))))
+	bool tls_only = sips_request(c);
+	size_t keep = 0;
+	for (size_t i = 0; i < n; i++)
+		keep += !tls_only || t[i].proto == SK_PROTO_TLS;
+	if (!keep)
+		return n ? -SK_ENOTSUP : -SK_ENOTFOUND;
+	if (!(b->hops = malloc(keep * sizeof(*t))))
 		return -SK_ENOMEM;
-	memcpy(b->hops, t, n * sizeof(*t));
-	b->nhops = (uint8_t)n;
+	for (size_t i = 0; i < n; i++)
+		if (!tls_only || t[i].proto == SK_PROTO_TLS)
+			b->hops[b->nhops++] = t[i];
 	return 0;
+}
+
+/* A sips request whose next hop is not over TLS: 480, saying why (RFC 5630 §3.1.2). */
+static void not_tls(struct rctx *c, struct branch *b)
+{
+	static const char why[] = "a sips request goes over TLS only; its next hop is not TLS";
+	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: %s (480)", c->call_id, b->target,
+	        why);
+	sk_proxy_fork_branch_done(b, 480);
+	sk_proxy_fork_set_local(c, 480, why);
 }
 
 /* The next hop does not resolve: the branch ends with a final of ours saying why. */
@@ -97,9 +124,12 @@ static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
 	struct rctx *c = b->ctx;
 	b->lookup = NULL;
 	b->state = BRANCH_PENDING;
+	int hops = err < 0 || c->state != CTX_FORKING ? 0 : set_hops(c, b, res->t, res->n);
 	if (err < 0) {
 		dns_failed(c, b, err, res->why);
-	} else if (c->state != CTX_FORKING || set_hops(b, res->t, res->n) < 0) {
+	} else if (hops == -SK_ENOTSUP) {
+		not_tls(c, b);
+	} else if (c->state != CTX_FORKING || hops < 0) {
 		sk_proxy_fork_branch_done(b, 500);
 	} else if (send_next(c, b) < 0) {
 		sk_proxy_fork_branch_done(b, 503);
@@ -117,7 +147,11 @@ static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
  */
 static int forward_on_flow(struct rctx *c, struct branch *b)
 {
-	int rc = set_hops(b, &b->flow, 1);
+	int rc = set_hops(c, b, &b->flow, 1);
+	if (rc == -SK_ENOTSUP) { /* a sips request: a WebSocket is no TLS hop */
+		not_tls(c, b);
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	if (send_next(c, b) == 0)
@@ -159,7 +193,11 @@ int sk_proxy_fork_forward(struct rctx *c, struct branch *b)
 	}
 	if (rc < 0)
 		return rc;
-	if ((rc = set_hops(b, t, n)) < 0)
+	if ((rc = set_hops(c, b, t, n)) == -SK_ENOTSUP) {
+		not_tls(c, b);
+		return 0;
+	}
+	if (rc < 0)
 		return rc;
 	return send_next(c, b);
 }

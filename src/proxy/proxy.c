@@ -147,9 +147,9 @@ static int validate(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *
 		sk_proxy_reply(p, st, f[i].status, NULL, NULL);
 		return f[i].status;
 	}
-	/* §16.3 step 2: a scheme we cannot route */
+	/* §16.3 step 2: a scheme we cannot route (sips: over TLS, RFC 5630) */
 	const struct sk_uri *ru = sk_msg_ruri(req);
-	if (ru->scheme != SK_URI_SIP) {
+	if (ru->scheme != SK_URI_SIP && ru->scheme != SK_URI_SIPS) {
 		sk_proxy_reply(p, st, 416, NULL, NULL);
 		return 416;
 	}

@@ -333,10 +333,7 @@ static int apply(struct sk_proxy *p, struct reg_ctx *c, struct reg_fail *f)
 		b.cseq = c->cseq;
 		b.q = e->q;
 		sk_sa_print(c->from, b.source, sizeof(b.source));
-		snprintf(b.transport, sizeof(b.transport), "%s",
-		         c->proto == SK_PROTO_WS    ? "ws"
-		         : c->proto == SK_PROTO_TCP ? "tcp"
-		                                    : "udp");
+		snprintf(b.transport, sizeof(b.transport), "%s", sk_proto_lower(c->proto));
 		b.expires_at = c->now + (uint64_t)e->expires * 1000;
 		int rc = ops->put(p->loc.st, c->aor, &b);
 		if (rc < 0) {

@@ -18,6 +18,27 @@ const char *sk_proto_name(enum sk_proto p)
 	}
 }
 
+const char *sk_proto_uri_param(enum sk_proto p)
+{
+	switch (p) {
+	case SK_PROTO_TCP: return ";transport=tcp";
+	case SK_PROTO_TLS: return ";transport=tls";
+	case SK_PROTO_WS: return ";transport=ws";
+	default: return "";
+	}
+}
+
+const char *sk_proto_lower(enum sk_proto p)
+{
+	switch (p) {
+	case SK_PROTO_UDP: return "udp";
+	case SK_PROTO_TCP: return "tcp";
+	case SK_PROTO_TLS: return "tls";
+	case SK_PROTO_WS: return "ws";
+	default: return "";
+	}
+}
+
 enum sk_proto sk_proto_from_token(struct sk_str token)
 {
 	if (sk_str_caseeq_c(token, "UDP"))
@@ -26,6 +47,8 @@ enum sk_proto sk_proto_from_token(struct sk_str token)
 		return SK_PROTO_TCP;
 	if (sk_str_caseeq_c(token, "WS"))
 		return SK_PROTO_WS;
+	if (sk_str_caseeq_c(token, "TLS"))
+		return SK_PROTO_TLS;
 	return SK_PROTO_NONE;
 }
 
@@ -154,12 +177,19 @@ int sk_target_parse(struct sk_target *t, const char *s)
 	} else if (in.len > 3 && !strncasecmp(s, "ws:", 3)) {
 		t->proto = SK_PROTO_WS;
 		skip = 3;
+	} else if (in.len > 4 && !strncasecmp(s, "tls:", 4)) {
+		t->proto = SK_PROTO_TLS;
+		skip = 4;
 	} else {
 		return -SK_EINVAL;
 	}
-	/* RFC 7118 §4: ws: takes HTTP's port 80 when none is given */
+	t->name[0] = '\0';
+	/* RFC 7118 §4: ws: takes HTTP's port 80 when none is given; RFC 3263 §4.2: 5061 for
+	 * TLS */
 	return sk_sa_parse(&t->addr, (struct sk_str){s + skip, in.len - skip},
-	                   t->proto == SK_PROTO_WS ? 80 : 5060);
+	                   t->proto == SK_PROTO_WS    ? 80
+	                   : t->proto == SK_PROTO_TLS ? 5061
+	                                              : 5060);
 }
 
 void sk_net_free(struct sk_net *net)
@@ -172,17 +202,26 @@ int sk_target_from_uri(struct sk_target *t, struct sk_str text, enum sk_proto df
 {
 	struct sk_uri uri;
 	struct sk_str v;
-	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
+	if (sk_uri_parse(&uri, text, NULL) < 0 ||
+	    (uri.scheme != SK_URI_SIP && uri.scheme != SK_URI_SIPS))
 		return -SK_EINVAL;
 	struct sk_str host = uri.host;
 	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len) /* §19.1.1 */
 		host = v;
 	memset(t, 0, sizeof(*t));
-	t->proto = dflt ? dflt : SK_PROTO_UDP;
+	bool sips = uri.scheme == SK_URI_SIPS;
+	t->proto = sips ? SK_PROTO_TLS : dflt ? dflt : SK_PROTO_UDP;
 	if (sk_uri_param(&uri, "transport", &v) == 0) {
 		t->proto = sk_proto_from_token(v);
-		if (!t->proto)
+		/* RFC 5630 §3.1.3: sips with transport=tcp is TLS over TCP; with udp, nothing */
+		if (sips && t->proto == SK_PROTO_TCP)
+			t->proto = SK_PROTO_TLS;
+		if (!t->proto || (sips && t->proto != SK_PROTO_TLS))
 			return -SK_EINVAL;
 	}
-	return sk_sa_from_host(&t->addr, host, uri.port ? uri.port : 5060);
+	/* RFC 5922 §7.2: the name the server's certificate must carry is the URI's host */
+	if (t->proto == SK_PROTO_TLS)
+		sk_str_cpy(t->name, sizeof(t->name), uri.host);
+	uint16_t dport = t->proto == SK_PROTO_TLS ? 5061 : 5060; /* RFC 3263 §4.2 */
+	return sk_sa_from_host(&t->addr, host, uri.port ? uri.port : dport);
 }

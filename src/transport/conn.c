@@ -77,7 +77,7 @@ static struct source *source_find(struct sk_tp *tp, const struct sk_sa *k, uint6
 }
 
 /* One line now, or none until a second has passed; *quiet: lines left out since. */
-static bool ratelog_pass(struct sk_tp *tp, struct ratelog *r, uint64_t *quiet)
+bool sk_tp_ratelog_pass(struct sk_tp *tp, struct ratelog *r, uint64_t *quiet)
 {
 	uint64_t now = sk_timers_now(tp->cfg.timers);
 	if (r->used && now - r->at < 1000) {
@@ -97,14 +97,15 @@ static uint32_t idle_ms(const struct conn *c)
 	return c->established ? l->idle_ms : l->idle_new_ms;
 }
 
-static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, const struct sk_sa *remote,
-                             bool inbound)
+static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, enum sk_proto proto,
+                             const struct sk_sa *remote, bool inbound)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->tp = tp;
 	c->sock = sock;
+	c->proto = proto;
 	c->id = ++tp->next_conn;
 	c->remote = *remote;
 	c->local = sock->local;
@@ -162,6 +163,7 @@ void sk_tp_conn_free(struct conn *c)
 		c->sock = NULL;
 		sk_timer_stop(tp->cfg.timers, &c->idle);
 		sk_timer_stop(tp->cfg.timers, &c->header);
+		sk_tp_tls_end(c);
 		sk_htab_remove(&tp->conn_ids, &c->by_id);
 		sk_htab_remove(&tp->conn_remotes, &c->by_remote);
 		source_leave(tp, c);
@@ -183,6 +185,7 @@ void sk_tp_conn_free(struct conn *c)
 		c->dead = true;
 		return;
 	}
+	sk_tls_conn_free(c->tls);
 	free(c->in);
 	free(c);
 }
@@ -209,28 +212,36 @@ struct conn *sk_tp_conn_by_id(struct sk_tp *tp, uint64_t id)
 	return n ? sk_container_of(n, struct conn, by_id) : NULL;
 }
 
+struct remote_key {
+	enum sk_proto proto;
+	const struct sk_sa *remote;
+};
+
 static bool conn_remote_eq(const struct sk_hnode *n, const void *ctx)
 {
-	return sk_sa_equal(&sk_container_of(n, struct conn, by_remote)->remote, ctx);
+	const struct remote_key *k = ctx;
+	const struct conn *c = sk_container_of(n, struct conn, by_remote);
+	return c->proto == k->proto && sk_sa_equal(&c->remote, k->remote);
 }
 
-/* An open connection to remote (reuse, §18.1.1 / RFC 5923 §1), in O(1). */
-struct conn *sk_tp_conn_by_remote(struct sk_tp *tp, const struct sk_sa *remote)
+/* An open connection of proto to remote (reuse, §18.1.1 / RFC 5923 §1), in O(1): a TCP one
+ * never stands in for TLS, nor the other way round (RFC 5630 §3.1.2). */
+struct conn *sk_tp_conn_by_remote(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *remote)
 {
 	struct sk_sa k;
 	sa_key(remote, true, &k);
-	struct sk_hnode *n =
-	    sk_htab_find(&tp->conn_remotes, sa_hash(tp, &k), conn_remote_eq, remote);
+	struct remote_key rk = {proto, remote};
+	struct sk_hnode *n = sk_htab_find(&tp->conn_remotes, sa_hash(tp, &k), conn_remote_eq, &rk);
 	return n ? sk_container_of(n, struct conn, by_remote) : NULL;
 }
 
 /* A connection closed by one of its timers: not a failure, a response can still come on a
  * new connection (§18.2.2); the line is rate-limited, strangers make as many as they like. */
-static void conn_expire(struct conn *c, const char *why)
+void sk_tp_conn_expire(struct conn *c, const char *why)
 {
 	struct sk_tp *tp = c->tp;
 	uint64_t quiet;
-	if (ratelog_pass(tp, &tp->log_closed, &quiet)) {
+	if (sk_tp_ratelog_pass(tp, &tp->log_closed, &quiet)) {
 		char a[64];
 		sk_sa_print(&c->remote, a, sizeof(a));
 		sk_logf(tp->cfg.log, SK_LOG_INFO,
@@ -249,7 +260,7 @@ static void idle_fired(void *arg)
 		return;
 	}
 	c->tp->st.closed_idle++;
-	conn_expire(c, "idle");
+	sk_tp_conn_expire(c, "idle");
 }
 
 /* A message begun header_ms ago is still not whole: a slow sender (slowloris) or a broken
@@ -258,7 +269,7 @@ static void header_fired(void *arg)
 {
 	struct conn *c = arg;
 	c->tp->st.closed_header++;
-	conn_expire(c, c->established ? "stalled" : "stalled new");
+	sk_tp_conn_expire(c, c->established ? "stalled" : "stalled new");
 }
 
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn)
@@ -280,6 +291,8 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 {
 	struct sk_tp *tp = arg;
 	const struct sk_tp_conn_limits *lim = &tp->cfg.conns;
+	const struct listener *l = ls->user;
+	enum sk_proto proto = l ? l->proto : SK_PROTO_TCP;
 	struct sk_sa k;
 	sa_key(peer, false, &k);
 	uint64_t h = sa_hash(tp, &k);
@@ -295,11 +308,20 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 		tp->st.refused_source++;
 		why = "connections open from that source";
 		limit = lim->max_per_source;
+	} else if (proto == SK_PROTO_TLS && tp->st.handshakes >= tp->max_handshakes) {
+		/* the costly part of TLS is the handshake: a cap on those in progress keeps a
+		 * flood of ClientHellos from taking the CPU and memory of established peers */
+		tp->st.refused_handshake++;
+		why = "TLS handshakes in progress";
+		limit = tp->max_handshakes;
+	} else if (proto == SK_PROTO_TLS && !tp->tls_server) {
+		tp->st.refused_in++;
+		why = "certificates to accept TLS with";
 	}
 	if (why) {
 		uint64_t quiet;
 		tp->st.conns_refused++;
-		if (ratelog_pass(tp, &tp->log_refused, &quiet)) {
+		if (sk_tp_ratelog_pass(tp, &tp->log_refused, &quiet)) {
 			char a[64];
 			sk_sa_print(peer, a, sizeof(a));
 			sk_logf(tp->cfg.log, SK_LOG_WARN,
@@ -320,7 +342,7 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 		sk_htab_insert(&tp->sources, &src->node, h);
 		tp->st.sources++;
 	}
-	struct conn *c = conn_new(tp, cs, peer, true);
+	struct conn *c = conn_new(tp, cs, proto, peer, true);
 	if (!c) {
 		source_drop_empty(tp, src);
 		tp->cfg.net->ops->close(cs);
@@ -329,11 +351,12 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 	c->src = src;
 	src->conns++;
 	c->up = true;
-	const struct listener *l = ls->user;
-	if (l && l->proto == SK_PROTO_WS && sk_tp_ws_attach(c) < 0) {
+	if (proto == SK_PROTO_WS && sk_tp_ws_attach(c) < 0) {
 		/* over the WebSocket cap: closed at once, as over the others */
 		tp->st.conns_refused++;
 		tp->st.ws_refused++;
+		sk_tp_conn_free(c);
+	} else if (proto == SK_PROTO_TLS && sk_tp_tls_start(c, NULL) < 0) {
 		sk_tp_conn_free(c);
 	}
 }
@@ -388,8 +411,17 @@ void sk_tp_conn_timers(struct conn *c, bool whole, bool pinged, bool partial)
 
 void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, size_t len)
 {
-	struct sk_tp *tp = arg;
 	struct conn *c = s->user;
+	(void)arg;
+	if (c->tls)
+		sk_tp_tls_stream(c, buf, len);
+	else
+		sk_tp_conn_intake(c, buf, len);
+}
+
+void sk_tp_conn_intake(struct conn *c, const char *buf, size_t len)
+{
+	struct sk_tp *tp = c->tp;
 	size_t cap_limit = (size_t)tp->cfg.limits.max_msg_size + 4096;
 	if (c->in_len + len > cap_limit) {
 		/* More than one message's worth unframed: the framer would have cut it. */
@@ -419,7 +451,7 @@ void sk_tp_conn_up_stream(void *arg, struct sk_net_sock *s, const char *buf, siz
 	bool whole = false, pinged = false, crlf_only = false;
 
 	struct sk_flow flow = {
-	    .proto = SK_PROTO_TCP, .local = c->local, .remote = c->remote, .conn = c->id};
+	    .proto = c->proto, .local = c->local, .remote = c->remote, .conn = c->id};
 	size_t off = 0;
 	c->dispatching++;
 	while (!c->dead && off < c->in_len) {
@@ -470,8 +502,9 @@ void sk_tp_conn_up_closed(void *arg, struct sk_net_sock *s, int err)
 	struct conn *c = s->user;
 	(void)arg;
 	/* a WebSocket client's connection is never opened again by us (RFC 7118 §5): what
-	 * was to go back on it fails now */
-	if (err < 0 || c->ws)
+	 * was to go back on it fails now; a server that closes before our TLS handshake
+	 * ends refused us: a transport error */
+	if (err < 0 || c->ws || (c->handshaking && !c->inbound))
 		sk_tp_conn_fail(c, -SK_EIO);
 	else
 		sk_tp_conn_free(c); /* an orderly close: responses may come on a new connection */
@@ -479,46 +512,70 @@ void sk_tp_conn_up_closed(void *arg, struct sk_net_sock *s, int err)
 
 /* ---- sending ------------------------------------------------------------- */
 
+struct conn *sk_tp_conn_connect(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *remote,
+                                const char *name, int *err)
+{
+	const struct sk_net_ops *ops = tp->cfg.net->ops;
+	/* our own cap: accepted connections, however many, never count against it */
+	if (tp->st.conns_out >= tp->cfg.conns.max_out) {
+		uint64_t quiet;
+		tp->st.conns_refused++;
+		tp->st.refused_out++;
+		if (sk_tp_ratelog_pass(tp, &tp->log_refused, &quiet))
+			sk_logf(tp->cfg.log, SK_LOG_WARN,
+			        "transport: no new connection: %u outgoing connections open "
+			        "(%llu more refused, not logged)",
+			        (unsigned)tp->cfg.conns.max_out, (unsigned long long)quiet);
+		*err = -SK_EFULL;
+		return NULL;
+	}
+	if (proto == SK_PROTO_TLS && !tp->tls_client) {
+		*err = -SK_ENOTSUP; /* no TLS configured */
+		return NULL;
+	}
+	struct sk_net_sock *s;
+	if (ops->tcp_connect(tp->cfg.net, remote, &s) < 0) {
+		*err = -SK_EIO;
+		return NULL;
+	}
+	struct conn *c = conn_new(tp, s, proto, remote, false);
+	if (!c) {
+		ops->close(s);
+		*err = -SK_ENOMEM;
+		return NULL;
+	}
+	if (proto == SK_PROTO_TLS && (*err = sk_tp_tls_start(c, name)) < 0) {
+		sk_tp_conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len)
 {
 	const struct sk_net_ops *ops = tp->cfg.net->ops;
 	struct conn *c = flow->conn ? sk_tp_conn_by_id(tp, flow->conn) : NULL;
+	if (c && c->proto != flow->proto)
+		c = NULL;
 	if (!c)
-		c = sk_tp_conn_by_remote(tp, &flow->remote);
+		c = sk_tp_conn_by_remote(tp, flow->proto, &flow->remote);
 	/* a WebSocket flow goes on the client's own connection or nowhere (RFC 7118 §5) */
 	if (flow->proto == SK_PROTO_WS && (!c || !c->ws))
 		return -SK_EIO;
 	if (flow->proto != SK_PROTO_WS && c && c->ws)
 		c = NULL;
-	if (!c) {
-		/* our own cap: accepted connections, however many, never count against it */
-		if (tp->st.conns_out >= tp->cfg.conns.max_out) {
-			uint64_t quiet;
-			tp->st.conns_refused++;
-			tp->st.refused_out++;
-			if (ratelog_pass(tp, &tp->log_refused, &quiet))
-				sk_logf(
-				    tp->cfg.log, SK_LOG_WARN,
-				    "transport: no new connection: %u outgoing connections open "
-				    "(%llu more refused, not logged)",
-				    (unsigned)tp->cfg.conns.max_out, (unsigned long long)quiet);
-			return -SK_EFULL;
-		}
-		struct sk_net_sock *s;
-		if (ops->tcp_connect(tp->cfg.net, &flow->remote, &s) < 0)
-			return -SK_EIO;
-		c = conn_new(tp, s, &flow->remote, false);
-		if (!c) {
-			ops->close(s);
-			return -SK_ENOMEM;
-		}
-	}
+	int rc = 0;
+	if (!c && !(c = sk_tp_conn_connect(tp, flow->proto, &flow->remote, NULL, &rc)))
+		return rc;
 	flow->conn = c->id;
-	if (ops->pending(c->sock) + len > tp->cfg.max_conn_buffer) {
+	if (ops->pending(c->sock) + (c->tls ? sk_tp_tls_pending(c) : 0) + len >
+	    tp->cfg.max_conn_buffer) {
 		sk_tp_conn_reject(c, "peer does not read: send buffer full");
 		return -SK_EIO;
 	}
-	if (c->ws ? sk_tp_ws_write(c, buf, len) < 0 : ops->write(c->sock, buf, len) < 0) {
+	if (c->ws    ? sk_tp_ws_write(c, buf, len) < 0
+	    : c->tls ? sk_tp_tls_write(c, buf, len) < 0
+	             : ops->write(c->sock, buf, len) < 0) {
 		sk_tp_conn_fail(c, -SK_EIO);
 		return -SK_EIO;
 	}

@@ -4,9 +4,11 @@
  * up to three stages, the queries of a stage in parallel:
  *   NAPTR of the host (§4.1), only with neither a port nor a transport
  *     parameter: services SIP+D2U and SIP+D2T with flag "s", in order and
- *     preference; those we do not speak (SIPS+D2T: TLS, others) ignored;
+ *     preference (for a sips URI SIPS+D2T only: TLS, RFC 5630 §3.1.3; for a
+ *     sip URI SIPS+D2T is left aside, as are services we do not speak);
  *   SRV (§4.2): the NAPTR replacements, else _sip._udp / _sip._tcp of the host
- *     (only the transport asked for, if one was), in RFC 2782 order;
+ *     (only the transport asked for, if one was; _sips._tcp for TLS), in RFC
+ *     2782 order;
  *   AAAA/A of each SRV target with its port, or of the host itself (its port
  *     or 5060) when there is no SRV record or the URI gave a port (§4.2).
  * A numeric host (or maddr) needs no DNS. The result: at most SK_RESOLVE_MAX
@@ -295,7 +297,9 @@ static enum sk_proto naptr_proto(const struct sk_dns_rr *rr)
 		return SK_PROTO_UDP;
 	if (!strcasecmp(rr->service, "SIP+D2T"))
 		return SK_PROTO_TCP;
-	return SK_PROTO_NONE; /* SIPS+D2T needs TLS, others are not SIP */
+	if (!strcasecmp(rr->service, "SIPS+D2T"))
+		return SK_PROTO_TLS;
+	return SK_PROTO_NONE; /* others are not SIP, or not a transport we speak */
 }
 
 static int by_order(const void *a, const void *b)
@@ -317,7 +321,9 @@ static void start_srv(struct sk_resolve_lookup *lk)
 		qsort(ns->rr, ns->n, sizeof(ns->rr[0]), by_order);
 		for (size_t i = 0; i < ns->n && lk->nslots - from < LK_SRV_MAX; i++) {
 			enum sk_proto p = naptr_proto(&ns->rr[i]);
-			if (!p || (lk->proto && p != lk->proto))
+			/* a sips URI: TLS only; a sip URI with no transport: UDP or TCP, as
+			 * before TLS came (the caller asks for TLS with transport=tls) */
+			if (!p || (lk->proto ? p != lk->proto : p == SK_PROTO_TLS))
 				continue;
 			bool dup = false;
 			for (unsigned k = from; k < lk->nslots; k++)
@@ -328,12 +334,17 @@ static void start_srv(struct sk_resolve_lookup *lk)
 	}
 	char name[SK_DNS_NAME_MAX + 16];
 	if (lk->nslots == from) {
-		/* §4.1: no usable NAPTR: SRV for each transport we speak, UDP first */
-		if (lk->proto != SK_PROTO_TCP) {
+		/* §4.1: no usable NAPTR: SRV for each transport we speak, UDP first; for
+		 * TLS (a sips URI or transport=tls) _sips._tcp alone (§4.2) */
+		if (lk->proto == SK_PROTO_TLS) {
+			snprintf(name, sizeof(name), "_sips._tcp.%s", lk->host);
+			slot_add(lk, name, SK_DNS_SRV, SK_PROTO_TLS, 0);
+		}
+		if (lk->proto == SK_PROTO_NONE || lk->proto == SK_PROTO_UDP) {
 			snprintf(name, sizeof(name), "_sip._udp.%s", lk->host);
 			slot_add(lk, name, SK_DNS_SRV, SK_PROTO_UDP, 0);
 		}
-		if (lk->proto != SK_PROTO_UDP) {
+		if (lk->proto == SK_PROTO_NONE || lk->proto == SK_PROTO_TCP) {
 			snprintf(name, sizeof(name), "_sip._tcp.%s", lk->host);
 			slot_add(lk, name, SK_DNS_SRV, SK_PROTO_TCP, 0);
 		}
@@ -377,7 +388,9 @@ static void start_addr(struct sk_resolve_lookup *lk)
 	lk->host_addr = !targets;
 	if (!targets) /* §4.2: no SRV record: the host, its port or 5060; UDP unless told */
 		add_addr_slots(lk, lk->host, lk->proto ? lk->proto : SK_PROTO_UDP,
-		               lk->port ? lk->port : 5060);
+		               lk->port                    ? lk->port
+		               : lk->proto == SK_PROTO_TLS ? 5061
+		                                           : 5060);
 	stage_start(lk, ST_ADDR, from);
 }
 
@@ -429,6 +442,9 @@ static void collect(struct sk_resolve_lookup *lk)
 				continue;
 			}
 			sk_sa_set_port(&t->addr, s->port);
+			/* RFC 5922 §7.2: the server proves the URI's domain, not the SRV target */
+			if (t->proto == SK_PROTO_TLS)
+				sk_str_cpy(t->name, sizeof(t->name), sk_str_c(lk->host));
 			lk->nt++;
 		}
 	}
@@ -538,6 +554,27 @@ static void copy_out(const struct sk_resolve_lookup *lk, struct sk_target *out, 
 		snprintf(why, why_size, "%s", lk->why);
 }
 
+/* The URI's scheme and transport: sip with any transport we speak, sips over TLS only
+ * (RFC 5630 §3.1.3: transport=tcp there is TLS over TCP). *proto NONE: not given. */
+static int uri_proto(struct sk_str text, struct sk_uri *uri, enum sk_proto *proto)
+{
+	struct sk_str v;
+	if (sk_uri_parse(uri, text, NULL) < 0 ||
+	    (uri->scheme != SK_URI_SIP && uri->scheme != SK_URI_SIPS))
+		return -SK_EINVAL;
+	bool sips = uri->scheme == SK_URI_SIPS;
+	*proto = sips ? SK_PROTO_TLS : SK_PROTO_NONE;
+	if (sk_uri_param(uri, "transport", &v) == 0) {
+		enum sk_proto p = sk_proto_from_token(v);
+		if (sips && p == SK_PROTO_TCP)
+			p = SK_PROTO_TLS;
+		if (!p || (sips && p != SK_PROTO_TLS))
+			return -SK_EINVAL;
+		*proto = p;
+	}
+	return 0;
+}
+
 int sk_resolve_uri(struct sk_resolver *r, struct sk_str text, enum sk_proto dflt,
                    struct sk_target *out, size_t *n, char *why, size_t why_size, sk_resolve_fn fn,
                    void *arg, struct sk_resolve_lookup **lkp)
@@ -549,17 +586,14 @@ int sk_resolve_uri(struct sk_resolver *r, struct sk_str text, enum sk_proto dflt
 		*lkp = NULL;
 	if (why && why_size)
 		why[0] = '\0';
-	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
-		return -SK_EINVAL; /* sips needs TLS (§26.2) */
+	enum sk_proto proto = SK_PROTO_NONE;
+	if (uri_proto(text, &uri, &proto) < 0)
+		return -SK_EINVAL;
 	struct sk_str host = uri.host;
 	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len) /* §19.1.1 */
 		host = v;
-	enum sk_proto proto = SK_PROTO_NONE;
-	if (sk_uri_param(&uri, "transport", &v) == 0 && !(proto = sk_proto_from_token(v)))
-		return -SK_EINVAL;
 	/* §4.1: a numeric host: no DNS; UDP unless told */
-	if (sk_sa_from_host(&out[0].addr, host, uri.port ? uri.port : 5060) == 0) {
-		out[0].proto = proto ? proto : dflt ? dflt : SK_PROTO_UDP;
+	if (sk_target_from_uri(&out[0], text, proto ? proto : dflt) == 0) {
 		*n = 1;
 		return 0;
 	}
@@ -618,13 +652,12 @@ int sk_resolve_check(struct sk_str text)
 	struct sk_uri uri;
 	struct sk_str v, host;
 	struct sk_sa sa;
-	if (sk_uri_parse(&uri, text, NULL) < 0 || uri.scheme != SK_URI_SIP)
+	enum sk_proto proto;
+	if (uri_proto(text, &uri, &proto) < 0)
 		return -SK_EINVAL;
 	host = uri.host;
 	if (sk_uri_param(&uri, "maddr", &v) == 0 && v.len)
 		host = v;
-	if (sk_uri_param(&uri, "transport", &v) == 0 && !sk_proto_from_token(v))
-		return -SK_EINVAL;
 	return sk_sa_from_host(&sa, host, 5060) == 0 || host_name_ok(host) ? 0 : -SK_EINVAL;
 }
 

@@ -8,6 +8,7 @@
 #define SK_TRANSPORT_TP_INT_H
 
 #include "net.h"
+#include "tls.h"
 
 struct listener {
 	struct sk_tp *tp;
@@ -28,6 +29,10 @@ struct source {
 struct conn {
 	struct sk_tp *tp;
 	struct sk_net_sock *sock;
+	enum sk_proto proto;     /* TCP or TLS */
+	struct sk_tls_conn *tls; /* TLS: the session the bytes go through (conn_tls.c) */
+	bool handshaking; /* TLS: handshake not done yet; accepted ones count in handshakes */
+	struct sk_timer handshake; /* TLS: the handshake must end within handshake_ms */
 	uint64_t id;
 	struct sk_sa remote, local;
 	bool up;
@@ -62,7 +67,10 @@ struct sk_tp {
 	uint64_t next_conn;
 	struct sk_hash_key key;
 	struct sk_htab sources, conn_ids, conn_remotes;
-	struct ratelog log_refused, log_closed;
+	struct ratelog log_refused, log_closed, log_tls;
+	struct sk_tls_ctx *tls_server; /* accepted TLS connections; NULL: none accepted */
+	struct sk_tls_ctx *tls_client; /* outgoing ones; NULL: no TLS configured */
+	uint32_t handshake_ms, max_handshakes;
 	struct sk_tp_stats st;
 	sk_tp_trace_fn trace;
 	void *trace_arg;
@@ -76,8 +84,22 @@ void sk_tp_conn_limits_default(struct sk_tp_conn_limits *l);
 void sk_tp_conn_free(struct conn *c);
 /** The open connection with this id, in O(1); NULL when there is none. */
 struct conn *sk_tp_conn_by_id(struct sk_tp *tp, uint64_t id);
-/** An open connection to remote (reuse, §18.1.1 / RFC 5923 §1), in O(1); NULL when none. */
-struct conn *sk_tp_conn_by_remote(struct sk_tp *tp, const struct sk_sa *remote);
+/** An open connection of proto to remote (reuse, §18.1.1 / RFC 5923 §1), in O(1); NULL when
+ * none. */
+struct conn *sk_tp_conn_by_remote(struct sk_tp *tp, enum sk_proto proto,
+                                  const struct sk_sa *remote);
+/** Opens a connection of proto to remote (within the outgoing cap); TLS checks the server
+ * against name (NULL: remote's address, RFC 5922 §7.2). NULL with *err set when it cannot. */
+struct conn *sk_tp_conn_connect(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *remote,
+                                const char *name, int *err);
+/** Plaintext from a connection: framed (§18.3), each message handed to sk_tp_handle_msg. */
+void sk_tp_conn_intake(struct conn *c, const char *buf, size_t len);
+/** True when a line of kind r may be logged now (one a second); *quiet: those held back. */
+bool sk_tp_ratelog_pass(struct sk_tp *tp, struct ratelog *r, uint64_t *quiet);
+/** A connection that failed: freed, the user hears of it through conn_lost (§17.1.4). */
+void sk_tp_conn_fail(struct conn *c, int err);
+/** Closes a connection for a reason a stranger can repeat (rate-limited log line). */
+void sk_tp_conn_expire(struct conn *c, const char *why);
 /** Sends on flow's connection, else one to its remote, opened within the outgoing cap;
  * sets flow->conn. */
 int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len);
@@ -111,6 +133,21 @@ int sk_tp_ws_write(struct conn *c, const char *buf, size_t len);
 /** The idle timer fired: true when a ping went out and the connection waits for its pong,
  * false when it must close (no handshake yet, or the last ping went unanswered). */
 bool sk_tp_ws_idle(struct conn *c);
+/* ---- conn_tls.c: TLS on stream connections ------------------------------ */
+
+/** Makes the TLS contexts of cfg->tls (none without): 0 or -SK_EINVAL with a log line. */
+int sk_tp_tls_init(struct sk_tp *tp, const struct sk_tp_config *cfg);
+void sk_tp_tls_free(struct sk_tp *tp);
+/** Starts the TLS session of a new connection (accepted: server; ours: client to name). */
+int sk_tp_tls_start(struct conn *c, const char *name);
+/** Ciphertext received on a TLS connection: fed, plaintext framed, replies flushed. */
+void sk_tp_tls_stream(struct conn *c, const char *buf, size_t len);
+/** Plaintext to send on a TLS connection: 0 or a negative error (the connection failed). */
+int sk_tp_tls_write(struct conn *c, const char *buf, size_t len);
+/** Ciphertext waiting in the session, not yet given to the socket. */
+size_t sk_tp_tls_pending(const struct conn *c);
+/** Frees the session of a connection going away (and its place among the handshakes). */
+void sk_tp_tls_end(struct conn *c);
 
 /* ---- transport.c: intake ------------------------------------------------- */
 

@@ -79,12 +79,15 @@ int sk_tp_new(struct sk_tp **out, const struct sk_tp_config *cfg, const struct s
 		return -SK_EAGAIN;
 	}
 	int rc = key_init(tp, cfg);
+	if (rc == 0)
+		rc = sk_tp_tls_init(tp, cfg);
 	/* the Origin list is copied: the caller's may not outlive us */
-	if (cfg->ws.origins && !(tp->cfg.ws.origins = strdup(cfg->ws.origins)))
+	if (rc == 0 && cfg->ws.origins && !(tp->cfg.ws.origins = strdup(cfg->ws.origins)))
 		rc = -SK_ENOMEM;
 	if (rc < 0 || sk_htab_init(&tp->sources, 64) < 0 || sk_htab_init(&tp->conn_ids, 64) < 0 ||
 	    sk_htab_init(&tp->conn_remotes, 64) < 0 || sk_msg_new(&tp->msg, &tp->cfg.limits) < 0) {
 		tp_tables_free(tp);
+		sk_tp_tls_free(tp);
 		free((char *)tp->cfg.ws.origins);
 		free(tp);
 		return rc < 0 ? rc : -SK_ENOMEM;
@@ -115,6 +118,7 @@ void sk_tp_free(struct sk_tp *tp)
 	sk_msg_free(tp->msg);
 	tp_tables_free(tp);
 	free((char *)tp->cfg.ws.origins);
+	sk_tp_tls_free(tp);
 	free(tp);
 }
 
@@ -122,11 +126,18 @@ int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr
                  struct sk_sa *bound)
 {
 	const struct sk_net_ops *ops = tp->cfg.net->ops;
-	if (proto != SK_PROTO_UDP && proto != SK_PROTO_TCP && proto != SK_PROTO_WS)
+	if (proto != SK_PROTO_UDP && !sk_proto_is_stream(proto))
 		return -SK_EINVAL;
+	if (proto == SK_PROTO_TLS && !tp->tls_client) {
+		sk_logf(tp->cfg.log, SK_LOG_ERR,
+		        "transport: cannot listen on TLS: no TLS configured");
+		return -SK_EINVAL;
+	}
 	struct listener *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -SK_ENOMEM;
+	/* A TLS listener without a certificate still gives our TLS Vias their sent-by; the
+	 * connections it accepts are refused (conn.c) */
 	int rc = proto == SK_PROTO_UDP ? ops->udp_bind(tp->cfg.net, addr, &l->sock)
 	                               : ops->tcp_listen(tp->cfg.net, addr, &l->sock);
 	if (rc < 0) {
@@ -360,10 +371,19 @@ int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, st
 	if (!l)
 		return -SK_ENOTFOUND;
 	*flow = (struct sk_flow){.proto = proto, .local = l->addr, .remote = dst->addr};
-	if (proto == SK_PROTO_TCP || proto == SK_PROTO_WS) {
-		struct conn *c = sk_tp_conn_by_remote(tp, &dst->addr);
+	if (sk_proto_is_stream(proto)) {
+		struct conn *c = sk_tp_conn_by_remote(tp, proto, &dst->addr);
 		bool fits = c && (proto == SK_PROTO_WS) == (c->ws != NULL);
-		flow->conn = fits ? c->id : 0;
+		int rc = 0;
+		if (!fits)
+			c = NULL;
+		/* RFC 5922 §7.2: a TLS connection checks the server against the target's name,
+		 * known here only: opened now (the first send follows at once) */
+		if (!c && proto == SK_PROTO_TLS &&
+		    !(c = sk_tp_conn_connect(tp, proto, &dst->addr, dst->name[0] ? dst->name : NULL,
+		                             &rc)))
+			return rc;
+		flow->conn = c ? c->id : 0;
 		/* RFC 7118 §5: no connection is opened to a WebSocket client; without its own
 		 * connection the flow does not exist */
 		if (proto == SK_PROTO_WS && !flow->conn)
@@ -406,7 +426,7 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
 	struct sk_sa dst;
 	if (in->proto == SK_PROTO_WS)
 		return 0; /* RFC 7118 §5: the client's connection, its far end, nothing else */
-	if (in->proto == SK_PROTO_TCP) {
+	if (sk_proto_is_stream(in->proto)) {
 		/* §18.2.2: the connection the request came on; failing that, received and sent-by
 		 * port */
 		if (sk_sa_from_host(&dst, sk_str_present(v->received) ? v->received : v->host,
@@ -429,7 +449,7 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
 int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len)
 {
 	int rc;
-	if (flow->proto == SK_PROTO_TCP || flow->proto == SK_PROTO_WS) {
+	if (sk_proto_is_stream(flow->proto)) {
 		rc = sk_tp_conn_send(tp, flow, buf, len);
 	} else if (flow->proto == SK_PROTO_UDP) {
 		/* A datagram leaves from the very address its flow names (its Via's sent-by,
@@ -449,8 +469,9 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 			 * response goes back on the request's connection, whose far end is
 			 * the peer's ephemeral port). */
 			struct sk_flow shown = *flow;
-			struct conn *c =
-			    flow->proto != SK_PROTO_UDP ? sk_tp_conn_by_id(tp, flow->conn) : NULL;
+			struct conn *c = sk_proto_is_stream(flow->proto)
+			                     ? sk_tp_conn_by_id(tp, flow->conn)
+			                     : NULL;
 			if (c && c->local.u.sa.sa_family)
 				shown.local = c->local;
 			if (c && c->remote.u.sa.sa_family)

@@ -53,7 +53,8 @@ int sk_stack_new(struct sk_stack **out, const struct sk_stack_config *cfg)
 	                          .conns = cfg->conns,
 	                          .ws = cfg->ws,
 	                          .seed = cfg->seed,
-	                          .key = &st->key};
+	                          .key = &st->key,
+	                          .tls = cfg->tls};
 	if ((rc = sk_tp_new(&st->tp, &tc, NULL)) < 0)
 		goto fail;
 	struct sk_txl_config xc = {.timers = cfg->timers,

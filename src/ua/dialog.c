@@ -242,8 +242,7 @@ int sk_ua_contact(struct sk_ua *ua, const struct sk_flow *flow, char *buf, size_
 {
 	char a[64];
 	sk_sa_print(&flow->local, a, sizeof(a));
-	int n = snprintf(buf, size, "sip:%s@%s%s", ua->user, a,
-	                 flow->proto == SK_PROTO_TCP ? ";transport=tcp" : "");
+	int n = snprintf(buf, size, "sip:%s@%s%s", ua->user, a, sk_proto_uri_param(flow->proto));
 	return n < 0 || (size_t)n >= size ? -SK_ETOOBIG : 0;
 }
 

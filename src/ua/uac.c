@@ -23,7 +23,8 @@ static int route_value(const char *route, char *buf, size_t size)
 {
 	struct sk_uri u;
 	struct sk_str v;
-	if (sk_uri_parse(&u, sk_str_c(route), NULL) < 0 || u.scheme != SK_URI_SIP)
+	if (sk_uri_parse(&u, sk_str_c(route), NULL) < 0 ||
+	    (u.scheme != SK_URI_SIP && u.scheme != SK_URI_SIPS))
 		return -SK_EINVAL;
 	int n = snprintf(buf, size, "<%s%s>", route, sk_uri_param(&u, "lr", &v) == 0 ? "" : ";lr");
 	return n < 0 || (size_t)n >= size ? -SK_ETOOBIG : 0;

@@ -51,7 +51,7 @@ static void test_max_forwards_zero(void **state)
 	ph_finish(h);
 }
 
-/* §16.3 step 2: a Request-URI scheme the proxy does not understand: 416. */
+/* §16.3 step 2: a Request-URI scheme the proxy does not understand: 416; sips over TLS only. */
 static void test_uri_scheme(void **state)
 {
 	(void)state;
@@ -67,6 +67,20 @@ static void test_uri_scheme(void **state)
 	        100);
 	/* an unknown scheme is still a URI (§19, absoluteURI): 416, not 400 */
 	assert_int_equal(ph_count(h, PH_PROXY, 0, "416/INVITE", NULL), 2);
+	assert_int_equal(ph_count(h, PH_PROXY, -1, "INVITE", NULL), 0);
+	/* sips is routed (RFC 5630), but only over TLS (§26.2.2, RFC 5630 §3.1.2): the
+	 * phone's route is a sip: UDP one, so 480 with a Warning, and nothing goes out */
+	ph_route(h, "bob", 2, 1);
+	raw_ask(
+	    h,
+	    ph_req(buf, sizeof(buf), "INVITE", "sips:bob@example.test", "sips@test", 1, 70, NULL),
+	    100);
+	const struct hw_wire *w = ph_get(h, PH_PROXY, 0, "480/INVITE", 1);
+	assert_non_null(w);
+	struct sk_msg *m = hw_wire_parse(w);
+	struct sk_str warning = hw_hdr(m, "Warning");
+	assert_non_null(memmem(warning.p, warning.len, "TLS", 3));
+	sk_msg_free(m);
 	assert_int_equal(ph_count(h, PH_PROXY, -1, "INVITE", NULL), 0);
 	ph_finish(h);
 }

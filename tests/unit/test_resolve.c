@@ -119,7 +119,7 @@ static const char *tgt(const struct sk_target *t, char *buf, size_t size)
 {
 	char a[64];
 	sk_sa_print(&t->addr, a, sizeof(a));
-	snprintf(buf, size, "%s:%s", t->proto == SK_PROTO_TCP ? "tcp" : "udp", a);
+	snprintf(buf, size, "%s:%s", sk_proto_lower(t->proto), a);
 	return buf;
 }
 
@@ -162,7 +162,18 @@ static void test_naptr_srv_a(void **state)
 	assert_int_equal(g.calls, 0);
 	assert_string_equal(tgt(&g.t[0], b, sizeof(b)), "tcp:127.0.0.1:5062");
 	assert_int_equal(sk_dns_table_queries(&e.dns), q0);
-	assert_int_equal(resolve(&e, "sips:bob@example.test", &g), -SK_EINVAL);
+	/* RFC 5630 §3.1.3, RFC 3263 §4.1: a sips URI takes SIPS+D2T alone, over TLS, and the
+	 * server must prove the URI's domain, not the SRV target (RFC 5922 §7.2) */
+	sk_resolver_flush(e.r);
+	assert_int_equal(resolve(&e, "sips:bob@example.test", &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(tgt(&g.t[0], b, sizeof(b)), "tls:127.0.0.11:5061");
+	assert_string_equal(g.t[0].name, "example.test");
+	assert_int_equal(resolve(&e, "sips:bob@example.test;transport=udp", &g), -SK_EINVAL);
+	/* an IP literal: TLS on 5061, the address is the name to check */
+	assert_int_equal(resolve(&e, "sips:bob@127.0.0.1", &g), 0);
+	assert_string_equal(tgt(&g.t[0], b, sizeof(b)), "tls:127.0.0.1:5061");
+	assert_string_equal(g.t[0].name, "127.0.0.1");
 	env_free(&e);
 }
 
@@ -188,6 +199,14 @@ static void test_no_naptr_no_srv(void **state)
 	assert_int_equal(resolve(&e, "sip:alice@plain.test", &g), 0);
 	assert_int_equal(g.n, 1);
 	assert_string_equal(tgt(&g.t[0], b, sizeof(b)), "udp:127.0.0.3:5060");
+	/* sips without NAPTR: _sips._tcp (§4.2); without SRV: the host on 5061 */
+	add_srv(&e, "_sips._tcp.two.test", 1, 0, 5071, "h.two.test", 60);
+	assert_int_equal(resolve(&e, "sips:two.test", &g), 0);
+	assert_string_equal(tgt(&g.t[0], b, sizeof(b)), "tls:127.0.0.2:5071");
+	assert_string_equal(g.t[0].name, "two.test");
+	assert_int_equal(resolve(&e, "sip:alice@plain.test;transport=tls", &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(tgt(&g.t[0], b, sizeof(b)), "tls:127.0.0.3:5061");
 	/* nothing at all */
 	assert_int_equal(resolve(&e, "sip:bob@example.invalid", &g), -SK_ENOTFOUND);
 	assert_string_equal(g.why, "DNS: no such domain example.invalid");
