@@ -12,6 +12,7 @@
 # starts until SETTLE s after it ends (its Timer D of 32 s and Timer K of 5 s
 # included, as in bench-proxy), then stopped with SIGINT.
 #   syscalls:  syscalls per call by name (perf's syscalls:sys_enter_* tracepoints),
+#              the proxy's context switches (each a sleep and a wake-up) per call,
 #              CPU-s per 1000 calls (utime+stime)
 #   callgrind: instructions per call (user space only: the kernel's share is
 #              what `syscalls` counts), and the top functions, inclusive, per call
@@ -90,7 +91,7 @@ one_run() { # USER (one|fork)
 			-e 'syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom' \
 			-e 'syscalls:sys_enter_sendmmsg,syscalls:sys_enter_recvmmsg' \
 			-e 'syscalls:sys_enter_epoll_wait,syscalls:sys_enter_write' \
-			-e 'syscalls:sys_enter_getsockopt' -p "$pp" >/dev/null 2>&1 &
+			-e 'syscalls:sys_enter_getsockopt' -e 'context-switches' -p "$pp" >/dev/null 2>&1 &
 		perf_pid=$!
 		pids="$pids $perf_pid"
 	fi
