@@ -10,6 +10,8 @@
 #                                     (the corpus is written by bench/gen_corpus.py)
 #   make bench-proxy-register         REGISTERs/s, location store in memory vs Redis
 #   make bench-ws-idle                memory per idle WebSocket (and TCP) connection
+#   make bench-syscalls               ns per sendto/recvfrom/sendmmsg/recvmmsg/epoll_wait here,
+#                                     and the floor of a cancelled call through the proxy
 #   make bench-proxy-auth             CPU per 1000 authenticated REGISTERs and per 1000
 #                                     cancelled calls with auth, sipkit vs Kamailio auth_db
 #   make bench-proxy-tls              cancelled calls per CPU second over TLS vs UDP,
@@ -186,3 +188,24 @@ bench-ws-idle: $(BUILD)/sipkit
 	python3 bench/ws_idle.py $(BUILD)/sipkit $(WS_IDLE_N)
 
 .PHONY: bench-ws-idle
+
+# What the kernel charges here per datagram (issue 16): CPU ns per sendto,
+# recvfrom, sendmmsg, recvmmsg (batches of 2 and 32) and epoll_wait on loopback,
+# and the floor of a cancelled call through the proxy (its datagrams times their
+# cost) to set against bench-proxy's CPU per call (bench/bench_syscalls.c; ~5 s).
+BENCH_SYSCALLS_ARGS ?=
+BENCH_SYSCALLS_OBJ := $(BENCH_DIR)/bench_syscalls.o
+
+$(BENCH_SYSCALLS_OBJ): $(BENCH_DIR)/%.o: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(SK_CPPFLAGS) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench-syscalls: $(BENCH_SYSCALLS_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_SYSCALLS_OBJ)
+
+bench-syscalls: $(BUILD)/bench-syscalls
+	$(BUILD)/bench-syscalls $(BENCH_SYSCALLS_ARGS)
+
+.PHONY: bench-syscalls

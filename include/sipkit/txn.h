@@ -138,6 +138,14 @@ void sk_txl_unreachable(struct sk_txl *txl, const struct sk_flow *flow, int err)
 struct sk_tp_user sk_txl_tp_user(struct sk_txl *txl);
 /** Replaces the core on top (a stack is built before its core). */
 void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user);
+/**
+ * On: an INVITE client transaction keeps, once a provisional has come (it is
+ * never sent again, §17.1.1.2), only what its CANCEL and ACK are built from
+ * (the hop record and the bytes it names), not the whole request; sk_txn_msg
+ * of it is then NULL. For a proxy, whose ringing branches are most of its
+ * memory (issue 16); a UA that reads its requests back (PRACK) leaves it off.
+ */
+void sk_txl_set_compact(struct sk_txl *txl, bool on);
 /** Live transactions. */
 size_t sk_txl_count(const struct sk_txl *txl);
 /** The most live transactions the layer holds before it sheds new requests. */

@@ -69,6 +69,7 @@ static void ctx_free(struct rctx *c)
 	free(c->best_wire);
 	free(c->auth);
 	free(c->reason);
+	free(c->warn);
 	free(c);
 }
 
@@ -197,7 +198,7 @@ static void send_best(struct rctx *c)
 		return;
 	}
 	char warn[240] = "";
-	if (c->warn[0])
+	if (c->warn && c->warn[0])
 		snprintf(warn, sizeof(warn), "Warning: %s\r\n", c->warn);
 	if (!c->best_wire && c->local && (c->local != 487 || cancelled)) {
 		sk_proxy_reply(p, c->st, c->local, NULL, warn);
@@ -656,7 +657,8 @@ static void branch_failed(void *arg, struct sk_txn *t, int err)
 	}
 	/* §16.7: a timeout counts as a 408, a transport error as a 503 */
 	if (b->state != BRANCH_DONE) {
-		if (b->nhops > 1 && !c->warn[0]) { /* RFC 3263 §4.3: the list is exhausted */
+		if (b->nhops > 1 &&
+		    !(c->warn && c->warn[0])) { /* RFC 3263 §4.3: the list is exhausted */
 			char why[160];
 			snprintf(why, sizeof(why), "none of the %u targets of %.100s answered (%s)",
 			         (unsigned)b->nhops, b->target,

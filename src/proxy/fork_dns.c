@@ -12,6 +12,8 @@
 
 #include "fork_int.h"
 
+#define WARN_SIZE 200 /* a Warning value: "399 host \"text\"", cut to fit */
+
 /*
  * A final of ours for the context when no branch brings one (§16.7 step 6
  * prefers any received), with a Warning saying why (§20.43, warn-code 399).
@@ -20,11 +22,13 @@ void sk_proxy_fork_set_warn(struct rctx *c, const char *text)
 {
 	char host[64] = "";
 	const struct sk_flow *in = c->st ? sk_txn_flow(c->st) : &c->up;
+	if (!c->warn && !(c->warn = malloc(WARN_SIZE)))
+		return; /* the final goes without its Warning */
 	sk_proxy_warn_agent(c->p, in, host, sizeof(host));
-	int n = snprintf(c->warn, sizeof(c->warn), "399 %s \"", host);
-	for (const char *t = text; *t && n > 0 && (size_t)n + 2 < sizeof(c->warn); t++)
+	int n = snprintf(c->warn, WARN_SIZE, "399 %s \"", host);
+	for (const char *t = text; *t && n > 0 && (size_t)n + 2 < WARN_SIZE; t++)
 		c->warn[n++] = *t == '"' || *t == '\\' || (unsigned char)*t < 0x20 ? '\'' : *t;
-	if (n > 0 && (size_t)n + 1 < sizeof(c->warn)) {
+	if (n > 0 && (size_t)n + 1 < WARN_SIZE) {
 		c->warn[n++] = '"';
 		c->warn[n] = '\0';
 	}
@@ -37,7 +41,7 @@ void sk_proxy_fork_set_local(struct rctx *c, int code, const char *text)
 	c->local = code;
 	if (text)
 		sk_proxy_fork_set_warn(c, text);
-	else
+	else if (c->warn)
 		c->warn[0] = '\0';
 }
 

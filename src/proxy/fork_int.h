@@ -68,7 +68,8 @@ struct rctx {
 	char *reason; /* the CANCEL\'s Reason, for the call\'s event */
 	size_t auth_len;
 	int local;             /* a final of ours (DNS, cancelled while resolving) when none came */
-	char warn[200];        /* why, as a Warning value (§20.43): `399 host "text"` */
+	char *warn;            /* why, as a Warning value (§20.43): `399 host "text"`; NULL:
+	                        * none (allocated when set: most calls never need one) */
 	struct sk_timer group; /* sequential forking: the current group's time */
 	struct sk_flow up;     /* where the server transaction's responses go */
 	struct branch br[];

@@ -497,6 +497,8 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 	                        .stray_response = on_stray,
 	                        .arg = p};
 	sk_stack_set_user(p->stack, &u);
+	/* a ringing branch keeps what its CANCEL and ACK need, not its INVITE (issue 16) */
+	sk_txl_set_compact(sk_stack_txl(p->stack), true);
 	*out = p;
 	return 0;
 }

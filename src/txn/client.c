@@ -145,6 +145,69 @@ static struct sk_txn *client_new(struct sk_txl *txl, struct sk_str wire, struct 
 	return t;
 }
 
+/* A span of the hop record moved to its place in the compact bytes at *at. */
+static struct sk_span keep_span(struct sk_span s, const char *raw, char *out, size_t *at)
+{
+	if (s.off & SK_SPAN_EXTRA) /* unfolded: in the record itself, copied with it */
+		return s;
+	memcpy(out + *at, raw + s.off, s.len);
+	struct sk_span moved = {(uint32_t)*at, s.len};
+	*at += s.len;
+	return moved;
+}
+
+/*
+ * An ICT that is Proceeding sends its request no more (§17.1.1.2: Timer A ends
+ * with the first provisional): its CANCEL (§9.1) and the ACK of a non-2xx final
+ * (§17.1.1.3) are built from the hop record, which names the Request-URI, top
+ * Via, From, To, Call-ID and Route values. Those bytes and the record are kept
+ * in a new block; the rest of the INVITE (its other headers, the body) goes.
+ * Nothing changes when anything is out of the ordinary (a parse held, a branch
+ * outside the Via's bytes) or memory is short.
+ */
+static void compact(struct sk_txn *t)
+{
+	struct sk_hop *h = t->hop;
+	if (!t->txl->compact || !h || t->msg || t->compacted)
+		return;
+	if ((h->via.off & SK_SPAN_EXTRA) || t->branch.p < t->req + h->via.off ||
+	    t->branch.p + t->branch.len > t->req + h->via.off + h->via.len)
+		return;
+	size_t hs =
+	    offsetof(struct sk_hop, route) + h->nroutes * sizeof(struct sk_span) + h->extra_len;
+	size_t room = hop_room(hs), bytes = 0;
+	struct sk_span *spans[] = {&h->ruri, &h->via, &h->from, &h->to, &h->call_id};
+	for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++)
+		if (!(spans[i]->off & SK_SPAN_EXTRA))
+			bytes += spans[i]->len;
+	for (uint32_t i = 0; i < h->nroutes; i++)
+		if (!(h->route[i].off & SK_SPAN_EXTRA))
+			bytes += h->route[i].len;
+	char *data = malloc(room + (bytes ? bytes : 1));
+	if (!data)
+		return;
+	struct sk_hop *nh = (struct sk_hop *)(void *)data; /* malloc'd: aligned */
+	memcpy(nh, h, hs);
+	char *out = data + room;
+	size_t at = 0;
+	size_t branch_in_via = (size_t)(t->branch.p - (t->req + h->via.off));
+	nh->ruri = keep_span(h->ruri, t->req, out, &at);
+	nh->via = keep_span(h->via, t->req, out, &at);
+	nh->from = keep_span(h->from, t->req, out, &at);
+	nh->to = keep_span(h->to, t->req, out, &at);
+	nh->call_id = keep_span(h->call_id, t->req, out, &at);
+	for (uint32_t i = 0; i < h->nroutes; i++)
+		nh->route[i] = keep_span(h->route[i], t->req, out, &at);
+	t->branch = (struct sk_str){out + nh->via.off + branch_in_via, t->branch.len};
+	t->method = SK_STR_LIT("INVITE");
+	free(t->data);
+	t->data = data;
+	t->hop = nh;
+	t->req = out;
+	t->req_len = (uint32_t)at;
+	t->compacted = true;
+}
+
 /* The composed request parsed once, in place: what it is, and for an INVITE its hop record. */
 static struct sk_txn *client_from_wire(struct sk_txl *txl, const char *buf, size_t len,
                                        const struct sk_flow *flow, int *rc)
@@ -374,6 +437,7 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 				t->state = SK_TXN_PROCEEDING;
 				sk_timer_stop(txl->cfg.timers,
 				              &t->tt); /* Timer B ends with Calling */
+				compact(t);
 			}
 			to_tu(t, m);
 			if (t->cancel_asked && !t->cancel && t->state == SK_TXN_PROCEEDING &&

@@ -86,6 +86,11 @@ void sk_txl_set_user(struct sk_txl *txl, const struct sk_txl_user *user)
 	txl->user = *user;
 }
 
+void sk_txl_set_compact(struct sk_txl *txl, bool on)
+{
+	txl->compact = on;
+}
+
 size_t sk_txl_count(const struct sk_txl *txl)
 {
 	return sk_htab_count(&txl->tab);

@@ -68,7 +68,7 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 
 const struct sk_msg *sk_txn_msg(struct sk_txn *t)
 {
-	if (t->msg || !t->req)
+	if (t->msg || !t->req || t->compacted)
 		return t->msg;
 	struct sk_msg *m;
 	struct sk_parse_err err;

@@ -21,6 +21,7 @@ struct sk_txn {
 	bool cancel_asked;
 	bool cancel_sent;  /* ICT: its CANCEL transaction was started */
 	bool msg_borrowed; /* msg is the transport's, during the request callback */
+	bool compacted;    /* ICT: only its hop record and the bytes it names are left */
 	uint16_t status;
 	uint16_t busy; /* callbacks in progress: a terminated txn is freed when 0 */
 	uint16_t sent_port;
@@ -55,6 +56,7 @@ struct sk_txl {
 	struct sk_hash_key key; /* secret: a peer cannot aim its branches at one chain */
 	struct sk_htab tab;     /* every live transaction (§17.1.3, §17.2.3 keys) */
 	struct sk_htab conns;   /* struct txl_conn by connection id: who a lost one ends */
+	bool compact;           /* ICTs drop their request once Proceeding (sk_txl_set_compact) */
 };
 
 /* table.c */

@@ -82,6 +82,68 @@ static void test_cancel_flow_udp(void **state)
 	sim_free(&s);
 }
 
+/*
+ * sk_txl_set_compact (issue 16): once the 180 came, the INVITE client
+ * transaction keeps only its hop record and the bytes it names (sk_txn_msg is
+ * NULL), and the CANCEL and the ACK of the 487 it sends are the very bytes
+ * it sends with the whole INVITE kept (§9.1, §17.1.1.3).
+ */
+struct wire_log {
+	char cancel[2048], ack[2048];
+};
+
+static void log_wire(void *arg, bool out, const struct sk_flow *flow, const char *buf, size_t len)
+{
+	struct wire_log *w = arg;
+	(void)flow;
+	char *to = !out                                    ? NULL
+	           : len > 7 && !memcmp(buf, "CANCEL ", 7) ? w->cancel
+	           : len > 4 && !memcmp(buf, "ACK ", 4)    ? w->ack
+	                                                   : NULL;
+	if (to && len < sizeof(w->cancel)) {
+		memcpy(to, buf, len);
+		to[len] = '\0';
+	}
+}
+
+static void cancelled_call(bool compact, struct wire_log *w)
+{
+	struct sim s;
+	sim_init(&s, 1, 2, NULL);
+	struct node *a = &s.nodes[0], *b = &s.nodes[1];
+	b->on_request = ring;
+	sk_txl_set_compact(a->txl, compact);
+	sk_tp_set_trace(a->tp, log_wire, w);
+	struct sk_txn *ict = send_req(&s, 0, 1, "INVITE", SK_PROTO_UDP, "compact@test");
+	sim_run(&s, 10);
+	assert_int_equal(sk_txn_state(ict), SK_TXN_PROCEEDING);
+	if (compact)
+		assert_null(sk_txn_msg(ict));
+	else
+		assert_non_null(sk_txn_msg(ict));
+	assert_true(sk_str_caseeq_c(sk_txn_method(ict), "INVITE"));
+	assert_int_equal(sim_cancel(ict, "SIP;cause=487;text=\"gone\""), SK_CANCEL_SENT);
+	sim_run(&s, 10);
+	assert_int_equal(b->cancel_targets, 1);
+	assert_int_equal(a->last_status, 487);
+	assert_string_equal(a->events, "180/INVITE 200/CANCEL 487/INVITE ");
+	assert_int_equal(sk_txl_count(b->txl), 2); /* the ACK matched: IST Confirmed */
+	sim_run(&s, 64 * 500 + 10);
+	assert_empty(&s);
+	sim_free(&s);
+}
+
+static void test_compact_ict_same_cancel_and_ack(void **state)
+{
+	(void)state;
+	static struct wire_log whole, compact;
+	cancelled_call(false, &whole);
+	cancelled_call(true, &compact);
+	assert_true(whole.cancel[0] && whole.ack[0]);
+	assert_string_equal(compact.cancel, whole.cancel);
+	assert_string_equal(compact.ack, whole.ack);
+}
+
 /* ---- client timers ------------------------------------------------------- */
 
 static void assert_times(const struct hw_rule *r, const uint64_t *want, int n, uint64_t t0)
@@ -884,6 +946,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cancel_flow_udp),
+	    cmocka_unit_test(test_compact_ict_same_cancel_and_ack),
 	    cmocka_unit_test(test_ict_timers_a_b),
 	    cmocka_unit_test(test_nict_timers_e_f),
 	    cmocka_unit_test(test_nict_proceeding_t2),
