@@ -212,9 +212,11 @@ html-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/html/run.sh
 
 # sipkit check on a trace per diagnostic code (tests/data/trace/MANIFEST.tsv),
-# on the demo's own capture, and on broken input
+# on the demo's own capture, on broken input, and on a call in each encapsulation
+# with what it skips counted (tests/trace/encap.sh, captures by tests/trace/mkencap.py)
 trace-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
+	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/encap.sh
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,

@@ -76,25 +76,16 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-/* Something that is not a SIP message we could read (counted, then ignored). */
-static void not_sip(struct sk_capture *c)
+/* A frame not read, counted under its reason (skip.c), then ignored. */
+static void skip(struct sk_capture *c, enum sk_trace_skip why)
 {
-	c->st->not_sip++;
+	sk_trace_skip_count(c->st, why);
 }
 
-/* A frame whose interesting part was cut off by the snapshot length, or given up at a limit. */
-static void dropped(struct sk_capture *c)
-{
-	c->st->dropped++;
-}
-
-/* Too short for its headers: a snaplen cut loses it, otherwise it is not SIP. */
+/* Too short for its headers: a snaplen cut loses it, otherwise it is malformed. */
 static void short_frame(struct sk_capture *c, bool truncated)
 {
-	if (truncated)
-		dropped(c);
-	else
-		not_sip(c);
+	skip(c, truncated ? SK_TRACE_SKIP_TRUNCATED : SK_TRACE_SKIP_MALFORMED);
 }
 
 static bool port_ok(const struct sk_capture *c, uint16_t sport, uint16_t dport)
@@ -132,7 +123,7 @@ static int udp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 	}
 	uint16_t sport = be16(p), dport = be16(p + 2), ulen = be16(p + 4);
 	if (!port_ok(c, sport, dport)) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_OTHER_PORT);
 		return 0;
 	}
 	if (ulen < 8 || ulen > n) {
@@ -147,22 +138,29 @@ static int udp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 		msg++;
 		len--;
 	}
-	if (!len)
+	if (!len) {
+		skip(c, SK_TRACE_SKIP_KEEPALIVE);
 		return 0;
+	}
+	if (sk_trace_is_tls((const uint8_t *)msg, len)) {
+		skip(c, SK_TRACE_SKIP_TLS); /* DTLS */
+		return 0;
+	}
 	if (c->lim->nports) {
 		/* on a SIP port every datagram is a candidate, so that a malformed one is
 		 * reported; binary ones (STUN keep-alives, RFC 5626 §4.4.2) are not */
 		unsigned char b = (unsigned char)msg[0];
 		if (b < 0x20 || b >= 0x7f) {
-			not_sip(c);
+			skip(c, SK_TRACE_SKIP_NOT_SIP);
 			return 0;
 		}
 	} else if (sk_trace_sip_start(msg, len) != 1) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_NOT_SIP);
 		return 0;
 	}
 	if (len > c->lim->max_message) {
-		dropped(c);
+		/* a datagram is one message (RFC 3261 §18.1.1): its size is the declared one */
+		sk_trace_skip_too_large(c->st, len, c->frame);
 		return 0;
 	}
 	struct sk_trace_pkt pkt = {.frame = c->frame, .ts_us = c->ts_us, .proto = SK_TRACE_UDP};
@@ -185,7 +183,7 @@ static int tcp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 	}
 	uint16_t sport = be16(p), dport = be16(p + 2);
 	if (!port_ok(c, sport, dport)) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_OTHER_PORT);
 		return 0;
 	}
 	struct sk_tcp_seg s = {
@@ -207,7 +205,7 @@ static int l4(struct sk_capture *c, const struct ip_ends *e, uint8_t proto, cons
 	switch (proto) {
 	case IPP_UDP: return udp(c, e, p, n, truncated);
 	case IPP_TCP: return tcp(c, e, p, n, truncated);
-	default: not_sip(c); return 0;
+	default: skip(c, SK_TRACE_SKIP_OTHER_IP_PROTO); return 0;
 	}
 }
 
@@ -248,7 +246,7 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	if (tot == 0 && p[9] == IPP_TCP)
 		tot = n; /* TCP segmentation offload seen on the sending host: length unset */
 	if (ihl < 20 || tot < ihl) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_MALFORMED);
 		return 0;
 	}
 	if (ihl > n) {
@@ -257,7 +255,7 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	}
 	if (tot > n) {
 		if (!cut) {
-			not_sip(c); /* claims more bytes than the frame has: malformed */
+			skip(c, SK_TRACE_SKIP_MALFORMED); /* claims more bytes than the frame has */
 			return 0;
 		}
 		truncated = true;
@@ -270,7 +268,8 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	uint32_t off = (uint32_t)(fo & 0x1fff) * 8;
 	if (more || off) {
 		if (truncated) {
-			dropped(c); /* a fragment with a hole cannot be reassembled */
+			skip(c, SK_TRACE_SKIP_TRUNCATED); /* a fragment with a hole: never
+			                                     reassembled */
 			c->st->fragments++;
 			return 0;
 		}
@@ -325,12 +324,13 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 				continue;
 			}
 			if (reassembled) {
-				not_sip(c); /* a fragment inside a reassembled packet: nonsense */
+				/* a fragment inside a reassembled packet: nonsense */
+				skip(c, SK_TRACE_SKIP_MALFORMED);
 				return 0;
 			}
 			c->st->fragments += truncated;
 			if (truncated) {
-				dropped(c);
+				skip(c, SK_TRACE_SKIP_TRUNCATED);
 				return 0;
 			}
 			struct sk_ipfrag_key k = {.family = 6, .proto = 0, .id = be32(p + 4)};
@@ -339,7 +339,9 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 			struct sk_ipfrag_in in = {off, more, fnh, p + 8, n - 8, c->ts_us};
 			return fragment(c, e, &k, &in);
 		}
-		default: not_sip(c); return 0; /* IPP_NONE, ESP, ICMPv6 ... */
+		default: /* IPP_NONE, ESP, ICMPv6 ... */
+			skip(c, SK_TRACE_SKIP_OTHER_IP_PROTO);
+			return 0;
 		}
 		if (hl > n) {
 			short_frame(c, truncated);
@@ -349,7 +351,7 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 		p += hl;
 		n -= hl;
 	}
-	not_sip(c);
+	skip(c, SK_TRACE_SKIP_MALFORMED); /* more extension headers than any real packet has */
 	return 0;
 }
 
@@ -364,12 +366,12 @@ static int ip6(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	if (plen == 0 && p[6] == IPP_TCP)
 		plen = n - 40; /* segmentation offload, as for IPv4 */
 	if (plen == 0) {
-		not_sip(c); /* a jumbogram (RFC 2675) or empty: no SIP */
+		skip(c, SK_TRACE_SKIP_OTHER_IP_PROTO); /* a jumbogram (RFC 2675) or empty: no SIP */
 		return 0;
 	}
 	if (40 + plen > n) {
 		if (!cut) {
-			not_sip(c);
+			skip(c, SK_TRACE_SKIP_MALFORMED);
 			return 0;
 		}
 		truncated = true;
@@ -388,7 +390,21 @@ static int ip_any(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	switch (p[0] >> 4) {
 	case 4: return ip4(c, p, n, cut);
 	case 6: return ip6(c, p, n, cut);
-	default: not_sip(c); return 0;
+	default: skip(c, SK_TRACE_SKIP_MALFORMED); return 0;
+	}
+}
+
+/* EtherTypes of frames that carry no IP at all, and 802.3 lengths (LLC: STP, CDP ...). */
+static bool et_not_ip(uint16_t et)
+{
+	switch (et) {
+	case 0x0806: /* ARP */
+	case 0x8035: /* RARP */
+	case 0x8809: /* slow protocols: LACP */
+	case 0x888e: /* 802.1X */
+	case 0x88cc: /* LLDP */
+	case 0x9000: /* loopback test */ return true;
+	default: return et < 0x0600;
 	}
 }
 
@@ -405,10 +421,16 @@ static int ethertype(struct sk_capture *c, uint16_t et, const uint8_t *p, size_t
 		p += 4;
 		n -= 4;
 	}
+	if (et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD) {
+		skip(c, SK_TRACE_SKIP_TOO_DEEP);
+		return 0;
+	}
 	switch (et) {
 	case ET_IPV4: return ip4(c, p, n, cut);
 	case ET_IPV6: return ip6(c, p, n, cut);
-	default: not_sip(c); return 0;
+	default:
+		skip(c, et_not_ip(et) ? SK_TRACE_SKIP_NOT_IP : SK_TRACE_SKIP_UNKNOWN_ENCAP);
+		return 0;
 	}
 }
 
@@ -427,7 +449,7 @@ static int loopback(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	case 24:                                   /* NetBSD, OpenBSD, BSD/OS */
 	case 28:                                   /* FreeBSD, DragonFly */
 	case 30: return ip6(c, p + 4, n - 4, cut); /* Darwin */
-	default: not_sip(c); return 0;
+	default: skip(c, SK_TRACE_SKIP_UNKNOWN_ENCAP); return 0;
 	}
 }
 
@@ -475,11 +497,15 @@ int sk_capture_frame(struct sk_capture *c, int lt, const uint8_t *p, size_t capl
 		return loopback(c, p, caplen, cut);
 	case LT_RAW_14:
 	case LT_RAW: return ip_any(c, p, caplen, cut);
-	case LT_IPV4: return caplen && p[0] >> 4 == 4 ? ip4(c, p, caplen, cut) : (not_sip(c), 0);
-	case LT_IPV6: return caplen && p[0] >> 4 == 6 ? ip6(c, p, caplen, cut) : (not_sip(c), 0);
+	case LT_IPV4:
+		return caplen && p[0] >> 4 == 4 ? ip4(c, p, caplen, cut)
+		                                : (skip(c, SK_TRACE_SKIP_MALFORMED), 0);
+	case LT_IPV6:
+		return caplen && p[0] >> 4 == 6 ? ip6(c, p, caplen, cut)
+		                                : (skip(c, SK_TRACE_SKIP_MALFORMED), 0);
 	case LT_NULL:
 	case LT_LOOP: return loopback(c, p, caplen, cut);
-	default: not_sip(c); return 0;
+	default: skip(c, SK_TRACE_SKIP_UNKNOWN_LINK); return 0;
 	}
 	short_frame(c, cut);
 	return 0;
@@ -648,6 +674,7 @@ int sk_capture_read(struct sk_capture *c, char *err, size_t errsize, uint64_t *e
 			c->failed = true;
 			c->err_frame = c->st->frames + 1;
 		}
+		sk_ipfrag_finish(c->frag); /* what never completed is counted, not forgotten */
 		c->flushing = true;
 	}
 end:

@@ -69,6 +69,9 @@ int sk_trace_sip_start(const char *buf, size_t len);
 /* Looser, for a file that holds one message: a request-like or status-like first line. */
 bool sk_trace_sip_like(const char *buf, size_t len);
 
+/* Does p begin with a TLS or DTLS record header? (skip.c) */
+bool sk_trace_is_tls(const uint8_t *p, size_t n);
+
 /* Parses "1.2.3.4:5060" or "[2001:db8::1]:5060": 0 or -SK_EMALFORMED. */
 int sk_trace_addr_parse(struct sk_trace_addr *a, const char *s, size_t len);
 
@@ -97,6 +100,8 @@ struct sk_ipfrag;
 
 int sk_ipfrag_new(struct sk_ipfrag **out, size_t budget, struct sk_trace_reader_stats *st);
 void sk_ipfrag_free(struct sk_ipfrag *f);
+/* The end of the input: every datagram still incomplete is counted as fragment_missing. */
+void sk_ipfrag_finish(struct sk_ipfrag *f);
 /*
  * Adds one fragment. Returns 1 when it completed its datagram: *out is the
  * payload (malloc'd, the caller frees it) of *out_len bytes and *proto its

@@ -477,7 +477,7 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 		if (len && l->blk.p[len - 1] == '\n')
 			len--;
 		if (l->cur.n > l->lim->max_message) {
-			l->st->dropped++;
+			sk_trace_skip_too_large(l->st, l->cur.n, pkt->frame);
 			return 0;
 		}
 		if (len > l->cur.n)
@@ -503,7 +503,9 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 			len = strip_blank_tail(msg, len);
 		}
 		if ((l->blk.overflow && l->fmt == SK_TRACE_FMT_RAW) || len > l->lim->max_message) {
-			l->st->dropped++;
+			uint64_t size;
+			sk_trace_declared_size(msg, len, &size);
+			sk_trace_skip_too_large(l->st, size > len ? size : len, pkt->frame);
 			if (l->fmt == SK_TRACE_FMT_RAW) {
 				snprintf(l->err, sizeof(l->err), "message larger than %zu bytes",
 				         l->lim->max_message);
@@ -514,7 +516,7 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 		}
 	}
 	if (!len) {
-		l->st->not_sip++; /* an entry with no message */
+		sk_trace_skip_count(l->st, SK_TRACE_SKIP_NOT_SIP); /* an entry with no message */
 		return 0;
 	}
 	pkt->data = msg;
