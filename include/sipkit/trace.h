@@ -37,6 +37,7 @@ enum sk_trace_proto {
 	SK_TRACE_UDP = 1,
 	SK_TRACE_TCP,
 	SK_TRACE_OTHER, /* a log that does not say */
+	SK_TRACE_SCTP,  /* RFC 4168 */
 };
 
 /** One SIP message (or a candidate that did not parse) out of an input. */

@@ -183,7 +183,7 @@ static int out_reserve(struct sk_log_in *l, size_t n)
 /* The block into l->out, LF turned into CRLF when it has no CR at all: its length. */
 static int convert(struct sk_log_in *l, const char *p, size_t n, size_t *len)
 {
-	bool lf_only = !memchr(p, '\r', n);
+	bool lf_only = !n || !memchr(p, '\r', n); /* an empty block may have no buffer */
 	size_t lfs = 0;
 	if (lf_only)
 		for (size_t i = 0; i < n; i++)
@@ -406,6 +406,8 @@ static bool sipp_head(const char *p, size_t n, struct entry *e)
 static size_t header_end(const char *p, size_t n)
 {
 	size_t i = 0;
+	if (!n)
+		return 0; /* p may be NULL: no arithmetic on it (C11 6.5.6p8) */
 	while (i < n && (p[i] == '\r' || p[i] == '\n'))
 		i++;
 	for (const char *q = p + i; (q = memchr(q, '\n', (size_t)(p + n - q))) != NULL; q++) {
@@ -484,7 +486,8 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 			len = l->cur.n;
 		if (out_reserve(l, len + 1) < 0)
 			return -SK_ENOMEM;
-		memcpy(l->out, l->blk.p, len);
+		if (len)
+			memcpy(l->out, l->blk.p, len);
 		msg = l->out;
 	} else {
 		int rc = convert(l, l->blk.p, l->blk.len, &len);

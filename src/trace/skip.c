@@ -135,6 +135,8 @@ bool sk_trace_declared_size(const char *buf, size_t len, uint64_t *size)
 	bool have = false;
 
 	*size = len;
+	if (!len)
+		return false; /* buf may be NULL */
 	for (bool first = true; p < end; first = false) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)

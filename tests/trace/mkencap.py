@@ -8,7 +8,8 @@ check` reads, and hostile or unreadable variants, with what each must give
     python3 tests/trace/mkencap.py --seeds DIR     small ones for fuzz/corpus
 
 MANIFEST.tsv columns: file, exit status, outcome of the call, the skipped
-counts of the JSON summary ("reason=count ..." or "-"), then extra options.
+counts of the JSON summary ("reason=count ..." or "-"), then extra options
+(an outcome of "-": no call at all).
 Addresses are documentation ranges (RFC 5737, RFC 3849): nothing is sent.
 """
 import os
@@ -400,7 +401,34 @@ def cases():
     """(name, frames, exit, outcome, skipped, extra options)."""
     v4 = udp_packets(CALLER, PBX, call(CALLER, PBX))
     v6 = udp_packets(CALLER6, PBX6, call(CALLER6, PBX6))
-    out = [("plain", frames_of(v4, w_plain), 0, CLEAN, "-", "")]
+    out = []
+    for name, wrap in [("plain", w_plain), ("gre", w_gre), ("gre_key", w_gre_key),
+                       ("gre_seq_csum", w_gre_seq_csum), ("gre_over_ipv6", w_gre6),
+                       ("gre_ppp", w_gre_ppp), ("gre_eth", w_gre_eth), ("erspan1", w_erspan1),
+                       ("erspan2", w_erspan2), ("erspan3", w_erspan3), ("ipip", w_ipip),
+                       ("4in6", w_4in6), ("vxlan", w_vxlan), ("geneve", w_geneve),
+                       ("geneve_ip", w_geneve_ip), ("mpls", w_mpls), ("gre_mpls", w_gre_mpls),
+                       ("qinq_gre", w_vlan_gre), ("gre_8_deep", w_gre8)]:
+        out.append((name, frames_of(v4, wrap), 0, CLEAN, "-", ""))
+    out.append(("6in4", frames_of(v6, w_ipip), 0, CLEAN, "-", ""))
+    out.append(("gre_ipv6_inner", frames_of(v6, w_gre), 0, CLEAN, "-", ""))
+    # the INVITE, with a long SDP, fragmented inside the tunnel (the inner header's ID)
+    big = udp_packets(CALLER, PBX, call(CALLER, PBX, pad=25))
+    frag = []
+    for t, p in big:
+        for k, f in enumerate(fragment4(p) if len(p) > 1200 else [p]):
+            frag.append((t + k * 1e-4, f))
+    out.append(("gre_inner_fragments", frames_of(frag, w_gre), 0, CLEAN, "-", ""))
+    out.append(("vxlan_inner_fragments", frames_of(frag, w_vxlan), 0, CLEAN, "-", ""))
+    # hostile: nine tunnels deep is past the limit, every frame of it counted
+    out.append(("gre_9_deep", frames_of(v4, w_gre9), 0, "-", "too_deep=7", ""))
+    # SIP over SCTP (RFC 4168)
+    for mode in ("single", "bundled", "fragmented"):
+        out.append(("sctp_" + mode, frames_of(sctp_packets(CALLER, PBX, call(CALLER, PBX, "SCTP"),
+                                                           mode), w_plain), 0, CLEAN, "-", ""))
+    out.append(("sctp_gre", frames_of(sctp_packets(CALLER, PBX, call(CALLER, PBX, "SCTP")),
+                                      w_gre), 0, CLEAN, "-", ""))
+    out += hostile_sctp()
     out += unreadable(v4)
     return out
 
@@ -449,11 +477,13 @@ def unreadable(v4):
     cutf = eth(ip4(CALLER, PBX, 17, udp(CALLER, PBX, 5060, 5060, opts)))
     extra.append((1.0, cutf[:120], len(cutf)))
     extra.append((1.1, MAC_B + MAC_A + b"\x88\xb5" + b"\0" * 46, None))
+    extra.append((1.2, eth(ip4(OUT_A, OUT_B, 47, gre(0x1234, b"\0" * 40))), None))
+    extra.append((1.3, eth(ip4(OUT_A, OUT_B, 47, gre(0x88BE, b"\x10\x0a", seq=1))), None))
     frames = sorted(frames_of(v4, w_plain) + [(t, f, w or len(f)) for t, f, w in extra],
                     key=lambda x: x[0])
     out.append(("unreadable", frames, 0, CLEAN,
-                "not_sip=1 tls=2 keepalive=1 not_ip=1 other_ip_proto=1 unknown_encap=1 "
-                "truncated=1", ""))
+                "not_sip=1 tls=2 keepalive=1 not_ip=1 other_ip_proto=1 unknown_encap=2 "
+                "truncated=1 malformed=1", ""))
     # a message over the limit: reported with the size its head declares, read when raised
     bigcall = call(CALLER, PBX, "TCP", pad=1100)
     tp = tcp_packets(CALLER, PBX, bigcall)
