@@ -229,9 +229,11 @@ webphone-test: $(BUILD)/asan/sipkit webphone
 	@$(INTEROP_ENV) sh tests/interop/webphone.sh
 
 # sipkit check on a trace per diagnostic code (tests/data/trace/MANIFEST.tsv),
-# on the demo's own capture, and on broken input
+# on the demo's own capture, on broken input, and on a call in each encapsulation
+# with what it skips counted (tests/trace/encap.sh, captures by tests/trace/mkencap.py)
 trace-test: $(BUILD)/asan/sipkit
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
+	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/encap.sh
 
 # sipkit check on public captures from other projects, against the verdicts written for them
 corpus-test: $(BUILD)/asan/sipkit

@@ -131,8 +131,16 @@ $(BUILD)/bench-gen-capture: $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a $(LIBS) -lm
 
-bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture
-	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture sh bench/trace/run.sh
+# bench-wrap-gre (bench/trace/wrap_gre.c) wraps GRE_SHARE % (20) of a capture's frames in GRE:
+# the same figures on it, beside the plain capture's.
+$(BUILD)/bench-wrap-gre: bench/trace/wrap_gre.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture $(BUILD)/bench-wrap-gre
+	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture WRAP=$(BUILD)/bench-wrap-gre \
+	  sh bench/trace/run.sh
 
 # Digest authentication on both proxies, the same 1000 users: CPU per 1000
 # authenticated REGISTERs (401, then 200) and per 1000 cancelled calls challenged

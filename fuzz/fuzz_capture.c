@@ -59,7 +59,8 @@ static void check_pkt(struct seen *s, const struct sk_trace_pkt *p)
 	CHECK(p->data != NULL);
 	touch((struct sk_str){p->data, p->len});
 	CHECK(p->frame >= 1);
-	CHECK(p->proto == SK_TRACE_UDP || p->proto == SK_TRACE_TCP || p->proto == SK_TRACE_OTHER);
+	CHECK(p->proto == SK_TRACE_UDP || p->proto == SK_TRACE_TCP || p->proto == SK_TRACE_OTHER ||
+	      p->proto == SK_TRACE_SCTP);
 	CHECK(p->src.family == 0 || p->src.family == 4 || p->src.family == 6);
 	CHECK(p->src.family == p->dst.family || s->log);
 	if (p->proto == SK_TRACE_UDP && !s->log) {

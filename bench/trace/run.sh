@@ -13,14 +13,17 @@
 #    reads it; one line gives messages, wall time, messages/s, MB/s of capture,
 #    peak RSS, then the checker's summary, and whether its outcomes and
 #    findings are those the generator says it wrote (its `expect:` line);
-# 3. the same on a capture of CALLS/4 calls, and the two peak RSS side by side.
+# 3. the same on a capture of CALLS/4 calls, and the two peak RSS side by side;
+# 4. the large capture again with GRE_SHARE % of its frames wrapped in GRE
+#    (bench-wrap-gre, bench/trace/wrap_gre.c), its messages/s and peak RSS side
+#    by side with the plain one's: the cost of looking through a tunnel.
 # The captures are deleted as soon as they are read (and on exit). Each step
 # runs under `timeout`; about a minute on 2 cores, with ~9 GB of memory for
 # the checker at the default CALLS. MB = 10^6 bytes.
 #
 # Environment (defaults): CALLS (140000: ~1.16 GB), SEED (1), TCP_SHARE (20),
-# RATE (2000), SMALL_DIV (4), CHECK_ARGS (none: extra options for sipkit check,
-# e.g. "--idle 45"), SIPKIT (build/sipkit), GEN (build/bench-gen-capture),
+# RATE (2000), SMALL_DIV (4), GRE_SHARE (20; 0: no GRE run), CHECK_ARGS (none: extra options for sipkit check,
+# e.g. "--idle 45"), SIPKIT (build/sipkit), GEN (build/bench-gen-capture), WRAP (build/bench-wrap-gre),
 # TMPDIR (/tmp), GEN_TIMEOUT (300 s), CHECK_TIMEOUT (900 s); MIN_BYTES
 # (1000000000: the large capture must be at least this big; 0 for a quick try
 # with a small CALLS).
@@ -33,9 +36,11 @@ SEED=${SEED:-1}
 TCP_SHARE=${TCP_SHARE:-20}
 RATE=${RATE:-2000}
 SMALL_DIV=${SMALL_DIV:-4}
+GRE_SHARE=${GRE_SHARE:-20}
 CHECK_ARGS=${CHECK_ARGS:-}
 SIPKIT=${SIPKIT:-$root/build/sipkit}
 GEN=${GEN:-$root/build/bench-gen-capture}
+WRAP=${WRAP:-$root/build/bench-wrap-gre}
 GEN_TIMEOUT=${GEN_TIMEOUT:-300}
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-900}
 MIN_FREE_KB=$((3 * 1024 * 1024))
@@ -44,8 +49,10 @@ MIN_BYTES=${MIN_BYTES:-1000000000}
 die() { echo "bench-check: $*" >&2; exit 1; }
 case $SIPKIT in /*) ;; *) SIPKIT=$(pwd)/$SIPKIT ;; esac
 case $GEN in /*) ;; *) GEN=$(pwd)/$GEN ;; esac
+case $WRAP in /*) ;; *) WRAP=$(pwd)/$WRAP ;; esac
 [ -x "$SIPKIT" ] || die "$SIPKIT is not built (make)"
 [ -x "$GEN" ] || die "$GEN is not built (make build/bench-gen-capture)"
+[ "$GRE_SHARE" = 0 ] || [ -x "$WRAP" ] || die "$WRAP is not built (make build/bench-wrap-gre)"
 
 # GNU time (Debian package `time`) for the peak RSS: installed when missing, as root.
 if ! /usr/bin/time -v true >/dev/null 2>&1; then
@@ -78,17 +85,23 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem_gb=$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)
 echo "machine: $(nproc) cores ($cpu), $mem_gb GiB RAM, $(uname -sr); sipkit $(git -C "$root" describe --always --dirty 2>/dev/null || echo '?')"
 
-# run CALLS LABEL: generate, check, report; sets RSS_MB, BYTES
+# run CALLS LABEL [GRE_PCT]: generate (GRE-wrap a share), check, report; sets RSS_MB, BYTES, RATE_MSGS
 run() {
 	calls=$1
 	label=$2
+	gre=${3:-0}
 	cap=$dir/$label.pcap
 	echo
-	echo "== $label: $calls calls"
+	echo "== $label: $calls calls${3:+, $gre % of the frames in GRE}"
 	timeout "$GEN_TIMEOUT" "$GEN" --calls "$calls" --out "$cap" --seed "$SEED" \
 		--tcp-share "$TCP_SHARE" --rate "$RATE" >"$dir/gen.out" ||
 		die "bench-gen-capture failed or timed out ($GEN_TIMEOUT s)"
 	sed -n '1p' "$dir/gen.out"
+	if [ "$gre" != 0 ]; then
+		timeout "$GEN_TIMEOUT" "$WRAP" --in "$cap" --out "$cap.gre" --share "$gre" \
+			--seed "$SEED" || die "bench-wrap-gre failed or timed out"
+		mv "$cap.gre" "$cap"
+	fi
 	BYTES=$(wc -c <"$cap" | tr -d ' ')
 	if [ "$label" = large ] && [ "$BYTES" -lt "$MIN_BYTES" ]; then
 		die "the capture has only $BYTES bytes (< 1 GB): raise CALLS"
@@ -111,6 +124,8 @@ run() {
 	sys=$(awk -F': ' '/System time/ { print $2 }' "$dir/time.out")
 	rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/time.out")
 	RSS_MB=$(awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k * 1024 / 1e6 }')
+	RATE_MSGS=$(awk -v m="$msgs" -v s="$wall" 'BEGIN { if (s <= 0) s = 0.01; printf "%.0f", m / s }')
+	CPU_S=$(awk -v u="$user" -v y="$sys" 'BEGIN { printf "%.2f", u + y }')
 	awk -v m="$msgs" -v s="$wall" -v b="$BYTES" -v r="$RSS_MB" -v u="$user" -v y="$sys" 'BEGIN {
 		if (s <= 0) s = 0.01
 		printf "check %d msgs in %.2f s: %.0f msgs/s, %.1f MB/s, peak RSS %d MB", m, s, m / s, b / 1e6 / s, r
@@ -140,6 +155,8 @@ run() {
 run "$CALLS" large
 rss_large=$RSS_MB
 bytes_large=$BYTES
+rate_large=$RATE_MSGS
+cpu_large=$CPU_S
 small=$((CALLS / SMALL_DIV))
 run "$small" small
 rss_small=$RSS_MB
@@ -151,4 +168,14 @@ awk -v rl="$rss_large" -v rs="$rss_small" -v bl="$bytes_large" -v bs="$bytes_sma
 	printf "memory: peak RSS %d MB on %.0f MB of capture, %d MB on %.0f MB: x%.2f for x%.2f the input: %s\n",
 	    rl, bl / 1e6, rs, bs / 1e6, ri, bi,
 	    ri < 1.5 ? "flat (streaming)" : "it follows the calls held at once (each summary says how many): a call is held while in flight and 64*T1 after it ends (--idle for one that never ends), so memory is flat once a capture is longer than that window" }'
+
+if [ "$GRE_SHARE" != 0 ]; then
+	run "$CALLS" large-gre "$GRE_SHARE"
+	echo
+	# on a busy machine the CPU seconds (user + sys) compare better than the wall clock
+	awk -v r0="$rate_large" -v r1="$RATE_MSGS" -v m0="$rss_large" -v m1="$RSS_MB" -v g="$GRE_SHARE" \
+		-v c0="$cpu_large" -v c1="$CPU_S" 'BEGIN {
+		printf "gre: plain %d msgs/s, %.2f CPU-s, peak RSS %d MB; with %d %% of the frames in GRE %d msgs/s (x%.2f), %.2f CPU-s (x%.2f), peak RSS %d MB (x%.2f)\n",
+		    r0, c0, m0, g, r1, (r0 > 0 ? r1 / r0 : 0), c1, (c0 > 0 ? c1 / c0 : 0), m1, (m0 > 0 ? m1 / m0 : 0) }'
+fi
 exit 0

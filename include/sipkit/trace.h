@@ -37,6 +37,7 @@ enum sk_trace_proto {
 	SK_TRACE_UDP = 1,
 	SK_TRACE_TCP,
 	SK_TRACE_OTHER, /* a log that does not say */
+	SK_TRACE_SCTP,  /* RFC 4168 */
 };
 
 /** One SIP message (or a candidate that did not parse) out of an input. */
@@ -76,6 +77,33 @@ struct sk_trace_reader_config {
 	size_t max_message;    /* largest SIP message (0: 64 KiB, as sk_msg_limits) */
 };
 
+/**
+ * Why a packet (or a run of stream bytes, or a log entry) was not read as a
+ * SIP message: every one that is not is counted under one of these (src/trace/
+ * skip.c), and `sipkit check` prints the counts by their stable names. A
+ * decoder that learns a new way to fail adds its reason before
+ * SK_TRACE_SKIP_COUNT, with its name and summary in skip.c.
+ */
+enum sk_trace_skip {
+	SK_TRACE_SKIP_NOT_SIP = 0,      /* a UDP, TCP or SCTP payload that is not SIP */
+	SK_TRACE_SKIP_TLS,              /* TLS or DTLS records: encrypted, not read */
+	SK_TRACE_SKIP_OTHER_PORT,       /* outside the ports given (--port) */
+	SK_TRACE_SKIP_KEEPALIVE,        /* a CRLF keep-alive (RFC 5626 §3.5.1), no message */
+	SK_TRACE_SKIP_NOT_IP,           /* a link-layer frame without IP (ARP, LLDP, STP ...) */
+	SK_TRACE_SKIP_OTHER_IP_PROTO,   /* IP carrying neither UDP, TCP, SCTP nor a tunnel */
+	SK_TRACE_SKIP_UNKNOWN_LINK,     /* a link type that is not decoded */
+	SK_TRACE_SKIP_UNKNOWN_ENCAP,    /* an EtherType, GRE protocol or tunnel not decoded */
+	SK_TRACE_SKIP_TOO_DEEP,         /* tunnels nested deeper than the limit */
+	SK_TRACE_SKIP_TRUNCATED,        /* cut by the snapshot length, or by the stream's end */
+	SK_TRACE_SKIP_MALFORMED,        /* link, IP, UDP, TCP or tunnel header inconsistent */
+	SK_TRACE_SKIP_TOO_LARGE,        /* a SIP message larger than the limit (--max-message) */
+	SK_TRACE_SKIP_FRAGMENT_MISSING, /* an IP datagram whose fragments never all came */
+	SK_TRACE_SKIP_STREAM_GAP,       /* a TCP stream's bytes never captured (a hole) */
+	SK_TRACE_SKIP_OVER_LIMIT,       /* reassembly memory or the stream table was full */
+	SK_TRACE_SKIP_SCTP_MALFORMED,   /* SCTP chunks that loop, are empty, cut or misordered */
+	SK_TRACE_SKIP_COUNT
+};
+
 struct sk_trace_reader_stats {
 	uint64_t frames;      /* frames (or log entries) read */
 	uint64_t messages;    /* SIP messages handed out */
@@ -85,7 +113,30 @@ struct sk_trace_reader_stats {
 	uint64_t tcp_retrans; /* TCP segments already seen, in whole or part */
 	uint64_t tcp_gaps;    /* stream holes never filled (bytes skipped to resynchronise) */
 	uint64_t dropped;     /* frames or streams given up at a limit */
+	uint64_t tunnelled;   /* frames read through at least one tunnel (GRE, VXLAN ...) */
+	uint64_t skipped[SK_TRACE_SKIP_COUNT]; /* by reason (not_sip and dropped sum them up) */
+	uint64_t too_large_max;   /* the largest declared size of a too_large message */
+	uint64_t too_large_frame; /* its frame */
 };
+
+/** The stable snake_case name of a reason ("tls"), and one line for a person; NULL past the end. */
+const char *sk_trace_skip_name(enum sk_trace_skip why);
+const char *sk_trace_skip_summary(enum sk_trace_skip why);
+/** The reason called name, or SK_TRACE_SKIP_COUNT. */
+enum sk_trace_skip sk_trace_skip_find(const char *name);
+/** Counts one thing not read, for why. */
+void sk_trace_skip_count(struct sk_trace_reader_stats *st, enum sk_trace_skip why);
+/** Counts one message too large to read, whose head declares (or shows) size bytes. */
+void sk_trace_skip_too_large(struct sk_trace_reader_stats *st, uint64_t size, uint64_t frame);
+/** Everything skipped, all reasons together. */
+uint64_t sk_trace_skipped_total(const struct sk_trace_reader_stats *st);
+/**
+ * The size a message's head announces: its header section (up to and with the
+ * empty line) plus its Content-Length (or compact l). Returns true with *size
+ * when both are in buf[0, len); false otherwise, *size then being the bytes
+ * seen (a lower bound).
+ */
+bool sk_trace_declared_size(const char *buf, size_t len, uint64_t *size);
 
 struct sk_trace_reader;
 
@@ -294,7 +345,13 @@ struct sk_trace_totals {
 	size_t nunparsed_why;
 	uint64_t unparsed_other; /* did not parse for a reason past the first few */
 	uint64_t duplicates;     /* messages that were the same packet captured again */
+	/* what the readers skipped (sipkit check adds each input's sk_trace_reader_stats) */
+	uint64_t skipped[SK_TRACE_SKIP_COUNT];
+	uint64_t too_large_max, too_large_frame;
+	size_t max_message; /* the readers' message size limit, when too_large is reported */
 };
+/** Adds what a reader skipped to the totals. */
+void sk_trace_totals_add_skipped(struct sk_trace_totals *t, const struct sk_trace_reader_stats *st);
 
 /** Called once per analysed call; the call is freed when it returns. */
 typedef void (*sk_trace_report_fn)(void *arg, const struct sk_trace_call *call);

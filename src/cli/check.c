@@ -63,6 +63,8 @@ static void usage(FILE *f)
 	    "  --t1 MS            T1 of the network (default 500); 64*T1 windows follow\n"
 	    "  --idle SECONDS     a call with no message for this long is complete (default 300)\n"
 	    "  --max-calls N      calls held at once (default 200000)\n"
+	    "  --max-message BYTES  largest SIP message read (default 65536); larger ones are\n"
+	    "                     counted as too_large with their declared size\n"
 	    "  --progress, --no-progress   progress bar on stderr (default: on a terminal)\n\n"
 	    "exit status: 0 no error-level findings, 1 findings, 2 unreadable input, 64 usage.\n"
 	    "Each finding's code is explained by `sipkit explain CODE`.\n");
@@ -176,7 +178,8 @@ static void progress(struct check *ck, const char *name, bool last)
 
 /* Reads one input into the checker: 0 read whole, 1 truncated, 2 unreadable. */
 static int read_input(struct check *ck, struct sk_trace_checker *chk, const char *path,
-                      uint32_t file, const struct sk_trace_reader_config *rc, uint64_t *truncated)
+                      uint32_t file, const struct sk_trace_reader_config *rc, uint64_t *truncated,
+                      struct sk_trace_reader_stats *skipped)
 {
 	char err[256];
 	struct sk_trace_reader *r;
@@ -214,6 +217,14 @@ static int read_input(struct check *ck, struct sk_trace_checker *chk, const char
 		(*truncated)++;
 		ret = 1;
 	}
+	/* what this input did not give as messages, by reason, for the summary */
+	struct sk_trace_reader_stats st = sk_trace_reader_stats(r);
+	for (unsigned i = 0; i < SK_TRACE_SKIP_COUNT; i++)
+		skipped->skipped[i] += st.skipped[i];
+	if (st.too_large_max > skipped->too_large_max) {
+		skipped->too_large_max = st.too_large_max;
+		skipped->too_large_frame = st.too_large_frame;
+	}
 	sk_trace_reader_free(r);
 	ck->reader = NULL;
 	return ret;
@@ -230,6 +241,7 @@ int cmd_check(int argc, char **argv)
 	                                     {"t1", required_argument, NULL, 'T'},
 	                                     {"idle", required_argument, NULL, 'i'},
 	                                     {"max-calls", required_argument, NULL, 'm'},
+	                                     {"max-message", required_argument, NULL, 'M'},
 	                                     {"progress", no_argument, NULL, 'P'},
 	                                     {"no-progress", no_argument, NULL, 'N'},
 	                                     {"help", no_argument, NULL, 'h'},
@@ -282,6 +294,19 @@ int cmd_check(int argc, char **argv)
 			}
 			cfg.max_calls = v;
 			break;
+		case 'M':
+			/* sk_msg_frame's limit is 32 bits; a gigabyte is far past any SIP */
+			if (parse_uint(optarg, 1u << 30, &v) < 0 || v < 1024) {
+				fprintf(stderr,
+				        "sipkit check: bad --max-message '%s' (bytes, 1024 to "
+				        "1073741824)\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
+			rc.max_message = v;
+			cfg.limits = sk_msg_limits_default();
+			cfg.limits.max_msg_size = (uint32_t)v;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -316,13 +341,17 @@ int cmd_check(int argc, char **argv)
 
 	int worst = 0;
 	uint64_t truncated = 0;
+	struct sk_trace_reader_stats skipped = {0};
 	for (int i = optind; i < argc; i++) {
-		int r = read_input(&ck, chk, argv[i], (uint32_t)(i - optind), &rc, &truncated);
+		int r = read_input(&ck, chk, argv[i], (uint32_t)(i - optind), &rc, &truncated,
+		                   &skipped);
 		worst = r > worst ? r : worst;
 	}
 	sk_trace_checker_finish(chk);
 
 	struct sk_trace_totals tot = *sk_trace_checker_totals(chk);
+	sk_trace_totals_add_skipped(&tot, &skipped);
+	tot.max_message = rc.max_message ? rc.max_message : 65536;
 	const struct sk_trace_code *tc = sk_trace_code_find("capture.truncated");
 	if (truncated && tc) {
 		tot.per_code[sk_trace_code_index(tc)] += truncated;

@@ -11,6 +11,7 @@ const char *sk_trace_proto_name(enum sk_trace_proto p)
 	switch (p) {
 	case SK_TRACE_UDP: return "udp";
 	case SK_TRACE_TCP: return "tcp";
+	case SK_TRACE_SCTP: return "sctp";
 	default: return "sip";
 	}
 }

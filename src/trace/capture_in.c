@@ -2,9 +2,12 @@
 /*
  * Frames into SIP messages: the frame loop over a classic pcap (libpcap) or a
  * pcapng (pcapng_in.c, since libpcap refuses interfaces of different link
- * types in one file), and the decoding of each frame: link layer, IPv4 or
- * IPv6 (fragments to ipfrag.c), UDP datagrams (one message each) and TCP
- * segments (to tcp_stream.c, which frames the byte streams).
+ * types in one file), and the decoding of each frame: link layer (link_in.c),
+ * IPv4 or IPv6 (fragments to ipfrag.c), tunnels (IP in IP here; GRE, ERSPAN,
+ * VXLAN, Geneve and MPLS in encap.c), UDP datagrams (one message each), TCP
+ * segments (to tcp_stream.c, which frames the byte streams) and SCTP packets
+ * (to sctp_in.c). Every frame that gives no message is counted under the
+ * reason why (skip.c).
  *
  * Nothing past a frame's captured length is read. A frame cut by the snapshot
  * length (caplen < len) lost its tail: a cut UDP datagram or IP fragment is
@@ -16,33 +19,12 @@
 
 #include "input.h"
 
-/* Link types as written in pcap and pcapng files (LINKTYPE_*, tcpdump.org/linktypes.html). */
-enum {
-	LT_NULL = 0,     /* BSD loopback, host byte order family word */
-	LT_ETHERNET = 1, /* Ethernet II, 802.1Q / 802.1ad tags */
-	LT_RAW_12 = 12,  /* raw IP as DLT_RAW on most systems (DLT_LOOP on OpenBSD) */
-	LT_RAW_14 = 14,  /* raw IP as DLT_RAW on OpenBSD */
-	LT_RAW = 101,    /* LINKTYPE_RAW */
-	LT_LOOP = 108,   /* OpenBSD loopback, network byte order family word */
-	LT_SLL = 113,    /* Linux "cooked" capture */
-	LT_IPV4 = 228,   /* raw IPv4 */
-	LT_IPV6 = 229,   /* raw IPv6 */
-	LT_SLL2 = 276,   /* Linux "cooked" capture v2 */
-};
+enum { IPP_HOPOPT = 0, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41 };
+enum { IPP_ROUTING = 43, IPP_FRAGMENT = 44, IPP_GRE = 47, IPP_AH = 51, IPP_NONE = 59 };
+enum { IPP_DSTOPTS = 60, IPP_SCTP = 132 };
 
-enum {
-	ET_IPV4 = 0x0800,
-	ET_IPV6 = 0x86dd,
-	ET_VLAN = 0x8100,
-	ET_QINQ = 0x88a8,
-	ET_QINQ_OLD = 0x9100
-};
-enum { IPP_HOPOPT = 0, IPP_TCP = 6, IPP_UDP = 17, IPP_ROUTING = 43, IPP_FRAGMENT = 44 };
-enum { IPP_AH = 51, IPP_NONE = 59, IPP_DSTOPTS = 60 };
-
-/* Stacked VLAN tags and IPv6 extension headers looked through, at most. */
-#define MAX_VLAN_TAGS 8
-#define MAX_IP6_EXT   16
+/* IPv6 extension headers looked through, at most. */
+#define MAX_IP6_EXT 16
 
 struct sk_capture {
 	const struct sk_trace_limits *lim;
@@ -53,12 +35,15 @@ struct sk_capture {
 	struct sk_pcapng *ng; /* pcapng */
 	struct sk_ipfrag *frag;
 	struct sk_tcp_streams *tcp;
+	struct sk_sctp *sctp;
 	bool flushing, ended, failed;
 	uint64_t err_frame;
 	char err[256];
 	/* the frame being decoded */
 	uint64_t frame;
 	int64_t ts_us;
+	unsigned depth; /* tunnels entered (encap.c) */
+	bool tunnelled; /* through one at least */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -71,30 +56,16 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint32_t le32(const uint8_t *p)
+/* A frame not read, counted under its reason (skip.c), then ignored. */
+static void skip(struct sk_capture *c, enum sk_trace_skip why)
 {
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+	sk_trace_skip_count(c->st, why);
 }
 
-/* Something that is not a SIP message we could read (counted, then ignored). */
-static void not_sip(struct sk_capture *c)
-{
-	c->st->not_sip++;
-}
-
-/* A frame whose interesting part was cut off by the snapshot length, or given up at a limit. */
-static void dropped(struct sk_capture *c)
-{
-	c->st->dropped++;
-}
-
-/* Too short for its headers: a snaplen cut loses it, otherwise it is not SIP. */
+/* Too short for its headers: a snaplen cut loses it, otherwise it is malformed. */
 static void short_frame(struct sk_capture *c, bool truncated)
 {
-	if (truncated)
-		dropped(c);
-	else
-		not_sip(c);
+	skip(c, truncated ? SK_TRACE_SKIP_TRUNCATED : SK_TRACE_SKIP_MALFORMED);
 }
 
 static bool port_ok(const struct sk_capture *c, uint16_t sport, uint16_t dport)
@@ -116,6 +87,27 @@ struct ip_ends {
 	bool has_ip_id;
 };
 
+void sk_capture_skip(struct sk_capture *c, enum sk_trace_skip why)
+{
+	skip(c, why);
+}
+
+bool sk_capture_tunnel_enter(struct sk_capture *c)
+{
+	if (c->depth >= SK_TRACE_MAX_TUNNELS) {
+		skip(c, SK_TRACE_SKIP_TOO_DEEP);
+		return false;
+	}
+	c->depth++;
+	c->tunnelled = true;
+	return true;
+}
+
+void sk_capture_tunnel_leave(struct sk_capture *c)
+{
+	c->depth--;
+}
+
 static void set_addr(struct sk_trace_addr *a, const struct ip_ends *e, const uint8_t *ip,
                      uint16_t port)
 {
@@ -135,14 +127,26 @@ static int udp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 		return 0;
 	}
 	uint16_t sport = be16(p), dport = be16(p + 2), ulen = be16(p + 4);
-	if (!port_ok(c, sport, dport)) {
-		not_sip(c);
+	/* VXLAN and Geneve: their inner packets are filtered by port, not the tunnel */
+	bool tunnel = dport == SK_ENCAP_VXLAN_PORT || dport == SK_ENCAP_GENEVE_PORT;
+	if (!tunnel && !port_ok(c, sport, dport)) {
+		skip(c, SK_TRACE_SKIP_OTHER_PORT);
 		return 0;
 	}
 	if (ulen < 8 || ulen > n) {
 		/* a datagram longer than what was captured lost its tail: never half a message */
 		short_frame(c, truncated && ulen > n);
 		return 0;
+	}
+	if (tunnel) {
+		bool taken;
+		int rc = sk_encap_udp(c, dport, p + 8, ulen - 8u, false, &taken);
+		if (taken)
+			return rc;
+		if (!port_ok(c, sport, dport)) {
+			skip(c, SK_TRACE_SKIP_OTHER_PORT);
+			return 0;
+		}
 	}
 	const char *msg = (const char *)p + 8;
 	size_t len = ulen - 8u;
@@ -151,22 +155,29 @@ static int udp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 		msg++;
 		len--;
 	}
-	if (!len)
+	if (!len) {
+		skip(c, SK_TRACE_SKIP_KEEPALIVE);
 		return 0;
+	}
+	if (sk_trace_is_tls((const uint8_t *)msg, len)) {
+		skip(c, SK_TRACE_SKIP_TLS); /* DTLS */
+		return 0;
+	}
 	if (c->lim->nports) {
 		/* on a SIP port every datagram is a candidate, so that a malformed one is
 		 * reported; binary ones (STUN keep-alives, RFC 5626 §4.4.2) are not */
 		unsigned char b = (unsigned char)msg[0];
 		if (b < 0x20 || b >= 0x7f) {
-			not_sip(c);
+			skip(c, SK_TRACE_SKIP_NOT_SIP);
 			return 0;
 		}
 	} else if (sk_trace_sip_start(msg, len) != 1) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_NOT_SIP);
 		return 0;
 	}
 	if (len > c->lim->max_message) {
-		dropped(c);
+		/* a datagram is one message (RFC 3261 §18.1.1): its size is the declared one */
+		sk_trace_skip_too_large(c->st, len, c->frame);
 		return 0;
 	}
 	struct sk_trace_pkt pkt = {.frame = c->frame,
@@ -193,7 +204,7 @@ static int tcp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 	}
 	uint16_t sport = be16(p), dport = be16(p + 2);
 	if (!port_ok(c, sport, dport)) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_OTHER_PORT);
 		return 0;
 	}
 	struct sk_tcp_seg s = {
@@ -209,13 +220,37 @@ static int tcp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 	return sk_tcp_streams_segment(c->tcp, &s);
 }
 
+/* SIP over SCTP (RFC 4168): the chunks are sctp_in.c's. */
+static int sctp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, size_t n,
+                bool truncated)
+{
+	struct sk_sctp_pkt k = {.frame = c->frame, .ts_us = c->ts_us};
+	set_addr(&k.src, e, e->src, 0);
+	set_addr(&k.dst, e, e->dst, 0);
+	return sk_sctp_packet(c->sctp, &k, p, n, truncated);
+}
+
+/* IP in IP (RFC 2003, RFC 4213 §3.5, RFC 2473): the inner header must be of its kind. */
+static int ip_in_ip(struct sk_capture *c, unsigned version, const uint8_t *p, size_t n, bool cut)
+{
+	if (!sk_capture_tunnel_enter(c))
+		return 0;
+	int rc = sk_capture_ip(c, p, n, cut, version);
+	sk_capture_tunnel_leave(c);
+	return rc;
+}
+
 static int l4(struct sk_capture *c, const struct ip_ends *e, uint8_t proto, const uint8_t *p,
               size_t n, bool truncated)
 {
 	switch (proto) {
 	case IPP_UDP: return udp(c, e, p, n, truncated);
 	case IPP_TCP: return tcp(c, e, p, n, truncated);
-	default: not_sip(c); return 0;
+	case IPP_SCTP: return sctp(c, e, p, n, truncated);
+	case IPP_GRE: return sk_encap_gre(c, p, n, truncated);
+	case IPP_IPIP: return ip_in_ip(c, 4, p, n, truncated);
+	case IPP_IPV6: return ip_in_ip(c, 6, p, n, truncated);
+	default: skip(c, SK_TRACE_SKIP_OTHER_IP_PROTO); return 0;
 	}
 }
 
@@ -256,7 +291,7 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	if (tot == 0 && p[9] == IPP_TCP)
 		tot = n; /* TCP segmentation offload seen on the sending host: length unset */
 	if (ihl < 20 || tot < ihl) {
-		not_sip(c);
+		skip(c, SK_TRACE_SKIP_MALFORMED);
 		return 0;
 	}
 	if (ihl > n) {
@@ -265,7 +300,7 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	}
 	if (tot > n) {
 		if (!cut) {
-			not_sip(c); /* claims more bytes than the frame has: malformed */
+			skip(c, SK_TRACE_SKIP_MALFORMED); /* claims more bytes than the frame has */
 			return 0;
 		}
 		truncated = true;
@@ -278,7 +313,8 @@ static int ip4(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	uint32_t off = (uint32_t)(fo & 0x1fff) * 8;
 	if (more || off) {
 		if (truncated) {
-			dropped(c); /* a fragment with a hole cannot be reassembled */
+			skip(c, SK_TRACE_SKIP_TRUNCATED); /* a fragment with a hole: never
+			                                     reassembled */
 			c->st->fragments++;
 			return 0;
 		}
@@ -299,7 +335,11 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 		size_t hl;
 		switch (nh) {
 		case IPP_UDP:
-		case IPP_TCP: return l4(c, e, nh, p, n, truncated);
+		case IPP_TCP:
+		case IPP_SCTP:
+		case IPP_GRE:
+		case IPP_IPIP:
+		case IPP_IPV6: return l4(c, e, nh, p, n, truncated);
 		case IPP_HOPOPT:
 		case IPP_ROUTING:
 		case IPP_DSTOPTS:
@@ -333,12 +373,13 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 				continue;
 			}
 			if (reassembled) {
-				not_sip(c); /* a fragment inside a reassembled packet: nonsense */
+				/* a fragment inside a reassembled packet: nonsense */
+				skip(c, SK_TRACE_SKIP_MALFORMED);
 				return 0;
 			}
 			c->st->fragments += truncated;
 			if (truncated) {
-				dropped(c);
+				skip(c, SK_TRACE_SKIP_TRUNCATED);
 				return 0;
 			}
 			struct sk_ipfrag_key k = {.family = 6, .proto = 0, .id = be32(p + 4)};
@@ -350,7 +391,9 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 			fe.has_ip_id = true;
 			return fragment(c, &fe, &k, &in);
 		}
-		default: not_sip(c); return 0; /* IPP_NONE, ESP, ICMPv6 ... */
+		default: /* IPP_NONE, ESP, ICMPv6 ... */
+			skip(c, SK_TRACE_SKIP_OTHER_IP_PROTO);
+			return 0;
 		}
 		if (hl > n) {
 			short_frame(c, truncated);
@@ -360,7 +403,7 @@ static int ip6_walk(struct sk_capture *c, const struct ip_ends *e, uint8_t nh, c
 		p += hl;
 		n -= hl;
 	}
-	not_sip(c);
+	skip(c, SK_TRACE_SKIP_MALFORMED); /* more extension headers than any real packet has */
 	return 0;
 }
 
@@ -375,12 +418,12 @@ static int ip6(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	if (plen == 0 && p[6] == IPP_TCP)
 		plen = n - 40; /* segmentation offload, as for IPv4 */
 	if (plen == 0) {
-		not_sip(c); /* a jumbogram (RFC 2675) or empty: no SIP */
+		skip(c, SK_TRACE_SKIP_OTHER_IP_PROTO); /* a jumbogram (RFC 2675) or empty: no SIP */
 		return 0;
 	}
 	if (40 + plen > n) {
 		if (!cut) {
-			not_sip(c);
+			skip(c, SK_TRACE_SKIP_MALFORMED);
 			return 0;
 		}
 		truncated = true;
@@ -390,110 +433,32 @@ static int ip6(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
 	return ip6_walk(c, &e, p[6], p + 40, plen, truncated, false);
 }
 
-static int ip_any(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
+int sk_capture_ip(struct sk_capture *c, const uint8_t *p, size_t n, bool cut, unsigned version)
 {
 	if (n < 1) {
 		short_frame(c, cut);
 		return 0;
 	}
-	switch (p[0] >> 4) {
+	unsigned v = p[0] >> 4;
+	if (version && v != version)
+		v = 0; /* IPv6 where the outer header said IPv4, say */
+	switch (v) {
 	case 4: return ip4(c, p, n, cut);
 	case 6: return ip6(c, p, n, cut);
-	default: not_sip(c); return 0;
-	}
-}
-
-static int ethertype(struct sk_capture *c, uint16_t et, const uint8_t *p, size_t n, bool cut)
-{
-	/* 802.1Q, 802.1ad and the older QinQ tag: 2 bytes of tag, then the next type */
-	for (int i = 0; i < MAX_VLAN_TAGS && (et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD);
-	     i++) {
-		if (n < 4) {
-			short_frame(c, cut);
-			return 0;
-		}
-		et = be16(p + 2);
-		p += 4;
-		n -= 4;
-	}
-	switch (et) {
-	case ET_IPV4: return ip4(c, p, n, cut);
-	case ET_IPV6: return ip6(c, p, n, cut);
-	default: not_sip(c); return 0;
-	}
-}
-
-/* The BSD loopback family word, in either byte order (the capturing host's, or network). */
-static int loopback(struct sk_capture *c, const uint8_t *p, size_t n, bool cut)
-{
-	if (n < 4) {
-		short_frame(c, cut);
-		return 0;
-	}
-	uint32_t v = le32(p) < 256 ? le32(p) : be32(p);
-	switch (v) {
-	case 2: return ip4(c, p + 4, n - 4, cut);  /* AF_INET everywhere */
-	case 10:                                   /* AF_INET6: Linux */
-	case 23:                                   /* Windows */
-	case 24:                                   /* NetBSD, OpenBSD, BSD/OS */
-	case 28:                                   /* FreeBSD, DragonFly */
-	case 30: return ip6(c, p + 4, n - 4, cut); /* Darwin */
-	default: not_sip(c); return 0;
-	}
-}
-
-bool sk_capture_linktype_ok(int lt)
-{
-	switch (lt) {
-	case LT_NULL:
-	case LT_ETHERNET:
-	case LT_RAW_12:
-	case LT_RAW_14:
-	case LT_RAW:
-	case LT_LOOP:
-	case LT_SLL:
-	case LT_IPV4:
-	case LT_IPV6:
-	case LT_SLL2: return true;
-	default: return false;
+	default: skip(c, SK_TRACE_SKIP_MALFORMED); return 0;
 	}
 }
 
 int sk_capture_frame(struct sk_capture *c, int lt, const uint8_t *p, size_t caplen, size_t wirelen,
                      uint64_t frame, int64_t ts_us)
 {
-	bool cut = caplen < wirelen;
-
 	c->frame = frame;
 	c->ts_us = ts_us;
-	switch (lt) {
-	case LT_ETHERNET:
-		if (caplen < 14)
-			break;
-		return ethertype(c, be16(p + 12), p + 14, caplen - 14, cut);
-	case LT_SLL: /* packet type, ARPHRD, address length, 8 bytes of address, protocol */
-		if (caplen < 16)
-			break;
-		return ethertype(c, be16(p + 14), p + 16, caplen - 16, cut);
-	case LT_SLL2: /* protocol, reserved, interface, ARPHRD, packet type, address */
-		if (caplen < 20)
-			break;
-		return ethertype(c, be16(p), p + 20, caplen - 20, cut);
-	case LT_RAW_12:
-		/* DLT 12 is raw IP except on OpenBSD, where it is the loopback header */
-		if (caplen >= 1 && (p[0] >> 4 == 4 || p[0] >> 4 == 6))
-			return ip_any(c, p, caplen, cut);
-		return loopback(c, p, caplen, cut);
-	case LT_RAW_14:
-	case LT_RAW: return ip_any(c, p, caplen, cut);
-	case LT_IPV4: return caplen && p[0] >> 4 == 4 ? ip4(c, p, caplen, cut) : (not_sip(c), 0);
-	case LT_IPV6: return caplen && p[0] >> 4 == 6 ? ip6(c, p, caplen, cut) : (not_sip(c), 0);
-	case LT_NULL:
-	case LT_LOOP: return loopback(c, p, caplen, cut);
-	default: not_sip(c); return 0;
-	}
-	short_frame(c, cut);
-	return 0;
+	c->depth = 0;
+	c->tunnelled = false;
+	int rc = sk_capture_link(c, lt, p, caplen, caplen < wirelen);
+	c->st->tunnelled += c->tunnelled;
+	return rc;
 }
 
 /* ---- the frame loop --------------------------------------------------------------- */
@@ -523,7 +488,7 @@ int sk_capture_new(struct sk_capture **out, const struct sk_trace_limits *lim,
 	c->q = q;
 	c->st = st;
 	if (sk_ipfrag_new(&c->frag, lim->max_frag_bytes, st) < 0 ||
-	    sk_tcp_streams_new(&c->tcp, lim, q, st) < 0) {
+	    sk_tcp_streams_new(&c->tcp, lim, q, st) < 0 || sk_sctp_new(&c->sctp, lim, q, st) < 0) {
 		sk_capture_free(c);
 		return -SK_ENOMEM;
 	}
@@ -584,6 +549,7 @@ void sk_capture_free(struct sk_capture *c)
 	sk_pcapng_free(c->ng);
 	sk_ipfrag_free(c->frag);
 	sk_tcp_streams_free(c->tcp);
+	sk_sctp_free(c->sctp);
 	free(c);
 }
 
@@ -659,6 +625,9 @@ int sk_capture_read(struct sk_capture *c, char *err, size_t errsize, uint64_t *e
 			c->failed = true;
 			c->err_frame = c->st->frames + 1;
 		}
+		/* what never completed is counted, not forgotten */
+		sk_ipfrag_finish(c->frag);
+		sk_sctp_finish(c->sctp);
 		c->flushing = true;
 	}
 end:

@@ -69,6 +69,9 @@ int sk_trace_sip_start(const char *buf, size_t len);
 /* Looser, for a file that holds one message: a request-like or status-like first line. */
 bool sk_trace_sip_like(const char *buf, size_t len);
 
+/* Does p begin with a TLS or DTLS record header? (skip.c) */
+bool sk_trace_is_tls(const uint8_t *p, size_t n);
+
 /* Parses "1.2.3.4:5060" or "[2001:db8::1]:5060": 0 or -SK_EMALFORMED. */
 int sk_trace_addr_parse(struct sk_trace_addr *a, const char *s, size_t len);
 
@@ -97,6 +100,8 @@ struct sk_ipfrag;
 
 int sk_ipfrag_new(struct sk_ipfrag **out, size_t budget, struct sk_trace_reader_stats *st);
 void sk_ipfrag_free(struct sk_ipfrag *f);
+/* The end of the input: every datagram still incomplete is counted as fragment_missing. */
+void sk_ipfrag_finish(struct sk_ipfrag *f);
 /*
  * Adds one fragment. Returns 1 when it completed its datagram: *out is the
  * payload (malloc'd, the caller frees it) of *out_len bytes and *proto its
@@ -136,6 +141,20 @@ int sk_tcp_streams_flush_one(struct sk_tcp_streams *t);
 
 /* ---- frames into messages (capture_in.c) --------------------------------- */
 
+/* Link types as written in pcap and pcapng files (LINKTYPE_*, tcpdump.org/linktypes.html). */
+enum {
+	LT_NULL = 0,     /* BSD loopback, host byte order family word */
+	LT_ETHERNET = 1, /* Ethernet II, 802.1Q / 802.1ad tags */
+	LT_RAW_12 = 12,  /* raw IP as DLT_RAW on most systems (DLT_LOOP on OpenBSD) */
+	LT_RAW_14 = 14,  /* raw IP as DLT_RAW on OpenBSD */
+	LT_RAW = 101,    /* LINKTYPE_RAW */
+	LT_LOOP = 108,   /* OpenBSD loopback, network byte order family word */
+	LT_SLL = 113,    /* Linux "cooked" capture */
+	LT_IPV4 = 228,   /* raw IPv4 */
+	LT_IPV6 = 229,   /* raw IPv6 */
+	LT_SLL2 = 276,   /* Linux "cooked" capture v2 */
+};
+
 struct sk_capture;
 
 /* A decoder without an input: frames go in with sk_capture_frame (tests, fuzzing). */
@@ -157,6 +176,47 @@ bool sk_capture_linktype_ok(int linktype);
 /* One frame of caplen captured bytes out of wirelen: its SIP messages go to the queue. */
 int sk_capture_frame(struct sk_capture *c, int linktype, const uint8_t *data, size_t caplen,
                      size_t wirelen, uint64_t frame, int64_t ts_us);
+
+/* ---- inside a frame: shared by capture_in.c, encap.c and sctp_in.c -------- */
+
+/* Tunnels looked through per frame, at most; the next one is counted as too_deep. */
+#define SK_TRACE_MAX_TUNNELS 8
+#define SK_ENCAP_VXLAN_PORT  4789 /* RFC 7348 §5 */
+#define SK_ENCAP_GENEVE_PORT 6081 /* RFC 8926 §3.3 */
+
+/* Counts the frame being decoded as not read, for why. */
+void sk_capture_skip(struct sk_capture *c, enum sk_trace_skip why);
+/* One tunnel level in (false, counted as too_deep: past SK_TRACE_MAX_TUNNELS), and out. */
+bool sk_capture_tunnel_enter(struct sk_capture *c);
+void sk_capture_tunnel_leave(struct sk_capture *c);
+/* An IP packet (version 4 or 6 only, when not 0), an EtherType's payload, an Ethernet frame. */
+int sk_capture_ip(struct sk_capture *c, const uint8_t *p, size_t n, bool cut, unsigned version);
+int sk_capture_ethertype(struct sk_capture *c, uint16_t et, const uint8_t *p, size_t n, bool cut);
+int sk_capture_ethernet(struct sk_capture *c, const uint8_t *p, size_t n, bool cut);
+/* link_in.c: a frame of link type lt, from its first byte */
+int sk_capture_link(struct sk_capture *c, int lt, const uint8_t *p, size_t caplen, bool cut);
+
+/* encap.c: GRE (and ERSPAN, PPP over it), MPLS; VXLAN and Geneve (*taken: it was one) */
+int sk_encap_gre(struct sk_capture *c, const uint8_t *p, size_t n, bool cut);
+int sk_encap_mpls(struct sk_capture *c, const uint8_t *p, size_t n, bool cut);
+int sk_encap_udp(struct sk_capture *c, uint16_t dport, const uint8_t *p, size_t n, bool cut,
+                 bool *taken);
+
+/* sctp_in.c: SIP over SCTP (RFC 4168) */
+struct sk_sctp;
+struct sk_sctp_pkt {
+	struct sk_trace_addr src, dst; /* the IP ends; the ports are read from the packet */
+	uint64_t frame;
+	int64_t ts_us;
+};
+int sk_sctp_new(struct sk_sctp **out, const struct sk_trace_limits *lim, struct sk_trace_queue *q,
+                struct sk_trace_reader_stats *st);
+void sk_sctp_free(struct sk_sctp *s);
+/* One SCTP packet (common header and chunks): its SIP messages go to the queue. */
+int sk_sctp_packet(struct sk_sctp *s, const struct sk_sctp_pkt *k, const uint8_t *p, size_t n,
+                   bool cut);
+/* The end of the input: messages still missing fragments are counted as truncated. */
+void sk_sctp_finish(struct sk_sctp *s);
 
 /* ---- pcapng blocks (pcapng_in.c) ----------------------------------------- */
 

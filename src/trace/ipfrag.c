@@ -101,10 +101,10 @@ static void unlink_free(struct sk_ipfrag *f, struct dgram *d)
 	free(d);
 }
 
-/* A datagram that will never be delivered. */
-static void give_up(struct sk_ipfrag *f, struct dgram *d)
+/* A datagram that will never be delivered, and why. */
+static void give_up(struct sk_ipfrag *f, struct dgram *d, enum sk_trace_skip why)
 {
-	f->st->dropped++;
+	sk_trace_skip_count(f->st, why);
 	unlink_free(f, d);
 }
 
@@ -118,7 +118,7 @@ static bool make_room(struct sk_ipfrag *f, size_t more, const struct dgram *keep
 			d = d->newer;
 		if (!d)
 			return false;
-		give_up(f, d);
+		give_up(f, d, SK_TRACE_SKIP_OVER_LIMIT);
 	}
 	return true;
 }
@@ -132,6 +132,12 @@ static bool expired(int64_t now, int64_t first)
 static bool block_has(const struct dgram *d, size_t b)
 {
 	return d->have[b / 8] & (1u << (b % 8));
+}
+
+void sk_ipfrag_finish(struct sk_ipfrag *f)
+{
+	while (f && f->oldest)
+		give_up(f, f->oldest, SK_TRACE_SKIP_FRAGMENT_MISSING);
 }
 
 void sk_ipfrag_free(struct sk_ipfrag *f)
@@ -150,10 +156,10 @@ int sk_ipfrag_add(struct sk_ipfrag *f, const struct sk_ipfrag_key *k, const stru
 
 	/* anything older than the reassembly timeout goes first (capture time) */
 	while (f->oldest && expired(in->ts_us, f->oldest->first_ts))
-		give_up(f, f->oldest);
+		give_up(f, f->oldest, SK_TRACE_SKIP_FRAGMENT_MISSING);
 	/* all but the last fragment carry a multiple of 8 bytes (RFC 791, RFC 8200 §4.5) */
 	if (!in->len || end > DGRAM_MAX || (in->more && in->len % 8)) {
-		f->st->dropped++;
+		sk_trace_skip_count(f->st, SK_TRACE_SKIP_MALFORMED);
 		return 0;
 	}
 
@@ -162,7 +168,7 @@ int sk_ipfrag_add(struct sk_ipfrag *f, const struct sk_ipfrag_key *k, const stru
 		d = d->hnext;
 	if (!d) {
 		if (!make_room(f, sizeof(*d), NULL)) {
-			f->st->dropped++;
+			sk_trace_skip_count(f->st, SK_TRACE_SKIP_OVER_LIMIT);
 			return 0;
 		}
 		d = calloc(1, sizeof(*d));
@@ -186,11 +192,11 @@ int sk_ipfrag_add(struct sk_ipfrag *f, const struct sk_ipfrag_key *k, const stru
 	/* the ends must agree with what came before */
 	if (!in->more) {
 		if ((d->have_last && d->total != end) || d->max_end > end) {
-			give_up(f, d);
+			give_up(f, d, SK_TRACE_SKIP_MALFORMED);
 			return 0;
 		}
 	} else if (d->have_last && end > d->total) {
-		give_up(f, d);
+		give_up(f, d, SK_TRACE_SKIP_MALFORMED);
 		return 0;
 	}
 
@@ -200,8 +206,8 @@ int sk_ipfrag_add(struct sk_ipfrag *f, const struct sk_ipfrag_key *k, const stru
 	if (covered && k->family == 6) {
 		bool dup = covered == b1 - b0 && end <= d->cap &&
 		           memcmp(d->buf + off, in->data, in->len) == 0;
-		if (!dup)
-			give_up(f, d); /* RFC 5722: overlapping IPv6 fragments void the datagram */
+		if (!dup) /* RFC 5722: overlapping IPv6 fragments void the datagram */
+			give_up(f, d, SK_TRACE_SKIP_MALFORMED);
 		return 0;
 	}
 	if (covered == b1 - b0)
@@ -210,7 +216,7 @@ int sk_ipfrag_add(struct sk_ipfrag *f, const struct sk_ipfrag_key *k, const stru
 	if (end > d->cap) {
 		size_t grow = end - d->cap;
 		if (!make_room(f, grow, d)) {
-			give_up(f, d);
+			give_up(f, d, SK_TRACE_SKIP_OVER_LIMIT);
 			return 0;
 		}
 		uint8_t *nb = realloc(d->buf, end);

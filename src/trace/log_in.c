@@ -183,7 +183,7 @@ static int out_reserve(struct sk_log_in *l, size_t n)
 /* The block into l->out, LF turned into CRLF when it has no CR at all: its length. */
 static int convert(struct sk_log_in *l, const char *p, size_t n, size_t *len)
 {
-	bool lf_only = !memchr(p, '\r', n);
+	bool lf_only = !n || !memchr(p, '\r', n); /* an empty block may have no buffer */
 	size_t lfs = 0;
 	if (lf_only)
 		for (size_t i = 0; i < n; i++)
@@ -406,6 +406,8 @@ static bool sipp_head(const char *p, size_t n, struct entry *e)
 static size_t header_end(const char *p, size_t n)
 {
 	size_t i = 0;
+	if (!n)
+		return 0; /* p may be NULL: no arithmetic on it (C11 6.5.6p8) */
 	while (i < n && (p[i] == '\r' || p[i] == '\n'))
 		i++;
 	for (const char *q = p + i; (q = memchr(q, '\n', (size_t)(p + n - q))) != NULL; q++) {
@@ -477,14 +479,15 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 		if (len && l->blk.p[len - 1] == '\n')
 			len--;
 		if (l->cur.n > l->lim->max_message) {
-			l->st->dropped++;
+			sk_trace_skip_too_large(l->st, l->cur.n, pkt->frame);
 			return 0;
 		}
 		if (len > l->cur.n)
 			len = l->cur.n;
 		if (out_reserve(l, len + 1) < 0)
 			return -SK_ENOMEM;
-		memcpy(l->out, l->blk.p, len);
+		if (len)
+			memcpy(l->out, l->blk.p, len);
 		msg = l->out;
 	} else {
 		int rc = convert(l, l->blk.p, l->blk.len, &len);
@@ -503,7 +506,9 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 			len = strip_blank_tail(msg, len);
 		}
 		if ((l->blk.overflow && l->fmt == SK_TRACE_FMT_RAW) || len > l->lim->max_message) {
-			l->st->dropped++;
+			uint64_t size;
+			sk_trace_declared_size(msg, len, &size);
+			sk_trace_skip_too_large(l->st, size > len ? size : len, pkt->frame);
 			if (l->fmt == SK_TRACE_FMT_RAW) {
 				snprintf(l->err, sizeof(l->err), "message larger than %zu bytes",
 				         l->lim->max_message);
@@ -514,7 +519,7 @@ static int finish(struct sk_log_in *l, struct sk_trace_pkt *pkt)
 		}
 	}
 	if (!len) {
-		l->st->not_sip++; /* an entry with no message */
+		sk_trace_skip_count(l->st, SK_TRACE_SKIP_NOT_SIP); /* an entry with no message */
 		return 0;
 	}
 	pkt->data = msg;

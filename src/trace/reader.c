@@ -352,6 +352,9 @@ void sk_trace_limits_init(struct sk_trace_limits *lim, const struct sk_trace_rea
 	/* a message is framed by sk_msg_frame, whose limit is 32 bits */
 	if (lim->max_message > (1u << 30))
 		lim->max_message = 1u << 30;
+	/* a stream direction holds a whole message at least, when the limit was raised */
+	if (lim->max_message > 65536 && lim->max_stream_buf < lim->max_message + 4096)
+		lim->max_stream_buf = lim->max_message + 4096;
 	lim->msg = sk_msg_limits_default();
 	lim->msg.max_msg_size = (uint32_t)lim->max_message;
 }

@@ -321,5 +321,20 @@ void sk_trace_render_totals_json(FILE *f, const struct sk_trace_totals *t)
 			        (unsigned long long)t->per_code[i]);
 			first = false;
 		}
-	fputs("}}}\n", f);
+	/* by the stable names of skip.c; only the reasons that occurred */
+	fputs("},\"skipped\":{", f);
+	first = true;
+	for (unsigned i = 0; i < SK_TRACE_SKIP_COUNT; i++)
+		if (t->skipped[i]) {
+			fprintf(f, "%s\"%s\":%llu", first ? "" : ",",
+			        sk_trace_skip_name((enum sk_trace_skip)i),
+			        (unsigned long long)t->skipped[i]);
+			first = false;
+		}
+	fputc('}', f);
+	if (t->skipped[SK_TRACE_SKIP_TOO_LARGE])
+		fprintf(f, ",\"too_large\":{\"largest\":%llu,\"frame\":%llu,\"limit\":%zu}",
+		        (unsigned long long)t->too_large_max,
+		        (unsigned long long)t->too_large_frame, t->max_message);
+	fputs("}}\n", f);
 }

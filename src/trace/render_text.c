@@ -299,6 +299,32 @@ static void unparsed_text(FILE *f, const struct sk_trace_totals *t)
 		fprintf(f, "  %8llu  for other reasons\n", (unsigned long long)t->unparsed_other);
 }
 
+/* "skipped 12 packets: 7 tls, 5 not_sip": what the readers did not read, and why. */
+static void render_skipped(FILE *f, const struct sk_trace_totals *t)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < SK_TRACE_SKIP_COUNT; i++)
+		total += t->skipped[i];
+	if (!total)
+		return;
+	fprintf(f, "  skipped %llu packet%s:", (unsigned long long)total, total == 1 ? "" : "s");
+	const char *sep = " ";
+	for (unsigned i = 0; i < SK_TRACE_SKIP_COUNT; i++)
+		if (t->skipped[i]) {
+			fprintf(f, "%s%llu %s", sep, (unsigned long long)t->skipped[i],
+			        sk_trace_skip_name((enum sk_trace_skip)i));
+			sep = ", ";
+		}
+	fputc('\n', f);
+	if (t->skipped[SK_TRACE_SKIP_TOO_LARGE])
+		fprintf(
+		    f,
+		    "  too_large: the largest declares %llu bytes (frame %llu), over the limit of "
+		    "%zu; --max-message raises it\n",
+		    (unsigned long long)t->too_large_max, (unsigned long long)t->too_large_frame,
+		    t->max_message);
+}
+
 void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
 {
 	fprintf(f,
@@ -333,6 +359,7 @@ void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
 			fprintf(f, "  %-32s %8llu  %s\n", sk_trace_code_at(i)->code,
 			        (unsigned long long)t->per_code[i], sk_trace_code_at(i)->summary);
 	fprintf(f, "  at most %zu calls held at once\n", t->peak_calls);
+	render_skipped(f, t);
 	if (t->evicted)
 		fprintf(f, "  %llu calls were reported early: more than the calls held at once\n",
 		        (unsigned long long)t->evicted);

@@ -34,6 +34,7 @@ enum sstate {
 	S_FRAME,  /* at a message boundary: framing */
 	S_RESYNC, /* mid-message or after a hole: looking for a line that starts a message */
 	S_NOTSIP, /* not SIP: bytes dropped */
+	S_SKIP,   /* the body of a message too large to read: skip_left bytes dropped */
 	S_CLOSED, /* FIN or RST: later segments are retransmissions */
 };
 
@@ -61,10 +62,11 @@ struct stream {
 	uint32_t fin_seq;  /* the FIN's place */
 	char *buf;         /* contiguous bytes not yet framed: buf[start, start + len) */
 	size_t start, len, cap;
-	size_t scanned;  /* bytes searched in vain for a start line */
-	struct ooo *ooo; /* sorted by sequence number */
-	size_t ooo_cost; /* their bytes and bookkeeping */
-	uint64_t frame;  /* the frame that brought the newest contiguous bytes */
+	size_t scanned;   /* bytes searched in vain for a start line */
+	size_t skip_left; /* S_SKIP: bytes of the too large message still to come */
+	struct ooo *ooo;  /* sorted by sequence number */
+	size_t ooo_cost;  /* their bytes and bookkeeping */
+	uint64_t frame;   /* the frame that brought the newest contiguous bytes */
 	int64_t ts_us;
 };
 
@@ -202,9 +204,9 @@ static int emit(struct sk_tcp_streams *t, struct stream *s, const char *p, size_
 	return sk_trace_queue_push(t->q, &pkt, p, n);
 }
 
-static void not_sip(struct sk_tcp_streams *t, struct stream *s)
+static void not_sip(struct sk_tcp_streams *t, struct stream *s, enum sk_trace_skip why)
 {
-	t->st->not_sip++;
+	sk_trace_skip_count(t->st, why);
 	s->state = S_NOTSIP;
 	drop_buffers(s);
 }
@@ -265,7 +267,28 @@ static void resync(struct sk_tcp_streams *t, struct stream *s)
 	s->scanned += drop;
 	/* nothing like SIP in a whole message's worth of bytes, and never any before */
 	if (!s->sip_seen && s->scanned > t->lim->max_message)
-		not_sip(t, s);
+		not_sip(t, s, SK_TRACE_SKIP_NOT_SIP);
+}
+
+/*
+ * A message at b larger than max_message, or whose head never ends: counted
+ * as too_large with the size its head declares (Content-Length + head), and
+ * skipped whole when that size is known; else given up from its first line.
+ */
+static void too_large(struct sk_tcp_streams *t, struct stream *s, const char *b)
+{
+	uint64_t size;
+	bool known = sk_trace_declared_size(b, s->len, &size);
+	sk_trace_skip_too_large(t->st, size, s->frame);
+	if (known && size <= SIZE_MAX) {
+		s->skip_left = (size_t)size;
+		s->state = S_SKIP;
+		return;
+	}
+	const char *nl = memchr(b, '\n', s->len);
+	consume(s, nl ? (size_t)(nl + 1 - b) : s->len);
+	s->state = S_RESYNC;
+	s->at_boundary = nl != NULL;
 }
 
 /* Frames what the contiguous bytes hold. 0 or -SK_ENOMEM. */
@@ -292,8 +315,11 @@ static int process(struct sk_tcp_streams *t, struct stream *s)
 				return 0;
 			if (rc == 1)
 				s->state = S_FRAME;
-			else
-				not_sip(t, s); /* an HTTP or TLS connection, say */
+			else /* an HTTP or TLS connection, say */
+				not_sip(t, s,
+				        sk_trace_is_tls((const uint8_t *)s->buf + s->start, s->len)
+				            ? SK_TRACE_SKIP_TLS
+				            : SK_TRACE_SKIP_NOT_SIP);
 			break;
 		case S_RESYNC:
 			resync(t, s);
@@ -328,12 +354,16 @@ static int process(struct sk_tcp_streams *t, struct stream *s)
 			}
 			if (rc == -SK_EMALFORMED && s->len < t->lim->max_message)
 				return 0; /* its header section is not complete yet */
-			/* too large, or never ending: given up from its first line on */
-			t->st->dropped++;
-			const char *nl = memchr(b, '\n', s->len);
-			consume(s, nl ? (size_t)(nl + 1 - b) : s->len);
-			s->state = S_RESYNC;
-			s->at_boundary = nl != NULL;
+			too_large(t, s, b);
+			break;
+		case S_SKIP:
+			skip = s->len < s->skip_left ? s->len : s->skip_left;
+			consume(s, skip);
+			s->skip_left -= skip;
+			if (s->skip_left)
+				return 0;
+			s->state = S_RESYNC; /* the next message should start here: checked */
+			s->at_boundary = true;
 			break;
 		case S_NOTSIP:
 		case S_CLOSED: consume(s, s->len); return 0;
@@ -355,7 +385,7 @@ static int append(struct sk_tcp_streams *t, struct stream *s, const uint8_t *dat
 	while (n) {
 		if (s->len >= max) {
 			/* a message that cannot end within the budget */
-			t->st->dropped++;
+			sk_trace_skip_count(t->st, SK_TRACE_SKIP_OVER_LIMIT);
 			consume(s, s->len);
 			s->state = S_RESYNC;
 			s->at_boundary = false;
@@ -424,6 +454,7 @@ static int give_up_hole(struct sk_tcp_streams *t, struct stream *s, uint32_t to,
                         int64_t ts_us)
 {
 	t->st->tcp_gaps++;
+	sk_trace_skip_count(t->st, SK_TRACE_SKIP_STREAM_GAP);
 	if (s->state != S_NOTSIP && s->state != S_CLOSED) {
 		/* a message in progress lost its middle: the next one is looked for */
 		consume(s, s->len);
@@ -452,7 +483,7 @@ static int skip_holes(struct sk_tcp_streams *t, struct stream *s, uint64_t frame
 static int finish(struct sk_tcp_streams *t, struct stream *s, bool evicted)
 {
 	if (evicted && (s->len || s->ooo))
-		t->st->dropped++;
+		sk_trace_skip_count(t->st, SK_TRACE_SKIP_OVER_LIMIT);
 	int rc = skip_holes(t, s, 0, 0);
 	if (rc < 0)
 		return rc;
@@ -462,7 +493,7 @@ static int finish(struct sk_tcp_streams *t, struct stream *s, bool evicted)
 		while (i < s->len && (s->buf[s->start + i] == '\r' || s->buf[s->start + i] == '\n'))
 			i++;
 		if (i < s->len)
-			t->st->dropped++;
+			sk_trace_skip_count(t->st, SK_TRACE_SKIP_TRUNCATED);
 	}
 	if (s->state != S_NOTSIP)
 		s->state = S_CLOSED;
@@ -622,7 +653,8 @@ int sk_tcp_streams_segment(struct sk_tcp_streams *t, const struct sk_tcp_seg *g)
 		if (g->len && seq_diff(seq + (uint32_t)g->len, s->next_seq) <= 0)
 			t->st->tcp_retrans++;
 		else if (g->len)
-			t->st->dropped++; /* data after the end */
+			sk_trace_skip_count(t->st,
+			                    SK_TRACE_SKIP_MALFORMED); /* data after the end */
 		return 0;
 	}
 	if (g->flags & SK_TCP_FIN) {

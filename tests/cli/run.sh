@@ -81,6 +81,7 @@ check_out call-help-auth 0 "--password PASSWORD | --password-file FILE" "$SIPKIT
 check_out uas-help-register 0 "--register sip:REGISTRAR" "$SIPKIT" uas --help
 check uas-help 0 "$SIPKIT" uas --help
 check call-help 0 "$SIPKIT" call --help
+check check-help 0 "$SIPKIT" check --help
 check_err uas-100rel-bad 64 "--100rel is off, supported or required, not 'maybe'" "$SIPKIT" uas -l udp:127.0.0.1:0 --100rel maybe
 check_err call-100rel-bad 64 "--100rel is off, supported or required, not 'yes'" "$SIPKIT" call sip:b@127.0.0.1 --100rel yes
 check_err unknown-command 64 "unknown command" "$SIPKIT" frobnicate
