@@ -59,7 +59,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
 # What `make check` and `make test` run, in this order, once everything is built.
 CHECK_RUNS := format-check layering symbols unit cli-test trace-test
 TEST_RUNS  := $(CHECK_RUNS) html-test webphone-test interop fuzz-replay
-CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit
+CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit $(BUILD)/asan/hep-send
 TEST_BINS  := $(CHECK_BINS) $(FUZZ_REPLAY_BIN)
 
 .PHONY: all check test test-bins check-bins format-check layering symbols unit cli-test \
@@ -229,9 +229,16 @@ webphone-test: $(BUILD)/asan/sipkit webphone
 	@$(INTEROP_ENV) sh tests/interop/webphone.sh
 
 # sipkit check on a trace per diagnostic code (tests/data/trace/MANIFEST.tsv),
-# on the demo's own capture, and on broken input
-trace-test: $(BUILD)/asan/sipkit
+# on the demo's own capture, and on broken input; the same traces as HEP,
+# received live (--hep) and inside a capture (hep-send, bench/check/hep_send.c)
+trace-test: $(BUILD)/asan/sipkit $(BUILD)/asan/hep-send
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
+	@SIPKIT=$(BUILD)/asan/sipkit HEP_SEND=$(BUILD)/asan/hep-send sh tests/trace/hep.sh
+
+$(BUILD)/asan/hep-send: bench/check/hep_send.c $(BUILD)/asan/libsipkit.a $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(SK_CPPFLAGS) $(SK_CFLAGS) $(SAN) -o $@ $< $(BUILD)/asan/libsipkit.a $(LIBS)
 
 # sipkit uas / sipkit call against SIPp (sip-tester), and the proxy between
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,

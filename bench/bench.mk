@@ -119,6 +119,19 @@ $(BUILD)/bench-gen-capture: $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(BENCH_OPT) -o $@ $(BENCH_GEN_OBJ) $(BUILD)/libsipkit.a $(LIBS) -lm
 
+# hep-send (bench/check/hep_send.c): a capture's messages as HEP datagrams to a
+# collector on loopback, at a fixed rate (tests/trace/run.sh, bench/check/hep.sh).
+HEP_SEND_OBJ := $(BENCH_DIR)/check/hep_send.o
+
+$(HEP_SEND_OBJ): $(BENCH_DIR)/%.o: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(SK_CPPFLAGS) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hep-send: $(HEP_SEND_OBJ) $(BUILD)/libsipkit.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(HEP_SEND_OBJ) $(BUILD)/libsipkit.a $(LIBS)
+
 bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture
 	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture sh bench/trace/run.sh
 

@@ -81,6 +81,13 @@ struct sk_trace_reader_stats {
 	uint64_t tcp_retrans; /* TCP segments already seen, in whole or part */
 	uint64_t tcp_gaps;    /* stream holes never filled (bytes skipped to resynchronise) */
 	uint64_t dropped;     /* frames or streams given up at a limit */
+	/* HEP (v1, v2, v3): SIP messages read out of HEP datagrams, and the HEP datagrams
+	 * skipped, by reason */
+	uint64_t hep;
+	uint64_t hep_malformed;  /* a length or field that is wrong, or cut */
+	uint64_t hep_not_sip;    /* carrying another protocol (RTCP, logs ...) */
+	uint64_t hep_compressed; /* a compressed payload (chunk 0x0010): not read */
+	uint64_t live_dropped;   /* live input: datagrams or frames the kernel dropped unread */
 };
 
 struct sk_trace_reader;
@@ -112,6 +119,39 @@ enum sk_trace_format sk_trace_reader_format(const struct sk_trace_reader *r);
 void sk_trace_reader_progress(const struct sk_trace_reader *r, uint64_t *done, uint64_t *total);
 struct sk_trace_reader_stats sk_trace_reader_stats(const struct sk_trace_reader *r);
 void sk_trace_reader_free(struct sk_trace_reader *r);
+
+/* ---- live input --------------------------------------------------------- */
+
+/**
+ * Messages as they arrive: HEP (v1, v2, v3) received on a UDP socket, or
+ * frames captured from a network interface through libpcap (decoded as a
+ * capture file's). Non-blocking: the caller waits on sk_trace_live_fd.
+ */
+struct sk_trace_live_config {
+	const char *hep;    /* "udp:HOST:PORT" (IPv6: "udp:[::1]:9060"), or NULL */
+	const char *iface;  /* an interface to capture from ("lo", "any"), or NULL */
+	const char *filter; /* a BPF filter for iface (pcap-filter(7)), or NULL */
+	struct sk_trace_reader_config reader;
+};
+struct sk_trace_live;
+/** Opens exactly one of hep and iface. 0, or -SK_EIO with the reason in err. */
+int sk_trace_live_open(struct sk_trace_live **out, const struct sk_trace_live_config *cfg,
+                       struct sk_clock *clock, char *err, size_t errsize);
+/** The descriptor to poll for reading. */
+int sk_trace_live_fd(const struct sk_trace_live *l);
+/** "udp:127.0.0.1:9060" or the interface's name. */
+const char *sk_trace_live_name(const struct sk_trace_live *l);
+/**
+ * The next message: 1 with *pkt filled (valid until the next call), 0 when
+ * none is waiting (or, after sk_trace_live_end, none is left), -SK_EIO when
+ * the socket or the capture failed, -SK_ENOMEM.
+ */
+int sk_trace_live_next(struct sk_trace_live *l, struct sk_trace_pkt *pkt);
+/** Input stops: what the kernel already holds, then what the TCP streams still hold,
+ * come out of sk_trace_live_next; then it returns 0. */
+void sk_trace_live_end(struct sk_trace_live *l);
+struct sk_trace_reader_stats sk_trace_live_stats(const struct sk_trace_live *l);
+void sk_trace_live_free(struct sk_trace_live *l);
 
 /**
  * Writes messages as a capture (SK_TRACE_FMT_PCAP: Ethernet, IPv4 or IPv6,
@@ -265,7 +305,13 @@ struct sk_trace_totals {
 	uint64_t per_code[SK_TRACE_CODES_MAX];
 	uint64_t evicted; /* calls reported early at max_calls */
 	size_t peak_calls;
+	/* what the readers counted (sipkit check adds them with sk_trace_totals_add_input):
+	 * messages read out of HEP, HEP datagrams skipped by reason, live input the kernel
+	 * dropped unread */
+	uint64_t hep, hep_malformed, hep_not_sip, hep_compressed, live_dropped;
 };
+/** Adds a reader's (or a live input's) HEP and drop counts to the totals. */
+void sk_trace_totals_add_input(struct sk_trace_totals *t, const struct sk_trace_reader_stats *st);
 
 /** Called once per analysed call; the call is freed when it returns. */
 typedef void (*sk_trace_report_fn)(void *arg, const struct sk_trace_call *call);
@@ -275,6 +321,12 @@ int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_ch
                          sk_trace_report_fn fn, void *arg);
 /** Takes one message (copied); calls idle for idle_ms before pkt's time are reported first. */
 int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *pkt, uint32_t file);
+/**
+ * Live input: the input's clock has reached now_us (the time base of the
+ * messages' ts_us) with no message; the calls idle long enough by then are
+ * reported, as sk_trace_checker_add would before a message of that time.
+ */
+void sk_trace_checker_tick(struct sk_trace_checker *c, int64_t now_us);
 /** Reports every call still held. */
 void sk_trace_checker_finish(struct sk_trace_checker *c);
 const struct sk_trace_totals *sk_trace_checker_totals(const struct sk_trace_checker *c);

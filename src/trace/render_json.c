@@ -283,5 +283,14 @@ void sk_trace_render_totals_json(FILE *f, const struct sk_trace_totals *t)
 			        (unsigned long long)t->per_code[i]);
 			first = false;
 		}
-	fputs("}}}\n", f);
+	fputc('}', f);
+	if (t->hep || t->hep_malformed || t->hep_not_sip || t->hep_compressed)
+		fprintf(f,
+		        ",\"hep\":{\"messages\":%llu,\"malformed\":%llu,\"not_sip\":%llu,"
+		        "\"compressed\":%llu}",
+		        (unsigned long long)t->hep, (unsigned long long)t->hep_malformed,
+		        (unsigned long long)t->hep_not_sip, (unsigned long long)t->hep_compressed);
+	if (t->live_dropped)
+		fprintf(f, ",\"live_dropped\":%llu", (unsigned long long)t->live_dropped);
+	fputs("}}\n", f);
 }
