@@ -244,8 +244,9 @@ $(BUILD)/asan/hep-send: bench/check/hep_send.c $(BUILD)/asan/libsipkit.a $(FLAGS
 # SIPp phones and in chains with Kamailio, its policy against sipsak and SIPVicious,
 # Digest authentication against SIPp and Kamailio's auth module (auth.sh), on a
 # Redis location store (redis-server of its own), RFC 3263 names served by a
-# dnsmasq of the test's own (dnsmasq-base), and SIP over WebSocket (ws.sh, a
-# phone in Python's standard library), on loopback, under the sanitizers:
+# dnsmasq of the test's own (dnsmasq-base), SIP over WebSocket (ws.sh, a phone in
+# Python's standard library), and `sipkit check --hep` fed by Kamailio's siptrace
+# against `sipkit check --live lo` (hep.sh), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -258,6 +259,7 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/redis.sh
 	@$(INTEROP_ENV) sh tests/interop/dns.sh
 	@$(INTEROP_ENV) sh tests/interop/ws.sh
+	@$(INTEROP_ENV) sh tests/interop/hep.sh
 
 demo:
 	+@$(SUBMAKE) deps
