@@ -81,11 +81,12 @@ for rate in $RATES; do
 	key "$tmp/live.txt" >"$tmp/live.key"
 	same=no
 	cmp -s "$tmp/ref.key" "$tmp/live.key" && same=yes
-	set -- $(cat "$tmp/time")
+	# shellcheck disable=SC2046 # GNU time: "Command exited with non-zero status 1" first
+	set -- $(tail -n 1 "$tmp/time")
 	awk -v r="$rate" -v s="${sent:-0}" -v t="${secs:-0}" -v h="${read_hep:-0}" -v d="${dropped:-0}" \
 		-v same="$same" -v u="$1" -v sy="$2" -v m="$3" 'BEGIN {
-		printf "%10d %10.0f %8d %8d %8d %6s %10.2f %8.1f\n", r, t > 0 ? s / t : 0, s, h, d, same,
-		    h > 0 ? (u + sy) * 1e6 / h : 0, m / 1024 }'
+		printf "%10d %10.0f %8d %8d %8d %6s %10.2f %8.1f\n", r, (t > 0 ? s / t : 0), s, h, d,
+		    same, (h > 0 ? (u + sy) * 1e6 / h : 0), m / 1024 }'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "same: the live summary (calls, messages, outcomes, findings) equals the file's; dropped:"

@@ -25,8 +25,8 @@
 #include "hep.h"
 #include "input.h"
 
-#define RECV_BUF      65536             /* larger than any UDP payload */
-#define SOCK_RCVBUF   (8 * 1024 * 1024) /* a burst of HEP while the checker reports a call */
+#define RECV_BUF      65536              /* larger than any UDP payload */
+#define SOCK_RCVBUF   (32 * 1024 * 1024) /* HEP arriving while the checker judges calls */
 #define PCAP_SNAPLEN  262144
 #define PCAP_BUFFER   (8 * 1024 * 1024)
 #define FRAMES_AT_ONE 64 /* frames decoded per call before the caller gets control back */
@@ -83,8 +83,10 @@ static int open_hep(struct sk_trace_live *l, const char *spec, char *err, size_t
 	if (l->fd < 0)
 		return fail(err, errsize, "--hep %s: socket: %s", spec, strerror(errno));
 	int one = 1, rcv = SOCK_RCVBUF;
-	/* best effort: the kernel caps the buffer at rmem_max, and older ones lack the counter */
-	(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* best effort: the kernel caps SO_RCVBUF at rmem_max, which root may pass (FORCE);
+	 * older kernels lack the drop counter */
+	if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	(void)setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (bind(l->fd, (struct sockaddr *)&ss, sl) < 0)
 		return fail(err, errsize, "--hep %s: cannot listen: %s", spec, strerror(errno));
