@@ -59,7 +59,7 @@ FUZZ_REPLAY_BIN := $(FUZZ_TARGETS:%=$(BUILD)/asan/fuzz/%)
 # What `make check` and `make test` run, in this order, once everything is built.
 CHECK_RUNS := format-check layering symbols unit cli-test trace-test corpus-test
 TEST_RUNS  := $(CHECK_RUNS) html-test webphone-test interop fuzz-replay
-CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit
+CHECK_BINS := $(UNIT_BIN) $(BUILD)/asan/sipkit $(BUILD)/asan/hep-send
 TEST_BINS  := $(CHECK_BINS) $(FUZZ_REPLAY_BIN)
 
 .PHONY: all check test test-bins check-bins format-check layering symbols unit cli-test \
@@ -229,11 +229,19 @@ webphone-test: $(BUILD)/asan/sipkit webphone
 	@$(INTEROP_ENV) sh tests/interop/webphone.sh
 
 # sipkit check on a trace per diagnostic code (tests/data/trace/MANIFEST.tsv),
-# on the demo's own capture, on broken input, and on a call in each encapsulation
-# with what it skips counted (tests/trace/encap.sh, captures by tests/trace/mkencap.py)
-trace-test: $(BUILD)/asan/sipkit
+# on the demo's own capture, on broken input, on a call in each encapsulation with what
+# it skips counted (tests/trace/encap.sh, captures by tests/trace/mkencap.py), and the
+# same traces as HEP, received live (--hep) and inside a capture (hep-send,
+# bench/check/hep_send.c)
+trace-test: $(BUILD)/asan/sipkit $(BUILD)/asan/hep-send
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/run.sh
 	@SIPKIT=$(BUILD)/asan/sipkit sh tests/trace/encap.sh
+	@SIPKIT=$(BUILD)/asan/sipkit HEP_SEND=$(BUILD)/asan/hep-send sh tests/trace/hep.sh
+
+$(BUILD)/asan/hep-send: bench/check/hep_send.c $(BUILD)/asan/libsipkit.a $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC asan $<")
+	$(Q)$(CC) $(SK_CPPFLAGS) $(SK_CFLAGS) $(SAN) -o $@ $< $(BUILD)/asan/libsipkit.a $(LIBS)
 
 # sipkit check on public captures from other projects, against the verdicts written for them
 corpus-test: $(BUILD)/asan/sipkit
@@ -244,8 +252,9 @@ corpus-test: $(BUILD)/asan/sipkit
 # Digest authentication against SIPp and Kamailio's auth module (auth.sh), on a
 # Redis location store (redis-server of its own), RFC 3263 names served by a
 # dnsmasq of the test's own (dnsmasq-base), SIP over WebSocket (ws.sh, a phone in
-# Python's standard library) and SIP over TLS against openssl s_client, Kamailio's
-# tls module and baresip (tls.sh), on loopback, under the sanitizers:
+# Python's standard library), SIP over TLS against openssl s_client, Kamailio's tls
+# module and baresip (tls.sh), and `sipkit check --hep` fed by Kamailio's siptrace
+# against `sipkit check --live lo` (hep.sh), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
 INTEROP_ENV = SIPKIT=$(BUILD)/asan/sipkit \
   ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1 \
@@ -259,6 +268,7 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/dns.sh
 	@$(INTEROP_ENV) sh tests/interop/ws.sh
 	@$(INTEROP_ENV) sh tests/interop/tls.sh
+	@$(INTEROP_ENV) sh tests/interop/hep.sh
 
 demo:
 	+@$(SUBMAKE) deps

@@ -138,9 +138,26 @@ $(BUILD)/bench-wrap-gre: bench/trace/wrap_gre.c
 	@$(if $(Q),echo "  CC bench $<")
 	$(Q)$(CC) $(BENCH_CFLAGS) -o $@ $<
 
-bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture $(BUILD)/bench-wrap-gre
+
+# hep-send (bench/check/hep_send.c): a capture's messages as HEP datagrams to a
+# collector on loopback, at a fixed rate (tests/trace/run.sh, bench/check/hep.sh).
+HEP_SEND_OBJ := $(BENCH_DIR)/check/hep_send.o
+
+$(HEP_SEND_OBJ): $(BENCH_DIR)/%.o: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC bench $<")
+	$(Q)$(CC) $(SK_CPPFLAGS) $(BENCH_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hep-send: $(HEP_SEND_OBJ) $(BUILD)/libsipkit.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BENCH_OPT) -o $@ $(HEP_SEND_OBJ) $(BUILD)/libsipkit.a $(LIBS)
+
+# then `sipkit check --hep` fed at fixed rates by hep-send (bench/check/hep.sh, ~1 min)
+bench-check: $(BUILD)/sipkit $(BUILD)/bench-gen-capture $(BUILD)/bench-wrap-gre $(BUILD)/hep-send
 	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture WRAP=$(BUILD)/bench-wrap-gre \
 	  sh bench/trace/run.sh
+	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture HEP_SEND=$(BUILD)/hep-send \
+	  sh bench/check/hep.sh
 
 # Digest authentication on both proxies, the same 1000 users: CPU per 1000
 # authenticated REGISTERs (401, then 200) and per 1000 cancelled calls challenged
@@ -150,7 +167,12 @@ bench-proxy-auth:
 	+@$(SUBMAKE) $(BUILD)/sipkit
 	SIPKIT=$(BUILD)/sipkit sh bench/proxy/auth.sh
 
-.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-proxy-register bench-proxy-auth bench-proxy-tls bench-check
+.PHONY: bench-run bench-callgrind bench-corpus-check bench-proxy bench-proxy-overload bench-proxy-attacks bench-proxy-register bench-proxy-auth bench-proxy-tls bench-check bench-check-hep
+
+# the --hep part alone
+bench-check-hep: $(BUILD)/sipkit $(BUILD)/bench-gen-capture $(BUILD)/hep-send
+	SIPKIT=$(BUILD)/sipkit GEN=$(BUILD)/bench-gen-capture HEP_SEND=$(BUILD)/hep-send \
+	  sh bench/check/hep.sh
 
 # Keyed hashing and the table (bench/bench_hash.c): ns per hash of a 40-byte
 # branch, FNV-1a against SipHash; ns per insert and find.

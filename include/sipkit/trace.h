@@ -117,6 +117,13 @@ struct sk_trace_reader_stats {
 	uint64_t skipped[SK_TRACE_SKIP_COUNT]; /* by reason (not_sip and dropped sum them up) */
 	uint64_t too_large_max;   /* the largest declared size of a too_large message */
 	uint64_t too_large_frame; /* its frame */
+	/* HEP (v1, v2, v3): SIP messages read out of HEP datagrams, and the HEP datagrams
+	 * skipped, by reason */
+	uint64_t hep;
+	uint64_t hep_malformed;  /* a length or field that is wrong, or cut */
+	uint64_t hep_not_sip;    /* carrying another protocol (RTCP, logs ...) */
+	uint64_t hep_compressed; /* a compressed payload (chunk 0x0010): not read */
+	uint64_t live_dropped;   /* live input: datagrams or frames the kernel dropped unread */
 };
 
 /** The stable snake_case name of a reason ("tls"), and one line for a person; NULL past the end. */
@@ -167,6 +174,39 @@ enum sk_trace_format sk_trace_reader_format(const struct sk_trace_reader *r);
 void sk_trace_reader_progress(const struct sk_trace_reader *r, uint64_t *done, uint64_t *total);
 struct sk_trace_reader_stats sk_trace_reader_stats(const struct sk_trace_reader *r);
 void sk_trace_reader_free(struct sk_trace_reader *r);
+
+/* ---- live input --------------------------------------------------------- */
+
+/**
+ * Messages as they arrive: HEP (v1, v2, v3) received on a UDP socket, or
+ * frames captured from a network interface through libpcap (decoded as a
+ * capture file's). Non-blocking: the caller waits on sk_trace_live_fd.
+ */
+struct sk_trace_live_config {
+	const char *hep;    /* "udp:HOST:PORT" (IPv6: "udp:[::1]:9060"), or NULL */
+	const char *iface;  /* an interface to capture from ("lo", "any"), or NULL */
+	const char *filter; /* a BPF filter for iface (pcap-filter(7)), or NULL */
+	struct sk_trace_reader_config reader;
+};
+struct sk_trace_live;
+/** Opens exactly one of hep and iface. 0, or -SK_EIO with the reason in err. */
+int sk_trace_live_open(struct sk_trace_live **out, const struct sk_trace_live_config *cfg,
+                       struct sk_clock *clock, char *err, size_t errsize);
+/** The descriptor to poll for reading. */
+int sk_trace_live_fd(const struct sk_trace_live *l);
+/** "udp:127.0.0.1:9060" or the interface's name. */
+const char *sk_trace_live_name(const struct sk_trace_live *l);
+/**
+ * The next message: 1 with *pkt filled (valid until the next call), 0 when
+ * none is waiting (or, after sk_trace_live_end, none is left), -SK_EIO when
+ * the socket or the capture failed, -SK_ENOMEM.
+ */
+int sk_trace_live_next(struct sk_trace_live *l, struct sk_trace_pkt *pkt);
+/** Input stops: what the kernel already holds, then what the TCP streams still hold,
+ * come out of sk_trace_live_next; then it returns 0. */
+void sk_trace_live_end(struct sk_trace_live *l);
+struct sk_trace_reader_stats sk_trace_live_stats(const struct sk_trace_live *l);
+void sk_trace_live_free(struct sk_trace_live *l);
 
 /**
  * Writes messages as a capture (SK_TRACE_FMT_PCAP: Ethernet, IPv4 or IPv6,
@@ -349,7 +389,13 @@ struct sk_trace_totals {
 	uint64_t skipped[SK_TRACE_SKIP_COUNT];
 	uint64_t too_large_max, too_large_frame;
 	size_t max_message; /* the readers' message size limit, when too_large is reported */
+	/* what the readers counted (sipkit check adds them with sk_trace_totals_add_input):
+	 * messages read out of HEP, HEP datagrams skipped by reason, live input the kernel
+	 * dropped unread */
+	uint64_t hep, hep_malformed, hep_not_sip, hep_compressed, live_dropped;
 };
+/** Adds a reader's (or a live input's) HEP and drop counts to the totals. */
+void sk_trace_totals_add_input(struct sk_trace_totals *t, const struct sk_trace_reader_stats *st);
 /** Adds what a reader skipped to the totals. */
 void sk_trace_totals_add_skipped(struct sk_trace_totals *t, const struct sk_trace_reader_stats *st);
 
@@ -361,6 +407,12 @@ int sk_trace_checker_new(struct sk_trace_checker **out, const struct sk_trace_ch
                          sk_trace_report_fn fn, void *arg);
 /** Takes one message (copied); calls idle for idle_ms before pkt's time are reported first. */
 int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *pkt, uint32_t file);
+/**
+ * Live input: the input's clock has reached now_us (the time base of the
+ * messages' ts_us) with no message; the calls idle long enough by then are
+ * reported, as sk_trace_checker_add would before a message of that time.
+ */
+void sk_trace_checker_tick(struct sk_trace_checker *c, int64_t now_us);
 /** Reports every call still held. */
 void sk_trace_checker_finish(struct sk_trace_checker *c);
 const struct sk_trace_totals *sk_trace_checker_totals(const struct sk_trace_checker *c);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_live.h"
 #include "cli.h"
 #include "phone.h"
 #include "sipkit/trace.h"
@@ -31,6 +32,7 @@ struct row {
 
 struct check {
 	bool json, only_findings, summary_only;
+	bool live; /* each call written out as soon as it is judged */
 	FILE *out; /* text: stdout with what came off the network escaped (safe_out.c) */
 	FILE *html;
 	struct row *rows;
@@ -49,10 +51,13 @@ static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: sipkit check [options] FILE...\n\n"
+	    "usage: sipkit check [options] FILE...\n"
+	    "       sipkit check [options] --hep udp:HOST:PORT | --live IFACE [--filter BPF]\n\n"
 	    "Reads captures (pcap, pcapng) or message logs (sipkit's, SIPp -trace_msg, one raw\n"
 	    "message), rebuilds calls, transactions and CANCELs, and reports what is wrong with\n"
-	    "their cancellation. '-' reads stdin.\n\n"
+	    "their cancellation. '-' reads stdin. HEP v1-v3 inside a capture is read as the SIP\n"
+	    "it carries. Live: each call is reported once it has ended or gone idle; Ctrl-C\n"
+	    "(SIGINT, SIGTERM) judges what is left and prints the summary.\n\n"
 	    "options:\n"
 	    "  --json             one JSON object per call (JSON Lines), the summary last\n"
 	    "  --html FILE        also write a self-contained HTML page with SVG ladders\n"
@@ -65,7 +70,11 @@ static void usage(FILE *f)
 	    "  --max-calls N      calls held at once (default 200000)\n"
 	    "  --max-message BYTES  largest SIP message read (default 65536); larger ones are\n"
 	    "                     counted as too_large with their declared size\n"
-	    "  --progress, --no-progress   progress bar on stderr (default: on a terminal)\n\n"
+	    "  --hep udp:HOST:PORT  receive HEP (Kamailio siptrace, heplify) on this socket\n"
+	    "  --live IFACE       capture from a network interface (libpcap)\n"
+	    "  --filter BPF       with --live: a capture filter (pcap-filter(7))\n"
+	    "  --progress, --no-progress   progress bar on stderr, or with --hep/--live a\n"
+	    "                     counter line (default: on a terminal)\n\n"
 	    "exit status: 0 no error-level findings, 1 findings, 2 unreadable input, 64 usage.\n"
 	    "Each finding's code is explained by `sipkit explain CODE`.\n");
 }
@@ -124,6 +133,10 @@ static void on_call(void *arg, const struct sk_trace_call *c)
 	if (ck->html)
 		sk_trace_html_call(ck->html, c);
 	row_add(ck, c);
+	if (ck->live) {
+		fflush(ck->out);
+		fflush(stdout);
+	}
 }
 
 static void table(const struct check *ck)
@@ -179,7 +192,7 @@ static void progress(struct check *ck, const char *name, bool last)
 /* Reads one input into the checker: 0 read whole, 1 truncated, 2 unreadable. */
 static int read_input(struct check *ck, struct sk_trace_checker *chk, const char *path,
                       uint32_t file, const struct sk_trace_reader_config *rc, uint64_t *truncated,
-                      struct sk_trace_reader_stats *skipped)
+                      struct sk_trace_reader_stats *skipped, struct sk_trace_totals *input)
 {
 	char err[256];
 	struct sk_trace_reader *r;
@@ -225,6 +238,7 @@ static int read_input(struct check *ck, struct sk_trace_checker *chk, const char
 		skipped->too_large_max = st.too_large_max;
 		skipped->too_large_frame = st.too_large_frame;
 	}
+	sk_trace_totals_add_input(input, &st);
 	sk_trace_reader_free(r);
 	ck->reader = NULL;
 	return ret;
@@ -244,6 +258,9 @@ int cmd_check(int argc, char **argv)
 	                                     {"max-message", required_argument, NULL, 'M'},
 	                                     {"progress", no_argument, NULL, 'P'},
 	                                     {"no-progress", no_argument, NULL, 'N'},
+	                                     {"hep", required_argument, NULL, 'E'},
+	                                     {"live", required_argument, NULL, 'L'},
+	                                     {"filter", required_argument, NULL, 'F'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	struct check ck = {.all_rows = true, .progress = isatty(2)};
@@ -251,6 +268,7 @@ int cmd_check(int argc, char **argv)
 	struct sk_trace_reader_config rc = {0};
 	uint16_t ports[MAX_PORTS];
 	const char *html_path = NULL;
+	struct check_live live = {0};
 	unsigned long v;
 	int c;
 
@@ -307,11 +325,28 @@ int cmd_check(int argc, char **argv)
 			cfg.limits = sk_msg_limits_default();
 			cfg.limits.max_msg_size = (uint32_t)v;
 			break;
+		case 'E': live.hep = optarg; break;
+		case 'L': live.iface = optarg; break;
+		case 'F': live.filter = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	ck.live = live.hep || live.iface;
+	if (live.hep && live.iface) {
+		fprintf(stderr, "sipkit check: --hep and --live: one live input at a time\n");
+		return EXIT_USAGE;
+	}
+	if (live.filter && !live.iface) {
+		fprintf(stderr, "sipkit check: --filter goes with --live IFACE\n");
+		return EXIT_USAGE;
+	}
+	if (ck.live && optind < argc) {
+		fprintf(stderr, "sipkit check: --hep and --live read no files ('%s')\n",
+		        argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!ck.live && optind >= argc) {
 		fprintf(stderr, "sipkit check: no input (a capture or log file, or '-')\n");
 		usage(stderr);
 		return EXIT_USAGE;
@@ -335,16 +370,30 @@ int cmd_check(int argc, char **argv)
 		return EXIT_UNREADABLE;
 	}
 	if (ck.html)
-		sk_trace_html_begin(ck.html, argv[optind]);
+		sk_trace_html_begin(ck.html,
+		                    ck.live ? (live.hep ? live.hep : live.iface) : argv[optind]);
 	ck.out = ck.json ? stdout : cli_safe_stream(stdout);
 	ck.start = sk_clock_now(ck.clock);
 
 	int worst = 0;
 	uint64_t truncated = 0;
 	struct sk_trace_reader_stats skipped = {0};
+	struct sk_trace_reader_stats live_stats = {0};
+	struct sk_trace_totals input = {0}; /* the readers' HEP and drop counts */
+	if (ck.live) {
+		live.reader = &rc;
+		live.clock = ck.clock;
+		live.counter = ck.progress;
+		live.msgs = &ck.msgs;
+		live.stats = &live_stats;
+		worst = check_live_run(&live, chk);
+		sk_trace_totals_add_input(&input, &live_stats);
+		for (unsigned i = 0; i < SK_TRACE_SKIP_COUNT; i++)
+			skipped.skipped[i] += live_stats.skipped[i];
+	}
 	for (int i = optind; i < argc; i++) {
 		int r = read_input(&ck, chk, argv[i], (uint32_t)(i - optind), &rc, &truncated,
-		                   &skipped);
+		                   &skipped, &input);
 		worst = r > worst ? r : worst;
 	}
 	sk_trace_checker_finish(chk);
@@ -352,6 +401,11 @@ int cmd_check(int argc, char **argv)
 	struct sk_trace_totals tot = *sk_trace_checker_totals(chk);
 	sk_trace_totals_add_skipped(&tot, &skipped);
 	tot.max_message = rc.max_message ? rc.max_message : 65536;
+	tot.hep = input.hep;
+	tot.hep_malformed = input.hep_malformed;
+	tot.hep_not_sip = input.hep_not_sip;
+	tot.hep_compressed = input.hep_compressed;
+	tot.live_dropped = input.live_dropped;
 	const struct sk_trace_code *tc = sk_trace_code_find("capture.truncated");
 	if (truncated && tc) {
 		tot.per_code[sk_trace_code_index(tc)] += truncated;

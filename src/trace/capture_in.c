@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hep.h"
 #include "input.h"
 
 enum { IPP_HOPOPT = 0, IPP_IPIP = 4, IPP_TCP = 6, IPP_UDP = 17, IPP_IPV6 = 41 };
@@ -127,6 +128,14 @@ static int udp(struct sk_capture *c, const struct ip_ends *e, const uint8_t *p, 
 		return 0;
 	}
 	uint16_t sport = be16(p), dport = be16(p + 2), ulen = be16(p + 4);
+	if (ulen >= 8 && ulen <= n) {
+		/* HEP goes to a collector's port, whatever it is: recognised by its header, and
+		 * its SIP read with the addresses, ports and time it carries (hep.c) */
+		struct sk_hep_msg hm;
+		enum sk_hep_result hr = sk_hep_decode(p + 8, ulen - 8u, false, &hm);
+		if (hr != SK_HEP_NONE)
+			return sk_hep_deliver(c->lim, c->q, c->st, hr, &hm, c->frame, c->ts_us);
+	}
 	/* VXLAN and Geneve: their inner packets are filtered by port, not the tunnel */
 	bool tunnel = dport == SK_ENCAP_VXLAN_PORT || dport == SK_ENCAP_GENEVE_PORT;
 	if (!tunnel && !port_ok(c, sport, dport)) {

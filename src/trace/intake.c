@@ -429,6 +429,15 @@ int sk_trace_checker_add(struct sk_trace_checker *c, const struct sk_trace_pkt *
 	return 0;
 }
 
+void sk_trace_checker_tick(struct sk_trace_checker *c, int64_t now_us)
+{
+	/* the input's clock moves on without a message: calls idle since are complete */
+	if (now_us > c->now_us)
+		c->now_us = now_us;
+	expire(c, &c->settled);
+	expire(c, &c->open);
+}
+
 void sk_trace_checker_finish(struct sk_trace_checker *c)
 {
 	while (c->settled.oldest || c->open.oldest) {

@@ -1,0 +1,156 @@
+#!/bin/sh
+# HEP: the traces of tests/data/trace/MANIFEST.tsv sent as HEP (hep-send,
+# bench/check/hep_send.c) must give sipkit check the same calls, outcomes and
+# findings as the traces themselves:
+#  - inside a capture (HEP v3 and v2 datagrams to port 9060 in a pcap), with
+#    broken and foreign HEP datagrams between them, counted by reason;
+#  - received live by `sipkit check --hep udp:127.0.0.1:PORT --json` (v3 with
+#    the broken ones, and v2), stopped with SIGINT: exit status as for the
+#    files, one JSON line per call, the summary last.
+# Plus the live options' usage errors. Loopback only; every process under
+# timeout, stopped by its pid.
+SIPKIT=${SIPKIT:-build/sipkit}
+HEP_SEND=${HEP_SEND:-build/hep-send}
+data=tests/data/trace
+pass=0
+fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sk_hep.XXXXXX") || exit 1
+bg=""
+trap 'for p in $bg; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+
+files=""
+while IFS='	' read -r file _rest; do
+	case $file in '#'* | '') continue ;; esac
+	files="$files $data/$file"
+done <"$data/MANIFEST.tsv"
+
+# call_id outcome codes..., one line per call, sorted: what must be equal (awk, not
+# python: a loaded machine takes seconds to start an interpreter)
+calls() {
+	awk '!/^\{"summary"/ {
+		id = ""; oc = ""; n = 0
+		if (match($0, /"call_id":"[^"]*"/)) id = substr($0, RSTART + 11, RLENGTH - 12)
+		if (match($0, /"outcome":"[^"]*"/)) oc = substr($0, RSTART + 11, RLENGTH - 12)
+		s = $0
+		while (match(s, /"code":"[^"]*","severity":"[^"]*"/)) {
+			c = substr(s, RSTART + 8, RLENGTH - 9)
+			s = substr(s, RSTART + RLENGTH)
+			sub(/","severity":"/, ":", c)
+			for (i = n; i > 0 && code[i] > c; i--) code[i + 1] = code[i]
+			code[i + 1] = c; n++
+		}
+		line = id " " oc
+		for (i = 1; i <= n; i++) line = line " " code[i]
+		print line
+	}' "$1" | sort
+}
+
+summary() { # file key: a number of the summary line's "hep" object (0: none)
+	v=$(tail -1 "$1" | grep -o '"hep":{[^}]*}' | grep -o "\"$2\":[0-9]*" | cut -d: -f2)
+	echo "${v:-0}"
+}
+
+# shellcheck disable=SC2086
+"$SIPKIT" check --json --no-progress $files >"$tmp/want.json" 2>/dev/null
+want_exit=$?
+calls "$tmp/want.json" >"$tmp/want.calls"
+n=$(wc -l <"$tmp/want.calls")
+[ "$n" -ge 20 ] && ok || bad "only $n calls in the traces"
+
+# ---- HEP inside a capture
+for v in 3 2; do
+	# shellcheck disable=SC2086
+	if ! "$HEP_SEND" --version $v --hostile --pcap "$tmp/hep$v.pcap" $files udp:127.0.0.1:9060 >"$tmp/send.out" 2>&1; then
+		bad "hep-send --pcap v$v: $(cat "$tmp/send.out")"
+		continue
+	fi
+	"$SIPKIT" check --json --no-progress "$tmp/hep$v.pcap" >"$tmp/got.json" 2>"$tmp/got.err"
+	st=$?
+	[ $st = $want_exit ] && ok || bad "pcap v$v: exit $st, want $want_exit"
+	calls "$tmp/got.json" >"$tmp/got.calls"
+	if diff "$tmp/want.calls" "$tmp/got.calls" >"$tmp/diff"; then ok; else
+		bad "pcap v$v: calls differ from the traces'"
+		head -20 "$tmp/diff"
+	fi
+	for k in malformed not_sip compressed; do
+		c=$(summary "$tmp/got.json" $k)
+		[ "${c:-0}" -gt 0 ] && ok || bad "pcap v$v: no HEP counted as $k"
+	done
+done
+# and with --port naming the SIP ports inside, not the HEP port
+# shellcheck disable=SC2086
+"$SIPKIT" check --json --no-progress --port 5060 "$tmp/hep3.pcap" >"$tmp/got.json" 2>&1
+[ "$(summary "$tmp/got.json" messages)" -gt 0 ] && ok || bad "pcap --port 5060: no HEP read"
+
+# ---- HEP received live
+port_free() { ! ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
+port=$((20000 + $$ % 9000))
+while ! port_free $port; do port=$((port + 1)); done
+
+live() { # name version hostile(0/1)
+	name=$1 v=$2 h=$3
+	timeout -k 5 60 "$SIPKIT" check --hep "udp:127.0.0.1:$port" --json --no-progress \
+		>"$tmp/$name.json" 2>"$tmp/$name.err" &
+	pid=$!
+	bg="$bg $pid"
+	i=0
+	until grep -q 'listening for HEP' "$tmp/$name.err" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $pid 2>/dev/null; then
+			bad "$name: sipkit check --hep did not start: $(cat "$tmp/$name.err")"
+			kill $pid 2>/dev/null
+			return
+		fi
+		sleep 0.1
+	done
+	hostile=""
+	[ "$h" = 1 ] && hostile=--hostile
+	# shellcheck disable=SC2086
+	"$HEP_SEND" --version "$v" $hostile --rate 5000 $files "udp:127.0.0.1:$port" >"$tmp/send.out" 2>&1 ||
+		bad "$name: hep-send: $(cat "$tmp/send.out")"
+	sent=$(sed -n 's/^sent \([0-9]*\) messages.*/\1/p' "$tmp/send.out")
+	# SIGINT to sipkit itself (timeout's child), as Ctrl-C would
+	kid=$(ps -o pid= --ppid $pid 2>/dev/null | head -n 1)
+	kill -INT ${kid:-$pid}
+	wait $pid
+	st=$?
+	[ $st = $want_exit ] && ok || bad "$name: exit $st after SIGINT, want $want_exit: $(cat "$tmp/$name.err")"
+	calls "$tmp/$name.json" >"$tmp/$name.calls"
+	if diff "$tmp/want.calls" "$tmp/$name.calls" >"$tmp/diff"; then ok; else
+		bad "$name: calls differ from the traces'"
+		head -20 "$tmp/diff"
+	fi
+	got=$(summary "$tmp/$name.json" messages)
+	[ "$got" = "$sent" ] && ok || bad "$name: $got messages read out of HEP, $sent sent"
+	if [ "$h" = 1 ]; then
+		for k in malformed not_sip compressed; do
+			c=$(summary "$tmp/$name.json" $k)
+			[ "${c:-0}" -gt 0 ] && ok || bad "$name: no HEP counted as $k"
+		done
+	fi
+}
+live live-v3 3 1
+live live-v2 2 0
+
+# ---- usage
+expect() { # name want-exit stderr-substring command...
+	name=$1 want=$2 msg=$3
+	shift 3
+	"$@" >"$tmp/u.out" 2>"$tmp/u.err"
+	st=$?
+	if [ $st = "$want" ] && grep -qF -- "$msg" "$tmp/u.err"; then ok; else
+		bad "$name: exit $st (want $want), stderr: $(cat "$tmp/u.err")"
+	fi
+}
+expect hep-and-live 64 "one live input" "$SIPKIT" check --hep udp:127.0.0.1:9 --live lo
+expect filter-alone 64 "--filter goes with --live" "$SIPKIT" check --filter udp --hep udp:127.0.0.1:9
+expect live-and-file 64 "read no files" "$SIPKIT" check --hep udp:127.0.0.1:9 x.pcap
+expect hep-bad-spec 2 "expected udp:HOST:PORT" "$SIPKIT" check --hep tcp:127.0.0.1:9
+expect hep-name 2 "expected udp:HOST:PORT" "$SIPKIT" check --hep udp:localhost:9
+expect live-no-iface 2 "--live sk-no-such0" "$SIPKIT" check --live sk-no-such0
+
+echo "hep checks: $pass passed, $fail failed"
+[ $fail = 0 ]
