@@ -398,7 +398,7 @@ else
 fi
 
 check_err call-bad-reason 64 "malformed --reason" "$SIPKIT" call sip:bob@$lo:5060 --reason 'SIP;cause=x'
-check_err call-bad-address 64 "is not a sip: URI" "$SIPKIT" call sip:bob@999.1.2.3:5060
+check_err call-bad-address 64 "is not a sip: or sips: URI" "$SIPKIT" call sip:bob@999.1.2.3:5060
 check_err uas-bad-option 64 "bad or incomplete option" "$SIPKIT" uas --bogus
 free_port
 timeout -k 2 10 "$SIPKIT" uas -l udp:$lo:$PORT --duration 3 >/dev/null 2>&1 &

@@ -359,7 +359,12 @@ uas_naive_cancel() {
 		st=$?
 		[ $st = 1 ] || bad "sipkit check exit $st on the phone's capture, expected 1"
 		grep -q '"code":"cancel.branch_mismatch"' check.out || bad "sipkit check did not find cancel.branch_mismatch"
-		grep -q '"outcome":"cancelled cleanly"' check.out || bad "sipkit check: the call is not 'cancelled cleanly'"
+		# the second CANCEL ended the call, but a call with an error finding is never
+		# 'cancelled cleanly' (README, outcome rules): it is 'cancelled, not clean', saying why
+		grep -q '"outcome":"cancelled, not clean"' check.out ||
+			bad "sipkit check: the call is not 'cancelled, not clean'"
+		grep -q '"outcome_why":"[^"]*cancel.branch_mismatch' check.out ||
+			bad "sipkit check: the outcome does not say why (cancel.branch_mismatch)"
 		# and so does it on SIPp's own -trace_msg log
 		"$SIPKIT" check --json --no-progress uac_naive_cancel_*_messages.log >check.out 2>check.err
 		st=$?
