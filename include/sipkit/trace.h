@@ -73,14 +73,16 @@ struct sk_trace_reader_config {
 };
 
 struct sk_trace_reader_stats {
-	uint64_t frames;      /* frames (or log entries) read */
-	uint64_t messages;    /* SIP messages handed out */
-	uint64_t not_sip;     /* frames or stream bytes runs that were not SIP */
-	uint64_t fragments;   /* IP fragments seen */
-	uint64_t reassembled; /* IP datagrams rebuilt from fragments */
-	uint64_t tcp_retrans; /* TCP segments already seen, in whole or part */
-	uint64_t tcp_gaps;    /* stream holes never filled (bytes skipped to resynchronise) */
-	uint64_t dropped;     /* frames or streams given up at a limit */
+	uint64_t frames;        /* frames (or log entries) read */
+	uint64_t messages;      /* SIP messages handed out */
+	uint64_t not_sip;       /* frames or stream bytes runs that were not SIP */
+	uint64_t fragments;     /* IP fragments seen */
+	uint64_t reassembled;   /* IP datagrams rebuilt from fragments */
+	uint64_t tcp_retrans;   /* TCP segments already seen, in whole or part */
+	uint64_t tcp_gaps;      /* stream holes never filled (bytes skipped to resynchronise) */
+	uint64_t dropped;       /* frames or streams given up at a limit */
+	uint64_t ws_streams;    /* TCP directions read as SIP over WebSocket (RFC 7118) */
+	uint64_t ws_bad_frames; /* WebSocket frames refused: the rest of that direction unread */
 };
 
 struct sk_trace_reader;
