@@ -101,6 +101,10 @@ enum sk_trace_skip {
 	SK_TRACE_SKIP_STREAM_GAP,       /* a TCP stream's bytes never captured (a hole) */
 	SK_TRACE_SKIP_OVER_LIMIT,       /* reassembly memory or the stream table was full */
 	SK_TRACE_SKIP_SCTP_MALFORMED,   /* SCTP chunks that loop, are empty, cut or misordered */
+	SK_TRACE_SKIP_WS_BAD_FRAME,   /* a bad WebSocket frame: the rest of that direction unread */
+	SK_TRACE_SKIP_HEP_MALFORMED,  /* a HEP datagram with a wrong or cut length or field */
+	SK_TRACE_SKIP_HEP_NOT_SIP,    /* HEP carrying another protocol (RTCP, logs ...) */
+	SK_TRACE_SKIP_HEP_COMPRESSED, /* HEP with a compressed payload (chunk 0x0010), not read */
 	SK_TRACE_SKIP_COUNT
 };
 
@@ -120,10 +124,8 @@ struct sk_trace_reader_stats {
 	/* HEP (v1, v2, v3): SIP messages read out of HEP datagrams, and the HEP datagrams
 	 * skipped, by reason */
 	uint64_t hep;
-	uint64_t hep_malformed;  /* a length or field that is wrong, or cut */
-	uint64_t hep_not_sip;    /* carrying another protocol (RTCP, logs ...) */
-	uint64_t hep_compressed; /* a compressed payload (chunk 0x0010): not read */
-	uint64_t live_dropped;   /* live input: datagrams or frames the kernel dropped unread */
+	uint64_t ws_streams;   /* TCP directions read as SIP over WebSocket (RFC 7118) */
+	uint64_t live_dropped; /* live input: datagrams or frames the kernel dropped unread */
 };
 
 /** The stable snake_case name of a reason ("tls"), and one line for a person; NULL past the end. */
@@ -392,7 +394,7 @@ struct sk_trace_totals {
 	/* what the readers counted (sipkit check adds them with sk_trace_totals_add_input):
 	 * messages read out of HEP, HEP datagrams skipped by reason, live input the kernel
 	 * dropped unread */
-	uint64_t hep, hep_malformed, hep_not_sip, hep_compressed, live_dropped;
+	uint64_t hep, live_dropped;
 };
 /** Adds a reader's (or a live input's) HEP and drop counts to the totals. */
 void sk_trace_totals_add_input(struct sk_trace_totals *t, const struct sk_trace_reader_stats *st);

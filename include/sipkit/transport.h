@@ -322,6 +322,8 @@ bool sk_tp_is_local(const struct sk_tp *tp, struct sk_str host, uint16_t port);
 size_t sk_tp_rx_queued(const struct sk_tp *tp);
 /** True while the stream connection is open. */
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn);
+/** The protocol (TCP, WS) and far end of an open stream connection: 0 or -SK_ENOTFOUND. */
+int sk_tp_conn_peer(struct sk_tp *tp, uint64_t conn, enum sk_proto *proto, struct sk_sa *remote);
 /** Closes a stream connection (tests, operators). */
 void sk_tp_conn_close(struct sk_tp *tp, uint64_t conn);
 struct sk_tp_stats sk_tp_stats(const struct sk_tp *tp);

@@ -402,9 +402,6 @@ int cmd_check(int argc, char **argv)
 	sk_trace_totals_add_skipped(&tot, &skipped);
 	tot.max_message = rc.max_message ? rc.max_message : 65536;
 	tot.hep = input.hep;
-	tot.hep_malformed = input.hep_malformed;
-	tot.hep_not_sip = input.hep_not_sip;
-	tot.hep_compressed = input.hep_compressed;
 	tot.live_dropped = input.live_dropped;
 	const struct sk_trace_code *tc = sk_trace_code_find("capture.truncated");
 	if (truncated && tc) {

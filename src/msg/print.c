@@ -89,6 +89,7 @@ const char *sk_status_phrase(int code)
 	case 420: return "Bad Extension";
 	case 421: return "Extension Required";
 	case 423: return "Interval Too Brief";
+	case 430: return "Flow Failed";          /* RFC 5626 */
 	case 440: return "Max-Breadth Exceeded"; /* RFC 5393 */
 	case 480: return "Temporarily Unavailable";
 	case 481: return "Call/Transaction Does Not Exist";

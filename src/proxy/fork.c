@@ -353,8 +353,16 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 		}
 	}
 	if (p->cfg.record_route) { /* §16.6 step 4: a URI that resolves to us, lr */
-		struct sk_flow rr_side = *sk_txn_flow(c->st);
-		char a[64], mark[24];
+		struct sk_flow rr_side = *sk_txn_flow(c->st), out;
+		char a[64], mark[24], token[80] = "";
+		/* a WebSocket client on either side: its connection named in the user part,
+		 * so that the dialog's later requests find it (flow_token.c) */
+		uint64_t from = rr_side.proto == SK_PROTO_WS ? rr_side.conn : 0, to = 0;
+		if (dst->proto == SK_PROTO_WS &&
+		    sk_tp_flow_for(sk_stack_tp(p->stack), dst, 0, &out) == 0)
+			to = out.conn;
+		if ((from || to) && sk_proxy_flow_token(p, from, to, token, sizeof(token) - 1))
+			strcat(token, "@");
 		/* from a browser (RFC 7118), the side that can reach us again is the next
 		 * hop's: its listener goes in the Record-Route */
 		if (rr_side.proto == SK_PROTO_WS &&
@@ -362,8 +370,8 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 			rr_side = *sk_txn_flow(c->st);
 		sk_sa_print(&rr_side.local, a, sizeof(a));
 		sk_proxy_rr_mark(p, req, mark, sizeof(mark)); /* the dialog's own (policy.c) */
-		snprintf(rr, sizeof(rr), "<sip:%s;lr%s%s>", a, sk_proto_uri_param(rr_side.proto),
-		         mark);
+		snprintf(rr, sizeof(rr), "<sip:%s%s;lr%s%s>", token, a,
+		         sk_proto_uri_param(rr_side.proto), mark);
 		fw.record_route = rr;
 	}
 	(void)hop;
@@ -511,6 +519,7 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 		} else {
 			struct sk_forward fw;
 			struct sk_str ruri, route;
+			b->flow = flows[0]; /* a flow token's connection (flow_token.c), or none */
 			sk_proxy_preprocess(p, req, &fw, &ruri, &route);
 			b->target = malloc(ruri.len + 1);
 			if (b->target) {

@@ -160,10 +160,13 @@ static int forward_on_flow(struct rctx *c, struct branch *b)
 		return rc;
 	if (send_next(c, b) == 0)
 		return 0;
+	/* inside a dialog, the flow of a token: 430 Flow Failed (RFC 5626 §5.3) */
+	const struct sk_addr *to = sk_msg_to(sk_txn_msg(c->st));
+	int code = to && to->tag.len ? 430 : 480;
 	sk_logf(sk_proxy_log(c->p), SK_LOG_INFO,
-	        "proxy %s: %s: its WebSocket connection is gone (480)", c->call_id, b->target);
-	sk_proxy_fork_branch_done(b, 480);
-	sk_proxy_fork_set_local(c, 480, "the contact's WebSocket connection is closed");
+	        "proxy %s: %s: its WebSocket connection is gone (%d)", c->call_id, b->target, code);
+	sk_proxy_fork_branch_done(b, code);
+	sk_proxy_fork_set_local(c, code, "the contact's WebSocket connection is closed");
 	return 0;
 }
 

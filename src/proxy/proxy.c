@@ -307,7 +307,13 @@ static bool forward_stateless(struct sk_proxy *p, const struct sk_msg *req,
 		return false;
 	if (sk_build_forward_request(&b, req, &fw) < 0)
 		return false;
-	if (sk_build_finish(b, &wire) == 0) /* the next hop resolved first (RFC 3263), dns_fwd.c */
+	struct sk_target ws_hop;
+	int fh = sk_proxy_flow_hop(p, req, flow, &ws_hop);
+	if (sk_build_finish(b, &wire) < 0 || fh < 0)
+		rc = -1;
+	else if (fh > 0) /* the flow of a WebSocket client (flow_token.c) */
+		rc = sk_txl_send_stateless(sk_stack_txl(p->stack), wire, &ws_hop);
+	else /* the next hop resolved first (RFC 3263), dns_fwd.c */
 		rc = sk_proxy_send_stateless(p, route.len ? route : ruri, wire);
 	sk_build_free(b);
 	return rc == 0;
@@ -388,7 +394,12 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 	uint16_t q[PROXY_MAX_TARGETS];
 	struct sk_target flows[PROXY_MAX_TARGETS];
 	size_t n = 0;
-	if (!route.len && sk_proxy_hop_is_us(p, &target_uri)) {
+	/* inside a dialog with a WebSocket client: the flow our Record-Route named */
+	if (sk_proxy_flow_hop(p, req, sk_txn_flow(st), &flows[0]) < 0) {
+		sk_proxy_reply(p, st, 430, NULL, NULL); /* Flow Failed, RFC 5626 §5.3 */
+		return;
+	}
+	if (!route.len && flows[0].proto != SK_PROTO_WS && sk_proxy_hop_is_us(p, &target_uri)) {
 		if (sk_str_eq(m, SK_STR_LIT("REGISTER")) && p->cfg.registrar) {
 			sk_proxy_registrar_request(p, st, req);
 			return;

@@ -66,6 +66,18 @@ void sk_proxy_warn_agent(const struct sk_proxy *p, const struct sk_flow *in, cha
 int sk_proxy_send_stateless(struct sk_proxy *p, struct sk_str hop, struct sk_str wire);
 void sk_proxy_dns_fwd_free(struct sk_proxy *p);
 
+/* flow_token.c: flow tokens of WebSocket clients in our Record-Route (RFC 7118 §5,
+ * RFC 5626 §5.3) */
+/* The user part naming connections a (the request's) and b (the next hop's), 0: none;
+ * its length, 0 when it does not fit. */
+size_t sk_proxy_flow_token(const struct sk_proxy *p, uint64_t a, uint64_t b, char *buf,
+                           size_t size);
+/* A request whose top Route is ours with a flow token goes out on the token's other
+ * connection: 1 with dst (proto WS, its far end); 0 when the token says nothing (none,
+ * or the Request-URI's way is the one); -SK_ENOTFOUND when that connection is gone. */
+int sk_proxy_flow_hop(struct sk_proxy *p, const struct sk_msg *req, const struct sk_flow *in,
+                      struct sk_target *dst);
+
 /* registrar.c (§10.3) */
 /* The address of record of a URI, "user@host" (host lower-case), for the location store. */
 int sk_proxy_aor(const struct sk_uri *uri, char *buf, size_t size);

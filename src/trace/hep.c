@@ -284,13 +284,13 @@ int sk_hep_deliver(const struct sk_trace_limits *lim, struct sk_trace_queue *q,
 {
 	switch (r) {
 	case SK_HEP_SIP: break;
-	case SK_HEP_NOT_SIP: st->hep_not_sip++; return 0;
-	case SK_HEP_COMPRESSED: st->hep_compressed++; return 0;
+	case SK_HEP_NOT_SIP: sk_trace_skip_count(st, SK_TRACE_SKIP_HEP_NOT_SIP); return 0;
+	case SK_HEP_COMPRESSED: sk_trace_skip_count(st, SK_TRACE_SKIP_HEP_COMPRESSED); return 0;
 	case SK_HEP_MALFORMED:
-	default: st->hep_malformed++; return 0;
+	default: sk_trace_skip_count(st, SK_TRACE_SKIP_HEP_MALFORMED); return 0;
 	}
 	if (!port_listed(lim, m->src.port, m->dst.port)) {
-		st->not_sip++;
+		sk_trace_skip_count(st, SK_TRACE_SKIP_OTHER_PORT);
 		return 0;
 	}
 	const char *msg = m->payload;
@@ -301,11 +301,11 @@ int sk_hep_deliver(const struct sk_trace_limits *lim, struct sk_trace_queue *q,
 		len--;
 	}
 	if (!len) {
-		st->hep_not_sip++;
+		sk_trace_skip_count(st, SK_TRACE_SKIP_KEEPALIVE);
 		return 0;
 	}
 	if (len > lim->max_message) {
-		st->dropped++;
+		sk_trace_skip_too_large(st, len, frame);
 		return 0;
 	}
 	struct sk_trace_pkt pkt = {
@@ -323,8 +323,5 @@ int sk_hep_deliver(const struct sk_trace_limits *lim, struct sk_trace_queue *q,
 void sk_trace_totals_add_input(struct sk_trace_totals *t, const struct sk_trace_reader_stats *st)
 {
 	t->hep += st->hep;
-	t->hep_malformed += st->hep_malformed;
-	t->hep_not_sip += st->hep_not_sip;
-	t->hep_compressed += st->hep_compressed;
 	t->live_dropped += st->live_dropped;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "sipkit/trace.h"
+#include "sipkit/ws.h"
 
 /* The reader's limits with the defaults of trace.h filled in. */
 struct sk_trace_limits {
@@ -138,6 +139,30 @@ int sk_tcp_streams_segment(struct sk_tcp_streams *t, const struct sk_tcp_seg *s)
  * none is left, -SK_ENOMEM.
  */
 int sk_tcp_streams_flush_one(struct sk_tcp_streams *t);
+
+/* ---- SIP over WebSocket in a TCP stream (ws_stream.c, RFC 7118) ---------- */
+
+/** One direction of a WebSocket connection: its frames into messages. */
+struct sk_trace_ws {
+	struct sk_ws_reader rd;
+};
+
+/**
+ * A stream's first bytes: 1 when they are a WebSocket upgrade for SIP (a
+ * request offering `sip`, or a 101 selecting it), *used its length; 0 when
+ * they are not; -SK_EAGAIN when that is not known yet.
+ */
+int sk_trace_ws_upgrade(const char *p, size_t n, size_t max, size_t *used);
+/** A direction's reader, frames and messages bounded by max_message; NULL: no memory. */
+struct sk_trace_ws *sk_trace_ws_new(size_t max_message);
+void sk_trace_ws_free(struct sk_trace_ws *w);
+/**
+ * Takes one frame from p: 0 with *used (and *msg present when the frame
+ * completed a message), -SK_EAGAIN when the frame is not whole, or an error:
+ * a bad frame, after which the direction is not read further.
+ */
+int sk_trace_ws_next(struct sk_trace_ws *w, const char *p, size_t n, size_t *used,
+                     struct sk_str *msg);
 
 /* ---- frames into messages (capture_in.c) --------------------------------- */
 

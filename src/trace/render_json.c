@@ -336,12 +336,8 @@ void sk_trace_render_totals_json(FILE *f, const struct sk_trace_totals *t)
 		fprintf(f, ",\"too_large\":{\"largest\":%llu,\"frame\":%llu,\"limit\":%zu}",
 		        (unsigned long long)t->too_large_max,
 		        (unsigned long long)t->too_large_frame, t->max_message);
-	if (t->hep || t->hep_malformed || t->hep_not_sip || t->hep_compressed)
-		fprintf(f,
-		        ",\"hep\":{\"messages\":%llu,\"malformed\":%llu,\"not_sip\":%llu,"
-		        "\"compressed\":%llu}",
-		        (unsigned long long)t->hep, (unsigned long long)t->hep_malformed,
-		        (unsigned long long)t->hep_not_sip, (unsigned long long)t->hep_compressed);
+	if (t->hep)
+		fprintf(f, ",\"hep\":{\"messages\":%llu}", (unsigned long long)t->hep);
 	if (t->live_dropped)
 		fprintf(f, ",\"live_dropped\":%llu", (unsigned long long)t->live_dropped);
 	fputs("}}\n", f);

@@ -360,12 +360,8 @@ void sk_trace_render_totals_text(FILE *f, const struct sk_trace_totals *t)
 			        (unsigned long long)t->per_code[i], sk_trace_code_at(i)->summary);
 	fprintf(f, "  at most %zu calls held at once\n", t->peak_calls);
 	render_skipped(f, t);
-	if (t->hep || t->hep_malformed || t->hep_not_sip || t->hep_compressed)
-		fprintf(f,
-		        "  HEP: %llu messages read; skipped %llu malformed, %llu not SIP, %llu "
-		        "compressed\n",
-		        (unsigned long long)t->hep, (unsigned long long)t->hep_malformed,
-		        (unsigned long long)t->hep_not_sip, (unsigned long long)t->hep_compressed);
+	if (t->hep) /* what HEP carried that was not read is among the skipped, hep_* */
+		fprintf(f, "  HEP: %llu messages read\n", (unsigned long long)t->hep);
 	if (t->live_dropped)
 		fprintf(f, "  %llu packets dropped by the kernel before they were read\n",
 		        (unsigned long long)t->live_dropped);

@@ -40,6 +40,15 @@ static const struct skip_reason reasons[SK_TRACE_SKIP_COUNT] = {
                                   "reassembly memory or the TCP stream table was full", true},
     [SK_TRACE_SKIP_SCTP_MALFORMED] = {"sctp_malformed",
                                       "SCTP chunks looping, empty, cut or out of order", true},
+    [SK_TRACE_SKIP_WS_BAD_FRAME] = {"ws_bad_frame",
+                                    "bad WebSocket frames (the rest of that direction unread)",
+                                    true},
+    [SK_TRACE_SKIP_HEP_MALFORMED] = {"hep_malformed", "HEP datagrams with a wrong or cut length",
+                                     false},
+    [SK_TRACE_SKIP_HEP_NOT_SIP] = {"hep_not_sip", "HEP carrying another protocol (RTCP, logs ...)",
+                                   false},
+    [SK_TRACE_SKIP_HEP_COMPRESSED] = {"hep_compressed", "HEP with a compressed payload (not read)",
+                                      false},
 };
 
 const char *sk_trace_skip_name(enum sk_trace_skip why)

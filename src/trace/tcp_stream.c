@@ -36,6 +36,7 @@ enum sstate {
 	S_NOTSIP, /* not SIP: bytes dropped */
 	S_SKIP,   /* the body of a message too large to read: skip_left bytes dropped */
 	S_CLOSED, /* FIN or RST: later segments are retransmissions */
+	S_WS,     /* after a WebSocket upgrade (RFC 7118): frames, one SIP message each */
 };
 
 /* A segment that came before the bytes preceding it. */
@@ -62,11 +63,12 @@ struct stream {
 	uint32_t fin_seq;  /* the FIN's place */
 	char *buf;         /* contiguous bytes not yet framed: buf[start, start + len) */
 	size_t start, len, cap;
-	size_t scanned;   /* bytes searched in vain for a start line */
-	size_t skip_left; /* S_SKIP: bytes of the too large message still to come */
-	struct ooo *ooo;  /* sorted by sequence number */
-	size_t ooo_cost;  /* their bytes and bookkeeping */
-	uint64_t frame;   /* the frame that brought the newest contiguous bytes */
+	size_t scanned;         /* bytes searched in vain for a start line */
+	size_t skip_left;       /* S_SKIP: bytes of the too large message still to come */
+	struct ooo *ooo;        /* sorted by sequence number */
+	struct sk_trace_ws *ws; /* S_WS: the frames' reader */
+	size_t ooo_cost;        /* their bytes and bookkeeping */
+	uint64_t frame;         /* the frame that brought the newest contiguous bytes */
 	int64_t ts_us;
 };
 
@@ -155,6 +157,8 @@ static void drop_buffers(struct stream *s)
 		free(o);
 	}
 	s->ooo_cost = 0;
+	sk_trace_ws_free(s->ws);
+	s->ws = NULL;
 	free(s->buf);
 	s->buf = NULL;
 	s->start = s->len = s->cap = 0;
@@ -291,6 +295,34 @@ static void too_large(struct sk_tcp_streams *t, struct stream *s, const char *b)
 	s->at_boundary = nl != NULL;
 }
 
+/*
+ * The frames of a WebSocket direction: each whole message goes out as one SIP
+ * message (RFC 7118 §5.1: no Content-Length needed). 0 when more bytes are
+ * needed, 1 after a frame, -SK_ENOMEM; a bad frame is counted and the rest of
+ * the direction is not read (its frame boundaries are lost).
+ */
+static int ws_frames(struct sk_tcp_streams *t, struct stream *s)
+{
+	size_t used;
+	struct sk_str msg;
+	int rc = sk_trace_ws_next(s->ws, s->buf + s->start, s->len, &used, &msg);
+	if (rc == -SK_EAGAIN)
+		return 0;
+	if (rc == -SK_ENOMEM)
+		return rc;
+	if (rc < 0) {
+		not_sip(t, s, SK_TRACE_SKIP_WS_BAD_FRAME);
+		return 0;
+	}
+	if (sk_str_present(msg) && msg.len) {
+		rc = emit(t, s, msg.p, msg.len);
+		if (rc < 0)
+			return rc;
+	}
+	consume(s, used);
+	return 1;
+}
+
 /* Frames what the contiguous bytes hold. 0 or -SK_ENOMEM. */
 static int process(struct sk_tcp_streams *t, struct stream *s)
 {
@@ -310,6 +342,19 @@ static int process(struct sk_tcp_streams *t, struct stream *s)
 			consume(s, skip);
 			if (!s->len)
 				return 0;
+			/* RFC 7118: a WebSocket upgrade on any port, each direction on its own */
+			rc = sk_trace_ws_upgrade(s->buf + s->start, s->len, t->lim->max_message,
+			                         &he);
+			if (rc == -SK_EAGAIN && s->len < t->lim->max_message)
+				return 0;
+			if (rc == 1) {
+				if (!(s->ws = sk_trace_ws_new(t->lim->max_message)))
+					return -SK_ENOMEM;
+				consume(s, he);
+				s->state = S_WS;
+				t->st->ws_streams++;
+				break;
+			}
 			rc = sk_trace_sip_start(s->buf + s->start, s->len);
 			if (rc == -SK_EAGAIN)
 				return 0;
@@ -364,6 +409,11 @@ static int process(struct sk_tcp_streams *t, struct stream *s)
 				return 0;
 			s->state = S_RESYNC; /* the next message should start here: checked */
 			s->at_boundary = true;
+			break;
+		case S_WS:
+			rc = ws_frames(t, s);
+			if (rc <= 0)
+				return rc;
 			break;
 		case S_NOTSIP:
 		case S_CLOSED: consume(s, s->len); return 0;
@@ -455,7 +505,12 @@ static int give_up_hole(struct sk_tcp_streams *t, struct stream *s, uint32_t to,
 {
 	t->st->tcp_gaps++;
 	sk_trace_skip_count(t->st, SK_TRACE_SKIP_STREAM_GAP);
-	if (s->state != S_NOTSIP && s->state != S_CLOSED) {
+	if (s->state == S_WS) {
+		/* a WebSocket direction lost its frame boundaries: nothing after it can be
+		 * read (the gap is what is counted) */
+		drop_buffers(s);
+		s->state = S_NOTSIP;
+	} else if (s->state != S_NOTSIP && s->state != S_CLOSED) {
 		/* a message in progress lost its middle: the next one is looked for */
 		consume(s, s->len);
 		s->state = S_RESYNC;

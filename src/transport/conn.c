@@ -277,6 +277,16 @@ bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn)
 	return conn && sk_tp_conn_by_id(tp, conn);
 }
 
+int sk_tp_conn_peer(struct sk_tp *tp, uint64_t conn, enum sk_proto *proto, struct sk_sa *remote)
+{
+	struct conn *c = conn ? sk_tp_conn_by_id(tp, conn) : NULL;
+	if (!c)
+		return -SK_ENOTFOUND;
+	*proto = c->ws ? SK_PROTO_WS : SK_PROTO_TCP;
+	*remote = c->remote;
+	return 0;
+}
+
 void sk_tp_conn_close(struct sk_tp *tp, uint64_t conn)
 {
 	struct conn *c = sk_tp_conn_by_id(tp, conn);

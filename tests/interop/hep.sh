@@ -156,7 +156,7 @@ hep_case() { # name hep_version
 		lm=$(summary_num live.json messages)
 		[ "$hm" -ge 14 ] || bad "HEP: $hm messages, expected at least 14"
 		[ "$hm" = "$lm" ] || bad "HEP gave $hm messages, the live capture $lm"
-		for k in malformed not_sip compressed; do
+		for k in hep_malformed hep_not_sip hep_compressed; do
 			v=$(summary_num hep.json "$k")
 			[ "$v" = 0 ] || bad "HEP: $v datagrams skipped as $k"
 		done

@@ -10,6 +10,11 @@
 #                   no finding); the phone then closes its connection, and a
 #                   second call to it gets 480 at once (its binding is tied to
 #                   the connection, RFC 7118 §5), with the Warning saying why
+#   ws-answer-bye   the proxy record-routes; the phone answers a call from
+#                   `sipkit call`, and the caller's ACK and BYE, sent to the phone's
+#                   .invalid Contact through the proxy, reach it over its connection
+#                   (the flow token in the proxy's Record-Route, RFC 7118 §5, RFC 5626
+#                   §5.3); the proxy's capture checked: answered, no finding
 #   ws-bad-frames   an unmasked frame is answered with close 1002, a frame of
 #                   2^62 bytes with 1009, and the proxy serves on
 #
@@ -69,6 +74,30 @@ ws_ring_cancel() {
 	verdict
 }
 
+ws_answer_bye() {
+	begin ws-answer-bye
+	start_ws_proxy --domain sipkit.test --record-route || { verdict; return; }
+	timeout -k 5 20 $PHONE answer "$LO:$WS_PORT" alice sipkit.test ready >phone.out 2>phone.err &
+	ph=$!
+	pids="$pids $ph"
+	n=0
+	while [ ! -f ready ] && running $ph && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -f ready ] || bad "the WebSocket phone did not register"
+	timeout -k 5 20 "$SIPKIT" call sip:alice@sipkit.test --route "sip:$LO:$PROXY_PORT;lr" -l "udp:$LO:0" \
+		--hangup-after 300 --json >call.out 2>call.err
+	st=$?
+	[ $st = 0 ] || bad "sipkit call exit $st, expected 0 (answered and hung up)"
+	grep -q '"outcome":"answered"' call.out || bad "the call was not answered"
+	wait_bounded $ph 10
+	st=$?
+	[ $st = 0 ] || bad "the WebSocket phone exit $st: $(cat phone.err)"
+	stop_proxy
+	"$SIPKIT" check --json --no-progress proxy.pcap >check.out 2>check.err
+	grep -q '"outcome":"answered"' check.out || bad "sipkit check: the call is not answered"
+	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings"
+	verdict
+}
+
 ws_bad_frames() {
 	begin ws-bad-frames
 	start_ws_proxy || { verdict; return; }
@@ -82,11 +111,12 @@ ws_bad_frames() {
 	verdict
 }
 
-all="ws-ring-cancel ws-bad-frames"
+all="ws-ring-cancel ws-answer-bye ws-bad-frames"
 run_case() {
 	PROXY_PID=""
 	case $1 in
 	ws-ring-cancel) ws_ring_cancel ;;
+	ws-answer-bye) ws_answer_bye ;;
 	ws-bad-frames) ws_bad_frames ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac

@@ -9,6 +9,10 @@ interop tests: standard library only, loopback only, every wait bounded.
         INVITE with 180, its CANCEL with 200 and the INVITE with 487, waits for
         the ACK, and closes the connection with a close frame (1000). Exit 0
         when all of that happened, 1 otherwise (the reason on stderr).
+    wsphone.py answer HOST:PORT USER DOMAIN READY_FILE
+        registers as ring does, answers the first INVITE with 180 and 200, and
+        must then get the ACK and a BYE (answered 200) over its connection: the
+        proxy's flow token at work (RFC 7118 §5). Exit 0 when it did.
     wsphone.py raw HOST:PORT HEXBYTES
         upgrades, sends the bytes as they are, prints the close code the server
         answers with (or "closed" / "open"), for the bad-frame cases.
@@ -89,15 +93,25 @@ def header(msg, name):
     return m.group(1).strip() if m else ""
 
 
-def response(req, code, text, to_tag=None):
+SDP = ("v=0\r\no=ws 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+       "m=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+
+def response(req, code, text, to_tag=None, contact=None):
     vias = [v.rstrip("\r") for v in re.findall(r"^((?:Via|v):.*)$", req, re.M | re.I)]
     to = header(req, "To") + (f";tag={to_tag}" if to_tag and "tag=" not in header(req, "To") else "")
+    rr = [v.rstrip("\r") for v in re.findall(r"^(Record-Route:.*)$", req, re.M | re.I)]
+    extra = "".join(r + "\r\n" for r in rr) if contact else ""
+    body = SDP if contact else ""
+    if contact:
+        extra += "Contact: <%s>\r\nContent-Type: application/sdp\r\n" % contact
     return ("SIP/2.0 %d %s\r\n%s\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n"
-            "Content-Length: 0\r\n\r\n" % (code, text, "\r\n".join(vias), header(req, "From"), to,
-                                           header(req, "Call-ID"), header(req, "CSeq")))
+            "%sContent-Length: %d\r\n\r\n%s" % (code, text, "\r\n".join(vias), header(req, "From"),
+                                               to, header(req, "Call-ID"), header(req, "CSeq"),
+                                               extra, len(body), body))
 
 
-def ring(hostport, user, domain, ready):
+def ring(hostport, user, domain, ready, mode="cancel"):
     s, rest = upgrade(hostport)
     rd = Reader(s, rest)
     inv = "x" + os.urandom(4).hex()
@@ -132,6 +146,20 @@ def ring(hostport, user, domain, ready):
             invite = msg
             s.sendall(frame(1, response(msg, 180, "Ringing", "ws1").encode()))
             state = "ringing"
+            if mode == "answer":
+                contact = f"sip:{user}@{inv}.invalid;transport=ws"
+                s.sendall(frame(1, response(msg, 200, "OK", "ws1", contact).encode()))
+                state = "answered"
+        elif first.startswith("ACK ") and state == "answered":
+            state = "wait-bye"
+        elif first.startswith("BYE ") and state == "wait-bye":
+            s.sendall(frame(1, response(msg, 200, "OK", "ws1").encode()))
+            s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
+            f = rd.next()
+            if f is None or f[0] != 8:
+                raise SystemExit("wsphone: no close frame in answer to ours")
+            s.close()
+            return 0
         elif first.startswith("CANCEL ") and state == "ringing":
             s.sendall(frame(1, response(msg, 200, "OK").encode()))
             s.sendall(frame(1, response(invite, 487, "Request Terminated", "ws1").encode()))
@@ -165,8 +193,8 @@ def raw(hostport, hexbytes):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "ring":
-        sys.exit(ring(*sys.argv[2:]))
+    if len(sys.argv) == 6 and sys.argv[1] in ("ring", "answer"):
+        sys.exit(ring(*sys.argv[2:], mode="cancel" if sys.argv[1] == "ring" else "answer"))
     if len(sys.argv) == 4 and sys.argv[1] == "raw":
         sys.exit(raw(*sys.argv[2:]))
     sys.exit(__doc__)

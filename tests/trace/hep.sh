@@ -53,6 +53,11 @@ summary() { # file key: a number of the summary line's "hep" object (0: none)
 	echo "${v:-0}"
 }
 
+skipped() { # file reason: the summary line's count of packets skipped for it (0: none)
+	v=$(tail -1 "$1" | grep -o '"skipped":{[^}]*}' | grep -o "\"$2\":[0-9]*" | cut -d: -f2)
+	echo "${v:-0}"
+}
+
 # shellcheck disable=SC2086
 "$SIPKIT" check --json --no-progress $files >"$tmp/want.json" 2>/dev/null
 want_exit=$?
@@ -75,8 +80,8 @@ for v in 3 2; do
 		bad "pcap v$v: calls differ from the traces'"
 		head -20 "$tmp/diff"
 	fi
-	for k in malformed not_sip compressed; do
-		c=$(summary "$tmp/got.json" $k)
+	for k in hep_malformed hep_not_sip hep_compressed; do
+		c=$(skipped "$tmp/got.json" $k)
 		[ "${c:-0}" -gt 0 ] && ok || bad "pcap v$v: no HEP counted as $k"
 	done
 done
@@ -126,8 +131,8 @@ live() { # name version hostile(0/1)
 	got=$(summary "$tmp/$name.json" messages)
 	[ "$got" = "$sent" ] && ok || bad "$name: $got messages read out of HEP, $sent sent"
 	if [ "$h" = 1 ]; then
-		for k in malformed not_sip compressed; do
-			c=$(summary "$tmp/$name.json" $k)
+		for k in hep_malformed hep_not_sip hep_compressed; do
+			c=$(skipped "$tmp/$name.json" $k)
 			[ "${c:-0}" -gt 0 ] && ok || bad "$name: no HEP counted as $k"
 		done
 	fi

@@ -96,6 +96,16 @@ expect missing 2 "No such file" "$SIPKIT" check /nonexistent/x.pcap
 expect usage 64 "no input" "$SIPKIT" check
 expect bad-port 64 "bad --port" "$SIPKIT" check --port 0 "$tmp/demo.pcap"
 expect stdin 0 "3 calls checked" sh -c "\"$SIPKIT\" check --summary - <$tmp/demo.pcap"
+# SIP over WebSocket (RFC 7118) on TCP port 8088 (tests/trace/mkws.py): the upgrade
+# followed in each direction, masked frames unmasked, a message in two frames with
+# a ping between them reassembled, a binary frame read; both legs of the call
+if python3 tests/trace/mkws.py clean "$tmp/ws.pcap" && python3 tests/trace/mkws.py bad "$tmp/ws_bad.pcap"; then
+	expect ws-messages 0 "12 messages (0 did not parse)" "$SIPKIT" check --no-progress --summary "$tmp/ws.pcap"
+	expect ws-cancelled 0 '"cancelled cleanly":1' "$SIPKIT" check --no-progress --json "$tmp/ws.pcap"
+	expect ws-bad-frame 0 "0 messages" "$SIPKIT" check --no-progress --summary "$tmp/ws_bad.pcap"
+else
+	echo "FAIL ws: tests/trace/mkws.py"; fail=$((fail + 1))
+fi
 rm -rf "$tmp"
 
 rm -f "$out" "$out.err"

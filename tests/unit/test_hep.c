@@ -536,10 +536,13 @@ static void test_in_capture(void **state)
 		assert_int_equal(sk_trace_reader_next(r, &p), 0);
 		struct sk_trace_reader_stats st = sk_trace_reader_stats(r);
 		assert_int_equal(st.hep, 4);
-		assert_int_equal(st.hep_compressed, 1);
-		assert_int_equal(st.hep_malformed, 1);
-		assert_int_equal(st.hep_not_sip, 1);
-		assert_int_equal(st.not_sip, 1); /* frame 6 */
+		assert_int_equal(st.skipped[SK_TRACE_SKIP_HEP_COMPRESSED], 1);
+		assert_int_equal(st.skipped[SK_TRACE_SKIP_HEP_MALFORMED], 1);
+		assert_int_equal(st.skipped[SK_TRACE_SKIP_HEP_NOT_SIP], 1);
+		/* frame 6: plain UDP to 5060, outside --port 5070 when it is given */
+		assert_int_equal(
+		    st.skipped[with_ports ? SK_TRACE_SKIP_OTHER_PORT : SK_TRACE_SKIP_NOT_SIP], 1);
+		assert_int_equal(st.not_sip, 4); /* with the three HEP not read */
 		sk_trace_reader_free(r);
 	}
 
@@ -551,7 +554,10 @@ static void test_in_capture(void **state)
 	assert_int_equal(sk_trace_reader_open_mem(&r, cap.b, cap.n, &cfg, err, sizeof(err)), 0);
 	struct sk_trace_pkt p;
 	assert_int_equal(sk_trace_reader_next(r, &p), 0);
-	assert_int_equal(sk_trace_reader_stats(r).not_sip, 5);
+	struct sk_trace_reader_stats st = sk_trace_reader_stats(r);
+	assert_int_equal(st.skipped[SK_TRACE_SKIP_OTHER_PORT], 5); /* 4 in HEP, frame 6 */
+	assert_int_equal(st.skipped[SK_TRACE_SKIP_HEP_MALFORMED], 1);
+	assert_int_equal(st.not_sip, 8);
 	sk_trace_reader_free(r);
 }
 
