@@ -76,6 +76,10 @@ void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const str
  * 480 with a Warning to another request. */
 int sk_proxy_reply_store_down(struct sk_proxy *p, struct sk_txn *st, bool registering);
 
+/* location_shared.c: what the in-memory store inside the workers' shared one holds;
+ * false for another store. */
+bool sk_location_shared_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors);
+
 /* overload.c: overload control, per-source limits */
 int sk_proxy_overload_init(struct sk_proxy *p);
 void sk_proxy_overload_free(struct sk_overload *o);
