@@ -209,3 +209,18 @@ sipp_received() { # log method
 	{ tr -d '\r' <"$1"; } 2>/dev/null | grep -c "^$2 sip:"
 }
 
+
+# A baresip config on loopback, no audio device: baresip_config FILE TRANSPORT OFFSET [LINES]
+# listens on $LO:$BS_PORT with TRANSPORT by default, its (unused) DNS server at
+# $BS_PORT+OFFSET and RTP ports after it; LINES (e.g. sip_certificate) are added.
+baresip_config() {
+	{
+		printf 'poll_method\t\tepoll\nsip_listen\t\t%s:%s\nsip_trans_def\t\t%s\n' "$LO" "$BS_PORT" "$2"
+		if [ -n "${4:-}" ]; then printf '%s\n' "$4"; fi
+		printf 'net_interface\t\t%s\ndns_server\t\t%s:%s\n' "$LO" "$LO" "$((BS_PORT + $3))"
+		printf 'rtp_ports\t\t%s-%s\ncall_local_timeout\t120\n' "$((BS_PORT + $3 + 1))" "$((BS_PORT + $3 + 11))"
+		printf 'audio_player\t\taubridge,null\naudio_source\t\taubridge,null\naudio_alert\t\taubridge,null\n'
+		printf 'module_path\t\t/usr/lib/baresip/modules\nmodule\t\t\tg711.so\nmodule\t\t\taubridge.so\n'
+		printf 'module_tmp\t\taccount.so\nmodule_app\t\tmenu.so\n'
+	} >"$1"
+}

@@ -229,23 +229,7 @@ start_baresip() {
 	alloc 13
 	BS_PORT=$PORT
 	mkdir -p bs
-	cat >bs/config <<-EOF
-		poll_method		epoll
-		sip_listen		$LO:$BS_PORT
-		sip_trans_def		udp
-		net_interface		$LO
-		dns_server		$LO:$((BS_PORT + 1))
-		rtp_ports		$((BS_PORT + 2))-$((BS_PORT + 12))
-		call_local_timeout	120
-		audio_player		aubridge,null
-		audio_source		aubridge,null
-		audio_alert		aubridge,null
-		module_path		/usr/lib/baresip/modules
-		module			g711.so
-		module			aubridge.so
-		module_tmp		account.so
-		module_app		menu.so
-	EOF
+	baresip_config bs/config udp 1
 	echo "<sip:1000@$LO>;auth_pass=$1;outbound=\"sip:$LO:$PROXY_PORT;lr\";regint=60;answermode=manual" \
 		>bs/accounts
 	: >bs/contacts

@@ -370,25 +370,8 @@ baresip_tls() {
 		alloc 14
 		BS_PORT=$PORT
 		mkdir -p bs
-		cat >bs/config <<-EOF
-			poll_method		epoll
-			sip_listen		$LO:$BS_PORT
-			sip_trans_def		tls
-			sip_certificate		$pki/server-both.pem
-			sip_cafile		$pki/ca.pem
-			net_interface		$LO
-			dns_server		$LO:$((BS_PORT + 2))
-			rtp_ports		$((BS_PORT + 3))-$((BS_PORT + 13))
-			call_local_timeout	120
-			audio_player		aubridge,null
-			audio_source		aubridge,null
-			audio_alert		aubridge,null
-			module_path		/usr/lib/baresip/modules
-			module			g711.so
-			module			aubridge.so
-			module_tmp		account.so
-			module_app		menu.so
-		EOF
+		baresip_config bs/config tls 2 "sip_certificate		$pki/server-both.pem
+sip_cafile		$pki/ca.pem"
 		echo "<sip:1000@$LO;transport=tls>;outbound=\"sip:$LO:$PROXY_TLS;transport=tls;lr\";regint=60;answermode=manual" \
 			>bs/accounts
 		: >bs/contacts
