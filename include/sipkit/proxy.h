@@ -111,6 +111,7 @@ struct sk_proxy_event {
  * breaker: after a failure the store answers -SK_EIO at once for a backoff
  * period, then tries again by itself (src/proxy/redis_conn.c).
  */
+struct sk_redis_breaker;
 struct sk_location_redis_config {
 	const char *url;              /* redis://HOST:PORT[/DB]; HOST resolved once, here */
 	const struct sk_clock *clock; /* the stack's clock: expiry times, deadlines, backoff */
@@ -120,7 +121,15 @@ struct sk_location_redis_config {
 	uint32_t command_ms;          /* one command's round trip, 0: 250 */
 	uint32_t backoff_ms;          /* no attempt after a failure, 0: 500; doubles ... */
 	uint32_t backoff_max_ms;      /* ... up to this while failures go on, 0: 8 x backoff_ms */
+	struct sk_redis_breaker *breaker; /* one breaker for several stores (workers); NULL: own */
 };
+/**
+ * A circuit breaker that the Redis stores of several workers share (thread-safe):
+ * an outage one of them sees opens it for all, and the first reply closes it for
+ * all. Outlives the stores given it. 0 or -SK_ENOMEM.
+ */
+int sk_redis_breaker_new(struct sk_redis_breaker **out);
+void sk_redis_breaker_free(struct sk_redis_breaker *b);
 /** Makes a Redis store (no I/O yet): 0, -SK_EINVAL (a bad URL, a host that does not
  * resolve), -SK_ENOMEM. */
 int sk_location_redis(struct sk_location *loc, const struct sk_location_redis_config *cfg);
@@ -161,11 +170,23 @@ struct sk_proxy_config {
 	uint32_t src_rate;          /* new requests a second one source may send before 503s (past
 	                             * ten times that: silence); 0: 10000 */
 	const char *trust; /* comma-separated CIDRs exempt from src_rate (peers, gateways) */
+	/* the failed authentications per source that block it, counted for several workers'
+	 * proxies together (sk_proxy_auth_fails_new); NULL: this proxy's own */
+	struct sk_proxy_auth_fails *auth_fails;
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 	/* called once per call and per REGISTER (a log line); NULL: nothing */
 	void (*on_event)(void *arg, const struct sk_proxy_event *ev);
 	void *event_arg;
 };
+
+/**
+ * Failed authentications per source, one table for several workers' proxies
+ * (thread-safe): a source is blocked after its failures on all of them together.
+ * key hashes the sources (one for all). Outlives the proxies given it.
+ */
+struct sk_proxy_auth_fails;
+int sk_proxy_auth_fails_new(struct sk_proxy_auth_fails **out, const struct sk_hash_key *key);
+void sk_proxy_auth_fails_free(struct sk_proxy_auth_fails *f);
 
 struct sk_proxy_stats {
 	uint64_t calls;          /* INVITEs proxied (response contexts) */

@@ -404,8 +404,9 @@ static int worker_init(struct proxyd *pd, unsigned i, struct sk_location loc)
 			loc.ops->free(loc.st);
 		return 1;
 	}
-	/* Redis: a connection per worker, on its clock */
-	if (!loc.ops && (rc = cli_location_open(&loc, o->location, w->ph.clock, &w->ph.log)) != 0)
+	/* Redis: a connection per worker, on its clock, one breaker for all */
+	if (!loc.ops && (rc = cli_location_open(&loc, o->location, w->ph.clock, &w->ph.log,
+	                                        pd->breaker, i == 0)) != 0)
 		return rc;
 	sk_ua_free(w->ph.ua); /* the proxy core is this stack's transaction user */
 	w->ph.ua = NULL;
@@ -417,7 +418,12 @@ static int worker_init(struct proxyd *pd, unsigned i, struct sk_location loc)
 		max_pending = (50000 + n - 1) / n;
 	if (n > 1 && !src_rate)
 		src_rate = (10000 + n - 1) / n;
+	/* failed authentications counted for all the workers together: made with the first */
+	if (n > 1 && o->users && !pd->auth_fails &&
+	    sk_proxy_auth_fails_new(&pd->auth_fails, sk_stack_hash_key(w->ph.stack)) < 0)
+		return 1;
 	struct sk_proxy_config pc = {.stack = w->ph.stack,
+	                             .auth_fails = pd->auth_fails,
 	                             .domain = o->domains[0] ? o->domains : NULL,
 	                             .users_file = o->users,
 	                             .auth_algorithms = o->auth_algs,
@@ -474,13 +480,16 @@ static int worker_init(struct proxyd *pd, unsigned i, struct sk_location loc)
 }
 
 /* With several workers and the in-memory store: one store shared under a lock, a handle
- * per worker and one for the control socket's counts. Redis: each worker its own. */
+ * per worker and one for the control socket's counts. Redis: each worker its own
+ * connection, and one circuit breaker so that an outage is waited for and logged once. */
 static int open_shared_location(struct proxyd *pd, struct sk_location *locs)
 {
 	unsigned n = pd->nworkers;
 	struct sk_location inner;
-	if (n == 1 || (pd->o.location && strcmp(pd->o.location, "memory") != 0))
+	if (n == 1)
 		return 0;
+	if (pd->o.location && strcmp(pd->o.location, "memory") != 0)
+		return sk_redis_breaker_new(&pd->breaker) < 0 ? 1 : 0;
 	if (sk_location_memory(&inner, 100000, 16) < 0 ||
 	    sk_location_shared(locs, n + 1, inner) < 0)
 		return 1;
@@ -645,6 +654,8 @@ out:
 	}
 	if (pd->have_shared)
 		pd->shared.ops->free(pd->shared.st);
+	sk_redis_breaker_free(pd->breaker);
+	sk_proxy_auth_fails_free(pd->auth_fails);
 	if (pd->trace && sk_trace_writer_close(pd->trace) < 0)
 		fprintf(stderr, "sipkit proxy: %s: writing the trace failed\n", o->trace);
 out_opts:

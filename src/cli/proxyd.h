@@ -80,6 +80,10 @@ struct proxyd {
 	struct sk_workers *ws;     /* NULL with one worker */
 	struct sk_location shared; /* a handle on the workers' shared in-memory store */
 	bool have_shared;
+	/* shared by the workers (NULL with one): the Redis stores' breaker, and the failed
+	 * authentications per source */
+	struct sk_redis_breaker *breaker;
+	struct sk_proxy_auth_fails *auth_fails;
 	struct sk_clock *clock;        /* the control socket's loop: worker 0's with one worker, */
 	struct sk_loop *loop;          /* the main thread's own otherwise */
 	struct sk_trace_writer *trace; /* --trace with several workers: one capture */

@@ -119,8 +119,9 @@ bool sk_proxy_may_forward_stateless(struct sk_proxy *p, const struct sk_msg *req
 
 /* auth.c: digest authentication of the users file's users (§22) */
 /* algs: "MD5,SHA-256" (NULL), "SHA-256,MD5"...: the challenges offered, in order. */
-int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs, char *err,
-                       size_t errsize);
+/* shared: the failed authentications counted for several workers (NULL: its own table) */
+int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs,
+                       struct sk_proxy_auth_fails *shared, char *err, size_t errsize);
 void sk_proxy_auth_free(struct sk_proxy_auth *a);
 /* 0: authenticated (*authed) or nothing to authenticate; else the status answered. */
 int sk_proxy_auth_check(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req, bool local,
