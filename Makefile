@@ -5,6 +5,7 @@
 #   make test       everything: `make check`, the HTML report in Chromium, the SIPp and
 #                   Kamailio interop tests, the fuzz targets replayed (ASan+UBSan)
 #   make interop    the interoperability tests alone (SIPp, Kamailio, sipsak, SIPVicious)
+#   make tsan       the proxy's workers (threads) under ThreadSanitizer
 #   make demo       build and run `sipkit demo`
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS
 #   make bench      benchmarks (parser vs oSIP2, Sofia-SIP, libre; transactions)
@@ -64,7 +65,7 @@ TEST_BINS  := $(CHECK_BINS) $(FUZZ_REPLAY_BIN)
 
 .PHONY: all check test test-bins check-bins format-check layering symbols unit cli-test \
         html-test webphone webphone-test trace-test corpus-test interop fuzz-replay demo fuzz bench deps \
-        deps-unit deps-test \
+        deps-unit deps-test tsan \
         deps-bench deps-fuzz clean format FORCE
 
 all: $(BUILD)/libsipkit.a $(BUILD)/sipkit
@@ -269,6 +270,16 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/ws.sh
 	@$(INTEROP_ENV) sh tests/interop/tls.sh
 	@$(INTEROP_ENV) sh tests/interop/hep.sh
+	@$(INTEROP_ENV) sh tests/interop/workers.sh
+
+# The workers (threads) under ThreadSanitizer: their unit test and tests/interop/workers.sh
+# with a TSan build of sipkit in build-tsan (any report stops the process: its case fails).
+TSAN := -fsanitize=thread -fno-omit-frame-pointer
+tsan:
+	+@$(SUBMAKE) deps-test
+	+@$(SUBMAKE) BUILD=build-tsan SAN="$(TSAN)" build-tsan/asan/sipkit build-tsan/asan/tests/test_workers
+	TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 SK_DATA=tests/data build-tsan/asan/tests/test_workers
+	TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 SIPKIT=build-tsan/asan/sipkit sh tests/interop/workers.sh
 
 demo:
 	+@$(SUBMAKE) deps

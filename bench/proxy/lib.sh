@@ -111,6 +111,7 @@ start_callees() { # seconds: CALLEE_PIDS
 start_proxy() { # kind (sipkit|kamailio) seconds: PROXY_TO (timeout's pid), PROXY_PID, PROXY_PORT
 	if [ "$1" = sipkit ]; then
 		timeout -k 3 "$2" "$SIPKIT" proxy -l "udp:$LO:$SKP" --ctl "$dir/sipkit.sock" \
+			--workers "${PROXY_WORKERS:-1}" \
 			--route "one=sip:$LO:$U1" --route "fork=sip:$LO:$U1,sip:$LO:$U2" \
 			>"$dir/proxy.out" 2>"$dir/proxy.err" &
 		PROXY_TO=$!
@@ -120,7 +121,7 @@ start_proxy() { # kind (sipkit|kamailio) seconds: PROXY_TO (timeout's pid), PROX
 		sed "s/127\.0\.0\.1:5060/$LO:$KAMP/g; s/127\.0\.0\.1:5071/$LO:$U1/g; s/127\.0\.0\.1:5072/$LO:$U2/g; s|unix:/tmp/kamailio-peer/kamailio_ctl|unix:$dir/kamrun/kamailio_ctl|" \
 			"$KAMCFG" >"$dir/kamailio.cfg"
 		grep -q "listen=udp:$LO:$KAMP" "$dir/kamailio.cfg" || die "could not adapt $KAMCFG"
-		timeout -k 3 "$2" "$KAMAILIO" -DD -E -f "$dir/kamailio.cfg" -n 2 -Y "$dir/kamrun" -m 2048 -M 8 \
+		timeout -k 3 "$2" "$KAMAILIO" -DD -E -f "$dir/kamailio.cfg" -n "${KAM_CHILDREN:-2}" -Y "$dir/kamrun" -m 2048 -M 8 \
 			</dev/null >"$dir/kamailio.log" 2>&1 &
 		PROXY_TO=$!
 		PROXY_PORT=$KAMP

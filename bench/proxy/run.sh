@@ -40,10 +40,23 @@
 #    skips it). If fewer
 #    than PENDING calls get pending in PENDING_SECONDS, the figure is for the
 #    number reached, and the line says so.
+# 3. Max calls/s with zero failed calls per number of workers: for each W of
+#    WORKERS, sipkit --workers W and Kamailio -n W (W UDP receiver processes)
+#    take the single-branch cancelled call at each rate of MAX_RATES in turn,
+#    MAX_SECONDS of calls per step (fresh proxy and callees each step), until a
+#    step fails a call or falls short of its rate by more than 5 %; the last
+#    clean step is the max, with the proxy's CPU per 1000 calls at that rate
+#    (from 1 s before SIPp to MAX_SETTLE s after: sipkit's 32 s Timer D
+#    expirations mostly fall outside it, Kamailio's 5 s wait partly). SIPp and
+#    the callees share the machine's cores with the proxy: on a 2-core machine
+#    the max is the machine's, which is why the CPU per call is given too.
+#    Sections 1 and 2 use --workers 1 (PROXY_WORKERS) and Kamailio -n 2.
 #
 # Environment (defaults): RATES ("1000 2000"), CALLS (20000), RING_MS (100),
 # SETTLE (34), PENDING (100000), PENDING_RATE (2500), PENDING_SECONDS (90),
-# PENDING_KAMAILIO (1), SIPKIT (build/sipkit: an optimised build, not ASan),
+# PENDING_KAMAILIO (1), WORKERS ("1 2"), MAX_RATES ("1000 2000 3000 4000 5000 6000
+# 8000"), MAX_SECONDS (5), MAX_SETTLE (4), SECTIONS ("1 2 3": which to run),
+# SIPKIT (build/sipkit: an optimised build, not ASan),
 # KAMAILIO (kamailio on PATH or /usr/sbin), SHARED (../shared beside the repo).
 #
 # Output: one `run ...` line per measurement as it ends, then the table:
@@ -61,6 +74,12 @@ PENDING=${PENDING:-100000}
 PENDING_RATE=${PENDING_RATE:-2500}
 PENDING_SECONDS=${PENDING_SECONDS:-90}
 PENDING_KAMAILIO=${PENDING_KAMAILIO:-1}
+WORKERS=${WORKERS:-"1 2"}
+MAX_RATES=${MAX_RATES:-"1000 2000 3000 4000 5000 6000 8000"}
+MAX_SECONDS=${MAX_SECONDS:-5}
+MAX_SETTLE=${MAX_SETTLE:-4}
+SECTIONS=${SECTIONS:-"1 2 3"}
+PROXY_WORKERS=${PROXY_WORKERS:-1}
 SIPKIT=${SIPKIT:-$root/build/sipkit}
 SHARED=${SHARED:-$root/../shared}
 SCEN=$root/tests/interop/scenarios/uac_cancel.xml
@@ -80,7 +99,8 @@ command -v sipp >/dev/null 2>&1 || die "sipp is not installed (Debian package si
 if [ -z "$KAMAILIO" ] || [ ! -x "$KAMAILIO" ]; then die "kamailio is not installed (Debian package kamailio)"; fi
 [ -f "$KAMCFG" ] || die "no Kamailio config at $KAMCFG (SHARED=...)"
 [ -f "$SCEN" ] || die "no uac_cancel.xml"
-for v in "$CALLS" "$RING_MS" "$SETTLE" "$PENDING" "$PENDING_RATE" "$PENDING_SECONDS" $RATES; do
+for v in "$CALLS" "$RING_MS" "$SETTLE" "$PENDING" "$PENDING_RATE" "$PENDING_SECONDS" $RATES \
+	$WORKERS $MAX_RATES "$MAX_SECONDS" "$MAX_SETTLE" "$PROXY_WORKERS"; do
 	case $v in '' | *[!0-9]*) die "not a number: '$v'" ;; esac
 done
 
@@ -230,9 +250,11 @@ run_pending() {
 # ---- run
 echo "bench-proxy: $(uname -m), $(nproc) cores, sipkit $SIPKIT, $("$KAMAILIO" -v 2>/dev/null | head -n 1), $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -n 1 | sed 's/^/SIPp /')"
 echo "bench-proxy: CALLS $CALLS per run at RATES $RATES, ring ${RING_MS} ms, settle ${SETTLE} s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+has() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 table=""
 worst=""
 met=1
+has 1 || RATES=""
 for rate in $RATES; do
 	for b in 1 2; do
 		[ $b = 1 ] && user=one || user=fork
@@ -250,19 +272,49 @@ proxy sipkit-${b}branch rate $rate cps $s_cps failed $s_failed cpu_s_per_1000 $s
 	done
 done
 
-run_pending sipkit
-pend="$P_LINE"
-if [ "$PENDING_KAMAILIO" = 1 ]; then
-	run_pending kamailio
-	pend="$pend
+pend=""
+if has 2; then
+	run_pending sipkit
+	pend="$P_LINE"
+	if [ "$PENDING_KAMAILIO" = 1 ]; then
+		run_pending kamailio
+		pend="$pend
 $P_LINE"
+	fi
+fi
+
+# max_rate KIND W: the highest rate of MAX_RATES with no failed call (M_CPS, M_CPU)
+max_rate() {
+	M_CPS=0 M_CPU="?"
+	for r in $MAX_RATES; do
+		CALLS=$((r * MAX_SECONDS)) SETTLE=$MAX_SETTLE
+		PROXY_WORKERS=$2 KAM_CHILDREN=$2 run_cpu "max-$1-w$2" "$1" one "$r"
+		[ "$R_FAILED" = 0 ] && [ "$R_CPS" -ge $((r * 95 / 100)) ] || break
+		M_CPS=$R_CPS M_CPU=$R_CPU
+	done
+}
+
+maxes=""
+if has 3; then
+	calls_saved=$CALLS settle_saved=$SETTLE
+	for w in $WORKERS; do
+		max_rate sipkit "$w"
+		s_cps=$M_CPS s_cpu=$M_CPU
+		max_rate kamailio "$w"
+		maxes="$maxes
+max workers $w sipkit cps $s_cps cpu_s_per_1000 $s_cpu | kamailio -n $w cps $M_CPS cpu_s_per_1000 $M_CPU | rate_ratio $(awk -v s="$s_cps" -v k="$M_CPS" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "?" }')"
+	done
+	CALLS=$calls_saved SETTLE=$settle_saved
 fi
 
 echo
 echo "== results (CPU: proxy utime+stime per 1000 cancelled calls; ratio sipkit/Kamailio)"
-echo "${table#?}"
-echo "$pend"
-if [ $met = 1 ]; then
+[ -z "$table" ] || echo "${table#?}"
+[ -z "$pend" ] || echo "$pend"
+[ -z "$maxes" ] || echo "${maxes#?}"
+if [ -z "$table" ]; then
+	:
+elif [ $met = 1 ]; then
 	echo "target (sipkit <= 0.5 x Kamailio CPU per cancelled call, 0 failed): met (worst ratio $worst)"
 else
 	echo "target (sipkit <= 0.5 x Kamailio CPU per cancelled call, 0 failed): NOT met (worst ratio $worst)"

@@ -76,6 +76,14 @@ int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bind
  * another store. Either pointer may be NULL. */
 bool sk_location_memory_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors);
 
+/**
+ * The in-memory store shared by several proxies in one process (the workers,
+ * each a thread): every operation of inner under one mutex. Makes users
+ * handles in out[0..users), one per proxy, each freed with its proxy; the last
+ * one freed frees inner. 0, -SK_EINVAL, -SK_ENOMEM (inner is then freed).
+ */
+int sk_location_shared(struct sk_location *out, size_t users, struct sk_location inner);
+
 /* ---- what happened, one event per call and per REGISTER ------------------------ */
 
 enum sk_proxy_event_kind {
@@ -103,6 +111,7 @@ struct sk_proxy_event {
  * breaker: after a failure the store answers -SK_EIO at once for a backoff
  * period, then tries again by itself (src/proxy/redis_conn.c).
  */
+struct sk_redis_breaker;
 struct sk_location_redis_config {
 	const char *url;              /* redis://HOST:PORT[/DB]; HOST resolved once, here */
 	const struct sk_clock *clock; /* the stack's clock: expiry times, deadlines, backoff */
@@ -112,7 +121,15 @@ struct sk_location_redis_config {
 	uint32_t command_ms;          /* one command's round trip, 0: 250 */
 	uint32_t backoff_ms;          /* no attempt after a failure, 0: 500; doubles ... */
 	uint32_t backoff_max_ms;      /* ... up to this while failures go on, 0: 8 x backoff_ms */
+	struct sk_redis_breaker *breaker; /* one breaker for several stores (workers); NULL: own */
 };
+/**
+ * A circuit breaker that the Redis stores of several workers share (thread-safe):
+ * an outage one of them sees opens it for all, and the first reply closes it for
+ * all. Outlives the stores given it. 0 or -SK_ENOMEM.
+ */
+int sk_redis_breaker_new(struct sk_redis_breaker **out);
+void sk_redis_breaker_free(struct sk_redis_breaker *b);
 /** Makes a Redis store (no I/O yet): 0, -SK_EINVAL (a bad URL, a host that does not
  * resolve), -SK_ENOMEM. */
 int sk_location_redis(struct sk_location *loc, const struct sk_location_redis_config *cfg);
@@ -153,11 +170,23 @@ struct sk_proxy_config {
 	uint32_t src_rate;          /* new requests a second one source may send before 503s (past
 	                             * ten times that: silence); 0: 10000 */
 	const char *trust; /* comma-separated CIDRs exempt from src_rate (peers, gateways) */
+	/* the failed authentications per source that block it, counted for several workers'
+	 * proxies together (sk_proxy_auth_fails_new); NULL: this proxy's own */
+	struct sk_proxy_auth_fails *auth_fails;
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 	/* called once per call and per REGISTER (a log line); NULL: nothing */
 	void (*on_event)(void *arg, const struct sk_proxy_event *ev);
 	void *event_arg;
 };
+
+/**
+ * Failed authentications per source, one table for several workers' proxies
+ * (thread-safe): a source is blocked after its failures on all of them together.
+ * key hashes the sources (one for all). Outlives the proxies given it.
+ */
+struct sk_proxy_auth_fails;
+int sk_proxy_auth_fails_new(struct sk_proxy_auth_fails **out, const struct sk_hash_key *key);
+void sk_proxy_auth_fails_free(struct sk_proxy_auth_fails *f);
 
 struct sk_proxy_stats {
 	uint64_t calls;          /* INVITEs proxied (response contexts) */
@@ -222,5 +251,85 @@ size_t sk_proxy_pending(const struct sk_proxy *p,
  * is pending, -SK_EINVAL for a malformed reason.
  */
 int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const char *reason);
+/**
+ * Stops taking new work: from now on every new request (not a CANCEL, not
+ * one of a dialog) is answered 503 with Retry-After (§21.5.4) and counted in
+ * shed_503, while what is in progress goes on. A worker about to stop.
+ */
+void sk_proxy_drain(struct sk_proxy *p);
+
+/* ---- workers: several proxies on the same addresses, one per thread --------------- */
+
+/*
+ * N stacks (one per thread, each with its own loop and proxy) on the same
+ * listening addresses (SO_REUSEPORT: the kernel spreads datagrams by the
+ * peer's address, connections as they come). Who handles what
+ * (docs/workers.md):
+ *  - a datagram on a shared address belongs to worker hash(Call-ID) mod N, so
+ *    the INVITE, its CANCEL and ACK, and every request of a call meet in one
+ *    worker whatever socket the kernel chose; a worker that receives another's
+ *    datagram hands its bytes over through the owner's bounded queue (its loop
+ *    wakes on an eventfd);
+ *  - each worker sends its requests from a UDP port of its own, the sent-by of
+ *    its Vias, so their responses come back to it (§18.2.2): a response
+ *    arriving there is its own, a request there is steered as above;
+ *  - a stream stays with the worker holding its connection (§18.2.2: responses
+ *    go back on it).
+ * A full queue or a stopped owner: a request is answered 503 with Retry-After
+ * by the worker that received it (never an ACK), anything else is dropped;
+ * both are counted.
+ */
+struct sk_workers;
+
+#define SK_WORKERS_MAX 64
+
+struct sk_workers_config {
+	unsigned n;                    /* workers, 1..SK_WORKERS_MAX */
+	size_t queue_max;              /* messages waiting per worker's queue, 0: 4096 */
+	const struct sk_hash_key *key; /* the Call-ID hash's key; NULL: drawn from the OS */
+};
+
+struct sk_workers_stats {
+	uint64_t handed_out;  /* messages this worker received and passed to their owner */
+	uint64_t handed_in;   /* messages it handled for another worker's socket */
+	uint64_t refused_503; /* requests it answered 503: the owner's queue full or stopped */
+	uint64_t dropped;     /* other messages it could not pass, or left in its queue at stop */
+	size_t queued;        /* waiting in its queue now */
+	bool stopped;
+};
+
+int sk_workers_new(struct sk_workers **out, const struct sk_workers_config *cfg);
+/** Frees the set; every worker must have stopped (sk_workers_stop). NULL-safe. */
+void sk_workers_free(struct sk_workers *ws);
+unsigned sk_workers_count(const struct sk_workers *ws);
+/** Declares a listening UDP address shared by all workers (up to 16). Before they run. */
+int sk_workers_share(struct sk_workers *ws, const struct sk_sa *addr);
+/**
+ * Worker i's transport (sk_stack_tp) and loop: the transport steers what it
+ * receives, the loop wakes for its queue. On the thread that will run the
+ * loop, or before it starts.
+ */
+int sk_workers_attach(struct sk_workers *ws, unsigned i, struct sk_tp *tp, struct sk_loop *loop);
+/**
+ * Who handles message m received on flow by worker self: self, or another
+ * worker (the rule above), whether that one runs or not.
+ */
+unsigned sk_workers_owner(const struct sk_workers *ws, const struct sk_msg *m,
+                          const struct sk_flow *flow, unsigned self);
+/** The worker that owns the calls of this Call-ID. */
+unsigned sk_workers_owner_of(const struct sk_workers *ws, struct sk_str call_id);
+/**
+ * Runs fn(arg) on worker i's thread, from its loop, after what is queued
+ * before it (operators' commands; not bounded by queue_max). 0, or -SK_ESTATE
+ * when i stopped (fn is then never called).
+ */
+int sk_workers_call(struct sk_workers *ws, unsigned i, void (*fn)(void *arg), void *arg);
+/**
+ * Worker i stops, on its own thread, before its stack and loop are freed:
+ * nothing is passed to it any more (the others answer its requests 503); the
+ * messages still in its queue are dropped (counted), the calls in it run now.
+ */
+void sk_workers_stop(struct sk_workers *ws, unsigned i);
+struct sk_workers_stats sk_workers_stats(struct sk_workers *ws, unsigned i);
 
 #endif

@@ -109,6 +109,14 @@ struct sk_net;
 int sk_net_os_new(struct sk_net **out, struct sk_loop *loop, const struct sk_log *log);
 /** Frees a backend and closes its sockets (NULL-safe). Free the transport first. */
 void sk_net_free(struct sk_net *net);
+/**
+ * OS sockets only: the UDP sockets and TCP listeners bound from now on set
+ * SO_REUSEPORT, so that several stacks (the proxy's workers, each a thread
+ * with its own loop) listen on the same address and the kernel spreads the
+ * datagrams and connections among them. Off by default: another process of
+ * the same user could then bind the port too.
+ */
+void sk_net_os_set_reuseport(struct sk_net *net, bool on);
 
 /**
  * simnet: an in-process network on a virtual clock between several stacks.
@@ -336,6 +344,23 @@ struct sk_tp_stats sk_tp_stats(const struct sk_tp *tp);
 typedef void (*sk_tp_trace_fn)(void *arg, bool out, const struct sk_flow *flow, const char *buf,
                                size_t len);
 void sk_tp_set_trace(struct sk_tp *tp, sk_tp_trace_fn fn, void *arg);
+
+/**
+ * A steering hook, for several stacks on the same addresses (the proxy's
+ * workers): called for every message received that parsed, before it is
+ * stamped and handed up, with its bytes as received. Returns true when it
+ * took the message (handed it to another stack, which gets it through
+ * sk_tp_inject, or answered it); the transport then forgets it. NULL removes it.
+ */
+typedef bool (*sk_tp_steer_fn)(void *arg, struct sk_msg *m, const struct sk_flow *flow,
+                               const char *buf, size_t len);
+void sk_tp_set_steer(struct sk_tp *tp, sk_tp_steer_fn fn, void *arg);
+/**
+ * A message another stack's transport received and steered here: handled as
+ * if it had arrived on flow (whose local address must be one this transport
+ * listens on too: a response to it leaves from there), the hook not asked again.
+ */
+void sk_tp_inject(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow);
 
 #include "sipkit/resolve.h" /* RFC 3263: names to targets */
 

@@ -109,7 +109,7 @@ void cli_ctl_bindings(const struct sk_location *loc, const struct sk_clock *cloc
 }
 
 int cli_location_open(struct sk_location *loc, const char *spec, const struct sk_clock *clock,
-                      const struct sk_log *log)
+                      const struct sk_log *log, struct sk_redis_breaker *breaker, bool say)
 {
 	memset(loc, 0, sizeof(*loc));
 	if (!spec || !strcmp(spec, "memory"))
@@ -120,7 +120,8 @@ int cli_location_open(struct sk_location *loc, const char *spec, const struct sk
 		        spec);
 		return EXIT_USAGE;
 	}
-	struct sk_location_redis_config rc = {.url = spec, .clock = clock, .log = log};
+	struct sk_location_redis_config rc = {
+	    .url = spec, .clock = clock, .log = log, .breaker = breaker};
 	if (sk_location_redis(loc, &rc) < 0) {
 		fprintf(
 		    stderr,
@@ -128,13 +129,14 @@ int cli_location_open(struct sk_location *loc, const char *spec, const struct sk
 		    spec);
 		return EXIT_USAGE;
 	}
-	if (sk_location_redis_ping(loc) < 0)
-		fprintf(stderr,
-		        "sipkit proxy: %s does not answer yet: REGISTERs get 500 and calls 480 "
-		        "until it "
-		        "does (retried by itself)\n",
-		        spec);
-	else
+	if (sk_location_redis_ping(loc) < 0) {
+		if (say)
+			fprintf(stderr,
+			        "sipkit proxy: %s does not answer yet: REGISTERs get 500 and calls "
+			        "480 until it does (retried by itself)\n",
+			        spec);
+	} else if (say) {
 		fprintf(stderr, "sipkit proxy: location store %s\n", spec);
+	}
 	return 0;
 }

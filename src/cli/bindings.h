@@ -11,8 +11,9 @@ void cli_ctl_bindings(const struct sk_location *loc, const struct sk_clock *cloc
                       const char *aor, FILE *f);
 /* The store --location names ("memory": ops NULL, the proxy's default; "redis://..."):
  * 0, or EXIT_USAGE with the reason on stderr. A Redis that does not answer yet is
- * only a warning: the proxy reconnects by itself. */
+ * only a warning (said when say): the proxy reconnects by itself. The workers' Redis
+ * stores share breaker (NULL: each its own). */
 int cli_location_open(struct sk_location *loc, const char *spec, const struct sk_clock *clock,
-                      const struct sk_log *log);
+                      const struct sk_log *log, struct sk_redis_breaker *breaker, bool say);
 
 #endif

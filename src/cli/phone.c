@@ -33,7 +33,11 @@ static void ladder_line(void *arg, bool out, const struct sk_flow *flow, const c
                         size_t len)
 {
 	struct phone *ph = arg;
+	if (ph->trace_lock) /* one capture for every worker of the proxy */
+		pthread_mutex_lock(ph->trace_lock);
 	cli_trace_write(ph->trace, ph->clock, out, flow, buf, len);
+	if (ph->trace_lock)
+		pthread_mutex_unlock(ph->trace_lock);
 	char local[64], remote[64], cseq[48] = "";
 	size_t l1 = 0;
 	while (l1 < len && buf[l1] != '\r' && buf[l1] != '\n')
@@ -75,6 +79,12 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 	if (ph->times.t1) { /* --t1: the other values as RFC 3261 Table 4 has them */
 		sc.times = sk_txn_times_default();
 		sc.times.t1 = ph->times.t1;
+		if (ph->times.t2) /* and those the caller scaled with it (sipkit proxy --t1) */
+			sc.times.t2 = ph->times.t2;
+		if (ph->times.t4)
+			sc.times.t4 = ph->times.t4;
+		if (ph->times.timer_d)
+			sc.times.timer_d = ph->times.timer_d;
 	}
 	ph->prog = prog;
 	ph->log = (struct sk_log){.fn = log_line, .arg = ph, .max = SK_LOG_WARN};
@@ -89,6 +99,7 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 		goto fail;
 	sc.timers = sk_loop_timers(ph->loop);
 	sc.net = net;
+	ph->net = net;
 	if (ph->tls.insecure) /* said loudly: nobody is verified */
 		fprintf(stderr,
 		        "%s: WARNING: --tls-insecure: TLS servers are NOT verified; anyone "
@@ -112,7 +123,8 @@ int phone_init(struct phone *ph, const char *prog, const struct sk_ua_events *ev
 		fprintf(stderr, "%s: cannot start: %s\n", prog, sk_strerror(rc));
 		return rc;
 	}
-	if (ph->trace_path && (rc = cli_trace_open(&ph->trace, ph->trace_path, prog)) < 0)
+	if (ph->trace_path && !ph->trace_lock &&
+	    (rc = cli_trace_open(&ph->trace, ph->trace_path, prog)) < 0)
 		return rc;
 	if (ph->ladder || ph->trace)
 		sk_tp_set_trace(sk_stack_tp(ph->stack), ladder_line, ph);
@@ -130,7 +142,7 @@ fail:
 
 void phone_free(struct phone *ph)
 {
-	if (ph->trace && sk_trace_writer_close(ph->trace) < 0)
+	if (ph->trace && !ph->trace_lock && sk_trace_writer_close(ph->trace) < 0)
 		fprintf(stderr, "%s: %s: writing the trace failed\n", ph->prog, ph->trace_path);
 	ph->trace = NULL;
 	sk_ua_free(ph->ua);

@@ -7,6 +7,7 @@
 #ifndef SK_CLI_PHONE_H
 #define SK_CLI_PHONE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -20,6 +21,7 @@ struct phone {
 	struct sk_clock *clock;
 	struct sk_loop *loop;
 	struct sk_stack *stack;
+	struct sk_net *net; /* the stack's sockets (owned by the stack once it is made) */
 	struct sk_ua *ua;
 	struct sk_log log;
 	struct sk_log_limiter *log_limiter; /* per kind of line, on the loop's clock */
@@ -35,8 +37,9 @@ struct phone {
 	FILE *ladder_out;                   /* where ladder lines go; NULL: stdout */
 	enum sk_100rel rel100;              /* --100rel (RFC 3262), set before phone_init */
 	struct sk_trace_writer *trace;      /* open while the phone runs */
-	uint64_t t0;                        /* ladder times are relative to it */
-	int listening;                      /* listeners opened */
+	pthread_mutex_t *trace_lock; /* set: trace is shared by the proxy's workers, not ours */
+	uint64_t t0;                 /* ladder times are relative to it */
+	int listening;               /* listeners opened */
 };
 
 /* Clock, loop, sockets, stack; the UA is created with ev. Prints its errors. */

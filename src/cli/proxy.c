@@ -5,323 +5,29 @@
  * on 127.0.0.1:5060, registrar on, parallel forking.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "bindings.h"
-#include "cli.h"
-#include "eventlog.h"
-#include "phone.h"
-#include "sipkit/proxy.h"
+#include "proxyd.h"
+#include "tracefile.h"
 
-#define MAX_LISTEN 8
-#define MAX_ROUTES 64
-
-#define CTL_MAX_LIST 1000 /* pending calls listed at most */
-
-struct proxy_opts {
-	const char *listen[MAX_LISTEN];
-	int nlisten;
-	char domains[1024]; /* every --domain, comma-separated */
-	const char *users, *auth_algs, *ctl;
-	enum eventlog_format log_format; /* the line per call and per REGISTER on stdout */
-	char *routes[MAX_ROUTES];
-	int nroutes;
-	enum sk_fork_mode fork;
-	bool record_route, cancel_481, ladder;
-	const char *trace; /* --trace FILE */
-	unsigned long timer_c, duration_ms;
-	unsigned long log_burst, log_rate; /* the log's limits per kind of line; 0: defaults */
-	/* bounds (0: the proxy's defaults) */
-	unsigned long max_breadth, max_passes, max_pending, overload_kb, src_rate;
-	unsigned long min_expires;                /* registrar: shortest registration (423 below) */
-	const char *trust;                        /* CIDRs exempt from src-rate, comma-separated */
-	const char *location;                     /* --location: memory, redis://HOST:PORT[/DB] */
-	const char *dns;                          /* --dns udp:HOST:PORT, NULL: resolv.conf */
-	struct sk_tp_conn_limits conns;           /* --tcp-* (zero: the transport's defaults) */
-	struct sk_ws_config ws;                   /* --ws-* (zero: the transport's defaults) */
-	struct sk_tls_config tls;                 /* --tls-* */
-	char *owned[MAX_LISTEN + MAX_ROUTES + 4]; /* strings read from a config file */
-	int nowned;
-};
-
-struct ctl_client {
-	struct ctl_client *next;
-	struct proxyd *pd;
-	struct sk_io io;
-	int fd;
-	char buf[CTL_LINE_MAX];
-	size_t len;
-};
-
-static volatile sig_atomic_t reload_asked; /* SIGHUP: read the users file again */
+volatile sig_atomic_t proxy_reload_gen;
 
 static void on_sighup(int sig)
 {
 	(void)sig;
-	reload_asked = 1;
-}
-
-struct proxyd {
-	struct phone ph;
-	struct sk_timer reload_check;
-	bool reloading; /* reload_check runs */
-	struct sk_proxy *proxy;
-	struct proxy_opts o;
-	int ctl_fd;
-	struct sk_io ctl_io;
-	struct ctl_client *clients;
-	char ctl_path[108];
-	bool done;
-	struct sk_loop_hook log_flush; /* the event log's lines of a pass, in one write */
-};
-
-/* ---- the control socket ---------------------------------------------------- */
-
-struct list_out {
-	FILE *f;
-	size_t n;
-};
-
-static void list_one(void *arg, const struct sk_proxy_call_info *c)
-{
-	struct list_out *lo = arg;
-	if (lo->n++ < CTL_MAX_LIST)
-		fprintf(lo->f,
-		        "call %s from %s to %s branches %u pending %u age %llu ms best %d state %s "
-		        "[%s]\n",
-		        c->call_id, c->from, c->to, c->branches, c->pending_branches,
-		        (unsigned long long)c->age_ms, c->best_status, c->state, c->branch_states);
-}
-
-/* The transport's connection counters: what strangers hold and what was refused or closed. */
-static void ctl_tcp_stats(struct proxyd *pd, FILE *f)
-{
-	struct sk_tp_stats t = sk_tp_stats(sk_stack_tp(pd->ph.stack));
-	fprintf(f,
-	        "tcp_conns_in %zu\ntcp_conns_out %zu\ntcp_sources %zu\ntcp_opened %llu\n"
-	        "tcp_refused_in %llu\ntcp_refused_source %llu\ntcp_refused_out %llu\n"
-	        "tcp_closed_idle %llu\ntcp_closed_header %llu\n",
-	        t.conns_in, t.conns_out, t.sources, (unsigned long long)t.conns_opened,
-	        (unsigned long long)t.refused_in, (unsigned long long)t.refused_source,
-	        (unsigned long long)t.refused_out, (unsigned long long)t.closed_idle,
-	        (unsigned long long)t.closed_header);
-	fprintf(
-	    f,
-	    "ws_conns %zu\nws_upgrades %llu\nws_refused %llu\nws_bad_frames %llu\nws_pings %llu\n",
-	    t.ws_conns, (unsigned long long)t.ws_upgrades, (unsigned long long)t.ws_refused,
-	    (unsigned long long)t.ws_bad_frames, (unsigned long long)t.ws_pings);
-	fprintf(f,
-	        "tls_up %llu\ntls_failed %llu\ntls_handshakes %zu\ntls_closed_handshake %llu\n"
-	        "tls_refused_handshake %llu\n",
-	        (unsigned long long)t.tls_up, (unsigned long long)t.tls_failed, t.handshakes,
-	        (unsigned long long)t.closed_handshake, (unsigned long long)t.refused_handshake);
-}
-
-/* The resolver's counters (RFC 3263) and the stateless forwards it could not serve. */
-static void ctl_dns_stats(struct proxyd *pd, FILE *f)
-{
-	struct sk_resolver *r = sk_stack_resolver(pd->ph.stack);
-	struct sk_resolver_stats d = r ? sk_resolver_stats(r) : (struct sk_resolver_stats){0};
-	fprintf(f,
-	        "dns_lookups %llu\ndns_queries %llu\ndns_cache_hits %llu\ndns_cached %zu\n"
-	        "dns_timeouts %llu\ndns_failures %llu\ndns_refused %llu\ndns_pending %zu\n"
-	        "dns_fwd_dropped %llu\n",
-	        (unsigned long long)d.lookups, (unsigned long long)d.queries,
-	        (unsigned long long)d.cache_hits, d.cached, (unsigned long long)d.timeouts,
-	        (unsigned long long)d.failures, (unsigned long long)d.refused, d.pending,
-	        (unsigned long long)sk_proxy_stats(pd->proxy).dns_fwd_dropped);
-}
-
-/* One command line: calls | stats | bindings [AOR] | release CALL-ID [STATUS [REASON]] | help. */
-static void ctl_command(struct proxyd *pd, char *line, FILE *f)
-{
-	char *save = NULL, *cmd = strtok_r(line, " \t", &save);
-	if (!cmd || !strcmp(cmd, "help")) {
-		fprintf(f, "commands: calls | stats | bindings [AOR] | release CALL-ID [STATUS "
-		           "[REASON]]\nok\n");
-	} else if (!strcmp(cmd, "bindings")) {
-		cli_ctl_bindings(sk_proxy_location(pd->proxy), pd->ph.clock,
-		                 sk_stack_now(pd->ph.stack), strtok_r(NULL, " \t", &save), f);
-	} else if (!strcmp(cmd, "calls")) {
-		struct list_out lo = {f, 0};
-		sk_proxy_pending(pd->proxy, list_one, &lo);
-		fprintf(f, "pending %zu\nok\n", lo.n);
-	} else if (!strcmp(cmd, "stats")) {
-		struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
-		fprintf(f,
-		        "calls %llu\ncancelled %llu\ncancels_sent %llu\nabsorbed_487 %llu\n"
-		        "sent_481 %llu\nforks %llu\nbranches %llu\nreleased %llu\nregisters %llu\n"
-		        "bindings %llu\ncontexts %zu\nlog_suppressed %llu\nloops %llu\n"
-		        "breadth_440 %llu\nshed_503 %llu\ndropped %llu\noverloads %llu\n"
-		        "overloaded %d\nstrays_dropped %llu\n",
-		        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
-		        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
-		        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
-		        (unsigned long long)s.branches, (unsigned long long)s.released,
-		        (unsigned long long)s.registers, (unsigned long long)s.bindings, s.pending,
-		        (unsigned long long)sk_log_suppressed_total(&pd->ph.log),
-		        (unsigned long long)s.loops, (unsigned long long)s.breadth_440,
-		        (unsigned long long)s.shed_503, (unsigned long long)s.dropped,
-		        (unsigned long long)s.overloads, (int)sk_proxy_overloaded(pd->proxy),
-		        (unsigned long long)s.strays_dropped);
-		fprintf(f,
-		        "relay_denied %llu\nchallenges %llu\nauth_failed %llu\nauth_refused %llu\n"
-		        "auth_blocked %llu\nusers %zu\n",
-		        (unsigned long long)s.relay_denied, (unsigned long long)s.challenges,
-		        (unsigned long long)s.auth_failed, (unsigned long long)s.auth_refused,
-		        (unsigned long long)s.auth_blocked, sk_proxy_users(pd->proxy));
-		ctl_tcp_stats(pd, f);
-		ctl_dns_stats(pd, f);
-		fprintf(f, "ok\n");
-	} else if (!strcmp(cmd, "release")) {
-		char *id = strtok_r(NULL, " \t", &save), *st = strtok_r(NULL, " \t", &save);
-		char *reason = save && *save ? save : NULL;
-		unsigned long status = 480;
-		if (!id || (st && (parse_uint(st, 699, &status) < 0 || status < 300))) {
-			fprintf(f, "error: usage: release CALL-ID [STATUS 300-699 [REASON]]\n");
-			return;
-		}
-		int rc = sk_proxy_release(pd->proxy, id, (int)status, reason);
-		if (rc == -SK_ENOTFOUND)
-			fprintf(f, "error: no pending call with Call-ID %s\n", id);
-		else if (rc < 0)
-			fprintf(f, "error: %s (a Reason is protocol;cause=N;text=\"...\")\n",
-			        sk_strerror(rc));
-		else
-			fprintf(f, "released %s with %lu\nok\n", id, status);
-	} else {
-		fprintf(f, "error: unknown command '%s' (help lists them)\n", cmd);
-	}
-}
-
-static void client_close(struct proxyd *pd, struct ctl_client *c)
-{
-	sk_loop_io_del(pd->ph.loop, &c->io);
-	close(c->fd);
-	for (struct ctl_client **pp = &pd->clients; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	free(c);
-}
-
-static void on_client(void *arg, unsigned events)
-{
-	struct ctl_client *c = arg;
-	struct proxyd *pd = c->pd;
-	(void)events;
-	ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
-	if (n <= 0) {
-		if (n < 0 && errno == EAGAIN)
-			return;
-		client_close(pd, c);
-		return;
-	}
-	c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	char *nl = strchr(c->buf, '\n');
-	if (!nl && c->len < sizeof(c->buf) - 1)
-		return;
-	if (nl)
-		*nl = '\0';
-	if (nl && nl > c->buf && nl[-1] == '\r')
-		nl[-1] = '\0';
-	char *out = NULL;
-	size_t outlen = 0;
-	FILE *f = open_memstream(&out, &outlen);
-	if (f) {
-		if (!nl)
-			fprintf(f, "error: command longer than %d bytes\n", CTL_LINE_MAX);
-		else
-			ctl_command(pd, c->buf, f);
-		fclose(f);
-		/* a short answer to a local client: written blocking, bounded in time */
-		int fl = fcntl(c->fd, F_GETFL);
-		fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
-		struct timeval tv = {.tv_sec = 1};
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		for (size_t off = 0; out && off < outlen;) {
-			ssize_t w = write(c->fd, out + off, outlen - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		free(out);
-	}
-	client_close(pd, c);
-}
-
-static void on_ctl_accept(void *arg, unsigned events)
-{
-	struct proxyd *pd = arg;
-	(void)events;
-	for (;;) {
-		int fd = accept(pd->ctl_fd, NULL, NULL);
-		if (fd < 0)
-			return;
-		struct ctl_client *c = calloc(1, sizeof(*c));
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-		c->fd = fd;
-		c->pd = pd;
-		if (sk_loop_io_add(pd->ph.loop, &c->io, fd, SK_IO_READ, on_client, c) < 0) {
-			free(c);
-			close(fd);
-			continue;
-		}
-		c->next = pd->clients;
-		pd->clients = c;
-	}
-}
-
-static int ctl_open(struct proxyd *pd, const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "sipkit proxy: control socket path too long: %s\n", path);
-		return EXIT_USAGE;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* a socket left by a proxy that died: replaced when nobody answers on it */
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		fprintf(stderr, "sipkit proxy: another proxy answers on %s (use --ctl PATH)\n",
-		        path);
-		close(fd);
-		return EXIT_UNAVAILABLE;
-	}
-	if (fd >= 0)
-		close(fd);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
-		fprintf(stderr, "sipkit proxy: cannot open the control socket %s: %s\n", path,
-		        strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return EXIT_UNAVAILABLE;
-	}
-	pd->ctl_fd = fd;
-	snprintf(pd->ctl_path, sizeof(pd->ctl_path), "%s", path);
-	sk_loop_io_add(pd->ph.loop, &pd->ctl_io, fd, SK_IO_READ, on_ctl_accept, pd);
-	return 0;
+	proxy_reload_gen++;
 }
 
 static void on_event(void *arg, const struct sk_proxy_event *ev)
 {
-	const struct proxyd *pd = arg;
-	eventlog_write(stdout, pd->o.log_format, ev);
+	const struct proxy_worker *w = arg;
+	flockfile(stdout); /* one whole line, whichever worker writes */
+	eventlog_write(stdout, w->pd->o.log_format, ev);
+	funlockfile(stdout);
 }
 
 /* Once per loop pass, not once per line (issue 16: a write per call): a line is
@@ -332,24 +38,25 @@ static void log_flush(void *arg)
 	fflush(stdout);
 }
 
-/* ---- SIGHUP: the users file read again ---------------------------------------- */
+/* ---- SIGHUP: the users file read again, by each worker ------------------------ */
 
 #define RELOAD_CHECK_MS 200
 
-static void reload_check(void *arg)
+void proxy_worker_reload_check(void *arg)
 {
-	struct proxyd *pd = arg;
-	if (reload_asked) {
+	struct proxy_worker *w = arg;
+	sig_atomic_t gen = proxy_reload_gen;
+	if (gen != w->reload_seen) {
 		char err[300];
-		reload_asked = 0;
-		if (sk_proxy_users_reload(pd->proxy, err, sizeof(err)) < 0)
+		w->reload_seen = gen;
+		if (sk_proxy_users_reload(w->proxy, err, sizeof(err)) < 0)
 			fprintf(stderr, "sipkit proxy: users not reloaded, the old ones stay: %s\n",
 			        err);
-		else
+		else if (w->idx == 0)
 			fprintf(stderr, "sipkit proxy: %zu users reloaded from %s\n",
-			        sk_proxy_users(pd->proxy), pd->o.users);
+			        sk_proxy_users(w->proxy), w->pd->o.users);
 	}
-	sk_timer_start(sk_loop_timers(pd->ph.loop), &pd->reload_check, RELOAD_CHECK_MS);
+	sk_timer_start(sk_loop_timers(w->ph.loop), &w->reload_check, RELOAD_CHECK_MS);
 }
 
 /* What the proxy is on this network: said once at start, so nobody runs an open relay
@@ -369,7 +76,7 @@ static void say_policy(struct proxyd *pd)
 		fprintf(stderr,
 		        "sipkit proxy: serving %s; %zu users from %s (SIGHUP reloads); relaying "
 		        "only for them and --trust sources\n",
-		        o->domains, sk_proxy_users(pd->proxy), o->users);
+		        o->domains, sk_proxy_users(pd->w[0].proxy), o->users);
 }
 
 /* ---- options and the configuration file ----------------------------------- */
@@ -391,10 +98,10 @@ static void usage(FILE *f)
 	    "                    [--tcp-idle-ms MS] [--tcp-idle-new-ms MS] [--tcp-header-ms MS]\n"
 	    "                    [--ws-origin ORIGIN[,ORIGIN...]] [--ws-max-conns N]\n"
 	    "                    [--location memory|redis://HOST:PORT[/DB]] [--min-expires S]\n"
-	    "                    [--dns udp:HOST:PORT] [-l tls:HOST:PORT --tls-cert FILE\n"
-	    "                    --tls-key FILE] [--tls-ca FILE] [--tls-insecure]\n"
-	    "                    [--tls-verify-client] [--tls-handshake-ms MS]\n"
-	    "                    [--tls-max-handshakes N]\n\n"
+	    "                    [--dns udp:HOST:PORT] [--workers N] [--t1 MS]\n"
+	    "                    [-l tls:HOST:PORT --tls-cert FILE --tls-key FILE]\n"
+	    "                    [--tls-ca FILE] [--tls-insecure] [--tls-verify-client]\n"
+	    "                    [--tls-handshake-ms MS] [--tls-max-handshakes N]\n\n"
 	    "A stateful forking proxy (RFC 3261 §16) and registrar (§10). Without -l it\n"
 	    "listens on udp and tcp 127.0.0.1:5060. Requests for --domain (or for one of\n"
 	    "its addresses) go to the registered contacts of the user, or to the static\n"
@@ -411,7 +118,7 @@ static void usage(FILE *f)
 	    "know, and some take the first blindly).\n"
 	    "-c FILE reads the same settings, one per line: listen, domain, users, route, fork,\n"
 	    "record-route, cancel-481, timer-c, ctl, location, log-format, log-burst, log-rate,\n"
-	    "tcp-*, tls-* and the\n"
+	    "workers, tcp-*, tls-* and the\n"
 	    "bounds below ('#' starts a comment).\n"
 	    "Bounds, each enforced in O(1): --max-breadth (RFC 5393, default 60) branches of\n"
 	    "a request at once across hops (440 when none is left); --max-passes (8): a\n"
@@ -447,7 +154,15 @@ static void usage(FILE *f)
 	    "503 moves a branch to the next target. A name that does not resolve is answered\n"
 	    "604 (404 among several targets), 504 when the DNS does not answer, with a\n"
 	    "Warning saying why.\n"
-	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl.\n"
+	    "--workers N (1-64; default: one per core) runs N event loops on N threads, each\n"
+	    "with its own stack, on the same addresses; every request of a call is handled\n"
+	    "by the worker its Call-ID hashes to, and each worker sends from a UDP port of\n"
+	    "its own so that responses come back to it (docs/workers.md). Registrations are\n"
+	    "shared; --max-pending and --src-rate are shared out among the workers.\n"
+	    "--t1 MS sets T1 (default 500) and with it T2 (8 T1), T4 (10 T1) and Timer D\n"
+	    "(64 T1): short timers for a lab or a test, not for a network.\n"
+	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl\n"
+	    "(with several workers: totals, a line per worker, 'worker stop N').\n"
 	    "--trace FILE writes every message for sipkit check (pcap if FILE ends in "
 	    ".pcap).\n" PHONE_TLS_HELP
 	    "Log lines are limited per kind (per place in the code): --log-burst at once\n"
@@ -563,6 +278,11 @@ static int set_option(struct proxy_opts *o, const char *key, const char *val, co
 		if (phone_dns_check("sipkit proxy", val))
 			return EXIT_USAGE;
 		o->dns = val;
+	} else if (!strcmp(key, "t1") && val && parse_uint(val, 60000, &v) == 0 && v) {
+		o->t1 = v; /* RFC 3261 Table 4: the other timers follow (tests: short Timer D) */
+	} else if (!strcmp(key, "workers") && val && parse_uint(val, SK_WORKERS_MAX, &v) == 0 &&
+	           v) {
+		o->workers = v;
 	} else if (set_bound(o, key, val) == 0) {
 		/* one of the numeric bounds */
 	} else if (!strcmp(key, "ws-origin") && val) {
@@ -651,9 +371,202 @@ static int parse_args(struct proxyd *pd, int argc, char **argv)
 	return -1;
 }
 
+/* Worker i: its clock, loop, sockets' backend, stack and proxy; its listeners come later. */
+static int worker_init(struct proxyd *pd, unsigned i, struct sk_location loc)
+{
+	struct proxy_opts *o = &pd->o;
+	struct proxy_worker *w = &pd->w[i];
+	struct sk_ua_events none = {0};
+	unsigned n = pd->nworkers;
+	int rc;
+	w->pd = pd;
+	w->idx = i;
+	w->ph.ladder = o->ladder;
+	w->ph.trace_path = o->trace;
+	if (pd->trace_lock_made) { /* one capture for every worker */
+		w->ph.trace = pd->trace;
+		w->ph.trace_lock = &pd->trace_lock;
+	}
+	w->ph.log_burst = (uint32_t)o->log_burst;
+	w->ph.log_rate = (uint32_t)o->log_rate;
+	w->ph.conns = o->conns;
+	w->ph.ws = o->ws;
+	w->ph.tls = o->tls;
+	if (o->t1) { /* a lab's short timers: all of them scaled from T1 */
+		w->ph.times.t1 = (uint32_t)o->t1;
+		w->ph.times.t2 = (uint32_t)(8 * o->t1);
+		w->ph.times.t4 = (uint32_t)(10 * o->t1);
+		w->ph.times.timer_d = (uint32_t)(64 * o->t1);
+	}
+	w->ph.dns = o->dns;
+	if (phone_init(&w->ph, "sipkit proxy", &none, "proxy") < 0) {
+		if (loc.ops)
+			loc.ops->free(loc.st);
+		return 1;
+	}
+	/* Redis: a connection per worker, on its clock, one breaker for all */
+	if (!loc.ops && (rc = cli_location_open(&loc, o->location, w->ph.clock, &w->ph.log,
+	                                        pd->breaker, i == 0)) != 0)
+		return rc;
+	sk_ua_free(w->ph.ua); /* the proxy core is this stack's transaction user */
+	w->ph.ua = NULL;
+	sk_loop_hook_add(w->ph.loop, &w->log_flush, log_flush, w);
+	/* bounds of the whole proxy, shared out (a source's calls spread over the workers) */
+	unsigned long max_pending = o->max_pending ? (o->max_pending + n - 1) / n : 0;
+	unsigned long src_rate = o->src_rate ? (o->src_rate + n - 1) / n : 0;
+	if (n > 1 && !max_pending)
+		max_pending = (50000 + n - 1) / n;
+	if (n > 1 && !src_rate)
+		src_rate = (10000 + n - 1) / n;
+	/* failed authentications counted for all the workers together: made with the first */
+	if (n > 1 && o->users && !pd->auth_fails &&
+	    sk_proxy_auth_fails_new(&pd->auth_fails, sk_stack_hash_key(w->ph.stack)) < 0)
+		return 1;
+	struct sk_proxy_config pc = {.stack = w->ph.stack,
+	                             .auth_fails = pd->auth_fails,
+	                             .domain = o->domains[0] ? o->domains : NULL,
+	                             .users_file = o->users,
+	                             .auth_algorithms = o->auth_algs,
+	                             .on_event = on_event,
+	                             .event_arg = w,
+	                             .fork = o->fork,
+	                             .record_route = o->record_route,
+	                             .registrar = true,
+	                             .cancel_481 = o->cancel_481,
+	                             .timer_c_ms = (uint32_t)o->timer_c,
+	                             .max_breadth = (uint32_t)o->max_breadth,
+	                             .max_passes = (uint32_t)o->max_passes,
+	                             .max_pending = max_pending,
+	                             .overload_queue_kb = (uint32_t)o->overload_kb,
+	                             .src_rate = (uint32_t)src_rate,
+	                             .min_expires = (uint32_t)o->min_expires,
+	                             .trust = o->trust,
+	                             .location = loc};
+	if ((rc = sk_proxy_new(&w->proxy, &pc)) < 0) {
+		if (rc == -SK_EINVAL && o->users) {
+			fprintf(stderr, "sipkit proxy: cannot use --users %s (see above)\n",
+			        o->users);
+			return EXIT_USAGE;
+		}
+		if (rc == -SK_EINVAL && o->trust) {
+			fprintf(stderr,
+			        "sipkit proxy: bad --trust '%s' (CIDR,...: 10.0.0.0/8,::1)\n",
+			        o->trust);
+			return EXIT_USAGE;
+		}
+		fprintf(stderr, "sipkit proxy: cannot start: %s\n", sk_strerror(rc));
+		return 1;
+	}
+	for (int r = 0; r < o->nroutes; r++) {
+		char *eq = strchr(o->routes[r], '=');
+		*eq = '\0';
+		rc = sk_proxy_route_add(w->proxy, o->routes[r], eq + 1);
+		*eq = '=';
+		if (rc < 0) {
+			fprintf(stderr,
+			        "sipkit proxy: bad route '%s' (USER=sip:HOST[:PORT][,sip:...], a "
+			        "numeric address or a name resolved by RFC 3263)\n",
+			        o->routes[r]);
+			return EXIT_USAGE;
+		}
+	}
+	if (o->users) {
+		w->reload_seen = proxy_reload_gen;
+		sk_timer_init(&w->reload_check, proxy_worker_reload_check, w);
+		sk_timer_start(sk_loop_timers(w->ph.loop), &w->reload_check, RELOAD_CHECK_MS);
+		w->reloading = true;
+	}
+	return 0;
+}
+
+/* With several workers and the in-memory store: one store shared under a lock, a handle
+ * per worker and one for the control socket's counts. Redis: each worker its own
+ * connection, and one circuit breaker so that an outage is waited for and logged once. */
+static int open_shared_location(struct proxyd *pd, struct sk_location *locs)
+{
+	unsigned n = pd->nworkers;
+	struct sk_location inner;
+	if (n == 1)
+		return 0;
+	if (pd->o.location && strcmp(pd->o.location, "memory") != 0)
+		return sk_redis_breaker_new(&pd->breaker) < 0 ? 1 : 0;
+	if (sk_location_memory(&inner, 100000, 16) < 0 ||
+	    sk_location_shared(locs, n + 1, inner) < 0)
+		return 1;
+	pd->shared = locs[n];
+	pd->have_shared = true;
+	return 0;
+}
+
+void proxy_worker_free(struct proxy_worker *w)
+{
+	if (!w->pd || w->freed)
+		return;
+	w->freed = true;
+	if (w->reloading)
+		sk_timer_stop(sk_loop_timers(w->ph.loop), &w->reload_check);
+	if (w->stopping)
+		sk_timer_stop(sk_loop_timers(w->ph.loop), &w->stop_check);
+	w->reloading = w->stopping = false;
+	if (w->proxy) { /* what say_totals adds up once the worker is gone */
+		w->final = sk_proxy_stats(w->proxy);
+		w->final_suppressed = sk_log_suppressed_total(&w->ph.log);
+	}
+	sk_proxy_free(w->proxy);
+	w->proxy = NULL;
+	if (w->log_flush.active)
+		sk_loop_hook_del(w->ph.loop, &w->log_flush);
+	fflush(stdout);
+	phone_free(&w->ph);
+}
+
+static void say_totals(struct proxyd *pd)
+{
+	struct sk_proxy_stats t = {0};
+	uint64_t suppressed = 0;
+	for (unsigned i = 0; i < pd->nworkers; i++) {
+		struct proxy_worker *w = &pd->w[i];
+		struct sk_proxy_stats s = w->freed ? w->final : sk_proxy_stats(w->proxy);
+		t.calls += s.calls;
+		t.cancelled += s.cancelled;
+		t.cancels_sent += s.cancels_sent;
+		t.absorbed_487 += s.absorbed_487;
+		t.sent_481 += s.sent_481;
+		t.forks += s.forks;
+		t.shed_503 += s.shed_503;
+		suppressed += w->freed ? w->final_suppressed : sk_log_suppressed_total(&w->ph.log);
+	}
+	fprintf(stderr,
+	        "sipkit proxy: %llu calls, %llu cancelled, %llu CANCELs sent, %llu 487 absorbed, "
+	        "%llu 481 sent, %llu forks, %llu shed with 503, %llu log lines suppressed\n",
+	        (unsigned long long)t.calls, (unsigned long long)t.cancelled,
+	        (unsigned long long)t.cancels_sent, (unsigned long long)t.absorbed_487,
+	        (unsigned long long)t.sent_481, (unsigned long long)t.forks,
+	        (unsigned long long)t.shed_503, (unsigned long long)suppressed);
+}
+
+static int listen_one(struct proxyd *pd, uint16_t *first_port)
+{
+	struct proxy_opts *o = &pd->o;
+	int rc = 0;
+	for (int i = 0; i < o->nlisten && rc == 0; i++) {
+		struct sk_sa bound;
+		if ((rc = phone_listen(&pd->w[0].ph, o->listen[i], &bound)) == 0) {
+			char a[64];
+			sk_sa_print(&bound, a, sizeof(a));
+			fprintf(stderr, "sipkit proxy: listening on %.*s:%s\n",
+			        (int)strcspn(o->listen[i], ":"), o->listen[i], a);
+			if (i == 0)
+				*first_port = sk_sa_port(&bound);
+		}
+	}
+	return rc;
+}
+
 int cmd_proxy(int argc, char **argv)
 {
 	struct proxyd *pd = calloc(1, sizeof(*pd));
+	struct sk_location locs[SK_WORKERS_MAX + 1];
 	int rc;
 	if (!pd)
 		return 1;
@@ -666,130 +579,90 @@ int cmd_proxy(int argc, char **argv)
 		o->listen[o->nlisten++] = "udp:127.0.0.1:5060";
 		o->listen[o->nlisten++] = "tcp:127.0.0.1:5060";
 	}
-	struct sk_ua_events none = {0};
-	pd->ph.ladder = o->ladder;
-	pd->ph.trace_path = o->trace;
-	pd->ph.log_burst = (uint32_t)o->log_burst;
-	pd->ph.log_rate = (uint32_t)o->log_rate;
-	pd->ph.conns = o->conns;
-	pd->ph.ws = o->ws;
-	pd->ph.tls = o->tls;
-	pd->ph.dns = o->dns;
-	if (phone_init(&pd->ph, "sipkit proxy", &none, "proxy") < 0) {
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	pd->nworkers = o->workers               ? (unsigned)o->workers
+	               : cores < 1              ? 1
+	               : cores > SK_WORKERS_MAX ? SK_WORKERS_MAX
+	                                        : (unsigned)cores;
+	pd->w = calloc(pd->nworkers, sizeof(*pd->w));
+	memset(locs, 0, sizeof(locs));
+	if (!pd->w) {
 		rc = 1;
-		goto out;
+		goto out_opts;
 	}
-	sk_ua_free(pd->ph.ua); /* the proxy core is this stack's transaction user */
-	pd->ph.ua = NULL;
-	sk_loop_hook_add(pd->ph.loop, &pd->log_flush, log_flush, pd);
-	struct sk_proxy_config pc = {.stack = pd->ph.stack,
-	                             .domain = o->domains[0] ? o->domains : NULL,
-	                             .users_file = o->users,
-	                             .auth_algorithms = o->auth_algs,
-	                             .on_event = on_event,
-	                             .event_arg = pd,
-	                             .fork = o->fork,
-	                             .record_route = o->record_route,
-	                             .registrar = true,
-	                             .cancel_481 = o->cancel_481,
-	                             .timer_c_ms = (uint32_t)o->timer_c,
-	                             .max_breadth = (uint32_t)o->max_breadth,
-	                             .max_passes = (uint32_t)o->max_passes,
-	                             .max_pending = o->max_pending,
-	                             .overload_queue_kb = (uint32_t)o->overload_kb,
-	                             .src_rate = (uint32_t)o->src_rate,
-	                             .min_expires = (uint32_t)o->min_expires,
-	                             .trust = o->trust};
-	if ((rc = cli_location_open(&pc.location, o->location, pd->ph.clock, &pd->ph.log)) != 0)
-		goto out;
-	if ((rc = sk_proxy_new(&pd->proxy, &pc)) < 0) {
-		if (rc == -SK_EINVAL && o->users) {
-			fprintf(stderr, "sipkit proxy: cannot use --users %s (see above)\n",
-			        o->users);
-			rc = EXIT_USAGE;
-			goto out;
+	if (pd->nworkers > 1) {
+		struct sk_workers_config wc = {.n = pd->nworkers};
+		if (sk_workers_new(&pd->ws, &wc) < 0 || pthread_mutex_init(&pd->trace_lock, NULL)) {
+			rc = 1;
+			goto out_opts;
 		}
-		if (rc == -SK_EINVAL && o->trust) {
-			fprintf(stderr,
-			        "sipkit proxy: bad --trust '%s' (CIDR,...: 10.0.0.0/8,::1)\n",
-			        o->trust);
-			rc = EXIT_USAGE;
-			goto out;
+		pd->trace_lock_made = true;
+		if (o->trace && (rc = cli_trace_open(&pd->trace, o->trace, "sipkit proxy")) < 0) {
+			rc = 1;
+			goto out_opts;
 		}
-		fprintf(stderr, "sipkit proxy: cannot start: %s\n", sk_strerror(rc));
-		rc = 1;
-		goto out;
 	}
-	for (int i = 0; i < o->nroutes; i++) {
-		char *eq = strchr(o->routes[i], '=');
-		*eq = '\0';
-		rc = sk_proxy_route_add(pd->proxy, o->routes[i], eq + 1);
-		*eq = '=';
-		if (rc < 0) {
-			fprintf(stderr,
-			        "sipkit proxy: bad route '%s' (USER=sip:HOST[:PORT][,sip:...], a "
-			        "numeric address or a name resolved by RFC 3263)\n",
-			        o->routes[i]);
-			rc = EXIT_USAGE;
+	if ((rc = open_shared_location(pd, locs)) != 0)
+		goto out;
+	for (unsigned i = 0; i < pd->nworkers; i++) {
+		struct sk_location loc = locs[i];
+		locs[i].ops = NULL; /* the worker's own from here on */
+		if ((rc = worker_init(pd, i, loc)) != 0) {
+			for (unsigned j = i + 1; j < pd->nworkers; j++)
+				if (locs[j].ops)
+					locs[j].ops->free(locs[j].st);
 			goto out;
 		}
 	}
-	rc = 0;
 	uint16_t first_port = 5060;
-	for (int i = 0; i < o->nlisten && rc == 0; i++) {
-		struct sk_sa bound;
-		if ((rc = phone_listen(&pd->ph, o->listen[i], &bound)) == 0) {
-			char a[64];
-			sk_sa_print(&bound, a, sizeof(a));
-			fprintf(stderr, "sipkit proxy: listening on %.*s:%s\n",
-			        (int)strcspn(o->listen[i], ":"), o->listen[i], a);
-			if (i == 0)
-				first_port = sk_sa_port(&bound);
-		}
-	}
+	rc = pd->ws ? proxy_workers_listen(pd, &first_port) : listen_one(pd, &first_port);
 	if (rc)
 		goto out;
+	if (!pd->ws) {
+		pd->clock = pd->w[0].ph.clock;
+		pd->loop = pd->w[0].ph.loop;
+	} else if (sk_clock_new_real(&pd->clock) < 0 || sk_loop_new(&pd->loop, pd->clock) < 0) {
+		rc = 1;
+		goto out;
+	}
 	char path[108];
 	if (!o->ctl)
 		snprintf(path, sizeof(path), "/tmp/sipkit-proxy-%u.sock", (unsigned)first_port);
-	if ((rc = ctl_open(pd, o->ctl ? o->ctl : path)) != 0)
+	if ((rc = proxy_ctl_open(pd, o->ctl ? o->ctl : path)) != 0)
 		goto out;
 	fprintf(stderr, "sipkit proxy: control socket %s\n", pd->ctl_path);
 	say_policy(pd);
 	if (o->users) {
 		struct sigaction sa = {.sa_handler = on_sighup};
 		sigaction(SIGHUP, &sa, NULL);
-		sk_timer_init(&pd->reload_check, reload_check, pd);
-		sk_timer_start(sk_loop_timers(pd->ph.loop), &pd->reload_check, RELOAD_CHECK_MS);
-		pd->reloading = true;
 	}
-	phone_run(&pd->ph, &pd->done, o->duration_ms);
-	struct sk_proxy_stats s = sk_proxy_stats(pd->proxy);
-	fprintf(stderr,
-	        "sipkit proxy: %llu calls, %llu cancelled, %llu CANCELs sent, %llu 487 absorbed, "
-	        "%llu 481 sent, %llu forks, %llu shed with 503, %llu log lines suppressed\n",
-	        (unsigned long long)s.calls, (unsigned long long)s.cancelled,
-	        (unsigned long long)s.cancels_sent, (unsigned long long)s.absorbed_487,
-	        (unsigned long long)s.sent_481, (unsigned long long)s.forks,
-	        (unsigned long long)s.shed_503,
-	        (unsigned long long)sk_log_suppressed_total(&pd->ph.log));
+	if (pd->ws)
+		proxy_workers_run(pd);
+	else
+		phone_run(&pd->w[0].ph, &pd->done, o->duration_ms);
+	say_totals(pd);
 out:
-	while (pd->clients) {
-		client_close(pd, pd->clients);
+	if (pd->loop)
+		proxy_ctl_close(pd);
+	for (unsigned i = 0; pd->ws && i < pd->nworkers; i++)
+		sk_workers_stop(pd->ws, i); /* before their loops go (the threads stopped theirs) */
+	for (unsigned i = 0; pd->w && i < pd->nworkers; i++)
+		proxy_worker_free(&pd->w[i]);
+	if (pd->ws) {
+		sk_loop_free(pd->loop);
+		sk_clock_free(pd->clock);
 	}
-	if (pd->ctl_fd >= 0) {
-		sk_loop_io_del(pd->ph.loop, &pd->ctl_io);
-		close(pd->ctl_fd);
-		unlink(pd->ctl_path);
-	}
-	if (pd->reloading)
-		sk_timer_stop(sk_loop_timers(pd->ph.loop), &pd->reload_check);
-	sk_proxy_free(pd->proxy);
-	if (pd->log_flush.active)
-		sk_loop_hook_del(pd->ph.loop, &pd->log_flush);
-	fflush(stdout);
-	phone_free(&pd->ph);
+	if (pd->have_shared)
+		pd->shared.ops->free(pd->shared.st);
+	sk_redis_breaker_free(pd->breaker);
+	sk_proxy_auth_fails_free(pd->auth_fails);
+	if (pd->trace && sk_trace_writer_close(pd->trace) < 0)
+		fprintf(stderr, "sipkit proxy: %s: writing the trace failed\n", o->trace);
 out_opts:
+	if (pd->trace_lock_made)
+		pthread_mutex_destroy(&pd->trace_lock);
+	sk_workers_free(pd->ws);
+	free(pd->w);
 	for (int i = 0; i < pd->o.nowned; i++)
 		free(pd->o.owned[i]);
 	free(pd);

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,18 @@ struct fail_slot {
 	uint64_t window, blocked_until;
 };
 
+/*
+ * The failures of every source, one table for every worker that takes it: the
+ * Call-ID steers an attacker's guesses over all the workers (docs/workers.md),
+ * and a count per worker would let N times AUTH_FAIL_MAX through before the
+ * block. One lock, held for a slot's read or update: O(1).
+ */
+struct sk_proxy_auth_fails {
+	pthread_mutex_t lock;
+	struct sk_hash_key key;
+	struct fail_slot slot[AUTH_FAIL_SLOTS];
+};
+
 struct sk_proxy_auth {
 	struct sk_proxy *p;
 	char *path;
@@ -76,7 +89,8 @@ struct sk_proxy_auth {
 	unsigned char key[32];
 	uint32_t next_index;
 	struct nonce_slot *nonces;
-	struct fail_slot *fails;
+	struct sk_proxy_auth_fails *fails; /* own, or the workers' shared one */
+	bool own_fails;
 	enum sk_digest_alg algs[2]; /* offered, in this order (RFC 8760 §2.4) */
 	size_t nalgs;
 };
@@ -277,13 +291,42 @@ static int parse_algs(struct sk_proxy_auth *a, const char *list, char *err, size
 	return 0;
 }
 
-int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs, char *err,
-                       size_t errsize)
+int sk_proxy_auth_fails_new(struct sk_proxy_auth_fails **out, const struct sk_hash_key *key)
+{
+	struct sk_proxy_auth_fails *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -SK_ENOMEM;
+	if (pthread_mutex_init(&f->lock, NULL) != 0) {
+		free(f);
+		return -SK_ENOMEM;
+	}
+	f->key = *key;
+	*out = f;
+	return 0;
+}
+
+void sk_proxy_auth_fails_free(struct sk_proxy_auth_fails *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs,
+                       struct sk_proxy_auth_fails *shared, char *err, size_t errsize)
 {
 	struct sk_proxy_auth *a = calloc(1, sizeof(*a));
+	if (a) {
+		a->fails = shared;
+		if (!shared) {
+			a->own_fails = true;
+			if (sk_proxy_auth_fails_new(&a->fails, sk_stack_hash_key(p->stack)) < 0)
+				a->fails = NULL;
+		}
+	}
 	if (!a || !(a->path = strdup(path)) ||
-	    !(a->nonces = calloc(AUTH_NONCE_SLOTS, sizeof(*a->nonces))) ||
-	    !(a->fails = calloc(AUTH_FAIL_SLOTS, sizeof(*a->fails)))) {
+	    !(a->nonces = calloc(AUTH_NONCE_SLOTS, sizeof(*a->nonces))) || !a->fails) {
 		p->auth = a;
 		snprintf(err, errsize, "out of memory");
 		return -SK_ENOMEM;
@@ -313,7 +356,8 @@ void sk_proxy_auth_free(struct sk_proxy_auth *a)
 		return;
 	users_free(a->users);
 	free(a->nonces);
-	free(a->fails);
+	if (a->own_fails)
+		sk_proxy_auth_fails_free(a->fails);
 	free(a->path);
 	free(a);
 }
@@ -401,15 +445,16 @@ static size_t source_key(const struct sk_sa *from, uint8_t addr[16])
 	return len;
 }
 
-static struct fail_slot *fail_slot(struct sk_proxy_auth *a, const struct sk_sa *from, bool take)
+/* The slot of from's failures, under f->lock; NULL when none (and take is false, or
+ * another source's block holds it). */
+static struct fail_slot *fail_slot(struct sk_proxy_auth_fails *f, const struct sk_sa *from,
+                                   uint64_t now, bool take)
 {
 	uint8_t addr[16];
 	size_t len = source_key(from, addr);
 	if (!len)
 		return NULL;
-	uint64_t now = sk_stack_now(a->p->stack);
-	struct fail_slot *s =
-	    &a->fails[sk_hash(sk_stack_hash_key(a->p->stack), addr, len) % AUTH_FAIL_SLOTS];
+	struct fail_slot *s = &f->slot[sk_hash(&f->key, addr, len) % AUTH_FAIL_SLOTS];
 	if (s->len == len && !memcmp(s->addr, addr, len))
 		return s;
 	/* another source holds the slot: taken over unless it is blocked */
@@ -424,28 +469,38 @@ static struct fail_slot *fail_slot(struct sk_proxy_auth *a, const struct sk_sa *
 
 static bool source_blocked(struct sk_proxy_auth *a, const struct sk_sa *from)
 {
-	struct fail_slot *s = fail_slot(a, from, false);
-	return s && s->blocked_until > sk_stack_now(a->p->stack);
+	uint64_t now = sk_stack_now(a->p->stack);
+	pthread_mutex_lock(&a->fails->lock);
+	struct fail_slot *s = fail_slot(a->fails, from, now, false);
+	bool blocked = s && s->blocked_until > now;
+	pthread_mutex_unlock(&a->fails->lock);
+	return blocked;
 }
 
 static void source_failed(struct sk_proxy_auth *a, const struct sk_sa *from)
 {
-	struct fail_slot *s = fail_slot(a, from, true);
 	uint64_t now = sk_stack_now(a->p->stack);
-	if (!s)
-		return;
-	if (now - s->window > AUTH_FAIL_WINDOW_MS) {
-		s->window = now;
-		s->fails = 0;
+	uint32_t fails = 0;
+	pthread_mutex_lock(&a->fails->lock);
+	struct fail_slot *s = fail_slot(a->fails, from, now, true);
+	if (s) {
+		if (now - s->window > AUTH_FAIL_WINDOW_MS) {
+			s->window = now;
+			s->fails = 0;
+		}
+		if (++s->fails >= AUTH_FAIL_MAX && s->blocked_until <= now) {
+			s->blocked_until = now + AUTH_BLOCK_MS;
+			fails = s->fails;
+		}
 	}
-	if (++s->fails >= AUTH_FAIL_MAX && s->blocked_until <= now) {
-		s->blocked_until = now + AUTH_BLOCK_MS;
+	pthread_mutex_unlock(&a->fails->lock);
+	if (fails) { /* the worker whose failure blocked it says so, once */
 		a->p->st.auth_blocked++;
 		char from_s[64];
 		sk_sa_print(from, from_s, sizeof(from_s));
 		sk_logf(sk_proxy_log(a->p), SK_LOG_WARN,
 		        "proxy: %s blocked for %d s after %u failed authentications", from_s,
-		        AUTH_BLOCK_MS / 1000, (unsigned)s->fails);
+		        AUTH_BLOCK_MS / 1000, (unsigned)fails);
 	}
 }
 

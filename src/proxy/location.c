@@ -332,7 +332,9 @@ int sk_location_memory(struct sk_location *loc, size_t max_aors, size_t max_bind
  */
 bool sk_location_memory_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors)
 {
-	if (!loc || loc->ops != &mem_ops)
+	if (loc && loc->ops != &mem_ops) /* the workers' shared one: what it holds inside */
+		return sk_location_shared_held(loc, bindings, aors);
+	if (!loc)
 		return false;
 	const struct loc_mem *s = loc->st;
 	if (bindings)

@@ -496,7 +496,8 @@ int sk_location_redis(struct sk_location *loc, const struct sk_location_redis_co
 	                             .connect_ms = cfg->connect_ms,
 	                             .command_ms = cfg->command_ms,
 	                             .backoff_ms = cfg->backoff_ms,
-	                             .backoff_max_ms = cfg->backoff_max_ms};
+	                             .backoff_max_ms = cfg->backoff_max_ms,
+	                             .breaker = cfg->breaker};
 	int err = sk_redis_new(&s->conn, &rc);
 	if (err < 0) {
 		free(s);

@@ -54,7 +54,8 @@ struct sk_overload {
 	struct sk_proxy *p;
 	struct sk_timer sample;
 	bool sampling, overloaded;
-	bool asked; /* a request came since the last sample */
+	bool asked;    /* a request came since the last sample */
+	bool draining; /* sk_proxy_drain: every new request is shed */
 	uint64_t calm_since;
 	size_t queue_high;
 	struct sk_htab srcs;
@@ -294,7 +295,7 @@ enum sk_admit sk_proxy_admit(void *arg, const struct sk_msg *req, const struct s
 		sample_fired(o); /* a first look now, then every OL_SAMPLE_MS */
 	}
 	enum sk_admit a = source_check(o, &flow->remote, now);
-	if (a == SK_ADMIT && o->overloaded)
+	if (a == SK_ADMIT && (o->overloaded || o->draining))
 		a = SK_ADMIT_SHED;
 	if (a == SK_ADMIT_SHED)
 		p->st.shed_503++;
@@ -306,6 +307,11 @@ enum sk_admit sk_proxy_admit(void *arg, const struct sk_msg *req, const struct s
 bool sk_proxy_overloaded(const struct sk_proxy *p)
 {
 	return p->ol->overloaded;
+}
+
+void sk_proxy_drain(struct sk_proxy *p)
+{
+	p->ol->draining = true;
 }
 
 /* ---- life ---------------------------------------------------------------- */

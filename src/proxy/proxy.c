@@ -440,14 +440,15 @@ static void on_ack(void *arg, struct sk_txn *ist, const struct sk_msg *ack,
 }
 
 /* The users file, read once now: a proxy that cannot check its users does not start. */
-static int start_auth(struct sk_proxy *p, const char *path, const char *algs)
+static int start_auth(struct sk_proxy *p, const struct sk_proxy_config *cfg)
 {
 	char err[300];
 	int rc = -SK_EINVAL;
 	if (!p->ndomains)
 		snprintf(err, sizeof(err), "a users file needs the domains it serves (--domain)");
 	else
-		rc = sk_proxy_auth_init(p, path, algs, err, sizeof(err));
+		rc = sk_proxy_auth_init(p, cfg->users_file, cfg->auth_algorithms, cfg->auth_fails,
+		                        err, sizeof(err));
 	if (rc < 0)
 		sk_logf(sk_proxy_log(p), SK_LOG_ERR, "proxy: %s", err);
 	return rc;
@@ -493,7 +494,7 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 	if (rc == 0)
 		rc = sk_proxy_domains_set(p, cfg->domain);
 	if (rc == 0 && cfg->users_file)
-		rc = start_auth(p, cfg->users_file, cfg->auth_algorithms);
+		rc = start_auth(p, cfg);
 	if (rc == 0)
 		rc = sk_proxy_fork_table_init(p) < 0 ? -SK_ENOMEM : 0;
 	if (rc == 0)

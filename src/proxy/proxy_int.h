@@ -88,6 +88,10 @@ void sk_proxy_registrar_request(struct sk_proxy *p, struct sk_txn *st, const str
  * 480 with a Warning to another request. */
 int sk_proxy_reply_store_down(struct sk_proxy *p, struct sk_txn *st, bool registering);
 
+/* location_shared.c: what the in-memory store inside the workers' shared one holds;
+ * false for another store. */
+bool sk_location_shared_held(const struct sk_location *loc, uint64_t *bindings, size_t *aors);
+
 /* overload.c: overload control, per-source limits */
 int sk_proxy_overload_init(struct sk_proxy *p);
 void sk_proxy_overload_free(struct sk_overload *o);
@@ -127,8 +131,9 @@ bool sk_proxy_may_forward_stateless(struct sk_proxy *p, const struct sk_msg *req
 
 /* auth.c: digest authentication of the users file's users (§22) */
 /* algs: "MD5,SHA-256" (NULL), "SHA-256,MD5"...: the challenges offered, in order. */
-int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs, char *err,
-                       size_t errsize);
+/* shared: the failed authentications counted for several workers (NULL: its own table) */
+int sk_proxy_auth_init(struct sk_proxy *p, const char *path, const char *algs,
+                       struct sk_proxy_auth_fails *shared, char *err, size_t errsize);
 void sk_proxy_auth_free(struct sk_proxy_auth *a);
 /* 0: authenticated (*authed) or nothing to authenticate; else the status answered. */
 int sk_proxy_auth_check(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req, bool local,

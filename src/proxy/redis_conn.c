@@ -16,6 +16,10 @@
  *  - a reused connection found closed (EOF, reset: the server restarted
  *    between two commands) is reconnected once at once, within the same
  *    deadlines; the store's commands are idempotent.
+ * Several workers (docs/workers.md) have a connection each but may share one
+ * breaker: an outage seen by one opens it for all, so it costs the proxy one
+ * deadline and one log line per backoff period, not one per worker, and the
+ * first worker to get a reply closes it for all ("available again" once).
  * hiredis (Debian's 0.14) formats the commands and parses the replies; the
  * socket is ours, so that every read is bounded. That hiredis has no reader
  * limits, so this file sets its own: bytes of a reply (what is fed to the
@@ -28,6 +32,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +40,17 @@
 #include <unistd.h>
 
 #include "redis_conn.h"
+#include "sipkit/proxy.h"
 
 #define REDIS_READ_CHUNK 16384
+
+/* The breaker's state, under its lock: a connection's own, or shared by workers'. */
+struct sk_redis_breaker {
+	pthread_mutex_t lock;
+	bool down;         /* open: every command fails at once */
+	uint64_t retry_at; /* clock: no attempt before this */
+	uint32_t backoff;  /* the next pause; 0: the first (backoff_ms) */
+};
 
 struct sk_redis {
 	struct sk_redis_config cfg;
@@ -49,10 +63,30 @@ struct sk_redis {
 	redisReplyObjectFunctions fns;         /* ours: the bounds, then hiredis's own */
 	const redisReplyObjectFunctions *base; /* hiredis's defaults */
 	size_t elements;                       /* of the reply being read */
-	bool down;                             /* the breaker is open */
-	uint64_t retry_at;                     /* clock: no attempt before this */
-	uint32_t backoff;                      /* the next pause */
+	struct sk_redis_breaker own;           /* when no shared one is given */
+	struct sk_redis_breaker *br;           /* own or shared */
 };
+
+int sk_redis_breaker_new(struct sk_redis_breaker **out)
+{
+	struct sk_redis_breaker *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -SK_ENOMEM;
+	if (pthread_mutex_init(&b->lock, NULL) != 0) {
+		free(b);
+		return -SK_ENOMEM;
+	}
+	*out = b;
+	return 0;
+}
+
+void sk_redis_breaker_free(struct sk_redis_breaker *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}
 
 /* ---- the reader's bounds ------------------------------------------------------ */
 
@@ -207,9 +241,15 @@ int sk_redis_new(struct sk_redis **out, const struct sk_redis_config *cfg)
 		r->cfg.max_reply_elements = 4096;
 	if (!r->cfg.max_string)
 		r->cfg.max_string = 4096;
-	r->backoff = r->cfg.backoff_ms;
+	r->br = cfg->breaker ? cfg->breaker : &r->own;
+	if (!cfg->breaker && pthread_mutex_init(&r->own.lock, NULL) != 0) {
+		free(r);
+		return -SK_ENOMEM;
+	}
 	int rc = parse_url(r, cfg->url);
 	if (rc < 0) {
+		if (!cfg->breaker)
+			pthread_mutex_destroy(&r->own.lock);
 		free(r);
 		return rc;
 	}
@@ -232,6 +272,8 @@ void sk_redis_free(struct sk_redis *r)
 	if (!r)
 		return;
 	conn_close(r);
+	if (r->br == &r->own)
+		pthread_mutex_destroy(&r->own.lock);
 	free(r);
 }
 
@@ -378,17 +420,46 @@ static const char *why(int rc)
 	}
 }
 
+/* A failure opens the breaker for a backoff period, doubled while failures go on;
+ * a worker failing in a period another one opened does not lengthen it. */
 static void trip(struct sk_redis *r, int rc, uint64_t now)
 {
 	conn_close(r);
-	if (!r->down)
-		sk_logf(r->cfg.log, SK_LOG_ERR,
-		        "location: redis %s unavailable (%s): store errors for %u ms, then retried",
-		        r->name, why(rc), (unsigned)r->backoff);
-	r->down = true;
-	r->retry_at = now + r->backoff;
-	r->backoff =
-	    r->backoff > r->cfg.backoff_max_ms / 2 ? r->cfg.backoff_max_ms : r->backoff * 2;
+	struct sk_redis_breaker *b = r->br;
+	pthread_mutex_lock(&b->lock);
+	if (!b->down || now >= b->retry_at) {
+		uint32_t pause = b->backoff ? b->backoff : r->cfg.backoff_ms;
+		if (!b->down)
+			sk_logf(r->cfg.log, SK_LOG_ERR,
+			        "location: redis %s unavailable (%s): store errors for %u ms, then "
+			        "retried",
+			        r->name, why(rc), (unsigned)pause);
+		b->down = true;
+		b->retry_at = now + pause;
+		b->backoff = pause > r->cfg.backoff_max_ms / 2 ? r->cfg.backoff_max_ms : pause * 2;
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* A reply: the breaker closes (logged once, by whichever worker saw it first). */
+static void recovered(struct sk_redis *r)
+{
+	struct sk_redis_breaker *b = r->br;
+	pthread_mutex_lock(&b->lock);
+	if (b->down)
+		sk_logf(r->cfg.log, SK_LOG_WARN, "location: redis %s available again", r->name);
+	b->down = false;
+	b->backoff = 0;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static bool breaker_open(struct sk_redis *r, uint64_t now)
+{
+	struct sk_redis_breaker *b = r->br;
+	pthread_mutex_lock(&b->lock);
+	bool open = b->down && now < b->retry_at;
+	pthread_mutex_unlock(&b->lock);
+	return open;
 }
 
 int sk_redis_command(struct sk_redis *r, int argc, const char **argv, const size_t *lens,
@@ -396,7 +467,7 @@ int sk_redis_command(struct sk_redis *r, int argc, const char **argv, const size
 {
 	*reply = NULL;
 	uint64_t now = sk_clock_now(r->cfg.clock);
-	if (r->down && now < r->retry_at)
+	if (breaker_open(r, now))
 		return -SK_EIO; /* the breaker is open: nothing tried, nothing waited for */
 	bool reused = r->fd >= 0;
 	int rc = 0;
@@ -418,9 +489,6 @@ int sk_redis_command(struct sk_redis *r, int argc, const char **argv, const size
 		trip(r, rc, sk_clock_now(r->cfg.clock));
 		return -SK_EIO;
 	}
-	if (r->down)
-		sk_logf(r->cfg.log, SK_LOG_WARN, "location: redis %s available again", r->name);
-	r->down = false;
-	r->backoff = r->cfg.backoff_ms;
+	recovered(r);
 	return 0;
 }

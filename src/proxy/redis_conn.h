@@ -21,6 +21,7 @@ struct sk_redis_config {
 	size_t max_reply_bytes;              /* bytes of one reply */
 	size_t max_reply_elements;           /* array elements of one reply, all levels */
 	size_t max_string;                   /* bytes of one string of a reply */
+	struct sk_redis_breaker *breaker;    /* shared with other connections; NULL: its own */
 };
 
 /** Parses the URL and resolves its host (once, here): 0, -SK_EINVAL, -SK_ENOMEM. No I/O. */

@@ -64,6 +64,7 @@ struct os_net {
 	struct os_sock *dirty;     /* UDP sockets with something for the pass hook */
 	struct sk_loop_hook flush; /* sends what a pass queued: flush_dirty */
 	struct sk_udp_batch_stats bst;
+	bool reuseport; /* SO_REUSEPORT on what binds: several stacks on one address */
 };
 
 static struct os_sock *os_of(struct sk_net_sock *s)
@@ -216,6 +217,14 @@ static int open_bound(struct sk_net *net, const struct sk_sa *addr, enum os_kind
 			(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 		else
 			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	}
+	/* SO_REUSEPORT (Linux 3.9): the workers' sockets on one address, the kernel
+	 * spreading datagrams and connections by a hash of the peer's address */
+	if (net_of(net)->reuseport &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
 	}
 	if ((fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
 	    (kind == OS_LISTENER &&
@@ -735,6 +744,12 @@ static const struct sk_net_ops os_ops = {
     .close = os_close,
     .free = os_free,
 };
+
+void sk_net_os_set_reuseport(struct sk_net *net, bool on)
+{
+	if (net && net->ops == &os_ops)
+		net_of(net)->reuseport = on;
+}
 
 int sk_net_os_new(struct sk_net **out, struct sk_loop *loop, const struct sk_log *log)
 {

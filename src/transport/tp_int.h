@@ -74,6 +74,8 @@ struct sk_tp {
 	struct sk_tp_stats st;
 	sk_tp_trace_fn trace;
 	void *trace_arg;
+	sk_tp_steer_fn steer; /* several stacks on one address: who handles what */
+	void *steer_arg;
 };
 
 /* ---- conn.c: stream connections ------------------------------------------ */

@@ -246,13 +246,16 @@ static void answer_bad_request(struct sk_tp *tp, struct sk_msg *m, bool parsed, 
 	sk_build_free(b);
 }
 
-void sk_tp_handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow,
-                      bool stream)
+/* One message; a datagram may be steered to another stack first (sk_tp_set_steer), and is
+ * then traced by the stack that handles it, not twice. */
+static void handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow,
+                       bool stream, bool may_steer)
 {
 	struct sk_msg *m = tp->msg;
 	struct sk_parse_err err = {0};
 	char a[64];
-	if (tp->trace)
+	bool steer = may_steer && tp->steer;
+	if (tp->trace && !steer)
 		tp->trace(tp->trace_arg, false, flow, buf, len);
 	int rc = stream ? sk_msg_parse_stream(m, buf, len, &err) : sk_msg_parse(m, buf, len, &err);
 	bool parsed = rc == 0;
@@ -261,6 +264,12 @@ void sk_tp_handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struc
 		err.why = "no Via, CSeq, Call-ID, From or To: cannot be matched to a transaction";
 		err.status = 400; /* §8.1.1: mandatory headers */
 		rc = -SK_EMALFORMED;
+	}
+	if (steer) {
+		if (rc == 0 && tp->steer(tp->steer_arg, m, flow, buf, len))
+			return;
+		if (tp->trace)
+			tp->trace(tp->trace_arg, false, flow, buf, len);
 	}
 	if (rc < 0) {
 		tp->st.rx_bad++;
@@ -285,6 +294,24 @@ void sk_tp_handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struc
 	tp->st.rx_msgs++;
 	if (tp->user.recv)
 		tp->user.recv(tp->user.arg, m, flow);
+}
+
+void sk_tp_handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow,
+                      bool stream)
+{
+	/* a stream stays with the stack that holds its connection: responses go back on it */
+	handle_msg(tp, buf, len, flow, stream, !stream);
+}
+
+void sk_tp_inject(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow)
+{
+	handle_msg(tp, buf, len, flow, false, false);
+}
+
+void sk_tp_set_steer(struct sk_tp *tp, sk_tp_steer_fn fn, void *arg)
+{
+	tp->steer = fn;
+	tp->steer_arg = arg;
 }
 
 static void up_datagram(void *arg, struct sk_net_sock *s, const struct sk_sa *from, const char *buf,

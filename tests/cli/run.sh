@@ -67,6 +67,8 @@ check_err proxy-max-breadth 64 "bad setting 'max-breadth 0'" "$SIPKIT" proxy --m
 check_err proxy-src-rate 64 "bad setting 'src-rate lots'" "$SIPKIT" proxy --src-rate lots
 check_err proxy-trust 64 "bad --trust '10.0.0.0/33'" "$SIPKIT" proxy --trust 10.0.0.0/33 -l udp:127.0.0.1:0
 check_err proxy-log-rate 64 "bad setting 'log-rate x'" "$SIPKIT" proxy --log-rate x
+check_err proxy-workers-0 64 "bad setting 'workers 0'" "$SIPKIT" proxy --workers 0
+check_err proxy-workers-65 64 "bad setting 'workers 65'" "$SIPKIT" proxy --workers 65
 check_err proxy-tcp-zero 64 "bad setting 'tcp-max-in 0'" "$SIPKIT" proxy --tcp-max-in 0
 check_err proxy-tcp-unknown 64 "bad setting 'tcp-bogus 3'" "$SIPKIT" proxy --tcp-bogus 3
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats

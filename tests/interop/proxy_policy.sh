@@ -202,7 +202,9 @@ svcrack_case() { # name position-of-the-password
 	while [ $i -lt "$2" ]; do echo "guess$i" >>dict; i=$((i + 1)); done
 	echo weak1 >>dict
 	for j in 1 2 3 4 5; do echo "later$j" >>dict; done
-	if start_proxy --domain "$LO" --users users; then
+	# two workers: svcrack's guesses (a Call-ID each) spread over them, and the
+	# failures that block its source are counted for both together (docs/workers.md)
+	if start_proxy --domain "$LO" --users users --workers 2; then
 		alloc 1
 		timeout -k 2 8 svcrack -u alice -d dict -p "$PROXY_PORT" -P "$PORT" -b "$LO" "$LO" >svcrack.out 2>&1
 		ctl_stats

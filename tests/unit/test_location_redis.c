@@ -14,6 +14,7 @@
  *  - a server that accepts and never answers: -SK_EIO after the command's
  *    deadline; then the breaker is open: the next operation fails at once
  *    without a new connection (the listener sees exactly one);
+ *  - two stores sharing a breaker (the workers'): one outage, one connection;
  *  - nobody listening: -SK_EIO, and bad URLs are refused at creation.
  * These run on the real clock: the deadlines are socket waits. No assertion
  * is about time.
@@ -224,6 +225,38 @@ static void test_silent_then_breaker(void **state)
 	fake_free(&f);
 }
 
+/* Two workers' stores sharing one breaker: the outage the first waits for opens it
+ * for the second, which fails at once without connecting (the listener sees one). */
+static void test_shared_breaker(void **state)
+{
+	(void)state;
+	struct fake f = {0};
+	struct sk_binding b[4];
+	fake_listen(&f); /* never accepting */
+	struct sk_redis_breaker *br;
+	assert_int_equal(sk_redis_breaker_new(&br), 0);
+	struct sk_location a, c;
+	struct sk_location_redis_config rc = {
+	    .url = f.url, .clock = f.clock, .command_ms = 300, .connect_ms = 300, .breaker = br};
+	assert_int_equal(sk_location_redis(&a, &rc), 0);
+	assert_int_equal(sk_location_redis(&c, &rc), 0);
+	uint64_t now = sk_clock_now(f.clock);
+	assert_int_equal(a.ops->lookup(a.st, "bob@example.com", now, b, 4), -SK_EIO);
+	assert_int_equal(c.ops->lookup(c.st, "bob@example.com", now, b, 4), -SK_EIO);
+	assert_int_equal(sk_location_redis_ping(&c), -SK_EIO);
+	fcntl(f.lfd, F_SETFL, O_NONBLOCK);
+	int accepted = 0, fd;
+	while ((fd = accept(f.lfd, NULL, NULL)) >= 0) {
+		accepted++;
+		close(fd);
+	}
+	assert_int_equal(accepted, 1);
+	a.ops->free(a.st);
+	c.ops->free(c.st);
+	sk_redis_breaker_free(br);
+	fake_free(&f);
+}
+
 static void test_nobody_and_urls(void **state)
 {
 	(void)state;
@@ -271,9 +304,8 @@ int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hostile_replies),
-	    cmocka_unit_test(test_hostile_fields),
-	    cmocka_unit_test(test_silent_then_breaker),
+	    cmocka_unit_test(test_hostile_replies),     cmocka_unit_test(test_hostile_fields),
+	    cmocka_unit_test(test_silent_then_breaker), cmocka_unit_test(test_shared_breaker),
 	    cmocka_unit_test(test_nobody_and_urls),
 	};
 	return cmocka_run_group_tests_name("location_redis", tests, NULL, NULL);
