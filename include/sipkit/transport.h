@@ -232,6 +232,23 @@ struct sk_tls_config {
 };
 
 /*
+ * Throw-away certificates for labs, demos and tests (src/transport/tls_lab.c),
+ * made with libcrypto at run time: a CA (san NULL, self-signed) or a leaf that
+ * the CA written earlier as ca_base signs, valid from from_days to to_days
+ * around now (negative: in the past). Written under dir as BASE.pem and
+ * BASE.key (0600). 0, -SK_EINVAL, -SK_EIO (a file, or ca_base unreadable),
+ * -SK_ENOMEM.
+ */
+struct sk_tls_lab_cert {
+	const char *cn;  /* the subject's common name */
+	const char *san; /* "DNS:sip.test,IP:127.0.0.1"; NULL: a CA */
+	long from_days, to_days;
+	long serial; /* 0: 1 */
+};
+int sk_tls_lab_make(const char *dir, const char *base, const struct sk_tls_lab_cert *spec,
+                    const char *ca_base);
+
+/*
  * WebSocket listeners (-l ws:, RFC 6455, RFC 7118). Each zero takes its
  * default. An idle WebSocket connection is pinged (RFC 6455 §5.5.2) before
  * it is closed: a browser that answers keeps its connection, and so the

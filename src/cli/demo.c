@@ -7,19 +7,26 @@
  *  2. one phone answers, the other two are cancelled with
  *     `Reason: SIP;cause=200;text="Call completed elsewhere"` (§16.7, RFC 3326);
  *  3. a phone answers just as the caller cancels: the caller ACKs the 2xx and
- *     hangs up with a BYE (§9.1, §13.2.2.4).
+ *     hangs up with a BYE (§9.1, §13.2.2.4);
+ *  4. the first again with the caller on TLS (§26.2, RFC 5922): her CANCEL
+ *     and her ACK for the 487 go on the connection of her INVITE (§9.1,
+ *     §17.1.1.3), the proxy's 200 and 487 come back on it (§18.2.2). Its
+ *     certificates are made for the run (sk_tls_lab_make) and removed after;
+ *     when they cannot be, the demo says why and runs the other three.
  * All stacks share one event loop, so equal timer deadlines fire in start
  * order: that is what makes the race of the third call happen every time.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "tracefile.h"
 #include "sipkit/proxy.h"
 #include "sipkit/ua.h"
 
-#define NODES      5 /* caller, proxy, three phones */
+#define NODES      5  /* caller, proxy, three phones */
+#define LEARNED    16 /* the ports of connections a node opened, for the ladder */
 #define MAX_EVENTS 256
 #define COL_WIDTH  15
 #define AOR        "sip:bob@demo.sipkit"
@@ -36,6 +43,7 @@ struct event {
 	bool request;
 	int status;
 	char method[16]; /* request method or CSeq method */
+	bool tls;        /* sent over TLS */
 };
 
 struct demo;
@@ -47,7 +55,8 @@ struct node {
 	struct sk_stack *stack;
 	struct sk_ua *ua;
 	struct sk_sa addr;
-	struct sk_call *call; /* phones: the ringing call */
+	struct sk_sa tls_addr; /* the TLS listener (caller and proxy) */
+	struct sk_call *call;  /* phones: the ringing call */
 	struct sk_timer answer;
 	bool answers;     /* this call, this phone answers after answer_ms */
 	bool cancel_with; /* scenario 3: the caller cancels at the same deadline */
@@ -72,6 +81,15 @@ struct demo {
 	struct sk_trace_writer *tw;   /* --trace FILE */
 	uint64_t frames;
 	unsigned checked_bad; /* calls with error or warning findings */
+	struct {
+		uint16_t port;
+		int node;
+	} learned[LEARNED]; /* a TLS connection's local port: its node */
+	size_t nlearned;
+	char pki[64]; /* the run's certificates ("" when none could be made) */
+	char ca_pem[80], proxy_pem[80], proxy_key[80];
+	struct sk_tls_config tls_proxy, tls_caller;
+	char why_no_tls[160];
 };
 
 static void log_line(void *arg, enum sk_log_level level, const char *line)
@@ -83,10 +101,25 @@ static void log_line(void *arg, enum sk_log_level level, const char *line)
 
 static int node_of(const struct demo *d, const struct sk_sa *a)
 {
+	uint16_t port = sk_sa_port(a);
 	for (int i = 0; i < NODES; i++)
-		if (sk_sa_port(&d->n[i].addr) == sk_sa_port(a))
+		if (sk_sa_port(&d->n[i].addr) == port ||
+		    (sk_sa_port(&d->n[i].tls_addr) && sk_sa_port(&d->n[i].tls_addr) == port))
 			return i;
+	for (size_t k = 0; k < d->nlearned; k++)
+		if (d->learned[k].port == port)
+			return d->learned[k].node;
 	return -1;
+}
+
+/* A connection a node opened (its port is ephemeral): known as that node's from now on. */
+static void learn(struct demo *d, int node, const struct sk_flow *flow)
+{
+	if (!sk_proto_is_stream(flow->proto) || node_of(d, &flow->local) >= 0 ||
+	    d->nlearned >= LEARNED)
+		return;
+	d->learned[d->nlearned].port = sk_sa_port(&flow->local);
+	d->learned[d->nlearned++].node = node;
 }
 
 /* Every message a node sends: who to whom, what, and its Reason. */
@@ -97,6 +130,7 @@ static void trace(void *arg, bool out, const struct sk_flow *flow, const char *b
 	struct sk_msg *m;
 	if (!out)
 		return; /* each message once: as its sender sent it */
+	learn(d, nd->idx, flow);
 	struct sk_trace_pkt pkt;
 	cli_trace_pkt(&pkt, d->clock, true, flow, buf, len);
 	pkt.frame = ++d->frames;
@@ -113,6 +147,7 @@ static void trace(void *arg, bool out, const struct sk_flow *flow, const char *b
 		e->from = nd->idx;
 		e->to = node_of(d, &flow->remote);
 		e->request = sk_msg_is_request(m);
+		e->tls = flow->proto == SK_PROTO_TLS;
 		const struct sk_cseq *cs = sk_msg_cseq(m);
 		if (e->request) {
 			sk_str_cpy(e->method, sizeof(e->method), sk_msg_method(m));
@@ -209,10 +244,16 @@ static int node_init(struct demo *d, int i)
 	int rc = sk_net_os_new(&nd->net, d->loop, &d->log);
 	struct sk_stack_config sc = {
 	    .timers = sk_loop_timers(d->loop), .net = nd->net, .log = &d->log};
+	if (d->pki[0] && i <= 1) /* TLS: the caller verifies the proxy's certificate */
+		sc.tls = i == 0 ? &d->tls_caller : &d->tls_proxy;
 	if (rc < 0 || (rc = sk_stack_new(&nd->stack, &sc)) < 0)
 		return rc;
 	sk_target_parse(&t, "udp:127.0.0.1:0");
 	if ((rc = sk_stack_listen(nd->stack, &t, &nd->addr)) < 0)
+		return rc;
+	/* the proxy's TLS listener; the caller's is her Via's sent-by (§18.1.1) */
+	sk_target_parse(&t, "tls:127.0.0.1:0");
+	if (d->pki[0] && i <= 1 && (rc = sk_stack_listen(nd->stack, &t, &nd->tls_addr)) < 0)
 		return rc;
 	sk_tp_set_trace(sk_stack_tp(nd->stack), trace, nd);
 	sk_timer_init(&nd->answer, phone_answer, nd);
@@ -312,8 +353,9 @@ static int scenario(struct demo *d, int which)
 	static const char *const titles[] = {
 	    "1. alice cancels while the three phones of bob ring",
 	    "2. bob-2 answers: the proxy cancels bob-1 and bob-3, saying why",
-	    "3. the race: bob-1 answers just as alice cancels"};
-	char route[80], a[64];
+	    "3. the race: bob-1 answers just as alice cancels",
+	    "4. the same cancel with alice on TLS: her CANCEL and ACK on her INVITE's connection"};
+	char route[96], a[64];
 	d->nev = 0;
 	d->caller_done = false;
 	d->phones_ended = 0;
@@ -324,15 +366,15 @@ static int scenario(struct demo *d, int which)
 		d->n[i].answers = (which == 2 && i == 3) || (which == 3 && i == 2);
 		d->n[i].cancel_with = which == 3 && i == 2;
 	}
-	sk_sa_print(&d->n[1].addr, a, sizeof(a));
-	snprintf(route, sizeof(route), "sip:%s", a);
+	sk_sa_print(which == 4 ? &d->n[1].tls_addr : &d->n[1].addr, a, sizeof(a));
+	snprintf(route, sizeof(route), "sip:%s%s", a, which == 4 ? ";transport=tls" : "");
 	struct sk_call_params p = {.to = AOR, .route = route};
 	printf("\n%s\n\n", titles[which - 1]);
 	if (sk_call_invite(d->n[0].ua, &p, &d->caller_call) < 0) {
 		printf("verdict: FAIL (the INVITE could not be sent)\n");
 		return 1;
 	}
-	if (which == 1)
+	if (which == 1 || which == 4)
 		sk_timer_start(sk_loop_timers(d->loop), &d->cancel, d->cancel_ms);
 	run_until(d, call_over, 10000);
 	run_until(d, call_over, 300); /* the last ACKs and 200s */
@@ -342,7 +384,7 @@ static int scenario(struct demo *d, int which)
 	draw(d);
 	bool ok;
 	char why[300];
-	if (which == 1) {
+	if (which == 1 || which == 4) {
 		int c2 = count(d, 1, 2, "CANCEL", 0, "Q.850;cause=16"),
 		    c3 = count(d, 1, 3, "CANCEL", 0, "Q.850;cause=16"),
 		    c4 = count(d, 1, 4, "CANCEL", 0, "Q.850;cause=16");
@@ -350,11 +392,20 @@ static int scenario(struct demo *d, int which)
 		    ok200 = count(d, 1, 0, "CANCEL", 200, NULL);
 		ok = c2 == 1 && c3 == 1 && c4 == 1 && up487 == 1 && ok200 == 1 &&
 		     d->outcome == SK_OUTCOME_CANCELLED;
+		int plain = 0, tls = 0; /* alice's leg: all TLS in the fourth call, none before */
+		for (size_t k = 0; k < d->nev; k++)
+			if (d->ev[k].from == 0 || d->ev[k].to == 0)
+				d->ev[k].tls ? tls++ : plain++;
+		ok = ok && (which == 4 ? plain == 0 && tls >= 5 : tls == 0);
+		char leg[80] = "";
+		if (which == 4)
+			snprintf(leg, sizeof(leg), "; alice's %d messages on TLS, %d not", tls,
+			         plain);
 		snprintf(
 		    why, sizeof(why),
 		    "one CANCEL to each phone with alice's Reason (%d %d %d), 200 to her CANCEL "
-		    "(%d), one 487 to her (%d), the phones' 487s absorbed: %s",
-		    c2, c3, c4, ok200, up487, sk_call_outcome_name(d->outcome));
+		    "(%d), one 487 to her (%d), the phones' 487s absorbed%s: %s",
+		    c2, c3, c4, ok200, up487, leg, sk_call_outcome_name(d->outcome));
 	} else if (which == 2) {
 		int c2 = count(d, 1, 2, "CANCEL", 0, ELSEWHERE),
 		    c4 = count(d, 1, 4, "CANCEL", 0, ELSEWHERE);
@@ -382,6 +433,51 @@ static int scenario(struct demo *d, int which)
 	}
 	printf("verdict: %s: %s\n", ok ? "ok" : "FAIL", why);
 	return ok ? 0 : 1;
+}
+
+/* ---- the fourth call's certificates ------------------------------------------ */
+
+static const char *const pki_files[] = {"ca.pem", "ca.key", "proxy.pem", "proxy.key"};
+
+/* A CA and the proxy's certificate for 127.0.0.1, in a directory of the run's own. */
+static void pki_make(struct demo *d)
+{
+	const char *tmp = getenv("TMPDIR");
+	char path[sizeof(d->pki)];
+	snprintf(path, sizeof(path), "%s/sipkit-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (strlen(path) + sizeof("/proxy.pem") > sizeof(path) || !mkdtemp(path)) {
+		snprintf(d->why_no_tls, sizeof(d->why_no_tls), "no directory for its certificates");
+		return;
+	}
+	memcpy(d->pki, path, sizeof(path));
+	struct sk_tls_lab_cert ca = {.cn = "sipkit demo CA", .from_days = -1, .to_days = 1};
+	struct sk_tls_lab_cert proxy = {
+	    .cn = "proxy.demo.sipkit", .san = "IP:127.0.0.1", .from_days = -1, .to_days = 1};
+	int rc = sk_tls_lab_make(d->pki, "ca", &ca, NULL);
+	if (rc == 0)
+		rc = sk_tls_lab_make(d->pki, "proxy", &proxy, "ca");
+	if (rc < 0) {
+		snprintf(d->why_no_tls, sizeof(d->why_no_tls),
+		         "its certificates could not be made (%s)", sk_strerror(rc));
+		return;
+	}
+	snprintf(d->ca_pem, sizeof(d->ca_pem), "%s/ca.pem", d->pki);
+	snprintf(d->proxy_pem, sizeof(d->proxy_pem), "%s/proxy.pem", d->pki);
+	snprintf(d->proxy_key, sizeof(d->proxy_key), "%s/proxy.key", d->pki);
+	d->tls_proxy = (struct sk_tls_config){.cert_file = d->proxy_pem, .key_file = d->proxy_key};
+	d->tls_caller = (struct sk_tls_config){.ca_file = d->ca_pem}; /* verified, as by default */
+}
+
+static void pki_remove(struct demo *d)
+{
+	char path[sizeof(d->pki) + 16];
+	if (!d->pki[0])
+		return;
+	for (size_t i = 0; i < sizeof(pki_files) / sizeof(pki_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->pki, pki_files[i]);
+		unlink(path);
+	}
+	rmdir(d->pki);
 }
 
 /* A call the checker found fault with is shown in full: the demo's traffic must be clean. */
@@ -422,9 +518,10 @@ int cmd_demo(int argc, char **argv)
 		printf(
 		    "usage: sipkit demo [--trace FILE]\n\n"
 		    "The whole system on loopback in one process: a forking proxy and registrar,\n"
-		    "three phones registered for %s, and a caller. Three calls, each drawn as\n"
+		    "three phones registered for %s, and a caller. Four calls, each drawn as\n"
 		    "a ladder with a verdict: a cancel while all ring, an answer that cancels the\n"
-		    "other phones with a Reason, and an answer crossing the caller's CANCEL.\n"
+		    "other phones with a Reason, an answer crossing the caller's CANCEL, and the\n"
+		    "cancel again with the caller on TLS (certificates made for the run).\n"
 		    "sipkit check then reads every message the demo sent and must find nothing\n"
 		    "wrong; --trace FILE writes them (a pcap capture when FILE ends in .pcap).\n"
 		    "Exit 0 when every verdict is ok.\n",
@@ -445,6 +542,11 @@ int cmd_demo(int argc, char **argv)
 	}
 	struct sk_trace_check_config cc = {0};
 	sk_trace_checker_new(&d->chk, &cc, checked, d);
+	pki_make(d);
+	if (!d->why_no_tls[0] && !d->pki[0])
+		snprintf(d->why_no_tls, sizeof(d->why_no_tls), "no certificates");
+	if (d->why_no_tls[0])
+		d->pki[0] = '\0';
 	if ((rc = sk_clock_new_real(&d->clock)) == 0 && (rc = sk_loop_new(&d->loop, d->clock)) == 0)
 		for (int i = 0; i < NODES && rc == 0; i++)
 			rc = node_init(d, i);
@@ -466,9 +568,12 @@ int cmd_demo(int argc, char **argv)
 		bad = 1;
 		goto out;
 	}
-	for (int s = 1; s <= 3; s++)
+	int calls = d->pki[0] ? 4 : 3;
+	for (int s = 1; s <= calls; s++)
 		bad += scenario(d, s);
-	printf("\n%d of 3 calls went as RFC 3261 says\n", 3 - bad);
+	if (calls == 3)
+		printf("\n4. over TLS: not run: %s\n", d->why_no_tls);
+	printf("\n%d of %d calls went as RFC 3261 says\n", calls - bad, calls);
 	if (d->chk)
 		bad += check_summary(d);
 out:
@@ -488,6 +593,7 @@ out:
 	}
 	sk_loop_free(d->loop);
 	sk_clock_free(d->clock);
+	pki_remove(d);
 	free(d);
 	return bad ? 1 : 0;
 }

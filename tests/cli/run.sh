@@ -49,7 +49,7 @@ check decode-wsinv 0 "$SIPKIT" decode "$data/valid/wsinv.dat"
 check decode-intmeth-json 0 "$SIPKIT" decode --json "$data/valid/intmeth.dat"
 check decode-stdin 0 sh -c "\"$SIPKIT\" decode - < $data/valid/esc01.dat"
 check decode-insuf 0 "$SIPKIT" decode "$data/semantic/insuf.dat"
-check_out demo 0 "3 of 3 calls went as RFC 3261 says" "$SIPKIT" demo
+check_out demo 0 "4 of 4 calls went as RFC 3261 says" "$SIPKIT" demo
 check_err decode-badaspec 65 "line 5, column 4, header To: whitespace between" "$SIPKIT" decode "$data/invalid/badaspec.dat"
 check_err decode-badvers 65 "505 Version Not Supported" "$SIPKIT" decode "$data/invalid/badvers.dat"
 check_err decode-missing 66 "No such file" "$SIPKIT" decode /nonexistent/msg.sip

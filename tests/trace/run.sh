@@ -80,22 +80,22 @@ expect duplicates-json 0 '"duplicate_of":2,' "$SIPKIT" check --json --no-progres
 
 # the demo's own traffic, as a pcap capture: three calls, nothing wrong
 tmp=$(mktemp -d)
-expect demo-trace 0 "3 of 3 calls" "$SIPKIT" demo --trace "$tmp/demo.pcap"
+expect demo-trace 0 "4 of 4 calls" "$SIPKIT" demo --trace "$tmp/demo.pcap"
 expect demo-check 0 "findings: 0 errors, 0 warnings" "$SIPKIT" check --no-progress --summary "$tmp/demo.pcap"
-expect demo-outcomes 0 '"cancelled cleanly":1' "$SIPKIT" check --no-progress --json "$tmp/demo.pcap"
-expect demo-log 0 "3 calls checked" sh -c "\"$SIPKIT\" demo --trace $tmp/demo.log >/dev/null && \"$SIPKIT\" check --summary $tmp/demo.log"
+expect demo-outcomes 0 '"cancelled cleanly":2' "$SIPKIT" check --no-progress --json "$tmp/demo.pcap"
+expect demo-log 0 "4 calls checked" sh -c "\"$SIPKIT\" demo --trace $tmp/demo.log >/dev/null && \"$SIPKIT\" check --summary $tmp/demo.log"
 # a capture cut in the middle of a record: what came before is checked, then exit 1
 size=$(wc -c <"$tmp/demo.pcap")
 head -c $((size - 100)) "$tmp/demo.pcap" >"$tmp/cut.pcap"
 expect truncated 1 "reading stopped at frame" "$SIPKIT" check --no-progress --summary "$tmp/cut.pcap"
-expect truncated-checked 1 "3 calls checked" "$SIPKIT" check --no-progress --summary "$tmp/cut.pcap"
+expect truncated-checked 1 "4 calls checked" "$SIPKIT" check --no-progress --summary "$tmp/cut.pcap"
 # unreadable input, bad usage
 printf 'this is not a capture\n' >"$tmp/junk.txt"
 expect unreadable 2 "not a pcap" "$SIPKIT" check "$tmp/junk.txt"
 expect missing 2 "No such file" "$SIPKIT" check /nonexistent/x.pcap
 expect usage 64 "no input" "$SIPKIT" check
 expect bad-port 64 "bad --port" "$SIPKIT" check --port 0 "$tmp/demo.pcap"
-expect stdin 0 "3 calls checked" sh -c "\"$SIPKIT\" check --summary - <$tmp/demo.pcap"
+expect stdin 0 "4 calls checked" sh -c "\"$SIPKIT\" check --summary - <$tmp/demo.pcap"
 # SIP over WebSocket (RFC 7118) on TCP port 8088 (tests/trace/mkws.py): the upgrade
 # followed in each direction, masked frames unmasked, a message in two frames with
 # a ping between them reassembled, a binary frame read; both legs of the call
