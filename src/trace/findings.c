@@ -7,6 +7,16 @@
 
 #include "trace_int.h"
 
+const char *sk_trace_frame_ref(const struct sk_trace_call *c, const struct sk_trace_msg *m,
+                               char *buf, size_t size)
+{
+	if (m->file || c->nfiles > 1)
+		snprintf(buf, size, "%u:%llu", m->file + 1, (unsigned long long)m->frame);
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)m->frame);
+	return buf;
+}
+
 struct sk_trace_finding *sk_trace_finding_add(struct sk_trace_call *c, const char *code,
                                               uint32_t m0, int32_t m1, const char *fmt, ...)
 {

@@ -15,7 +15,7 @@
  *   #panel > #msginfo, pre#msgtext   the selected message (marks: mark.hl)
  *   section.call#c{N}                a call: h2, p.odetail, div.ladder > svg
  *     g.msg#c{N}-m{i}[data-frame]    one arrow (i: index in the call);
- *                                    classes err / warn / retrans / sel
+ *                                    classes err / warn / retrans / dup / sel
  *     template#c{N}-t{i}             its text, escaped, with mark.hl lines
  *     li.finding#c{N}-f{k}[data-code][data-msgs]
  *       a.frame[data-msg=c{N}-m{i}]  selects that message
@@ -67,6 +67,7 @@ static const char css[] =
     "g.msg polygon{fill:currentColor}g.msg text{fill:currentColor}"
     "g.msg .lbl{font-weight:600}g.msg .fr,g.msg .ts{fill:#666}"
     "g.msg.retrans line,g.msg.retrans path{stroke-dasharray:5 4}"
+    "g.msg.dup{opacity:.45}g.msg.dup line,g.msg.dup path{stroke-dasharray:1 3}"
     "g.msg.warn{color:#d06a00}g.msg.err{color:#c8102e}"
     ".findings{margin:4px 0 0;padding-left:22px}"
     ".finding{margin:8px 0;padding:4px 8px;border-left:4px solid #888;background:#f7f7f7}"
@@ -196,14 +197,6 @@ static void put_s(FILE *f, const char *s)
 {
 	if (s)
 		put_esc(f, s, strlen(s), false);
-}
-
-static void frame_ref(char *buf, size_t size, const struct sk_trace_msg *m)
-{
-	if (m->file)
-		snprintf(buf, size, "%u:%llu", m->file + 1, (unsigned long long)m->frame);
-	else
-		snprintf(buf, size, "%llu", (unsigned long long)m->frame);
 }
 
 /* "+1.234" seconds from t0, exact (no floating point). */
@@ -406,13 +399,19 @@ static size_t host_x(const struct sk_trace_call *c, size_t cw, uint16_t h)
 	return LEFT_W + cw / 2 + hh * cw;
 }
 
-/* Hover text: the start line, decoded Reason values, a retransmission, a parse error. */
-static void msg_title(FILE *f, const struct sk_trace_msg *m)
+/* Hover text: the start line, decoded Reason values, a retransmission, a duplicate, a
+ * parse error. */
+static void msg_title(FILE *f, const struct sk_trace_call *c, const struct sk_trace_msg *m)
 {
 	fputs("<title>", f);
 	put_s(f, m->label);
 	if (m->retrans)
 		fputs(" (retransmission)", f);
+	if (m->duplicate) { /* the same packet captured twice (issue 13): not sent twice */
+		char fr[32];
+		fprintf(f, " (duplicate: the packet of frame %s captured again)",
+		        sk_trace_frame_ref(c, &c->msgs[m->dup_of], fr, sizeof(fr)));
+	}
 	if (!m->msg) {
 		fputs(" \xe2\x80\x94 does not parse: ", f);
 		put_s(f, m->error);
@@ -436,13 +435,14 @@ static void msg_attrs(FILE *f, const struct sk_trace_call *c, size_t i)
 	const struct sk_trace_msg *m = &c->msgs[i];
 	char fr[32], t[32], a[64];
 	int sev = msg_severity(c, i);
-	frame_ref(fr, sizeof(fr), m);
+	sk_trace_frame_ref(c, m, fr, sizeof(fr));
 	rel_time(t, sizeof(t), m->ts_us, c->msgs[0].ts_us);
-	fprintf(f, "<g class=\"msg%s%s\" id=\"c%llu-m%zu\" tabindex=\"0\" role=\"button\" ",
+	fprintf(f, "<g class=\"msg%s%s%s\" id=\"c%llu-m%zu\" tabindex=\"0\" role=\"button\" ",
 	        sev == SK_SEV_ERROR     ? " err"
 	        : sev == SK_SEV_WARNING ? " warn"
 	                                : "",
-	        m->retrans ? " retrans" : "", (unsigned long long)c->index, i);
+	        m->retrans ? " retrans" : "", m->duplicate ? " dup" : "",
+	        (unsigned long long)c->index, i);
 	fprintf(f, "data-call=\"%llu\" data-frame=\"%s\" data-t=\"%s\" data-proto=\"%s\" ",
 	        (unsigned long long)c->index, fr, t, sk_trace_proto_name(m->proto));
 	sk_trace_addr_print(&m->src, a, sizeof(a));
@@ -467,11 +467,11 @@ static void ladder_row(FILE *f, const struct sk_trace_call *c, size_t cw, size_t
 	size_t y0 = TOP_H + i * ROW_H, y = y0 + ROW_H / 2 + 5;
 	size_t x1 = host_x(c, cw, m->from_host), x2 = host_x(c, cw, m->to_host);
 	msg_attrs(f, c, i);
-	msg_title(f, m);
+	msg_title(f, c, m);
 	fprintf(f, "<rect class=\"hit\" x=\"0\" y=\"%zu\" width=\"%zu\" height=\"%d\"/>", y0, width,
 	        ROW_H);
 	char fr[32], t[32];
-	frame_ref(fr, sizeof(fr), m);
+	sk_trace_frame_ref(c, m, fr, sizeof(fr));
 	rel_time(t, sizeof(t), m->ts_us, c->msgs[0].ts_us);
 	fprintf(f, "<text class=\"fr\" x=\"6\" y=\"%zu\">%s</text>", y, fr);
 	fprintf(f, "<text class=\"ts\" x=\"%d\" y=\"%zu\" text-anchor=\"end\">%s</text>",
@@ -528,7 +528,7 @@ static void frame_link(FILE *f, const struct sk_trace_call *c, uint32_t i)
 	char fr[32];
 	if (i >= c->nmsgs)
 		return;
-	frame_ref(fr, sizeof(fr), &c->msgs[i]);
+	sk_trace_frame_ref(c, &c->msgs[i], fr, sizeof(fr));
 	fprintf(f, "<a class=\"frame\" href=\"#c%llu-m%u\" data-msg=\"c%llu-m%u\">%s ",
 	        (unsigned long long)c->index, i, (unsigned long long)c->index, i, fr);
 	put_s(f, c->msgs[i].label);

@@ -99,24 +99,15 @@ static void legend(FILE *f, const struct sk_trace_call *c)
 	}
 }
 
-/* "14", or "2:14" (input 2, frame 14) when several inputs were checked. */
-static void frame_ref(char *buf, size_t size, const struct sk_trace_call *c,
-                      const struct sk_trace_msg *m)
-{
-	if (m->file || c->nfiles > 1)
-		snprintf(buf, size, "%u:%llu", m->file + 1, (unsigned long long)m->frame);
-	else
-		snprintf(buf, size, "%llu", (unsigned long long)m->frame);
-}
-
 /* What goes right of the arrow: decoded Reasons, a retransmission, a parse error. */
 static void annotate(FILE *f, const struct sk_trace_call *c, const struct sk_trace_msg *m)
 {
 	if (m->retrans)
 		fprintf(f, "  (retransmission)");
 	if (m->duplicate) {
-		fprintf(f, "  (duplicate: the packet of frame %llu captured again)",
-		        (unsigned long long)c->msgs[m->dup_of].frame);
+		char fr[32];
+		fprintf(f, "  (duplicate: the packet of frame %s captured again)",
+		        sk_trace_frame_ref(c, &c->msgs[m->dup_of], fr, sizeof(fr)));
 		return;
 	}
 	if (!m->msg) {
@@ -184,7 +175,7 @@ static void ladder(FILE *f, const struct sk_trace_call *c)
 			end--;
 		line[end] = '\0';
 		char fr[32];
-		frame_ref(fr, sizeof(fr), c, m);
+		sk_trace_frame_ref(c, m, fr, sizeof(fr));
 		fprintf(f, "  %8s %9.3f  %s", fr, (double)(m->ts_us - t0) / 1e6, line);
 		if (a == b)
 			fprintf(f, "  %s (to itself)", m->label);
@@ -203,7 +194,7 @@ static void finding(FILE *f, const struct sk_trace_call *c, const struct sk_trac
 	int64_t t0 = c->msgs[0].ts_us;
 	for (size_t i = 0; i < fd->nmsgs; i++) {
 		char fr[32];
-		frame_ref(fr, sizeof(fr), c, &c->msgs[fd->msgs[i]]);
+		sk_trace_frame_ref(c, &c->msgs[fd->msgs[i]], fr, sizeof(fr));
 		fprintf(f, "%s %s (%.3f s)", i ? "," : "", fr,
 		        (double)(c->msgs[fd->msgs[i]].ts_us - t0) / 1e6);
 	}
@@ -262,7 +253,7 @@ void sk_trace_render_text(FILE *f, const struct sk_trace_call *c)
 		        dl->confirmed >= 0 ? "confirmed" : "early");
 		if (dl->ended >= 0) {
 			char fr[32];
-			frame_ref(fr, sizeof(fr), c, &c->msgs[dl->ended]);
+			sk_trace_frame_ref(c, &c->msgs[dl->ended], fr, sizeof(fr));
 			fprintf(f, ", ended by %s (frame %s)", c->msgs[dl->ended].label, fr);
 		}
 	}

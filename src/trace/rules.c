@@ -174,6 +174,7 @@ static int32_t outside_invite_487(const struct sk_trace_call *c, const struct sk
 
 static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 {
+	char fr[32]; /* a frame as the texts name it: "14" or "2:14" */
 	uint32_t ci = ct->request;
 	const struct sk_msg *cm = msg(c, (int32_t)ci);
 	char answer[48] = "";
@@ -187,8 +188,8 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 		sk_trace_finding_add(
 		    c, "capture.invite_outside", ci, r487,
 		    "the INVITE was sent before the capture started: the CANCEL got "
-		    "%u and the INVITE 487 (frame %llu), same branch and CSeq",
-		    ct->final_status, (unsigned long long)c->msgs[r487].frame);
+		    "%u and the INVITE 487 (frame %s), same branch and CSeq",
+		    ct->final_status, sk_trace_frame_ref(c, &c->msgs[r487], fr, sizeof(fr)));
 		return;
 	}
 	if (k < 0) {
@@ -252,8 +253,8 @@ static void no_match(struct sk_trace_call *c, struct sk_trace_txn *ct)
 	snprintf(
 	    head->detail, sizeof(head->detail),
 	    "the CANCEL matches no INVITE at its destination%s; it was meant for the INVITE of "
-	    "frame %llu, from which it differs in: %s",
-	    answer, (unsigned long long)c->msgs[ii].frame,
+	    "frame %s, from which it differs in: %s",
+	    answer, sk_trace_frame_ref(c, &c->msgs[ii], fr, sizeof(fr)),
 	    w ? what : "nothing the matching rules read (an RFC 2543 To tag?)");
 	if (first < c->nfindings) { /* the headline shows the first difference side by side */
 		const struct sk_trace_finding *d = &c->findings[first];
@@ -313,6 +314,7 @@ static void wrong_final(struct sk_trace_call *c, const struct sk_trace_txn *ct,
 static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
                           struct sk_trace_txn *ct, struct sk_trace_txn *it)
 {
+	char fr[32]; /* a frame as the texts name it: "14" or "2:14" */
 	const struct sk_trace_txn *retry = retry_of(c, it, ct->request);
 	if (retry) {
 		/* §9.1: the CANCEL must be built from the INVITE it cancels, which is now
@@ -322,8 +324,9 @@ static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
 		    c, "cancel.challenged_invite", ct->request, (int32_t)retry->request,
 		    "the CANCEL carries the branch and CSeq of the INVITE that got %u, not those "
 		    "of "
-		    "its retry with credentials (frame %llu), which it leaves ringing",
-		    it->final_status, (unsigned long long)c->msgs[retry->request].frame);
+		    "its retry with credentials (frame %s), which it leaves ringing",
+		    it->final_status,
+		    sk_trace_frame_ref(c, &c->msgs[retry->request], fr, sizeof(fr)));
 		return;
 	}
 	uint32_t ci = ct->request, ii = it->request;
@@ -357,19 +360,19 @@ static void cancel_timing(struct sk_trace_call *c, const struct analysis *a,
 	           (it->final < 0 || it->final > (int32_t)ci)) {
 		sk_trace_finding_add(
 		    c, "cancel.no_match", ci, ct->final,
-		    "answered 481 although it matches the INVITE of frame %llu by §9.2: the "
+		    "answered 481 although it matches the INVITE of frame %s by §9.2: the "
 		    "server did not have that INVITE (the CANCEL overtook it, or the server "
 		    "matches by other fields)",
-		    (unsigned long long)c->msgs[ii].frame);
+		    sk_trace_frame_ref(c, &c->msgs[ii], fr, sizeof(fr)));
 	} else if (ct->final_status >= 300 && ct->final_status != 481) {
 		/* §9.2: a CANCEL that matched is answered 200 by the server itself; a
 		 * 408, 5xx or other refusal leaves the INVITE pending and the phone ringing */
-		sk_trace_finding_add(c, "cancel.rejected", ct->final, (int32_t)ci,
-		                     "the CANCEL was answered %u instead of 200: the INVITE of "
-		                     "frame %llu %s",
-		                     ct->final_status, (unsigned long long)c->msgs[ii].frame,
-		                     it->final > (int32_t)ci ? "went on until its own final"
-		                                             : "was left pending");
+		sk_trace_finding_add(
+		    c, "cancel.rejected", ct->final, (int32_t)ci,
+		    "the CANCEL was answered %u instead of 200: the INVITE of "
+		    "frame %s %s",
+		    ct->final_status, sk_trace_frame_ref(c, &c->msgs[ii], fr, sizeof(fr)),
+		    it->final > (int32_t)ci ? "went on until its own final" : "was left pending");
 	} else if (ct->final_status >= 200 && ct->final_status < 300 && it->invite) {
 		int64_t t200 = ts(c, ct->final);
 		if (it->final < 0 ? sk_trace_covered(a, t200)

@@ -60,6 +60,7 @@ static void after_2xx(struct sk_trace_call *c, const struct analysis *a, size_t 
 
 static void after_cancel(struct sk_trace_call *c, const struct analysis *a, size_t u)
 {
+	char fr[32]; /* a frame as the texts name it: "14" or "2:14" */
 	const struct sk_trace_txn *ut = &c->txns[u];
 	if (ut->cancel < 0)
 		return;
@@ -76,9 +77,9 @@ static void after_cancel(struct sk_trace_call *c, const struct analysis *a, size
 		if (sk_trace_covered(a, c->msgs[ci].ts_us) || x->final >= 0)
 			sk_trace_finding_add(
 			    c, "cancel.not_forwarded", x->request, (int32_t)ci,
-			    "the proxy answered the CANCEL of frame %llu with 200 but never "
+			    "the proxy answered the CANCEL of frame %s with 200 but never "
 			    "cancelled this branch",
-			    (unsigned long long)c->msgs[ci].frame);
+			    sk_trace_frame_ref(c, &c->msgs[ci], fr, sizeof(fr)));
 	}
 }
 

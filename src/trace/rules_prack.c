@@ -145,6 +145,7 @@ static int32_t proof(const struct sk_trace_call *c, const struct analysis *a, ui
 
 void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a)
 {
+	char fr[32]; /* a frame as the texts name it: "14" or "2:14" */
 	unsigned judged_n = 0;
 	for (uint32_t i = 0; i < c->nmsgs && judged_n < PRACK_MAX_JUDGED; i++) {
 		const struct sk_trace_msg *tm = &c->msgs[i];
@@ -166,9 +167,9 @@ void sk_trace_rules_prack(struct sk_trace_call *c, const struct analysis *a)
 		    sk_trace_rack(c->msgs[near].msg, &r, &n, method, sizeof(method)) == 0) {
 			/* the PRACK that came closest is the lead, more than the proof */
 			snprintf(after, sizeof(after),
-			         "; the PRACK of frame %llu reads RAck %u %u %s",
-			         (unsigned long long)c->msgs[near].frame, (unsigned)r, (unsigned)n,
-			         method);
+			         "; the PRACK of frame %s reads RAck %u %u %s",
+			         sk_trace_frame_ref(c, &c->msgs[near], fr, sizeof(fr)), (unsigned)r,
+			         (unsigned)n, method);
 			why = near;
 		} else if (why != (int32_t)i) {
 			snprintf(after, sizeof(after),

@@ -66,6 +66,12 @@ struct sk_trace_finding *sk_trace_finding_add(struct sk_trace_call *c, const cha
     __attribute__((format(printf, 5, 6)));
 void sk_trace_finding_diff(struct sk_trace_finding *f, const char *field, struct sk_str ours,
                            struct sk_str theirs, const char *hdr);
+/*
+ * How a text names the message of frame i: "14", or "2:14" (input 2, frame 14)
+ * when several inputs were checked, as the ladders and findings do; returns buf.
+ */
+const char *sk_trace_frame_ref(const struct sk_trace_call *c, const struct sk_trace_msg *m,
+                               char *buf, size_t size);
 /* True when the input runs on at least 64*T1 past t (a missing message is then missing). */
 bool sk_trace_covered(const struct analysis *a, int64_t t_us);
 

@@ -741,6 +741,20 @@ def person_scenarios():
     ok_after_cancel(c)
     c.write()
 
+    # a CANCEL on a new branch in the second file: the finding names the INVITE it was
+    # meant for as the ladder does, by input and frame ("frame 1:1")
+    c = Call("two_files_miss_a")
+    c.cid = CID.format(name="two_files_miss")
+    c.add(0.0, ALICE, BOB1, req("INVITE", c, V_A, extra=CONTACT))
+    ringing(c)
+    c.write(tail=None)
+    c = Call("two_files_miss_b")
+    c.cid = CID.format(name="two_files_miss")
+    c.add(2.0, ALICE, BOB1, req("CANCEL", c, ALICE + ";branch=z9hG4bK-a2"))
+    c.add(2.001, BOB1, ALICE, resp(481, "Call/Transaction Does Not Exist", c,
+                                   ALICE + ";branch=z9hG4bK-a2", cseq="1 CANCEL"))
+    c.write()
+
     # IPv6: three hosts whose addresses do not fit a column: letters and a legend
     a6, p6, b6 = ("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:5061",
                   "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:5060",

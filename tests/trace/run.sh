@@ -71,6 +71,8 @@ expect two-files-text 0 "from: 1 $data/two_files_a.log, 2 $data/two_files_b.log"
 	"$SIPKIT" check --no-progress "$data/two_files_a.log" "$data/two_files_b.log"
 expect two-files-frames 0 "ended by 487 INVITE (frame 2:3)" \
 	"$SIPKIT" check --no-progress "$data/two_files_a.log" "$data/two_files_b.log"
+expect two-files-finding 1 "meant for the INVITE of frame 1:1" \
+	"$SIPKIT" check --no-progress "$data/two_files_miss_a.log" "$data/two_files_miss_b.log"
 expect two-files-json 0 "\"files\":[\"$data/two_files_a.log\",\"$data/two_files_b.log\"]" \
 	"$SIPKIT" check --json --no-progress "$data/two_files_a.log" "$data/two_files_b.log"
 # why messages did not parse, in the JSON summary too

@@ -290,6 +290,8 @@ static void test_odd_messages(void **state)
 	                                .to_host = 7,
 	                                .txn = -1,
 	                                .retrans = true,
+	                                .duplicate = true, /* a rendering test: both marks */
+	                                .dup_of = 0,
 	                                .label = "(unparsed)"}};
 	struct sk_trace_finding fd[3] = {{.code = sk_trace_code_find("cancel.branch_mismatch"),
 	                                  .severity = SK_SEV_ERROR,
@@ -330,7 +332,8 @@ static void test_odd_messages(void **state)
 	assert_int_equal(count(buf, "</template>"), 2);
 	assert_null(strstr(buf, "<script"));
 	assert_has(buf, "class=\"msg err\" id=\"c42-m0\"");
-	assert_has(buf, "class=\"msg err retrans\" id=\"c42-m1\"");
+	assert_has(buf, "class=\"msg err retrans dup\" id=\"c42-m1\"");
+	assert_has(buf, "(duplicate: the packet of frame 7 captured again)");
 	assert_has(buf, "data-frame=\"2:9\"");
 	assert_has(buf, "data-t=\"-1.499\"");
 	assert_has(buf, "data-error=\"line 1: &lt;bad&gt; &quot;start&quot;\"");
