@@ -6,6 +6,7 @@
  *
  *   hep-send [--version 2|3] [--rate MSGS_PER_S] [--max N] [--hostile] FILE... udp:IP:PORT
  *   hep-send [--version 2|3] [--hostile] --pcap OUT FILE... udp:IP:PORT
+ *   hep-send [--rate MSGS_PER_S] [--max N] FILE... tcp:IP:PORT   (HEP3 on one connection)
  *
  * Each message goes with the addresses, ports, transport and time the input
  * gives it (a log without addresses: 127.0.0.1:5060 for its writer, :5070 for
@@ -229,11 +230,12 @@ static void pcap_datagram(FILE *f, int64_t ts_us, uint16_t dport, const struct o
 	fwrite(o->b, 1, o->n, f);
 }
 
-static int target(const char *spec, struct sockaddr_storage *ss, socklen_t *sl)
+static int target(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, bool *tcp)
 {
 	char host[64];
 	const char *s = spec;
-	if (strncmp(s, "udp:", 4) != 0)
+	*tcp = strncmp(s, "tcp:", 4) == 0;
+	if (strncmp(s, "udp:", 4) != 0 && !*tcp)
 		return -1;
 	s += 4;
 	const char *colon = strrchr(s, ':');
@@ -268,10 +270,25 @@ static int target(const char *spec, struct sockaddr_storage *ss, socklen_t *sl)
 	return 0;
 }
 
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hep-send [--version 2|3] [--rate MSGS_PER_S] [--max N] [--hostile] "
-	           "FILE... udp:127.0.0.1:PORT\n");
+	           "FILE... udp:127.0.0.1:PORT\n"
+	           "       hep-send [--rate MSGS_PER_S] [--max N] FILE... tcp:127.0.0.1:PORT\n");
 }
 
 int main(int argc, char **argv)
@@ -297,8 +314,10 @@ int main(int argc, char **argv)
 	}
 	struct sockaddr_storage ss;
 	socklen_t sl;
+	bool tcp = false;
 	if (argc - optind < 2 || (version != 2 && version != 3) || rate < 0 ||
-	    target(argv[argc - 1], &ss, &sl) < 0) {
+	    target(argv[argc - 1], &ss, &sl, &tcp) < 0 ||
+	    (tcp && (version != 3 || bad || pcap_path))) { /* a stream frames HEP3 only */
 		usage(stderr);
 		return 64;
 	}
@@ -312,9 +331,14 @@ int main(int argc, char **argv)
 		pcap_header(pf);
 		rate = 0;
 	}
-	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+	int fd = socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("hep-send: socket");
+		return 1;
+	}
+	if (tcp && connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+		perror("hep-send: connect");
+		close(fd);
 		return 1;
 	}
 	struct sk_clock *clock;
@@ -358,6 +382,15 @@ int main(int argc, char **argv)
 			}
 			if (pf) {
 				pcap_datagram(pf, p.ts_us, dport, &o);
+				sent++;
+				continue;
+			}
+			if (tcp) {
+				if (write_all(fd, o.b, o.n) < 0) {
+					perror("hep-send: write");
+					ret = 1;
+					break;
+				}
 				sent++;
 				continue;
 			}

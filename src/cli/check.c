@@ -52,7 +52,8 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: sipkit check [options] FILE...\n"
-	    "       sipkit check [options] --hep udp:HOST:PORT | --live IFACE [--filter BPF]\n\n"
+	    "       sipkit check [options] --hep udp|tcp:HOST:PORT | --live IFACE [--filter "
+	    "BPF]\n\n"
 	    "Reads captures (pcap, pcapng) or message logs (sipkit's, SIPp -trace_msg, one raw\n"
 	    "message), rebuilds calls, transactions and CANCELs, and reports what is wrong with\n"
 	    "their cancellation. '-' reads stdin. HEP v1-v3 inside a capture is read as the SIP\n"
@@ -70,7 +71,8 @@ static void usage(FILE *f)
 	    "  --max-calls N      calls held at once (default 200000)\n"
 	    "  --max-message BYTES  largest SIP message read (default 65536); larger ones are\n"
 	    "                     counted as too_large with their declared size\n"
-	    "  --hep udp:HOST:PORT  receive HEP (Kamailio siptrace, heplify) on this socket\n"
+	    "  --hep udp|tcp:HOST:PORT  receive HEP (Kamailio siptrace, heplify) on this\n"
+	    "                     socket (over TCP: HEP3 on up to 64 connections)\n"
 	    "  --live IFACE       capture from a network interface (libpcap)\n"
 	    "  --filter BPF       with --live: a capture filter (pcap-filter(7))\n"
 	    "  --progress, --no-progress   progress bar on stderr, or with --hep/--live a\n"

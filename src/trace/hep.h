@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "input.h"
 
@@ -57,5 +58,33 @@ int sk_hep_deliver(const struct sk_trace_limits *lim, struct sk_trace_queue *q,
 
 /* "malformed", "not SIP", "compressed" for a negative result. */
 const char *sk_hep_result_name(enum sk_hep_result r);
+
+/*
+ * HEP over TCP (hep_tcp.c), as Kamailio's siptrace sends it with
+ * `duplicate_uri "sip:HOST:PORT;transport=tcp"` and heplify with -nt tcp: a
+ * listening socket and its connections behind one epoll descriptor. Only
+ * version 3 can be framed on a stream (its header holds the total length);
+ * a connection whose bytes stop being HEP3 cannot be resynchronised and is
+ * closed, counted hep_malformed. Bounded: SK_HEP_TCP_CONNS connections (more
+ * are accepted and closed at once, counted over_limit), each with one buffer
+ * of the largest HEP3 message (65535 bytes).
+ */
+#define SK_HEP_TCP_CONNS 64
+struct sk_hep_tcp;
+/** Listens on addr. 0, or -SK_EIO / -SK_ENOMEM with the reason in err. */
+int sk_hep_tcp_open(struct sk_hep_tcp **out, const struct sockaddr *addr, socklen_t len, char *err,
+                    size_t errsize);
+void sk_hep_tcp_free(struct sk_hep_tcp *h);
+/** The descriptor to poll: readable when a connection or the listener is. */
+int sk_hep_tcp_fd(const struct sk_hep_tcp *h);
+/**
+ * Reads what is ready now: each whole HEP3 message to deliver(arg, bytes, n),
+ * whose negative return stops the read and is returned. 1 when something was
+ * read, 0 when nothing was ready, -SK_EIO. What is skipped is counted in st.
+ */
+int sk_hep_tcp_read(struct sk_hep_tcp *h, struct sk_trace_reader_stats *st,
+                    int (*deliver)(void *arg, const uint8_t *p, size_t n), void *arg);
+/** Connections open now (for tests). */
+size_t sk_hep_tcp_conns(const struct sk_hep_tcp *h);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Live input for the checker: HEP datagrams received on a UDP socket (as
- * Kamailio's siptrace, heplify or captagent send them to a collector), or
+ * Kamailio's siptrace, heplify or captagent send them to a collector), HEP3
+ * messages on TCP connections to a listening socket (hep_tcp.c), or
  * frames captured from a network interface through libpcap. Both are read
  * without blocking, when the caller's poll says the descriptor is readable,
  * and give the same sk_trace_pkt as a capture file: the frame decoding is
@@ -40,6 +41,7 @@ struct sk_trace_live {
 	char name[80];
 	/* HEP */
 	int fd;
+	struct sk_hep_tcp *tcp; /* --hep tcp: */
 	uint8_t *buf;
 	uint32_t last_ovfl; /* the socket's drop counter as last seen */
 	/* interface */
@@ -59,11 +61,13 @@ static int fail(char *err, size_t errsize, const char *fmt, const char *a, const
 static int open_hep(struct sk_trace_live *l, const char *spec, char *err, size_t errsize)
 {
 	struct sk_trace_addr a;
-	if (strncmp(spec, "udp:", 4) != 0 ||
+	bool tcp = strncmp(spec, "tcp:", 4) == 0;
+	if ((!tcp && strncmp(spec, "udp:", 4) != 0) ||
 	    sk_trace_addr_parse(&a, spec + 4, strlen(spec + 4)) < 0)
 		return fail(err, errsize,
-		            "--hep '%s': expected udp:HOST:PORT (an IPv4 address, or %s)", spec,
-		            "an IPv6 one in brackets");
+		            "--hep '%s': expected udp:HOST:PORT or tcp:HOST:PORT (an IPv4 address, "
+		            "or %s)",
+		            spec, "an IPv6 one in brackets");
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
 	if (a.family == 4) {
@@ -78,6 +82,16 @@ static int open_hep(struct sk_trace_live *l, const char *spec, char *err, size_t
 		s6->sin6_port = htons(a.port);
 		memcpy(&s6->sin6_addr, a.ip, 16);
 		sl = sizeof(*s6);
+	}
+	if (tcp) {
+		char why[200] = "";
+		int rc = sk_hep_tcp_open(&l->tcp, (struct sockaddr *)&ss, sl, why, sizeof(why));
+		if (rc < 0)
+			return rc == -SK_ENOMEM ? rc
+			                        : fail(err, errsize, "--hep %s: %s", spec, why);
+		l->fd = sk_hep_tcp_fd(l->tcp);
+		snprintf(l->name, sizeof(l->name), "%s", spec);
+		return 0;
 	}
 	l->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
@@ -177,6 +191,8 @@ void sk_trace_live_free(struct sk_trace_live *l)
 		return;
 	if (l->pcap)
 		pcap_close(l->pcap); /* its descriptor with it */
+	else if (l->tcp)
+		sk_hep_tcp_free(l->tcp); /* its descriptor with it */
 	else if (l->fd >= 0)
 		close(l->fd);
 	sk_capture_free(l->cap);
@@ -239,6 +255,22 @@ static int recv_hep(struct sk_trace_live *l)
 	return rc < 0 ? rc : 1;
 }
 
+/* One HEP3 message cut from a TCP stream: decoded and delivered as a datagram is. */
+static int deliver_tcp(void *arg, const uint8_t *p, size_t n)
+{
+	struct sk_trace_live *l = arg;
+	struct sk_hep_msg m;
+	enum sk_hep_result r = sk_hep_decode(p, n, true, &m);
+	return sk_hep_deliver(&l->lim, &l->q, &l->st, r, &m, l->st.frames,
+	                      sk_clock_wall_us(l->clock));
+}
+
+/* What the TCP connections hold now into the queue: 1 some was read, 0 none. */
+static int recv_hep_tcp(struct sk_trace_live *l)
+{
+	return sk_hep_tcp_read(l->tcp, &l->st, deliver_tcp, l);
+}
+
 /* Frames from the interface into the queue: 1 some were read, 0 none waiting, -SK_EIO... */
 static int recv_frames(struct sk_trace_live *l)
 {
@@ -275,7 +307,10 @@ int sk_trace_live_next(struct sk_trace_live *l, struct sk_trace_pkt *pkt)
 		if (l->ending && !l->drained) {
 			/* what the kernel already holds was sent before the stop: read it, up to
 			 * what its buffer can hold, then no more */
-			rc = l->drain_left-- ? (l->pcap ? recv_frames(l) : recv_hep(l)) : 0;
+			rc = l->drain_left-- ? (l->pcap  ? recv_frames(l)
+			                        : l->tcp ? recv_hep_tcp(l)
+			                                 : recv_hep(l))
+			                     : 0;
 			if (rc < 0)
 				return rc;
 			if (rc == 0)
@@ -293,7 +328,7 @@ int sk_trace_live_next(struct sk_trace_live *l, struct sk_trace_pkt *pkt)
 				return rc;
 			continue;
 		}
-		rc = l->pcap ? recv_frames(l) : recv_hep(l);
+		rc = l->pcap ? recv_frames(l) : l->tcp ? recv_hep_tcp(l) : recv_hep(l);
 		if (rc <= 0)
 			return rc;
 	}

@@ -13,6 +13,8 @@
 #
 #   hep-v3   siptrace hep_version 3 (chunks)
 #   hep-v2   siptrace hep_version 2 (fixed header, time little-endian)
+#   hep-tcp  siptrace hep_version 3 over TCP (duplicate_uri ...;transport=tcp) to
+#            `sipkit check --hep tcp:127.0.0.1:PORT`
 #
 # Every process listens and sends on 127.0.0.1 only, on free ports, under
 # `timeout`; everything started is stopped by pid. About 5 s per case.
@@ -104,18 +106,24 @@ sipp_call() {
 	check_sipp "callee ($2)" "sipp-b-$1.out" $? 1
 }
 
-hep_case() { # name hep_version
+hep_case() { # name hep_version [tcp]
 	begin "$1"
+	tp=${3:-udp} uri_tp=""
+	[ "$tp" = tcp ] && uri_tp=";transport=tcp"
 	need_sipp && need_kamailio || { verdict; return; }
 	alloc 1
 	HEP_PORT=$PORT
 	alloc 5
 	B_PORT=$PORT
 	# Kamailio's configuration with siptrace mirroring everything to the HEP port
-	awk -v port="$HEP_PORT" -v ver="$2" '{ print }
+	# over TCP Kamailio needs TCP on and a TCP socket to send from
+	awk -v port="$HEP_PORT" -v ver="$2" -v tp="$uri_tp" '
+		tp != "" && /^disable_tcp=yes/ { print "disable_tcp=no"; next }
+		{ print }
+		tp != "" && /^listen=udp:127.0.0.1:@KAM_PORT@/ { print "listen=tcp:127.0.0.1:@KAM_PORT@" }
 		/^loadmodule "ctl.so"/ {
 			print "loadmodule \"siptrace.so\""
-			print "modparam(\"siptrace\", \"duplicate_uri\", \"sip:127.0.0.1:" port "\")"
+			print "modparam(\"siptrace\", \"duplicate_uri\", \"sip:127.0.0.1:" port tp "\")"
 			print "modparam(\"siptrace\", \"hep_mode_on\", 1)"
 			print "modparam(\"siptrace\", \"hep_version\", " ver ")"
 			print "modparam(\"siptrace\", \"hep_capture_id\", 2001)"
@@ -127,7 +135,7 @@ hep_case() { # name hep_version
 	ok=0
 	# the HEP collector, Kamailio, then the capture of Kamailio's port (nothing is sent
 	# before SIPp starts)
-	if start_checker hep --hep "udp:$LO:$HEP_PORT"; then
+	if start_checker hep --hep "$tp:$LO:$HEP_PORT"; then
 		HEP_PID=$CHK_PID
 		if start_kamailio "$B_PORT" "$B_PORT" &&
 			start_checker live --live lo --filter "udp port $KAM_PORT and not port $HEP_PORT"; then
@@ -168,12 +176,13 @@ hep_case() { # name hep_version
 	verdict
 }
 
-all="hep-v3 hep-v2"
+all="hep-v3 hep-v2 hep-tcp"
 for c in ${*:-$all}; do
 	KAM_PID=""
 	case $c in
 	hep-v3) hep_case hep-v3 3 ;;
 	hep-v2) hep_case hep-v2 2 ;;
+	hep-tcp) hep_case hep-tcp 3 tcp ;;
 	*) echo "unknown case $c (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 done

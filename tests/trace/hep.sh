@@ -6,7 +6,11 @@
 #    broken and foreign HEP datagrams between them, counted by reason;
 #  - received live by `sipkit check --hep udp:127.0.0.1:PORT --json` (v3 with
 #    the broken ones, and v2), stopped with SIGINT: exit status as for the
-#    files, one JSON line per call, the summary last.
+#    files, one JSON line per call, the summary last;
+#  - the same over TCP (--hep tcp:, HEP3 on one connection), and hostile TCP
+#    senders: bytes that are not HEP3, a header whose length is too short, a
+#    message cut by its connection's end, more connections than the bound:
+#    each counted, the collector still reading the honest connection.
 # Plus the live options' usage errors. Loopback only; every process under
 # timeout, stopped by its pid.
 SIPKIT=${SIPKIT:-build/sipkit}
@@ -91,13 +95,13 @@ done
 [ "$(summary "$tmp/got.json" messages)" -gt 0 ] && ok || bad "pcap --port 5060: no HEP read"
 
 # ---- HEP received live
-port_free() { ! ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
+port_free() { ! ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 port=$((20000 + $$ % 9000))
 while ! port_free $port; do port=$((port + 1)); done
 
-live() { # name version hostile(0/1)
-	name=$1 v=$2 h=$3
-	timeout -k 5 60 "$SIPKIT" check --hep "udp:127.0.0.1:$port" --json --no-progress \
+live() { # name version hostile(0/1) [transport]
+	name=$1 v=$2 h=$3 tp=${4:-udp}
+	timeout -k 5 60 "$SIPKIT" check --hep "$tp:127.0.0.1:$port" --json --no-progress \
 		>"$tmp/$name.json" 2>"$tmp/$name.err" &
 	pid=$!
 	bg="$bg $pid"
@@ -114,7 +118,7 @@ live() { # name version hostile(0/1)
 	hostile=""
 	[ "$h" = 1 ] && hostile=--hostile
 	# shellcheck disable=SC2086
-	"$HEP_SEND" --version "$v" $hostile --rate 5000 $files "udp:127.0.0.1:$port" >"$tmp/send.out" 2>&1 ||
+	"$HEP_SEND" --version "$v" $hostile --rate 5000 $files "$tp:127.0.0.1:$port" >"$tmp/send.out" 2>&1 ||
 		bad "$name: hep-send: $(cat "$tmp/send.out")"
 	sent=$(sed -n 's/^sent \([0-9]*\) messages.*/\1/p' "$tmp/send.out")
 	# SIGINT to sipkit itself (timeout's child), as Ctrl-C would
@@ -139,6 +143,46 @@ live() { # name version hostile(0/1)
 }
 live live-v3 3 1
 live live-v2 2 0
+live live-tcp 3 0 tcp
+
+# ---- hostile HEP over TCP: each bad connection counted and closed, the good one read
+timeout -k 5 60 "$SIPKIT" check --hep "tcp:127.0.0.1:$port" --json --no-progress \
+	>"$tmp/tcp-bad.json" 2>"$tmp/tcp-bad.err" &
+pid=$!
+bg="$bg $pid"
+i=0
+until grep -q 'listening for HEP' "$tmp/tcp-bad.err" 2>/dev/null || [ $i -gt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+python3 - "$port" >"$tmp/tcp-bad.py.out" 2>&1 <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+def conn():
+    return socket.create_connection(("127.0.0.1", port))
+a = conn(); a.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")         # not HEP3: closed
+b = conn(); b.sendall(b"HEP3\x00\x03")                                  # length < header
+c = conn(); c.sendall(b"HEP3\x01\x00" + b"\x00" * 100); c.close()      # cut at its end
+time.sleep(0.3)
+extra = [conn() for _ in range(70)]                                    # past the bound
+time.sleep(0.5)
+for s in extra + [a, b]:
+    s.close()
+print("sent")
+EOF
+"$HEP_SEND" --rate 5000 $files "tcp:127.0.0.1:$port" >"$tmp/send.out" 2>&1 || bad "tcp-hostile: hep-send: $(cat "$tmp/send.out")"
+sent=$(sed -n 's/^sent \([0-9]*\) messages.*/\1/p' "$tmp/send.out")
+kid=$(ps -o pid= --ppid $pid 2>/dev/null | head -n 1)
+kill -INT ${kid:-$pid}
+wait $pid
+[ "$(summary "$tmp/tcp-bad.json" messages)" = "$sent" ] && ok ||
+	bad "tcp-hostile: $(summary "$tmp/tcp-bad.json" messages) messages read, $sent sent"
+[ "$(skipped "$tmp/tcp-bad.json" hep_malformed)" = 2 ] && ok ||
+	bad "tcp-hostile: hep_malformed $(skipped "$tmp/tcp-bad.json" hep_malformed), want 2"
+[ "$(skipped "$tmp/tcp-bad.json" truncated)" = 1 ] && ok ||
+	bad "tcp-hostile: truncated $(skipped "$tmp/tcp-bad.json" truncated), want 1"
+[ "$(skipped "$tmp/tcp-bad.json" over_limit)" -ge 6 ] && ok ||
+	bad "tcp-hostile: over_limit $(skipped "$tmp/tcp-bad.json" over_limit), want at least 6"
 
 # ---- usage
 expect() { # name want-exit stderr-substring command...
@@ -153,7 +197,7 @@ expect() { # name want-exit stderr-substring command...
 expect hep-and-live 64 "one live input" "$SIPKIT" check --hep udp:127.0.0.1:9 --live lo
 expect filter-alone 64 "--filter goes with --live" "$SIPKIT" check --filter udp --hep udp:127.0.0.1:9
 expect live-and-file 64 "read no files" "$SIPKIT" check --hep udp:127.0.0.1:9 x.pcap
-expect hep-bad-spec 2 "expected udp:HOST:PORT" "$SIPKIT" check --hep tcp:127.0.0.1:9
+expect hep-bad-spec 2 "expected udp:HOST:PORT or tcp:HOST:PORT" "$SIPKIT" check --hep sctp:127.0.0.1:9
 expect hep-name 2 "expected udp:HOST:PORT" "$SIPKIT" check --hep udp:localhost:9
 expect live-no-iface 2 "--live sk-no-such0" "$SIPKIT" check --live sk-no-such0
 
