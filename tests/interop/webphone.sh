@@ -37,7 +37,9 @@ webphone() {
 	start_bg uas 1 uas -l "udp:$LO:$UAS_PORT" --no-answer || { verdict; return; }
 	UAS_PID=$BG_PID
 	CTL=$dir/ctl.sock
-	start_bg proxy 2 proxy -l "udp:$LO:$PROXY_PORT" -l "ws:$LO:$WS_PORT" --ctl "$CTL" \
+	# one worker: the page's WebSocket connection belongs to the worker that accepted it,
+	# a call to the worker its Call-ID hashes to (docs/workers.md)
+	start_bg proxy 2 proxy -l "udp:$LO:$PROXY_PORT" -l "ws:$LO:$WS_PORT" --ctl "$CTL" --workers 1 \
 		--domain sipkit.test --route "bob=sip:$LO:$UAS_PORT" --ws-origin "http://$LO:$HTTP_PORT" \
 		--ladder --trace proxy.pcap || { verdict; return; }
 	PROXY_PID=$BG_PID

@@ -3,6 +3,10 @@
 """A SIP phone over WebSocket (RFC 6455, RFC 7118) as a browser is one, for the
 interop tests: standard library only, loopback only, every wait bounded.
 
+    HOST:PORT may be wss:HOST:PORT: secure WebSocket (TLS first, RFC 6455 §3), the
+    server verified against the CA file in $WSPHONE_CA (not at all without it);
+    the Via then says WSS, the Contact transport=ws (RFC 7118 §5.2).
+
     wsphone.py ring HOST:PORT USER DOMAIN READY_FILE
         upgrades (subprotocol sip, masked frames), REGISTERs USER@DOMAIN with a
         Contact at a .invalid host, writes READY_FILE, then answers the first
@@ -16,11 +20,19 @@ interop tests: standard library only, loopback only, every wait bounded.
     wsphone.py raw HOST:PORT HEXBYTES
         upgrades, sends the bytes as they are, prints the close code the server
         answers with (or "closed" / "open"), for the bad-frame cases.
+    wsphone.py bytes HOST:PORT HEXBYTES
+        a plain TCP connection that sends the bytes (no upgrade, no TLS) and
+        prints "closed" when the server closes it within 10 s, else "open".
+    wsphone.py stall HOST:PORT N
+        N plain TCP connections that never send a byte (a TLS handshake that
+        never ends); prints how many the server closed within 10 s.
 """
 import base64
 import os
 import re
+import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -28,9 +40,23 @@ import time
 TIMEOUT = 10.0
 
 
+def secure(hostport):
+    """(hostport without its wss: prefix, True) for secure WebSocket."""
+    if hostport.startswith("wss:"):
+        return hostport[4:], True
+    return hostport, False
+
+
 def upgrade(hostport):
+    hostport, tls = secure(hostport)
     host, port = hostport.rsplit(":", 1)
     s = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    if tls:
+        ctx = ssl.create_default_context(cafile=os.environ.get("WSPHONE_CA") or None)
+        if not os.environ.get("WSPHONE_CA"):
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname=host)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall((f"GET / HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
@@ -112,11 +138,12 @@ def response(req, code, text, to_tag=None, contact=None):
 
 
 def ring(hostport, user, domain, ready, mode="cancel"):
+    via = "WSS" if secure(hostport)[1] else "WS"
     s, rest = upgrade(hostport)
     rd = Reader(s, rest)
     inv = "x" + os.urandom(4).hex()
     reg = (f"REGISTER sip:{domain} SIP/2.0\r\n"
-           f"Via: SIP/2.0/WS {inv}.invalid;branch=z9hG4bK{os.urandom(6).hex()}\r\n"
+           f"Via: SIP/2.0/{via} {inv}.invalid;branch=z9hG4bK{os.urandom(6).hex()}\r\n"
            f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={os.urandom(4).hex()}\r\n"
            f"To: <sip:{user}@{domain}>\r\nCall-ID: {os.urandom(8).hex()}\r\nCSeq: 1 REGISTER\r\n"
            f"Contact: <sip:{user}@{inv}.invalid;transport=ws>\r\nExpires: 600\r\n\r\n")
@@ -192,7 +219,48 @@ def raw(hostport, hexbytes):
     return 0
 
 
+def plain(hostport):
+    host, port = hostport.rsplit(":", 1)
+    return socket.create_connection((host, int(port)), timeout=TIMEOUT)
+
+
+def closed_within(socks, seconds):
+    """How many of socks the server closes (EOF or reset) within seconds."""
+    live, closed, deadline = list(socks), 0, time.time() + seconds
+    while live and time.time() < deadline:
+        ready, _, _ = select.select(live, [], [], max(0.0, deadline - time.time()))
+        for s in ready:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                closed += 1
+                live.remove(s)
+                s.close()
+    for s in live:
+        s.close()
+    return closed
+
+
+def send_bytes(hostport, hexbytes):
+    s = plain(hostport)
+    s.sendall(bytes.fromhex(hexbytes))
+    print("closed" if closed_within([s], TIMEOUT) == 1 else "open")
+    return 0
+
+
+def stall(hostport, n):
+    socks = [plain(hostport) for _ in range(int(n))]
+    print(closed_within(socks, TIMEOUT))
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "bytes":
+        sys.exit(send_bytes(*sys.argv[2:]))
+    if len(sys.argv) == 4 and sys.argv[1] == "stall":
+        sys.exit(stall(*sys.argv[2:]))
     if len(sys.argv) == 6 and sys.argv[1] in ("ring", "answer"):
         sys.exit(ring(*sys.argv[2:], mode="cancel" if sys.argv[1] == "ring" else "answer"))
     if len(sys.argv) == 4 and sys.argv[1] == "raw":
