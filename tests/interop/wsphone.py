@@ -26,6 +26,8 @@ interop tests: standard library only, loopback only, every wait bounded.
     wsphone.py stall HOST:PORT N
         N plain TCP connections that never send a byte (a TLS handshake that
         never ends); prints how many the server closed within 10 s.
+With $WSPHONE_LOG set, ring and answer append the upgrade's answer and every
+SIP message they send (">>>") and receive ("<<<") to that file.
 """
 import base64
 import os
@@ -69,6 +71,7 @@ def upgrade(hostport):
             raise SystemExit("wsphone: closed during the upgrade")
         buf += chunk
     head, rest = buf.split(b"\r\n\r\n", 1)
+    trace("<<<", head.decode("utf-8", "replace") + "\r\n")
     if not head.startswith(b"HTTP/1.1 101"):
         raise SystemExit("wsphone: upgrade refused: " + head.split(b"\r\n")[0].decode())
     return s, rest
@@ -114,6 +117,17 @@ class Reader:
             self.buf += chunk
 
 
+def trace(way, text):
+    if os.environ.get("WSPHONE_LOG"):
+        with open(os.environ["WSPHONE_LOG"], "a") as f:
+            f.write("%s %.3f\n%s\n" % (way, time.time(), text.replace("\r\n", "\n")))
+
+
+def send_sip(s, text):
+    trace(">>>", text)
+    s.sendall(frame(1, text.encode()))
+
+
 def header(msg, name):
     m = re.search(r"^" + name + r":\s*(.*?)\r?$", msg, re.M | re.I)
     return m.group(1).strip() if m else ""
@@ -147,7 +161,7 @@ def ring(hostport, user, domain, ready, mode="cancel"):
            f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={os.urandom(4).hex()}\r\n"
            f"To: <sip:{user}@{domain}>\r\nCall-ID: {os.urandom(8).hex()}\r\nCSeq: 1 REGISTER\r\n"
            f"Contact: <sip:{user}@{inv}.invalid;transport=ws>\r\nExpires: 600\r\n\r\n")
-    s.sendall(frame(1, reg.encode()))
+    send_sip(s, reg)
     deadline = time.time() + TIMEOUT
     invite = None
     state = "register"
@@ -162,6 +176,7 @@ def ring(hostport, user, domain, ready, mode="cancel"):
         if op not in (1, 2):
             continue
         msg = data.decode("utf-8", "replace")
+        trace("<<<", msg)
         first = msg.split("\r\n", 1)[0]
         if state == "register":
             if first.startswith("SIP/2.0 200") and "REGISTER" in header(msg, "CSeq"):
@@ -171,16 +186,16 @@ def ring(hostport, user, domain, ready, mode="cancel"):
                 raise SystemExit("wsphone: REGISTER answered " + first)
         elif first.startswith("INVITE ") and state == "wait-invite":
             invite = msg
-            s.sendall(frame(1, response(msg, 180, "Ringing", "ws1").encode()))
+            send_sip(s, response(msg, 180, "Ringing", "ws1"))
             state = "ringing"
             if mode == "answer":
                 contact = f"sip:{user}@{inv}.invalid;transport=ws"
-                s.sendall(frame(1, response(msg, 200, "OK", "ws1", contact).encode()))
+                send_sip(s, response(msg, 200, "OK", "ws1", contact))
                 state = "answered"
         elif first.startswith("ACK ") and state == "answered":
             state = "wait-bye"
         elif first.startswith("BYE ") and state == "wait-bye":
-            s.sendall(frame(1, response(msg, 200, "OK", "ws1").encode()))
+            send_sip(s, response(msg, 200, "OK", "ws1"))
             s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
             f = rd.next()
             if f is None or f[0] != 8:
@@ -188,8 +203,8 @@ def ring(hostport, user, domain, ready, mode="cancel"):
             s.close()
             return 0
         elif first.startswith("CANCEL ") and state == "ringing":
-            s.sendall(frame(1, response(msg, 200, "OK").encode()))
-            s.sendall(frame(1, response(invite, 487, "Request Terminated", "ws1").encode()))
+            send_sip(s, response(msg, 200, "OK"))
+            send_sip(s, response(invite, 487, "Request Terminated", "ws1"))
             state = "wait-ack"
         elif first.startswith("ACK ") and state == "wait-ack":
             s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
