@@ -215,7 +215,8 @@ wss_bad_input() {
 	begin wss-bad-input
 	start_wss_proxy --domain sipkit.test --tls-handshake-ms 800 --tls-max-handshakes 5 ||
 		{ verdict; return; }
-	r=$(timeout -k 5 15 $PHONE bytes "$LO:$WSS_PORT" 474554202f20485454502f312e310d0a0d0a 2>bytes1.err)
+	# a handshake record whose body is no ClientHello ("garbage!")
+	r=$(timeout -k 5 15 $PHONE bytes "$LO:$WSS_PORT" 16030100086761726261676521 2>bytes1.err)
 	[ "$r" = closed ] || bad "garbage before the handshake: '$r', expected closed"
 	# a plain ws client on the wss port: its upgrade is no ClientHello
 	timeout -k 5 15 $PHONE raw "$LO:$WSS_PORT" 8100 >raw.out 2>raw.err &&

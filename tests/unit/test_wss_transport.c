@@ -8,7 +8,8 @@
  *  - TLS, then the upgrade answered 101 inside it; a masked REGISTER goes up
  *    on a WSS flow (RFC 7118 §5.2), received stamped; the response comes back
  *    as one unmasked frame inside TLS; our Via on that flow says WSS; a ping
- *    gets its pong; counted in ws_* and wss_*; a close ends the flow at once
+ *    gets its pong; counted in ws_* and wss_*; a close ends the flow at once;
+ *    an idle connection pinged inside TLS, kept by a pong, closed without one
  *  - bad input, each bounded and counted: garbage before the handshake and a
  *    plain ws upgrade on the wss port (tls_failed, no upgrade), a handshake
  *    that never ends (closed at handshake_ms of virtual time, the handshake
@@ -339,6 +340,37 @@ static void test_register_over_wss(void **state)
 	env_free(e);
 }
 
+/* An idle wss connection is pinged inside TLS (RFC 6455 §5.5.2): a pong keeps it. */
+static void test_idle_ping_over_wss(void **state)
+{
+	(void)state;
+	struct env *e = env_new(NULL, NULL);
+	cl_connect(e, &e->addr, true);
+	cl_upgrade(e, NULL);
+	assert_int_equal(cl_status(e), 101);
+	cl_frame(e, SK_WS_TEXT, reg, sizeof(reg) - 1);
+	assert_int_equal(e->msgs, 1);
+	struct sk_ws_reader r;
+	struct sk_ws_event ev;
+	sk_ws_reader_init(&r, SK_WS_CLIENT, NULL);
+	run(e, 120000);
+	assert_int_equal(cl_next(e, &r, &ev), 0);
+	assert_int_equal(ev.kind, SK_WS_EV_PING);
+	cl_frame(e, SK_WS_PONG, ev.data.p, ev.data.len);
+	run(e, 120000);
+	assert_int_equal(cl_next(e, &r, &ev), 0);
+	assert_int_equal(ev.kind, SK_WS_EV_PING);
+	assert_false(e->cl.closed);
+	run(e, 120000); /* that one unanswered: closed */
+	assert_true(e->cl.closed);
+	struct sk_tp_stats st = sk_tp_stats(e->tp);
+	assert_int_equal(st.ws_pings, 2);
+	assert_int_equal(st.closed_idle, 1);
+	assert_int_equal(st.wss_conns, 0);
+	sk_ws_reader_free(&r);
+	env_free(e);
+}
+
 /* Garbage, or a plain ws upgrade, where a ClientHello belongs: cut off, counted. */
 static void test_not_tls_on_wss_port(void **state)
 {
@@ -501,9 +533,9 @@ static int pki_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_register_over_wss), cmocka_unit_test(test_not_tls_on_wss_port),
-	    cmocka_unit_test(test_stalled_handshake), cmocka_unit_test(test_origin_and_cap),
-	    cmocka_unit_test(test_names_and_targets),
+	    cmocka_unit_test(test_register_over_wss),   cmocka_unit_test(test_idle_ping_over_wss),
+	    cmocka_unit_test(test_not_tls_on_wss_port), cmocka_unit_test(test_stalled_handshake),
+	    cmocka_unit_test(test_origin_and_cap),      cmocka_unit_test(test_names_and_targets),
 	};
 	return cmocka_run_group_tests(tests, pki_setup, pki_teardown);
 }
