@@ -34,7 +34,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 DEPS_BUILD := build-essential libpcap-dev libssl-dev libhiredis-dev libc-ares-dev
 DEPS_UNIT  := libcmocka-dev pkg-config
 DEPS_TEST  := $(DEPS_UNIT) sip-tester kamailio dnsmasq-base chromium chromium-driver \
-              python3-selenium sipsak sipvicious redis-server baresip kamailio-tls-modules
+              python3-selenium sipsak sipvicious redis-server baresip kamailio-tls-modules \
+              kamailio-websocket-modules
 DEPS_BENCH := libosip2-dev libsofia-sip-ua-dev libre-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 
@@ -253,7 +254,8 @@ corpus-test: $(BUILD)/asan/sipkit
 # Digest authentication against SIPp and Kamailio's auth module (auth.sh), on a
 # Redis location store (redis-server of its own), RFC 3263 names served by a
 # dnsmasq of the test's own (dnsmasq-base), SIP over WebSocket (ws.sh, a phone in
-# Python's standard library), SIP over TLS against openssl s_client, Kamailio's tls
+# Python's standard library; kamailio_ws.sh, chained with Kamailio's websocket module
+# both ways), SIP over TLS against openssl s_client, Kamailio's tls
 # module and baresip (tls.sh), and `sipkit check --hep` fed by Kamailio's siptrace
 # against `sipkit check --live lo` (hep.sh), on loopback, under the sanitizers:
 # any report aborts the process and fails its case. `make deps-test` installs them.
@@ -268,6 +270,7 @@ interop: $(BUILD)/asan/sipkit
 	@$(INTEROP_ENV) sh tests/interop/redis.sh
 	@$(INTEROP_ENV) sh tests/interop/dns.sh
 	@$(INTEROP_ENV) sh tests/interop/ws.sh
+	@$(INTEROP_ENV) sh tests/interop/kamailio_ws.sh
 	@$(INTEROP_ENV) sh tests/interop/tls.sh
 	@$(INTEROP_ENV) sh tests/interop/hep.sh
 	@$(INTEROP_ENV) sh tests/interop/workers.sh

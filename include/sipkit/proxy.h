@@ -26,7 +26,7 @@ struct sk_binding {
 	char contact[256]; /* the Contact URI */
 	char call_id[128]; /* of the REGISTER that made it (§10.3 step 7) */
 	char source[56];   /* address:port the REGISTER came from ("[v6]:port"), "" unknown */
-	char transport[8]; /* transport it came over, "udp", "tcp" or "tls", "" unknown */
+	char transport[8]; /* transport it came over ("udp" ... "ws", "wss"), "" unknown */
 	uint32_t cseq;
 	uint16_t q;          /* q-value * 1000 (§20.10), 1000 when absent */
 	uint64_t expires_at; /* stack clock, ms */

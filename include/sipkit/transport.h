@@ -18,27 +18,43 @@
 /* ---- addresses ----------------------------------------------------------- */
 
 /* WS: SIP over WebSocket (RFC 7118), on connections that a WebSocket client (a
- * browser) opened to us; never opened by us. */
+ * browser) opened to us; never opened by us. WSS: the same over TLS (RFC 6455
+ * §3 wss, RFC 7118 §5.2: Via transport "WSS"), a flow of its own so that the
+ * sips rules can tell it from plain WS. */
 enum sk_proto {
 	SK_PROTO_NONE = 0,
 	SK_PROTO_UDP = 1,
 	SK_PROTO_TCP = 2,
 	SK_PROTO_TLS = 3,
-	SK_PROTO_WS = 4
+	SK_PROTO_WS = 4,
+	SK_PROTO_WSS = 5
 };
 
-/** True for a protocol that runs on a connection (TCP, TLS, WS): reliable, framed (§18.3). */
+/** True for a protocol that runs on a connection (TCP, TLS, WS, WSS): reliable, framed (§18.3). */
 static inline bool sk_proto_is_stream(enum sk_proto p)
 {
-	return p == SK_PROTO_TCP || p == SK_PROTO_TLS || p == SK_PROTO_WS;
+	return p == SK_PROTO_TCP || p == SK_PROTO_TLS || p == SK_PROTO_WS || p == SK_PROTO_WSS;
+}
+
+/** True for WebSocket, plain or over TLS: a client's own connection, never opened by us. */
+static inline bool sk_proto_is_ws(enum sk_proto p)
+{
+	return p == SK_PROTO_WS || p == SK_PROTO_WSS;
+}
+
+/** True for a protocol that runs over TLS (TLS, WSS): what a sips URI may go over (RFC 5630
+ * §3.1.3, RFC 7118 §5.2). */
+static inline bool sk_proto_is_secure(enum sk_proto p)
+{
+	return p == SK_PROTO_TLS || p == SK_PROTO_WSS;
 }
 
 /** The URI parameter that sends to us over p: "" (UDP), ";transport=tcp", ";transport=tls",
- * ";transport=ws". */
+ * ";transport=ws" (WS and WSS alike, RFC 7118 §5.2). */
 const char *sk_proto_uri_param(enum sk_proto p);
-/** "udp" / "tcp" / "tls" / "ws" (the command line's and the logs' form), "" for none. */
+/** "udp" / "tcp" / "tls" / "ws" / "wss" (the command line's and the logs' form), "" for none. */
 const char *sk_proto_lower(enum sk_proto p);
-/** "UDP" / "TCP" / "TLS" / "WS" (the Via transport token; RFC 7118 §5.1), "" for none. */
+/** "UDP" / "TCP" / "TLS" / "WS" / "WSS" (the Via transport token; RFC 7118 §5.2), "" for none. */
 const char *sk_proto_name(enum sk_proto p);
 /** A Via transport token to a protocol (case-insensitive), SK_PROTO_NONE if unknown. */
 enum sk_proto sk_proto_from_token(struct sk_str token);
@@ -77,8 +93,9 @@ struct sk_target {
 	char name[256];
 };
 
-/** "udp:HOST:PORT", "tcp:HOST:PORT", "tls:HOST:PORT", "ws:HOST:PORT" (DESIGN.md
- * command-line form; TLS's port defaults to 5061, WS's to 80): 0 or -SK_EINVAL. */
+/** "udp:HOST:PORT", "tcp:HOST:PORT", "tls:HOST:PORT", "ws:HOST:PORT", "wss:HOST:PORT"
+ * (DESIGN.md command-line form; TLS's port defaults to 5061, WS's to 80, WSS's to 443):
+ * 0 or -SK_EINVAL. */
 int sk_target_parse(struct sk_target *t, const char *s);
 /**
  * Where a sip: or sips: URI sends a request: its maddr or host (numeric: no
@@ -249,7 +266,8 @@ int sk_tls_lab_make(const char *dir, const char *base, const struct sk_tls_lab_c
                     const char *ca_base);
 
 /*
- * WebSocket listeners (-l ws:, RFC 6455, RFC 7118). Each zero takes its
+ * WebSocket listeners (-l ws: and -l wss:, RFC 6455, RFC 7118; the caps count
+ * both). Each zero takes its
  * default. An idle WebSocket connection is pinged (RFC 6455 §5.5.2) before
  * it is closed: a browser that answers keeps its connection, and so the
  * bindings it registered over it.
@@ -289,6 +307,8 @@ struct sk_tp_stats {
 	uint64_t ws_bad_frames;  /* connections closed for a bad frame (1002, 1007, 1009) */
 	uint64_t ws_pings;       /* pings sent to idle WebSocket connections */
 	size_t ws_conns;         /* WebSocket connections open (upgrade pending or done) */
+	size_t wss_conns;        /* of those, the ones over TLS (-l wss:) */
+	uint64_t wss_upgrades;   /* of ws_upgrades, the ones over TLS */
 	uint64_t tls_up;         /* TLS handshakes that ended well (both directions) */
 	uint64_t tls_failed;     /* TLS handshakes or sessions that failed (garbage, refused) */
 	uint64_t closed_handshake;  /* TLS handshakes not done within handshake_ms */
@@ -347,7 +367,8 @@ bool sk_tp_is_local(const struct sk_tp *tp, struct sk_str host, uint16_t port);
 size_t sk_tp_rx_queued(const struct sk_tp *tp);
 /** True while the stream connection is open. */
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn);
-/** The protocol (TCP, WS) and far end of an open stream connection: 0 or -SK_ENOTFOUND. */
+/** The protocol (TCP, TLS, WS, WSS) and far end of an open stream connection: 0 or
+ * -SK_ENOTFOUND. */
 int sk_tp_conn_peer(struct sk_tp *tp, uint64_t conn, enum sk_proto *proto, struct sk_sa *remote);
 /** Closes a stream connection (tests, operators). */
 void sk_tp_conn_close(struct sk_tp *tp, uint64_t conn);

@@ -159,8 +159,8 @@ int phone_listen(struct phone *ph, const char *spec, struct sk_sa *bound)
 	struct sk_target t;
 	if (sk_target_parse(&t, spec) < 0) {
 		fprintf(stderr,
-		        "%s: bad listen address '%s' (expected udp:HOST:PORT, tcp:HOST:PORT or "
-		        "tls:HOST:PORT)\n",
+		        "%s: bad listen address '%s' (expected udp:HOST:PORT, tcp:HOST:PORT, "
+		        "tls:HOST:PORT, ws:HOST:PORT or wss:HOST:PORT)\n",
 		        ph->prog, spec);
 		return EXIT_USAGE;
 	}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bindings.h"
@@ -140,6 +141,9 @@ static void usage(FILE *f)
 	    "within the TCP caps. A contact registered over WebSocket is reached over its\n"
 	    "connection only: once that is closed a call to it gets 480 at once. An idle\n"
 	    "WebSocket connection is pinged before it is closed (a live browser answers).\n"
+	    "-l wss:HOST:PORT is the same over TLS (--tls-cert and --tls-key required; the\n"
+	    "TLS handshake limits apply, then the upgrade): Via WSS, and a sips request may\n"
+	    "reach a contact registered over wss, never one over ws (480).\n"
 	    "One line per call and per REGISTER on stdout (Call-ID, From, To, source,\n"
 	    "targets, outcome, Reason, status, duration), --log-format logfmt (default) or\n"
 	    "json.\n"
@@ -158,7 +162,9 @@ static void usage(FILE *f)
 	    "with its own stack, on the same addresses; every request of a call is handled\n"
 	    "by the worker its Call-ID hashes to, and each worker sends from a UDP port of\n"
 	    "its own so that responses come back to it (docs/workers.md). Registrations are\n"
-	    "shared; --max-pending and --src-rate are shared out among the workers.\n"
+	    "shared; --max-pending and --src-rate are shared out among the workers. With a\n"
+	    "ws: or wss: listener the default is one worker: a browser's connection and\n"
+	    "the calls to it must meet in one.\n"
 	    "--t1 MS sets T1 (default 500) and with it T2 (8 T1), T4 (10 T1) and Timer D\n"
 	    "(64 T1): short timers for a lab or a test, not for a network.\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl\n"
@@ -563,6 +569,15 @@ static int listen_one(struct proxyd *pd, uint16_t *first_port)
 	return rc;
 }
 
+/* -l ws: or -l wss: among the listeners (case as sk_target_parse reads it). */
+static bool has_ws_listener(const struct proxy_opts *o)
+{
+	for (int i = 0; i < o->nlisten; i++)
+		if (!strncasecmp(o->listen[i], "ws:", 3) || !strncasecmp(o->listen[i], "wss:", 4))
+			return true;
+	return false;
+}
+
 int cmd_proxy(int argc, char **argv)
 {
 	struct proxyd *pd = calloc(1, sizeof(*pd));
@@ -580,10 +595,22 @@ int cmd_proxy(int argc, char **argv)
 		o->listen[o->nlisten++] = "tcp:127.0.0.1:5060";
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	bool ws = has_ws_listener(o);
 	pd->nworkers = o->workers               ? (unsigned)o->workers
-	               : cores < 1              ? 1
+	               : ws || cores < 1        ? 1
 	               : cores > SK_WORKERS_MAX ? SK_WORKERS_MAX
 	                                        : (unsigned)cores;
+	if (ws && !o->workers)
+		fprintf(stderr,
+		        "sipkit proxy: one worker: a WebSocket listener's connections and the "
+		        "calls to them must meet in one (docs/websocket.md)\n");
+	else if (ws && pd->nworkers > 1)
+		fprintf(
+		    stderr,
+		    "sipkit proxy: warning: %u workers with a WebSocket listener: a call handled "
+		    "by another worker than the one holding the browser's connection gets 480 "
+		    "(docs/websocket.md)\n",
+		    pd->nworkers);
 	pd->w = calloc(pd->nworkers, sizeof(*pd->w));
 	memset(locs, 0, sizeof(locs));
 	if (!pd->w) {

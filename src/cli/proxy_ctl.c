@@ -44,11 +44,14 @@ static void ctl_tcp_stats(struct proxy_worker *w, FILE *f)
 	        (unsigned long long)t.refused_in, (unsigned long long)t.refused_source,
 	        (unsigned long long)t.refused_out, (unsigned long long)t.closed_idle,
 	        (unsigned long long)t.closed_header);
+	/* ws_* count plain and secure WebSocket alike (the caps do); wss_* the secure ones */
 	fprintf(
 	    f,
-	    "ws_conns %zu\nws_upgrades %llu\nws_refused %llu\nws_bad_frames %llu\nws_pings %llu\n",
+	    "ws_conns %zu\nws_upgrades %llu\nws_refused %llu\nws_bad_frames %llu\nws_pings %llu\n"
+	    "wss_conns %zu\nwss_upgrades %llu\n",
 	    t.ws_conns, (unsigned long long)t.ws_upgrades, (unsigned long long)t.ws_refused,
-	    (unsigned long long)t.ws_bad_frames, (unsigned long long)t.ws_pings);
+	    (unsigned long long)t.ws_bad_frames, (unsigned long long)t.ws_pings, t.wss_conns,
+	    (unsigned long long)t.wss_upgrades);
 	fprintf(f,
 	        "tls_up %llu\ntls_failed %llu\ntls_handshakes %zu\ntls_closed_handshake %llu\n"
 	        "tls_refused_handshake %llu\n",

@@ -66,14 +66,15 @@ int sk_proxy_flow_hop(struct sk_proxy *p, const struct sk_msg *req, const struct
 		return 0;
 	/* the other side than the one it came on; from elsewhere (a UDP peer), the
 	 * WebSocket side */
-	uint64_t from = in->proto == SK_PROTO_WS ? in->conn : 0;
+	uint64_t from = sk_proto_is_ws(in->proto) ? in->conn : 0;
 	uint64_t to = from && from == a ? b : from && from == b ? a : a ? a : b;
 	if (!to || to == from)
 		return 0; /* its own flow, or no WebSocket beyond: the Request-URI says where */
 	enum sk_proto proto;
 	if (sk_tp_conn_peer(sk_stack_tp(p->stack), to, &proto, &dst->addr) < 0 ||
-	    proto != SK_PROTO_WS)
+	    !sk_proto_is_ws(proto))
 		return -SK_ENOTFOUND; /* RFC 5626 §5.3: the flow is gone */
-	dst->proto = SK_PROTO_WS;
+	/* WS or WSS, as the connection is: the sips rules read it */
+	dst->proto = proto;
 	return 1;
 }

@@ -357,15 +357,15 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 		char a[64], mark[24], token[80] = "";
 		/* a WebSocket client on either side: its connection named in the user part,
 		 * so that the dialog's later requests find it (flow_token.c) */
-		uint64_t from = rr_side.proto == SK_PROTO_WS ? rr_side.conn : 0, to = 0;
-		if (dst->proto == SK_PROTO_WS &&
+		uint64_t from = sk_proto_is_ws(rr_side.proto) ? rr_side.conn : 0, to = 0;
+		if (sk_proto_is_ws(dst->proto) &&
 		    sk_tp_flow_for(sk_stack_tp(p->stack), dst, 0, &out) == 0)
 			to = out.conn;
 		if ((from || to) && sk_proxy_flow_token(p, from, to, token, sizeof(token) - 1))
 			strcat(token, "@");
 		/* from a browser (RFC 7118), the side that can reach us again is the next
 		 * hop's: its listener goes in the Record-Route */
-		if (rr_side.proto == SK_PROTO_WS &&
+		if (sk_proto_is_ws(rr_side.proto) &&
 		    sk_tp_flow_for(sk_stack_tp(p->stack), dst, 0, &rr_side) < 0)
 			rr_side = *sk_txn_flow(c->st);
 		sk_sa_print(&rr_side.local, a, sizeof(a));

@@ -77,7 +77,8 @@ static bool sips_request(const struct rctx *c)
 	return req && sk_msg_ruri(req) && sk_msg_ruri(req)->scheme == SK_URI_SIPS;
 }
 
-/* The targets of b, in order; for a sips request the TLS ones only (-SK_ENOTSUP: none). */
+/* The targets of b, in order; for a sips request the TLS ones only, TLS or a secure WebSocket
+ * (RFC 7118 §5.2; -SK_ENOTSUP: none). */
 static int set_hops(struct rctx *c, struct branch *b, const struct sk_target *t, size_t n)
 {
 	free(b->hops);
@@ -86,13 +87,13 @@ static int set_hops(struct rctx *c, struct branch *b, const struct sk_target *t,
 	bool tls_only = sips_request(c);
 	size_t keep = 0;
 	for (size_t i = 0; i < n; i++)
-		keep += !tls_only || t[i].proto == SK_PROTO_TLS;
+		keep += !tls_only || sk_proto_is_secure(t[i].proto);
 	if (!keep)
 		return n ? -SK_ENOTSUP : -SK_ENOTFOUND;
 	if (!(b->hops = malloc(keep * sizeof(*t))))
 		return -SK_ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (!tls_only || t[i].proto == SK_PROTO_TLS)
+		if (!tls_only || sk_proto_is_secure(t[i].proto))
 			b->hops[b->nhops++] = t[i];
 	return 0;
 }
@@ -152,7 +153,7 @@ static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
 static int forward_on_flow(struct rctx *c, struct branch *b)
 {
 	int rc = set_hops(c, b, &b->flow, 1);
-	if (rc == -SK_ENOTSUP) { /* a sips request: a WebSocket is no TLS hop */
+	if (rc == -SK_ENOTSUP) { /* a sips request: a plain WebSocket is no TLS hop (WSS is) */
 		not_tls(c, b);
 		return 0;
 	}
@@ -183,7 +184,7 @@ int sk_proxy_fork_forward(struct rctx *c, struct branch *b)
 	char why[256];
 	if (!c->st || !sk_txn_msg(c->st))
 		return -SK_ENOMEM;
-	if (b->flow.proto == SK_PROTO_WS)
+	if (sk_proto_is_ws(b->flow.proto))
 		return forward_on_flow(c, b);
 	int rc = sk_resolve_uri(sk_stack_resolver(p->stack), branch_hop(c, b), SK_PROTO_NONE, t, &n,
 	                        why, sizeof(why), on_resolved, b, &b->lookup);

@@ -216,8 +216,12 @@ void sk_proxy_preprocess(struct sk_proxy *p, const struct sk_msg *req, struct sk
 static void binding_flow(const struct sk_binding *b, struct sk_target *flow)
 {
 	memset(flow, 0, sizeof(*flow));
-	if (!strcmp(b->transport, "ws") && sk_sa_parse(&flow->addr, sk_str_c(b->source), 0) == 0)
-		flow->proto = SK_PROTO_WS;
+	/* "ws" or "wss": the flow keeps its protocol, which the sips rules read (RFC 7118 §5.2) */
+	enum sk_proto proto = !strcmp(b->transport, "ws")    ? SK_PROTO_WS
+	                      : !strcmp(b->transport, "wss") ? SK_PROTO_WSS
+	                                                     : SK_PROTO_NONE;
+	if (proto && sk_sa_parse(&flow->addr, sk_str_c(b->source), 0) == 0)
+		flow->proto = proto;
 }
 
 /* Targets of a request for us: a static route of the user, else the registered contacts
@@ -399,7 +403,7 @@ static void on_request(void *arg, struct sk_txn *st, const struct sk_msg *req,
 		sk_proxy_reply(p, st, 430, NULL, NULL); /* Flow Failed, RFC 5626 §5.3 */
 		return;
 	}
-	if (!route.len && flows[0].proto != SK_PROTO_WS && sk_proxy_hop_is_us(p, &target_uri)) {
+	if (!route.len && !sk_proto_is_ws(flows[0].proto) && sk_proxy_hop_is_us(p, &target_uri)) {
 		if (sk_str_eq(m, SK_STR_LIT("REGISTER")) && p->cfg.registrar) {
 			sk_proxy_registrar_request(p, st, req);
 			return;

@@ -15,8 +15,8 @@
 
 #include "hep.h"
 
-#define HEP3_MAX     65535 /* the total length is 16 bits */
-#define HEP3_HEADER  6     /* "HEP3" and the total length */
+#define HEP3_MAX      65535 /* the total length is 16 bits */
+#define HEP3_HEADER   6     /* "HEP3" and the total length */
 #define EVENTS_AT_ONE 16
 
 struct hep_conn {
@@ -31,8 +31,8 @@ struct sk_hep_tcp {
 	size_t nconns;
 };
 
-int sk_hep_tcp_open(struct sk_hep_tcp **out, const struct sockaddr *addr, socklen_t len,
-                    char *err, size_t errsize)
+int sk_hep_tcp_open(struct sk_hep_tcp **out, const struct sockaddr *addr, socklen_t len, char *err,
+                    size_t errsize)
 {
 	struct sk_hep_tcp *h = calloc(1, sizeof(*h));
 	if (!h)

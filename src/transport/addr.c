@@ -14,6 +14,7 @@ const char *sk_proto_name(enum sk_proto p)
 	case SK_PROTO_TCP: return "TCP";
 	case SK_PROTO_TLS: return "TLS";
 	case SK_PROTO_WS: return "WS";
+	case SK_PROTO_WSS: return "WSS"; /* RFC 7118 §5.2: the Via of a secure WebSocket */
 	default: return "";
 	}
 }
@@ -23,7 +24,9 @@ const char *sk_proto_uri_param(enum sk_proto p)
 	switch (p) {
 	case SK_PROTO_TCP: return ";transport=tcp";
 	case SK_PROTO_TLS: return ";transport=tls";
-	case SK_PROTO_WS: return ";transport=ws";
+	/* RFC 7118 §5.2: one URI transport value, "ws", for plain and secure WebSocket alike */
+	case SK_PROTO_WS:
+	case SK_PROTO_WSS: return ";transport=ws";
 	default: return "";
 	}
 }
@@ -35,6 +38,7 @@ const char *sk_proto_lower(enum sk_proto p)
 	case SK_PROTO_TCP: return "tcp";
 	case SK_PROTO_TLS: return "tls";
 	case SK_PROTO_WS: return "ws";
+	case SK_PROTO_WSS: return "wss";
 	default: return "";
 	}
 }
@@ -47,6 +51,8 @@ enum sk_proto sk_proto_from_token(struct sk_str token)
 		return SK_PROTO_TCP;
 	if (sk_str_caseeq_c(token, "WS"))
 		return SK_PROTO_WS;
+	if (sk_str_caseeq_c(token, "WSS"))
+		return SK_PROTO_WSS;
 	if (sk_str_caseeq_c(token, "TLS"))
 		return SK_PROTO_TLS;
 	return SK_PROTO_NONE;
@@ -174,6 +180,8 @@ int sk_target_parse(struct sk_target *t, const char *s)
 		t->proto = SK_PROTO_UDP;
 	} else if (in.len > 4 && !strncasecmp(s, "tcp:", 4)) {
 		t->proto = SK_PROTO_TCP;
+	} else if (in.len > 4 && !strncasecmp(s, "wss:", 4)) {
+		t->proto = SK_PROTO_WSS;
 	} else if (in.len > 3 && !strncasecmp(s, "ws:", 3)) {
 		t->proto = SK_PROTO_WS;
 		skip = 3;
@@ -184,10 +192,11 @@ int sk_target_parse(struct sk_target *t, const char *s)
 		return -SK_EINVAL;
 	}
 	t->name[0] = '\0';
-	/* RFC 7118 §4: ws: takes HTTP's port 80 when none is given; RFC 3263 §4.2: 5061 for
-	 * TLS */
+	/* RFC 7118 §4 (RFC 6455 §3): ws: takes HTTP's port 80 when none is given, wss:
+	 * HTTPS's 443; RFC 3263 §4.2: 5061 for TLS */
 	return sk_sa_parse(&t->addr, (struct sk_str){s + skip, in.len - skip},
 	                   t->proto == SK_PROTO_WS    ? 80
+	                   : t->proto == SK_PROTO_WSS ? 443
 	                   : t->proto == SK_PROTO_TLS ? 5061
 	                                              : 5060);
 }
@@ -216,7 +225,10 @@ int sk_target_from_uri(struct sk_target *t, struct sk_str text, enum sk_proto df
 		/* RFC 5630 §3.1.3: sips with transport=tcp is TLS over TCP; with udp, nothing */
 		if (sips && t->proto == SK_PROTO_TCP)
 			t->proto = SK_PROTO_TLS;
-		if (!t->proto || (sips && t->proto != SK_PROTO_TLS))
+		/* RFC 7118 §5.2: transport=ws names both; under sips it is secure WebSocket */
+		if (sips && t->proto == SK_PROTO_WS)
+			t->proto = SK_PROTO_WSS;
+		if (!t->proto || (sips && !sk_proto_is_secure(t->proto)))
 			return -SK_EINVAL;
 	}
 	/* RFC 5922 §7.2: the name the server's certificate must carry is the URI's host */

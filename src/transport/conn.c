@@ -282,7 +282,7 @@ int sk_tp_conn_peer(struct sk_tp *tp, uint64_t conn, enum sk_proto *proto, struc
 	struct conn *c = conn ? sk_tp_conn_by_id(tp, conn) : NULL;
 	if (!c)
 		return -SK_ENOTFOUND;
-	*proto = c->ws ? SK_PROTO_WS : SK_PROTO_TCP;
+	*proto = c->proto;
 	*remote = c->remote;
 	return 0;
 }
@@ -318,13 +318,13 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 		tp->st.refused_source++;
 		why = "connections open from that source";
 		limit = lim->max_per_source;
-	} else if (proto == SK_PROTO_TLS && tp->st.handshakes >= tp->max_handshakes) {
+	} else if (sk_proto_is_secure(proto) && tp->st.handshakes >= tp->max_handshakes) {
 		/* the costly part of TLS is the handshake: a cap on those in progress keeps a
 		 * flood of ClientHellos from taking the CPU and memory of established peers */
 		tp->st.refused_handshake++;
 		why = "TLS handshakes in progress";
 		limit = tp->max_handshakes;
-	} else if (proto == SK_PROTO_TLS && !tp->tls_server) {
+	} else if (sk_proto_is_secure(proto) && !tp->tls_server) {
 		tp->st.refused_in++;
 		why = "certificates to accept TLS with";
 	}
@@ -361,12 +361,14 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 	c->src = src;
 	src->conns++;
 	c->up = true;
-	if (proto == SK_PROTO_WS && sk_tp_ws_attach(c) < 0) {
+	/* wss (RFC 6455 §3, RFC 7118): TLS first, then the upgrade and frames on its
+	 * plaintext, exactly as on ws; the WebSocket cap counts both */
+	if (sk_proto_is_ws(proto) && sk_tp_ws_attach(c) < 0) {
 		/* over the WebSocket cap: closed at once, as over the others */
 		tp->st.conns_refused++;
 		tp->st.ws_refused++;
 		sk_tp_conn_free(c);
-	} else if (proto == SK_PROTO_TLS && sk_tp_tls_start(c, NULL) < 0) {
+	} else if (sk_proto_is_secure(proto) && sk_tp_tls_start(c, NULL) < 0) {
 		sk_tp_conn_free(c);
 	}
 }
@@ -570,9 +572,9 @@ int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, siz
 	if (!c)
 		c = sk_tp_conn_by_remote(tp, flow->proto, &flow->remote);
 	/* a WebSocket flow goes on the client's own connection or nowhere (RFC 7118 §5) */
-	if (flow->proto == SK_PROTO_WS && (!c || !c->ws))
+	if (sk_proto_is_ws(flow->proto) && (!c || !c->ws))
 		return -SK_EIO;
-	if (flow->proto != SK_PROTO_WS && c && c->ws)
+	if (!sk_proto_is_ws(flow->proto) && c && c->ws)
 		c = NULL;
 	int rc = 0;
 	if (!c && !(c = sk_tp_conn_connect(tp, flow->proto, &flow->remote, NULL, &rc)))

@@ -29,7 +29,7 @@ struct source {
 struct conn {
 	struct sk_tp *tp;
 	struct sk_net_sock *sock;
-	enum sk_proto proto;     /* TCP or TLS */
+	enum sk_proto proto;     /* TCP, TLS, WS or WSS (WebSocket over TLS) */
 	struct sk_tls_conn *tls; /* TLS: the session the bytes go through (conn_tls.c) */
 	bool handshaking; /* TLS: handshake not done yet; accepted ones count in handshakes */
 	struct sk_timer handshake; /* TLS: the handshake must end within handshake_ms */

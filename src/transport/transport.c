@@ -133,6 +133,14 @@ int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr
 		        "transport: cannot listen on TLS: no TLS configured");
 		return -SK_EINVAL;
 	}
+	/* wss is only ever accepted (RFC 7118 §5): without a certificate it could serve
+	 * nobody, and no Via of ours needs its sent-by */
+	if (proto == SK_PROTO_WSS && !tp->tls_server) {
+		sk_logf(tp->cfg.log, SK_LOG_ERR,
+		        "transport: cannot listen on WSS: no certificate and key (--tls-cert, "
+		        "--tls-key)");
+		return -SK_EINVAL;
+	}
 	struct listener *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -SK_ENOMEM;
@@ -400,7 +408,7 @@ int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, st
 	*flow = (struct sk_flow){.proto = proto, .local = l->addr, .remote = dst->addr};
 	if (sk_proto_is_stream(proto)) {
 		struct conn *c = sk_tp_conn_by_remote(tp, proto, &dst->addr);
-		bool fits = c && (proto == SK_PROTO_WS) == (c->ws != NULL);
+		bool fits = c && sk_proto_is_ws(proto) == (c->ws != NULL);
 		int rc = 0;
 		if (!fits)
 			c = NULL;
@@ -413,7 +421,7 @@ int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, st
 		flow->conn = c ? c->id : 0;
 		/* RFC 7118 §5: no connection is opened to a WebSocket client; without its own
 		 * connection the flow does not exist */
-		if (proto == SK_PROTO_WS && !flow->conn)
+		if (sk_proto_is_ws(proto) && !flow->conn)
 			return -SK_EIO;
 	}
 	return 0;
@@ -451,7 +459,7 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
 		return -SK_EINVAL;
 	uint16_t port = v->port ? v->port : 5060;
 	struct sk_sa dst;
-	if (in->proto == SK_PROTO_WS)
+	if (sk_proto_is_ws(in->proto))
 		return 0; /* RFC 7118 §5: the client's connection, its far end, nothing else */
 	if (sk_proto_is_stream(in->proto)) {
 		/* §18.2.2: the connection the request came on; failing that, received and sent-by

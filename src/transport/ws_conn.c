@@ -13,6 +13,11 @@
  * bindings tied to it, and a dead one is found out within two idle periods.
  * Connections to a WebSocket client are never opened by us (RFC 7118 §5): a
  * connection gone is a binding gone, so its transactions hear of it at once.
+ *
+ * On a wss: listener the same state sits on a TLS connection (conn_tls.c):
+ * the handshake first, within its own timeout and cap, then everything above
+ * on the plaintext; every byte we write goes through the session. The flow
+ * is WSS (RFC 7118 §5.2), which a sips request may take and a WS flow never.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +55,8 @@ int sk_tp_ws_attach(struct conn *c)
 	sk_ws_reader_init(&ws->rd, SK_WS_SERVER, &lim);
 	c->ws = ws;
 	tp->st.ws_conns++;
+	if (c->proto == SK_PROTO_WSS)
+		tp->st.wss_conns++;
 	return 0;
 }
 
@@ -61,12 +68,18 @@ void sk_tp_ws_detach(struct conn *c)
 	free(c->ws);
 	c->ws = NULL;
 	c->tp->st.ws_conns--;
+	if (c->proto == SK_PROTO_WSS)
+		c->tp->st.wss_conns--;
 }
 
-static void write_raw(struct conn *c, const char *buf, size_t len)
+/* Bytes to the client: through the TLS session on wss, straight to the socket on ws. */
+static int write_raw(struct conn *c, const char *buf, size_t len)
 {
-	if (c->sock && len)
-		c->tp->cfg.net->ops->write(c->sock, buf, len);
+	if (!c->sock || !len)
+		return 0;
+	if (c->tls)
+		return sk_tp_tls_write(c, buf, len);
+	return c->tp->cfg.net->ops->write(c->sock, buf, len);
 }
 
 /* A control frame of ours (unmasked: we are the server, §5.1). */
@@ -153,6 +166,8 @@ static bool handshake(struct conn *c, size_t *off)
 	write_raw(c, out, (size_t)n);
 	c->ws->open = true;
 	tp->st.ws_upgrades++;
+	if (c->proto == SK_PROTO_WSS)
+		tp->st.wss_upgrades++;
 	*off = used;
 	return true;
 }
@@ -171,8 +186,9 @@ static void read_frames(struct conn *c, size_t *off, bool *whole, bool *pinged)
 {
 	struct sk_tp *tp = c->tp;
 	struct ws_conn *ws = c->ws;
+	/* WS or WSS: the protocol of the listener it came on (RFC 7118 §5.2) */
 	struct sk_flow flow = {
-	    .proto = SK_PROTO_WS, .local = c->local, .remote = c->remote, .conn = c->id};
+	    .proto = c->proto, .local = c->local, .remote = c->remote, .conn = c->id};
 	while (!c->dead && *off < c->in_len) {
 		struct sk_ws_event ev;
 		size_t used;
@@ -244,14 +260,24 @@ void sk_tp_ws_input(struct conn *c)
 
 int sk_tp_ws_write(struct conn *c, const char *buf, size_t len)
 {
-	const struct sk_net_ops *ops = c->tp->cfg.net->ops;
 	char hdr[14];
 	if (!c->ws->open)
 		return -SK_EIO;
 	/* RFC 7118 §5.1: text frames for UTF-8, binary otherwise (a body may be anything) */
 	uint8_t op = sk_ws_utf8_valid(buf, len) ? SK_WS_TEXT : SK_WS_BINARY;
 	size_t hl = sk_ws_frame_header(hdr, op, true, len, NULL);
-	if (ops->write(c->sock, hdr, hl) < 0 || ops->write(c->sock, buf, len) < 0)
+	if (c->tls) {
+		/* one TLS record for the frame, not one for its header and one for the rest */
+		char *f = malloc(hl + len);
+		if (!f)
+			return -SK_ENOMEM;
+		memcpy(f, hdr, hl);
+		memcpy(f + hl, buf, len);
+		int rc = write_raw(c, f, hl + len);
+		free(f);
+		return rc < 0 ? -SK_EIO : 0;
+	}
+	if (write_raw(c, hdr, hl) < 0 || write_raw(c, buf, len) < 0)
 		return -SK_EIO;
 	return 0;
 }

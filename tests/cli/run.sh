@@ -71,6 +71,9 @@ check_err proxy-workers-0 64 "bad setting 'workers 0'" "$SIPKIT" proxy --workers
 check_err proxy-workers-65 64 "bad setting 'workers 65'" "$SIPKIT" proxy --workers 65
 check_err proxy-tcp-zero 64 "bad setting 'tcp-max-in 0'" "$SIPKIT" proxy --tcp-max-in 0
 check_err proxy-tcp-unknown 64 "bad setting 'tcp-bogus 3'" "$SIPKIT" proxy --tcp-bogus 3
+check_err proxy-wss-no-cert 69 "cannot listen on WSS: no certificate and key" "$SIPKIT" proxy -l wss:127.0.0.1:0 --duration 1
+check_err proxy-ws-one-worker 0 "one worker: a WebSocket listener" "$SIPKIT" proxy -l udp:127.0.0.1:0 -l ws:127.0.0.1:0 --duration 1
+check_err proxy-ws-workers-warn 0 "warning: 2 workers with a WebSocket listener" "$SIPKIT" proxy -l udp:127.0.0.1:0 -l ws:127.0.0.1:0 --workers 2 --duration 1
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
 check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
 check_err call-no-uri 64 "no URI to call" "$SIPKIT" call

@@ -4,7 +4,7 @@
 against `sipkit proxy -l ws:` (tests/interop/webphone.sh starts the proxy and
 the callee and checks the proxy's trace afterwards).
 
-Usage: webphone.py WEBPHONE_DIR CHROMEDRIVER CHROMIUM WORK HTTP_PORT WS_URL SIPKIT PROXY_UDP
+Usage: webphone.py WEBPHONE_DIR CHROMEDRIVER CHROMIUM WORK HTTP_PORT WS_URL SIPKIT PROXY_UDP [FLOWS]
 
 Serves WEBPHONE_DIR on http://127.0.0.1:HTTP_PORT from a thread of this
 process, starts chromedriver and Chromium with a fake microphone and no
@@ -16,6 +16,9 @@ permission prompt, and runs
   flow 2: page B (carol) calls bob@sipkit.test (the proxy's route to a
           `sipkit uas --no-answer`), hears it ring (180) and hangs up before the
           answer: the page must end with cause Canceled
+FLOWS ("12" by default) says which flows run. A wss:// WS_URL (the proxy's -l wss:
+with a self-signed certificate) starts Chromium with --ignore-certificate-errors: every
+connection of this test is to 127.0.0.1.
 Every process it starts is ended on the way out (tests/html/click.py's
 subreaper and end_all).
 """
@@ -46,9 +49,11 @@ def serve(root, port):
     return srv
 
 
-def start(url, binary, profile):
+def start(url, binary, profile, insecure=False):
     opts = webdriver.ChromeOptions()
     opts.binary_location = binary
+    if insecure:  # the proxy's self-signed certificate, on loopback only
+        opts.add_argument("--ignore-certificate-errors")
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--no-first-run", "--disable-extensions", "--disable-crash-reporter",
               "--disable-breakpad", "--disable-background-networking",
@@ -124,10 +129,11 @@ def console_errors(d):
 
 
 def main():
-    if len(sys.argv) != 9:
+    if len(sys.argv) not in (9, 10):
         sys.stderr.write(__doc__)
         return 2
-    root, driver, binary, work, http_port, ws, sipkit, proxy = sys.argv[1:]
+    root, driver, binary, work, http_port, ws, sipkit, proxy = sys.argv[1:9]
+    flows = sys.argv[9] if len(sys.argv) == 10 else "12"
     ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
@@ -138,9 +144,11 @@ def main():
         srv = serve(root, int(http_port))
         base = "http://127.0.0.1:%s" % http_port
         url = start_driver(driver, work)
-        d = start(url, binary, os.path.join(work, "profile"))
-        flow1(d, base, ws, sipkit, proxy, work)
-        flow2(d, base, ws)
+        d = start(url, binary, os.path.join(work, "profile"), ws.startswith("wss://"))
+        if "1" in flows:
+            flow1(d, base, ws, sipkit, proxy, work)
+        if "2" in flows:
+            flow2(d, base, ws)
         console_errors(d)
         return 0
     except Fail as e:

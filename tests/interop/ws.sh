@@ -17,6 +17,19 @@
 #                   §5.3); the proxy's capture checked: answered, no finding
 #   ws-bad-frames   an unmasked frame is answered with close 1002, a frame of
 #                   2^62 bytes with 1009, and the proxy serves on
+#   wss-ring-cancel the same phone over secure WebSocket (`-l wss:`, a self-signed
+#                   certificate made here with openssl, the phone verifying it): it
+#                   registers, `sipkit call` calls it through the proxy and cancels
+#                   while it rings (the INVITE and CANCEL reach it as WSS, 487 to
+#                   the caller, the capture cancelled cleanly with no finding); then
+#                   a sips: call over TLS reaches it over WSS and is cancelled too,
+#                   while a sips: call to a phone on plain ws gets 480 (RFC 5630
+#                   §3.1.2, RFC 7118 §5.2); ctl stats counts wss_upgrades
+#   wss-bad-input   on the wss port: garbage before the handshake and a plain ws
+#                   upgrade are cut off (tls_failed), 5 connections that never send
+#                   a ClientHello are closed at --tls-handshake-ms (closed_handshake),
+#                   one past --tls-max-handshakes is refused at once; a phone then
+#                   registers over wss all the same
 #
 #   sh tests/interop/ws.sh [CASE...]
 set -u
@@ -28,14 +41,53 @@ PORT_SEED=17
 . "$here/proxy_lib.sh"
 PHONE="python3 $here/wsphone.py"
 
-# start_ws_proxy: the proxy on udp $PROXY_PORT and ws $WS_PORT
+# a self-signed certificate for sip.test and 127.0.0.1, made once per run
+cert() {
+	[ -f "$work/server.pem" ] && return 0
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+		-keyout "$work/server.key" -out "$work/server.pem" -subj "/CN=sip.test" \
+		-addext "subjectAltName=DNS:sip.test,IP:127.0.0.1" >"$work/openssl.log" 2>&1 ||
+		{ bad "openssl could not make a certificate: $(cat "$work/openssl.log")"; return 1; }
+}
+
+# start_wss_proxy: the proxy on udp $PROXY_PORT, ws $WS_PORT, wss $WSS_PORT and tls
+# $TLS_PORT, with the certificate of cert(); one worker: a WebSocket connection belongs
+# to the worker that accepted it, and a call is handled by the worker its Call-ID
+# hashes to (docs/workers.md), which need not be that one
+start_wss_proxy() {
+	cert || return 1
+	alloc 4
+	PROXY_PORT=$PORT WS_PORT=$((PORT + 1)) WSS_PORT=$((PORT + 2)) TLS_PORT=$((PORT + 3))
+	CTL=$dir/ctl.sock
+	start_bg proxy 4 proxy -l "udp:$LO:$PROXY_PORT" -l "ws:$LO:$WS_PORT" -l "wss:$LO:$WSS_PORT" \
+		-l "tls:$LO:$TLS_PORT" --tls-cert "$work/server.pem" --tls-key "$work/server.key" \
+		--tls-ca "$work/server.pem" --workers 1 --ctl "$CTL" --ladder --trace proxy.pcap "$@"
+	st=$?
+	PROXY_PID=$BG_PID
+	return $st
+}
+
+# phone_up MODE TARGET USER: a wsphone in the background (pid $ph), registered
+phone_up() {
+	rm -f "ready-$3"
+	WSPHONE_CA=$work/server.pem timeout -k 5 20 $PHONE "$1" "$2" "$3" sipkit.test "ready-$3" \
+		>"phone-$3.out" 2>"phone-$3.err" &
+	ph=$!
+	pids="$pids $ph"
+	n=0
+	while [ ! -f "ready-$3" ] && running $ph && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -f "ready-$3" ] || { bad "the phone $3 did not register over $2: $(cat "phone-$3.err")"; return 1; }
+}
+
+# start_ws_proxy: the proxy on udp $PROXY_PORT and ws $WS_PORT, one worker (see
+# start_wss_proxy below)
 start_ws_proxy() {
 	alloc 2
 	PROXY_PORT=$PORT
 	WS_PORT=$((PORT + 1))
 	CTL=$dir/ctl.sock
 	start_bg proxy 2 proxy -l "udp:$LO:$PROXY_PORT" -l "ws:$LO:$WS_PORT" --ctl "$CTL" \
-		--ladder --trace proxy.pcap "$@"
+		--workers 1 --ladder --trace proxy.pcap "$@"
 	st=$?
 	PROXY_PID=$BG_PID
 	return $st
@@ -111,13 +163,93 @@ ws_bad_frames() {
 	verdict
 }
 
-all="ws-ring-cancel ws-answer-bye ws-bad-frames"
+wss_ring_cancel() {
+	begin wss-ring-cancel
+	start_wss_proxy --domain sipkit.test || { verdict; return; }
+	if phone_up ring "wss:$LO:$WSS_PORT" alice; then
+		timeout -k 5 20 "$SIPKIT" call sip:alice@sipkit.test --route "sip:$LO:$PROXY_PORT;lr" \
+			-l "udp:$LO:0" --cancel-after 300 --json >call1.out 2>call1.err
+		st=$?
+		[ $st = 0 ] || bad "sipkit call exit $st, expected 0 (cancelled)"
+		grep -q '"outcome":"cancelled"' call1.out || bad "the call was not cancelled"
+		grep -q '"status":487' call1.out || bad "the caller did not get 487"
+		wait_bounded $ph 10 || bad "the wss phone: $(cat phone-alice.err)"
+		grep -q "WSS  INVITE sip:alice@" proxy.out || bad "the INVITE did not go out over WSS"
+		grep -q "WSS  CANCEL sip:alice@" proxy.out || bad "the CANCEL did not go out over WSS"
+	fi
+	# a sips: call over TLS may reach a phone on wss (RFC 7118 §5.2)...
+	if phone_up ring "wss:$LO:$WSS_PORT" carol; then
+		timeout -k 5 20 "$SIPKIT" call sips:carol@sipkit.test --route "sips:$LO:$TLS_PORT;lr" \
+			--tls-ca "$work/server.pem" -l "udp:$LO:0" --cancel-after 300 --json \
+			>call2.out 2>call2.err
+		st=$?
+		[ $st = 0 ] || bad "sipkit call sips: exit $st, expected 0 (cancelled)"
+		grep -q '"status":487' call2.out || bad "the sips: call over wss did not end 487"
+		wait_bounded $ph 10 || bad "the wss phone carol: $(cat phone-carol.err)"
+		grep -q "WSS  INVITE sip:carol@" proxy.out || bad "the sips INVITE did not go out over WSS"
+	fi
+	# ...never one on plain ws (RFC 5630 §3.1.2): 480 at once
+	if phone_up ring "$LO:$WS_PORT" bob; then
+		timeout -k 5 20 "$SIPKIT" call sips:bob@sipkit.test --route "sips:$LO:$TLS_PORT;lr" \
+			--tls-ca "$work/server.pem" -l "udp:$LO:0" --cancel-after 3000 --json \
+			>call3.out 2>call3.err
+		grep -q '"status":480' call3.out || bad "a sips: call to a phone on plain ws did not get 480"
+		grep -q " WS  INVITE sip:bob@" proxy.out && bad "a sips INVITE went out over plain WS"
+		kill "$ph" 2>/dev/null
+		wait_bounded $ph 5
+	fi
+	ctl_stats
+	stat_is wss_upgrades 2
+	stat_is ws_upgrades 3
+	stat_is tls_failed 0
+	check_no_pending
+	stop_proxy
+	"$SIPKIT" check --json --no-progress proxy.pcap >check.out 2>check.err
+	n=$(grep -o '"outcome":"cancelled cleanly"' check.out | wc -l)
+	[ "$n" -ge 2 ] || bad "sipkit check: $n calls cancelled cleanly, expected 2 (and the 480)"
+	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings"
+	verdict
+}
+
+wss_bad_input() {
+	begin wss-bad-input
+	start_wss_proxy --domain sipkit.test --tls-handshake-ms 800 --tls-max-handshakes 5 ||
+		{ verdict; return; }
+	# a handshake record whose body is no ClientHello ("garbage!")
+	r=$(timeout -k 5 15 $PHONE bytes "$LO:$WSS_PORT" 16030100086761726261676521 2>bytes1.err)
+	[ "$r" = closed ] || bad "garbage before the handshake: '$r', expected closed"
+	# a plain ws client on the wss port: its upgrade is no ClientHello
+	timeout -k 5 15 $PHONE raw "$LO:$WSS_PORT" 8100 >raw.out 2>raw.err &&
+		bad "a plain ws upgrade on the wss port was answered: $(cat raw.out)"
+	t0=$(date +%s%N)
+	r=$(timeout -k 5 15 $PHONE stall "$LO:$WSS_PORT" 6 2>stall.err)
+	t1=$(date +%s%N)
+	[ "$r" = 6 ] || bad "stalled handshakes: $r of 6 closed, expected 6"
+	ms=$(((t1 - t0) / 1000000))
+	[ "$ms" -lt 5000 ] || bad "the stalled handshakes took $ms ms to close, --tls-handshake-ms 800"
+	ctl_stats
+	stat_is tls_failed 2
+	stat_is tls_closed_handshake 5
+	stat_is tls_refused_handshake 1
+	stat_is tls_handshakes 0
+	stat_is ws_conns 0
+	if phone_up ring "wss:$LO:$WSS_PORT" alice; then
+		kill "$ph" 2>/dev/null
+		wait_bounded $ph 5
+	fi
+	stop_proxy
+	verdict
+}
+
+all="ws-ring-cancel ws-answer-bye ws-bad-frames wss-ring-cancel wss-bad-input"
 run_case() {
 	PROXY_PID=""
 	case $1 in
 	ws-ring-cancel) ws_ring_cancel ;;
 	ws-answer-bye) ws_answer_bye ;;
 	ws-bad-frames) ws_bad_frames ;;
+	wss-ring-cancel) wss_ring_cancel ;;
+	wss-bad-input) wss_bad_input ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	cleanup

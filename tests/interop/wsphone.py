@@ -3,6 +3,10 @@
 """A SIP phone over WebSocket (RFC 6455, RFC 7118) as a browser is one, for the
 interop tests: standard library only, loopback only, every wait bounded.
 
+    HOST:PORT may be wss:HOST:PORT: secure WebSocket (TLS first, RFC 6455 §3), the
+    server verified against the CA file in $WSPHONE_CA (not at all without it);
+    the Via then says WSS, the Contact transport=ws (RFC 7118 §5.2).
+
     wsphone.py ring HOST:PORT USER DOMAIN READY_FILE
         upgrades (subprotocol sip, masked frames), REGISTERs USER@DOMAIN with a
         Contact at a .invalid host, writes READY_FILE, then answers the first
@@ -16,11 +20,21 @@ interop tests: standard library only, loopback only, every wait bounded.
     wsphone.py raw HOST:PORT HEXBYTES
         upgrades, sends the bytes as they are, prints the close code the server
         answers with (or "closed" / "open"), for the bad-frame cases.
+    wsphone.py bytes HOST:PORT HEXBYTES
+        a plain TCP connection that sends the bytes (no upgrade, no TLS) and
+        prints "closed" when the server closes it within 10 s, else "open".
+    wsphone.py stall HOST:PORT N
+        N plain TCP connections that never send a byte (a TLS handshake that
+        never ends); prints how many the server closed within 10 s.
+With $WSPHONE_LOG set, ring and answer append the upgrade's answer and every
+SIP message they send (">>>") and receive ("<<<") to that file.
 """
 import base64
 import os
 import re
+import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -28,9 +42,23 @@ import time
 TIMEOUT = 10.0
 
 
+def secure(hostport):
+    """(hostport without its wss: prefix, True) for secure WebSocket."""
+    if hostport.startswith("wss:"):
+        return hostport[4:], True
+    return hostport, False
+
+
 def upgrade(hostport):
+    hostport, tls = secure(hostport)
     host, port = hostport.rsplit(":", 1)
     s = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+    if tls:
+        ctx = ssl.create_default_context(cafile=os.environ.get("WSPHONE_CA") or None)
+        if not os.environ.get("WSPHONE_CA"):
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname=host)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall((f"GET / HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
@@ -43,6 +71,7 @@ def upgrade(hostport):
             raise SystemExit("wsphone: closed during the upgrade")
         buf += chunk
     head, rest = buf.split(b"\r\n\r\n", 1)
+    trace("<<<", head.decode("utf-8", "replace") + "\r\n")
     if not head.startswith(b"HTTP/1.1 101"):
         raise SystemExit("wsphone: upgrade refused: " + head.split(b"\r\n")[0].decode())
     return s, rest
@@ -88,6 +117,17 @@ class Reader:
             self.buf += chunk
 
 
+def trace(way, text):
+    if os.environ.get("WSPHONE_LOG"):
+        with open(os.environ["WSPHONE_LOG"], "a") as f:
+            f.write("%s %.3f\n%s\n" % (way, time.time(), text.replace("\r\n", "\n")))
+
+
+def send_sip(s, text):
+    trace(">>>", text)
+    s.sendall(frame(1, text.encode()))
+
+
 def header(msg, name):
     m = re.search(r"^" + name + r":\s*(.*?)\r?$", msg, re.M | re.I)
     return m.group(1).strip() if m else ""
@@ -112,15 +152,16 @@ def response(req, code, text, to_tag=None, contact=None):
 
 
 def ring(hostport, user, domain, ready, mode="cancel"):
+    via = "WSS" if secure(hostport)[1] else "WS"
     s, rest = upgrade(hostport)
     rd = Reader(s, rest)
     inv = "x" + os.urandom(4).hex()
     reg = (f"REGISTER sip:{domain} SIP/2.0\r\n"
-           f"Via: SIP/2.0/WS {inv}.invalid;branch=z9hG4bK{os.urandom(6).hex()}\r\n"
+           f"Via: SIP/2.0/{via} {inv}.invalid;branch=z9hG4bK{os.urandom(6).hex()}\r\n"
            f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={os.urandom(4).hex()}\r\n"
            f"To: <sip:{user}@{domain}>\r\nCall-ID: {os.urandom(8).hex()}\r\nCSeq: 1 REGISTER\r\n"
            f"Contact: <sip:{user}@{inv}.invalid;transport=ws>\r\nExpires: 600\r\n\r\n")
-    s.sendall(frame(1, reg.encode()))
+    send_sip(s, reg)
     deadline = time.time() + TIMEOUT
     invite = None
     state = "register"
@@ -135,6 +176,7 @@ def ring(hostport, user, domain, ready, mode="cancel"):
         if op not in (1, 2):
             continue
         msg = data.decode("utf-8", "replace")
+        trace("<<<", msg)
         first = msg.split("\r\n", 1)[0]
         if state == "register":
             if first.startswith("SIP/2.0 200") and "REGISTER" in header(msg, "CSeq"):
@@ -144,16 +186,16 @@ def ring(hostport, user, domain, ready, mode="cancel"):
                 raise SystemExit("wsphone: REGISTER answered " + first)
         elif first.startswith("INVITE ") and state == "wait-invite":
             invite = msg
-            s.sendall(frame(1, response(msg, 180, "Ringing", "ws1").encode()))
+            send_sip(s, response(msg, 180, "Ringing", "ws1"))
             state = "ringing"
             if mode == "answer":
                 contact = f"sip:{user}@{inv}.invalid;transport=ws"
-                s.sendall(frame(1, response(msg, 200, "OK", "ws1", contact).encode()))
+                send_sip(s, response(msg, 200, "OK", "ws1", contact))
                 state = "answered"
         elif first.startswith("ACK ") and state == "answered":
             state = "wait-bye"
         elif first.startswith("BYE ") and state == "wait-bye":
-            s.sendall(frame(1, response(msg, 200, "OK", "ws1").encode()))
+            send_sip(s, response(msg, 200, "OK", "ws1"))
             s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
             f = rd.next()
             if f is None or f[0] != 8:
@@ -161,8 +203,8 @@ def ring(hostport, user, domain, ready, mode="cancel"):
             s.close()
             return 0
         elif first.startswith("CANCEL ") and state == "ringing":
-            s.sendall(frame(1, response(msg, 200, "OK").encode()))
-            s.sendall(frame(1, response(invite, 487, "Request Terminated", "ws1").encode()))
+            send_sip(s, response(msg, 200, "OK"))
+            send_sip(s, response(invite, 487, "Request Terminated", "ws1"))
             state = "wait-ack"
         elif first.startswith("ACK ") and state == "wait-ack":
             s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
@@ -192,7 +234,48 @@ def raw(hostport, hexbytes):
     return 0
 
 
+def plain(hostport):
+    host, port = hostport.rsplit(":", 1)
+    return socket.create_connection((host, int(port)), timeout=TIMEOUT)
+
+
+def closed_within(socks, seconds):
+    """How many of socks the server closes (EOF or reset) within seconds."""
+    live, closed, deadline = list(socks), 0, time.time() + seconds
+    while live and time.time() < deadline:
+        ready, _, _ = select.select(live, [], [], max(0.0, deadline - time.time()))
+        for s in ready:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                closed += 1
+                live.remove(s)
+                s.close()
+    for s in live:
+        s.close()
+    return closed
+
+
+def send_bytes(hostport, hexbytes):
+    s = plain(hostport)
+    s.sendall(bytes.fromhex(hexbytes))
+    print("closed" if closed_within([s], TIMEOUT) == 1 else "open")
+    return 0
+
+
+def stall(hostport, n):
+    socks = [plain(hostport) for _ in range(int(n))]
+    print(closed_within(socks, TIMEOUT))
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "bytes":
+        sys.exit(send_bytes(*sys.argv[2:]))
+    if len(sys.argv) == 4 and sys.argv[1] == "stall":
+        sys.exit(stall(*sys.argv[2:]))
     if len(sys.argv) == 6 and sys.argv[1] in ("ring", "answer"):
         sys.exit(ring(*sys.argv[2:], mode="cancel" if sys.argv[1] == "ring" else "answer"))
     if len(sys.argv) == 4 and sys.argv[1] == "raw":
