@@ -191,6 +191,9 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/harness/*.h) \
 # Every allocation of the library can be made to fail (tests/unit/test_txn_alloc.c).
 $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \
   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+# The heap a pending call leaves behind, counted (tests/unit/test_proxy_mem.c).
+$(BUILD)/asan/tests/test_proxy_mem: TEST_LDFLAGS = \
+  -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
 # The hash table's bucket arrays can be made to fail (tests/unit/test_hash.c).
 $(BUILD)/asan/tests/test_hash: TEST_LDFLAGS = -Wl,--wrap=calloc
 

@@ -111,7 +111,7 @@ start_callees() { # seconds: CALLEE_PIDS
 start_proxy() { # kind (sipkit|kamailio) seconds: PROXY_TO (timeout's pid), PROXY_PID, PROXY_PORT
 	if [ "$1" = sipkit ]; then
 		timeout -k 3 "$2" "$SIPKIT" proxy -l "udp:$LO:$SKP" --ctl "$dir/sipkit.sock" \
-			--workers "${PROXY_WORKERS:-1}" \
+			--workers "${PROXY_WORKERS:-1}" ${PROXY_MAX_PENDING:+--max-pending "$PROXY_MAX_PENDING"} \
 			--route "one=sip:$LO:$U1" --route "fork=sip:$LO:$U1,sip:$LO:$U2" \
 			>"$dir/proxy.out" 2>"$dir/proxy.err" &
 		PROXY_TO=$!

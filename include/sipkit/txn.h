@@ -237,6 +237,12 @@ int sk_txn_reply(struct sk_txn *st, int code, const char *reason, const char *to
 
 /** The request of the transaction (a server's is parsed again on first use). */
 const struct sk_msg *sk_txn_msg(struct sk_txn *t);
+/**
+ * The request parsed again into a message the caller frees (sk_msg_free), t left as it
+ * was: a look at a pending transaction that keeps no parsed copy alive with it (NULL:
+ * no request kept, or no memory).
+ */
+struct sk_msg *sk_txn_msg_copy(const struct sk_txn *t);
 enum sk_txn_kind sk_txn_kind(const struct sk_txn *t);
 enum sk_txn_state sk_txn_state(const struct sk_txn *t);
 /** The request method, the branch, the last status sent or received (0: none). */

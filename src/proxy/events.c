@@ -150,12 +150,15 @@ size_t sk_proxy_pending(const struct sk_proxy *p,
 		n++;
 		if (!fn)
 			continue;
-		const struct sk_msg *m = sk_txn_msg(c->st);
+		/* A copy freed below: sk_txn_msg would keep a parsed INVITE (about 6 KB)
+		 * alive with every pending call that was once listed. */
+		struct sk_msg *m = sk_txn_msg_copy(c->st);
 		char from[160] = "", to[160] = "";
 		if (m && sk_msg_from(m))
 			sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
 		if (m && sk_msg_to(m))
 			sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
+		sk_msg_free(m);
 		struct sk_proxy_call_info info = {.call_id = c->call_id,
 		                                  .from = from,
 		                                  .to = to,

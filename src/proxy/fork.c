@@ -62,6 +62,7 @@ static void ctx_free(struct rctx *c)
 		sk_resolve_cancel(sk_stack_resolver(p->stack), c->br[i].lookup);
 		free(c->br[i].target);
 		free(c->br[i].hops);
+		free(c->br[i].flow);
 	}
 	if (c->st)
 		sk_txn_bind(c->st, NULL, NULL);
@@ -512,19 +513,28 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 		struct branch *b = &c->br[i];
 		b->ctx = c;
 		sk_timer_init(&b->timer_c, timer_c_fired, b);
+		/* a binding's or a flow token's connection (flow_token.c), or none */
+		const struct sk_target *flow = n ? &flows[i] : &flows[0];
 		if (n) {
 			b->target = strdup(targets[i]);
 			b->q = q[i];
-			b->flow = flows[i];
 		} else {
 			struct sk_forward fw;
 			struct sk_str ruri, route;
-			b->flow = flows[0]; /* a flow token's connection (flow_token.c), or none */
 			sk_proxy_preprocess(p, req, &fw, &ruri, &route);
 			b->target = malloc(ruri.len + 1);
 			if (b->target) {
 				memcpy(b->target, ruri.p, ruri.len);
 				b->target[ruri.len] = '\0';
+			}
+		}
+		/* kept only when there is one: most branches have none */
+		if (b->target && flow->proto != SK_PROTO_NONE) {
+			if ((b->flow = malloc(sizeof(*flow)))) {
+				*b->flow = *flow;
+			} else {
+				free(b->target); /* out of memory: counts as a 500 (below) */
+				b->target = NULL;
 			}
 		}
 	}

@@ -54,21 +54,6 @@ static struct sk_str branch_hop(struct rctx *c, const struct branch *b)
 	return route.len ? route : sk_str_c(b->target);
 }
 
-/* Sends b to its targets from the current one on, the first that takes it (RFC 3263 §4.3). */
-static int send_next(struct rctx *c, struct branch *b)
-{
-	int rc = -SK_EIO;
-	char a[64];
-	for (; b->hop < b->nhops; b->hop++) {
-		if ((rc = sk_proxy_fork_send(c, b, &b->hops[b->hop])) == 0)
-			return 0;
-		sk_sa_print(&b->hops[b->hop].addr, a, sizeof(a));
-		sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: not sent to %s: %s",
-		        c->call_id, b->target, a, sk_strerror(rc));
-	}
-	return rc;
-}
-
 /* The request came for a sips URI: every hop of it goes over TLS (RFC 3261 §26.2.2, RFC
  * 5630 §3.1.2), whatever the target it was retargeted to says. */
 static bool sips_request(const struct rctx *c)
@@ -77,25 +62,71 @@ static bool sips_request(const struct rctx *c)
 	return req && sk_msg_ruri(req) && sk_msg_ruri(req)->scheme == SK_URI_SIPS;
 }
 
-/* The targets of b, in order; for a sips request the TLS ones only, TLS or a secure WebSocket
- * (RFC 7118 §5.2; -SK_ENOTSUP: none). */
+/*
+ * The targets of b, in order; for a sips request the secure ones only, TLS or a secure
+ * WebSocket (RFC 7118 §5.2; -SK_ENOTSUP: none). One block: the hops, then their names
+ * (at most SK_RESOLVE_MAX of 255 bytes each).
+ */
 static int set_hops(struct rctx *c, struct branch *b, const struct sk_target *t, size_t n)
 {
 	free(b->hops);
 	b->hops = NULL;
 	b->nhops = b->hop = 0;
 	bool tls_only = sips_request(c);
-	size_t keep = 0;
+	size_t keep = 0, names = 0;
+	if (n > SK_RESOLVE_MAX)
+		n = SK_RESOLVE_MAX;
 	for (size_t i = 0; i < n; i++)
-		keep += !tls_only || sk_proto_is_secure(t[i].proto);
+		if (!tls_only || sk_proto_is_secure(t[i].proto)) {
+			keep++;
+			names += strnlen(t[i].name, sizeof(t[i].name) - 1);
+		}
 	if (!keep)
 		return n ? -SK_ENOTSUP : -SK_ENOTFOUND;
-	if (!(b->hops = malloc(keep * sizeof(*t))))
+	if (!(b->hops = malloc(keep * sizeof(*b->hops) + names)))
 		return -SK_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (!tls_only || sk_proto_is_secure(t[i].proto))
-			b->hops[b->nhops++] = t[i];
+	char *name = (char *)(b->hops + keep);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (tls_only && !sk_proto_is_secure(t[i].proto))
+			continue;
+		size_t len = strnlen(t[i].name, sizeof(t[i].name) - 1);
+		memcpy(name + off, t[i].name, len);
+		b->hops[b->nhops++] = (struct branch_hop){.addr = t[i].addr,
+		                                          .proto = (uint8_t)t[i].proto,
+		                                          .name_len = (uint8_t)len,
+		                                          .name_off = (uint16_t)off};
+		off += len;
+	}
 	return 0;
+}
+
+/* b's hop i as the target the transport takes. */
+static void hop_target(const struct branch *b, uint8_t i, struct sk_target *t)
+{
+	const struct branch_hop *h = &b->hops[i];
+	const char *names = (const char *)(b->hops + b->nhops);
+	t->proto = (enum sk_proto)h->proto;
+	t->addr = h->addr;
+	memcpy(t->name, names + h->name_off, h->name_len);
+	t->name[h->name_len] = '\0';
+}
+
+/* Sends b to its targets from the current one on, the first that takes it (RFC 3263 §4.3). */
+static int send_next(struct rctx *c, struct branch *b)
+{
+	int rc = -SK_EIO;
+	char a[64];
+	for (; b->hop < b->nhops; b->hop++) {
+		struct sk_target t;
+		hop_target(b, b->hop, &t);
+		if ((rc = sk_proxy_fork_send(c, b, &t)) == 0)
+			return 0;
+		sk_sa_print(&b->hops[b->hop].addr, a, sizeof(a));
+		sk_logf(sk_proxy_log(c->p), SK_LOG_INFO, "proxy %s: %s: not sent to %s: %s",
+		        c->call_id, b->target, a, sk_strerror(rc));
+	}
+	return rc;
 }
 
 /* A sips request whose next hop is not over TLS: 480, saying why (RFC 5630 §3.1.2). */
@@ -152,7 +183,7 @@ static void on_resolved(void *arg, int err, const struct sk_resolve_result *res)
  */
 static int forward_on_flow(struct rctx *c, struct branch *b)
 {
-	int rc = set_hops(c, b, &b->flow, 1);
+	int rc = set_hops(c, b, b->flow, 1);
 	if (rc == -SK_ENOTSUP) { /* a sips request: a plain WebSocket is no TLS hop (WSS is) */
 		not_tls(c, b);
 		return 0;
@@ -184,7 +215,7 @@ int sk_proxy_fork_forward(struct rctx *c, struct branch *b)
 	char why[256];
 	if (!c->st || !sk_txn_msg(c->st))
 		return -SK_ENOMEM;
-	if (sk_proto_is_ws(b->flow.proto))
+	if (b->flow && sk_proto_is_ws(b->flow->proto))
 		return forward_on_flow(c, b);
 	int rc = sk_resolve_uri(sk_stack_resolver(p->stack), branch_hop(c, b), SK_PROTO_NONE, t, &n,
 	                        why, sizeof(why), on_resolved, b, &b->lookup);

@@ -33,6 +33,19 @@ enum branch_state {
  */
 enum ctx_state { CTX_FORKING, CTX_CANCELLED, CTX_DECLINED, CTX_ANSWERED, CTX_DONE };
 
+/*
+ * A next hop of a branch (RFC 3263 §4.3: tried in order), kept compactly: a
+ * ringing branch holds its list for failover, and a struct sk_target is 288
+ * bytes of which the TLS name (RFC 5922 §7.2) is mostly empty. The names
+ * follow the array in the same block.
+ */
+struct branch_hop {
+	struct sk_sa addr;
+	uint8_t proto;     /* enum sk_proto */
+	uint8_t name_len;  /* 0: none (the address itself) */
+	uint16_t name_off; /* from the end of the array */
+};
+
 struct branch {
 	uint8_t state; /* enum branch_state */
 	uint16_t q;
@@ -42,9 +55,9 @@ struct branch {
 	char *target; /* its Request-URI */
 	struct sk_timer timer_c;
 	struct sk_resolve_lookup *lookup; /* while RESOLVING */
-	struct sk_target *hops;           /* where its next hop resolved to (RFC 3263 §4.3) */
+	struct branch_hop *hops;          /* where its next hop resolved to (RFC 3263 §4.3) */
 	uint8_t nhops, hop;               /* how many, the one in use */
-	struct sk_target flow; /* proto set: the only flow its target is reached on (RFC 7118) */
+	struct sk_target *flow; /* NULL, or the only flow its target is reached on (RFC 7118) */
 };
 
 struct rctx {

@@ -66,10 +66,9 @@ static struct sk_txn *server_new(struct sk_txl *txl, struct sk_msg *m, const str
 	return t;
 }
 
-const struct sk_msg *sk_txn_msg(struct sk_txn *t)
+/* t's request parsed again from its bytes, stamped as the transport stamped it. */
+static struct sk_msg *parse_request(const struct sk_txn *t)
 {
-	if (t->msg || !t->req || t->compacted)
-		return t->msg;
 	struct sk_msg *m;
 	struct sk_parse_err err;
 	if (sk_msg_new(&m, NULL) < 0)
@@ -83,8 +82,22 @@ const struct sk_msg *sk_txn_msg(struct sk_txn *t)
 		sk_msg_free(m);
 		return NULL;
 	}
-	t->msg = m;
 	return m;
+}
+
+const struct sk_msg *sk_txn_msg(struct sk_txn *t)
+{
+	if (t->msg || !t->req || t->compacted)
+		return t->msg;
+	t->msg = parse_request(t);
+	return t->msg;
+}
+
+struct sk_msg *sk_txn_msg_copy(const struct sk_txn *t)
+{
+	if (!t->req || t->compacted)
+		return NULL;
+	return parse_request(t);
 }
 
 /* ---- sending responses --------------------------------------------------- */

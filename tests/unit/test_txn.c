@@ -414,6 +414,17 @@ static void test_accepted_timers_l_m(void **state)
 	memcpy(buf, wire.p, wire.len);
 	struct sk_str resp = {buf, wire.len};
 	sk_build_free(bld);
+	/* a copy of the request (what sipkit ctl calls reads) is the same request: the same
+	 * 200 is built from it, stamped with the same source (received, rport) */
+	struct sk_msg *copy = sk_txn_msg_copy(b->ist);
+	assert_non_null(copy);
+	assert_ptr_not_equal(copy, sk_txn_msg(b->ist));
+	assert_int_equal(sk_build_response_to(&bld, copy, 200, NULL, "b3"), 0);
+	assert_int_equal(sk_build_finish(bld, &wire), 0);
+	assert_int_equal(wire.len, resp.len);
+	assert_memory_equal(wire.p, resp.p, wire.len);
+	sk_build_free(bld);
+	sk_msg_free(copy);
 	assert_int_equal(sk_txn_respond(b->ist, resp), 0);
 	sim_run(&s, 10);
 	assert_int_equal(sk_txn_respond(b->ist, resp), 0);
