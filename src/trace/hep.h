@@ -65,11 +65,14 @@ const char *sk_hep_result_name(enum sk_hep_result r);
  * listening socket and its connections behind one epoll descriptor. Only
  * version 3 can be framed on a stream (its header holds the total length);
  * a connection whose bytes stop being HEP3 cannot be resynchronised and is
- * closed, counted hep_malformed. Bounded: SK_HEP_TCP_CONNS connections (more
- * are accepted and closed at once, counted over_limit), each with one buffer
- * of the largest HEP3 message (65535 bytes).
+ * closed, counted hep_malformed. Bounded: SK_HEP_TCP_CONNS connections, each
+ * with one buffer of the largest HEP3 message (65535 bytes). When all are
+ * taken, a new connection replaces the one quiet the longest if it has sent
+ * nothing for SK_HEP_TCP_IDLE_MS (a stranger's idle connections cannot lock
+ * an agent out), else it is closed at once; either is counted over_limit.
  */
-#define SK_HEP_TCP_CONNS 64
+#define SK_HEP_TCP_CONNS   64
+#define SK_HEP_TCP_IDLE_MS 5000
 struct sk_hep_tcp;
 /** Listens on addr. 0, or -SK_EIO / -SK_ENOMEM with the reason in err. */
 int sk_hep_tcp_open(struct sk_hep_tcp **out, const struct sockaddr *addr, socklen_t len, char *err,
@@ -82,7 +85,7 @@ int sk_hep_tcp_fd(const struct sk_hep_tcp *h);
  * whose negative return stops the read and is returned. 1 when something was
  * read, 0 when nothing was ready, -SK_EIO. What is skipped is counted in st.
  */
-int sk_hep_tcp_read(struct sk_hep_tcp *h, struct sk_trace_reader_stats *st,
+int sk_hep_tcp_read(struct sk_hep_tcp *h, uint64_t now_ms, struct sk_trace_reader_stats *st,
                     int (*deliver)(void *arg, const uint8_t *p, size_t n), void *arg);
 /** Connections open now (for tests). */
 size_t sk_hep_tcp_conns(const struct sk_hep_tcp *h);

@@ -23,6 +23,7 @@ struct hep_conn {
 	int fd; /* -1: a free slot */
 	uint8_t *buf;
 	size_t len;
+	uint64_t last_ms; /* when it last sent anything (or was accepted) */
 };
 
 struct sk_hep_tcp {
@@ -91,17 +92,34 @@ size_t sk_hep_tcp_conns(const struct sk_hep_tcp *h)
 	return h->nconns;
 }
 
+/* A free slot, or the one quiet longest if quiet for SK_HEP_TCP_IDLE_MS (closed, counted). */
+static struct hep_conn *free_slot(struct sk_hep_tcp *h, uint64_t now_ms,
+                                  struct sk_trace_reader_stats *st)
+{
+	struct hep_conn *quiet = NULL;
+	for (size_t k = 0; k < SK_HEP_TCP_CONNS; k++) {
+		if (h->c[k].fd < 0)
+			return &h->c[k];
+		if (!quiet || h->c[k].last_ms < quiet->last_ms)
+			quiet = &h->c[k];
+	}
+	if (now_ms - quiet->last_ms < SK_HEP_TCP_IDLE_MS)
+		return NULL;
+	if (quiet->len)
+		sk_trace_skip_count(st, SK_TRACE_SKIP_TRUNCATED); /* the message it held */
+	sk_trace_skip_count(st, SK_TRACE_SKIP_OVER_LIMIT);
+	conn_close(h, quiet);
+	return quiet;
+}
+
 /* New connections, into free slots; past the bound, closed at once and counted. */
-static void accept_all(struct sk_hep_tcp *h, struct sk_trace_reader_stats *st)
+static void accept_all(struct sk_hep_tcp *h, uint64_t now_ms, struct sk_trace_reader_stats *st)
 {
 	for (int i = 0; i < EVENTS_AT_ONE; i++) {
 		int fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		struct hep_conn *c = NULL;
-		for (size_t k = 0; k < SK_HEP_TCP_CONNS && !c; k++)
-			if (h->c[k].fd < 0)
-				c = &h->c[k];
+		struct hep_conn *c = free_slot(h, now_ms, st);
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 		if (!c || epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
@@ -109,6 +127,7 @@ static void accept_all(struct sk_hep_tcp *h, struct sk_trace_reader_stats *st)
 			continue;
 		}
 		c->fd = fd;
+		c->last_ms = now_ms;
 		h->nconns++;
 	}
 }
@@ -142,7 +161,8 @@ static int frame(struct hep_conn *c, struct sk_trace_reader_stats *st,
 }
 
 /* What c has to read. 0, or deliver's negative return. */
-static int conn_read(struct sk_hep_tcp *h, struct hep_conn *c, struct sk_trace_reader_stats *st,
+static int conn_read(struct sk_hep_tcp *h, struct hep_conn *c, uint64_t now_ms,
+                     struct sk_trace_reader_stats *st,
                      int (*deliver)(void *, const uint8_t *, size_t), void *arg)
 {
 	if (!c->buf && !(c->buf = malloc(HEP3_MAX)))
@@ -157,6 +177,7 @@ static int conn_read(struct sk_hep_tcp *h, struct hep_conn *c, struct sk_trace_r
 		return 0;
 	}
 	c->len += (size_t)n;
+	c->last_ms = now_ms;
 	int rc = frame(c, st, deliver, arg);
 	if (rc == 1) {
 		conn_close(h, c);
@@ -165,7 +186,7 @@ static int conn_read(struct sk_hep_tcp *h, struct hep_conn *c, struct sk_trace_r
 	return rc;
 }
 
-int sk_hep_tcp_read(struct sk_hep_tcp *h, struct sk_trace_reader_stats *st,
+int sk_hep_tcp_read(struct sk_hep_tcp *h, uint64_t now_ms, struct sk_trace_reader_stats *st,
                     int (*deliver)(void *arg, const uint8_t *p, size_t n), void *arg)
 {
 	struct epoll_event ev[EVENTS_AT_ONE];
@@ -175,12 +196,12 @@ int sk_hep_tcp_read(struct sk_hep_tcp *h, struct sk_trace_reader_stats *st,
 	for (int i = 0; i < n; i++) {
 		struct hep_conn *c = ev[i].data.ptr;
 		if (!c) {
-			accept_all(h, st);
+			accept_all(h, now_ms, st);
 			continue;
 		}
 		if (c->fd < 0)
 			continue; /* closed by an earlier event of this round */
-		int rc = conn_read(h, c, st, deliver, arg);
+		int rc = conn_read(h, c, now_ms, st, deliver, arg);
 		if (rc < 0)
 			return rc;
 	}

@@ -268,7 +268,7 @@ static int deliver_tcp(void *arg, const uint8_t *p, size_t n)
 /* What the TCP connections hold now into the queue: 1 some was read, 0 none. */
 static int recv_hep_tcp(struct sk_trace_live *l)
 {
-	return sk_hep_tcp_read(l->tcp, &l->st, deliver_tcp, l);
+	return sk_hep_tcp_read(l->tcp, sk_clock_now(l->clock), &l->st, deliver_tcp, l);
 }
 
 /* Frames from the interface into the queue: 1 some were read, 0 none waiting, -SK_EIO... */
