@@ -29,24 +29,7 @@ PORT_SEED=13
 . "$here/proxy_lib.sh"
 
 # call_id outcome codes..., one line per call, sorted (the JSON Lines of sipkit check)
-calls() {
-	awk '!/^\{"summary"/ {
-		id = ""; oc = ""; n = 0
-		if (match($0, /"call_id":"[^"]*"/)) id = substr($0, RSTART + 11, RLENGTH - 12)
-		if (match($0, /"outcome":"[^"]*"/)) oc = substr($0, RSTART + 11, RLENGTH - 12)
-		s = $0
-		while (match(s, /"code":"[^"]*","severity":"[^"]*"/)) {
-			c = substr(s, RSTART + 8, RLENGTH - 9)
-			s = substr(s, RSTART + RLENGTH)
-			sub(/","severity":"/, ":", c)
-			for (i = n; i > 0 && code[i] > c; i--) code[i + 1] = code[i]
-			code[i + 1] = c; n++
-		}
-		line = id " " oc
-		for (i = 1; i <= n; i++) line = line " " code[i]
-		print line
-	}' "$1" | sort
-}
+calls() { awk -f "$here/../trace/calls.awk" "$1" | sort; }
 
 summary_num() { # file key: a number in the summary line
 	v=$(tail -n 1 "$1" | grep -o "\"$2\":[0-9]*" | head -n 1 | cut -d: -f2)

@@ -32,26 +32,8 @@ while IFS='	' read -r file _rest; do
 	files="$files $data/$file"
 done <"$data/MANIFEST.tsv"
 
-# call_id outcome codes..., one line per call, sorted: what must be equal (awk, not
-# python: a loaded machine takes seconds to start an interpreter)
-calls() {
-	awk '!/^\{"summary"/ {
-		id = ""; oc = ""; n = 0
-		if (match($0, /"call_id":"[^"]*"/)) id = substr($0, RSTART + 11, RLENGTH - 12)
-		if (match($0, /"outcome":"[^"]*"/)) oc = substr($0, RSTART + 11, RLENGTH - 12)
-		s = $0
-		while (match(s, /"code":"[^"]*","severity":"[^"]*"/)) {
-			c = substr(s, RSTART + 8, RLENGTH - 9)
-			s = substr(s, RSTART + RLENGTH)
-			sub(/","severity":"/, ":", c)
-			for (i = n; i > 0 && code[i] > c; i--) code[i + 1] = code[i]
-			code[i + 1] = c; n++
-		}
-		line = id " " oc
-		for (i = 1; i <= n; i++) line = line " " code[i]
-		print line
-	}' "$1" | sort
-}
+# call_id outcome codes..., one line per call, sorted: what must be equal
+calls() { awk -f tests/trace/calls.awk "$1" | sort; }
 
 summary() { # file key: a number of the summary line's "hep" object (0: none)
 	v=$(tail -1 "$1" | grep -o '"hep":{[^}]*}' | grep -o "\"$2\":[0-9]*" | cut -d: -f2)
