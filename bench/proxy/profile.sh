@@ -22,7 +22,10 @@
 #              memory section does; the proxy under heaptrack, its RSS growth per
 #              pending call, then heaptrack's peak heap by allocation site per call
 #              (a site with a few blocks, not CALLS or 2*CALLS, is a fixed cost)
-# Environment (defaults): SIPKIT (build/sipkit), CALLS (2000 syscalls and heap, 400
+# callgrind counts only inside the event loop (--toggle-collect=sk_loop_run_once):
+# start-up (TLS trust store, listeners) is not a call's cost.
+# Environment (defaults): SIPKIT (build/sipkit), PROXY_WORKERS (1, as bench-proxy's
+# CPU sections), CALLS (2000 syscalls and heap, 400
 # callgrind), RATE (500, 40), RING_MS (100), SETTLE (34), KEEP (0: remove the logs).
 # Not a test: it measures and prints; every process runs under `timeout`.
 set -u
@@ -33,6 +36,7 @@ MODE=${1:-syscalls}
 SIPKIT=${SIPKIT:-$root/build/sipkit}
 SCEN=$root/tests/interop/scenarios/uac_cancel.xml
 RING_MS=${RING_MS:-100}
+PROXY_WORKERS=${PROXY_WORKERS:-1}
 SETTLE=${SETTLE:-34}
 if [ "$MODE" = callgrind ]; then CALLS=${CALLS:-400} RATE=${RATE:-40}; else CALLS=${CALLS:-2000} RATE=${RATE:-500}; fi
 LO=127.0.0.1
@@ -67,6 +71,7 @@ done
 P=$base U1=$((base + 1)) U2=$((base + 2)) SP=$((base + 3))
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+uticks() { awk '{print $14}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 child_of() { pgrep -P "$1" | head -n 1; }
 
 # heap: the proxy under heaptrack (started by one_run) with CALLS forked calls ringing
@@ -120,15 +125,16 @@ one_run() { # USER (one|fork)
 	done
 	if [ "$MODE" = callgrind ]; then
 		timeout -k 3 -s INT "$life" valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
-			"$SIPKIT" proxy -l "udp:$LO:$P" --ctl "$dir/ctl.sock" \
+			--toggle-collect=sk_loop_run_once \
+			"$SIPKIT" proxy -l "udp:$LO:$P" --workers "$PROXY_WORKERS" --ctl "$dir/ctl.sock" \
 			--route "one=sip:$LO:$U1" --route "fork=sip:$LO:$U1,sip:$LO:$U2" \
 			>"$dir/proxy.out" 2>"$dir/proxy.err" &
 	elif [ "$MODE" = heap ]; then
 		timeout -k 3 -s INT "$life" heaptrack -o "$dir/heap" \
-			"$SIPKIT" proxy -l "udp:$LO:$P" --ctl "$dir/ctl.sock" \
+			"$SIPKIT" proxy -l "udp:$LO:$P" --workers "$PROXY_WORKERS" --ctl "$dir/ctl.sock" \
 			--route "fork=sip:$LO:$U1,sip:$LO:$U2" >"$dir/proxy.out" 2>"$dir/proxy.err" &
 	else
-		timeout -k 3 -s INT "$life" "$SIPKIT" proxy -l "udp:$LO:$P" --ctl "$dir/ctl.sock" \
+		timeout -k 3 -s INT "$life" "$SIPKIT" proxy -l "udp:$LO:$P" --workers "$PROXY_WORKERS" --ctl "$dir/ctl.sock" \
 			--route "one=sip:$LO:$U1" --route "fork=sip:$LO:$U1,sip:$LO:$U2" \
 			>"$dir/proxy.out" 2>"$dir/proxy.err" &
 	fi
@@ -152,12 +158,12 @@ one_run() { # USER (one|fork)
 		perf_pid=$!
 		pids="$pids $perf_pid"
 	fi
-	c0=$(ticks "$pp")
+	c0=$(ticks "$pp") u0=$(uticks "$pp")
 	(cd "$dir" && exec timeout -k 3 $((CALLS / RATE + 60)) sipp "$LO:$P" -sf "$SCEN" -s "$user" \
 		-r "$RATE" -m "$CALLS" -l "$CALLS" -d "$RING_MS" -i $LO -p "$SP" -mp $((SP + 2)) \
 		-cp $((SP + 1)) -timeout $((CALLS / RATE + 50))s -nd -nostdin </dev/null >sipp.out 2>&1)
 	sleep "$SETTLE"
-	c1=$(ticks "$pp")
+	c1=$(ticks "$pp") u1=$(uticks "$pp")
 	[ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && sleep 1
 	kill -INT "$pp" 2>/dev/null
 	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
@@ -165,7 +171,7 @@ one_run() { # USER (one|fork)
 		sleep 1
 	done
 	ok=$(awk -F'|' 'index($1, "Successful call") {v = $3} END {gsub(/ /, "", v); print v}' "$dir/sipp.out")
-	echo "profile $MODE $user calls $CALLS successful ${ok:-?} rate $RATE cpu_s_per_1000 $(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="$CALLS" 'BEGIN { printf "%.3f", c / hz / n * 1000 }')"
+	echo "profile $MODE $user calls $CALLS successful ${ok:-?} rate $RATE cpu_s_per_1000 $(awk -v c=$((c1 - c0)) -v hz="$HZ" -v n="$CALLS" 'BEGIN { printf "%.3f", c / hz / n * 1000 }') (user $(awk -v c=$((u1 - u0)) -v hz="$HZ" -v n="$CALLS" 'BEGIN { printf "%.3f", c / hz / n * 1000 }'))"
 	if [ "$MODE" = syscalls ]; then
 		awk -F, -v n="$CALLS" '$1 ~ /^[0-9]+$/ { sub(/^syscalls:sys_enter_/, "", $3); printf "  %-24s %8.2f per call\n", $3, $1 / n }' "$dir/perf.csv"
 	else
