@@ -212,6 +212,15 @@ void sk_msg_free(struct sk_msg *m);
 int sk_msg_parse(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err);
 /** Like sk_msg_parse but for stream transports: Content-Length is mandatory. */
 int sk_msg_parse_stream(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err);
+/**
+ * Like sk_msg_parse for bytes this stack composed itself (a request built from a
+ * parse, our Via on top): the header lines are split and Via, CSeq, Call-ID and the
+ * other scalar headers parsed, but neither the Request-URI nor the address headers
+ * (From, To, Contact, Route, Record-Route): sk_msg_ruri, sk_msg_from, sk_msg_to and
+ * the address lists are empty, their header values are there. About half a full
+ * parse's work; never for bytes from the network.
+ */
+int sk_msg_parse_shallow(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err);
 /** Like sk_msg_parse, but m keeps its own copy of the bytes. */
 int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err);
 

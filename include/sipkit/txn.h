@@ -169,7 +169,11 @@ void sk_txl_dump(const struct sk_txl *txl, FILE *out);
  */
 int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                    const struct sk_txn_handler *h, void *arg, struct sk_txn **out);
-/** The same with ".suffix" after the random branch (a proxy's loop hash, §16.6 step 8). */
+/**
+ * The same with ".suffix" after the random branch (a proxy's loop hash, §16.6 step 8),
+ * for a req this stack composed from a parse (sk_build_forward_request): it is read
+ * only for what the transaction keeps (sk_msg_parse_shallow), not checked again.
+ */
 int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                           const struct sk_txn_handler *h, void *arg, const char *suffix,
                           struct sk_txn **out);
@@ -248,6 +252,9 @@ enum sk_txn_state sk_txn_state(const struct sk_txn *t);
 /** The request method, the branch, the last status sent or received (0: none). */
 struct sk_str sk_txn_method(const struct sk_txn *t);
 struct sk_str sk_txn_branch(const struct sk_txn *t);
+/** The request as t keeps it: a server's as received, byte for byte (offsets into the
+ * message a request handler was given hold in it); empty once compacted. */
+struct sk_str sk_txn_request_bytes(const struct sk_txn *t);
 int sk_txn_status(const struct sk_txn *t);
 /** The flow: where a client's request went; where a server's responses go. */
 const struct sk_flow *sk_txn_flow(const struct sk_txn *t);

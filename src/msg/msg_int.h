@@ -174,8 +174,15 @@ static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, cons
 }
 #endif
 
+/* How sk_msg_parse_impl reads: a datagram or a stream's message, fully or shallow. */
+enum sk_parse_mode {
+	SK_PARSE_DATAGRAM = 0,
+	SK_PARSE_STREAM = 1,  /* the header section must end with an empty line */
+	SK_PARSE_SHALLOW = 2, /* sk_msg_parse_shallow: no URI or address parsed */
+};
+
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
-int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
+int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, unsigned mode,
                       struct sk_parse_err *err);
 
 #endif

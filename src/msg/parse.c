@@ -78,6 +78,7 @@ struct pctx {
 	const char *buf;
 	const char *end; /* end of the readable bytes */
 	uint32_t line;
+	bool shallow; /* SK_PARSE_SHALLOW */
 };
 
 static int fail(struct pctx *c, int rc, const char *at, const char *line_start, struct sk_str hdr,
@@ -189,6 +190,8 @@ static int parse_request_line(struct pctx *c, struct sk_str line)
 	if (m->ruri_str.len && m->ruri_str.p[0] == '<')
 		return fail(c, -SK_EMALFORMED, u, line.p, SK_STR_NULL,
 		            "request line: Request-URI must not be enclosed in '<' '>'", 400);
+	if (c->shallow)
+		return 0;
 	if (sk_uri_parse(&m->ruri, m->ruri_str, &why) < 0)
 		return fail(c, -SK_EMALFORMED, u, line.p, SK_STR_NULL, why, 400);
 	if ((m->ruri.scheme == SK_URI_SIP || m->ruri.scheme == SK_URI_SIPS) &&
@@ -354,6 +357,10 @@ static int parse_typed(struct pctx *c, struct sk_hdr *h, uint32_t hi, const char
 	bool first = m->count[h->id] == 1;
 	long n;
 
+	if (c->shallow &&
+	    (h->id == SK_HDR_CONTACT || h->id == SK_HDR_ROUTE || h->id == SK_HDR_RECORD_ROUTE ||
+	     h->id == SK_HDR_FROM || h->id == SK_HDR_TO))
+		return 0; /* kept as header values, not parsed into addresses */
 	switch (h->id) {
 	case SK_HDR_VIA: return add_vias(c, h->value, hi, why);
 	case SK_HDR_CONTACT: return add_addrs(c, h->value, hi, AK_CONTACT, why);
@@ -583,10 +590,16 @@ static int parse_body(struct pctx *c, const char *body, const char *end, bool st
 	return 0;
 }
 
-int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
+int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, unsigned mode,
                       struct sk_parse_err *err)
 {
-	struct pctx c = {.m = m, .err = err, .buf = buf, .end = buf ? buf + len : NULL, .line = 1};
+	struct pctx c = {.m = m,
+	                 .err = err,
+	                 .buf = buf,
+	                 .end = buf ? buf + len : NULL,
+	                 .line = 1,
+	                 .shallow = mode & SK_PARSE_SHALLOW};
+	bool stream = mode & SK_PARSE_STREAM;
 	const char *p, *end;
 	int rc;
 
@@ -672,14 +685,21 @@ int sk_msg_parse(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_
 {
 	if (!m)
 		return -SK_EINVAL;
-	return sk_msg_parse_impl(m, buf, len, false, err);
+	return sk_msg_parse_impl(m, buf, len, SK_PARSE_DATAGRAM, err);
+}
+
+int sk_msg_parse_shallow(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err)
+{
+	if (!m)
+		return -SK_EINVAL;
+	return sk_msg_parse_impl(m, buf, len, SK_PARSE_SHALLOW, err);
 }
 
 int sk_msg_parse_stream(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err)
 {
 	if (!m)
 		return -SK_EINVAL;
-	return sk_msg_parse_impl(m, buf, len, true, err);
+	return sk_msg_parse_impl(m, buf, len, SK_PARSE_STREAM, err);
 }
 
 int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_parse_err *err)
@@ -688,7 +708,7 @@ int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_p
 		return -SK_EINVAL;
 	if (len > m->lim.max_msg_size) {
 		reset(m);
-		return sk_msg_parse_impl(m, buf, len, false, err);
+		return sk_msg_parse_impl(m, buf, len, SK_PARSE_DATAGRAM, err);
 	}
 	if (len > m->own_cap) {
 		char *n = realloc(m->own, len ? len : 1);
@@ -699,5 +719,5 @@ int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_p
 	}
 	if (len)
 		memcpy(m->own, buf, len);
-	return sk_msg_parse_impl(m, m->own, len, false, err);
+	return sk_msg_parse_impl(m, m->own, len, SK_PARSE_DATAGRAM, err);
 }

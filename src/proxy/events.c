@@ -14,10 +14,14 @@
 
 #define EV_URI_MAX 256
 
-/* An address's URI as text, cut at size. */
+/* An address's URI as text, cut at size ("" when there is none). */
 static const char *uri_text(const struct sk_addr *a, char *buf, size_t size)
 {
-	return a ? sk_str_cpy(buf, size, a->uri.raw) : "";
+	if (!a) {
+		buf[0] = '\0';
+		return buf;
+	}
+	return sk_str_cpy(buf, size, a->uri.raw);
 }
 
 static const char *source_text(const struct sk_flow *f, char *buf, size_t size)
@@ -43,26 +47,27 @@ static const char *call_outcome(int status, bool cancelled)
 	return "rejected";
 }
 
-void sk_proxy_event_call(struct sk_proxy *p, const struct sk_msg *req, const struct sk_flow *from,
-                         int status, bool cancelled, const char *reason, uint64_t started,
-                         const char *targets)
+/*
+ * A call's From and To URIs from the spans its context kept into the server
+ * transaction's bytes (fork.c): no parse of the INVITE again. A span that is not
+ * there (an unfolded value) falls back to a parse, of a copy that is freed here
+ * (sk_txn_msg would keep a parsed INVITE, about 6 KB, alive with the call).
+ */
+static void call_uris(const struct rctx *c, char *from, char *to, size_t size)
 {
-	if (!p->cfg.on_event || !req)
+	struct sk_str raw = c->st ? sk_txn_request_bytes(c->st) : SK_STR_NULL;
+	from[0] = to[0] = '\0';
+	if (raw.len && c->from_uri.len && c->to_uri.len &&
+	    (size_t)c->from_uri.off + c->from_uri.len <= raw.len &&
+	    (size_t)c->to_uri.off + c->to_uri.len <= raw.len) {
+		sk_str_cpy(from, size, (struct sk_str){raw.p + c->from_uri.off, c->from_uri.len});
+		sk_str_cpy(to, size, (struct sk_str){raw.p + c->to_uri.off, c->to_uri.len});
 		return;
-	char cid[128], fu[EV_URI_MAX], tu[EV_URI_MAX], src[80];
-	struct sk_proxy_event ev = {
-	    .kind = SK_PROXY_EV_CALL,
-	    .call_id = sk_str_cpy(cid, sizeof(cid), sk_msg_call_id(req)),
-	    .from = uri_text(sk_msg_from(req), fu, sizeof(fu)),
-	    .to = uri_text(sk_msg_to(req), tu, sizeof(tu)),
-	    .source = source_text(from, src, sizeof(src)),
-	    .targets = targets ? targets : "",
-	    .status = status,
-	    .outcome = call_outcome(status, cancelled),
-	    .reason = reason ? reason : "",
-	    .duration_ms = sk_stack_now(p->stack) - started,
-	};
-	p->cfg.on_event(p->cfg.event_arg, &ev);
+	}
+	struct sk_msg *m = c->st ? sk_txn_msg_copy(c->st) : NULL;
+	uri_text(m ? sk_msg_from(m) : NULL, from, size);
+	uri_text(m ? sk_msg_to(m) : NULL, to, size);
+	sk_msg_free(m);
 }
 
 void sk_proxy_event_register(struct sk_proxy *p, const struct sk_msg *req,
@@ -104,8 +109,23 @@ void sk_proxy_fork_event(struct rctx *c, int status, bool cancelled, const char 
 		if (c->br[i].target)
 			n += (size_t)snprintf(targets + n, sizeof(targets) - n, "%s%s",
 			                      n ? "," : "", c->br[i].target);
-	sk_proxy_event_call(p, sk_txn_msg(c->st), &c->up, status, cancelled,
-	                    reason ? reason : c->reason, c->created, targets);
+	char fu[EV_URI_MAX], tu[EV_URI_MAX], src[80];
+	call_uris(c, fu, tu, sizeof(fu));
+	struct sk_proxy_event ev = {
+	    .kind = SK_PROXY_EV_CALL,
+	    .call_id = c->call_id,
+	    .from = fu,
+	    .to = tu,
+	    .source = source_text(&c->up, src, sizeof(src)),
+	    .targets = targets,
+	    .status = status,
+	    .outcome = call_outcome(status, cancelled),
+	    .reason = reason      ? reason
+	              : c->reason ? c->reason
+	                          : "",
+	    .duration_ms = sk_stack_now(p->stack) - c->created,
+	};
+	p->cfg.on_event(p->cfg.event_arg, &ev);
 }
 
 /* What send_best sends up (0: nothing, a non-INVITE that timed out). */
@@ -150,15 +170,8 @@ size_t sk_proxy_pending(const struct sk_proxy *p,
 		n++;
 		if (!fn)
 			continue;
-		/* A copy freed below: sk_txn_msg would keep a parsed INVITE (about 6 KB)
-		 * alive with every pending call that was once listed. */
-		struct sk_msg *m = sk_txn_msg_copy(c->st);
-		char from[160] = "", to[160] = "";
-		if (m && sk_msg_from(m))
-			sk_str_cpy(from, sizeof(from), sk_msg_from(m)->uri.raw);
-		if (m && sk_msg_to(m))
-			sk_str_cpy(to, sizeof(to), sk_msg_to(m)->uri.raw);
-		sk_msg_free(m);
+		char from[160], to[160];
+		call_uris(c, from, to, sizeof(from));
 		struct sk_proxy_call_info info = {.call_id = c->call_id,
 		                                  .from = from,
 		                                  .to = to,

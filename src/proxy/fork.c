@@ -216,22 +216,27 @@ static void send_best(struct rctx *c)
 			sk_proxy_reply(p, c->st, 408, NULL, warn[0] ? warn : NULL);
 		return;
 	}
-	struct sk_msg *m;
+	struct sk_msg *m = NULL;
+	const struct sk_msg *best = c->best_msg; /* best_wire's own parse, when at hand */
 	struct sk_build *b = NULL;
 	struct sk_str wire;
-	if (sk_msg_new(&m, NULL) < 0)
-		return;
-	if (sk_msg_parse(m, c->best_wire, c->best_len, NULL) == 0) {
+	if (!best) {
+		if (sk_msg_new(&m, NULL) < 0)
+			return;
+		if (sk_msg_parse(m, c->best_wire, c->best_len, NULL) == 0)
+			best = m;
+	}
+	if (best) {
 		if (c->best == 503) { /* §16.7 step 6: a 503 goes up as a 500 */
 			sk_proxy_reply(p, c->st, 500, NULL, NULL);
-		} else if (sk_build_forward_response(&b, m) < 0) {
+		} else if (sk_build_forward_response(&b, best) < 0) {
 			/* it cannot go up as it came (no Via of the caller's left in it): the
 			 * caller still gets that status, from us */
 			sk_proxy_reply(p, c->st, c->best, NULL, NULL);
 		} else {
 			int rc = 0;
 			if (c->best == 401 || c->best == 407)
-				rc = add_challenges(b, m, c->auth, c->auth_len);
+				rc = add_challenges(b, best, c->auth, c->auth_len);
 			if (rc == 0 && sk_build_finish(b, &wire) == 0) {
 				if (c->best == 487 && p->st.absorbed_487)
 					p->st.absorbed_487--; /* this one goes up */
@@ -484,6 +489,17 @@ static void group_fired(void *arg)
 	ctx_release(c);
 }
 
+/* Where a's URI lies in req's bytes (the server transaction keeps the same bytes); len 0
+ * when it is not in them (an unfolded value) or req has no such header. */
+static struct sk_span uri_span(const struct sk_msg *req, const struct sk_addr *a)
+{
+	struct sk_str raw = sk_msg_raw(req);
+	if (!a || !a->uri.raw.len || a->uri.raw.p < raw.p ||
+	    a->uri.raw.p + a->uri.raw.len > raw.p + raw.len)
+		return (struct sk_span){0, 0};
+	return (struct sk_span){(uint32_t)(a->uri.raw.p - raw.p), (uint32_t)a->uri.raw.len};
+}
+
 void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_msg *req,
                          char (*targets)[256], const uint16_t *q, const struct sk_target *flows,
                          size_t n)
@@ -507,6 +523,8 @@ void sk_proxy_fork_start(struct sk_proxy *p, struct sk_txn *st, const struct sk_
 	int64_t mb = sk_proxy_breadth(p, req);
 	c->breadth = mb > 0 ? (uint32_t)mb : 1; /* 0 and malformed were answered before */
 	c->created = sk_stack_now(p->stack);
+	c->from_uri = uri_span(req, sk_msg_from(req));
+	c->to_uri = uri_span(req, sk_msg_to(req));
 	sk_timer_init(&c->group, group_fired, c);
 	/* the targets, highest q first (stable), for sequential groups */
 	for (size_t i = 0; i < nbr; i++) {
@@ -632,7 +650,11 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 			if (!final_sent(c) && !ours) {
 				if (code == 401 || code == 407)
 					keep_auth(c, resp);
-				if (!c->best_wire || rank(code) < rank(c->best)) {
+				/* of two finals with the same status the latest (§16.7 step 6
+				 * leaves the choice): the last branch's, at hand when it ends
+				 * the call, goes up without a parse of a stored copy */
+				if (!c->best_wire || rank(code) < rank(c->best) ||
+				    code == c->best) {
 					struct sk_str raw = sk_msg_raw(resp);
 					char *w = malloc(raw.len);
 					if (w) {
@@ -641,6 +663,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 						c->best_wire = w;
 						c->best_len = raw.len;
 						c->best = code;
+						c->best_msg = resp;
 					}
 				}
 			}
@@ -658,6 +681,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 				cancel_others(c, b, reason);
 			}
 			check_done(c);
+			c->best_msg = NULL; /* resp is the caller's, gone after this */
 		}
 	}
 	ctx_release(c);

@@ -85,6 +85,12 @@ struct rctx {
 	                        * none (allocated when set: most calls never need one) */
 	struct sk_timer group; /* sequential forking: the current group's time */
 	struct sk_flow up;     /* where the server transaction's responses go */
+	/* From and To URIs in the server transaction's request bytes, for the call's
+	 * event and `sipkit ctl calls` without a parse (events.c); len 0: not there */
+	struct sk_span from_uri, to_uri;
+	/* the best final's parse while branch_response handles it (send_best
+	 * forwards it without parsing best_wire again), else NULL */
+	const struct sk_msg *best_msg;
 	struct branch br[];
 };
 

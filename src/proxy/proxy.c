@@ -115,13 +115,22 @@ static size_t passes(struct sk_proxy *p, const struct sk_msg *req)
 /* §16.3 step 4: one of our Vias carries the hash this request would get: a loop. */
 static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
 {
-	char want[16];
-	snprintf(want, sizeof(want), ".%08x", (unsigned)sk_proxy_loop_hash(p, req));
-	size_t wl = strlen(want);
+	/* The hash (a keyed pass over eight fields) only once a Via could be ours:
+	 * a branch ending ".xxxxxxxx" at one of our addresses. A call's first hop
+	 * has none, and is the common case. */
+	enum { SUFFIX = 9 }; /* ".%08x" */
+	char want[SUFFIX + 1];
+	bool hashed = false;
 	for (size_t i = 0; i < sk_msg_via_count(req); i++) {
 		const struct sk_via *v = sk_msg_via(req, i);
-		if (v->branch.len > wl && !memcmp(v->branch.p + v->branch.len - wl, want, wl) &&
-		    sk_tp_is_local(sk_stack_tp(p->stack), v->host, v->port ? v->port : 5060))
+		if (v->branch.len <= SUFFIX || v->branch.p[v->branch.len - SUFFIX] != '.' ||
+		    !sk_tp_is_local(sk_stack_tp(p->stack), v->host, v->port ? v->port : 5060))
+			continue;
+		if (!hashed) {
+			snprintf(want, sizeof(want), ".%08x", (unsigned)sk_proxy_loop_hash(p, req));
+			hashed = true;
+		}
+		if (!memcmp(v->branch.p + v->branch.len - SUFFIX, want, SUFFIX))
 			return true;
 	}
 	return false;

@@ -144,9 +144,6 @@ bool sk_proxy_user_known(const struct sk_proxy *p, const char *aor);
 const struct sk_hdr *sk_proxy_auth_consumed(const struct sk_proxy *p, const struct sk_msg *req);
 
 /* events.c: one event per call and per REGISTER (cfg.on_event) */
-void sk_proxy_event_call(struct sk_proxy *p, const struct sk_msg *req, const struct sk_flow *from,
-                         int status, bool cancelled, const char *reason, uint64_t started,
-                         const char *targets);
 void sk_proxy_event_register(struct sk_proxy *p, const struct sk_msg *req,
                              const struct sk_flow *from, int status, const char *contacts,
                              unsigned bindings);

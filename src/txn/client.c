@@ -209,15 +209,22 @@ static void compact(struct sk_txn *t)
 }
 
 /* The composed request parsed once, in place: what it is, and for an INVITE its hop record. */
+/*
+ * A client transaction on buf. shallow: buf is a request the proxy composed from a
+ * parse (sk_txn_request_branch), read only for what the transaction and its hop
+ * record need (sk_msg_parse_shallow); otherwise it is parsed whole, and a request
+ * that does not parse is not sent.
+ */
 static struct sk_txn *client_from_wire(struct sk_txl *txl, const char *buf, size_t len,
-                                       const struct sk_flow *flow, int *rc)
+                                       const struct sk_flow *flow, bool shallow, int *rc)
 {
 	struct sk_msg *m;
 	struct sk_parse_err err = {0};
 	struct sk_txn *t = NULL;
 	if ((*rc = sk_msg_new(&m, NULL)) < 0)
 		return NULL;
-	if ((*rc = sk_msg_parse(m, buf, len, &err)) == 0 &&
+	if ((*rc = shallow ? sk_msg_parse_shallow(m, buf, len, &err)
+	                   : sk_msg_parse(m, buf, len, &err)) == 0 &&
 	    (!sk_msg_is_request(m) || !sk_msg_cseq(m) ||
 	     sk_txn_method_is(sk_msg_method(m), "ACK"))) {
 		/* an ACK is never a transaction (§17.1.1.3): sk_txl_send_stateless */
@@ -257,15 +264,26 @@ static int client_start(struct sk_txn *t)
 	return rc;
 }
 
+static int request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                   const struct sk_txn_handler *h, void *arg, const char *suffix, bool shallow,
+                   struct sk_txn **out);
+
 int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                    const struct sk_txn_handler *h, void *arg, struct sk_txn **out)
 {
-	return sk_txn_request_branch(txl, req, dst, h, arg, NULL, out);
+	return request(txl, req, dst, h, arg, NULL, false, out);
 }
 
 int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                           const struct sk_txn_handler *h, void *arg, const char *suffix,
                           struct sk_txn **out)
+{
+	return request(txl, req, dst, h, arg, suffix, true, out);
+}
+
+static int request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                   const struct sk_txn_handler *h, void *arg, const char *suffix, bool shallow,
+                   struct sk_txn **out)
 {
 	if (!txl || !req.p || !dst)
 		return -SK_EINVAL;
@@ -276,7 +294,7 @@ int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk
 	    prepare(txl, req, dst, &flow, branch, sizeof(branch), suffix ? suffix : "", &buf, &len);
 	if (rc < 0)
 		return rc;
-	struct sk_txn *t = client_from_wire(txl, buf, len, &flow, &rc);
+	struct sk_txn *t = client_from_wire(txl, buf, len, &flow, shallow, &rc);
 	free(buf);
 	if (!t)
 		return rc;

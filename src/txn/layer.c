@@ -237,6 +237,12 @@ struct sk_str sk_txn_method(const struct sk_txn *t)
 {
 	return t->method;
 }
+struct sk_str sk_txn_request_bytes(const struct sk_txn *t)
+{
+	if (!t->req || t->compacted)
+		return SK_STR_NULL;
+	return (struct sk_str){t->req, t->req_len};
+}
 struct sk_str sk_txn_branch(const struct sk_txn *t)
 {
 	return t->branch;

@@ -205,6 +205,73 @@ static void test_hop_record(void **state)
 	free(copy);
 }
 
+/* The CANCEL built from text's hop record, the record filled from a full or a shallow parse. */
+static struct sk_str cancel_via_hop(const char *text, bool shallow, struct sk_build **b)
+{
+	struct sk_msg *m;
+	struct sk_parse_err e;
+	assert_int_equal(sk_msg_new(&m, NULL), 0);
+	assert_int_equal(shallow ? sk_msg_parse_shallow(m, text, strlen(text), &e)
+	                         : sk_msg_parse(m, text, strlen(text), &e),
+	                 0);
+	size_t size = sk_hop_size(m);
+	assert_true(size > 0);
+	struct sk_hop *h = malloc(size);
+	assert_non_null(h);
+	assert_int_equal(sk_hop_fill(h, size, m), 0);
+	sk_msg_free(m);
+	struct sk_str w;
+	assert_int_equal(sk_build_cancel_hop(b, h, text, "SIP;cause=487"), 0);
+	free(h);
+	assert_int_equal(sk_build_finish(*b, &w), 0);
+	return w;
+}
+
+/* sk_msg_parse_shallow (a proxy's own forwarded request): the same hop record as a full
+ * parse, plain and folded; no Request-URI or address parsed, their header values kept. */
+static void test_shallow_parse(void **state)
+{
+	(void)state;
+	static const char folded[] =
+	    "INVITE sip:bob@b.example.com SIP/2.0" CRLF
+	    "v: SIP/2.0/UDP p.example.com;branch=z9hG4bKx1.0a0b0c0d" CRLF
+	    "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bKf1" CRLF "t: <sip:bob@b.example.com>" CRLF
+	    "From: Alice" CRLF " <sip:alice@a.example.com>;tag=9" CRLF "i: f@a" CRLF
+	    "CSeq: 7 INVITE" CRLF "Route: <sip:p1.example.com;lr>," CRLF
+	    "\t<sip:p2.example.com;lr>" CRLF "Contact: <sip:a@10.0.0.1>" CRLF
+	    "Max-Forwards: 69" CRLF "Content-Length: 0" CRLF CRLF;
+	const char *texts[] = {invite, folded};
+	for (size_t i = 0; i < 2; i++) {
+		struct sk_build *b1, *b2;
+		struct sk_str full = cancel_via_hop(texts[i], false, &b1);
+		struct sk_str shallow = cancel_via_hop(texts[i], true, &b2);
+		assert_true(sk_str_eq(full, shallow));
+		sk_build_free(b1);
+		sk_build_free(b2);
+	}
+	struct sk_msg *m;
+	assert_int_equal(sk_msg_new(&m, NULL), 0);
+	assert_int_equal(sk_msg_parse_shallow(m, folded, strlen(folded), NULL), 0);
+	assert_str_view(sk_msg_method(m), "INVITE");
+	assert_int_equal(sk_msg_via_count(m), 2);
+	assert_str_view(sk_msg_via(m, 0)->branch, "z9hG4bKx1.0a0b0c0d");
+	assert_int_equal(sk_msg_cseq(m)->num, 7);
+	assert_str_view(sk_msg_call_id(m), "f@a");
+	assert_int_equal(sk_msg_max_forwards(m), 69);
+	assert_null(sk_msg_from(m));
+	assert_null(sk_msg_to(m));
+	assert_int_equal(sk_msg_addr_count(m, SK_HDR_CONTACT), 0);
+	assert_non_null(sk_msg_hdr_first(m, SK_HDR_FROM));
+	assert_non_null(sk_msg_hdr_first(m, SK_HDR_ROUTE));
+	assert_int_equal(sk_msg_ruri(m)->host.len, 0);
+	/* the same message parsed whole afterwards: nothing of the shallow pass is left */
+	assert_int_equal(sk_msg_parse(m, folded, strlen(folded), NULL), 0);
+	assert_non_null(sk_msg_from(m));
+	assert_int_equal(sk_msg_addr_count(m, SK_HDR_ROUTE), 2);
+	assert_str_view(sk_msg_ruri(m)->host, "b.example.com");
+	sk_msg_free(m);
+}
+
 static void test_builder_rejects_injection(void **state)
 {
 	(void)state;
@@ -260,6 +327,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel_rules),
 	    cmocka_unit_test(test_ack_for_non2xx),
 	    cmocka_unit_test(test_hop_record),
+	    cmocka_unit_test(test_shallow_parse),
 	    cmocka_unit_test(test_builder_rejects_injection),
 	    cmocka_unit_test(test_print_roundtrip),
 	};
