@@ -96,11 +96,9 @@ typedef void (*sk_timer_fn)(void *arg);
  * timer set's own: use the functions below.
  */
 struct sk_timer {
-	uint64_t deadline;
-	uint64_t seq; /* start order: equal deadlines fire in the order they were set */
-	size_t slot;  /* heap position + 1, 0 when not pending */
 	sk_timer_fn fn;
 	void *arg;
+	size_t slot; /* heap position + 1, 0 when not pending (its deadline lives there) */
 };
 
 /** A set of pending timers on one clock, ordered by (deadline, start order). */
@@ -117,6 +115,8 @@ int sk_timer_start(struct sk_timers *ts, struct sk_timer *t, uint64_t delay_ms);
 void sk_timer_stop(struct sk_timers *ts, struct sk_timer *t);
 /** True while t is pending. */
 bool sk_timer_pending(const struct sk_timer *t);
+/** Milliseconds until t fires (0 when due), -1 when it is not pending. */
+int64_t sk_timer_remaining(const struct sk_timers *ts, const struct sk_timer *t);
 /**
  * The set's time: a real clock as last read by sk_timers_update_time (the loop
  * does it once per iteration, as libuv's uv__update_time), a virtual clock as

@@ -292,16 +292,15 @@ size_t sk_txl_awaiting_peer(const struct sk_txl *txl)
 
 /* ---- debug dump ---------------------------------------------------------- */
 
-static int64_t next_timer(const struct sk_txn *t, uint64_t now)
+static int64_t next_timer(const struct sk_txn *t)
 {
 	int64_t best = -1;
 	const struct sk_timer *ts[2] = {&t->tr, &t->tt};
-	for (int i = 0; i < 2; i++)
-		if (sk_timer_pending(ts[i])) {
-			int64_t in = ts[i]->deadline > now ? (int64_t)(ts[i]->deadline - now) : 0;
-			if (best < 0 || in < best)
-				best = in;
-		}
+	for (int i = 0; i < 2; i++) {
+		int64_t in = sk_timer_remaining(t->txl->cfg.timers, ts[i]);
+		if (in >= 0 && (best < 0 || in < best))
+			best = in;
+	}
 	return best;
 }
 
@@ -315,7 +314,7 @@ void sk_txl_dump(const struct sk_txl *txl, FILE *out)
 		const struct sk_txn *t = sk_txn_of(x);
 		char remote[64];
 		sk_sa_print(&t->flow.remote, remote, sizeof(remote));
-		int64_t next = next_timer(t, now);
+		int64_t next = next_timer(t);
 		fprintf(out, "%-4s %-10s %-9.*s %-3u %s:%s branch=%.*s%s age=%llums next=",
 		        sk_txn_kind_name(t->kind), sk_txn_state_name(t->state), (int)t->method.len,
 		        t->method.p, (unsigned)t->status, sk_proto_name(t->flow.proto), remote,

@@ -5,7 +5,7 @@
  *  - timers fire in deadline order; equal deadlines in start order (deterministic replays)
  *  - restart, stop (also from inside a callback), self-restart from a callback
  *  - sk_timers_advance stops at every deadline so callbacks see their own time
- *  - many timers (heap order under random start/stop)
+ *  - many timers (heap order under random start/stop, each one's time left)
  *  - on a real clock, the time read once per loop iteration: every timer started in
  *    one pass counts from it (libuv's uv__update_time); wall time of both clocks
  */
@@ -158,19 +158,29 @@ struct cnt {
 struct item {
 	struct sk_timer t;
 	struct cnt *c;
+	uint64_t deadline, seq; /* as the test started it */
 };
+
+/* Starts it delay ms from now, noting the key the set must order it by. */
+static void start_item(struct sk_timers *ts, struct item *it, uint64_t delay, uint64_t *seq)
+{
+	it->deadline = sk_timers_now(ts) + delay;
+	it->seq = (*seq)++;
+	assert_int_equal(sk_timer_start(ts, &it->t, delay), 0);
+	assert_int_equal(sk_timer_remaining(ts, &it->t), (int64_t)delay);
+}
 
 static void on_item(void *arg)
 {
 	struct item *it = arg;
 	struct cnt *c = it->c;
 	/* (deadline, start order) never goes backwards */
-	assert_true(it->t.deadline > c->last_deadline ||
-	            (it->t.deadline == c->last_deadline && it->t.seq > c->last_seq) ||
-	            c->fired == 0);
-	assert_int_equal(it->t.deadline, sk_clock_now(c->clock));
-	c->last_deadline = it->t.deadline;
-	c->last_seq = it->t.seq;
+	assert_true(it->deadline > c->last_deadline ||
+	            (it->deadline == c->last_deadline && it->seq > c->last_seq) || c->fired == 0);
+	assert_int_equal(it->deadline, sk_clock_now(c->clock));
+	assert_false(sk_timer_pending(&it->t));
+	c->last_deadline = it->deadline;
+	c->last_seq = it->seq;
 	c->fired++;
 }
 
@@ -183,18 +193,20 @@ static void test_many_timers(void **state)
 	struct sk_timers *ts;
 	uint32_t seed = 42;
 	size_t stopped = 0;
+	uint64_t seq = 0;
 
 	assert_int_equal(sk_clock_new_virtual(&c.clock, 0), 0);
 	assert_int_equal(sk_timers_new(&ts, c.clock), 0);
 	for (size_t i = 0; i < N; i++) {
 		items[i].c = &c;
 		sk_timer_init(&items[i].t, on_item, &items[i]);
-		assert_int_equal(sk_timer_start(ts, &items[i].t, lcg(&seed) % 64000), 0);
+		start_item(ts, &items[i], lcg(&seed) % 64000, &seq);
 	}
 	for (size_t i = 0; i < N; i += 3) { /* stop a third, restart some */
 		sk_timer_stop(ts, &items[i].t);
+		assert_int_equal(sk_timer_remaining(ts, &items[i].t), -1);
 		if (i % 2)
-			assert_int_equal(sk_timer_start(ts, &items[i].t, lcg(&seed) % 64000), 0);
+			start_item(ts, &items[i], lcg(&seed) % 64000, &seq);
 		else
 			stopped++;
 	}
@@ -222,8 +234,8 @@ static void test_real_clock_read_once(void **state)
 	nanosleep(&(struct timespec){.tv_nsec = 3000000}, NULL);
 	assert_int_equal(sk_timers_now(ts), t0); /* not read again within the pass */
 	assert_int_equal(sk_timer_start(ts, &b, 10), 0);
-	assert_int_equal(a.deadline, t0 + 10);
-	assert_int_equal(b.deadline, t0 + 10);
+	assert_int_equal(sk_timer_remaining(ts, &a), 10); /* both at t0 + 10 */
+	assert_int_equal(sk_timer_remaining(ts, &b), 10);
 	assert_int_equal(sk_timers_run(ts), 0);
 	sk_timers_update_time(ts); /* the loop's next iteration */
 	assert_true(sk_timers_now(ts) >= t0 + 3);
