@@ -98,7 +98,10 @@ typedef void (*sk_timer_fn)(void *arg);
 struct sk_timer {
 	sk_timer_fn fn;
 	void *arg;
-	size_t slot; /* heap position + 1, 0 when not pending (its deadline lives there) */
+	struct sk_timer *next, *prev; /* its lane's, in start order (src/core/timer.c) */
+	uint64_t deadline, seq;       /* in a lane; a heap timer's key lives in the heap */
+	uint32_t slot;                /* heap position + 1, 0 when not in the heap */
+	uint8_t lane;                 /* lane + 1, 0 when in none */
 };
 
 /** A set of pending timers on one clock, ordered by (deadline, start order). */
@@ -129,6 +132,12 @@ void sk_timers_update_time(struct sk_timers *ts);
 size_t sk_timers_count(const struct sk_timers *ts);
 /** Milliseconds until the next deadline (0 when one is due), -1 when none is pending. */
 int64_t sk_timers_next_in(const struct sk_timers *ts);
+/**
+ * How long a real loop may sleep: sk_timers_next_in, but when the next timer is one
+ * of 1 s or more, up to a few ms after its deadline, so that such timers ending close
+ * together fire in one wake-up (order is kept: whatever is due fires in order).
+ */
+int64_t sk_timers_wake_in(const struct sk_timers *ts);
 /** Fires every timer due at the set's time, in order; returns how many fired. */
 size_t sk_timers_run(struct sk_timers *ts);
 /** The same, max timers at most: those left are still due (sk_timers_next_in gives 0). */

@@ -159,7 +159,7 @@ int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 	/* the clock is read here and after the wait, and nowhere else in a pass */
 	sk_timers_update_time(loop->timers);
 	run_hooks(loop); /* what was queued since the last pass, before sleeping */
-	next = sk_timers_next_in(loop->timers);
+	next = sk_timers_wake_in(loop->timers);
 
 	if (sk_clock_is_virtual(loop->clock))
 		timeout_ms = 0; /* virtual time: the test decides when time passes */

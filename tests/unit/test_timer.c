@@ -5,7 +5,9 @@
  *  - timers fire in deadline order; equal deadlines in start order (deterministic replays)
  *  - restart, stop (also from inside a callback), self-restart from a callback
  *  - sk_timers_advance stops at every deadline so callbacks see their own time
- *  - many timers (heap order under random start/stop, each one's time left)
+ *  - many timers (heap order under random start/stop, each one's time left); lanes
+ *    of fixed lengths mixed with the heap, more lengths than lanes; a real loop's
+ *    slack past a long timer's deadline, none past a short one's
  *  - on a real clock, the time read once per loop iteration: every timer started in
  *    one pass counts from it (libuv's uv__update_time); wall time of both clocks
  */
@@ -175,9 +177,14 @@ static void on_item(void *arg)
 	struct item *it = arg;
 	struct cnt *c = it->c;
 	/* (deadline, start order) never goes backwards */
-	assert_true(it->deadline > c->last_deadline ||
-	            (it->deadline == c->last_deadline && it->seq > c->last_seq) || c->fired == 0);
-	assert_int_equal(it->deadline, sk_clock_now(c->clock));
+	if (!(it->deadline > c->last_deadline ||
+	      (it->deadline == c->last_deadline && it->seq > c->last_seq) || c->fired == 0))
+		fail_msg("fired (%llu, %llu) after (%llu, %llu)", (unsigned long long)it->deadline,
+		         (unsigned long long)it->seq, (unsigned long long)c->last_deadline,
+		         (unsigned long long)c->last_seq);
+	if (it->deadline != sk_clock_now(c->clock))
+		fail_msg("deadline %llu fired at %llu (seq %llu)", (unsigned long long)it->deadline,
+		         (unsigned long long)sk_clock_now(c->clock), (unsigned long long)it->seq);
 	assert_false(sk_timer_pending(&it->t));
 	c->last_deadline = it->deadline;
 	c->last_seq = it->seq;
@@ -218,6 +225,83 @@ static void test_many_timers(void **state)
 	sk_clock_free(c.clock);
 	free(items);
 }
+/* Fixed lengths as a transaction layer uses them (lanes) mixed with short and odd ones
+ * (the heap), more lengths than there are lanes, the clock moving between starts:
+ * every timer fires once, at its deadline, in (deadline, start order). */
+static void test_lanes_and_heap(void **state)
+{
+	(void)state;
+	enum { N = 60000 };
+	static const uint64_t lengths[] = {32000, 5000, 180000, 500,   1000,  2000,  4000, 200,
+	                                   64000, 7000, 9000,   11000, 13000, 32000, 5000};
+	struct item *items = calloc(N, sizeof(*items));
+	struct cnt c = {0};
+	struct sk_timers *ts;
+	uint32_t seed = 7;
+	uint64_t seq = 0;
+	size_t expected = 0; /* fires to come */
+
+	assert_int_equal(sk_clock_new_virtual(&c.clock, 1000), 0);
+	assert_int_equal(sk_timers_new(&ts, c.clock), 0);
+	for (size_t i = 0; i < N; i++) {
+		items[i].c = &c;
+		sk_timer_init(&items[i].t, on_item, &items[i]);
+		uint32_t r = lcg(&seed);
+		uint64_t len = r % 8 == 0 ? 1000 + r % 50000 : lengths[r % 15];
+		start_item(ts, &items[i], len, &seq);
+		expected++;
+		if (i % 97 == 0) /* time passes between starts (and timers fire), as in a loop */
+			expected -= sk_timers_advance(ts, r % 3);
+	}
+	for (size_t i = 0; i < N; i += 5) { /* stop some: heads, tails, middles */
+		expected -= sk_timer_pending(&items[i].t);
+		sk_timer_stop(ts, &items[i].t);
+		sk_timer_stop(ts, &items[i].t); /* twice: harmless */
+		assert_false(sk_timer_pending(&items[i].t));
+		if (i % 3 == 0) {
+			start_item(ts, &items[i], lengths[i % 15], &seq);
+			expected++;
+		}
+	}
+	assert_int_equal(sk_timers_count(ts), expected);
+	size_t before = c.fired;
+	assert_int_equal(sk_timers_advance(ts, 300000), expected);
+	assert_int_equal(c.fired - before, expected);
+	assert_int_equal(sk_timers_count(ts), 0);
+	assert_int_equal(sk_timers_next_in(ts), -1);
+	assert_int_equal(sk_timers_wake_in(ts), -1);
+	sk_timers_free(ts);
+	sk_clock_free(c.clock);
+	free(items);
+}
+
+/* A real loop may sleep a few ms past a long timer's deadline (timers ending close
+ * together fire in one wake-up), never past a short one's. */
+static void test_wake_slack(void **state)
+{
+	(void)state;
+	struct rec r;
+	struct probe lng, shrt;
+	setup_rec(&r, 0);
+	probe(&lng, &r, 'L');
+	probe(&shrt, &r, 'S');
+	assert_int_equal(sk_timer_start(r.ts, &lng.t, 5000), 0);
+	assert_int_equal(sk_timers_next_in(r.ts), 5000);
+	int64_t wake = sk_timers_wake_in(r.ts);
+	assert_true(wake > 5000 && wake <= 5010);
+	assert_int_equal(sk_timers_advance(r.ts, 4800), 0);
+	/* a short one due within the slack: the wake-up is exact for it */
+	assert_int_equal(sk_timer_start(r.ts, &shrt.t, 203), 0);
+	assert_int_equal(sk_timers_next_in(r.ts), 200);
+	assert_int_equal(sk_timers_wake_in(r.ts), 203);
+	assert_int_equal(sk_timers_advance(r.ts, 1000), 2);
+	assert_string_equal(r.log, "LS"); /* on virtual time, each at its deadline */
+	assert_int_equal(r.at[0], 5000);
+	assert_int_equal(r.at[1], 5003);
+	sk_timers_free(r.ts);
+	sk_clock_free(r.clock);
+}
+
 static void test_real_clock_read_once(void **state)
 {
 	(void)state;
@@ -254,6 +338,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_virtual_clock),        cmocka_unit_test(test_order_and_ties),
 	    cmocka_unit_test(test_restart_and_stop),     cmocka_unit_test(test_many_timers),
+	    cmocka_unit_test(test_lanes_and_heap),       cmocka_unit_test(test_wake_slack),
 	    cmocka_unit_test(test_real_clock_read_once),
 	};
 	return cmocka_run_group_tests_name("timer", tests, NULL, NULL);
