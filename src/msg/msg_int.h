@@ -174,6 +174,9 @@ static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, cons
 }
 #endif
 
+/* Makes m read as an empty message (parse.c); the parser starts with it. */
+void sk_msg_reset(struct sk_msg *m);
+
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
                       struct sk_parse_err *err);

@@ -17,47 +17,26 @@ struct sk_msg_limits sk_msg_limits_default(void)
 	};
 }
 
-int sk_msg_new(struct sk_msg **out, const struct sk_msg_limits *lim)
-{
-	struct sk_msg *m;
-
-	if (!out)
-		return -SK_EINVAL;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -SK_ENOMEM;
-	m->lim = lim ? *lim : sk_msg_limits_default();
-	*out = m;
-	return 0;
-}
-
-void sk_msg_free(struct sk_msg *m)
-{
-	if (!m)
-		return;
-	free(m->own);
-	free(m->scratch);
-	free(m->stamp);
-	free(m->hdrs);
-	free(m->vias);
-	free(m->addrs);
-	for (int k = 0; k < AK__COUNT; k++)
-		free(m->lists[k].idx);
-	free(m);
-}
-
 /* ---- growable arrays, bounded by the limits ------------------------------ */
 
-static int grow(void **arr, uint32_t *cap, uint32_t need, uint32_t limit, size_t elem)
+/* First capacities. */
+#define FIRST_HDRS  8
+#define FIRST_VIAS  8
+#define FIRST_ADDRS 8
+
+/* The limit is checked first: a message from the pool (msg_pool.c) may keep a capacity
+ * larger than its new owner's limits allow. */
+static int grow(void **arr, uint32_t *cap, uint32_t need, uint32_t limit, size_t elem,
+                uint32_t first)
 {
 	uint32_t ncap;
 	void *n;
 
-	if (need <= *cap)
-		return 0;
 	if (need > limit)
 		return -SK_ETOOBIG;
-	ncap = *cap ? *cap * 2 : 8;
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
 	while (ncap < need)
 		ncap *= 2;
 	if (ncap > limit)
@@ -222,7 +201,7 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 
 	do {
 		int rc = grow((void **)&m->vias, &m->vias_cap, m->nvias + 1, m->lim.max_vias,
-		              sizeof(*m->vias));
+		              sizeof(*m->vias), FIRST_VIAS);
 		if (rc < 0) {
 			*why = "too many Via values";
 			return rc;
@@ -239,7 +218,7 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 static int grow_addrs(struct sk_msg *m)
 {
 	int rc = grow((void **)&m->addrs, &m->addrs_cap, m->naddrs + 1, m->lim.max_addrs,
-	              sizeof(*m->addrs));
+	              sizeof(*m->addrs), FIRST_ADDRS);
 	if (rc < 0)
 		return rc;
 	/* The index of every list follows the addresses' capacity; after a failed
@@ -499,7 +478,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	if (value.len > m->lim.max_line_len)
 		return fail(c, -SK_ETOOBIG, ls, ls, name, "header line longer than the limit", 400);
 	int rc = grow((void **)&m->hdrs, &m->hdrs_cap, m->nhdrs + 1, m->lim.max_headers,
-	              sizeof(*m->hdrs));
+	              sizeof(*m->hdrs), FIRST_HDRS);
 	if (rc < 0)
 		return fail(c, rc, ls, ls, name, "more header lines than the limit", 400);
 	uint32_t hi = m->nhdrs++;
@@ -526,7 +505,8 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 
 /* ---- the message ------------------------------------------------------------- */
 
-static void reset(struct sk_msg *m)
+/* What an empty message reads as: no start line, no headers, every typed value absent. */
+void sk_msg_reset(struct sk_msg *m)
 {
 	m->scratch_used = 0;
 	m->request = false;
@@ -592,7 +572,7 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 
 	if (err)
 		memset(err, 0, sizeof(*err));
-	reset(m);
+	sk_msg_reset(m);
 	if (!buf)
 		return -SK_EINVAL;
 	p = buf;
@@ -687,7 +667,7 @@ int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_p
 	if (!m || !buf)
 		return -SK_EINVAL;
 	if (len > m->lim.max_msg_size) {
-		reset(m);
+		sk_msg_reset(m);
 		return sk_msg_parse_impl(m, buf, len, false, err);
 	}
 	if (len > m->own_cap) {
