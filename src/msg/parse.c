@@ -19,9 +19,12 @@ struct sk_msg_limits sk_msg_limits_default(void)
 
 /* ---- growable arrays, bounded by the limits ------------------------------ */
 
-/* First capacities. */
-#define FIRST_HDRS  8
-#define FIRST_VIAS  8
+/*
+ * First capacities: a typical INVITE or response (10 to 20 header lines, 2 to 4 Vias, a
+ * Contact and a few Route or Record-Route values) fits without a realloc.
+ */
+#define FIRST_HDRS  32
+#define FIRST_VIAS  4
 #define FIRST_ADDRS 8
 
 /* The limit is checked first: a message from the pool (msg_pool.c) may keep a capacity

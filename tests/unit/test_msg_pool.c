@@ -11,6 +11,9 @@
  *    would report it otherwise); sk_msg_pool_drain empties the caller's
  *  - under AddressSanitizer, reading a message after sk_msg_free is still
  *    reported (a child process is made to do it and must die)
+ *  - a typical forwarded INVITE (17 header lines, 3 Vias) parses into a fresh message
+ *    without growing an array (realloc wrapped and counted, Makefile), and into a
+ *    message from the pool without allocating at all
  */
 #include <pthread.h>
 #include <sys/wait.h>
@@ -19,6 +22,36 @@
 #include "sk_test.h"
 
 #define CRLF "\r\n"
+
+/* ---- allocations counted: this binary is linked with -Wl,--wrap for these ---- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+static long allocs, grows; /* any allocation; a realloc of an existing block */
+
+void *__wrap_malloc(size_t n)
+{
+	allocs++;
+	return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	allocs++;
+	return __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	allocs++;
+	grows += p != NULL;
+	return __real_realloc(p, n);
+}
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -409,6 +442,41 @@ static void test_use_after_free_reported(void **state)
 #endif
 }
 
+static const char typical_invite[] =
+    "INVITE sip:bob@192.0.2.20:5060 SIP/2.0" CRLF
+    "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-d8754z-1" CRLF
+    "Via: SIP/2.0/UDP 192.0.2.5:5060;received=192.0.2.5;branch=z9hG4bK-524287-1" CRLF
+    "Via: SIP/2.0/UDP 198.51.100.7:5062;rport=5062;branch=z9hG4bK-3" CRLF "Max-Forwards: 68" CRLF
+    "Record-Route: <sip:192.0.2.10;lr>" CRLF "Record-Route: <sip:192.0.2.5;lr>" CRLF
+    "Contact: <sip:alice@198.51.100.7:5062>" CRLF "To: <sip:bob@example.com>" CRLF
+    "From: \"Alice\" <sip:alice@example.com>;tag=9fxced76sl" CRLF
+    "Call-ID: 3848276298220188511@198.51.100.7" CRLF "CSeq: 1 INVITE" CRLF
+    "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE, REFER, NOTIFY, MESSAGE, SUBSCRIBE, INFO" CRLF
+    "Supported: replaces, timer" CRLF "User-Agent: softphone 1.0" CRLF "Session-Expires: 1800" CRLF
+    "Content-Type: application/sdp" CRLF "Content-Length: 4" CRLF CRLF "v=0" CRLF;
+
+static void test_typical_invite_no_growth(void **state)
+{
+	(void)state;
+	struct sk_msg *m;
+
+	sk_msg_pool_drain();
+	assert_int_equal(sk_msg_new(&m, NULL), 0);
+	grows = 0;
+	assert_int_equal(sk_msg_parse(m, typical_invite, strlen(typical_invite), NULL), 0);
+	assert_int_equal(sk_msg_hdr_count(m), 17);
+	assert_int_equal(sk_msg_via_count(m), 3);
+	assert_int_equal(grows, 0);
+	sk_msg_free(m);
+	allocs = 0;
+	assert_int_equal(sk_msg_new(&m, NULL), 0);
+	assert_int_equal(sk_msg_parse(m, typical_invite, strlen(typical_invite), NULL), 0);
+	assert_int_equal(sk_msg_parse(m, small_response, strlen(small_response), NULL), 0);
+	sk_msg_free(m);
+	assert_int_equal(allocs, 0);
+	sk_msg_pool_drain();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +486,7 @@ int main(void)
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_per_thread),
 	    cmocka_unit_test(test_use_after_free_reported),
+	    cmocka_unit_test(test_typical_invite_no_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
