@@ -250,12 +250,18 @@ void sk_hash_update(struct sk_hash_state *s, const void *p, size_t len)
 	feed(s, p, len, false);
 }
 
+/* The 8 bytes of v, low byte first, fed as one word (not byte by byte). */
 void sk_hash_u64(struct sk_hash_state *s, uint64_t v)
 {
-	unsigned char b[8];
-	for (int k = 0; k < 8; k++)
-		b[k] = (unsigned char)(v >> (8 * k));
-	feed(s, b, sizeof(b), false);
+	unsigned o = (unsigned)(s->total & 7);
+
+	s->total += 8;
+	if (o == 0) {
+		sip_word(s->v, v, 1);
+		return;
+	}
+	sip_word(s->v, s->tail | v << (8 * o), 1);
+	s->tail = v >> (64 - 8 * o);
 }
 
 /* The length first makes the encoding of a field sequence unambiguous. */
