@@ -62,6 +62,9 @@ struct sk_msg {
 	struct sk_str content_type;
 };
 
+/* Makes m read as an empty message (parse.c), as the parser does before each parse. */
+void sk_msg_reset(struct sk_msg *m);
+
 /*
  * Value parsers that start at l->p and stop after one value, at a top-level
  * ',' (left unconsumed) or at the end; trailing whitespace is skipped.
@@ -173,9 +176,6 @@ static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, cons
 	return SK_HDR_OTHER;
 }
 #endif
-
-/* Makes m read as an empty message (parse.c); the parser starts with it. */
-void sk_msg_reset(struct sk_msg *m);
 
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,

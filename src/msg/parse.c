@@ -508,8 +508,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 
 /* ---- the message ------------------------------------------------------------- */
 
-/* What an empty message reads as: no start line, no headers, every typed value absent. */
-void sk_msg_reset(struct sk_msg *m)
+static void reset(struct sk_msg *m)
 {
 	m->scratch_used = 0;
 	m->request = false;
@@ -537,6 +536,12 @@ void sk_msg_reset(struct sk_msg *m)
 	m->expires = -1;
 	m->expires_out_of_range = false;
 	m->content_type = SK_STR_NULL;
+}
+
+/* What an empty message reads as: no start line, no headers, every typed value absent. */
+void sk_msg_reset(struct sk_msg *m)
+{
+	reset(m);
 }
 
 static int parse_body(struct pctx *c, const char *body, const char *end, bool stream)
@@ -575,7 +580,7 @@ int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream
 
 	if (err)
 		memset(err, 0, sizeof(*err));
-	sk_msg_reset(m);
+	reset(m);
 	if (!buf)
 		return -SK_EINVAL;
 	p = buf;
@@ -670,7 +675,7 @@ int sk_msg_parse_copy(struct sk_msg *m, const char *buf, size_t len, struct sk_p
 	if (!m || !buf)
 		return -SK_EINVAL;
 	if (len > m->lim.max_msg_size) {
-		sk_msg_reset(m);
+		reset(m);
 		return sk_msg_parse_impl(m, buf, len, false, err);
 	}
 	if (len > m->own_cap) {
