@@ -41,10 +41,16 @@
 #define POOL_KEEP      16    /* messages kept per thread */
 #define POOL_MAX_BYTES 12288 /* a message whose buffers hold more is freed, not kept */
 
+enum pool_state {
+	POOL_UNARMED, /* nothing kept yet */
+	POOL_ARMED,   /* the thread-exit destructor is registered for this thread */
+	POOL_CLOSED,  /* the thread or the process is ending: nothing is kept any more */
+};
+
 struct msg_pool {
 	struct sk_msg *kept[POOL_KEEP];
 	unsigned n;
-	bool armed; /* the thread-exit destructor is registered for this thread */
+	enum pool_state state;
 };
 
 static _Thread_local struct msg_pool pool;
@@ -149,9 +155,13 @@ static void drain(struct msg_pool *p)
 	}
 }
 
+/* Closed as well as drained: a message freed later in the thread's end (by another key's
+ * destructor) is freed at once, not kept where nothing would free it. */
 static void on_thread_exit(void *arg)
 {
-	drain(arg);
+	struct msg_pool *p = arg;
+	drain(p);
+	p->state = POOL_CLOSED;
 }
 
 /* The thread that ends the process (by exit or by returning from main) runs no key
@@ -159,6 +169,7 @@ static void on_thread_exit(void *arg)
 static void on_process_exit(void)
 {
 	drain(&pool);
+	pool.state = POOL_CLOSED;
 }
 
 static void make_key(void)
@@ -173,12 +184,12 @@ static void make_key(void)
 /* Registers this thread's list for freeing at thread exit; false if it cannot be. */
 static bool arm(void)
 {
-	if (pool.armed)
-		return true;
+	if (pool.state != POOL_UNARMED)
+		return pool.state == POOL_ARMED;
 	pthread_once(&pool_once, make_key);
 	if (!pool_key_ok || pthread_setspecific(pool_key, &pool) != 0)
 		return false;
-	pool.armed = true;
+	pool.state = POOL_ARMED;
 	return true;
 }
 

@@ -8,7 +8,8 @@
  *  - at most 16 messages kept; a message whose buffers grew past the bound (a
  *    message of 200 header lines) is freed, not kept
  *  - each thread has its own pool, freed when the thread exits (LeakSanitizer
- *    would report it otherwise); sk_msg_pool_drain empties the caller's
+ *    would report it otherwise); a message freed later in the thread's end (by
+ *    another key's destructor) is freed, not kept; sk_msg_pool_drain empties the caller's
  *  - under AddressSanitizer, reading a message after sk_msg_free is still
  *    reported (a child process is made to do it and must die)
  *  - a typical forwarded INVITE (17 header lines, 3 Vias) parses into a fresh message
@@ -397,6 +398,44 @@ static void test_per_thread(void **state)
 	sk_msg_pool_drain();
 }
 
+/* A message freed by a key destructor that runs after the pool's (a key made later) */
+static pthread_key_t late_key;
+static size_t kept_late = 99;
+
+static void free_late(void *arg)
+{
+	sk_msg_free(arg);
+	kept_late = sk_msg_pool_size();
+}
+
+static void *thread_frees_late(void *arg)
+{
+	(void)arg;
+	struct sk_msg *armer, *late;
+	if (sk_msg_new(&armer, NULL) < 0 || sk_msg_new(&late, NULL) < 0)
+		return NULL;
+	sk_msg_free(armer); /* this thread's pool now has its destructor */
+	pthread_setspecific(late_key, late);
+	return NULL;
+}
+
+static void test_freed_during_thread_exit(void **state)
+{
+	(void)state;
+	pthread_t th;
+	struct sk_msg *m;
+
+	/* the pool's key exists before late_key: its destructor runs first */
+	assert_int_equal(sk_msg_new(&m, NULL), 0);
+	sk_msg_free(m);
+	sk_msg_pool_drain();
+	assert_int_equal(pthread_key_create(&late_key, free_late), 0);
+	assert_int_equal(pthread_create(&th, NULL, thread_frees_late, NULL), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(kept_late, 0); /* freed, not kept in a pool nothing will free */
+	pthread_key_delete(late_key);
+}
+
 static void test_use_after_free_reported(void **state)
 {
 	(void)state;
@@ -485,6 +524,7 @@ int main(void)
 	    cmocka_unit_test(test_limits_of_new_owner),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_per_thread),
+	    cmocka_unit_test(test_freed_during_thread_exit),
 	    cmocka_unit_test(test_use_after_free_reported),
 	    cmocka_unit_test(test_typical_invite_no_growth),
 	};
