@@ -194,6 +194,8 @@ $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \
 # The heap a pending call leaves behind, counted (tests/unit/test_proxy_mem.c).
 $(BUILD)/asan/tests/test_proxy_mem: TEST_LDFLAGS = \
   -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=strdup,--wrap=strndup
+# Allocations and array growth counted (tests/unit/test_msg_pool.c).
+$(BUILD)/asan/tests/test_msg_pool: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 # The hash table's bucket arrays can be made to fail (tests/unit/test_hash.c).
 $(BUILD)/asan/tests/test_hash: TEST_LDFLAGS = -Wl,--wrap=calloc
 

@@ -199,10 +199,14 @@ struct sk_parse_err {
 
 struct sk_msg;
 
-/** Allocates an empty message with room for the given limits (NULL: defaults). */
+/** Allocates an empty message with the given limits (NULL: defaults). */
 int sk_msg_new(struct sk_msg **out, const struct sk_msg_limits *lim);
-/** Frees a message (NULL-safe). */
+/** Frees a message (NULL-safe); its thread may keep it for its next sk_msg_new. */
 void sk_msg_free(struct sk_msg *m);
+/** Frees the messages this thread keeps for reuse (also done when the thread exits). */
+void sk_msg_pool_drain(void);
+/** How many freed messages this thread keeps for reuse (at most 16). */
+size_t sk_msg_pool_size(void);
 
 /**
  * Parses one datagram-framed message from buf (zero-copy: buf must outlive m).

@@ -62,6 +62,9 @@ struct sk_msg {
 	struct sk_str content_type;
 };
 
+/* Makes m read as an empty message (parse.c), as the parser does before each parse. */
+void sk_msg_reset(struct sk_msg *m);
+
 /*
  * Value parsers that start at l->p and stop after one value, at a top-level
  * ',' (left unconsumed) or at the end; trailing whitespace is skipped.

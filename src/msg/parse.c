@@ -17,47 +17,29 @@ struct sk_msg_limits sk_msg_limits_default(void)
 	};
 }
 
-int sk_msg_new(struct sk_msg **out, const struct sk_msg_limits *lim)
-{
-	struct sk_msg *m;
-
-	if (!out)
-		return -SK_EINVAL;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -SK_ENOMEM;
-	m->lim = lim ? *lim : sk_msg_limits_default();
-	*out = m;
-	return 0;
-}
-
-void sk_msg_free(struct sk_msg *m)
-{
-	if (!m)
-		return;
-	free(m->own);
-	free(m->scratch);
-	free(m->stamp);
-	free(m->hdrs);
-	free(m->vias);
-	free(m->addrs);
-	for (int k = 0; k < AK__COUNT; k++)
-		free(m->lists[k].idx);
-	free(m);
-}
-
 /* ---- growable arrays, bounded by the limits ------------------------------ */
 
-static int grow(void **arr, uint32_t *cap, uint32_t need, uint32_t limit, size_t elem)
+/*
+ * First capacities: a typical INVITE or response (10 to 20 header lines, 2 to 4 Vias, a
+ * Contact and a few Route or Record-Route values) fits without a realloc.
+ */
+#define FIRST_HDRS  32
+#define FIRST_VIAS  4
+#define FIRST_ADDRS 8
+
+/* The limit is checked first: a message from the pool (msg_pool.c) may keep a capacity
+ * larger than its new owner's limits allow. */
+static int grow(void **arr, uint32_t *cap, uint32_t need, uint32_t limit, size_t elem,
+                uint32_t first)
 {
 	uint32_t ncap;
 	void *n;
 
-	if (need <= *cap)
-		return 0;
 	if (need > limit)
 		return -SK_ETOOBIG;
-	ncap = *cap ? *cap * 2 : 8;
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
 	while (ncap < need)
 		ncap *= 2;
 	if (ncap > limit)
@@ -225,7 +207,7 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 
 	do {
 		int rc = grow((void **)&m->vias, &m->vias_cap, m->nvias + 1, m->lim.max_vias,
-		              sizeof(*m->vias));
+		              sizeof(*m->vias), FIRST_VIAS);
 		if (rc < 0) {
 			*why = "too many Via values";
 			return rc;
@@ -242,7 +224,7 @@ static int add_vias(struct pctx *c, struct sk_str value, uint32_t hi, const char
 static int grow_addrs(struct sk_msg *m)
 {
 	int rc = grow((void **)&m->addrs, &m->addrs_cap, m->naddrs + 1, m->lim.max_addrs,
-	              sizeof(*m->addrs));
+	              sizeof(*m->addrs), FIRST_ADDRS);
 	if (rc < 0)
 		return rc;
 	/* The index of every list follows the addresses' capacity; after a failed
@@ -506,7 +488,7 @@ static int add_header(struct pctx *c, const char *ls, const char *le, bool folde
 	if (value.len > m->lim.max_line_len)
 		return fail(c, -SK_ETOOBIG, ls, ls, name, "header line longer than the limit", 400);
 	int rc = grow((void **)&m->hdrs, &m->hdrs_cap, m->nhdrs + 1, m->lim.max_headers,
-	              sizeof(*m->hdrs));
+	              sizeof(*m->hdrs), FIRST_HDRS);
 	if (rc < 0)
 		return fail(c, rc, ls, ls, name, "more header lines than the limit", 400);
 	uint32_t hi = m->nhdrs++;
@@ -561,6 +543,12 @@ static void reset(struct sk_msg *m)
 	m->expires = -1;
 	m->expires_out_of_range = false;
 	m->content_type = SK_STR_NULL;
+}
+
+/* What an empty message reads as: no start line, no headers, every typed value absent. */
+void sk_msg_reset(struct sk_msg *m)
+{
+	reset(m);
 }
 
 static int parse_body(struct pctx *c, const char *body, const char *end, bool stream)

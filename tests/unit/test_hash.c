@@ -5,6 +5,10 @@
  *    messages of 0..63 bytes 00 01 02 ...); vector 15 is the paper's example
  *  - sk_hash is SipHash-1-3, one shot and incremental alike, however split
  *  - the case-insensitive hash folds A-Z and nothing else
+ *  - any alignment and any tail length: the vectors read at every offset; the
+ *    case-insensitive hash, one shot and after any number of bytes already fed,
+ *    equals the hash of the lowered bytes (words are read whole, tails in pieces);
+ *    a u64 fed is its 8 bytes, low first, at any offset
  *  - fields are separated: ("ab", "c") and ("a", "bc") hash apart
  *  - a million inserts: every node found during and after each doubling,
  *    removals while growing, no insert moves more than 2 buckets, growing
@@ -122,6 +126,77 @@ static void test_hash_case(void **state)
 	sk_hash_field_case(&s1, sk_str_c(a));
 	sk_hash_field_case(&s2, sk_str_c(b));
 	assert_int_equal(sk_hash_final(&s1), sk_hash_final(&s2));
+}
+
+static void test_siphash_unaligned(void **state)
+{
+	(void)state;
+	unsigned char buf[64 + 8];
+	for (size_t off = 1; off < 8; off++) {
+		for (size_t i = 0; i < 64; i++)
+			buf[off + i] = (unsigned char)i;
+		for (size_t len = 0; len < 64; len++)
+			assert_int_equal(sk_siphash(&key0f, 2, 4, buf + off, len), sip24[len]);
+	}
+}
+
+static void test_hash_case_any_offset(void **state)
+{
+	(void)state;
+	struct sk_hash_key k;
+	struct sk_rng r;
+	sk_rng_seed(&r, 3);
+	sk_hash_key_from_rng(&k, &r);
+	static const char letters[] = "aZbY-cX.dW!eV~fU*gT%hS'iR0jQ9@`[{";
+	char mixed[48 + 8], low[48 + 8], before[16];
+	for (size_t i = 0; i < sizeof(before); i++)
+		before[i] = (char)sk_rng_next(&r);
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len <= 48; len++) {
+			for (size_t i = 0; i < len; i++) {
+				char c = letters[sk_rng_below(&r, sizeof(letters) - 1)];
+				mixed[off + i] = c;
+				low[off + i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+			}
+			assert_int_equal(sk_hash_case(&k, mixed + off, len),
+			                 sk_hash(&k, low + off, len));
+			/* fed after `off` bytes (then 8 + off): the tail waits at each position */
+			for (size_t pre = off; pre < sizeof(before); pre += 8) {
+				struct sk_hash_state s1, s2;
+				sk_hash_init(&s1, &k);
+				sk_hash_init(&s2, &k);
+				sk_hash_update(&s1, before, pre);
+				sk_hash_update(&s2, before, pre);
+				sk_hash_field_case(&s1, (struct sk_str){mixed + off, len});
+				sk_hash_field(&s2, (struct sk_str){low + off, len});
+				assert_int_equal(sk_hash_final(&s1), sk_hash_final(&s2));
+			}
+		}
+}
+
+/* sk_hash_u64 is its 8 bytes, low first, whatever was fed before */
+static void test_hash_u64_as_bytes(void **state)
+{
+	(void)state;
+	unsigned char before[16], b[8];
+	const uint64_t v = 0x8877665544332211ull;
+	for (size_t i = 0; i < sizeof(before); i++)
+		before[i] = (unsigned char)(0xa0 + i);
+	for (int k = 0; k < 8; k++)
+		b[k] = (unsigned char)(v >> (8 * k));
+	for (size_t pre = 0; pre <= sizeof(before); pre++) {
+		struct sk_hash_state s1, s2;
+		sk_hash_init(&s1, &key0f);
+		sk_hash_init(&s2, &key0f);
+		sk_hash_update(&s1, before, pre);
+		sk_hash_update(&s2, before, pre);
+		sk_hash_u64(&s1, v);
+		sk_hash_update(&s2, b, sizeof(b));
+		assert_int_equal(sk_hash_final(&s1), sk_hash_final(&s2));
+		sk_hash_update(&s1, before, 3);
+		sk_hash_update(&s2, before, 3);
+		assert_int_equal(sk_hash_final(&s1), sk_hash_final(&s2));
+	}
 }
 
 static uint64_t two_fields(const struct sk_hash_key *k, const char *x, const char *y)
@@ -552,12 +627,13 @@ static void test_htab_alloc_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_siphash24_vectors),  cmocka_unit_test(test_siphash13_incremental),
-	    cmocka_unit_test(test_hash_case),          cmocka_unit_test(test_hash_fields),
-	    cmocka_unit_test(test_htab_million),       cmocka_unit_test(test_htab_candidates),
-	    cmocka_unit_test(test_htab_iter),          cmocka_unit_test(test_htab_scan),
-	    cmocka_unit_test(test_htab_two_keys),      cmocka_unit_test(test_htab_flood),
-	    cmocka_unit_test(test_htab_alloc_failure),
+	    cmocka_unit_test(test_siphash24_vectors), cmocka_unit_test(test_siphash13_incremental),
+	    cmocka_unit_test(test_hash_case),         cmocka_unit_test(test_hash_fields),
+	    cmocka_unit_test(test_siphash_unaligned), cmocka_unit_test(test_hash_case_any_offset),
+	    cmocka_unit_test(test_hash_u64_as_bytes), cmocka_unit_test(test_htab_million),
+	    cmocka_unit_test(test_htab_candidates),   cmocka_unit_test(test_htab_iter),
+	    cmocka_unit_test(test_htab_scan),         cmocka_unit_test(test_htab_two_keys),
+	    cmocka_unit_test(test_htab_flood),        cmocka_unit_test(test_htab_alloc_failure),
 	};
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);
 }

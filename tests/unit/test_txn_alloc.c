@@ -208,6 +208,8 @@ static long run(enum scenario sc, enum sk_proto proto, long fail)
 {
 	struct world w = {.sc = sc, .proto = proto};
 	W = &w;
+	/* every run from the same start: the messages the last one freed are not reused */
+	sk_msg_pool_drain();
 	sim_init(&w.s, 7, 2, NULL);
 	struct node *a = &w.s.nodes[0], *b = &w.s.nodes[1];
 	b->on_request = serve;
