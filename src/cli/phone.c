@@ -2,6 +2,7 @@
 /* The runtime of the command-line phones: real clock, epoll loop, OS sockets. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,16 +10,19 @@
 #include "phone.h"
 #include "tracefile.h"
 
-static volatile sig_atomic_t stop_signal;
+/* Set by the handler, read by every worker's loop: an atomic (lock-free, so
+ * async-signal-safe) rather than a volatile sig_atomic_t, which is defined for
+ * the thread the signal interrupts only (ThreadSanitizer reports it). */
+static atomic_int stop_signal;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	atomic_store_explicit(&stop_signal, sig, memory_order_relaxed);
 }
 
 bool phone_stopped(void)
 {
-	return stop_signal != 0;
+	return atomic_load_explicit(&stop_signal, memory_order_relaxed) != 0;
 }
 
 static void log_line(void *arg, enum sk_log_level level, const char *line)
@@ -212,7 +216,7 @@ uint64_t phone_now(const struct phone *ph)
 void phone_run(struct phone *ph, const bool *done, uint64_t max_ms)
 {
 	uint64_t end = max_ms ? phone_now(ph) + max_ms : 0;
-	while (!*done && !stop_signal) {
+	while (!*done && !phone_stopped()) {
 		int wait = 200; /* a signal is noticed within this */
 		if (end) {
 			uint64_t now = phone_now(ph);
@@ -235,7 +239,7 @@ void phone_drain(struct phone *ph, uint64_t max_ms)
 	 * under the peer's feet) */
 	struct sk_txl *txl = sk_stack_txl(ph->stack);
 	uint64_t end = phone_now(ph) + max_ms;
-	while (!stop_signal && sk_txl_awaiting_peer(txl) && phone_now(ph) < end) {
+	while (!phone_stopped() && sk_txl_awaiting_peer(txl) && phone_now(ph) < end) {
 		uint64_t left = end - phone_now(ph);
 		int64_t next = sk_timers_next_in(sk_loop_timers(ph->loop));
 		int wait = left < 200 ? (int)left : 200;
