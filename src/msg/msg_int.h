@@ -174,6 +174,15 @@ static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, cons
 }
 #endif
 
+/*
+ * sk_build_request and sk_build_response with the whole message's expected
+ * size (start line, headers, Content-Length, body), so that it is built in one
+ * allocation; a message that grows past it still grows.
+ */
+int sk_build_request_sized(struct sk_build **out, struct sk_str method, struct sk_str ruri,
+                           size_t size);
+int sk_build_response_sized(struct sk_build **out, int code, const char *reason, size_t size);
+
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,
                       struct sk_parse_err *err);

@@ -40,10 +40,18 @@ static int put_insert(struct sk_build *b, const struct insert *ins)
 	int rc = 0;
 	if (ins->record_route) /* ours above the Record-Routes already there */
 		rc = sk_build_hdr(b, "Record-Route", sk_str_c(ins->record_route));
-	if (rc == 0 && ins->max_forwards >= 0)
-		rc = sk_build_hdrf(b, "Max-Forwards", "%d", ins->max_forwards);
-	if (rc == 0 && ins->max_breadth)
-		rc = sk_build_hdrf(b, "Max-Breadth", "%u", (unsigned)ins->max_breadth);
+	char num[24];
+	struct sk_fmt f; /* "%d", "%u": in every forwarded request, so no printf */
+	if (rc == 0 && ins->max_forwards >= 0) {
+		sk_fmt_init(&f, num, sizeof(num));
+		sk_fmt_u64(&f, (unsigned)ins->max_forwards);
+		rc = sk_build_hdr(b, "Max-Forwards", (struct sk_str){num, f.len});
+	}
+	if (rc == 0 && ins->max_breadth) {
+		sk_fmt_init(&f, num, sizeof(num));
+		sk_fmt_u64(&f, ins->max_breadth);
+		rc = sk_build_hdr(b, "Max-Breadth", (struct sk_str){num, f.len});
+	}
 	return rc;
 }
 
@@ -92,7 +100,11 @@ int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
 		return -SK_EINVAL;
 	struct sk_build *b;
 	struct sk_str ruri = sk_str_present(fw->ruri) ? fw->ruri : req->ruri_str;
-	int rc = sk_build_request(&b, req->method, ruri);
+	/* about the received message, with the new Request-URI and what is inserted */
+	size_t size = sk_msg_raw(req).len + ruri.len + 128;
+	size += fw->record_route ? strlen(fw->record_route) + 16 : 0;
+	size += fw->route_tail ? strlen(fw->route_tail) + 16 : 0;
+	int rc = sk_build_request_sized(&b, req->method, ruri, size);
 	if (rc < 0)
 		return rc;
 	/* §16.6 step 3: Max-Forwards one less, 70 when absent; step 4: Record-Route */
@@ -120,7 +132,9 @@ int sk_build_forward_response(struct sk_build **out, const struct sk_msg *resp)
 	struct sk_build *b;
 	char phrase[256];
 	sk_str_cpy(phrase, sizeof(phrase), resp->phrase);
-	int rc = sk_build_response(&b, resp->status, phrase[0] ? phrase : NULL);
+	/* one Via less than the received message */
+	int rc = sk_build_response_sized(&b, resp->status, phrase[0] ? phrase : NULL,
+	                                 sk_msg_raw(resp).len + 64);
 	if (rc < 0)
 		return rc;
 	/* §16.7 step 3: the topmost Via value (ours) goes, the rest stay in order */
