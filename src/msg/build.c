@@ -165,21 +165,25 @@ int sk_build_response(struct sk_build **out, int code, const char *reason)
 	return sk_build_response_sized(out, code, reason, BUILD_DEFAULT_SIZE);
 }
 
-int sk_build_hdr(struct sk_build *b, const char *name, struct sk_str value)
+int sk_build_hdr_view(struct sk_build *b, struct sk_str name, struct sk_str value)
 {
-	if (!b || !name || !*name || !clean(value))
-		return -SK_EINVAL;
-	struct sk_str n = sk_str_c(name);
-	if (!clean(n))
+	if (!b || !name.len || !clean(name) || !clean(value))
 		return -SK_EINVAL;
 	/* one reservation for the line, then its four parts */
-	if (open_gap(b, n.len + 2 + value.len + 2) < 0)
+	if (open_gap(b, name.len + 2 + value.len + 2) < 0)
 		return -SK_ENOMEM;
-	fill(b, n.p, n.len);
+	fill(b, name.p, name.len);
 	fill(b, ": ", 2);
 	fill(b, value.p, value.len);
 	fill(b, "\r\n", 2);
 	return 0;
+}
+
+int sk_build_hdr(struct sk_build *b, const char *name, struct sk_str value)
+{
+	if (!name)
+		return -SK_EINVAL;
+	return sk_build_hdr_view(b, sk_str_c(name), value);
 }
 
 int sk_build_hdrf(struct sk_build *b, const char *name, const char *fmt, ...)
@@ -226,21 +230,26 @@ int sk_build_hdr_lines(struct sk_build *b, const char *lines)
 	return 0;
 }
 
-static const char *hdr_out_name(const struct sk_hdr *h, char *tmp, size_t tmpsize)
+struct sk_str sk_build_name_as_received(const struct sk_hdr *h)
+{
+	/* at most 127 bytes, up to a NUL: what a copy into a 128-byte C string kept */
+	size_t max = h->name.len < 127 ? h->name.len : 127;
+	return (struct sk_str){h->name.p, h->name.p ? strnlen(h->name.p, max) : 0};
+}
+
+static struct sk_str hdr_out_name(const struct sk_hdr *h)
 {
 	const char *canon = sk_hdr_name(h->id);
-	return canon ? canon : sk_str_cpy(tmp, tmpsize, h->name);
+	return canon ? sk_str_c(canon) : sk_build_name_as_received(h);
 }
 
 int sk_build_copy(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id id)
 {
-	char tmp[128];
-
 	if (!b || !m || id == SK_HDR_OTHER)
 		return -SK_EINVAL;
 	for (const struct sk_hdr *h = sk_msg_hdr_first(m, id); h;
 	     h = h->next == SK_NO_HDR ? NULL : &m->hdrs[h->next]) {
-		int rc = sk_build_hdr(b, hdr_out_name(h, tmp, sizeof(tmp)), h->value);
+		int rc = sk_build_hdr_view(b, hdr_out_name(h), h->value);
 		if (rc < 0)
 			return rc;
 	}

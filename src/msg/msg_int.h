@@ -182,6 +182,10 @@ static inline enum sk_hdr_id hdr_match_colon(const char *p, const char *le, cons
 int sk_build_request_sized(struct sk_build **out, struct sk_str method, struct sk_str ruri,
                            size_t size);
 int sk_build_response_sized(struct sk_build **out, int code, const char *reason, size_t size);
+/* sk_build_hdr with the name as a view (a received one: no copy to a C string). */
+int sk_build_hdr_view(struct sk_build *b, struct sk_str name, struct sk_str value);
+/* A received header's name as a copy writes it: as spelt, at most 127 bytes. */
+struct sk_str sk_build_name_as_received(const struct sk_hdr *h);
 
 /* Parses the start line and headers of [p, end); sets body per framing mode. */
 int sk_msg_parse_impl(struct sk_msg *m, const char *buf, size_t len, bool stream,

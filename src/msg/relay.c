@@ -65,7 +65,6 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
                         size_t from, size_t drop_last, const struct insert *ins)
 {
 	bool rewritten = false, inserted = !ins;
-	char tmp[128];
 	for (uint32_t i = 0; i < m->nhdrs; i++) {
 		const struct sk_hdr *h = &m->hdrs[i];
 		int rc = 0;
@@ -85,7 +84,7 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
 				rc = put_values(b, m, rewrite, from, drop_last);
 			rewritten = true;
 		} else {
-			rc = sk_build_hdr(b, sk_str_cpy(tmp, sizeof(tmp), h->name), h->value);
+			rc = sk_build_hdr_view(b, sk_build_name_as_received(h), h->value);
 		}
 		if (rc < 0)
 			return rc;
