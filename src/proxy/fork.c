@@ -371,8 +371,15 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 			rr_side = *sk_txn_flow(c->st);
 		sk_sa_print(&rr_side.local, a, sizeof(a));
 		sk_proxy_rr_mark(p, req, mark, sizeof(mark)); /* the dialog's own (policy.c) */
-		snprintf(rr, sizeof(rr), "<sip:%s%s;lr%s%s>", token, a,
-		         sk_proto_uri_param(rr_side.proto), mark);
+		struct sk_fmt f; /* "<sip:%s%s;lr%s%s>" without printf: every call */
+		sk_fmt_init(&f, rr, sizeof(rr));
+		sk_fmt_str(&f, SK_STR_LIT("<sip:"));
+		sk_fmt_cstr(&f, token);
+		sk_fmt_cstr(&f, a);
+		sk_fmt_str(&f, SK_STR_LIT(";lr"));
+		sk_fmt_cstr(&f, sk_proto_uri_param(rr_side.proto));
+		sk_fmt_cstr(&f, mark);
+		sk_fmt_char(&f, '>');
 		fw.record_route = rr;
 	}
 	(void)hop;
