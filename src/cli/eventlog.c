@@ -25,10 +25,11 @@
 /* each value with its key and quotes, the time, the event, the status and the duration */
 #define EVENT_LINE_MAX (NVALUES * (VALUE_MAX + 32) + 160)
 
-/* Bytes of a UTF-8 bidi override or isolate at p (U+202A-202E, U+2066-2069), else 0. */
-static size_t bidi_len(const unsigned char *p, size_t left)
+/* Bytes of a UTF-8 bidi override or isolate at p (U+202A-202E, U+2066-2069), else 0;
+ * p is NUL-terminated (a NUL never matches, so nothing past it is read). */
+static size_t bidi_len(const unsigned char *p)
 {
-	if (left < 3 || p[0] != 0xe2)
+	if (p[0] != 0xe2)
 		return 0;
 	if (p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
 		return 3;
@@ -38,22 +39,22 @@ static size_t bidi_len(const unsigned char *p, size_t left)
 }
 
 /* Bytes of the character at p as it stands: a lead byte with its continuation bytes
- * (at most 4), else 1 (ASCII, or a stray byte passed through as before). */
-static size_t char_len(const unsigned char *p, size_t left)
+ * (at most 4), else 1 (a stray byte passes as it did). */
+static size_t char_len(const unsigned char *p)
 {
 	size_t want = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 1;
 	size_t n = 1;
-	while (n < want && n < left && (p[n] & 0xc0) == 0x80)
+	while (n < want && (p[n] & 0xc0) == 0x80)
 		n++;
 	return n;
 }
 
-/* The escaped form of the character at p into out (at most 6 bytes, or the character's
- * own bytes); *used: the input bytes it stands for. */
-static size_t escape_one(const unsigned char *p, size_t left, char *out, size_t *used)
+/* The escaped form of the character at p (not plain ASCII) into out, at most 6 bytes
+ * or the character's own; *used: the input bytes it stands for. */
+static size_t escape_one(const unsigned char *p, char *out, size_t *used)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t b = bidi_len(p, left);
+	size_t b = bidi_len(p);
 	*used = 1;
 	if (b) { /* \u202a-\u202e, \u2066-\u2069 */
 		unsigned low = p[1] == 0x80 ? p[2] - 0x80u : p[2] - 0x80u + 0x40u;
@@ -77,61 +78,88 @@ static size_t escape_one(const unsigned char *p, size_t left, char *out, size_t 
 		out[5] = hex[p[0] & 0xf];
 		return 6;
 	}
-	*used = char_len(p, left);
+	*used = char_len(p);
 	memcpy(out, p, *used);
 	return *used;
 }
 
-/* v escaped (escape) or as it is into f, cut and marked past VALUE_MAX bytes. */
-static void put_value(struct sk_fmt *f, const char *v, bool escape)
+/* Where a cut value ends: the mark then fits in VALUE_MAX. */
+#define CUT_AT (VALUE_MAX - (sizeof(CUT_MARK) - 1))
+
+/* The value in out cut at keep and marked: its length. */
+static size_t mark_cut(char *out, size_t keep)
+{
+	memcpy(out + keep, CUT_MARK, sizeof(CUT_MARK) - 1);
+	return keep + sizeof(CUT_MARK) - 1;
+}
+
+/*
+ * v escaped into out (VALUE_MAX bytes): its length. *bare: v is a plain word, which
+ * logfmt writes without quotes (its escaped form is then v itself). Plain ASCII is
+ * copied in runs; past VALUE_MAX the value is cut at the last character boundary
+ * that leaves room for CUT_MARK.
+ */
+static size_t escape_value(const char *v, char *out, bool *bare)
 {
 	const unsigned char *p = (const unsigned char *)v;
-	size_t len = strlen(v), start = f->len, keep = f->len;
-	for (size_t i = 0; i < len;) {
+	size_t n = 0, keep = 0; /* keep: the last boundary at or before CUT_AT */
+	*bare = *p != '\0';
+	while (*p) {
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+			if (*p == ' ' || *p == '=')
+				*bare = false;
+			p++;
+		}
+		size_t rl = (size_t)(p - run), start = n;
+		if (rl && n + rl > VALUE_MAX) { /* every byte of a run is a boundary */
+			if (n < CUT_AT)
+				memcpy(out + n, run, CUT_AT - n);
+			return mark_cut(out, n <= CUT_AT ? CUT_AT : keep);
+		}
+		memcpy(out + n, run, rl);
+		n += rl;
+		if (start <= CUT_AT)
+			keep = n < CUT_AT ? n : CUT_AT;
+		if (!*p)
+			break;
 		char piece[8];
-		size_t used, n;
-		if (escape) {
-			n = escape_one(p + i, len - i, piece, &used);
-		} else {
-			used = n = 1;
-			piece[0] = (char)p[i];
-		}
-		if (f->len - start + n > VALUE_MAX) { /* back to where the mark fits */
-			f->len = keep;
-			sk_fmt_str(f, SK_STR_LIT(CUT_MARK));
-			return;
-		}
-		sk_fmt_str(f, (struct sk_str){piece, n});
-		if (f->len - start <= VALUE_MAX - (sizeof(CUT_MARK) - 1))
-			keep = f->len;
-		i += used;
+		size_t used, pn = escape_one(p, piece, &used);
+		*bare = false;
+		if (n + pn > VALUE_MAX)
+			return mark_cut(out, keep);
+		memcpy(out + n, piece, pn);
+		n += pn;
+		if (n <= CUT_AT)
+			keep = n;
+		p += used;
 	}
+	return n;
 }
 
 /* logfmt: bare when it is a plain word, quoted otherwise (empty, spaces, '=', quotes...). */
 static void put_logfmt(struct sk_fmt *f, const char *key, const char *v)
 {
-	bool bare = *v != '\0';
-	for (const unsigned char *p = (const unsigned char *)v; *p && bare; p++)
-		bare = *p > ' ' && *p < 0x7f && *p != '"' && *p != '=' && *p != '\\';
+	char out[VALUE_MAX];
+	bool bare;
+	size_t n = escape_value(v, out, &bare);
 	sk_fmt_char(f, ' ');
 	sk_fmt_cstr(f, key);
-	sk_fmt_char(f, '=');
-	if (bare) {
-		put_value(f, v, false);
-		return;
-	}
-	sk_fmt_char(f, '"');
-	put_value(f, v, true);
-	sk_fmt_char(f, '"');
+	sk_fmt_str(f, bare ? SK_STR_LIT("=") : SK_STR_LIT("=\""));
+	sk_fmt_str(f, (struct sk_str){out, n});
+	if (!bare)
+		sk_fmt_char(f, '"');
 }
 
 static void put_json(struct sk_fmt *f, const char *key, const char *v)
 {
+	char out[VALUE_MAX];
+	bool bare;
+	size_t n = escape_value(v, out, &bare);
 	sk_fmt_str(f, SK_STR_LIT(",\""));
 	sk_fmt_cstr(f, key);
 	sk_fmt_str(f, SK_STR_LIT("\":\""));
-	put_value(f, v, true);
+	sk_fmt_str(f, (struct sk_str){out, n});
 	sk_fmt_char(f, '"');
 }
 
