@@ -24,7 +24,7 @@ struct sk_build {
 	char first[];
 };
 
-/* What a message costs when nothing tells: a response or a CANCEL fits. */
+/* The first buffer when the caller gives no size: a response or a CANCEL fits in it. */
 #define BUILD_DEFAULT_SIZE 1024
 /* "Content-Length: " 20 digits "\r\n\r\n" */
 #define CONTENT_LENGTH_MAX 40
