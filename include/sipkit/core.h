@@ -76,12 +76,28 @@ struct sk_fmt {
 
 /** An empty text in buf (size 0: nothing is written, every append overflows). */
 void sk_fmt_init(struct sk_fmt *f, char *buf, size_t size);
-/** Appends the bytes of s (they may include NUL). */
-void sk_fmt_str(struct sk_fmt *f, struct sk_str s);
+/** Appends the bytes of s (they may include NUL); inline: every number and word goes here. */
+static inline void sk_fmt_str(struct sk_fmt *f, struct sk_str s)
+{
+	size_t room = f->size ? f->size - 1 - f->len : 0;
+	size_t n = s.len;
+	if (n > room) {
+		n = room;
+		f->overflow = true;
+	}
+	if (n)
+		memcpy(f->buf + f->len, s.p, n);
+	f->len += n;
+	if (f->size)
+		f->buf[f->len] = '\0';
+}
 /** Appends a C string (NULL: nothing). */
 void sk_fmt_cstr(struct sk_fmt *f, const char *s);
 /** Appends one byte. */
-void sk_fmt_char(struct sk_fmt *f, char c);
+static inline void sk_fmt_char(struct sk_fmt *f, char c)
+{
+	sk_fmt_str(f, (struct sk_str){&c, 1});
+}
 /** Appends v in decimal ("%llu"). */
 void sk_fmt_u64(struct sk_fmt *f, uint64_t v);
 /** Appends v in lowercase hex, zero-padded to at least width digits ("%0*llx", width <= 16). */

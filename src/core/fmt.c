@@ -9,30 +9,10 @@ void sk_fmt_init(struct sk_fmt *f, char *buf, size_t size)
 		buf[0] = '\0';
 }
 
-void sk_fmt_str(struct sk_fmt *f, struct sk_str s)
-{
-	size_t room = f->size ? f->size - 1 - f->len : 0;
-	size_t n = s.len;
-	if (n > room) {
-		n = room;
-		f->overflow = true;
-	}
-	if (n)
-		memcpy(f->buf + f->len, s.p, n);
-	f->len += n;
-	if (f->size)
-		f->buf[f->len] = '\0';
-}
-
 void sk_fmt_cstr(struct sk_fmt *f, const char *s)
 {
 	if (s)
 		sk_fmt_str(f, (struct sk_str){s, strlen(s)});
-}
-
-void sk_fmt_char(struct sk_fmt *f, char c)
-{
-	sk_fmt_str(f, (struct sk_str){&c, 1});
 }
 
 void sk_fmt_u64(struct sk_fmt *f, uint64_t v)
