@@ -185,8 +185,13 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/harness/*.h) \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $<")
 	$(Q)$(CC) $(SK_CPPFLAGS) $(TEST_INC) $(SK_CFLAGS) $(SAN) $(TEST_CFLAGS) -o $@ $< \
-	  $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) \
+	  $(TEST_OBJ) $(BUILD)/asan/tests/libharness.a $(BUILD)/asan/libsipkit.a $(TEST_LIBS) $(LIBS) \
 	  $(TEST_LDFLAGS)
+
+# The proxy's event log (src/cli/eventlog.c), tested alone (tests/unit/test_eventlog.c).
+$(BUILD)/asan/tests/test_eventlog: $(BUILD)/asan/src/cli/eventlog.o
+$(BUILD)/asan/tests/test_eventlog: TEST_OBJ = $(BUILD)/asan/src/cli/eventlog.o
+$(BUILD)/asan/tests/test_eventlog: TEST_INC += -Isrc/cli
 
 # Every allocation of the library can be made to fail (tests/unit/test_txn_alloc.c).
 $(BUILD)/asan/tests/test_txn_alloc: TEST_LDFLAGS = \

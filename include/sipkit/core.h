@@ -58,6 +58,53 @@ char *sk_str_cpy(char *dst, size_t dstsize, struct sk_str s);
 /** Human-readable name of an error code (positive or negative). */
 const char *sk_strerror(int err);
 
+/* ---- bounded formatting ------------------------------------------------ */
+
+/**
+ * Text appended to a caller's buffer, for the paths every message takes (a
+ * status line, a branch, a Via, a Content-Length), where printf's parsing of
+ * its format costs more than the text it makes. Nothing is written past
+ * size - 1, the text stays NUL-terminated, and what does not fit is cut as
+ * snprintf cuts it and sets overflow.
+ */
+struct sk_fmt {
+	char *buf;
+	size_t size; /* bytes of buf */
+	size_t len;  /* bytes of text, at most size - 1 */
+	bool overflow;
+};
+
+/** An empty text in buf (size 0: nothing is written, every append overflows). */
+void sk_fmt_init(struct sk_fmt *f, char *buf, size_t size);
+/** Appends the bytes of s (they may include NUL); inline: every number and word goes here. */
+static inline void sk_fmt_str(struct sk_fmt *f, struct sk_str s)
+{
+	size_t room = f->size ? f->size - 1 - f->len : 0;
+	size_t n = s.len;
+	if (n > room) {
+		n = room;
+		f->overflow = true;
+	}
+	if (n)
+		memcpy(f->buf + f->len, s.p, n);
+	f->len += n;
+	if (f->size)
+		f->buf[f->len] = '\0';
+}
+/** Appends a C string (NULL: nothing). */
+void sk_fmt_cstr(struct sk_fmt *f, const char *s);
+/** Appends one byte. */
+static inline void sk_fmt_char(struct sk_fmt *f, char c)
+{
+	sk_fmt_str(f, (struct sk_str){&c, 1});
+}
+/** Appends v in decimal ("%llu"). */
+void sk_fmt_u64(struct sk_fmt *f, uint64_t v);
+/** Appends v in lowercase hex, zero-padded to at least width digits ("%0*llx", width <= 16). */
+void sk_fmt_hex(struct sk_fmt *f, uint64_t v, unsigned width);
+/** The text's length in *len; -SK_ETOOBIG when something was cut (*len is what was kept). */
+int sk_fmt_done(const struct sk_fmt *f, size_t *len);
+
 /* ---- clocks -------------------------------------------------------------- */
 
 /**

@@ -379,8 +379,9 @@ int sk_build_copy(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id id)
 /** Sets the body and its Content-Type (type NULL: no Content-Type). */
 int sk_build_body(struct sk_build *b, const char *type, const void *body, size_t len);
 /**
- * Finishes: appends Content-Length (computed) and the body. The result stays
- * owned by b until sk_build_free.
+ * Finishes: appends Content-Length (computed) and the body. The result is in
+ * b's own buffer: valid until sk_build_free or the next change to b (which a
+ * later sk_build_finish counts again).
  */
 int sk_build_finish(struct sk_build *b, struct sk_str *out);
 

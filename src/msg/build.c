@@ -7,54 +7,93 @@
 
 #include "msg_int.h"
 
+/*
+ * One buffer holds the whole message: the start line and headers, then, once
+ * finished, the Content-Length line and the body. It is allocated with the
+ * struct, sized by the caller's estimate where one is at hand (a forwarded
+ * message is about as long as the one received), so that a typical message
+ * costs one allocation and no copy at the end.
+ */
 struct sk_build {
-	char *buf; /* start line and headers */
-	size_t len, cap;
-	char *body;
-	size_t body_len;
-	char *out; /* finished message */
-	size_t out_len;
+	char *buf;       /* first, or a larger block once it outgrew it */
+	size_t cap;      /* bytes of buf */
+	size_t len;      /* start line and headers */
+	size_t cl_len;   /* the Content-Length line and the empty line at buf + len, 0 until
+	                  * finished (and again after a change) */
+	size_t body_len; /* the body, at buf + len + cl_len */
+	char first[];
 };
 
-static int put(struct sk_build *b, const char *p, size_t n)
+/* The first buffer when the caller gives no size: a response or a CANCEL fits in it. */
+#define BUILD_DEFAULT_SIZE 1024
+/* "Content-Length: " 20 digits "\r\n\r\n" */
+#define CONTENT_LENGTH_MAX 40
+
+static int reserve(struct sk_build *b, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *nb = realloc(b->buf, cap);
-		if (!nb)
+	size_t used = b->len + b->cl_len + b->body_len;
+	if (used + n + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap;
+	while (cap < used + n + 1)
+		cap *= 2;
+	char *nb;
+	if (b->buf == b->first) {
+		if (!(nb = malloc(cap)))
 			return -SK_ENOMEM;
-		b->buf = nb;
-		b->cap = cap;
+		memcpy(nb, b->buf, used);
+	} else if (!(nb = realloc(b->buf, cap))) {
+		return -SK_ENOMEM;
 	}
-	memcpy(b->buf + b->len, p, n);
-	b->len += n;
+	b->buf = nb;
+	b->cap = cap;
 	return 0;
 }
 
-static int puts_(struct sk_build *b, const char *s)
+/* A change after sk_build_finish: the Content-Length line goes until the next finish. */
+static void unfinish(struct sk_build *b)
 {
-	return put(b, s, strlen(s));
-}
-static int put_str(struct sk_build *b, struct sk_str s)
-{
-	return put(b, s.p, s.len);
+	if (!b->cl_len)
+		return;
+	if (b->body_len)
+		memmove(b->buf + b->len, b->buf + b->len + b->cl_len, b->body_len);
+	b->cl_len = 0;
 }
 
-static int new_build(struct sk_build **out)
+/* Room for n more bytes of headers, the body moved up to make it. */
+static int open_gap(struct sk_build *b, size_t n)
 {
-	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -SK_ENOMEM;
+	unfinish(b);
+	if (reserve(b, n) < 0)
+		return -SK_ENOMEM;
+	if (b->body_len)
+		memmove(b->buf + b->len + n, b->buf + b->len, b->body_len);
+	return 0;
+}
+
+static void fill(struct sk_build *b, const char *p, size_t n)
+{
+	if (n)
+		memcpy(b->buf + b->len, p, n);
+	b->len += n;
+}
+
+static int new_build(struct sk_build **out, size_t size)
+{
+	size_t cap = size > 64 ? size : 64;
+	*out = malloc(sizeof(**out) + cap);
+	if (!*out)
+		return -SK_ENOMEM;
+	**out = (struct sk_build){.buf = (*out)->first, .cap = cap};
+	return 0;
 }
 
 void sk_build_free(struct sk_build *b)
 {
 	if (!b)
 		return;
-	free(b->buf);
-	free(b->body);
-	free(b->out);
+	if (b->buf != b->first)
+		free(b->buf);
 	free(b);
 }
 
@@ -64,25 +103,34 @@ static bool clean(struct sk_str s)
 	return !memchr(s.p, '\r', s.len) && !memchr(s.p, '\n', s.len);
 }
 
-int sk_build_request(struct sk_build **out, struct sk_str method, struct sk_str ruri)
+int sk_build_request_sized(struct sk_build **out, struct sk_str method, struct sk_str ruri,
+                           size_t size)
 {
 	int rc;
 
 	if (!out || !method.len || !ruri.len || !clean(method) || !clean(ruri) ||
 	    memchr(ruri.p, ' ', ruri.len))
 		return -SK_EINVAL;
-	if ((rc = new_build(out)) < 0)
+	if ((rc = new_build(out, size)) < 0)
 		return rc;
-	if (put_str(*out, method) || puts_(*out, " ") || put_str(*out, ruri) ||
-	    puts_(*out, " SIP/2.0\r\n")) {
+	if (open_gap(*out, method.len + 1 + ruri.len + sizeof(" SIP/2.0\r\n") - 1) < 0) {
 		sk_build_free(*out);
 		*out = NULL;
 		return -SK_ENOMEM;
 	}
+	fill(*out, method.p, method.len);
+	fill(*out, " ", 1);
+	fill(*out, ruri.p, ruri.len);
+	fill(*out, " SIP/2.0\r\n", sizeof(" SIP/2.0\r\n") - 1);
 	return 0;
 }
 
-int sk_build_response(struct sk_build **out, int code, const char *reason)
+int sk_build_request(struct sk_build **out, struct sk_str method, struct sk_str ruri)
+{
+	return sk_build_request_sized(out, method, ruri, BUILD_DEFAULT_SIZE);
+}
+
+int sk_build_response_sized(struct sk_build **out, int code, const char *reason, size_t size)
 {
 	char line[64];
 	int rc;
@@ -91,26 +139,51 @@ int sk_build_response(struct sk_build **out, int code, const char *reason)
 		return -SK_EINVAL;
 	if (!reason)
 		reason = sk_status_phrase(code);
-	if (!clean(sk_str_c(reason)))
+	struct sk_str phrase = sk_str_c(reason);
+	if (!clean(phrase))
 		return -SK_EINVAL;
-	if ((rc = new_build(out)) < 0)
+	if ((rc = new_build(out, size)) < 0)
 		return rc;
-	snprintf(line, sizeof(line), "SIP/2.0 %d ", code);
-	if (puts_(*out, line) || puts_(*out, reason) || puts_(*out, "\r\n")) {
+	struct sk_fmt f; /* "SIP/2.0 %d " without printf: every response */
+	sk_fmt_init(&f, line, sizeof(line));
+	sk_fmt_str(&f, SK_STR_LIT("SIP/2.0 "));
+	sk_fmt_u64(&f, (unsigned)code);
+	sk_fmt_char(&f, ' ');
+	if (open_gap(*out, f.len + phrase.len + 2) < 0) {
 		sk_build_free(*out);
 		*out = NULL;
 		return -SK_ENOMEM;
 	}
+	fill(*out, line, f.len);
+	fill(*out, phrase.p, phrase.len);
+	fill(*out, "\r\n", 2);
+	return 0;
+}
+
+int sk_build_response(struct sk_build **out, int code, const char *reason)
+{
+	return sk_build_response_sized(out, code, reason, BUILD_DEFAULT_SIZE);
+}
+
+int sk_build_hdr_view(struct sk_build *b, struct sk_str name, struct sk_str value)
+{
+	if (!b || !name.len || !clean(name) || !clean(value))
+		return -SK_EINVAL;
+	/* one reservation for the line, then its four parts */
+	if (open_gap(b, name.len + 2 + value.len + 2) < 0)
+		return -SK_ENOMEM;
+	fill(b, name.p, name.len);
+	fill(b, ": ", 2);
+	fill(b, value.p, value.len);
+	fill(b, "\r\n", 2);
 	return 0;
 }
 
 int sk_build_hdr(struct sk_build *b, const char *name, struct sk_str value)
 {
-	if (!b || !name || !*name || !clean(value) || !clean(sk_str_c(name)))
+	if (!name)
 		return -SK_EINVAL;
-	if (puts_(b, name) || puts_(b, ": ") || put_str(b, value) || puts_(b, "\r\n"))
-		return -SK_ENOMEM;
-	return 0;
+	return sk_build_hdr_view(b, sk_str_c(name), value);
 }
 
 int sk_build_hdrf(struct sk_build *b, const char *name, const char *fmt, ...)
@@ -157,21 +230,26 @@ int sk_build_hdr_lines(struct sk_build *b, const char *lines)
 	return 0;
 }
 
-static const char *hdr_out_name(const struct sk_hdr *h, char *tmp, size_t tmpsize)
+struct sk_str sk_build_name_as_received(const struct sk_hdr *h)
+{
+	/* at most 127 bytes, up to a NUL: what a copy into a 128-byte C string kept */
+	size_t max = h->name.len < 127 ? h->name.len : 127;
+	return (struct sk_str){h->name.p, h->name.p ? strnlen(h->name.p, max) : 0};
+}
+
+static struct sk_str hdr_out_name(const struct sk_hdr *h)
 {
 	const char *canon = sk_hdr_name(h->id);
-	return canon ? canon : sk_str_cpy(tmp, tmpsize, h->name);
+	return canon ? sk_str_c(canon) : sk_build_name_as_received(h);
 }
 
 int sk_build_copy(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_id id)
 {
-	char tmp[128];
-
 	if (!b || !m || id == SK_HDR_OTHER)
 		return -SK_EINVAL;
 	for (const struct sk_hdr *h = sk_msg_hdr_first(m, id); h;
 	     h = h->next == SK_NO_HDR ? NULL : &m->hdrs[h->next]) {
-		int rc = sk_build_hdr(b, hdr_out_name(h, tmp, sizeof(tmp)), h->value);
+		int rc = sk_build_hdr_view(b, hdr_out_name(h), h->value);
 		if (rc < 0)
 			return rc;
 	}
@@ -186,38 +264,39 @@ int sk_build_body(struct sk_build *b, const char *type, const void *body, size_t
 		return -SK_EINVAL;
 	if (type && (rc = sk_build_hdr(b, "Content-Type", sk_str_c(type))) < 0)
 		return rc;
-	free(b->body);
-	b->body = NULL;
-	b->body_len = 0;
-	if (len) {
-		b->body = malloc(len);
-		if (!b->body)
-			return -SK_ENOMEM;
-		memcpy(b->body, body, len);
-		b->body_len = len;
-	}
+	unfinish(b);
+	b->body_len = 0; /* a second body replaces the first */
+	/* room for the Content-Length line too: sk_build_finish then needs no more */
+	if (reserve(b, len + CONTENT_LENGTH_MAX) < 0)
+		return -SK_ENOMEM;
+	if (len)
+		memcpy(b->buf + b->len, body, len);
+	b->body_len = len;
 	return 0;
 }
 
 int sk_build_finish(struct sk_build *b, struct sk_str *out)
 {
-	char cl[48];
-	int n;
+	char cl[CONTENT_LENGTH_MAX + 1];
 
 	if (!b || !out)
 		return -SK_EINVAL;
-	n = snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n\r\n", b->body_len);
-	free(b->out);
-	b->out_len = b->len + (size_t)n + b->body_len;
-	b->out = malloc(b->out_len + 1);
-	if (!b->out)
+	unfinish(b);
+	struct sk_fmt f; /* "Content-Length: %zu\r\n\r\n" without printf: every message */
+	sk_fmt_init(&f, cl, sizeof(cl));
+	sk_fmt_str(&f, SK_STR_LIT("Content-Length: "));
+	sk_fmt_u64(&f, b->body_len);
+	sk_fmt_str(&f, SK_STR_LIT("\r\n\r\n"));
+	if (reserve(b, f.len) < 0)
 		return -SK_ENOMEM;
-	memcpy(b->out, b->buf, b->len);
-	memcpy(b->out + b->len, cl, (size_t)n);
+	char *at = b->buf + b->len;
 	if (b->body_len)
-		memcpy(b->out + b->len + n, b->body, b->body_len);
-	b->out[b->out_len] = '\0';
-	*out = (struct sk_str){b->out, b->out_len};
+		memmove(at + f.len, at, b->body_len);
+	memcpy(at, cl, f.len);
+	b->cl_len = f.len;
+	size_t total = b->len + b->cl_len + b->body_len;
+	b->buf[total] = '\0';
+	*out = (struct sk_str){b->buf, total};
 	return 0;
 }
 
@@ -237,10 +316,28 @@ static int build_hdr_tagged(struct sk_build *b, const char *name, struct sk_str 
 
 	if (!clean(value) || !clean(t) || memchr(tag, ';', t.len) || memchr(tag, ' ', t.len))
 		return -SK_EINVAL;
-	if (puts_(b, name) || puts_(b, ": ") || put_str(b, value) || puts_(b, ";tag=") ||
-	    put_str(b, t) || puts_(b, "\r\n"))
+	size_t nl = strlen(name);
+	if (open_gap(b, nl + 2 + value.len + 5 + t.len + 2) < 0)
 		return -SK_ENOMEM;
+	fill(b, name, nl);
+	fill(b, ": ", 2);
+	fill(b, value.p, value.len);
+	fill(b, ";tag=", 5);
+	fill(b, t.p, t.len);
+	fill(b, "\r\n", 2);
 	return 0;
+}
+
+/* What sk_build_response_to makes of req, and room for a line or two a caller adds
+ * (a Warning, a Retry-After, a Contact). */
+static size_t response_size(const struct sk_msg *req, const char *reason, const char *to_tag)
+{
+	size_t n = 256 + (reason ? strlen(reason) : 32) + (to_tag ? strlen(to_tag) : 0);
+	for (const struct sk_hdr *h = sk_msg_hdr_first(req, SK_HDR_VIA); h;
+	     h = h->next == SK_NO_HDR ? NULL : &req->hdrs[h->next])
+		n += sizeof("Via: \r\n") + h->value.len;
+	n += hdr_value(req, SK_HDR_FROM).len + hdr_value(req, SK_HDR_TO).len;
+	return n + req->call_id.len + hdr_value(req, SK_HDR_CSEQ).len;
 }
 
 int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int code,
@@ -251,7 +348,8 @@ int sk_build_response_to(struct sk_build **out, const struct sk_msg *req, int co
 
 	if (!out || !req || !req->request)
 		return -SK_EINVAL;
-	if ((rc = sk_build_response(&b, code, reason)) < 0)
+	if ((rc = sk_build_response_sized(&b, code, reason, response_size(req, reason, to_tag))) <
+	    0)
 		return rc;
 	/* §8.2.6.2: Via (all, in order), From, Call-ID, CSeq copied; To copied */
 	rc = sk_build_copy(b, req, SK_HDR_VIA);

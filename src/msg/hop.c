@@ -95,17 +95,29 @@ struct sk_str sk_hop_str(const struct sk_hop *h, const char *raw, struct sk_span
 	return (struct sk_str){raw + s.off, s.len};
 }
 
+/* The bytes of what build_hop_request makes, and extra (a Reason) after it. */
+static size_t hop_request_size(const struct sk_hop *h, struct sk_str to, size_t extra)
+{
+	/* start line, the names, CSeq's number and method, Max-Forwards, Content-Length */
+	size_t n = 160 + extra + to.len;
+	n += h->ruri.len + h->via.len + h->from.len + h->call_id.len;
+	for (uint32_t i = 0; i < h->nroutes; i++)
+		n += sizeof("Route: \r\n") + h->route[i].len;
+	return n;
+}
+
 /* The part shared by CANCEL and ACK: one Via (the top one), From, To, Call-ID,
  * CSeq with the request's number, Max-Forwards, and the Route set. */
 static int build_hop_request(struct sk_build **out, const struct sk_hop *h, const char *raw,
-                             const char *method, struct sk_str to)
+                             const char *method, struct sk_str to, size_t extra)
 {
 	struct sk_build *b;
 	int rc;
 
 	if (!out || !h || !raw)
 		return -SK_EINVAL;
-	if ((rc = sk_build_request(&b, sk_str_c(method), sk_hop_str(h, raw, h->ruri))) < 0)
+	if ((rc = sk_build_request_sized(&b, sk_str_c(method), sk_hop_str(h, raw, h->ruri),
+	                                 hop_request_size(h, to, extra))) < 0)
 		return rc;
 	rc = sk_build_hdr(b, "Via", sk_hop_str(h, raw, h->via));
 	if (!rc)
@@ -114,8 +126,15 @@ static int build_hop_request(struct sk_build **out, const struct sk_hop *h, cons
 		rc = sk_build_hdr(b, "To", to);
 	if (!rc)
 		rc = sk_build_hdr(b, "Call-ID", sk_hop_str(h, raw, h->call_id));
-	if (!rc)
-		rc = sk_build_hdrf(b, "CSeq", "%u %s", h->cseq, method);
+	if (!rc) { /* "%u %s" without printf: every CANCEL and ACK */
+		char cseq[48];
+		struct sk_fmt f;
+		sk_fmt_init(&f, cseq, sizeof(cseq));
+		sk_fmt_u64(&f, h->cseq);
+		sk_fmt_char(&f, ' ');
+		sk_fmt_cstr(&f, method);
+		rc = sk_build_hdr(b, "CSeq", (struct sk_str){cseq, f.len});
+	}
 	if (!rc)
 		rc = sk_build_hdr(b, "Max-Forwards", SK_STR_LIT("70"));
 	for (uint32_t i = 0; !rc && i < h->nroutes; i++)
@@ -134,7 +153,8 @@ int sk_build_cancel_hop(struct sk_build **out, const struct sk_hop *h, const cha
 	if (!h)
 		return -SK_EINVAL;
 	/* §9.1: To exactly as in the request, never a tag learned from a response */
-	int rc = build_hop_request(out, h, raw, "CANCEL", sk_hop_str(h, raw, h->to));
+	size_t extra = reason ? sizeof("Reason: \r\n") + strlen(reason) : 0;
+	int rc = build_hop_request(out, h, raw, "CANCEL", sk_hop_str(h, raw, h->to), extra);
 	if (rc == 0 && reason && *reason) { /* RFC 3326 */
 		size_t n;
 		struct sk_reason tmp[8];
@@ -157,7 +177,7 @@ int sk_build_ack_hop(struct sk_build **out, const struct sk_hop *h, const char *
 	if (!h || !resp || resp->request || !resp->has_to || !to)
 		return -SK_EINVAL;
 	/* §17.1.1.3: To equal to the To of the response being acknowledged */
-	return build_hop_request(out, h, raw, "ACK", to->value);
+	return build_hop_request(out, h, raw, "ACK", to->value, 0);
 }
 
 /* The same from a parsed request: its record, made for the occasion. */

@@ -72,6 +72,19 @@ void sk_msg_reset(struct sk_msg *m);
 int sk_msg_via_parse_at(struct sk_via *v, struct lx *l, const char **why);
 int sk_msg_addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const char **why);
 
+/*
+ * sk_build_request and sk_build_response with the whole message's expected
+ * size (start line, headers, Content-Length, body), so that it is built in one
+ * allocation; a message that grows past it still grows.
+ */
+int sk_build_request_sized(struct sk_build **out, struct sk_str method, struct sk_str ruri,
+                           size_t size);
+int sk_build_response_sized(struct sk_build **out, int code, const char *reason, size_t size);
+/* sk_build_hdr with the name as a view (a received one: no copy to a C string). */
+int sk_build_hdr_view(struct sk_build *b, struct sk_str name, struct sk_str value);
+/* A received header's name as a copy writes it: as spelt, at most 127 bytes. */
+struct sk_str sk_build_name_as_received(const struct sk_hdr *h);
+
 /* Identifies a header name already known to be a token (O(1) on length and ends). */
 enum sk_hdr_id sk_msg_hdr_lookup(const char *name, size_t len);
 

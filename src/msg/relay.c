@@ -40,10 +40,18 @@ static int put_insert(struct sk_build *b, const struct insert *ins)
 	int rc = 0;
 	if (ins->record_route) /* ours above the Record-Routes already there */
 		rc = sk_build_hdr(b, "Record-Route", sk_str_c(ins->record_route));
-	if (rc == 0 && ins->max_forwards >= 0)
-		rc = sk_build_hdrf(b, "Max-Forwards", "%d", ins->max_forwards);
-	if (rc == 0 && ins->max_breadth)
-		rc = sk_build_hdrf(b, "Max-Breadth", "%u", (unsigned)ins->max_breadth);
+	char num[24];
+	struct sk_fmt f; /* "%d", "%u": in every forwarded request, so no printf */
+	if (rc == 0 && ins->max_forwards >= 0) {
+		sk_fmt_init(&f, num, sizeof(num));
+		sk_fmt_u64(&f, (unsigned)ins->max_forwards);
+		rc = sk_build_hdr(b, "Max-Forwards", (struct sk_str){num, f.len});
+	}
+	if (rc == 0 && ins->max_breadth) {
+		sk_fmt_init(&f, num, sizeof(num));
+		sk_fmt_u64(&f, ins->max_breadth);
+		rc = sk_build_hdr(b, "Max-Breadth", (struct sk_str){num, f.len});
+	}
 	return rc;
 }
 
@@ -57,7 +65,6 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
                         size_t from, size_t drop_last, const struct insert *ins)
 {
 	bool rewritten = false, inserted = !ins;
-	char tmp[128];
 	for (uint32_t i = 0; i < m->nhdrs; i++) {
 		const struct sk_hdr *h = &m->hdrs[i];
 		int rc = 0;
@@ -77,7 +84,7 @@ static int copy_headers(struct sk_build *b, const struct sk_msg *m, enum sk_hdr_
 				rc = put_values(b, m, rewrite, from, drop_last);
 			rewritten = true;
 		} else {
-			rc = sk_build_hdr(b, sk_str_cpy(tmp, sizeof(tmp), h->name), h->value);
+			rc = sk_build_hdr_view(b, sk_build_name_as_received(h), h->value);
 		}
 		if (rc < 0)
 			return rc;
@@ -92,7 +99,11 @@ int sk_build_forward_request(struct sk_build **out, const struct sk_msg *req,
 		return -SK_EINVAL;
 	struct sk_build *b;
 	struct sk_str ruri = sk_str_present(fw->ruri) ? fw->ruri : req->ruri_str;
-	int rc = sk_build_request(&b, req->method, ruri);
+	/* about the received message, with the new Request-URI and what is inserted */
+	size_t size = sk_msg_raw(req).len + ruri.len + 128;
+	size += fw->record_route ? strlen(fw->record_route) + 16 : 0;
+	size += fw->route_tail ? strlen(fw->route_tail) + 16 : 0;
+	int rc = sk_build_request_sized(&b, req->method, ruri, size);
 	if (rc < 0)
 		return rc;
 	/* §16.6 step 3: Max-Forwards one less, 70 when absent; step 4: Record-Route */
@@ -120,7 +131,9 @@ int sk_build_forward_response(struct sk_build **out, const struct sk_msg *resp)
 	struct sk_build *b;
 	char phrase[256];
 	sk_str_cpy(phrase, sizeof(phrase), resp->phrase);
-	int rc = sk_build_response(&b, resp->status, phrase[0] ? phrase : NULL);
+	/* one Via less than the received message */
+	int rc = sk_build_response_sized(&b, resp->status, phrase[0] ? phrase : NULL,
+	                                 sk_msg_raw(resp).len + 64);
 	if (rc < 0)
 		return rc;
 	/* §16.7 step 3: the topmost Via value (ours) goes, the rest stay in order */

@@ -26,11 +26,13 @@ static const char *uri_text(const struct sk_addr *a, char *buf, size_t size)
 
 static const char *source_text(const struct sk_flow *f, char *buf, size_t size)
 {
-	char a[64];
 	if (!f)
 		return "";
-	sk_sa_print(&f->remote, a, sizeof(a));
-	snprintf(buf, size, "%s:%s", sk_proto_lower(f->proto), a);
+	struct sk_fmt t; /* "%s:%s": once a call, no printf */
+	sk_fmt_init(&t, buf, size);
+	sk_fmt_cstr(&t, sk_proto_lower(f->proto));
+	sk_fmt_char(&t, ':');
+	sk_sa_print(&f->remote, buf + t.len, size - t.len);
 	return buf;
 }
 

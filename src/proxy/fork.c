@@ -376,8 +376,15 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 			rr_side = *sk_txn_flow(c->st);
 		sk_sa_print(&rr_side.local, a, sizeof(a));
 		sk_proxy_rr_mark(p, req, mark, sizeof(mark)); /* the dialog's own (policy.c) */
-		snprintf(rr, sizeof(rr), "<sip:%s%s;lr%s%s>", token, a,
-		         sk_proto_uri_param(rr_side.proto), mark);
+		struct sk_fmt f; /* "<sip:%s%s;lr%s%s>" without printf: every call */
+		sk_fmt_init(&f, rr, sizeof(rr));
+		sk_fmt_str(&f, SK_STR_LIT("<sip:"));
+		sk_fmt_cstr(&f, token);
+		sk_fmt_cstr(&f, a);
+		sk_fmt_str(&f, SK_STR_LIT(";lr"));
+		sk_fmt_cstr(&f, sk_proto_uri_param(rr_side.proto));
+		sk_fmt_cstr(&f, mark);
+		sk_fmt_char(&f, '>');
 		fw.record_route = rr;
 	}
 	(void)hop;
@@ -386,7 +393,9 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 	fw.max_breadth = c->branch_breadth;           /* RFC 5393 §5.3 */
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
-	snprintf(hash, sizeof(hash), "%08x", (unsigned)c->loop_hash);
+	struct sk_fmt h; /* §16.6 step 8: the loop-detection hash, "%08x" without printf */
+	sk_fmt_init(&h, hash, sizeof(hash));
+	sk_fmt_hex(&h, (uint32_t)c->loop_hash, 8);
 	if ((rc = sk_build_finish(bld, &wire)) == 0)
 		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, dst, &branch_handler, b,
 		                           hash, &b->ct);
@@ -676,8 +685,13 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 					if (*x == '"' || *x == '\\')
 						*x = '\'';
 				c->state = CTX_DECLINED;
-				snprintf(reason, sizeof(reason), "SIP;cause=%d;text=\"%s\"", code,
-				         text);
+				struct sk_fmt r; /* RFC 3326: SIP;cause=%d;text="%s" */
+				sk_fmt_init(&r, reason, sizeof(reason));
+				sk_fmt_str(&r, SK_STR_LIT("SIP;cause="));
+				sk_fmt_u64(&r, (unsigned)code);
+				sk_fmt_str(&r, SK_STR_LIT(";text=\""));
+				sk_fmt_cstr(&r, text);
+				sk_fmt_char(&r, '"');
 				cancel_others(c, b, reason);
 			}
 			check_done(c);

@@ -65,8 +65,11 @@ size_t sk_proxy_rr_mark(const struct sk_proxy *p, const struct sk_msg *req, char
 			buf[0] = '\0';
 		return 0;
 	}
-	return (size_t)snprintf(buf, size, ";" RR_MARK "=%016llx",
-	                        (unsigned long long)dialog_mac(p, sk_msg_call_id(req)));
+	struct sk_fmt f; /* ";" RR_MARK "=%016llx": every Record-Route, no printf */
+	sk_fmt_init(&f, buf, size);
+	sk_fmt_str(&f, SK_STR_LIT(";" RR_MARK "="));
+	sk_fmt_hex(&f, dialog_mac(p, sk_msg_call_id(req)), 16);
+	return f.len;
 }
 
 /* The URI naming us that the request came through: the Route value we drop, or the

@@ -151,25 +151,46 @@ socklen_t sk_sa_len(const struct sk_sa *a)
 	return a->u.sa.sa_family == AF_INET6 ? sizeof(a->u.in6) : sizeof(a->u.in);
 }
 
-size_t sk_sa_host(const struct sk_sa *a, char *buf, size_t size)
+/* The host as inet_ntop writes it; IPv4 (every call's event, every Record-Route) without
+ * printf, which inet_ntop uses for it. */
+static void put_host(struct sk_fmt *f, const struct sk_sa *a)
 {
 	char tmp[INET6_ADDRSTRLEN] = "";
-	if (a->u.sa.sa_family == AF_INET)
-		inet_ntop(AF_INET, &a->u.in.sin_addr, tmp, sizeof(tmp));
-	else if (a->u.sa.sa_family == AF_INET6)
+	if (a->u.sa.sa_family == AF_INET) {
+		const unsigned char *q = (const unsigned char *)&a->u.in.sin_addr;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				sk_fmt_char(f, '.');
+			sk_fmt_u64(f, q[i]);
+		}
+		return;
+	}
+	if (a->u.sa.sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &a->u.in6.sin6_addr, tmp, sizeof(tmp));
-	int n = snprintf(buf, size, "%s", tmp);
-	return n < 0 ? 0 : (size_t)n;
+	sk_fmt_cstr(f, tmp);
+}
+
+size_t sk_sa_host(const struct sk_sa *a, char *buf, size_t size)
+{
+	struct sk_fmt f;
+	sk_fmt_init(&f, buf, size);
+	put_host(&f, a);
+	return f.len;
 }
 
 size_t sk_sa_print(const struct sk_sa *a, char *buf, size_t size)
 {
-	char host[INET6_ADDRSTRLEN];
-	sk_sa_host(a, host, sizeof(host));
-	int n = a->u.sa.sa_family == AF_INET6
-	            ? snprintf(buf, size, "[%s]:%u", host, (unsigned)sk_sa_port(a))
-	            : snprintf(buf, size, "%s:%u", host, (unsigned)sk_sa_port(a));
-	return n < 0 ? 0 : (size_t)n;
+	struct sk_fmt f; /* "%s:%u", "[%s]:%u" for IPv6 */
+	sk_fmt_init(&f, buf, size);
+	bool v6 = a->u.sa.sa_family == AF_INET6;
+	if (v6)
+		sk_fmt_char(&f, '[');
+	put_host(&f, a);
+	if (v6)
+		sk_fmt_char(&f, ']');
+	sk_fmt_char(&f, ':');
+	sk_fmt_u64(&f, sk_sa_port(a));
+	return f.len;
 }
 
 int sk_target_parse(struct sk_target *t, const char *s)

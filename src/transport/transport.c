@@ -430,9 +430,12 @@ int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, st
 size_t sk_tp_branch(struct sk_tp *tp, char *buf, size_t size)
 {
 	uint64_t a = sk_rng_next(&tp->rng), b = sk_rng_next(&tp->rng);
-	int n =
-	    snprintf(buf, size, "z9hG4bK%016llx%08x", (unsigned long long)a, (unsigned)(b >> 32));
-	return n < 0 ? 0 : (size_t)n;
+	struct sk_fmt f; /* every request sends one: no printf ("z9hG4bK%016llx%08x") */
+	sk_fmt_init(&f, buf, size);
+	sk_fmt_str(&f, SK_STR_LIT("z9hG4bK")); /* §8.1.1.7: the magic cookie */
+	sk_fmt_hex(&f, a, 16);
+	sk_fmt_hex(&f, b >> 32, 8);
+	return f.len;
 }
 
 int sk_tp_via(struct sk_tp *tp, const struct sk_flow *flow, struct sk_str branch, char *buf,
@@ -441,12 +444,16 @@ int sk_tp_via(struct sk_tp *tp, const struct sk_flow *flow, struct sk_str branch
 	struct listener *l = listener_at(tp, flow->proto, &flow->local);
 	if (!l)
 		return -SK_ENOTFOUND;
-	int n = snprintf(buf, size, "SIP/2.0/%s %s;branch=%.*s;rport", sk_proto_name(flow->proto),
-	                 l->sent_by, (int)branch.len, branch.p);
-	if (n < 0 || (size_t)n >= size)
-		return -SK_ETOOBIG;
-	*len = (size_t)n;
-	return 0;
+	struct sk_fmt f; /* "SIP/2.0/%s %s;branch=%.*s;rport", without printf: every request */
+	sk_fmt_init(&f, buf, size);
+	sk_fmt_str(&f, SK_STR_LIT("SIP/2.0/"));
+	sk_fmt_cstr(&f, sk_proto_name(flow->proto));
+	sk_fmt_char(&f, ' ');
+	sk_fmt_cstr(&f, l->sent_by);
+	sk_fmt_str(&f, SK_STR_LIT(";branch="));
+	sk_fmt_str(&f, branch);
+	sk_fmt_str(&f, SK_STR_LIT(";rport")); /* RFC 3581 §3 */
+	return sk_fmt_done(&f, len);
 }
 
 int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct sk_flow *in,

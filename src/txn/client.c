@@ -80,14 +80,21 @@ static int prepare(struct sk_txl *txl, struct sk_str req, const struct sk_target
 	size_t blen = sk_tp_branch(txl->cfg.tp, branch, branch_size);
 	char mac[16];
 	if (!suffix) { /* stateless: the branch vouches for itself (sk_txl_branch_is_ours) */
-		snprintf(mac, sizeof(mac), "s%08x", (unsigned)stateless_mac(txl, branch, blen));
+		struct sk_fmt m;
+		sk_fmt_init(&m, mac, sizeof(mac));
+		sk_fmt_char(&m, 's');
+		sk_fmt_hex(&m, stateless_mac(txl, branch, blen), 8);
 		suffix = mac;
 	}
-	if (*suffix) { /* e.g. a proxy's loop-detection hash (§16.6 step 8) */
-		int n = snprintf(branch + blen, branch_size - blen, ".%s", suffix);
-		if (n < 0 || (size_t)n >= branch_size - blen)
+	if (*suffix) {           /* e.g. a proxy's loop-detection hash (§16.6 step 8) */
+		struct sk_fmt f; /* ".%s" after the branch, without printf: every request */
+		sk_fmt_init(&f, branch + blen, branch_size - blen);
+		sk_fmt_char(&f, '.');
+		sk_fmt_cstr(&f, suffix);
+		size_t n;
+		if (sk_fmt_done(&f, &n) < 0)
 			return -SK_EINVAL;
-		blen += (size_t)n;
+		blen += n;
 	}
 	int rc = sk_tp_flow_for(txl->cfg.tp, dst, req.len + VIA_MAX / 2, flow);
 	if (rc < 0)

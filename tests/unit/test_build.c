@@ -320,6 +320,69 @@ static void test_print_roundtrip(void **state)
 	sk_msg_free(p);
 }
 
+/* The one buffer: a header after the body, a second finish after a change, a second body,
+ * and a message many times the size of the first buffer, each byte for byte. */
+static void test_builder_buffer(void **state)
+{
+	(void)state;
+	struct sk_build *b;
+	struct sk_str out;
+	assert_int_equal(sk_build_request(&b, SK_STR_LIT("MESSAGE"), SK_STR_LIT("sip:b@h")), 0);
+	assert_int_equal(sk_build_hdr(b, "Call-ID", SK_STR_LIT("c1")), 0);
+	assert_int_equal(sk_build_body(b, "text/plain", "hello", 5), 0);
+	assert_int_equal(sk_build_hdr(b, "CSeq", SK_STR_LIT("1 MESSAGE")), 0);
+	assert_int_equal(sk_build_finish(b, &out), 0);
+	static const char first[] =
+	    "MESSAGE sip:b@h SIP/2.0" CRLF "Call-ID: c1" CRLF "Content-Type: text/plain" CRLF
+	    "CSeq: 1 MESSAGE" CRLF "Content-Length: 5" CRLF CRLF "hello";
+	assert_int_equal(out.len, strlen(first));
+	assert_string_equal(out.p, first);
+	/* a change after finishing: the next finish counts again */
+	assert_int_equal(sk_build_hdr(b, "Subject", SK_STR_LIT("s")), 0);
+	assert_int_equal(sk_build_body(b, NULL, "hello, world", 12), 0);
+	assert_int_equal(sk_build_finish(b, &out), 0);
+	assert_int_equal(sk_build_finish(b, &out), 0);
+	static const char second[] =
+	    "MESSAGE sip:b@h SIP/2.0" CRLF "Call-ID: c1" CRLF "Content-Type: text/plain" CRLF
+	    "CSeq: 1 MESSAGE" CRLF "Subject: s" CRLF "Content-Length: 12" CRLF CRLF "hello, world";
+	assert_int_equal(out.len, strlen(second));
+	assert_string_equal(out.p, second);
+	/* no body after a body: Content-Length 0 */
+	assert_int_equal(sk_build_body(b, NULL, NULL, 0), 0);
+	assert_int_equal(sk_build_finish(b, &out), 0);
+	assert_non_null(strstr(out.p, "Subject: s" CRLF "Content-Length: 0" CRLF CRLF));
+	assert_int_equal(out.p[out.len - 1], '\n');
+	sk_build_free(b);
+
+	/* 200 headers of 100 bytes and a 20,000-byte body, around a header added after it */
+	size_t cap = 64 * 1024, len = 0;
+	char *want = malloc(cap), *body = malloc(20000), value[101];
+	assert_non_null(want);
+	assert_non_null(body);
+	for (size_t i = 0; i < 20000; i++)
+		body[i] = (char)('a' + i % 26);
+	memset(value, 'v', 100);
+	value[100] = '\0';
+	assert_int_equal(sk_build_response(&b, 200, NULL), 0);
+	len += (size_t)snprintf(want + len, cap - len, "SIP/2.0 200 OK" CRLF);
+	for (int i = 0; i < 200; i++) {
+		if (i == 100)
+			assert_int_equal(sk_build_body(b, NULL, body, 20000), 0);
+		assert_int_equal(sk_build_hdr(b, "X-Filler", sk_str_c(value)), 0);
+		len += (size_t)snprintf(want + len, cap - len, "X-Filler: %s" CRLF, value);
+	}
+	len += (size_t)snprintf(want + len, cap - len, "Content-Length: 20000" CRLF CRLF);
+	memcpy(want + len, body, 20000);
+	len += 20000;
+	assert_int_equal(sk_build_finish(b, &out), 0);
+	assert_int_equal(out.len, len);
+	assert_memory_equal(out.p, want, len);
+	assert_int_equal(out.p[out.len], '\0');
+	sk_build_free(b);
+	free(want);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(test_shallow_parse),
 	    cmocka_unit_test(test_builder_rejects_injection),
 	    cmocka_unit_test(test_print_roundtrip),
+	    cmocka_unit_test(test_builder_buffer),
 	};
 	return cmocka_run_group_tests_name("build", tests, NULL, NULL);
 }

@@ -242,6 +242,8 @@ static void test_record_route(void **state)
 	struct sk_str lr;
 	assert_int_equal(sk_uri_param(&rr->uri, "lr", &lr), 0);
 	assert_str_view(rr->uri.host, "10.0.0.2");
+	/* byte for byte: our address, lr, the dialog's MAC (policy.c) */
+	assert_str_view(rr->raw, "<sip:10.0.0.2:5060;lr;sk=24fd8e32cd625af7>");
 	sk_msg_free(b);
 	/* §16.7 step 9: the 2xx goes up with its Record-Route */
 	struct sk_msg *ok = hw_wire_parse(ph_get(h, PH_PROXY, 0, "200/INVITE", 1));

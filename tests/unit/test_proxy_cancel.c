@@ -69,10 +69,53 @@ static int cancels_to(const struct ph *h, int i)
 
 /* ---- §16.10: the caller cancels while 1, 2 or 5 phones ring ----------------------- */
 
+/* The proxy's call events (the log's lines), their text kept. */
+struct seen_events {
+	int calls;
+	int status;
+	char source[80], targets[512], outcome[32], reason[160];
+};
+
+static void keep_event(void *arg, const struct sk_proxy_event *ev)
+{
+	struct seen_events *s = arg;
+	if (ev->kind != SK_PROXY_EV_CALL)
+		return;
+	s->calls++;
+	s->status = ev->status;
+	snprintf(s->source, sizeof(s->source), "%s", ev->source);
+	snprintf(s->targets, sizeof(s->targets), "%s", ev->targets);
+	snprintf(s->outcome, sizeof(s->outcome), "%s", ev->outcome);
+	snprintf(s->reason, sizeof(s->reason), "%s", ev->reason);
+}
+
+/* The call's event: where it came from, each branch's target, how and why it ended. */
+static void assert_cancelled_event(struct ph *h, const struct seen_events *s, int n)
+{
+	char want[512], a[64];
+	size_t len = 0;
+	assert_int_equal(s->calls, 1);
+	assert_int_equal(s->status, 487);
+	assert_string_equal(s->outcome, "cancelled");
+	assert_string_equal(s->reason, BEARER);
+	sk_sa_print(&h->nodes[0].addr, a, sizeof(a));
+	snprintf(want, sizeof(want), "udp:%s", a);
+	assert_string_equal(s->source, want);
+	for (int i = 2; i < 2 + n; i++) {
+		sk_sa_print(&h->nodes[i].addr, a, sizeof(a));
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%ssip:bob@%s",
+		                        i > 2 ? "," : "", a);
+	}
+	assert_string_equal(s->targets, want);
+}
+
 static void cancel_ringing(int n, uint64_t seed, bool record_route)
 {
 	struct ph_opts o = ph_opts(seed, n);
 	o.proxy.record_route = record_route;
+	struct seen_events seen = {0};
+	o.proxy.on_event = keep_event;
+	o.proxy.event_arg = &seen;
 	struct ph *h = ph_new(&o);
 	ph_route(h, "bob", 2, n);
 	for (int i = 2; i < 2 + n; i++)
@@ -109,6 +152,7 @@ static void cancel_ringing(int n, uint64_t seed, bool record_route)
 	assert_int_equal(s.absorbed_487, (uint64_t)n - 1);
 	assert_int_equal(s.forks, n > 1);
 	assert_int_equal(s.sent_481, 0);
+	assert_cancelled_event(h, &seen, n);
 	ph_finish(h);
 }
 

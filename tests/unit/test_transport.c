@@ -1641,6 +1641,41 @@ static void test_os_loopback_v6(void **state)
 	assert_int_equal(o->st[0].rec.lost + o->st[1].rec.lost, 0);
 }
 
+/* An address as text, as inet_ntop and "%s:%u" wrote it: "[v6]:port", cut as snprintf cuts. */
+static void test_sa_print(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *host;
+		uint16_t port;
+		const char *want;
+	} cases[] = {
+	    {"0.0.0.0", 0, "0.0.0.0:0"},
+	    {"10.0.0.1", 5060, "10.0.0.1:5060"},
+	    {"255.255.255.255", 65535, "255.255.255.255:65535"},
+	    {"192.168.100.9", 5, "192.168.100.9:5"},
+	    {"fd00::1", 5080, "[fd00::1]:5080"},
+	    {"::ffff:10.0.0.1", 5060, "[::ffff:10.0.0.1]:5060"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sk_sa a = sa(cases[i].host, cases[i].port);
+		char buf[64], host[64];
+		assert_int_equal(sk_sa_print(&a, buf, sizeof(buf)), strlen(cases[i].want));
+		assert_string_equal(buf, cases[i].want);
+		sk_sa_host(&a, host, sizeof(host));
+		assert_non_null(strstr(cases[i].want, host));
+	}
+	/* exactly room for the text, then one byte short: cut, still a C string */
+	struct sk_sa a = sa("255.255.255.255", 65535);
+	char fit[22], cut[21];
+	assert_int_equal(sk_sa_print(&a, fit, sizeof(fit)), 21);
+	assert_string_equal(fit, "255.255.255.255:65535");
+	assert_int_equal(sk_sa_print(&a, cut, sizeof(cut)), 20);
+	assert_string_equal(cut, "255.255.255.255:6553");
+	assert_int_equal(sk_sa_host(&a, cut, 4), 3);
+	assert_string_equal(cut, "255");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1661,6 +1696,7 @@ int main(void)
 	    T(test_tcp_per_source_cap),
 	    T(test_tcp_inbound_full_outbound_ok),
 	    T(test_tcp_slow_message_ok),
+	    cmocka_unit_test(test_sa_print),
 	    cmocka_unit_test_teardown(test_os_loopback_v4, os_teardown),
 	    cmocka_unit_test_teardown(test_os_loopback_v6, os_teardown),
 	};
