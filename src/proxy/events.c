@@ -105,12 +105,15 @@ void sk_proxy_fork_event(struct rctx *c, int status, bool cancelled, const char 
 	if (!p->cfg.on_event || !c->invite || !c->st)
 		return;
 	char targets[512];
-	size_t n = 0;
-	targets[0] = '\0';
-	for (unsigned i = 0; i < c->nbr && n < sizeof(targets); i++)
-		if (c->br[i].target)
-			n += (size_t)snprintf(targets + n, sizeof(targets) - n, "%s%s",
-			                      n ? "," : "", c->br[i].target);
+	struct sk_fmt t; /* "a,b,...", cut at 512 bytes, without printf: every call */
+	sk_fmt_init(&t, targets, sizeof(targets));
+	for (unsigned i = 0; i < c->nbr && !t.overflow; i++) {
+		if (!c->br[i].target)
+			continue;
+		if (t.len)
+			sk_fmt_char(&t, ',');
+		sk_fmt_cstr(&t, c->br[i].target);
+	}
 	char fu[EV_URI_MAX], tu[EV_URI_MAX], src[80];
 	call_uris(c, fu, tu, sizeof(fu));
 	struct sk_proxy_event ev = {
