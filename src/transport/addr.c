@@ -58,9 +58,43 @@ enum sk_proto sk_proto_from_token(struct sk_str token)
 	return SK_PROTO_NONE;
 }
 
+/*
+ * A dotted quad as inet_pton(AF_INET) reads it (four decimal parts of 0 to 255,
+ * no leading zero), without the copy to a C string: every Via and every target
+ * goes through here.
+ */
+static bool ipv4_from_text(struct sk_str s, struct in_addr *out)
+{
+	uint32_t addr = 0;
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		if (part && (i >= s.len || s.p[i++] != '.'))
+			return false;
+		size_t start = i;
+		unsigned v = 0;
+		while (i < s.len && s.p[i] >= '0' && s.p[i] <= '9' && i - start < 3)
+			v = v * 10 + (unsigned)(s.p[i++] - '0');
+		if (i == start || v > 255 || (s.p[start] == '0' && i - start > 1))
+			return false;
+		addr = addr << 8 | v;
+	}
+	if (i != s.len)
+		return false;
+	out->s_addr = htonl(addr);
+	return true;
+}
+
 int sk_sa_from_host(struct sk_sa *a, struct sk_str host, uint16_t port)
 {
 	char buf[INET6_ADDRSTRLEN + 2];
+	struct in_addr in;
+	if (ipv4_from_text(host, &in)) {
+		memset(a, 0, sizeof(*a));
+		a->u.in.sin_family = AF_INET;
+		a->u.in.sin_addr = in;
+		a->u.in.sin_port = htons(port);
+		return 0;
+	}
 	if (host.len >= 2 && host.p[0] == '[' && host.p[host.len - 1] == ']') {
 		host.p++;
 		host.len -= 2;

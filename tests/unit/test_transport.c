@@ -1642,6 +1642,31 @@ static void test_os_loopback_v6(void **state)
 }
 
 /* An address as text, as inet_ntop and "%s:%u" wrote it: "[v6]:port", cut as snprintf cuts. */
+/* A host as the OS reads it: sk_sa_from_host's dotted quads agree with inet_pton's. */
+static void test_sa_from_host_as_inet_pton(void **state)
+{
+	(void)state;
+	static const char *hosts[] = {"127.0.0.1",  "0.0.0.0",   "255.255.255.255", "10.0.0.1",
+	                              "1.2.3.4",    "256.1.1.1", "01.2.3.4",        "1.2.3",
+	                              "1.2.3.4.5",  "1..2.3",    "1.2.3.4 ",        " 1.2.3.4",
+	                              "1.2.3.04",   "1.2.3.",    ".1.2.3",          "1.2.3.a",
+	                              "9999.1.1.1", "0.0.0.00",  "192.168.100.200", "1.2.3.400",
+	                              "::1",        "[::1]",     "example.com",     "1.2.3.4a"};
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		struct sk_sa a;
+		struct in_addr want;
+		int rc = sk_sa_from_host(&a, sk_str_c(hosts[i]), 5060);
+		if (inet_pton(AF_INET, hosts[i], &want) == 1) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(a.u.sa.sa_family, AF_INET);
+			assert_int_equal(a.u.in.sin_addr.s_addr, want.s_addr);
+			assert_int_equal(ntohs(a.u.in.sin_port), 5060);
+		} else {
+			assert_true(rc < 0 || a.u.sa.sa_family == AF_INET6);
+		}
+	}
+}
+
 static void test_sa_print(void **state)
 {
 	(void)state;
@@ -1697,6 +1722,7 @@ int main(void)
 	    T(test_tcp_inbound_full_outbound_ok),
 	    T(test_tcp_slow_message_ok),
 	    cmocka_unit_test(test_sa_print),
+	    cmocka_unit_test(test_sa_from_host_as_inet_pton),
 	    cmocka_unit_test_teardown(test_os_loopback_v4, os_teardown),
 	    cmocka_unit_test_teardown(test_os_loopback_v6, os_teardown),
 	};
