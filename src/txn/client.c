@@ -215,9 +215,9 @@ static void compact(struct sk_txn *t)
 	t->compacted = true;
 }
 
-/* The composed request parsed once, in place: what it is, and for an INVITE its hop record. */
 /*
- * A client transaction on buf. shallow: buf is a request the proxy composed from a
+ * A client transaction on buf, parsed once in place: what it is, and for an INVITE its
+ * hop record. shallow: buf is a request the proxy composed from a
  * parse (sk_txn_request_branch), read only for what the transaction and its hop
  * record need (sk_msg_parse_shallow); otherwise it is parsed whole, and a request
  * that does not parse is not sent.
@@ -448,6 +448,30 @@ static int send_ack(struct sk_txn *t, const struct sk_msg *resp)
 	return rc < 0 ? rc : sk_txn_send(t, t->resp, t->resp_len);
 }
 
+/*
+ * An INVITE client transaction in Completed answers each retransmission of its final
+ * with the same ACK, and does nothing else for Timer D's 32 s (§17.1.1.2): its request
+ * and hop record go, and its branch becomes a view into that ACK, whose Via is the
+ * INVITE's (§17.1.1.3). What a proxy keeps per ended branch for those 32 s falls to the
+ * struct and the ACK.
+ */
+static void keep_only_ack(struct sk_txn *t)
+{
+	if (!t->txl->compact || !t->resp || t->msg || !t->data || !t->branch.len)
+		return;
+	const char *b = memmem(t->resp, t->resp_len, t->branch.p, t->branch.len);
+	if (!b)
+		return;
+	t->branch = (struct sk_str){b, t->branch.len};
+	t->method = SK_STR_LIT("INVITE");
+	free(t->data);
+	t->data = NULL;
+	t->hop = NULL;
+	t->req = NULL;
+	t->req_len = 0;
+	t->compacted = true;
+}
+
 static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 {
 	struct sk_txl *txl = t->txl;
@@ -487,6 +511,8 @@ static void ict_response(struct sk_txn *t, const struct sk_msg *m, int code)
 			if (send_ack(t, m) < 0 && t->state == SK_TXN_TERMINATED)
 				return;
 			to_tu(t, m);
+			if (t->state == SK_TXN_COMPLETED && !t->reliable)
+				keep_only_ack(t);
 			sk_txn_absorb(t, t->reliable ? 0 : tm->timer_d); /* Timer D */
 		}
 		break;

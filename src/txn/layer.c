@@ -315,11 +315,13 @@ void sk_txl_dump(const struct sk_txl *txl, FILE *out)
 		char remote[64];
 		sk_sa_print(&t->flow.remote, remote, sizeof(remote));
 		int64_t next = next_timer(t);
-		fprintf(out, "%-4s %-10s %-9.*s %-3u %s:%s branch=%.*s%s age=%llums next=",
+		/* the bytes kept besides the struct: request (or hop record's), last response */
+		unsigned kept = (t->req ? t->req_len : 0u) + (t->resp ? t->resp_len : 0u);
+		fprintf(out, "%-4s %-10s %-9.*s %-3u %s:%s branch=%.*s%s age=%llums kept=%u next=",
 		        sk_txn_kind_name(t->kind), sk_txn_state_name(t->state), (int)t->method.len,
 		        t->method.p, (unsigned)t->status, sk_proto_name(t->flow.proto), remote,
 		        (int)t->branch.len, t->branch.p, t->rfc2543 ? " (2543)" : "",
-		        (unsigned long long)(now - t->created));
+		        (unsigned long long)(now - t->created), kept);
 		if (next < 0)
 			fprintf(out, "-\n");
 		else

@@ -86,7 +86,8 @@ static void test_cancel_flow_udp(void **state)
  * sk_txl_set_compact (issue 16): once the 180 came, the INVITE client
  * transaction keeps only its hop record and the bytes it names (sk_txn_msg is
  * NULL), and the CANCEL and the ACK of the 487 it sends are the very bytes
- * it sends with the whole INVITE kept (§9.1, §17.1.1.3).
+ * it sends with the whole INVITE kept (§9.1, §17.1.1.3); once Completed it keeps
+ * its ACK only, and answers a retransmitted 487 with the same bytes.
  */
 struct wire_log {
 	char cancel[2048], ack[2048];
@@ -109,7 +110,11 @@ static void log_wire(void *arg, bool out, const struct sk_flow *flow, const char
 static void cancelled_call(bool compact, struct wire_log *w)
 {
 	struct sim s;
+	struct hw_rules rs;
 	sim_init(&s, 1, 2, NULL);
+	sim_rules_install(&s, &rs);
+	struct hw_rule *ack = sim_rule_add(&rs, "ACK", NULL, 0);
+	ack->drop_nth = 1; /* the 487 comes again (Timer G): the same ACK answers it */
 	struct node *a = &s.nodes[0], *b = &s.nodes[1];
 	b->on_request = ring;
 	sk_txl_set_compact(a->txl, compact);
@@ -127,7 +132,29 @@ static void cancelled_call(bool compact, struct wire_log *w)
 	assert_int_equal(b->cancel_targets, 1);
 	assert_int_equal(a->last_status, 487);
 	assert_string_equal(a->events, "180/INVITE 200/CANCEL 487/INVITE ");
+	/* Completed: compact, the ICT keeps its ACK only, not its request or hop record */
+	assert_int_equal(sk_txn_state(ict), SK_TXN_COMPLETED);
+	char *text = NULL, want[64];
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	assert_non_null(f);
+	sk_txl_dump(a->txl, f);
+	fclose(f);
+	const char *line = strstr(text, "ICT  Completed");
+	assert_non_null(line);
+	snprintf(want, sizeof(want), " kept=%zu ", strlen(w->ack));
+	if (compact)
+		assert_non_null(strstr(line, want));
+	else
+		assert_null(strstr(line, want)); /* the whole INVITE as well */
+	free(text);
+	char first_ack[2048];
+	memcpy(first_ack, w->ack, sizeof(first_ack));
+	sim_run(&s, 600); /* the first ACK was lost: the 487 again, the same ACK again */
+	assert_int_equal(ack->seen, 2);
+	assert_string_equal(w->ack, first_ack);
 	assert_int_equal(sk_txl_count(b->txl), 2); /* the ACK matched: IST Confirmed */
+	assert_int_equal(sk_txl_count(a->txl), 2); /* the ICT (Timer D), its CANCEL's (Timer K) */
 	sim_run(&s, 64 * 500 + 10);
 	assert_empty(&s);
 	sim_free(&s);
