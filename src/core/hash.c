@@ -168,8 +168,10 @@ siphash(const struct sk_hash_key *key, int c, int d, const void *data, size_t le
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8)
 		sip_word(v, load64(p + i, nocase), c);
-	/* the length's low byte closes the message */
-	sip_word(v, load_tail(p + i, len - i, nocase) | (uint64_t)len << 56, c);
+	/* the length's low byte closes the message; an empty one may have no pointer
+	 * (an RFC 2543 peer's missing branch): no arithmetic on it then */
+	uint64_t tail = i < len ? load_tail(p + i, len - i, nocase) : 0;
+	sip_word(v, tail | (uint64_t)len << 56, c);
 	return sip_final(v, d);
 }
 

@@ -107,6 +107,9 @@ static void test_hash_case(void **state)
 	assert_int_equal(sk_hash_case(&k, a, n), sk_hash_case(&k, b, n));
 	assert_int_equal(sk_hash_case(&k, a, n), sk_hash(&k, low, n));
 	assert_int_not_equal(sk_hash(&k, a, n), sk_hash(&k, b, n));
+	/* nothing to hash, and no pointer to it (an RFC 2543 peer's missing branch) */
+	assert_int_equal(sk_hash_case(&k, NULL, 0), sk_hash_case(&k, "", 0));
+	assert_int_equal(sk_hash(&k, NULL, 0), sk_hash(&k, "", 0));
 	/* only letters fold: '@' (0x40) and '`' (0x60) differ by the case bit */
 	assert_int_not_equal(sk_hash_case(&k, "a@b", 3), sk_hash_case(&k, "a`b", 3));
 	assert_int_not_equal(sk_hash_case(&k, "a[b", 3), sk_hash_case(&k, "a{b", 3));
