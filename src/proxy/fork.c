@@ -2,8 +2,8 @@
 /*
  * Response contexts (§16.7) and their branches: forwarding to every target
  * (§16.6) at once or by q-value groups, provisionals passed up, every 2xx
- * passed up at once, the best final chosen when no branch is pending
- * (§16.7 step 6), Timer C (§16.8), and CANCEL: the caller's passed to every
+ * passed up at once, the best final sent when no branch is pending
+ * (§16.7 step 6, fork_final.c), Timer C (§16.8), and CANCEL: the caller's passed to every
  * pending branch with its Reason (§16.10), and the other branches cancelled
  * when one answers 2xx or 6xx (§16.7 step 10, RFC 3326).
  */
@@ -39,8 +39,7 @@ static bool final_sent(const struct rctx *c)
 	return c->state == CTX_ANSWERED || c->state == CTX_DONE;
 }
 
-/* To ANSWERED or DONE: the request is no longer in progress (p->active counts those). */
-static void ctx_final(struct rctx *c, enum ctx_state state)
+void sk_proxy_fork_ctx_final(struct rctx *c, enum ctx_state state)
 {
 	if (!final_sent(c))
 		c->p->active--;
@@ -120,134 +119,6 @@ static void cancel_others(struct rctx *c, const struct branch *keep, const char 
 			cancel_branch(&c->br[i], reason);
 }
 
-/* ---- choosing and sending the final (§16.7 step 6) -------------------------- */
-
-/* Lower is better: 6xx, then the lowest class; in 4xx, 401 407 415 420 484 first. */
-static int rank(int code)
-{
-	if (code >= 600)
-		return 0;
-	if (code >= 400 && code < 500 &&
-	    (code == 401 || code == 407 || code == 415 || code == 420 || code == 484))
-		return 1 + 4 * 10;
-	return 1 + (code / 100) * 10 + 1;
-}
-
-static void keep_auth(struct rctx *c, const struct sk_msg *resp)
-{
-	/* §16.7 step 7: every challenge goes up in the one 401/407 */
-	for (uint32_t i = 0; i < sk_msg_hdr_count(resp); i++) {
-		const struct sk_hdr *h = sk_msg_hdr_at(resp, i);
-		if (h->id != SK_HDR_WWW_AUTHENTICATE && h->id != SK_HDR_PROXY_AUTHENTICATE)
-			continue;
-		const char *name =
-		    h->id == SK_HDR_WWW_AUTHENTICATE ? "WWW-Authenticate" : "Proxy-Authenticate";
-		size_t need = strlen(name) + 4 + h->value.len;
-		if (c->auth_len + need > 16384)
-			return;
-		char *a = realloc(c->auth, c->auth_len + need + 1);
-		if (!a)
-			return;
-		c->auth = a;
-		c->auth_len += (size_t)snprintf(a + c->auth_len, need + 1, "%s: %.*s\r\n", name,
-		                                (int)h->value.len, h->value.p);
-	}
-}
-
-/* The challenges of the other 401/407s, those the best one lacks (§16.7 step 7). */
-static int add_challenges(struct sk_build *b, const struct sk_msg *best, const char *auth,
-                          size_t len)
-{
-	const char *p = auth, *end = auth + len;
-	while (p && p < end) {
-		const char *eol = memchr(p, '\r', (size_t)(end - p));
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		if (!eol || !colon || colon > eol)
-			break;
-		struct sk_str name = {p, (size_t)(colon - p)};
-		struct sk_str value = {colon + 2, (size_t)(eol - colon - 2)};
-		bool have = false;
-		for (uint32_t i = 0; i < sk_msg_hdr_count(best) && !have; i++)
-			have = sk_str_eq(sk_msg_hdr_at(best, i)->value, value);
-		char nm[32];
-		sk_str_cpy(nm, sizeof(nm), name);
-		if (!have) {
-			int rc = sk_build_hdr(b, nm, value);
-			if (rc < 0)
-				return rc;
-		}
-		p = eol + 2;
-	}
-	return 0;
-}
-
-static void send_best(struct rctx *c)
-{
-	struct sk_proxy *p = c->p;
-	bool cancelled = c->state == CTX_CANCELLED;
-	ctx_final(c, CTX_DONE);
-	if (!c->st)
-		return;
-	int up = sk_proxy_fork_status_up(c, cancelled);
-	sk_proxy_fork_event(c, up, cancelled,
-	                    up == 408 && c->timer_c ? "SIP;cause=408;text=\"Timer C\"" : NULL);
-	if (c->timer_c && !cancelled && c->invite && (!c->best_wire || c->best == 487)) {
-		/* the proxy ended it: a final error with a Reason saying why (RFC 3326) */
-		sk_proxy_reply(
-		    p, c->st, 408, NULL,
-		    "Reason: SIP;cause=408;text=\"Timer C: no final response in time\"\r\n");
-		return;
-	}
-	char warn[240] = "";
-	if (c->warn && c->warn[0])
-		snprintf(warn, sizeof(warn), "Warning: %s\r\n", c->warn);
-	if (!c->best_wire && c->local && (c->local != 487 || cancelled)) {
-		sk_proxy_reply(p, c->st, c->local, NULL, warn);
-		return;
-	}
-	if (!c->best_wire && c->best == 503) {
-		sk_proxy_reply(p, c->st, 500, NULL, warn[0] ? warn : NULL);
-		return;
-	}
-	if (!c->best_wire) {
-		/* no final at all: every branch timed out or failed; RFC 4320: a
-		 * non-INVITE gets no 408 of ours, its own client times out */
-		if (c->invite)
-			sk_proxy_reply(p, c->st, 408, NULL, warn[0] ? warn : NULL);
-		return;
-	}
-	struct sk_msg *m = NULL;
-	const struct sk_msg *best = c->best_msg; /* best_wire's own parse, when at hand */
-	struct sk_build *b = NULL;
-	struct sk_str wire;
-	if (!best) {
-		if (sk_msg_new(&m, NULL) < 0)
-			return;
-		if (sk_msg_parse(m, c->best_wire, c->best_len, NULL) == 0)
-			best = m;
-	}
-	if (best) {
-		if (c->best == 503) { /* §16.7 step 6: a 503 goes up as a 500 */
-			sk_proxy_reply(p, c->st, 500, NULL, NULL);
-		} else if (sk_build_forward_response(&b, best) < 0) {
-			/* it cannot go up as it came (no Via of the caller's left in it): the
-			 * caller still gets that status, from us */
-			sk_proxy_reply(p, c->st, c->best, NULL, NULL);
-		} else {
-			int rc = 0;
-			if (c->best == 401 || c->best == 407)
-				rc = add_challenges(b, best, c->auth, c->auth_len);
-			if (rc == 0 && sk_build_finish(b, &wire) == 0) {
-				if (c->best == 487 && p->st.absorbed_487)
-					p->st.absorbed_487--; /* this one goes up */
-				sk_txn_respond(c->st, wire);
-			}
-		}
-	}
-	sk_build_free(b);
-	sk_msg_free(m);
-}
-
 static void start_group(struct rctx *c);
 
 /* No branch pending: the next group (sequential), or the best final goes up. */
@@ -264,7 +135,7 @@ static void check_done(struct rctx *c)
 		if (c->pending)
 			return;
 	}
-	send_best(c);
+	sk_proxy_fork_send_best(c);
 }
 
 static void branch_done(struct branch *b, int status)
@@ -298,11 +169,6 @@ void sk_proxy_fork_hold(struct rctx *c)
 void sk_proxy_fork_release(struct rctx *c)
 {
 	ctx_release(c);
-}
-
-int sk_proxy_fork_rank(int code)
-{
-	return rank(code);
 }
 
 /* ---- forwarding to a branch (§16.6) ----------------------------------------- */
@@ -640,7 +506,7 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 		/* §16.7 step 5: every 2xx goes up at once, from every branch */
 		branch_done(b, code);
 		bool first = c->state != CTX_ANSWERED;
-		ctx_final(c, CTX_ANSWERED);
+		sk_proxy_fork_ctx_final(c, CTX_ANSWERED);
 		sk_timer_stop(sk_stack_timers(p->stack), &c->group);
 		pass_up(c, resp);
 		if (first) { /* §16.7 step 10, RFC 3326 */
@@ -658,11 +524,12 @@ static void branch_response(void *arg, struct sk_txn *ct, const struct sk_msg *r
 			branch_done(b, code);
 			if (!final_sent(c) && !ours) {
 				if (code == 401 || code == 407)
-					keep_auth(c, resp);
+					sk_proxy_fork_keep_auth(c, resp);
 				/* of two finals with the same status the latest (§16.7 step 6
 				 * leaves the choice): the last branch's, at hand when it ends
 				 * the call, goes up without a parse of a stored copy */
-				if (!c->best_wire || rank(code) < rank(c->best) ||
+				if (!c->best_wire ||
+				    sk_proxy_fork_rank(code) < sk_proxy_fork_rank(c->best) ||
 				    code == c->best) {
 					struct sk_str raw = sk_msg_raw(resp);
 					char *w = malloc(raw.len);
@@ -808,7 +675,7 @@ int sk_proxy_release(struct sk_proxy *p, const char *call_id, int status, const 
 	cancel_others(c, NULL, reason);
 	snprintf(extra, sizeof(extra), "%s%s%s", reason ? "Reason: " : "", reason ? reason : "",
 	         reason ? "\r\n" : "");
-	ctx_final(c, CTX_DONE);
+	sk_proxy_fork_ctx_final(c, CTX_DONE);
 	p->st.released++;
 	sk_proxy_reply(p, c->st, status, NULL, extra);
 	ctx_release(c);

@@ -101,8 +101,16 @@ void sk_proxy_fork_check_done(struct rctx *c);
 /* The hold idiom: the last release frees the context. */
 void sk_proxy_fork_hold(struct rctx *c);
 void sk_proxy_fork_release(struct rctx *c);
-/* §16.7 step 6: lower is better. */
+/* To ANSWERED or DONE: the request is no longer in progress (p->active counts those). */
+void sk_proxy_fork_ctx_final(struct rctx *c, enum ctx_state state);
+
+/* fork_final.c: the final that goes up (§16.7 steps 6 and 7) */
+/* Lower is better: 6xx, then the lowest class; in 4xx, 401 407 415 420 484 first. */
 int sk_proxy_fork_rank(int code);
+/* Keeps a 401/407's challenges: every one goes up in the one 401/407 (§16.7 step 7). */
+void sk_proxy_fork_keep_auth(struct rctx *c, const struct sk_msg *resp);
+/* No branch pending: the best final, or one of the proxy's own, goes up; the call's event. */
+void sk_proxy_fork_send_best(struct rctx *c);
 /* Sends b's request to dst in a new client transaction (§16.6). */
 int sk_proxy_fork_send(struct rctx *c, struct branch *b, const struct sk_target *dst);
 
