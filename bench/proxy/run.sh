@@ -53,6 +53,9 @@
 #    the max is the machine's, which is why the CPU per call is given too.
 #    Sections 1 and 2 use --workers 1 (PROXY_WORKERS) and Kamailio -n 2.
 #
+# REPEAT (1): section 1's pairs are run REPEAT times each, sipkit and Kamailio
+# alternating, and the table gives the median of each proxy's CPU and the ratio of
+# the medians: on this machine one run's figure moves by 10 % and Kamailio's more.
 # Environment (defaults): RATES ("1000 2000"), CALLS (20000), RING_MS (100),
 # SETTLE (34), PENDING (100000), PENDING_RATE (2500), PENDING_SECONDS (90),
 # PENDING_KAMAILIO (1), WORKERS ("1 2"), MAX_RATES ("1000 2000 3000 4000 5000 6000
@@ -81,6 +84,7 @@ MAX_SECONDS=${MAX_SECONDS:-5}
 MAX_SETTLE=${MAX_SETTLE:-4}
 SECTIONS=${SECTIONS:-"1 2 3"}
 PROXY_WORKERS=${PROXY_WORKERS:-1}
+REPEAT=${REPEAT:-1}
 SIPKIT=${SIPKIT:-$root/build/sipkit}
 SHARED=${SHARED:-$root/../shared}
 SCEN=$root/tests/interop/scenarios/uac_cancel.xml
@@ -101,7 +105,7 @@ if [ -z "$KAMAILIO" ] || [ ! -x "$KAMAILIO" ]; then die "kamailio is not install
 [ -f "$KAMCFG" ] || die "no Kamailio config at $KAMCFG (SHARED=...)"
 [ -f "$SCEN" ] || die "no uac_cancel.xml"
 for v in "$CALLS" "$RING_MS" "$SETTLE" "$PENDING" "$PENDING_RATE" "$PENDING_SECONDS" $RATES \
-	$WORKERS $MAX_RATES "$MAX_SECONDS" "$MAX_SETTLE" "$PROXY_WORKERS"; do
+	$WORKERS $MAX_RATES "$MAX_SECONDS" "$MAX_SETTLE" "$PROXY_WORKERS" "$REPEAT"; do
 	case $v in '' | *[!0-9]*) die "not a number: '$v'" ;; esac
 done
 
@@ -254,6 +258,14 @@ run_pending() {
 echo "bench-proxy: $(uname -m), $(nproc) cores, sipkit $SIPKIT, $("$KAMAILIO" -v 2>/dev/null | head -n 1), $(sipp -v 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -n 1 | sed 's/^/SIPp /')"
 echo "bench-proxy: CALLS $CALLS per run at RATES $RATES, ring ${RING_MS} ms, settle ${SETTLE} s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 has() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# median VALUE...: "?" if any is not a number
+median() {
+	printf '%s\n' "$@" | sort -n | awk '
+		$1 !~ /^[0-9.]+$/ { bad = 1 } { v[NR] = $1 }
+		END { if (bad || NR == 0) print "?"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# sum VALUE...: "?" if any is not a number
+sum() { printf '%s\n' "$@" | awk '$1 !~ /^[0-9]+$/ { bad = 1 } { s += $1 } END { if (bad) print "?"; else print s }'; }
 table=""
 worst=""
 met=1
@@ -261,13 +273,23 @@ has 1 || RATES=""
 for rate in $RATES; do
 	for b in 1 2; do
 		[ $b = 1 ] && user=one || user=fork
-		run_cpu "sipkit-${b}branch" sipkit "$user" "$rate"
-		s_cps=$R_CPS s_failed=$R_FAILED s_cpu=$R_CPU
-		run_cpu "kamailio-${b}branch" kamailio "$user" "$rate"
-		k_cps=$R_CPS k_failed=$R_FAILED k_cpu=$R_CPU
-		ratio=$(awk -v s="$s_cpu" -v k="$k_cpu" 'BEGIN { if (k > 0) printf "%.2f", s / k; else print "?" }')
+		s_cpus="" s_fails="" k_cpus="" k_fails="" s_cps="" k_cps="" i=0
+		while [ $i -lt "$REPEAT" ]; do
+			run_cpu "sipkit-${b}branch" sipkit "$user" "$rate"
+			s_cps="$s_cps $R_CPS" s_fails="$s_fails $R_FAILED" s_cpus="$s_cpus $R_CPU"
+			run_cpu "kamailio-${b}branch" kamailio "$user" "$rate"
+			k_cps="$k_cps $R_CPS" k_fails="$k_fails $R_FAILED" k_cpus="$k_cpus $R_CPU"
+			i=$((i + 1))
+		done
+		# shellcheck disable=SC2086
+		s_cpu=$(median $s_cpus) k_cpu=$(median $k_cpus) s_failed=$(sum $s_fails) k_failed=$(sum $k_fails)
+		# shellcheck disable=SC2086
+		s_cps=$(median $s_cps) k_cps=$(median $k_cps)
+		ratio=$(awk -v s="$s_cpu" -v k="$k_cpu" 'BEGIN { if (s != "?" && k > 0) printf "%.2f", s / k; else print "?" }')
+		runs=""
+		[ "$REPEAT" -gt 1 ] && runs=" (median of $REPEAT runs: sipkit$s_cpus, kamailio$k_cpus)"
 		table="$table
-proxy sipkit-${b}branch rate $rate cps $s_cps failed $s_failed cpu_s_per_1000 $s_cpu | kamailio-${b}branch cps $k_cps failed $k_failed cpu_s_per_1000 $k_cpu | ratio $ratio"
+proxy sipkit-${b}branch rate $rate cps $s_cps failed $s_failed cpu_s_per_1000 $s_cpu | kamailio-${b}branch cps $k_cps failed $k_failed cpu_s_per_1000 $k_cpu | ratio $ratio$runs"
 		if [ "$s_failed" != 0 ] || [ "$ratio" = "?" ] || awk -v r="$ratio" 'BEGIN { exit !(r > 0.25) }'; then
 			met=0
 		fi
