@@ -186,6 +186,15 @@ int sk_build_hdr(struct sk_build *b, const char *name, struct sk_str value)
 	return sk_build_hdr_view(b, sk_str_c(name), value);
 }
 
+int sk_build_hdr_u64(struct sk_build *b, const char *name, uint64_t v)
+{
+	char num[24];
+	struct sk_fmt f;
+	sk_fmt_init(&f, num, sizeof(num));
+	sk_fmt_u64(&f, v);
+	return sk_build_hdr(b, name, (struct sk_str){num, f.len});
+}
+
 int sk_build_hdrf(struct sk_build *b, const char *name, const char *fmt, ...)
 {
 	char small[256];

@@ -80,6 +80,8 @@ int sk_msg_addr_parse_at(struct sk_addr *a, struct lx *l, bool contact, const ch
 int sk_build_request_sized(struct sk_build **out, struct sk_str method, struct sk_str ruri,
                            size_t size);
 int sk_build_response_sized(struct sk_build **out, int code, const char *reason, size_t size);
+/* sk_build_hdr with v in decimal as the value (Max-Forwards, Max-Breadth), no printf. */
+int sk_build_hdr_u64(struct sk_build *b, const char *name, uint64_t v);
 /* sk_build_hdr with the name as a view (a received one: no copy to a C string). */
 int sk_build_hdr_view(struct sk_build *b, struct sk_str name, struct sk_str value);
 /* A received header's name as a copy writes it: as spelt, at most 127 bytes. */

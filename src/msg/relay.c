@@ -40,18 +40,10 @@ static int put_insert(struct sk_build *b, const struct insert *ins)
 	int rc = 0;
 	if (ins->record_route) /* ours above the Record-Routes already there */
 		rc = sk_build_hdr(b, "Record-Route", sk_str_c(ins->record_route));
-	char num[24];
-	struct sk_fmt f; /* "%d", "%u": in every forwarded request, so no printf */
-	if (rc == 0 && ins->max_forwards >= 0) {
-		sk_fmt_init(&f, num, sizeof(num));
-		sk_fmt_u64(&f, (unsigned)ins->max_forwards);
-		rc = sk_build_hdr(b, "Max-Forwards", (struct sk_str){num, f.len});
-	}
-	if (rc == 0 && ins->max_breadth) {
-		sk_fmt_init(&f, num, sizeof(num));
-		sk_fmt_u64(&f, ins->max_breadth);
-		rc = sk_build_hdr(b, "Max-Breadth", (struct sk_str){num, f.len});
-	}
+	if (rc == 0 && ins->max_forwards >= 0)
+		rc = sk_build_hdr_u64(b, "Max-Forwards", (unsigned)ins->max_forwards);
+	if (rc == 0 && ins->max_breadth)
+		rc = sk_build_hdr_u64(b, "Max-Breadth", ins->max_breadth);
 	return rc;
 }
 

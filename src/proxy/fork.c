@@ -204,7 +204,7 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 	struct sk_str ruri, route;
 	struct sk_build *bld;
 	struct sk_str wire;
-	char rr[160], tail[300], hash[16];
+	char rr[160], tail[300], hash[9];
 	if (!req)
 		return -SK_ENOMEM;
 	sk_proxy_preprocess(p, req, &fw, &ruri, &route);
@@ -259,9 +259,7 @@ static int send_branch(struct rctx *c, struct branch *b, const struct sk_target 
 	fw.max_breadth = c->branch_breadth;           /* RFC 5393 §5.3 */
 	if ((rc = sk_build_forward_request(&bld, req, &fw)) < 0)
 		return rc;
-	struct sk_fmt h; /* §16.6 step 8: the loop-detection hash, "%08x" without printf */
-	sk_fmt_init(&h, hash, sizeof(hash));
-	sk_fmt_hex(&h, (uint32_t)c->loop_hash, 8);
+	sk_proxy_loop_tag(c->loop_hash, hash); /* §16.6 step 8, after the branch's '.' */
 	if ((rc = sk_build_finish(bld, &wire)) == 0)
 		rc = sk_txn_request_branch(sk_stack_txl(p->stack), wire, dst, &branch_handler, b,
 		                           hash, &b->ct);

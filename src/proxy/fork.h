@@ -7,6 +7,9 @@
 
 /* proxy.c: shared with fork.c */
 uint32_t sk_proxy_loop_hash(const struct sk_proxy *p, const struct sk_msg *req);
+/* The hash as it follows the '.' ending our branches (§16.6 step 8): 8 hex digits into
+ * out (9 bytes); send_branch writes it, is_loop looks for it. */
+void sk_proxy_loop_tag(uint32_t hash, char out[9]);
 /* RFC 5393 §5.3: the request's Max-Breadth, ours when it has none; -1: malformed. */
 int64_t sk_proxy_breadth(const struct sk_proxy *p, const struct sk_msg *req);
 /* §16.4 on req: fw gets the Route values to drop; next_ruri the Request-URI

@@ -112,14 +112,21 @@ static size_t passes(struct sk_proxy *p, const struct sk_msg *req)
 	return n;
 }
 
+void sk_proxy_loop_tag(uint32_t hash, char out[9])
+{
+	struct sk_fmt f; /* "%08x" without printf: every forwarded request */
+	sk_fmt_init(&f, out, 9);
+	sk_fmt_hex(&f, hash, 8);
+}
+
 /* §16.3 step 4: one of our Vias carries the hash this request would get: a loop. */
 static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
 {
 	/* The hash (a keyed pass over eight fields) only once a Via could be ours:
 	 * a branch ending ".xxxxxxxx" at one of our addresses. A call's first hop
 	 * has none, and is the common case. */
-	enum { SUFFIX = 9 }; /* ".%08x" */
-	char want[SUFFIX + 1];
+	enum { SUFFIX = 9 }; /* '.' and sk_proxy_loop_tag's 8 digits */
+	char want[SUFFIX];
 	bool hashed = false;
 	for (size_t i = 0; i < sk_msg_via_count(req); i++) {
 		const struct sk_via *v = sk_msg_via(req, i);
@@ -127,10 +134,10 @@ static bool is_loop(struct sk_proxy *p, const struct sk_msg *req)
 		    !sk_tp_is_local(sk_stack_tp(p->stack), v->host, v->port ? v->port : 5060))
 			continue;
 		if (!hashed) {
-			snprintf(want, sizeof(want), ".%08x", (unsigned)sk_proxy_loop_hash(p, req));
+			sk_proxy_loop_tag(sk_proxy_loop_hash(p, req), want);
 			hashed = true;
 		}
-		if (!memcmp(v->branch.p + v->branch.len - SUFFIX, want, SUFFIX))
+		if (!memcmp(v->branch.p + v->branch.len - SUFFIX + 1, want, SUFFIX - 1))
 			return true;
 	}
 	return false;

@@ -273,23 +273,6 @@ static int client_start(struct sk_txn *t)
 
 static int request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
                    const struct sk_txn_handler *h, void *arg, const char *suffix, bool shallow,
-                   struct sk_txn **out);
-
-int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
-                   const struct sk_txn_handler *h, void *arg, struct sk_txn **out)
-{
-	return request(txl, req, dst, h, arg, NULL, false, out);
-}
-
-int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
-                          const struct sk_txn_handler *h, void *arg, const char *suffix,
-                          struct sk_txn **out)
-{
-	return request(txl, req, dst, h, arg, suffix, true, out);
-}
-
-static int request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
-                   const struct sk_txn_handler *h, void *arg, const char *suffix, bool shallow,
                    struct sk_txn **out)
 {
 	if (!txl || !req.p || !dst)
@@ -315,6 +298,19 @@ static int request(struct sk_txl *txl, struct sk_str req, const struct sk_target
 		*out = rc == 0 ? t : NULL;
 	sk_txn_release(t);
 	return rc;
+}
+
+int sk_txn_request(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                   const struct sk_txn_handler *h, void *arg, struct sk_txn **out)
+{
+	return request(txl, req, dst, h, arg, NULL, false, out);
+}
+
+int sk_txn_request_branch(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
+                          const struct sk_txn_handler *h, void *arg, const char *suffix,
+                          struct sk_txn **out)
+{
+	return request(txl, req, dst, h, arg, suffix, true, out);
 }
 
 int sk_txl_prepare_stateless(struct sk_txl *txl, struct sk_str req, const struct sk_target *dst,
