@@ -177,7 +177,10 @@ uint64_t sk_timers_now(const struct sk_timers *ts);
 void sk_timers_update_time(struct sk_timers *ts);
 /** Number of pending timers. */
 size_t sk_timers_count(const struct sk_timers *ts);
-/** Milliseconds until the next deadline (0 when one is due), -1 when none is pending. */
+/**
+ * Milliseconds until the next deadline (0 when one is due), -1 when none is pending.
+ * Not how long a loop should sleep: that is sk_timers_wake_in.
+ */
 int64_t sk_timers_next_in(const struct sk_timers *ts);
 /**
  * How long a real loop may sleep: sk_timers_next_in, but when the next timer is one
@@ -260,6 +263,16 @@ void sk_loop_hook_del(struct sk_loop *loop, struct sk_loop_hook *h);
  * Returns the number of callbacks run, or -errno.
  */
 int sk_loop_run_once(struct sk_loop *loop, int timeout_ms);
+/**
+ * Runs passes while keep(arg) holds and, if max_ms is not 0, for max_ms of the
+ * loop's clock at most; keep is asked again at least every poll_ms (a signal's
+ * flag). Each pass waits as sk_loop_run_once(loop, poll_ms) does: until I/O, the
+ * poll, or sk_timers_wake_in. A caller that shortened the wait itself to the next
+ * deadline (sk_timers_next_in) would wake once per timer of 1 s or more instead of
+ * once per few ms of them (issue 16: a wake-up per Timer D of every call).
+ */
+void sk_loop_run_while(struct sk_loop *loop, bool (*keep)(void *arg), void *arg, uint64_t max_ms,
+                       int poll_ms);
 
 /* ---- random numbers ------------------------------------------------------ */
 

@@ -213,23 +213,20 @@ uint64_t phone_now(const struct phone *ph)
 	return sk_clock_now(ph->clock);
 }
 
+static bool run_on(void *arg)
+{
+	return !*(const bool *)arg && !phone_stopped();
+}
+
 void phone_run(struct phone *ph, const bool *done, uint64_t max_ms)
 {
-	uint64_t end = max_ms ? phone_now(ph) + max_ms : 0;
-	while (!*done && !phone_stopped()) {
-		int wait = 200; /* a signal is noticed within this */
-		if (end) {
-			uint64_t now = phone_now(ph);
-			if (now >= end)
-				break;
-			if (end - now < (uint64_t)wait)
-				wait = (int)(end - now);
-		}
-		int64_t next = sk_timers_next_in(sk_loop_timers(ph->loop));
-		if (next >= 0 && next < wait)
-			wait = (int)next;
-		sk_loop_run_once(ph->loop, wait);
-	}
+	/* a signal is noticed within 200 ms; the loop chooses its own timer wake-ups */
+	sk_loop_run_while(ph->loop, run_on, (void *)done, max_ms, 200);
+}
+
+static bool drain_on(void *arg)
+{
+	return !phone_stopped() && sk_txl_awaiting_peer(arg);
 }
 
 void phone_drain(struct phone *ph, uint64_t max_ms)
@@ -237,16 +234,7 @@ void phone_drain(struct phone *ph, uint64_t max_ms)
 	/* the ACK of our last final, the answer to our last request: read before
 	 * the sockets close (over TCP, unread bytes at close reset the connection
 	 * under the peer's feet) */
-	struct sk_txl *txl = sk_stack_txl(ph->stack);
-	uint64_t end = phone_now(ph) + max_ms;
-	while (!phone_stopped() && sk_txl_awaiting_peer(txl) && phone_now(ph) < end) {
-		uint64_t left = end - phone_now(ph);
-		int64_t next = sk_timers_next_in(sk_loop_timers(ph->loop));
-		int wait = left < 200 ? (int)left : 200;
-		if (next >= 0 && next < wait)
-			wait = (int)next;
-		sk_loop_run_once(ph->loop, wait);
-	}
+	sk_loop_run_while(ph->loop, drain_on, sk_stack_txl(ph->stack), max_ms, 200);
 }
 
 int parse_100rel(const char *prog, const char *s, enum sk_100rel *out)

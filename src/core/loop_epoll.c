@@ -190,3 +190,22 @@ int sk_loop_run_once(struct sk_loop *loop, int timeout_ms)
 	run_hooks(loop);
 	return ran;
 }
+
+void sk_loop_run_while(struct sk_loop *loop, bool (*keep)(void *arg), void *arg, uint64_t max_ms,
+                       int poll_ms)
+{
+	uint64_t end = max_ms ? sk_clock_now(loop->clock) + max_ms : 0;
+	while (keep(arg)) {
+		int wait = poll_ms;
+		if (end) {
+			uint64_t now = sk_clock_now(loop->clock);
+			if (now >= end)
+				break;
+			if (end - now < (uint64_t)wait)
+				wait = (int)(end - now);
+		}
+		/* no clamp to the next deadline here: sk_loop_run_once takes its own,
+		 * with the lane slack (sk_timers_wake_in) */
+		(void)sk_loop_run_once(loop, wait);
+	}
+}

@@ -7,6 +7,7 @@
  *  - on a virtual clock run_once never waits, and runs the timers due
  *  - a pass hook runs before the wait and after the timers of every pass,
  *    sees what a timer of the pass did, and may delete itself
+ *  - on a real clock, sk_loop_run_while wakes once for lane timers a few ms apart
  */
 #include <unistd.h>
 
@@ -156,6 +157,54 @@ static void test_mass_expiry_spread(void **state)
 	sk_clock_free(c);
 }
 
+/*
+ * On a real clock, timers of 1 s and more that end a few ms apart fire in one
+ * wake-up (the lane slack, sk_timers_wake_in), also when a caller runs the loop
+ * with sk_loop_run_while: eight lanes of 1000..1007 ms, all fired at one "now".
+ * A runner that waited for the next deadline itself would fire them in up to
+ * eight passes, a ms apart.
+ */
+struct lane_fire {
+	struct sk_timers *ts;
+	uint64_t at[8];
+	int n;
+};
+
+static void on_lane_timer(void *arg)
+{
+	struct lane_fire *lf = arg;
+	lf->at[lf->n++] = sk_timers_now(lf->ts);
+}
+
+static bool lanes_pending(void *arg)
+{
+	return ((struct lane_fire *)arg)->n < 8;
+}
+
+static void test_run_while_coalesces_lane_timers(void **state)
+{
+	(void)state;
+	struct sk_clock *c;
+	struct sk_loop *loop;
+	struct sk_timer t[8];
+	assert_int_equal(sk_clock_new_real(&c), 0);
+	assert_int_equal(sk_loop_new(&loop, c), 0);
+	struct lane_fire lf = {.ts = sk_loop_timers(loop)};
+	sk_timers_update_time(lf.ts);
+	uint64_t t0 = sk_timers_now(lf.ts);
+	for (int i = 0; i < 8; i++) {
+		sk_timer_init(&t[i], on_lane_timer, &lf);
+		assert_int_equal(sk_timer_start(lf.ts, &t[i], 1000 + (uint64_t)i), 0);
+	}
+	sk_loop_run_while(loop, lanes_pending, &lf, 3000, 2000); /* no poll mid-way */
+	assert_int_equal(lf.n, 8);
+	for (int i = 1; i < 8; i++)
+		assert_int_equal(lf.at[i], lf.at[0]); /* one pass */
+	assert_true(lf.at[0] >= t0 + 1007);           /* and none before its deadline */
+	sk_loop_free(loop);
+	sk_clock_free(c);
+}
+
 struct hooked {
 	struct sk_loop *loop;
 	struct sk_loop_hook h;
@@ -211,9 +260,12 @@ static void test_pass_hook(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_write_hangup), cmocka_unit_test(test_delete_during_dispatch),
-	    cmocka_unit_test(test_timers_in_loop),    cmocka_unit_test(test_mass_expiry_spread),
+	    cmocka_unit_test(test_read_write_hangup),
+	    cmocka_unit_test(test_delete_during_dispatch),
+	    cmocka_unit_test(test_timers_in_loop),
+	    cmocka_unit_test(test_mass_expiry_spread),
 	    cmocka_unit_test(test_pass_hook),
+	    cmocka_unit_test(test_run_while_coalesces_lane_timers),
 	};
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
 }
