@@ -230,5 +230,5 @@ void eventlog_write(FILE *out, enum eventlog_format fmt, const struct sk_proxy_e
 	}
 	sk_fmt_cstr(&f, json ? "}\n" : "\n");
 	fwrite(line, 1, f.len, out);
-	/* not flushed here: the caller flushes once per loop pass (cli/proxy.c) */
+	/* not flushed here: the caller writes the lines of LOG_FLUSH_MS at once (cli/proxy.c) */
 }

@@ -61,7 +61,8 @@ struct proxy_worker {
 	struct phone ph;
 	struct sk_proxy *proxy;
 	struct sk_timer reload_check, stop_check;
-	struct sk_loop_hook log_flush; /* the event log's lines of a pass, in one write */
+	struct sk_loop_hook log_flush;   /* a pass that leaves log lines unwritten... */
+	struct sk_timer log_flush_timer; /* ...has them written LOG_FLUSH_MS later */
 	bool reloading, stopping;
 	sig_atomic_t reload_seen; /* the SIGHUP generation last applied */
 	uint64_t stop_deadline;

@@ -23,6 +23,9 @@
 #   overload                  SIPp at 3000 cancelled calls/s for 2 s (503 to
 #                             some, the proxy stays up), then 60 calls at 20/s:
 #                             all complete, none shed
+#   event-log-live            `sipkit call` cancels a call through the proxy (no
+#                             --ladder): its event line is in the proxy's output
+#                             within 1 s, while the proxy runs
 #
 # Kamailio runs in the foreground (-DD -E) with tests/interop/kamailio/kamailio.cfg
 # (derived from ../shared/peers/kamailio/kamailio.cfg, its ports filled in
@@ -252,9 +255,37 @@ overload() {
 	verdict
 }
 
+# h. the event log without --ladder (whose lines are written one by one): the
+# call's line is out within 1 s while the proxy runs, not held until it exits
+# (a pass's lines are written at most 50 ms later, cli/proxy.c)
+event_log_live() {
+	begin event-log-live
+	alloc 2
+	UAS_PORT=$PORT PROXY_PORT=$((PORT + 1))
+	if start_bg uas 1 uas -l "udp:$LO:$UAS_PORT" --no-answer &&
+		start_bg proxy 1 proxy -l "udp:$LO:$PROXY_PORT" --route "bob=sip:$LO:$UAS_PORT"; then
+		PROXY_PID=$BG_PID
+		timeout -k 5 20 "$SIPKIT" call "sip:bob@$LO:$PROXY_PORT" --cancel-after 300 \
+			>call.out 2>call.err
+		grep -q '^result: cancelled' call.out || bad "no 'result: cancelled' line from sipkit call"
+		n=0
+		until grep -q '^ts=.* event=call .*outcome=cancelled' proxy.out; do
+			if [ $n -ge 10 ]; then
+				bad "no event line for the call in proxy.out 1 s after it ended"
+				break
+			fi
+			sleep 0.1
+			n=$((n + 1))
+		done
+		running "$PROXY_PID" || bad "the proxy is not running any more"
+		stop_proxy
+	fi
+	verdict
+}
+
 # ---- run ---------------------------------------------------------------------
 all="fork-cancel fork-answer-reason fork-answer-reason-wrong kamailio-after-sipkit kamailio-before-sipkit \
-kamailio-prack overload"
+kamailio-prack overload event-log-live"
 
 run_case() {
 	PROXY_PID="" KAM_PID=""
@@ -266,6 +297,7 @@ run_case() {
 	kamailio-before-sipkit) kamailio_chain kamailio-before-sipkit kamailio-first ;;
 	kamailio-prack) kamailio_chain kamailio-prack sipkit-first 100rel ;;
 	overload) overload ;;
+	event-log-live) event_log_live ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	# nothing of a case outlives it
