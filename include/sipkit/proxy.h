@@ -173,6 +173,11 @@ struct sk_proxy_config {
 	/* the failed authentications per source that block it, counted for several workers'
 	 * proxies together (sk_proxy_auth_fails_new); NULL: this proxy's own */
 	struct sk_proxy_auth_fails *auth_fails;
+	/* the key of the MACs our Record-Route carries (its dialog mark, a WebSocket flow
+	 * token), shared by proxies that read each other's (the workers: a request on a
+	 * connection is handled by the worker holding it, not always the one that
+	 * record-routed its dialog); NULL: the stack's */
+	const struct sk_hash_key *dialog_key;
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 	/* called once per call and per REGISTER (a log line); NULL: nothing */
 	void (*on_event)(void *arg, const struct sk_proxy_event *ev);

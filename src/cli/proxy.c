@@ -430,6 +430,7 @@ static int worker_init(struct proxyd *pd, unsigned i, struct sk_location loc)
 		return 1;
 	struct sk_proxy_config pc = {.stack = w->ph.stack,
 	                             .auth_fails = pd->auth_fails,
+	                             .dialog_key = pd->ws ? &pd->key : NULL,
 	                             .domain = o->domains[0] ? o->domains : NULL,
 	                             .users_file = o->users,
 	                             .auth_algorithms = o->auth_algs,
@@ -600,7 +601,8 @@ int cmd_proxy(int argc, char **argv)
 	}
 	if (pd->nworkers > 1) {
 		struct sk_workers_config wc = {.n = pd->nworkers};
-		if (sk_workers_new(&pd->ws, &wc) < 0 || pthread_mutex_init(&pd->trace_lock, NULL)) {
+		if (sk_workers_new(&pd->ws, &wc) < 0 || sk_hash_key_from_os(&pd->key) < 0 ||
+		    pthread_mutex_init(&pd->trace_lock, NULL)) {
 			rc = 1;
 			goto out_opts;
 		}
