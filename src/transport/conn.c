@@ -109,6 +109,11 @@ static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, enum sk
 	/* in a group, our index in the top byte: every member's ids unique together, and
 	 * any member knows whose a connection is (transport.h) */
 	c->id = (uint64_t)tp->owner << SK_TP_CONN_OWNER_SHIFT | ++tp->next_conn;
+	/* an accepted one may be sent on by another member of our group (tp_group.c) */
+	if (inbound && tp->group && sk_tp_group_add(tp->group, c->id, proto, remote) < 0) {
+		free(c);
+		return NULL;
+	}
 	c->remote = *remote;
 	c->local = sock->local;
 	c->inbound = inbound;
@@ -123,13 +128,6 @@ static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, enum sk
 	sk_tp_sa_key(remote, true, &k);
 	sk_htab_insert(&tp->conn_ids, &c->by_id, sk_hash(&tp->key, &c->id, sizeof(c->id)));
 	sk_htab_insert(&tp->conn_remotes, &c->by_remote, sa_hash(tp, &k));
-	/* an accepted one may be sent on by another member of our group (tp_group.c) */
-	if (inbound && tp->group && sk_tp_group_add(tp->group, c->id, proto, remote) < 0) {
-		sk_htab_remove(&tp->conn_ids, &c->by_id);
-		sk_htab_remove(&tp->conn_remotes, &c->by_remote);
-		free(c);
-		return NULL;
-	}
 	c->next = tp->conns;
 	if (tp->conns)
 		tp->conns->prev = c;
