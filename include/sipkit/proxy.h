@@ -286,7 +286,9 @@ void sk_proxy_drain(struct sk_proxy *p);
  *    WebSocket, a phone behind NAT: the workers' transports are one group,
  *    sk_tp_set_group) passes the bytes through the holder's queue, which
  *    writes them (sk_tp_set_across); a connection known closed fails the
- *    send at once, one closed before the holder writes is counted.
+ *    send at once, one closed before the holder writes is counted; one that
+ *    breaks is told to the workers that sent on it (sk_tp_set_gone), whose
+ *    transactions on it fail at once.
  * A full queue or a stopped owner: a request is answered 503 with Retry-After
  * by the worker that received it (never an ACK), anything else is dropped;
  * both are counted.

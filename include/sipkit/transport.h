@@ -460,10 +460,14 @@ uint64_t sk_tp_group_conn_to(struct sk_tp_group *g, enum sk_proto proto,
 /** Accepted connections open in all members. */
 size_t sk_tp_group_count(struct sk_tp_group *g);
 /** What a member calls for each connection it accepts, and when it goes (tests may too):
- * 0 or -SK_ENOMEM; removing an id not there does nothing. */
+ * 0 or -SK_ENOMEM. The removal returns the members that sent on it (bit i: member i,
+ * sk_tp_group_use), 0 for an id not there. */
 int sk_tp_group_add(struct sk_tp_group *g, uint64_t conn, enum sk_proto proto,
                     const struct sk_sa *remote);
-void sk_tp_group_remove(struct sk_tp_group *g, uint64_t conn);
+uint64_t sk_tp_group_remove(struct sk_tp_group *g, uint64_t conn);
+/** Member `member` is about to send on conn: true while it is open, with its protocol
+ * (may be NULL), and the member is remembered as one that sent on it. */
+bool sk_tp_group_use(struct sk_tp_group *g, uint64_t conn, unsigned member, enum sk_proto *proto);
 
 /**
  * The across hook: sk_tp_send was asked to send bytes on flow, whose
@@ -475,6 +479,18 @@ void sk_tp_group_remove(struct sk_tp_group *g, uint64_t conn);
 typedef int (*sk_tp_across_fn)(void *arg, unsigned owner, const struct sk_flow *flow,
                                const char *buf, size_t len);
 void sk_tp_set_across(struct sk_tp *tp, sk_tp_across_fn fn, void *arg);
+/**
+ * The gone hook: an accepted connection of ours broke (where the transport
+ * tells its own user through conn_lost, §17.1.4: a WebSocket closed, a reset,
+ * an error) after other members sent on it (bit i of members: member i). The
+ * hook tells each of them, on its own thread, with sk_tp_conn_gone. NULL
+ * removes it.
+ */
+typedef void (*sk_tp_gone_fn)(void *arg, uint64_t conn, uint64_t members);
+void sk_tp_set_gone(struct sk_tp *tp, sk_tp_gone_fn fn, void *arg);
+/** Another member's connection conn, on which we sent, broke: our user hears of it through
+ * conn_lost, as of one of ours (its transactions on it fail at once, §17.1.4). */
+void sk_tp_conn_gone(struct sk_tp *tp, uint64_t conn);
 /**
  * The owner's half of a send across: bytes written on flow->conn, which must
  * be one of tp's, traced and counted as sk_tp_send does; -SK_ENOTFOUND when

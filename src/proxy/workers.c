@@ -30,8 +30,9 @@
 
 /* ITEM_MSG: a message another worker received, to handle as if it came here;
  * ITEM_SEND: bytes another worker sends on a connection of ours (sk_tp_set_across);
+ * ITEM_GONE: a connection of another worker we sent on broke (sk_tp_set_gone);
  * ITEM_CALL: a function to run on this worker's thread. */
-enum item_kind { ITEM_MSG, ITEM_SEND, ITEM_CALL };
+enum item_kind { ITEM_MSG, ITEM_SEND, ITEM_GONE, ITEM_CALL };
 
 struct item {
 	struct item *next;
@@ -238,6 +239,8 @@ static void on_queue(void *arg, unsigned events)
 		next = it->next;
 		if (it->kind == ITEM_CALL) {
 			it->fn(it->arg);
+		} else if (it->kind == ITEM_GONE) {
+			sk_tp_conn_gone(s->tp, it->flow.conn);
 		} else if (it->kind == ITEM_SEND) {
 			/* gone since the sender looked: counted, and its transaction ends on
 			 * its timers, as after a lost datagram */
@@ -337,6 +340,29 @@ static int across(void *arg, unsigned owner, const struct sk_flow *flow, const c
 	return 0;
 }
 
+/*
+ * A connection of worker s that others sent on broke: each of them hears of it
+ * on its own thread, and its transactions on it fail at once (§17.1.4), as
+ * worker s's do. A full queue loses the news: those transactions end on their
+ * timers.
+ */
+static void gone(void *arg, uint64_t conn, uint64_t members)
+{
+	struct slot *s = arg;
+	struct sk_workers *ws = s->ws;
+	for (unsigned k = 0; k < ws->n; k++) {
+		if (k == s->idx || !(members >> k & 1))
+			continue;
+		struct item *it = calloc(1, sizeof(*it));
+		if (!it)
+			continue;
+		it->kind = ITEM_GONE;
+		it->flow.conn = conn;
+		if (post(&ws->w[k], it) < 0)
+			free(it);
+	}
+}
+
 int sk_workers_attach(struct sk_workers *ws, unsigned i, struct sk_tp *tp, struct sk_loop *loop)
 {
 	if (!ws || i >= ws->n || !tp || !loop)
@@ -350,6 +376,7 @@ int sk_workers_attach(struct sk_workers *ws, unsigned i, struct sk_tp *tp, struc
 		return -SK_EIO;
 	sk_tp_set_steer(s->tp, steer, s);
 	sk_tp_set_across(s->tp, across, s);
+	sk_tp_set_gone(s->tp, gone, s);
 	return 0;
 }
 
@@ -383,16 +410,17 @@ void sk_workers_stop(struct sk_workers *ws, unsigned i)
 			it->fn(it->arg);
 		else if (it->kind == ITEM_SEND)
 			atomic_fetch_add_explicit(&s->sent_across_gone, 1, memory_order_relaxed);
-		else
+		else if (it->kind == ITEM_MSG)
 			atomic_fetch_add_explicit(&s->dropped, 1, memory_order_relaxed);
-		free(it);
+		free(it); /* ITEM_GONE: its transactions go with it */
 	}
 	if (s->loop)
 		sk_loop_io_del(s->loop, &s->io);
 	if (s->tp) { /* its connections leave the group's table: nobody sends on them */
+		sk_tp_set_group(s->tp, NULL, 0); /* those that sent on them hear of it */
 		sk_tp_set_steer(s->tp, NULL, NULL);
 		sk_tp_set_across(s->tp, NULL, NULL);
-		sk_tp_set_group(s->tp, NULL, 0);
+		sk_tp_set_gone(s->tp, NULL, NULL);
 	}
 	s->loop = NULL;
 	s->tp = NULL;

@@ -204,9 +204,15 @@ void sk_tp_conn_fail(struct conn *c, int err)
 {
 	struct sk_tp *tp = c->tp;
 	uint64_t id = c->id;
+	/* the members of our group that sent on it hear of it too (their transactions on it
+	 * fail as ours do); taken from the table before the free, which finds it gone */
+	uint64_t others =
+	    c->inbound && tp->group && c->sock ? sk_tp_group_remove(tp->group, id) : 0;
 	sk_tp_conn_free(c);
 	if (tp->user.conn_lost)
 		tp->user.conn_lost(tp->user.arg, id, err);
+	if (others && tp->gone)
+		tp->gone(tp->gone_arg, id, others);
 }
 
 static bool conn_id_eq(const struct sk_hnode *n, const void *ctx)
@@ -593,7 +599,7 @@ int sk_tp_conn_across(struct sk_tp *tp, struct sk_flow *flow, const char *buf, s
 {
 	enum sk_proto proto;
 	*sent = false;
-	if (sk_tp_group_conn(tp->group, flow->conn, &proto, NULL) && proto == flow->proto) {
+	if (sk_tp_group_use(tp->group, flow->conn, tp->owner, &proto) && proto == flow->proto) {
 		*sent = true;
 		return tp->across ? tp->across(tp->across_arg, sk_tp_conn_owner(flow->conn), flow,
 		                               buf, len)

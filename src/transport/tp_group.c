@@ -24,6 +24,7 @@
 struct gconn {
 	struct sk_hnode by_id, by_remote;
 	uint64_t id;
+	uint64_t users; /* bit i: member i sent on it (told if it breaks) */
 	enum sk_proto proto;
 	struct sk_sa remote; /* sk_tp_sa_key form, with the port */
 };
@@ -128,16 +129,31 @@ int sk_tp_group_add(struct sk_tp_group *g, uint64_t conn, enum sk_proto proto,
 	return 0;
 }
 
-void sk_tp_group_remove(struct sk_tp_group *g, uint64_t conn)
+uint64_t sk_tp_group_remove(struct sk_tp_group *g, uint64_t conn)
 {
+	uint64_t users = 0;
 	pthread_mutex_lock(&g->lock);
 	struct gconn *c = find_id(g, conn);
 	if (c) {
 		sk_htab_remove(&g->ids, &c->by_id);
 		sk_htab_remove(&g->remotes, &c->by_remote);
+		users = c->users;
 	}
 	pthread_mutex_unlock(&g->lock);
 	free(c);
+	return users;
+}
+
+bool sk_tp_group_use(struct sk_tp_group *g, uint64_t conn, unsigned member, enum sk_proto *proto)
+{
+	pthread_mutex_lock(&g->lock);
+	struct gconn *c = find_id(g, conn);
+	if (c && member < g->n)
+		c->users |= (uint64_t)1 << member;
+	if (c && proto)
+		*proto = c->proto;
+	pthread_mutex_unlock(&g->lock);
+	return c != NULL;
 }
 
 bool sk_tp_group_conn(struct sk_tp_group *g, uint64_t conn, enum sk_proto *proto,
@@ -198,9 +214,13 @@ int sk_tp_set_group(struct sk_tp *tp, struct sk_tp_group *g, unsigned idx)
 		return -SK_EINVAL;
 	if (g && tp->conns)
 		return -SK_ESTATE; /* ids already given out without the owner's byte */
-	for (struct conn *c = tp->conns; c && tp->group; c = c->next)
-		if (c->inbound)
-			sk_tp_group_remove(tp->group, c->id);
+	/* leaving: our connections go from the table, and the members that sent on them
+	 * hear of it as of a connection that broke (nothing of theirs goes on them now) */
+	for (struct conn *c = tp->conns; c && tp->group; c = c->next) {
+		uint64_t others = c->inbound ? sk_tp_group_remove(tp->group, c->id) : 0;
+		if (others && tp->gone)
+			tp->gone(tp->gone_arg, c->id, others);
+	}
 	tp->group = g;
 	tp->owner = g ? idx : 0;
 	return 0;
@@ -210,4 +230,16 @@ void sk_tp_set_across(struct sk_tp *tp, sk_tp_across_fn fn, void *arg)
 {
 	tp->across = fn;
 	tp->across_arg = arg;
+}
+
+void sk_tp_set_gone(struct sk_tp *tp, sk_tp_gone_fn fn, void *arg)
+{
+	tp->gone = fn;
+	tp->gone_arg = arg;
+}
+
+void sk_tp_conn_gone(struct sk_tp *tp, uint64_t conn)
+{
+	if (tp->user.conn_lost)
+		tp->user.conn_lost(tp->user.arg, conn, -SK_EIO);
 }

@@ -80,6 +80,8 @@ struct sk_tp {
 	unsigned owner;            /* our index in it, the top byte of our connection ids */
 	sk_tp_across_fn across;    /* a send on another member's connection */
 	void *across_arg;
+	sk_tp_gone_fn gone; /* one of ours that others sent on broke */
+	void *gone_arg;
 };
 
 /* ---- conn.c: stream connections ------------------------------------------ */

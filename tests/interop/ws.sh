@@ -36,8 +36,11 @@
 #                   token; bytes went across to the worker holding a connection
 #                   (ctl stats sent_across), calls were handled by several workers;
 #                   once a phone has closed its connection, 6 more calls to it get
-#                   480 at once in whichever worker they land; `sipkit check` on the
-#                   capture: every call cancelled cleanly or answered, no finding
+#                   480 at once in whichever worker they land; six phones that leave
+#                   while their call rings (a tab closed) end it at once (a final
+#                   within 2 s, not the caller's CANCEL at 5 s) in whichever worker it
+#                   runs; `sipkit check` on the capture: every call cancelled cleanly
+#                   or answered, no finding
 #   wss-bad-input   on the wss port: garbage before the handshake and a plain ws
 #                   upgrade are cut off (tls_failed), 5 connections that never send
 #                   a ClientHello are closed at --tls-handshake-ms (closed_handshake),
@@ -296,6 +299,18 @@ ws_workers() { # name workers
 		t1=$(date +%s%N)
 		[ "$(outcomes a1 480)" = $K ] || bad "a1 closed: $(outcomes a1 480) of $K calls got 480"
 		[ $(((t1 - t0) / 1000000)) -lt 2500 ] || bad "the 480s took $(((t1 - t0) / 1000000)) ms"
+		# a browser that leaves while its call rings: the call ends at once, in
+		# whichever worker it runs (the connection's worker tells the others)
+		for i in 1 2 3 4 5 6; do serve_up leave "$LO:$WS_PORT" d$i 1 || up=0; done
+		for i in 1 2 3 4 5 6; do
+			[ $up = 1 ] || break
+			timeout -k 5 20 "$SIPKIT" call "sip:d$i@sipkit.test" --route "sip:$LO:$PROXY_PORT;lr" \
+				-l "udp:$LO:0" --cancel-after 5000 --json >"calls-d$i.out" 2>"calls-d$i.err"
+			ms=$(sed -n 's/.*"final":\([0-9]*\).*/\1/p' "calls-d$i.out")
+			grep -q '"status":487' "calls-d$i.out" && bad "d$i left: its call was cancelled at 5 s"
+			[ "${ms:-9999}" -lt 2000 ] || bad "d$i left: the call's final came after ${ms:-no} ms"
+			eval "wait_bounded \$ph_d$i 10" || bad "the phone d$i: $(cat "phone-d$i.err")"
+		done
 		check_no_pending
 	fi
 	stop_proxy

@@ -17,12 +17,14 @@ interop tests: standard library only, loopback only, every wait bounded.
         registers as ring does, answers the first INVITE with 180 and 200, and
         must then get the ACK and a BYE (answered 200) over its connection: the
         proxy's flow token at work (RFC 7118 §5). Exit 0 when it did.
-    wsphone.py serve ring|answer HOST:PORT USER DOMAIN READY_FILE N
+    wsphone.py serve ring|answer|leave HOST:PORT USER DOMAIN READY_FILE N
         registers as ring does, then serves N calls, several at once (one
         state per Call-ID): ring answers each INVITE with 180, its CANCEL with
         200 and the INVITE with 487, and waits for the ACK; answer answers 180
-        and 200 and must get the ACK and a BYE (answered 200). Then closes with
-        a close frame (1000). Exit 0 when all N calls went so (within 60 s).
+        and 200 and must get the ACK and a BYE (answered 200); leave answers
+        the first INVITE with 180 and leaves at once (a tab closed while it
+        rings). Then closes with a close frame (1000). Exit 0 when all N calls
+        went so (within 60 s).
         HOST:PORT may also be tcp:HOST:PORT: plain SIP over TCP (RFC 3261
         §18.3, framed by Content-Length), the Contact naming the connection's
         own local address and port, where nobody listens (a phone behind NAT:
@@ -335,6 +337,9 @@ def serve(mode, hostport, user, domain, ready, n):
             if mode == "answer":
                 c.send(response(msg, 200, "OK", tag, contact))
                 calls[cid] = ["answered", msg, tag]
+            elif mode == "leave":
+                calls[cid] = ["done", msg, tag]
+                done += 1
             else:
                 calls[cid] = ["ringing", msg, tag]
         elif first.startswith("CANCEL ") and state and state[0] == "ringing":
@@ -422,7 +427,7 @@ if __name__ == "__main__":
         sys.exit(stall(*sys.argv[2:]))
     if len(sys.argv) == 6 and sys.argv[1] in ("ring", "answer"):
         sys.exit(ring(*sys.argv[2:], mode="cancel" if sys.argv[1] == "ring" else "answer"))
-    if len(sys.argv) == 8 and sys.argv[1] == "serve" and sys.argv[2] in ("ring", "answer"):
+    if len(sys.argv) == 8 and sys.argv[1] == "serve" and sys.argv[2] in ("ring", "answer", "leave"):
         sys.exit(serve(*sys.argv[2:]))
     if len(sys.argv) == 4 and sys.argv[1] == "raw":
         sys.exit(raw(*sys.argv[2:]))

@@ -18,6 +18,11 @@
  *    error is the send's; once the client's connection is gone, B knows at
  *    once (sk_tp_conn_open false, a WebSocket flow on it -SK_EIO without the
  *    hook) and A's sk_tp_send_own says -SK_ENOTFOUND
+ *  - a connection that breaks (a reset, a WebSocket closed): its owner's gone
+ *    hook names the members that sent on it (B), and sk_tp_conn_gone on B
+ *    tells B's user (conn_lost), so B's transactions on it fail at once; an
+ *    orderly TCP close tells nobody (a response may come on a new connection);
+ *    A leaving the group tells B of the connections B sent on
  */
 #include "sk_test.h"
 
@@ -95,6 +100,8 @@ struct member {
 	char last[2048];
 	struct sk_flow flow; /* of the last message */
 	int traced_out;
+	int lost;           /* conn_lost heard */
+	uint64_t lost_conn; /* the last one */
 };
 
 struct env {
@@ -106,6 +113,8 @@ struct env {
 	int across_calls;
 	unsigned across_owner;
 	int across_rc; /* what the hook answers; 0: it writes through A */
+	int gone_calls;
+	uint64_t gone_conn, gone_members;
 };
 
 static void on_recv(void *arg, struct sk_msg *msg, const struct sk_flow *flow)
@@ -115,6 +124,26 @@ static void on_recv(void *arg, struct sk_msg *msg, const struct sk_flow *flow)
 	m->got++;
 	m->flow = *flow;
 	snprintf(m->last, sizeof(m->last), "%.*s", (int)raw.len, raw.p);
+}
+
+static void on_lost(void *arg, uint64_t conn, int err)
+{
+	struct member *m = arg;
+	(void)err;
+	m->lost++;
+	m->lost_conn = conn;
+}
+
+/* A's connection broke after others sent on it: the proxy's workers pass this to each
+ * of them through their queues; here B hears of it at once. */
+static void on_gone(void *arg, uint64_t conn, uint64_t members)
+{
+	struct env *e = arg;
+	e->gone_calls++;
+	e->gone_conn = conn;
+	e->gone_members = members;
+	if (members & 1)
+		sk_tp_conn_gone(e->m[1].tp, conn);
 }
 
 static void on_trace(void *arg, bool out, const struct sk_flow *flow, const char *buf, size_t len)
@@ -143,7 +172,7 @@ static void member_up(struct env *e, int i, const char *host)
 	m->addr = sa(host, 5060);
 	assert_int_equal(sk_simnet_node(e->sn, &m->net), 0);
 	struct sk_tp_config c = {.timers = e->timers, .net = m->net, .seed = 10 + (uint64_t)i};
-	struct sk_tp_user u = {.recv = on_recv, .arg = m};
+	struct sk_tp_user u = {.recv = on_recv, .conn_lost = on_lost, .arg = m};
 	assert_int_equal(sk_tp_new(&m->tp, &c, &u), 0);
 	assert_int_equal(sk_tp_listen(m->tp, SK_PROTO_TCP, &m->addr, NULL), 0);
 	sk_tp_set_trace(m->tp, on_trace, m);
@@ -165,6 +194,7 @@ static int setup(void **state)
 	assert_int_equal(sk_tp_set_group(e->m[1].tp, e->g, 0), 0);
 	assert_int_equal(sk_tp_set_group(e->m[1].tp, e->g, 2), -SK_EINVAL);
 	sk_tp_set_across(e->m[1].tp, across, e);
+	sk_tp_set_gone(e->m[0].tp, on_gone, e);
 	*state = e;
 	return 0;
 }
@@ -282,8 +312,10 @@ static void test_send_across(void **state)
 	e->across_rc = -SK_EFULL;
 	assert_int_equal(sk_tp_send(b->tp, &f, buf, strlen(buf)), -SK_EFULL);
 	e->across_rc = 0;
-	/* the client goes: every member knows at once */
+	/* the client goes (orderly): every member knows at once, nobody is told */
 	sk_tp_conn_close(a->tp, id);
+	assert_int_equal(e->gone_calls, 0);
+	assert_int_equal(b->lost, 0);
 	assert_int_equal(sk_tp_group_count(e->g), 0);
 	assert_false(sk_tp_conn_open(b->tp, id));
 	int calls = e->across_calls;
@@ -300,6 +332,51 @@ static void test_send_across(void **state)
 	assert_int_equal(sk_tp_stats(a->tp).tx_msgs, sa0.tx_msgs + 1);
 }
 
+/* Sends on A's connection from B, across. */
+static void b_sends_on(struct env *e, uint64_t id)
+{
+	char buf[600];
+	struct sk_flow f = {.proto = SK_PROTO_TCP, .conn = id};
+	options(buf, sizeof(buf), "10.0.0.2:5060", 20);
+	assert_int_equal(sk_tp_send(e->m[1].tp, &f, buf, strlen(buf)), 0);
+}
+
+static void test_conn_breaks(void **state)
+{
+	struct env *e = *state;
+	struct member *a = &e->m[0], *b = &e->m[1];
+	struct sk_sa c_host = sa("10.0.0.9", 0); /* any port: the client's end is ephemeral */
+	/* one that B never sent on breaks: nobody to tell */
+	client_sends(e, 0, 1);
+	uint64_t quiet = a->flow.conn;
+	assert_int_equal(sk_simnet_drop_conns(e->sn, &c_host), 1);
+	sk_timers_advance(e->timers, 50);
+	assert_int_equal(a->lost, 1); /* A's own user hears, as ever */
+	assert_int_equal(a->lost_conn, quiet);
+	assert_int_equal(e->gone_calls, 0);
+	/* one that B sent on breaks: B hears of it as of its own */
+	client_sends(e, 0, 2);
+	uint64_t id = a->flow.conn;
+	assert_true(id != quiet);
+	b_sends_on(e, id);
+	assert_int_equal(sk_simnet_drop_conns(e->sn, &c_host), 1);
+	sk_timers_advance(e->timers, 50);
+	assert_int_equal(e->gone_calls, 1);
+	assert_int_equal(e->gone_conn, id);
+	assert_int_equal(e->gone_members, 1); /* B is member 0 */
+	assert_int_equal(b->lost, 1);
+	assert_int_equal(b->lost_conn, id);
+	assert_false(sk_tp_conn_open(b->tp, id));
+	/* A leaves the group: B hears of the connections it sent on */
+	client_sends(e, 0, 3);
+	id = a->flow.conn;
+	b_sends_on(e, id);
+	assert_int_equal(sk_tp_set_group(a->tp, NULL, 0), 0);
+	assert_int_equal(e->gone_calls, 2);
+	assert_int_equal(b->lost_conn, id);
+	assert_int_equal(sk_tp_group_count(e->g), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +385,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_conn_ids, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_branch_mark, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_send_across, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conn_breaks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,9 @@
  *    response with O's branch, arriving on R's connection, is handed to O; a
  *    send while R's queue is full fails (sent_across_refused); one queued
  *    while R closes the connection is counted (sent_across_gone), and O
- *    knows the connection is gone at once
+ *    knows the connection is gone at once; a client that resets its
+ *    connection after O sent on it: O hears of it (its transactions on it
+ *    fail at once, as R's do)
  *  - the shared in-memory location store: a binding put through one handle
  *    is found through another; the store goes with the last handle (ASan)
  */
@@ -143,6 +145,8 @@ struct wk {
 	int got;
 	char last_call_id[64];
 	struct sk_sa last_local; /* where it came, as the worker handling it sees it */
+	int lost;                /* connections lost (conn_lost) */
+	uint64_t lost_conn;
 };
 
 struct rig {
@@ -161,6 +165,14 @@ static void on_recv(void *arg, struct sk_msg *m, const struct sk_flow *flow)
 	snprintf(w->last_call_id, sizeof(w->last_call_id), "%.*s", (int)id.len, id.p);
 }
 
+static void on_lost(void *arg, uint64_t conn, int err)
+{
+	struct wk *w = arg;
+	(void)err;
+	w->lost++;
+	w->lost_conn = conn;
+}
+
 static void rig_up(struct rig *r, size_t queue_max)
 {
 	memset(r, 0, sizeof(*r));
@@ -172,7 +184,7 @@ static void rig_up(struct rig *r, size_t queue_max)
 		assert_int_equal(sk_loop_new(&w->loop, r->clock), 0);
 		assert_int_equal(sk_net_os_new(&w->net, w->loop, NULL), 0);
 		struct sk_tp_config tc = {.timers = sk_loop_timers(w->loop), .net = w->net};
-		struct sk_tp_user u = {.recv = on_recv, .arg = w};
+		struct sk_tp_user u = {.recv = on_recv, .conn_lost = on_lost, .arg = w};
 		assert_int_equal(sk_tp_new(&w->tp, &tc, &u), 0);
 		struct sk_sa any = addr("127.0.0.1:0");
 		assert_int_equal(sk_tp_listen(w->tp, SK_PROTO_UDP, &any, &w->priv), 0);
@@ -444,6 +456,25 @@ static void test_send_across(void **state)
 	assert_int_equal(sk_workers_stats(r.ws, R).sent_across_gone, 1);
 	assert_int_equal(sk_workers_stats(r.ws, O).sent_across, 2);
 	close(fd);
+	/* a client that resets its connection after the other worker sent on it */
+	fd = tcp_client(&tcp, request(buf, sizeof(buf), "REGISTER", "reg2@test"));
+	assert_int_equal(getsockname(fd, &mine.u.sa, &ml), 0);
+	int had = r.w[0].got + r.w[1].got;
+	PUMP(&r, 3, r.w[0].got + r.w[1].got == had + 1);
+	t.addr = mine;
+	for (unsigned k = 0; k < 2; k++) /* the worker that did not accept it finds it */
+		if (sk_tp_flow_for(r.w[k].tp, &t, 100, &f) == 0 && sk_tp_conn_owner(f.conn) != k)
+			O = k, R = 1 - k;
+	assert_int_equal(sk_tp_conn_owner(f.conn), R);
+	assert_int_equal(sk_tp_send(r.w[O].tp, &f, buf, strlen(buf)), 0);
+	PUMP(&r, 1u << R, sk_workers_stats(r.ws, R).queued == 0);
+	struct linger rst = {.l_onoff = 1, .l_linger = 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	close(fd);
+	int lost = r.w[O].lost;
+	PUMP(&r, 3, r.w[O].lost == lost + 1);
+	assert_int_equal(r.w[O].lost, lost + 1);
+	assert_int_equal(r.w[O].lost_conn, f.conn);
 	rig_down(&r);
 }
 
