@@ -173,6 +173,11 @@ struct sk_proxy_config {
 	/* the failed authentications per source that block it, counted for several workers'
 	 * proxies together (sk_proxy_auth_fails_new); NULL: this proxy's own */
 	struct sk_proxy_auth_fails *auth_fails;
+	/* the key of the MACs our Record-Route carries (its dialog mark, a WebSocket flow
+	 * token), shared by proxies that read each other's (the workers: a request on a
+	 * connection is handled by the worker holding it, not always the one that
+	 * record-routed its dialog); NULL: the stack's */
+	const struct sk_hash_key *dialog_key;
 	struct sk_location location; /* ops NULL: the in-memory store; freed with the proxy */
 	/* called once per call and per REGISTER (a log line); NULL: nothing */
 	void (*on_event)(void *arg, const struct sk_proxy_event *ev);
@@ -273,8 +278,17 @@ void sk_proxy_drain(struct sk_proxy *p);
  *  - each worker sends its requests from a UDP port of its own, the sent-by of
  *    its Vias, so their responses come back to it (§18.2.2): a response
  *    arriving there is its own, a request there is steered as above;
- *  - a stream stays with the worker holding its connection (§18.2.2: responses
- *    go back on it).
+ *  - a request on a stream stays with the worker holding its connection
+ *    (§18.2.2: its responses go back on it); a response, on a stream or a
+ *    shared address, goes to the worker its top Via's branch names (every
+ *    worker's branches carry its index, sk_tp_branch_owner), else as before;
+ *  - a worker sending on a connection another worker holds (a browser's
+ *    WebSocket, a phone behind NAT: the workers' transports are one group,
+ *    sk_tp_set_group) passes the bytes through the holder's queue, which
+ *    writes them (sk_tp_set_across); a connection known closed fails the
+ *    send at once, one closed before the holder writes is counted; one that
+ *    breaks is told to the workers that sent on it (sk_tp_set_gone), whose
+ *    transactions on it fail at once.
  * A full queue or a stopped owner: a request is answered 503 with Retry-After
  * by the worker that received it (never an ACK), anything else is dropped;
  * both are counted.
@@ -285,7 +299,7 @@ struct sk_workers;
 
 struct sk_workers_config {
 	unsigned n;                    /* workers, 1..SK_WORKERS_MAX */
-	size_t queue_max;              /* messages waiting per worker's queue, 0: 4096 */
+	size_t queue_max;              /* messages and sends waiting per worker's queue, 0: 4096 */
 	const struct sk_hash_key *key; /* the Call-ID hash's key; NULL: drawn from the OS */
 };
 
@@ -294,7 +308,12 @@ struct sk_workers_stats {
 	uint64_t handed_in;   /* messages it handled for another worker's socket */
 	uint64_t refused_503; /* requests it answered 503: the owner's queue full or stopped */
 	uint64_t dropped;     /* other messages it could not pass, or left in its queue at stop */
-	size_t queued;        /* waiting in its queue now */
+	uint64_t sent_across; /* sends on another worker's connection it passed to that worker */
+	uint64_t sent_across_gone;    /* sends passed to it whose connection had closed before
+	                               * it could write them (dropped, counted here) */
+	uint64_t sent_across_refused; /* sends it could not pass: the owner's queue full or
+	                               * the owner stopped (the send failed) */
+	size_t queued;                /* waiting in its queue now */
 	bool stopped;
 };
 
@@ -306,8 +325,9 @@ unsigned sk_workers_count(const struct sk_workers *ws);
 int sk_workers_share(struct sk_workers *ws, const struct sk_sa *addr);
 /**
  * Worker i's transport (sk_stack_tp) and loop: the transport steers what it
- * receives, the loop wakes for its queue. On the thread that will run the
- * loop, or before it starts.
+ * receives, joins the workers' group (with more than one worker: before it
+ * holds a connection) and sends across through the queues; the loop wakes for
+ * its queue. On the thread that will run the loop, or before it starts.
  */
 int sk_workers_attach(struct sk_workers *ws, unsigned i, struct sk_tp *tp, struct sk_loop *loop);
 /**

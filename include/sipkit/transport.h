@@ -334,13 +334,15 @@ int sk_tp_listen(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *addr
 /**
  * Chooses the flow of a request of about len bytes to dst: its protocol (TCP for
  * requests above udp_max on UDP, §18.1.1), the listener it leaves from, and for
- * TCP an open connection to dst if there is one (reuse).
+ * TCP an open connection to dst if there is one (reuse): ours, else in a group
+ * one another member accepted from dst.
  */
 int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, struct sk_flow *flow);
 /** Writes the Via value a request on flow carries: "SIP/2.0/UDP host:port;branch=...;rport". */
 int sk_tp_via(struct sk_tp *tp, const struct sk_flow *flow, struct sk_str branch, char *buf,
               size_t size, size_t *len);
-/** Fills buf with a new branch: the RFC 3261 magic cookie and 96 random bits (§8.1.1.7). */
+/** Fills buf with a new branch: the RFC 3261 magic cookie (§8.1.1.7), in a group "w" and the
+ * member's index in two hex digits (sk_tp_branch_owner), then 96 random bits. */
 size_t sk_tp_branch(struct sk_tp *tp, char *buf, size_t size);
 /**
  * The flow a response to req (received on flow) goes back on (§18.2.2): the
@@ -350,8 +352,10 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
                         struct sk_flow *out);
 /**
  * Sends bytes on flow. Streams: flow->conn if still open, else an open
- * connection to flow->remote, else a new one; flow->conn is updated. Errors
- * known at once are returned; later ones arrive through conn_lost.
+ * connection to flow->remote, else a new one; flow->conn is updated. In a
+ * group, another member's connection goes through the across hook while the
+ * group's table has it open. Errors known at once are returned; later ones
+ * arrive through conn_lost.
  */
 int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len);
 /**
@@ -365,10 +369,10 @@ bool sk_tp_is_local(const struct sk_tp *tp, struct sk_str host, uint16_t port);
 /** Bytes waiting, unread, in the receive queues of the UDP listeners: how far behind
  * the loop is (0 where the backend cannot tell, e.g. simnet). */
 size_t sk_tp_rx_queued(const struct sk_tp *tp);
-/** True while the stream connection is open. */
+/** True while the stream connection is open (in a group: another member's accepted one too). */
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn);
-/** The protocol (TCP, TLS, WS, WSS) and far end of an open stream connection: 0 or
- * -SK_ENOTFOUND. */
+/** The protocol (TCP, TLS, WS, WSS) and far end of an open stream connection (in a group:
+ * another member's accepted one too): 0 or -SK_ENOTFOUND. */
 int sk_tp_conn_peer(struct sk_tp *tp, uint64_t conn, enum sk_proto *proto, struct sk_sa *remote);
 /** Closes a stream connection (tests, operators). */
 void sk_tp_conn_close(struct sk_tp *tp, uint64_t conn);
@@ -400,6 +404,7 @@ void sk_tp_set_steer(struct sk_tp *tp, sk_tp_steer_fn fn, void *arg);
  */
 void sk_tp_inject(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow);
 
-#include "sipkit/resolve.h" /* RFC 3263: names to targets */
+#include "sipkit/tp_group.h" /* several transports in one process: the workers */
+#include "sipkit/resolve.h"  /* RFC 3263: names to targets */
 
 #endif

@@ -9,7 +9,6 @@
 #include <stdio_ext.h> /* __fpending */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "bindings.h"
@@ -182,9 +181,10 @@ static void usage(FILE *f)
 	    "with its own stack, on the same addresses; every request of a call is handled\n"
 	    "by the worker its Call-ID hashes to, and each worker sends from a UDP port of\n"
 	    "its own so that responses come back to it (docs/workers.md). Registrations are\n"
-	    "shared; --max-pending and --src-rate are shared out among the workers. With a\n"
-	    "ws: or wss: listener the default is one worker: a browser's connection and\n"
-	    "the calls to it must meet in one.\n"
+	    "shared; --max-pending and --src-rate are shared out among the workers. A\n"
+	    "connection belongs to the worker that accepted it; another worker sending on\n"
+	    "it (a call to a browser on ws/wss, or to a phone reached over the connection\n"
+	    "it registered on) passes the bytes to that one.\n"
 	    "--t1 MS sets T1 (default 500) and with it T2 (8 T1), T4 (10 T1) and Timer D\n"
 	    "(64 T1): short timers for a lab or a test, not for a network.\n"
 	    "The control socket (default /tmp/sipkit-proxy-PORT.sock) serves sipkit ctl\n"
@@ -451,6 +451,7 @@ static int worker_init(struct proxyd *pd, unsigned i, struct sk_location loc)
 		return 1;
 	struct sk_proxy_config pc = {.stack = w->ph.stack,
 	                             .auth_fails = pd->auth_fails,
+	                             .dialog_key = pd->ws ? &pd->key : NULL,
 	                             .domain = o->domains[0] ? o->domains : NULL,
 	                             .users_file = o->users,
 	                             .auth_algorithms = o->auth_algs,
@@ -591,15 +592,6 @@ static int listen_one(struct proxyd *pd, uint16_t *first_port)
 	return rc;
 }
 
-/* -l ws: or -l wss: among the listeners (case as sk_target_parse reads it). */
-static bool has_ws_listener(const struct proxy_opts *o)
-{
-	for (int i = 0; i < o->nlisten; i++)
-		if (!strncasecmp(o->listen[i], "ws:", 3) || !strncasecmp(o->listen[i], "wss:", 4))
-			return true;
-	return false;
-}
-
 int cmd_proxy(int argc, char **argv)
 {
 	struct proxyd *pd = calloc(1, sizeof(*pd));
@@ -617,22 +609,12 @@ int cmd_proxy(int argc, char **argv)
 		o->listen[o->nlisten++] = "tcp:127.0.0.1:5060";
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	bool ws = has_ws_listener(o);
+	/* a WebSocket listener too: a call reaches a browser over whichever worker holds
+	 * its connection (docs/workers.md, "A call to a connection another worker owns") */
 	pd->nworkers = o->workers               ? (unsigned)o->workers
-	               : ws || cores < 1        ? 1
+	               : cores < 1              ? 1
 	               : cores > SK_WORKERS_MAX ? SK_WORKERS_MAX
 	                                        : (unsigned)cores;
-	if (ws && !o->workers)
-		fprintf(stderr,
-		        "sipkit proxy: one worker: a WebSocket listener's connections and the "
-		        "calls to them must meet in one (docs/websocket.md)\n");
-	else if (ws && pd->nworkers > 1)
-		fprintf(
-		    stderr,
-		    "sipkit proxy: warning: %u workers with a WebSocket listener: a call handled "
-		    "by another worker than the one holding the browser's connection gets 480 "
-		    "(docs/websocket.md)\n",
-		    pd->nworkers);
 	pd->w = calloc(pd->nworkers, sizeof(*pd->w));
 	memset(locs, 0, sizeof(locs));
 	if (!pd->w) {
@@ -641,7 +623,8 @@ int cmd_proxy(int argc, char **argv)
 	}
 	if (pd->nworkers > 1) {
 		struct sk_workers_config wc = {.n = pd->nworkers};
-		if (sk_workers_new(&pd->ws, &wc) < 0 || pthread_mutex_init(&pd->trace_lock, NULL)) {
+		if (sk_workers_new(&pd->ws, &wc) < 0 || sk_hash_key_from_os(&pd->key) < 0 ||
+		    pthread_mutex_init(&pd->trace_lock, NULL)) {
 			rc = 1;
 			goto out_opts;
 		}

@@ -320,6 +320,9 @@ static void stats_all(struct proxyd *pd, FILE *f)
 		tot.refused_503 += ws[k].refused_503;
 		tot.dropped += ws[k].dropped;
 		tot.queued += ws[k].queued;
+		tot.sent_across += ws[k].sent_across;
+		tot.sent_across_gone += ws[k].sent_across_gone;
+		tot.sent_across_refused += ws[k].sent_across_refused;
 	}
 	uint64_t held;
 	for (size_t i = 0; i < sum.n; i++) {
@@ -330,15 +333,18 @@ static void stats_all(struct proxyd *pd, FILE *f)
 	}
 	fprintf(f,
 	        "workers %u\nworkers_running %u\nhanded_out %llu\nhanded_in %llu\n"
-	        "handoff_503 %llu\nhandoff_dropped %llu\nhandoff_queued %zu\n",
+	        "handoff_503 %llu\nhandoff_dropped %llu\nhandoff_queued %zu\n"
+	        "sent_across %llu\nsent_across_gone %llu\nsent_across_refused %llu\n",
 	        pd->nworkers, running, (unsigned long long)tot.handed_out,
 	        (unsigned long long)tot.handed_in, (unsigned long long)tot.refused_503,
-	        (unsigned long long)tot.dropped, tot.queued);
+	        (unsigned long long)tot.dropped, tot.queued, (unsigned long long)tot.sent_across,
+	        (unsigned long long)tot.sent_across_gone,
+	        (unsigned long long)tot.sent_across_refused);
 	for (unsigned k = 0; k < pd->nworkers; k++) {
 		fprintf(f,
 		        "worker %u %s calls %llu cancelled %llu contexts %llu sent_481 %llu "
 		        "shed_503 %llu handed_out %llu handed_in %llu handoff_503 %llu "
-		        "handoff_dropped %llu queued %zu\n",
+		        "handoff_dropped %llu queued %zu sent_across %llu\n",
 		        k,
 		        ws[k].stopped ? "stopped"
 		        : ans[k]      ? "running"
@@ -347,7 +353,8 @@ static void stats_all(struct proxyd *pd, FILE *f)
 		        stat_of(ans[k], "contexts"), stat_of(ans[k], "sent_481"),
 		        stat_of(ans[k], "shed_503"), (unsigned long long)ws[k].handed_out,
 		        (unsigned long long)ws[k].handed_in, (unsigned long long)ws[k].refused_503,
-		        (unsigned long long)ws[k].dropped, ws[k].queued);
+		        (unsigned long long)ws[k].dropped, ws[k].queued,
+		        (unsigned long long)ws[k].sent_across);
 		free(ans[k]);
 	}
 	fprintf(f, "ok\n");

@@ -78,7 +78,10 @@ struct proxyd {
 	struct proxy_opts o;
 	struct proxy_worker *w;
 	unsigned nworkers;
-	struct sk_workers *ws;     /* NULL with one worker */
+	struct sk_workers *ws; /* NULL with one worker */
+	/* the workers' one key of what our Record-Route carries (sk_proxy_config
+	 * dialog_key): a flow token or dialog mark one worker wrote, another reads */
+	struct sk_hash_key key;
 	struct sk_location shared; /* a handle on the workers' shared in-memory store */
 	bool have_shared;
 	/* shared by the workers (NULL with one): the Redis stores' breaker, and the failed

@@ -21,7 +21,7 @@
 static uint64_t token_mac(const struct sk_proxy *p, uint64_t a, uint64_t b)
 {
 	uint64_t ab[2] = {a, b};
-	return sk_hash(sk_stack_hash_key(p->stack), ab, sizeof(ab));
+	return sk_hash(&p->dialog_key, ab, sizeof(ab));
 }
 
 size_t sk_proxy_flow_token(const struct sk_proxy *p, uint64_t a, uint64_t b, char *buf, size_t size)

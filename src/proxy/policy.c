@@ -52,7 +52,7 @@ bool sk_proxy_hop_is_us(const struct sk_proxy *p, const struct sk_uri *uri)
 static uint64_t dialog_mac(const struct sk_proxy *p, struct sk_str call_id)
 {
 	struct sk_hash_state s;
-	sk_hash_init(&s, sk_stack_hash_key(p->stack));
+	sk_hash_init(&s, &p->dialog_key);
 	sk_hash_update(&s, "record-route", 12); /* not any other use of the key */
 	sk_hash_field(&s, call_id);
 	return sk_hash_final(&s);

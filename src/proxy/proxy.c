@@ -483,6 +483,8 @@ int sk_proxy_new(struct sk_proxy **out, const struct sk_proxy_config *cfg)
 		return -SK_ENOMEM;
 	p->cfg = *cfg;
 	p->stack = cfg->stack;
+	p->dialog_key = cfg->dialog_key ? *cfg->dialog_key : *sk_stack_hash_key(cfg->stack);
+	p->cfg.dialog_key = NULL; /* copied: the caller's may not outlive us */
 	if (!p->cfg.timer_c_ms)
 		p->cfg.timer_c_ms = 181000; /* §16.8: greater than 3 minutes */
 	if (!p->cfg.branch_ms)

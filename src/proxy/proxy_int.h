@@ -33,6 +33,7 @@ struct static_route {
 struct sk_proxy {
 	struct sk_proxy_config cfg;
 	struct sk_stack *stack;
+	struct sk_hash_key dialog_key; /* cfg.dialog_key's, else the stack's */
 	struct sk_location loc;
 	struct sk_proxy_stats st;
 	struct static_route *routes;

@@ -44,7 +44,7 @@ static void header_fired(void *arg);
  * identifiers, SLAAC), so counting single addresses would cap nobody. IPv4
  * mapped into IPv6 stays one IPv4 address.
  */
-static void sa_key(const struct sk_sa *a, bool port, struct sk_sa *k)
+void sk_tp_sa_key(const struct sk_sa *a, bool port, struct sk_sa *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->u.sa.sa_family = a->u.sa.sa_family;
@@ -106,7 +106,14 @@ static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, enum sk
 	c->tp = tp;
 	c->sock = sock;
 	c->proto = proto;
-	c->id = ++tp->next_conn;
+	/* in a group, our index in the top byte: every member's ids unique together, and
+	 * any member knows whose a connection is (transport.h) */
+	c->id = (uint64_t)tp->owner << SK_TP_CONN_OWNER_SHIFT | ++tp->next_conn;
+	/* an accepted one may be sent on by another member of our group (tp_group.c) */
+	if (inbound && tp->group && sk_tp_group_add(tp->group, c->id, proto, remote) < 0) {
+		free(c);
+		return NULL;
+	}
 	c->remote = *remote;
 	c->local = sock->local;
 	c->inbound = inbound;
@@ -118,7 +125,7 @@ static struct conn *conn_new(struct sk_tp *tp, struct sk_net_sock *sock, enum sk
 	sk_timer_init(&c->header, header_fired, c);
 	sk_timer_start(tp->cfg.timers, &c->idle, idle_ms(c));
 	struct sk_sa k;
-	sa_key(remote, true, &k);
+	sk_tp_sa_key(remote, true, &k);
 	sk_htab_insert(&tp->conn_ids, &c->by_id, sk_hash(&tp->key, &c->id, sizeof(c->id)));
 	sk_htab_insert(&tp->conn_remotes, &c->by_remote, sa_hash(tp, &k));
 	c->next = tp->conns;
@@ -166,6 +173,8 @@ void sk_tp_conn_free(struct conn *c)
 		sk_tp_tls_end(c);
 		sk_htab_remove(&tp->conn_ids, &c->by_id);
 		sk_htab_remove(&tp->conn_remotes, &c->by_remote);
+		if (c->inbound && tp->group) /* no member sends on it from now on */
+			sk_tp_group_remove(tp->group, c->id);
 		source_leave(tp, c);
 		sk_tp_ws_detach(c);
 		if (c->prev)
@@ -195,9 +204,15 @@ void sk_tp_conn_fail(struct conn *c, int err)
 {
 	struct sk_tp *tp = c->tp;
 	uint64_t id = c->id;
+	/* the members of our group that sent on it hear of it too (their transactions on it
+	 * fail as ours do); taken from the table before the free, which finds it gone */
+	uint64_t others =
+	    c->inbound && tp->group && c->sock ? sk_tp_group_remove(tp->group, id) : 0;
 	sk_tp_conn_free(c);
 	if (tp->user.conn_lost)
 		tp->user.conn_lost(tp->user.arg, id, err);
+	if (others && tp->gone)
+		tp->gone(tp->gone_arg, id, others);
 }
 
 static bool conn_id_eq(const struct sk_hnode *n, const void *ctx)
@@ -229,7 +244,7 @@ static bool conn_remote_eq(const struct sk_hnode *n, const void *ctx)
 struct conn *sk_tp_conn_by_remote(struct sk_tp *tp, enum sk_proto proto, const struct sk_sa *remote)
 {
 	struct sk_sa k;
-	sa_key(remote, true, &k);
+	sk_tp_sa_key(remote, true, &k);
 	struct remote_key rk = {proto, remote};
 	struct sk_hnode *n = sk_htab_find(&tp->conn_remotes, sa_hash(tp, &k), conn_remote_eq, &rk);
 	return n ? sk_container_of(n, struct conn, by_remote) : NULL;
@@ -272,13 +287,22 @@ static void header_fired(void *arg)
 	sk_tp_conn_expire(c, c->established ? "stalled" : "stalled new");
 }
 
+bool sk_tp_conn_foreign(const struct sk_tp *tp, uint64_t conn)
+{
+	return tp->group && sk_tp_conn_owner(conn) != tp->owner;
+}
+
 bool sk_tp_conn_open(struct sk_tp *tp, uint64_t conn)
 {
+	if (conn && sk_tp_conn_foreign(tp, conn))
+		return sk_tp_group_conn(tp->group, conn, NULL, NULL);
 	return conn && sk_tp_conn_by_id(tp, conn);
 }
 
 int sk_tp_conn_peer(struct sk_tp *tp, uint64_t conn, enum sk_proto *proto, struct sk_sa *remote)
 {
+	if (conn && sk_tp_conn_foreign(tp, conn))
+		return sk_tp_group_conn(tp->group, conn, proto, remote) ? 0 : -SK_ENOTFOUND;
 	struct conn *c = conn ? sk_tp_conn_by_id(tp, conn) : NULL;
 	if (!c)
 		return -SK_ENOTFOUND;
@@ -304,7 +328,7 @@ void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_soc
 	const struct listener *l = ls->user;
 	enum sk_proto proto = l ? l->proto : SK_PROTO_TCP;
 	struct sk_sa k;
-	sa_key(peer, false, &k);
+	sk_tp_sa_key(peer, false, &k);
 	uint64_t h = sa_hash(tp, &k);
 	struct source *src = source_find(tp, &k, h);
 	const char *why = NULL;
@@ -561,6 +585,30 @@ struct conn *sk_tp_conn_connect(struct sk_tp *tp, enum sk_proto proto, const str
 		return NULL;
 	}
 	return c;
+}
+
+/*
+ * Another member's connection: the bytes go to it through the across hook
+ * when the group's table has the connection open (-SK_EIO at once when it has
+ * not, as for a closed one of ours: a WebSocket is reached over it or not at
+ * all). A TCP or TLS flow whose connection went is sent as one of ours whose
+ * connection went: on another to its far end, else a new one.
+ */
+int sk_tp_conn_across(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len,
+                      bool *sent)
+{
+	enum sk_proto proto;
+	*sent = false;
+	if (sk_tp_group_use(tp->group, flow->conn, tp->owner, &proto) && proto == flow->proto) {
+		*sent = true;
+		return tp->across ? tp->across(tp->across_arg, sk_tp_conn_owner(flow->conn), flow,
+		                               buf, len)
+		                  : -SK_EIO;
+	}
+	if (sk_proto_is_ws(flow->proto))
+		return -SK_EIO;
+	flow->conn = 0;
+	return 0;
 }
 
 int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len)

@@ -76,10 +76,19 @@ struct sk_tp {
 	void *trace_arg;
 	sk_tp_steer_fn steer; /* several stacks on one address: who handles what */
 	void *steer_arg;
+	struct sk_tp_group *group; /* NULL: alone (tp_group.c) */
+	unsigned owner;            /* our index in it, the top byte of our connection ids */
+	sk_tp_across_fn across;    /* a send on another member's connection */
+	void *across_arg;
+	sk_tp_gone_fn gone; /* one of ours that others sent on broke */
+	void *gone_arg;
 };
 
 /* ---- conn.c: stream connections ------------------------------------------ */
 
+/** The address of a, zero elsewhere, so that keys compare and hash as bytes: with its port
+ * (a connection's far end) or without (a source: an IPv6 one is its /64). */
+void sk_tp_sa_key(const struct sk_sa *a, bool port, struct sk_sa *k);
 /** Gives each zero connection limit its default. */
 void sk_tp_conn_limits_default(struct sk_tp_conn_limits *l);
 /** Closes the socket and forgets the connection (later, if it is dispatching). */
@@ -105,6 +114,13 @@ void sk_tp_conn_expire(struct conn *c, const char *why);
 /** Sends on flow's connection, else one to its remote, opened within the outgoing cap;
  * sets flow->conn. */
 int sk_tp_conn_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len);
+/** In a group, a connection of another member (its id's owner byte is not ours). */
+bool sk_tp_conn_foreign(const struct sk_tp *tp, uint64_t conn);
+/** A send on another member's connection (flow->conn foreign): *sent set when the bytes went
+ * to the across hook (its result returned); otherwise -SK_EIO (a WebSocket gone) or 0 with
+ * flow->conn cleared (a TCP or TLS flow to send as one's own). */
+int sk_tp_conn_across(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len,
+                      bool *sent);
 /** The stream upcalls of struct sk_net_up (net.h); arg is the transport. */
 void sk_tp_conn_up_accepted(void *arg, struct sk_net_sock *ls, struct sk_net_sock *cs,
                             const struct sk_sa *peer);

@@ -307,8 +307,10 @@ static void handle_msg(struct sk_tp *tp, const char *buf, size_t len, const stru
 void sk_tp_handle_msg(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow,
                       bool stream)
 {
-	/* a stream stays with the stack that holds its connection: responses go back on it */
-	handle_msg(tp, buf, len, flow, stream, !stream);
+	/* the steering hook sees streams too: a request on one stays with the stack that
+	 * holds its connection (its responses go back on it), a response may be for a client
+	 * transaction of another stack that sent on it (sk_tp_set_across) */
+	handle_msg(tp, buf, len, flow, stream, true);
 }
 
 void sk_tp_inject(struct sk_tp *tp, const char *buf, size_t len, const struct sk_flow *flow)
@@ -412,13 +414,17 @@ int sk_tp_flow_for(struct sk_tp *tp, const struct sk_target *dst, size_t len, st
 		int rc = 0;
 		if (!fits)
 			c = NULL;
+		/* in a group, another member's accepted connection to dst (a browser, a phone
+		 * behind NAT: reachable over it only) is as good as one of ours */
+		uint64_t other =
+		    !c && tp->group ? sk_tp_group_conn_to(tp->group, proto, &dst->addr) : 0;
 		/* RFC 5922 §7.2: a TLS connection checks the server against the target's name,
 		 * known here only: opened now (the first send follows at once) */
-		if (!c && proto == SK_PROTO_TLS &&
+		if (!c && !other && proto == SK_PROTO_TLS &&
 		    !(c = sk_tp_conn_connect(tp, proto, &dst->addr, dst->name[0] ? dst->name : NULL,
 		                             &rc)))
 			return rc;
-		flow->conn = c ? c->id : 0;
+		flow->conn = c ? c->id : other;
 		/* RFC 7118 §5: no connection is opened to a WebSocket client; without its own
 		 * connection the flow does not exist */
 		if (sk_proto_is_ws(proto) && !flow->conn)
@@ -433,6 +439,10 @@ size_t sk_tp_branch(struct sk_tp *tp, char *buf, size_t size)
 	struct sk_fmt f; /* every request sends one: no printf ("z9hG4bK%016llx%08x") */
 	sk_fmt_init(&f, buf, size);
 	sk_fmt_str(&f, SK_STR_LIT("z9hG4bK")); /* §8.1.1.7: the magic cookie */
+	if (tp->group) { /* "w" and our index: whose transaction a response is for */
+		sk_fmt_char(&f, 'w');
+		sk_fmt_hex(&f, tp->owner, 2);
+	}
 	sk_fmt_hex(&f, a, 16);
 	sk_fmt_hex(&f, b >> 32, 8);
 	return f.len;
@@ -491,6 +501,11 @@ int sk_tp_response_flow(struct sk_tp *tp, const struct sk_msg *req, const struct
 int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t len)
 {
 	int rc;
+	if (sk_proto_is_stream(flow->proto) && flow->conn && sk_tp_conn_foreign(tp, flow->conn)) {
+		bool across; /* the owner writes, counts and traces it (sk_tp_send_own) */
+		if ((rc = sk_tp_conn_across(tp, flow, buf, len, &across)) < 0 || across)
+			return rc;
+	}
 	if (sk_proto_is_stream(flow->proto)) {
 		rc = sk_tp_conn_send(tp, flow, buf, len);
 	} else if (flow->proto == SK_PROTO_UDP) {
@@ -522,6 +537,17 @@ int sk_tp_send(struct sk_tp *tp, struct sk_flow *flow, const char *buf, size_t l
 		}
 	}
 	return rc;
+}
+
+int sk_tp_send_own(struct sk_tp *tp, const struct sk_flow *flow, const char *buf, size_t len)
+{
+	struct sk_flow f = *flow;
+	/* this connection or none: the sender chose it, and a new one to its far end (a
+	 * client's ephemeral port) would reach nobody */
+	if (!sk_proto_is_stream(f.proto) || sk_tp_conn_foreign(tp, f.conn) ||
+	    !sk_tp_conn_by_id(tp, f.conn))
+		return -SK_ENOTFOUND;
+	return sk_tp_send(tp, &f, buf, len);
 }
 
 void sk_tp_set_trace(struct sk_tp *tp, sk_tp_trace_fn fn, void *arg)

@@ -34,6 +34,14 @@ check_out() { # name expected-exit expected-stdout-substring command... (output 
 	pass=$((pass + 1))
 }
 
+check_err_absent() { # name text: the stderr of the last check_err does not say text
+	if grep -qF -- "$2" /tmp/sk_cli_err.$$; then
+		echo "FAIL $1: stderr says '$2':"; cat /tmp/sk_cli_err.$$
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+
 check_err() { # name expected-exit expected-stderr-substring command...
 	name=$1; want=$2; msg=$3; shift 3
 	"$@" >/dev/null 2>/tmp/sk_cli_err.$$; got=$?
@@ -72,8 +80,12 @@ check_err proxy-workers-65 64 "bad setting 'workers 65'" "$SIPKIT" proxy --worke
 check_err proxy-tcp-zero 64 "bad setting 'tcp-max-in 0'" "$SIPKIT" proxy --tcp-max-in 0
 check_err proxy-tcp-unknown 64 "bad setting 'tcp-bogus 3'" "$SIPKIT" proxy --tcp-bogus 3
 check_err proxy-wss-no-cert 69 "cannot listen on WSS: no certificate and key" "$SIPKIT" proxy -l wss:127.0.0.1:0 --duration 1
-check_err proxy-ws-one-worker 0 "one worker: a WebSocket listener" "$SIPKIT" proxy -l udp:127.0.0.1:0 -l ws:127.0.0.1:0 --duration 1
-check_err proxy-ws-workers-warn 0 "warning: 2 workers with a WebSocket listener" "$SIPKIT" proxy -l udp:127.0.0.1:0 -l ws:127.0.0.1:0 --workers 2 --duration 1
+# a WebSocket listener runs as many workers as any other, without a word (docs/workers.md: a
+# call reaches the browser through the worker holding its connection)
+check_err proxy-ws-workers 0 "listening on ws:127.0.0.1:" "$SIPKIT" proxy -l udp:127.0.0.1:0 -l ws:127.0.0.1:0 --workers 2 --duration 1
+check_err_absent proxy-ws-workers-no-warning "WebSocket listener"
+check_err proxy-ws-default-workers 0 "listening on ws:127.0.0.1:" "$SIPKIT" proxy -l udp:127.0.0.1:0 -l ws:127.0.0.1:0 --duration 1
+check_err_absent proxy-ws-default-workers-not-one "one worker"
 check_err ctl-no-proxy 69 "no proxy on" "$SIPKIT" ctl -s /tmp/sk_no_such_proxy.sock stats
 check_err uas-no-listen 64 "give at least one -l" "$SIPKIT" uas
 check_err call-no-uri 64 "no URI to call" "$SIPKIT" call

@@ -144,7 +144,8 @@ sipkit_ws_edge() {
 	alloc 2
 	PROXY_PORT=$PORT WS_PORT=$((PORT + 1))
 	CTL=$dir/ctl.sock
-	# one worker: the phone's connection and the call meet in it (docs/websocket.md)
+	# one worker: one loop's ladder, in order (several serve a phone on ws as well: ws.sh
+	# ws-workers-2, ws-workers-4)
 	start_bg proxy 2 proxy -l "udp:$LO:$PROXY_PORT" -l "ws:$LO:$WS_PORT" --domain sipkit.test \
 		--workers 1 --ctl "$CTL" --ladder --trace proxy.pcap || { verdict; return; }
 	PROXY_PID=$BG_PID

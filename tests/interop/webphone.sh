@@ -51,8 +51,8 @@ webphone() {
 	start_bg uas 1 uas -l "udp:$LO:$UAS_PORT" --no-answer || { verdict; return; }
 	UAS_PID=$BG_PID
 	CTL=$dir/ctl.sock
-	# one worker: the page's WebSocket connection belongs to the worker that accepted it,
-	# a call to the worker its Call-ID hashes to (docs/workers.md)
+	# one worker: one loop's ladder, in order (several serve a browser as well: ws.sh
+	# ws-workers-2, ws-workers-4)
 	# shellcheck disable=SC2086 # $tls: options, one word each
 	start_bg proxy 2 proxy -l "udp:$LO:$PROXY_PORT" -l "$2:$LO:$WS_PORT" $tls --ctl "$CTL" \
 		--workers 1 --domain sipkit.test --route "bob=sip:$LO:$UAS_PORT" \

@@ -11,6 +11,15 @@
 #   fork-2              the same forked to two callees: each gets one CANCEL a call
 #   answer-4            60 answered calls with Record-Route: ACK and BYE (from the
 #                       caller's socket of the call) reach the call's worker
+#   nat-tcp-2, nat-tcp-4
+#                       a phone "behind NAT" (tests/interop/wsphone.py over tcp:)
+#                       registers over TCP with a Contact naming its connection's own
+#                       port, where nobody listens: 16 calls from `sipkit call` (new
+#                       Call-IDs, handled by every worker) each reach it over that one
+#                       connection, INVITE and CANCEL (the phone answers 180, 200 to the
+#                       CANCEL, 487 and counts the ACK), the proxy never opens a
+#                       connection of its own (tcp_opened 1: the phone's), bytes went
+#                       across to the worker that accepted it (sent_across), no 481
 #   stop-4              calls at 40/s while worker 1 is stopped (sipkit ctl worker
 #                       stop 1): every call ends cleanly (cancelled, or 503 for
 #                       those of the stopped worker: no timeout), the other three
@@ -165,7 +174,50 @@ stop_case() {
 	verdict
 }
 
-all="cancel-2 cancel-4 fork-2 answer-4 stop-4"
+# a phone reached only over the TCP connection it registered on (docs/workers.md, "A
+# call to a connection another worker owns")
+nat_tcp_case() { # name workers
+	begin "$1"
+	K=16
+	alloc 1
+	TCP_PORT=$PORT
+	if start_proxy --workers "$2" --t1 100 --domain sipkit.test -l "tcp:$LO:$TCP_PORT"; then
+		rm -f ready
+		timeout -k 5 60 python3 "$here/wsphone.py" serve ring "tcp:$LO:$TCP_PORT" natted \
+			sipkit.test ready $K >phone.out 2>phone.err &
+		ph=$!
+		pids="$pids $ph"
+		n=0
+		while [ ! -f ready ] && running $ph && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+		if [ -f ready ]; then
+			timeout -k 5 40 "$SIPKIT" call sip:natted@sipkit.test --route "sip:$LO:$PROXY_PORT;lr" \
+				-l "udp:$LO:0" --calls $K --rate 20 --cancel-after 300 --json >calls.out 2>calls.err
+			st=$?
+			[ $st = 0 ] || bad "sipkit call exit $st, expected 0: $(grep -v '"status":487' calls.out | head -1)"
+			n=$(grep -c '"outcome":"cancelled"' calls.out)
+			[ "$n" = $K ] || bad "$n of $K calls cancelled"
+			wait_bounded $ph 20
+			st=$?
+			[ $st = 0 ] || bad "the phone exit $st: $(cat phone.err)"
+			[ "$(cat phone.out)" = $K ] || bad "the phone served $(cat phone.out) calls, expected $K"
+			wait_idle
+			stat_is tcp_opened 1
+			stat_is sent_481 0
+			stat_is sent_across_gone 0
+			[ "$(stat_of ctl-stats.out sent_across)" -gt 0 ] ||
+				bad "nothing was sent across to the worker holding the connection"
+			used=$(awk '$1 == "worker" && $5 > 0 {n++} END {print n + 0}' ctl-stats.out)
+			[ "$used" -ge 2 ] || bad "only $used worker(s) handled calls"
+			check_no_pending
+		else
+			bad "the phone did not register over TCP: $(cat phone.err)"
+		fi
+		stop_proxy
+	fi
+	verdict
+}
+
+all="cancel-2 cancel-4 fork-2 answer-4 nat-tcp-2 nat-tcp-4 stop-4"
 
 run_case() {
 	PROXY_PID=""
@@ -174,6 +226,8 @@ run_case() {
 	cancel-4) cancel_case cancel-4 4 1 ;;
 	fork-2) cancel_case fork-2 2 2 ;;
 	answer-4) answer_case ;;
+	nat-tcp-2) nat_tcp_case nat-tcp-2 2 ;;
+	nat-tcp-4) nat_tcp_case nat-tcp-4 4 ;;
 	stop-4) stop_case ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac

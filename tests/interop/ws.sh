@@ -25,6 +25,22 @@
 #                   a sips: call over TLS reaches it over WSS and is cancelled too,
 #                   while a sips: call to a phone on plain ws gets 480 (RFC 5630
 #                   §3.1.2, RFC 7118 §5.2); ctl stats counts wss_upgrades
+#   ws-workers-2, ws-workers-4
+#                   the proxy with 2 and 4 workers (--workers; a connection belongs
+#                   to the worker that accepted it, a call to the one its Call-ID
+#                   hashes to: docs/workers.md): three phones register over ws and
+#                   one over wss, each then rings for 6 calls from `sipkit call
+#                   --calls 6` (new Call-IDs: every worker handles some) and every
+#                   call is cancelled (487, no 480); a fifth phone on ws answers 3
+#                   calls, whose ACK and BYE reach it through the Record-Route's flow
+#                   token; bytes went across to the worker holding a connection
+#                   (ctl stats sent_across), calls were handled by several workers;
+#                   once a phone has closed its connection, 6 more calls to it get
+#                   480 at once in whichever worker they land; six phones that leave
+#                   while their call rings (a tab closed) end it at once (a final
+#                   within 2 s, not the caller's CANCEL at 5 s) in whichever worker it
+#                   runs; `sipkit check` on the capture: every call cancelled cleanly
+#                   or answered, no finding
 #   wss-bad-input   on the wss port: garbage before the handshake and a plain ws
 #                   upgrade are cut off (tls_failed), 5 connections that never send
 #                   a ClientHello are closed at --tls-handshake-ms (closed_handshake),
@@ -51,9 +67,8 @@ cert() {
 }
 
 # start_wss_proxy: the proxy on udp $PROXY_PORT, ws $WS_PORT, wss $WSS_PORT and tls
-# $TLS_PORT, with the certificate of cert(); one worker: a WebSocket connection belongs
-# to the worker that accepted it, and a call is handled by the worker its Call-ID
-# hashes to (docs/workers.md), which need not be that one
+# $TLS_PORT, with the certificate of cert(); $WORKERS workers (default one: the
+# ladder and counters of one loop; ws-workers-N run several)
 start_wss_proxy() {
 	cert || return 1
 	alloc 4
@@ -61,7 +76,8 @@ start_wss_proxy() {
 	CTL=$dir/ctl.sock
 	start_bg proxy 4 proxy -l "udp:$LO:$PROXY_PORT" -l "ws:$LO:$WS_PORT" -l "wss:$LO:$WSS_PORT" \
 		-l "tls:$LO:$TLS_PORT" --tls-cert "$work/server.pem" --tls-key "$work/server.key" \
-		--tls-ca "$work/server.pem" --workers 1 --ctl "$CTL" --ladder --trace proxy.pcap "$@"
+		--tls-ca "$work/server.pem" --workers "${WORKERS:-1}" --ctl "$CTL" --ladder \
+		--trace proxy.pcap "$@"
 	st=$?
 	PROXY_PID=$BG_PID
 	return $st
@@ -211,6 +227,102 @@ wss_ring_cancel() {
 	verdict
 }
 
+# serve_up MODE TARGET USER N: a wsphone serving N calls in the background (pid $ph),
+# registered
+serve_up() {
+	rm -f "ready-$3"
+	WSPHONE_CA=$work/server.pem timeout -k 5 60 $PHONE serve "$1" "$2" "$3" sipkit.test \
+		"ready-$3" "$4" >"phone-$3.out" 2>"phone-$3.err" &
+	ph=$!
+	pids="$pids $ph"
+	eval "ph_$3=$ph"
+	n=0
+	while [ ! -f "ready-$3" ] && running $ph && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -f "ready-$3" ] || { bad "the phone $3 did not register over $2: $(cat "phone-$3.err")"; return 1; }
+}
+
+# calls_to USER N ARGS...: N calls from `sipkit call` to USER in the background (pid
+# in $call_USER), each a new Call-ID, results in calls-USER.out
+calls_to() {
+	u=$1 n=$2
+	shift 2
+	timeout -k 5 40 "$SIPKIT" call "sip:$u@sipkit.test" --route "sip:$LO:$PROXY_PORT;lr" \
+		-l "udp:$LO:0" --calls "$n" --rate 20 --json "$@" >"calls-$u.out" 2>"calls-$u.err" &
+	eval "call_$u=$!"
+	pids="$pids $!"
+}
+
+# outcomes USER WHAT: how many calls to USER ended so ("cancelled", "answered", 480)
+outcomes() {
+	case $2 in
+	[0-9]*) grep -c "\"status\":$2," "calls-$1.out" ;;
+	*) grep -c "\"outcome\":\"$2\"" "calls-$1.out" ;;
+	esac
+}
+
+ws_workers() { # name workers
+	begin "$1"
+	K=6
+	WORKERS=$2 start_wss_proxy --domain sipkit.test --record-route --t1 100 || { verdict; return; }
+	up=1
+	for u in a1 a2 a3; do serve_up ring "$LO:$WS_PORT" $u $K || up=0; done
+	serve_up ring "wss:$LO:$WSS_PORT" s1 $K || up=0
+	serve_up answer "$LO:$WS_PORT" b1 3 || up=0
+	if [ $up = 1 ]; then
+		for u in a1 a2 a3 s1; do calls_to $u $K --cancel-after 300; done
+		calls_to b1 3 --hangup-after 100
+		for u in a1 a2 a3 s1 b1; do
+			eval "wait_bounded \$call_$u 40"
+			st=$?
+			[ $st = 0 ] || bad "sipkit call to $u: exit $st, expected 0: $(grep -v '"status":487' "calls-$u.out" | head -2)"
+			eval "wait_bounded \$ph_$u 20" || bad "the phone $u: $(cat "phone-$u.err")"
+		done
+		for u in a1 a2 a3 s1; do
+			[ "$(outcomes $u cancelled)" = $K ] || bad "$u: $(outcomes $u cancelled) of $K calls cancelled"
+		done
+		[ "$(outcomes b1 answered)" = 3 ] || bad "b1: $(outcomes b1 answered) of 3 calls answered"
+		grep -q '"status":480' calls-*.out && bad "a call got 480: $(grep -h '"status":480' calls-*.out | head -1)"
+		grep -q "WSS  CANCEL sip:s1@" proxy.out || bad "no CANCEL went out over WSS"
+		ctl_stats
+		[ "$(awk '$1 == "sent_across" {print $2}' ctl-stats.out)" -gt 0 ] ||
+			bad "nothing was sent across to the worker holding a connection"
+		used=$(awk '$1 == "worker" && $5 > 0 {n++} END {print n + 0}' ctl-stats.out)
+		[ "$used" -ge 2 ] || bad "only $used worker(s) handled calls"
+		stat_is workers "$2"
+		stat_is sent_481 0
+		stat_is sent_across_gone 0
+		# a1 closed its connection once done: its binding stays, every call to it
+		# gets 480 at once, whichever worker it lands in
+		t0=$(date +%s%N)
+		calls_to a1 $K --cancel-after 3000
+		wait_bounded "$call_a1" 20
+		t1=$(date +%s%N)
+		[ "$(outcomes a1 480)" = $K ] || bad "a1 closed: $(outcomes a1 480) of $K calls got 480"
+		[ $(((t1 - t0) / 1000000)) -lt 2500 ] || bad "the 480s took $(((t1 - t0) / 1000000)) ms"
+		# a browser that leaves while its call rings: the call ends at once, in
+		# whichever worker it runs (the connection's worker tells the others)
+		for i in 1 2 3 4 5 6; do serve_up leave "$LO:$WS_PORT" d$i 1 || up=0; done
+		for i in 1 2 3 4 5 6; do
+			[ $up = 1 ] || break
+			timeout -k 5 20 "$SIPKIT" call "sip:d$i@sipkit.test" --route "sip:$LO:$PROXY_PORT;lr" \
+				-l "udp:$LO:0" --cancel-after 5000 --json >"calls-d$i.out" 2>"calls-d$i.err"
+			ms=$(sed -n 's/.*"final":\([0-9]*\).*/\1/p' "calls-d$i.out")
+			grep -q '"status":487' "calls-d$i.out" && bad "d$i left: its call was cancelled at 5 s"
+			[ "${ms:-9999}" -lt 2000 ] || bad "d$i left: the call's final came after ${ms:-no} ms"
+			eval "wait_bounded \$ph_d$i 10" || bad "the phone d$i: $(cat "phone-d$i.err")"
+		done
+		check_no_pending
+	fi
+	stop_proxy
+	"$SIPKIT" check --json --no-progress proxy.pcap >check.out 2>check.err
+	n=$(grep -o '"outcome":"cancelled cleanly"' check.out | wc -l)
+	[ "$n" -ge $((4 * K)) ] || bad "sipkit check: $n calls cancelled cleanly, expected $((4 * K))"
+	n=$(grep -o '"outcome":"answered"' check.out | wc -l)
+	[ "$n" -ge 3 ] || bad "sipkit check: $n calls answered, expected 3"
+	grep -q '"errors":0,"warnings":0' check.out || bad "sipkit check found errors or warnings"
+	verdict
+}
+
 wss_bad_input() {
 	begin wss-bad-input
 	start_wss_proxy --domain sipkit.test --tls-handshake-ms 800 --tls-max-handshakes 5 ||
@@ -241,7 +353,7 @@ wss_bad_input() {
 	verdict
 }
 
-all="ws-ring-cancel ws-answer-bye ws-bad-frames wss-ring-cancel wss-bad-input"
+all="ws-ring-cancel ws-answer-bye ws-bad-frames wss-ring-cancel wss-bad-input ws-workers-2 ws-workers-4"
 run_case() {
 	PROXY_PID=""
 	case $1 in
@@ -250,6 +362,8 @@ run_case() {
 	ws-bad-frames) ws_bad_frames ;;
 	wss-ring-cancel) wss_ring_cancel ;;
 	wss-bad-input) wss_bad_input ;;
+	ws-workers-2) ws_workers ws-workers-2 2 ;;
+	ws-workers-4) ws_workers ws-workers-4 4 ;;
 	*) echo "FAIL $1: no such case (cases: $all)"; fail=$((fail + 1)) ;;
 	esac
 	cleanup

@@ -17,6 +17,18 @@ interop tests: standard library only, loopback only, every wait bounded.
         registers as ring does, answers the first INVITE with 180 and 200, and
         must then get the ACK and a BYE (answered 200) over its connection: the
         proxy's flow token at work (RFC 7118 §5). Exit 0 when it did.
+    wsphone.py serve ring|answer|leave HOST:PORT USER DOMAIN READY_FILE N
+        registers as ring does, then serves N calls, several at once (one
+        state per Call-ID): ring answers each INVITE with 180, its CANCEL with
+        200 and the INVITE with 487, and waits for the ACK; answer answers 180
+        and 200 and must get the ACK and a BYE (answered 200); leave answers
+        the first INVITE with 180 and leaves at once (a tab closed while it
+        rings). Then closes with a close frame (1000). Exit 0 when all N calls
+        went so (within 60 s).
+        HOST:PORT may also be tcp:HOST:PORT: plain SIP over TCP (RFC 3261
+        §18.3, framed by Content-Length), the Contact naming the connection's
+        own local address and port, where nobody listens (a phone behind NAT:
+        the proxy reaches it over this connection or not at all).
     wsphone.py raw HOST:PORT HEXBYTES
         upgrades, sends the bytes as they are, prints the close code the server
         answers with (or "closed" / "open"), for the bad-frame cases.
@@ -216,6 +228,143 @@ def ring(hostport, user, domain, ready, mode="cancel"):
     raise SystemExit(f"wsphone: timed out ({state})")
 
 
+class TcpConn:
+    """Plain SIP over TCP with the interface serve() uses: messages framed by
+    Content-Length (RFC 3261 §18.3)."""
+
+    def __init__(self, hostport):
+        host, port = hostport.rsplit(":", 1)
+        self.s = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        self.buf = b""
+
+    def local(self):
+        return "%s:%d" % self.s.getsockname()[:2]
+
+    def send(self, text):
+        trace(">>>", text)
+        self.s.sendall(text.encode())
+
+    def next(self):
+        """The next SIP message as text; None when the peer closed."""
+        while True:
+            head_end = self.buf.find(b"\r\n\r\n")
+            if head_end >= 0:
+                head = self.buf[:head_end].decode("utf-8", "replace")
+                m = re.search(r"^(?:Content-Length|l)\s*:\s*(\d+)", head, re.M | re.I)
+                n = int(m.group(1)) if m else 0
+                if len(self.buf) >= head_end + 4 + n:
+                    msg = self.buf[:head_end + 4 + n].decode("utf-8", "replace")
+                    self.buf = self.buf[head_end + 4 + n:].lstrip(b"\r\n")
+                    return msg
+            chunk = self.s.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+    def close(self):
+        self.s.close()
+
+
+class WsConn:
+    """SIP over WebSocket with the same interface: one message per frame."""
+
+    def __init__(self, hostport):
+        self.s, rest = upgrade(hostport)
+        self.rd = Reader(self.s, rest)
+
+    def send(self, text):
+        send_sip(self.s, text)
+
+    def next(self):
+        while True:
+            f = self.rd.next()
+            if f is None:
+                return None
+            op, data = f
+            if op == 9:
+                self.s.sendall(frame(10, data))
+            elif op == 8:
+                return None
+            elif op in (1, 2):
+                return data.decode("utf-8", "replace")
+
+    def close(self):
+        self.s.sendall(frame(8, struct.pack(">H", 1000) + b"done"))
+        f = self.rd.next()
+        while f is not None and f[0] != 8:  # until the server's close frame
+            f = self.rd.next()
+        if f is None:
+            raise SystemExit("wsphone: no close frame in answer to ours")
+        self.s.close()
+
+
+def serve(mode, hostport, user, domain, ready, n):
+    """N calls, each in its own state by Call-ID (they may overlap)."""
+    tcp = hostport.startswith("tcp:")
+    c = TcpConn(hostport[4:]) if tcp else WsConn(hostport)
+    if tcp:
+        via, host, param = "TCP", c.local(), "tcp"
+    else:
+        via = "WSS" if secure(hostport)[1] else "WS"
+        host, param = "x" + os.urandom(4).hex() + ".invalid", "ws"
+    contact = f"sip:{user}@{host};transport={param}"
+    c.send(f"REGISTER sip:{domain} SIP/2.0\r\n"
+           f"Via: SIP/2.0/{via} {host};branch=z9hG4bK{os.urandom(6).hex()}\r\n"
+           f"Max-Forwards: 70\r\nFrom: <sip:{user}@{domain}>;tag={os.urandom(4).hex()}\r\n"
+           f"To: <sip:{user}@{domain}>\r\nCall-ID: {os.urandom(8).hex()}\r\n"
+           f"CSeq: 1 REGISTER\r\nContact: <{contact}>\r\nExpires: 600\r\n"
+           f"Content-Length: 0\r\n\r\n")
+    calls, done, registered = {}, 0, False
+    deadline = time.time() + 60
+    c.s.settimeout(TIMEOUT)
+    while time.time() < deadline and done < int(n):
+        msg = c.next()
+        if msg is None:
+            raise SystemExit(f"wsphone: the server closed the connection ({done} calls done)")
+        trace("<<<", msg)
+        first = msg.split("\r\n", 1)[0]
+        cid = header(msg, "Call-ID")
+        state = calls.get(cid)
+        if not registered:
+            if first.startswith("SIP/2.0 200") and "REGISTER" in header(msg, "CSeq"):
+                open(ready, "w").write("registered\n")
+                registered = True
+            elif first.startswith("SIP/2.0 ") and not first.startswith("SIP/2.0 1"):
+                raise SystemExit("wsphone: REGISTER answered " + first)
+        elif first.startswith("INVITE ") and state is None:
+            tag = os.urandom(4).hex()
+            c.send(response(msg, 180, "Ringing", tag))
+            if mode == "answer":
+                c.send(response(msg, 200, "OK", tag, contact))
+                calls[cid] = ["answered", msg, tag]
+            elif mode == "leave":
+                calls[cid] = ["done", msg, tag]
+                done += 1
+            else:
+                calls[cid] = ["ringing", msg, tag]
+        elif first.startswith("CANCEL ") and state and state[0] == "ringing":
+            c.send(response(msg, 200, "OK"))
+            c.send(response(state[1], 487, "Request Terminated", state[2]))
+            state[0] = "wait-ack"
+        elif first.startswith("ACK ") and state and state[0] == "wait-ack":
+            state[0] = "done"
+            done += 1
+        elif first.startswith("ACK ") and state and state[0] == "answered":
+            state[0] = "wait-bye"
+        elif first.startswith("BYE ") and state and state[0] == "wait-bye":
+            c.send(response(msg, 200, "OK", state[2]))
+            state[0] = "done"
+            done += 1
+        elif first.startswith(("OPTIONS ", "BYE ", "INFO ")):
+            c.send(response(msg, 481 if first.startswith("BYE") else 200, "OK"))
+    if done < int(n):
+        states = sorted(v[0] for v in calls.values() if v[0] != "done")
+        raise SystemExit(f"wsphone: timed out: {done} of {n} calls done, left {states}")
+    print(done)
+    c.close()
+    return 0
+
+
 def raw(hostport, hexbytes):
     s, rest = upgrade(hostport)
     s.sendall(bytes.fromhex(hexbytes))
@@ -278,6 +427,8 @@ if __name__ == "__main__":
         sys.exit(stall(*sys.argv[2:]))
     if len(sys.argv) == 6 and sys.argv[1] in ("ring", "answer"):
         sys.exit(ring(*sys.argv[2:], mode="cancel" if sys.argv[1] == "ring" else "answer"))
+    if len(sys.argv) == 8 and sys.argv[1] == "serve" and sys.argv[2] in ("ring", "answer", "leave"):
+        sys.exit(serve(*sys.argv[2:]))
     if len(sys.argv) == 4 and sys.argv[1] == "raw":
         sys.exit(raw(*sys.argv[2:]))
     sys.exit(__doc__)

@@ -265,6 +265,48 @@ static void test_record_route(void **state)
 	ph_finish(h);
 }
 
+/* The dialog mark of the Record-Route a proxy of this seed writes for one INVITE, with the
+ * key given (NULL: the stack's own). */
+static void rr_mark_of(uint64_t seed, const struct sk_hash_key *key, char *out, size_t size)
+{
+	struct ph_opts o = ph_opts(seed, 1);
+	o.proxy.record_route = true;
+	o.proxy.dialog_key = key;
+	o.raw_mask = 1;
+	struct ph *h = ph_new(&o);
+	ph_route(h, "bob", 2, 1);
+	ph_phone(h, 2, 10, -1, 0);
+	char buf[1024];
+	raw_ask(h, ph_req(buf, sizeof(buf), "INVITE", PH_AOR, "mark@test", 1, 70, NULL), 200);
+	struct sk_msg *b = hw_wire_parse(ph_get(h, PH_PROXY, 2, "INVITE", 1));
+	struct sk_str mark;
+	assert_int_equal(sk_uri_param(&sk_msg_addr(b, SK_HDR_RECORD_ROUTE, 0)->uri, "sk", &mark),
+	                 0);
+	snprintf(out, size, "%.*s", (int)mark.len, mark.p);
+	sk_msg_free(b);
+	ph_free(h);
+}
+
+/*
+ * The workers: a request inside a dialog that comes on a connection is handled
+ * by the worker holding it, which need not be the one that record-routed the
+ * dialog. Proxies given one dialog key (sk_proxy_config) write the same mark
+ * for a dialog, whatever their stacks' keys; without it each writes its own.
+ */
+static void test_dialog_key_shared(void **state)
+{
+	(void)state;
+	struct sk_hash_key key = {0x1234, 0x5678};
+	char a[32], b[32], own_a[32], own_b[32];
+	rr_mark_of(7, &key, a, sizeof(a));
+	rr_mark_of(8, &key, b, sizeof(b));
+	rr_mark_of(7, NULL, own_a, sizeof(own_a));
+	rr_mark_of(8, NULL, own_b, sizeof(own_b));
+	assert_string_equal(a, b);
+	assert_string_not_equal(own_a, own_b);
+	assert_string_not_equal(a, own_a);
+}
+
 /*
  * §16.6 step 6: the next hop is a strict router (no lr): the Request-URI goes
  * last into Route, the strict router's URI becomes the Request-URI, and the
@@ -818,31 +860,19 @@ static void test_fork_non_invite(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    PH_TEST(test_max_forwards_zero),
-	    PH_TEST(test_uri_scheme),
-	    PH_TEST(test_proxy_require),
-	    PH_TEST(test_loop_detected),
-	    PH_TEST(test_missing_call_id),
-	    PH_TEST(test_loose_route_no_rr),
-	    PH_TEST(test_record_route),
-	    PH_TEST(test_strict_next_hop),
-	    PH_TEST(test_strict_previous_hop),
-	    PH_TEST(test_fork1_answer),
-	    PH_TEST(test_fork2_answer),
-	    PH_TEST(test_fork5_answer),
-	    PH_TEST(test_two_branches_answer),
-	    PH_TEST(test_two_2xx_one_branch),
-	    PH_TEST(test_6xx_cancels_others),
-	    PH_TEST(test_best_response),
-	    PH_TEST(test_auth_merged),
-	    PH_TEST(test_transport_error_503),
-	    PH_TEST(test_sequential_after_failure),
-	    PH_TEST(test_sequential_branch_time),
-	    PH_TEST(test_sequential_6xx_stops),
-	    PH_TEST(test_sequential_cancel),
-	    PH_TEST(test_sequential_late_2xx),
-	    PH_TEST(test_fork_registered),
-	    PH_TEST(test_fork_non_invite),
+	    PH_TEST(test_max_forwards_zero),      PH_TEST(test_uri_scheme),
+	    PH_TEST(test_proxy_require),          PH_TEST(test_loop_detected),
+	    PH_TEST(test_missing_call_id),        PH_TEST(test_loose_route_no_rr),
+	    PH_TEST(test_record_route),           PH_TEST(test_dialog_key_shared),
+	    PH_TEST(test_strict_next_hop),        PH_TEST(test_strict_previous_hop),
+	    PH_TEST(test_fork1_answer),           PH_TEST(test_fork2_answer),
+	    PH_TEST(test_fork5_answer),           PH_TEST(test_two_branches_answer),
+	    PH_TEST(test_two_2xx_one_branch),     PH_TEST(test_6xx_cancels_others),
+	    PH_TEST(test_best_response),          PH_TEST(test_auth_merged),
+	    PH_TEST(test_transport_error_503),    PH_TEST(test_sequential_after_failure),
+	    PH_TEST(test_sequential_branch_time), PH_TEST(test_sequential_6xx_stops),
+	    PH_TEST(test_sequential_cancel),      PH_TEST(test_sequential_late_2xx),
+	    PH_TEST(test_fork_registered),        PH_TEST(test_fork_non_invite),
 	};
 	return cmocka_run_group_tests_name("proxy", tests, NULL, NULL);
 }

@@ -14,6 +14,18 @@
  *    Retry-After (RFC 3261 §21.5.4), counted; the queue then delivers in order
  *  - the owner stopped: 503 for its requests, its ACKs dropped (never
  *    answered, §17), counted; the other worker's requests still served
+ *  - a response goes to the worker its branch names (every worker's branches
+ *    carry its index): on a connection and on a shared address, not on a
+ *    private port; a request on a connection stays where it is
+ *  - sends across on loopback: a TCP client accepted by one worker R; the
+ *    other, O, finds R's connection by the client's address, and its send
+ *    goes through R's queue to the client (sent_across); the client's
+ *    response with O's branch, arriving on R's connection, is handed to O; a
+ *    send while R's queue is full fails (sent_across_refused); one queued
+ *    while R closes the connection is counted (sent_across_gone), and O
+ *    knows the connection is gone at once; a client that resets its
+ *    connection after O sent on it: O hears of it (its transactions on it
+ *    fail at once, as R's do)
  *  - the shared in-memory location store: a binding put through one handle
  *    is found through another; the store goes with the last handle (ASan)
  */
@@ -97,9 +109,24 @@ static void test_owner_rule(void **state)
 		    .proto = SK_PROTO_UDP, .local = priv, .remote = shared};
 		struct sk_flow on_shared = on_private;
 		on_shared.local = shared;
+		struct sk_flow on_ws = on_shared;
+		on_ws.proto = SK_PROTO_WS;
 		for (unsigned self = 0; self < 4; self++) {
 			assert_int_equal(sk_workers_owner(ws, r, &on_private, self), self);
 			assert_int_equal(sk_workers_owner(ws, r, &on_shared, self), owner);
+			assert_int_equal(sk_workers_owner(ws, r, &on_ws, self), self);
+		}
+		sk_msg_free(r);
+		/* the branch of worker 2: its response, wherever it comes, but on a private
+		 * port (that port's worker sent it) */
+		char *b = strstr(buf, "z9hG4bKx");
+		memmove(b + 10, b + 8, strlen(b + 8) + 1);
+		memcpy(b, "z9hG4bKw02", 10);
+		r = parse(buf);
+		for (unsigned self = 0; self < 4; self++) {
+			assert_int_equal(sk_workers_owner(ws, r, &on_private, self), self);
+			assert_int_equal(sk_workers_owner(ws, r, &on_shared, self), 2);
+			assert_int_equal(sk_workers_owner(ws, r, &on_ws, self), 2);
 		}
 		sk_msg_free(r);
 	}
@@ -118,6 +145,8 @@ struct wk {
 	int got;
 	char last_call_id[64];
 	struct sk_sa last_local; /* where it came, as the worker handling it sees it */
+	int lost;                /* connections lost (conn_lost) */
+	uint64_t lost_conn;
 };
 
 struct rig {
@@ -136,6 +165,14 @@ static void on_recv(void *arg, struct sk_msg *m, const struct sk_flow *flow)
 	snprintf(w->last_call_id, sizeof(w->last_call_id), "%.*s", (int)id.len, id.p);
 }
 
+static void on_lost(void *arg, uint64_t conn, int err)
+{
+	struct wk *w = arg;
+	(void)err;
+	w->lost++;
+	w->lost_conn = conn;
+}
+
 static void rig_up(struct rig *r, size_t queue_max)
 {
 	memset(r, 0, sizeof(*r));
@@ -147,7 +184,7 @@ static void rig_up(struct rig *r, size_t queue_max)
 		assert_int_equal(sk_loop_new(&w->loop, r->clock), 0);
 		assert_int_equal(sk_net_os_new(&w->net, w->loop, NULL), 0);
 		struct sk_tp_config tc = {.timers = sk_loop_timers(w->loop), .net = w->net};
-		struct sk_tp_user u = {.recv = on_recv, .arg = w};
+		struct sk_tp_user u = {.recv = on_recv, .conn_lost = on_lost, .arg = w};
 		assert_int_equal(sk_tp_new(&w->tp, &tc, &u), 0);
 		struct sk_sa any = addr("127.0.0.1:0");
 		assert_int_equal(sk_tp_listen(w->tp, SK_PROTO_UDP, &any, &w->priv), 0);
@@ -349,6 +386,98 @@ static void test_calls_run_in_order(void **state)
 	rig_down(&r);
 }
 
+/* A TCP client of the shared TCP address: connected, its first request sent. */
+static int tcp_client(const struct sk_sa *to, const char *text)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, &to->u.sa, sk_sa_len(to)), 0);
+	struct timeval tv = {.tv_usec = 500000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	return fd;
+}
+
+static void test_send_across(void **state)
+{
+	(void)state;
+	struct rig r;
+	char buf[600], in[1500];
+	struct sk_sa tcp = addr("127.0.0.1:0");
+	rig_up(&r, 1);
+	assert_int_equal(sk_tp_listen(r.w[0].tp, SK_PROTO_TCP, &tcp, &tcp), 0);
+	assert_int_equal(sk_tp_listen(r.w[1].tp, SK_PROTO_TCP, &tcp, NULL), 0);
+	int fd = tcp_client(&tcp, request(buf, sizeof(buf), "REGISTER", "reg@test"));
+	struct sk_sa mine;
+	socklen_t ml = sizeof(mine.u);
+	assert_int_equal(getsockname(fd, &mine.u.sa, &ml), 0);
+	PUMP(&r, 3, r.w[0].got + r.w[1].got == 1); /* a request on a connection: kept */
+	assert_int_equal(r.w[0].got + r.w[1].got, 1);
+	unsigned R = r.w[1].got ? 1 : 0, O = 1 - R;
+	/* O reaches the client over R's connection, through R's queue */
+	struct sk_target t = {.proto = SK_PROTO_TCP, .addr = mine};
+	struct sk_flow f;
+	assert_int_equal(sk_tp_flow_for(r.w[O].tp, &t, 100, &f), 0);
+	assert_int_equal(sk_tp_conn_owner(f.conn), R);
+	char br[64];
+	size_t bl = sk_tp_branch(r.w[O].tp, br, sizeof(br));
+	snprintf(buf, sizeof(buf),
+	         "OPTIONS sip:c@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:%u;branch=%.*s\r\n"
+	         "Max-Forwards: 70\r\nFrom: <sip:o@test>;tag=1\r\nTo: <sip:c@test>\r\n"
+	         "Call-ID: across@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	         (unsigned)sk_sa_port(&tcp), (int)bl, br);
+	assert_int_equal(sk_tp_send(r.w[O].tp, &f, buf, strlen(buf)), 0);
+	assert_int_equal(sk_workers_stats(r.ws, O).sent_across, 1);
+	/* R's queue holds one: the next send fails at once */
+	assert_int_equal(sk_tp_send(r.w[O].tp, &f, buf, strlen(buf)), -SK_EFULL);
+	assert_int_equal(sk_workers_stats(r.ws, O).sent_across_refused, 1);
+	PUMP(&r, 1u << R, sk_workers_stats(r.ws, R).queued == 0);
+	ssize_t got = recv(fd, in, sizeof(in) - 1, 0);
+	assert_true(got > 0);
+	in[got] = '\0';
+	assert_non_null(strstr(in, "Call-ID: across@test"));
+	/* the client's response, on R's connection, goes to O: its branch says so */
+	snprintf(buf, sizeof(buf),
+	         "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1:%u;branch=%.*s\r\n"
+	         "From: <sip:o@test>;tag=1\r\nTo: <sip:c@test>;tag=2\r\n"
+	         "Call-ID: across@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+	         (unsigned)sk_sa_port(&tcp), (int)bl, br);
+	int before = r.w[O].got;
+	assert_int_equal(write(fd, buf, strlen(buf)), (ssize_t)strlen(buf));
+	PUMP(&r, 3, r.w[O].got == before + 1);
+	assert_int_equal(r.w[O].got, before + 1);
+	assert_string_equal(r.w[O].last_call_id, "across@test");
+	assert_int_equal(sk_workers_stats(r.ws, R).handed_out, 1);
+	/* a send queued while R closes the connection: not written, counted by R */
+	assert_int_equal(sk_tp_send(r.w[O].tp, &f, buf, strlen(buf)), 0);
+	sk_tp_conn_close(r.w[R].tp, f.conn);
+	assert_false(sk_tp_conn_open(r.w[O].tp, f.conn)); /* O knows at once */
+	PUMP(&r, 1u << R, sk_workers_stats(r.ws, R).sent_across_gone == 1);
+	assert_int_equal(sk_workers_stats(r.ws, R).sent_across_gone, 1);
+	assert_int_equal(sk_workers_stats(r.ws, O).sent_across, 2);
+	close(fd);
+	/* a client that resets its connection after the other worker sent on it */
+	fd = tcp_client(&tcp, request(buf, sizeof(buf), "REGISTER", "reg2@test"));
+	assert_int_equal(getsockname(fd, &mine.u.sa, &ml), 0);
+	int had = r.w[0].got + r.w[1].got;
+	PUMP(&r, 3, r.w[0].got + r.w[1].got == had + 1);
+	t.addr = mine;
+	for (unsigned k = 0; k < 2; k++) /* the worker that did not accept it finds it */
+		if (sk_tp_flow_for(r.w[k].tp, &t, 100, &f) == 0 && sk_tp_conn_owner(f.conn) != k)
+			O = k, R = 1 - k;
+	assert_int_equal(sk_tp_conn_owner(f.conn), R);
+	assert_int_equal(sk_tp_send(r.w[O].tp, &f, buf, strlen(buf)), 0);
+	PUMP(&r, 1u << R, sk_workers_stats(r.ws, R).queued == 0);
+	struct linger rst = {.l_onoff = 1, .l_linger = 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	close(fd);
+	int lost = r.w[O].lost;
+	PUMP(&r, 3, r.w[O].lost == lost + 1);
+	assert_int_equal(r.w[O].lost, lost + 1);
+	assert_int_equal(r.w[O].lost_conn, f.conn);
+	rig_down(&r);
+}
+
 static void test_shared_location(void **state)
 {
 	(void)state;
@@ -373,7 +502,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_owner_rule),         cmocka_unit_test(test_handoff_loopback),
 	    cmocka_unit_test(test_queue_full_503),     cmocka_unit_test(test_stopped_owner),
-	    cmocka_unit_test(test_calls_run_in_order), cmocka_unit_test(test_shared_location),
+	    cmocka_unit_test(test_calls_run_in_order), cmocka_unit_test(test_send_across),
+	    cmocka_unit_test(test_shared_location),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
