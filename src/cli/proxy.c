@@ -544,7 +544,8 @@ void proxy_worker_free(struct proxy_worker *w)
 	w->proxy = NULL;
 	if (w->log_flush.active)
 		sk_loop_hook_del(w->ph.loop, &w->log_flush);
-	sk_timer_stop(sk_loop_timers(w->ph.loop), &w->log_flush_timer);
+	if (sk_timer_pending(&w->log_flush_timer)) /* pending: the loop exists */
+		sk_timer_stop(sk_loop_timers(w->ph.loop), &w->log_flush_timer);
 	fflush(stdout);
 	phone_free(&w->ph);
 }

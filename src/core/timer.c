@@ -20,8 +20,9 @@
  *
  * The next timer to fire is the least of the heap's top and the lanes' heads,
  * by (deadline, start order): the order is exact. A real loop may wake up to
- * 1/128 of its length (8 to 250 ms) after a lane's deadline (sk_timers_wake_in), so that timers of
- * 1 s and more that end close together fire in one wake-up, not one each.
+ * 1/128 of a lane's length (8 to 250 ms) after its deadline (sk_timers_wake_in),
+ * so that timers of 1 s and more that end close together fire in one wake-up,
+ * not one each.
  *
  * Time: a real clock is read once per loop iteration (sk_timers_update_time,
  * as libuv's uv__update_time), not at every start, and every timer started
