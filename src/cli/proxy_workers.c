@@ -162,28 +162,24 @@ void proxy_worker_begin_stop(void *arg)
 	sk_timer_start(sk_loop_timers(w->ph.loop), &w->stop_check, STOP_CHECK_MS);
 }
 
+/* The main thread serves the control socket while a worker still runs. */
+static bool any_worker_running(void *arg)
+{
+	const struct proxyd *pd = arg;
+	if (phone_stopped())
+		return false;
+	for (unsigned k = 0; k < pd->nworkers; k++)
+		if (!sk_workers_stats(pd->ws, k).stopped)
+			return true;
+	return false;
+}
+
 void proxy_workers_run(struct proxyd *pd)
 {
-	uint64_t end = pd->o.duration_ms ? sk_clock_now(pd->clock) + pd->o.duration_ms : 0;
 	for (unsigned k = 0; k < pd->nworkers; k++)
 		pd->w[k].started =
 		    pthread_create(&pd->w[k].thread, NULL, worker_main, &pd->w[k]) == 0;
-	while (!phone_stopped()) {
-		unsigned running = 0;
-		for (unsigned k = 0; k < pd->nworkers; k++)
-			running += !sk_workers_stats(pd->ws, k).stopped;
-		if (!running)
-			break;
-		int wait = 200;
-		if (end) {
-			uint64_t now = sk_clock_now(pd->clock);
-			if (now >= end)
-				break;
-			if (end - now < (uint64_t)wait)
-				wait = (int)(end - now);
-		}
-		sk_loop_run_once(pd->loop, wait);
-	}
+	sk_loop_run_while(pd->loop, any_worker_running, pd, pd->o.duration_ms, 200);
 	for (unsigned k = 0; k < pd->nworkers; k++) {
 		if (!pd->w[k].started)
 			continue;
